@@ -1,0 +1,105 @@
+import Foundation
+
+// MARK: - Administrator accounts (admin guide 10.1)
+
+extension AdminService {
+    /// The boot account a new database starts with (admin guide 3.2: "default user tws, password tws").
+    public static var bootUsername: String { "tws" }
+
+    /// Creates `tws`/`tws` on an empty database; the account must change its password before anything else.
+    public func ensureBootAdmin() async throws {
+        let hash = try hasher.hash("tws")
+        try await store.write { tx in
+            if try tx.count(AdminAccount.self, RecordQuery()) == 0 {
+                _ = try tx.insert(AdminAccount(username: Self.bootUsername, passwordHash: hash, superUser: true, companyIds: [], mustChangePassword: true))
+            }
+        }
+    }
+
+    public func listAdmins(_ admin: AdminPrincipal, _ page: PageRequest) async throws -> Page<AdminAccount> {
+        try admin.requireSuperUser()
+        return try await store.read { tx in
+            try tx.page(AdminAccount.self, RecordQuery(orderBy: ["username"]), page, searchColumns: ["username"])
+        }
+    }
+
+    public func adminAccount(_ admin: AdminPrincipal, id: Int64) async throws -> AdminAccount {
+        try admin.requireSuperUser()
+        return try await store.read { tx in
+            guard let account = try tx.fetchOne(AdminAccount.self, id: id) else { throw DomainError.notFound("Admin account") }
+            return account
+        }
+    }
+
+    public func createAdmin(_ admin: AdminPrincipal, username: String, password: String, superUser: Bool, companyIds: [Int64]) async throws -> AdminAccount {
+        try admin.requireSuperUser()
+        let username = try Check.name(username, field: "username", max: 64)
+        try PasswordPolicy.check(password)
+        let hash = try hasher.hash(password)
+        return try await store.write { tx in
+            try Self.checkCompanies(companyIds, tx)
+            return try tx.insert(AdminAccount(username: username, passwordHash: hash, superUser: superUser, companyIds: Array(Set(companyIds)).sorted()))
+        }
+    }
+
+    public func updateAdmin(
+        _ admin: AdminPrincipal, id: Int64, password: String?, superUser: Bool?, companyIds: [Int64]?
+    ) async throws -> AdminAccount {
+        try admin.requireSuperUser()
+        if let password { try PasswordPolicy.check(password) }
+        let hash = try password.map { try hasher.hash($0) }
+        return try await store.write { tx in
+            guard var account = try tx.fetchOne(AdminAccount.self, id: id) else { throw DomainError.notFound("Admin account") }
+            if let companyIds {
+                try Self.checkCompanies(companyIds, tx)
+                account.companyIds = Array(Set(companyIds)).sorted()
+            }
+            if let superUser {
+                if !superUser && account.superUser { try Self.keepOneSuperUser(except: id, tx) }
+                account.superUser = superUser
+            }
+            if let hash { account.passwordHash = hash }
+            try tx.update(account)
+            return account
+        }
+    }
+
+    public func deleteAdmin(_ admin: AdminPrincipal, id: Int64) async throws {
+        try admin.requireSuperUser()
+        guard id != admin.adminId else { throw DomainError.conflict(code: "cannot_delete_self", "An administrator cannot delete their own account") }
+        try await store.write { tx in
+            guard let account = try tx.fetchOne(AdminAccount.self, id: id) else { throw DomainError.notFound("Admin account") }
+            if account.superUser { try Self.keepOneSuperUser(except: id, tx) }
+            try tx.delete(AdminAccount.self, id: id)
+            try tx.deleteAll(Session.self, RecordQuery([.equals("kind", .text(Session.Kind.admin.rawValue)), .equals("subjectId", .int(id))]))
+        }
+    }
+
+    /// Changes the caller's own password; the one operation allowed in boot mode.
+    public func changeOwnPassword(_ admin: AdminPrincipal, current: String, new: String) async throws {
+        try PasswordPolicy.check(new, field: "newPassword")
+        guard current != new else { throw DomainError.invalid(field: "newPassword", "The new password must differ from the current one") }
+        let hash = try hasher.hash(new)
+        let hasher = self.hasher
+        try await store.write { tx in
+            guard var account = try tx.fetchOne(AdminAccount.self, id: admin.adminId) else { throw DomainError.unauthenticated }
+            guard hasher.verify(current, hash: account.passwordHash) else {
+                throw DomainError.invalid(field: "currentPassword", "The current password is wrong")
+            }
+            account.passwordHash = hash
+            account.mustChangePassword = false
+            try tx.update(account)
+        }
+    }
+
+    private static func checkCompanies(_ ids: [Int64], _ tx: any StoreTransaction) throws {
+        for id in ids where try tx.fetchOne(Company.self, id: id) == nil {
+            throw DomainError.invalid(field: "companyIds", "Company \(id) does not exist")
+        }
+    }
+
+    private static func keepOneSuperUser(except id: Int64, _ tx: any StoreTransaction) throws {
+        let others = try tx.fetchAll(AdminAccount.self, .equals("superUser", .bool(true))).filter { $0.id != id }
+        guard !others.isEmpty else { throw DomainError.conflict(code: "last_super_user", "The last super-user cannot be removed") }
+    }
+}

@@ -1,0 +1,90 @@
+// MARK: - Groups and memberships (admin guide 7.3)
+
+extension AdminService {
+    public func listGroups(_ admin: AdminPrincipal, domainId: Int64, _ page: PageRequest) async throws -> Page<UserGroup> {
+        try admin.requireReady()
+        return try await store.read { tx in
+            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            return try tx.page(UserGroup.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["name"]), page, searchColumns: ["name"])
+        }
+    }
+
+    public func group(_ admin: AdminPrincipal, id: Int64) async throws -> UserGroup {
+        try admin.requireReady()
+        return try await store.read { tx in try tx.scoped(UserGroup.self, id, admin, "Group") }
+    }
+
+    public func createGroup(_ admin: AdminPrincipal, domainId: Int64, name: String) async throws -> UserGroup {
+        try admin.requireReady()
+        let name = try Check.name(name, field: "name")
+        return try await store.write { tx in
+            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            return try tx.insert(UserGroup(companyId: domain.companyId, domainId: domainId, name: name))
+        }
+    }
+
+    public func renameGroup(_ admin: AdminPrincipal, id: Int64, name: String) async throws -> UserGroup {
+        try admin.requireReady()
+        let name = try Check.name(name, field: "name")
+        return try await store.write { tx in
+            var group = try tx.scoped(UserGroup.self, id, admin, "Group")
+            group.name = name
+            try tx.update(group)
+            return group
+        }
+    }
+
+    public func deleteGroup(_ admin: AdminPrincipal, id: Int64) async throws {
+        try admin.requireReady()
+        try await store.write { tx in
+            let group = try tx.scoped(UserGroup.self, id, admin, "Group")
+            try tx.delete(UserGroup.self, id: id)
+            try tx.pruneDangling(companyId: group.companyId)
+        }
+    }
+
+    public func members(_ admin: AdminPrincipal, groupId: Int64, _ page: PageRequest) async throws -> Page<User> {
+        try admin.requireReady()
+        return try await store.read { tx in
+            _ = try tx.scoped(UserGroup.self, groupId, admin, "Group")
+            let userIds = try tx.fetchAll(GroupMembership.self, .equals("groupId", .int(groupId))).map { StoreValue.int($0.userId) }
+            return try tx.page(
+                User.self, RecordQuery([.within("id", userIds)], orderBy: ["username"]), page, searchColumns: ["username", "firstName", "lastName"])
+        }
+    }
+
+    /// Adds a user of the group's domain to the group; refused when an application granted to the
+    /// group has no licence left for this user.
+    public func addMember(_ admin: AdminPrincipal, groupId: Int64, userId: Int64) async throws {
+        try admin.requireReady()
+        try await store.write { tx in
+            let group = try tx.scoped(UserGroup.self, groupId, admin, "Group")
+            let user = try tx.scoped(User.self, userId, admin, "User")
+            guard user.companyId == group.companyId, user.domainId == group.domainId else {
+                throw DomainError.invalid(field: "userId", "A group holds users of its own domain only")
+            }
+            let existing = try tx.first(GroupMembership.self, RecordQuery([.equals("groupId", .int(groupId)), .equals("userId", .int(userId))]))
+            guard existing == nil else { return }
+            let groupGrants = try tx.fetchAll(
+                Authorization.self,
+                RecordQuery([
+                    .equals("granteeType", .text(GranteeType.group.rawValue)), .equals("granteeId", .int(groupId)),
+                    .equals("objectType", .text(AuthorizationObjectType.application.rawValue)),
+                ]))
+            for application in Set(groupGrants.compactMap(\.application)) {
+                let holders = try LicenceLedger.holders(of: application, companyId: group.companyId, tx, adding: [userId])
+                try LicenceLedger.check(application, companyId: group.companyId, holders: holders, tx)
+            }
+            _ = try tx.insert(GroupMembership(companyId: group.companyId, groupId: groupId, userId: userId))
+        }
+    }
+
+    public func removeMember(_ admin: AdminPrincipal, groupId: Int64, userId: Int64) async throws {
+        try admin.requireReady()
+        try await store.write { tx in
+            _ = try tx.scoped(UserGroup.self, groupId, admin, "Group")
+            let removed = try tx.deleteAll(GroupMembership.self, RecordQuery([.equals("groupId", .int(groupId)), .equals("userId", .int(userId))]))
+            guard removed > 0 else { throw DomainError.notFound("Membership") }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+// MARK: - Parameters (admin guide 6.1, 9.1.8, 10.2)
+
+extension AdminService {
+    /// The catalogue; expert parameters only when asked for (admin guide 10.2, "Expert mode").
+    public func parameterDefinitions(_ admin: AdminPrincipal, application: Application?, expert: Bool) throws -> [ParameterDefinition] {
+        try admin.requireReady()
+        return ParameterCatalogue.all.filter { (application == nil || $0.application == application) && (expert || !$0.expert) }
+    }
+
+    public func parameterValues(_ admin: AdminPrincipal, scope: ParameterScope, scopeId: Int64) async throws -> [ParameterValue] {
+        try admin.requireReady()
+        return try await store.read { tx in
+            _ = try Self.scopeCompany(scope, scopeId, admin, tx)
+            return try tx.fetchAll(
+                ParameterValue.self, RecordQuery([.equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId))], orderBy: ["application", "name"]))
+        }
+    }
+
+    /// Sets an override after checking the value against the parameter's type.
+    public func setParameter(
+        _ admin: AdminPrincipal, scope: ParameterScope, scopeId: Int64, application: Application, name: String, value: String
+    ) async throws -> ParameterValue {
+        try admin.requireReady()
+        let definition = try ParameterCatalogue.definition(application, name)
+        let value = try definition.normalise(value)
+        return try await store.write { tx in
+            let companyId = try Self.scopeCompany(scope, scopeId, admin, tx)
+            let query = RecordQuery([
+                .equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId)), .equals("application", .text(application.rawValue)),
+                .equals("name", .text(name)),
+            ])
+            if var existing = try tx.first(ParameterValue.self, query) {
+                existing.value = value
+                try tx.update(existing)
+                return existing
+            }
+            return try tx.insert(
+                ParameterValue(companyId: companyId, scope: scope, scopeId: scopeId, application: application, name: name, value: value))
+        }
+    }
+
+    public func clearParameter(_ admin: AdminPrincipal, scope: ParameterScope, scopeId: Int64, application: Application, name: String) async throws {
+        try admin.requireReady()
+        _ = try ParameterCatalogue.definition(application, name)
+        try await store.write { tx in
+            _ = try Self.scopeCompany(scope, scopeId, admin, tx)
+            let removed = try tx.deleteAll(
+                ParameterValue.self,
+                RecordQuery([
+                    .equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId)), .equals("application", .text(application.rawValue)),
+                    .equals("name", .text(name)),
+                ]))
+            guard removed > 0 else { throw DomainError.notFound("Parameter override") }
+        }
+    }
+
+    /// What a user gets for every parameter, with where each value comes from.
+    public func resolvedParameters(_ admin: AdminPrincipal, userId: Int64, application: Application?, expert: Bool) async throws -> [ResolvedParameter] {
+        let definitions = try parameterDefinitions(admin, application: application, expert: expert)
+        return try await store.read { tx in
+            let user = try tx.scoped(User.self, userId, admin, "User")
+            return try ParameterResolver().resolve(definitions, for: user, in: tx)
+        }
+    }
+
+    private static func scopeCompany(_ scope: ParameterScope, _ id: Int64, _ admin: AdminPrincipal, _ tx: any StoreTransaction) throws -> Int64 {
+        switch scope {
+        case .domain: try tx.scoped(CompanyDomain.self, id, admin, "Domain").companyId
+        case .group: try tx.scoped(UserGroup.self, id, admin, "Group").companyId
+        case .user: try tx.scoped(User.self, id, admin, "User").companyId
+        }
+    }
+}

@@ -1,0 +1,148 @@
+/// A request to grant a right (admin guide 7.4).
+public struct AuthorizationRequest: Sendable {
+    public var objectType: AuthorizationObjectType
+    public var application: Application?
+    public var objectId: Int64?
+    public var objectKind: PeopleKind?
+    public var granteeType: GranteeType
+    public var granteeId: Int64
+
+    public init(
+        objectType: AuthorizationObjectType, application: Application? = nil, objectId: Int64? = nil, objectKind: PeopleKind? = nil,
+        granteeType: GranteeType, granteeId: Int64
+    ) {
+        self.objectType = objectType
+        self.application = application
+        self.objectId = objectId
+        self.objectKind = objectKind
+        self.granteeType = granteeType
+        self.granteeId = granteeId
+    }
+}
+
+// MARK: - Authorizations and licences
+
+extension AdminService {
+    public func listAuthorizations(
+        _ admin: AdminPrincipal, companyId: Int64, objectType: AuthorizationObjectType?, granteeType: GranteeType?, granteeId: Int64?, _ page: PageRequest
+    ) async throws -> Page<Authorization> {
+        try admin.requireReady()
+        return try await store.read { tx in
+            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
+            var filters: [StoreFilter] = [.equals("companyId", .int(companyId))]
+            if let objectType { filters.append(.equals("objectType", .text(objectType.rawValue))) }
+            if let granteeType { filters.append(.equals("granteeType", .text(granteeType.rawValue))) }
+            if let granteeId { filters.append(.equals("granteeId", .int(granteeId))) }
+            return try tx.page(Authorization.self, RecordQuery(filters), page, searchColumns: [])
+        }
+    }
+
+    public func authorization(_ admin: AdminPrincipal, id: Int64) async throws -> Authorization {
+        try admin.requireReady()
+        return try await store.read { tx in try tx.scoped(Authorization.self, id, admin, "Authorization") }
+    }
+
+    /// Grants a right. Object and grantee must exist in one company the admin sees (domains may
+    /// differ); an application grant consumes licences and is refused when they run out.
+    public func grant(_ admin: AdminPrincipal, _ request: AuthorizationRequest) async throws -> Authorization {
+        try admin.requireReady()
+        try Self.checkShape(request)
+        return try await store.write { tx in
+            let granteeCompany = try Self.companyOfGrantee(request.granteeType, request.granteeId, admin, tx)
+            if let objectCompany = try Self.companyOfObject(request, admin, tx), objectCompany != granteeCompany {
+                // Rights never cross companies (admin guide 3.1); the object is as unknown as if it did not exist.
+                throw DomainError.notFound("Object")
+            }
+            let authorization = Authorization(
+                companyId: granteeCompany, objectType: request.objectType, application: request.application, objectId: request.objectId,
+                objectKind: request.objectKind, granteeType: request.granteeType, granteeId: request.granteeId)
+            let duplicate = try tx.fetchAll(
+                Authorization.self, RecordQuery([.equals("granteeType", .text(request.granteeType.rawValue)), .equals("granteeId", .int(request.granteeId))])
+            ).first { $0.objectType == authorization.objectType && $0.application == authorization.application && $0.objectId == authorization.objectId && $0.objectKind == authorization.objectKind }
+            if let duplicate { return duplicate }
+            if let application = request.application {
+                let holders = try LicenceLedger.holders(
+                    of: application, companyId: granteeCompany, tx,
+                    adding: request.granteeType == .user ? [request.granteeId] : [], extraGroups: request.granteeType == .group ? [request.granteeId] : [])
+                try LicenceLedger.check(application, companyId: granteeCompany, holders: holders, tx)
+            }
+            return try tx.insert(authorization)
+        }
+    }
+
+    public func revoke(_ admin: AdminPrincipal, id: Int64) async throws {
+        try admin.requireReady()
+        try await store.write { tx in
+            _ = try tx.scoped(Authorization.self, id, admin, "Authorization")
+            try tx.delete(Authorization.self, id: id)
+        }
+    }
+
+    public func licences(_ admin: AdminPrincipal, companyId: Int64) async throws -> [LicenceUsage] {
+        try admin.requireReady()
+        return try await store.read { tx in
+            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
+            return try LicenceLedger.usage(companyId: companyId, tx)
+        }
+    }
+
+    /// Sets how many licences of an application a company has; only a super-user may, and never below what is in use.
+    public func setLicences(_ admin: AdminPrincipal, companyId: Int64, application: Application, available: Int) async throws -> LicenceUsage {
+        try admin.requireSuperUser()
+        guard application.isLicensed else { throw DomainError.invalid(field: "application", "\(application.rawValue) is not licensed") }
+        try Check.range(available, 0...1_000_000, field: "available")
+        return try await store.write { tx in
+            guard try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
+            let used = try LicenceLedger.holders(of: application, companyId: companyId, tx).count
+            guard available >= used else {
+                throw DomainError.conflict(code: "licences_in_use", "\(used) users hold \(application.displayName); revoke rights before lowering to \(available)")
+            }
+            let query = RecordQuery([.equals("companyId", .int(companyId)), .equals("application", .text(application.rawValue))])
+            if var licence = try tx.first(Licence.self, query) {
+                licence.available = available
+                try tx.update(licence)
+            } else {
+                _ = try tx.insert(Licence(companyId: companyId, application: application, available: available))
+            }
+            return LicenceUsage(application: application, available: available, used: used)
+        }
+    }
+
+    private static func checkShape(_ request: AuthorizationRequest) throws(DomainError) {
+        switch request.objectType {
+        case .application:
+            guard let application = request.application else { throw .invalid(field: "application", "An application right names the application") }
+            guard application.isLicensed else { throw .invalid(field: "application", "\(application.rawValue) cannot be granted") }
+        case .directory, .intercomGroup, .phoneQueue, .calendar, .callLog, .statistics:
+            guard request.objectId != nil else { throw .invalid(field: "objectId", "A \(request.objectType.rawValue) right names its object") }
+        }
+        if request.objectType.objectIsPeople && request.objectKind == nil {
+            throw .invalid(field: "objectKind", "A \(request.objectType.rawValue) right says whether objectId is a user or a group")
+        }
+        if (request.granteeType == .intercomGroup || request.granteeType == .phoneQueue) && request.objectType != .directory {
+            throw .invalid(field: "granteeType", "Intercom groups and phone queues may only hold directory rights")
+        }
+    }
+
+    private static func companyOfGrantee(_ type: GranteeType, _ id: Int64, _ admin: AdminPrincipal, _ tx: any StoreTransaction) throws -> Int64 {
+        switch type {
+        case .user: try tx.scoped(User.self, id, admin, "Grantee").companyId
+        case .group: try tx.scoped(UserGroup.self, id, admin, "Grantee").companyId
+        case .intercomGroup: try tx.scoped(IntercomGroup.self, id, admin, "Grantee").companyId
+        case .phoneQueue: try tx.scoped(PhoneQueue.self, id, admin, "Grantee").companyId
+        }
+    }
+
+    private static func companyOfObject(_ request: AuthorizationRequest, _ admin: AdminPrincipal, _ tx: any StoreTransaction) throws -> Int64? {
+        guard let id = request.objectId else { return nil }
+        switch request.objectType {
+        case .application: return nil
+        case .directory: return try tx.scoped(Directory.self, id, admin, "Object").companyId
+        case .intercomGroup: return try tx.scoped(IntercomGroup.self, id, admin, "Object").companyId
+        case .phoneQueue: return try tx.scoped(PhoneQueue.self, id, admin, "Object").companyId
+        case .calendar, .callLog, .statistics:
+            return request.objectKind == .group
+                ? try tx.scoped(UserGroup.self, id, admin, "Object").companyId : try tx.scoped(User.self, id, admin, "Object").companyId
+        }
+    }
+}

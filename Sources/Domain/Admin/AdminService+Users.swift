@@ -1,0 +1,197 @@
+import Foundation
+
+/// The editable fields of a user; nil leaves a field unchanged on update.
+public struct UserChanges: Sendable {
+    public var username: String?
+    public var firstName: String?
+    public var lastName: String?
+    public var email: String?
+    public var mobile: String?
+    public var enabled: Bool?
+    /// A new TWS password; an empty string removes the password.
+    public var password: String?
+    public var culture: String?
+    /// A new voicemail password; an empty string removes it.
+    public var voicemailPassword: String?
+    public var privateFields: [String]?
+
+    public init(
+        username: String? = nil, firstName: String? = nil, lastName: String? = nil, email: String? = nil, mobile: String? = nil,
+        enabled: Bool? = nil, password: String? = nil, culture: String? = nil, voicemailPassword: String? = nil, privateFields: [String]? = nil
+    ) {
+        self.username = username
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+        self.mobile = mobile
+        self.enabled = enabled
+        self.password = password
+        self.culture = culture
+        self.voicemailPassword = voicemailPassword
+        self.privateFields = privateFields
+    }
+
+    /// Applies and checks the changes; the password is hashed before the transaction starts.
+    func apply(to user: inout User, passwordHash: String??) throws(DomainError) {
+        if let username { user.username = try Check.name(username, field: "username", max: 128) }
+        if let firstName { user.firstName = try Check.text(firstName, field: "firstName", max: 128) }
+        if let lastName { user.lastName = try Check.text(lastName, field: "lastName", max: 128) }
+        if let email {
+            let email = try Check.text(email, field: "email")
+            guard email.isEmpty || (email.contains("@") && !email.contains(" ")) else { throw .invalid(field: "email", "email is not an e-mail address") }
+            user.email = email
+        }
+        if let mobile { user.mobile = mobile.isEmpty ? "" : try Check.number(mobile, field: "mobile") }
+        if let enabled { user.enabled = enabled }
+        if let passwordHash { user.passwordHash = passwordHash }
+        if let culture { user.culture = try Check.text(culture, field: "culture", max: 16) }
+        if let voicemailPassword { user.voicemailPassword = voicemailPassword.isEmpty ? nil : try Check.digits(voicemailPassword, field: "voicemailPassword", max: 16) }
+        if let privateFields {
+            guard privateFields.count <= User.privateFieldCount else { throw .invalid(field: "privateFields", "At most \(User.privateFieldCount) private fields") }
+            var fields = Array(repeating: "", count: User.privateFieldCount)
+            for (index, value) in privateFields.enumerated() { fields[index] = try Check.text(value, field: "privateFields[\(index)]", max: 512) }
+            user.privateFields = fields
+        }
+    }
+}
+
+/// The editable fields of a device.
+public struct DeviceChanges: Sendable {
+    public var number: String?
+    public var pbxProtocol: Device.PBXProtocol?
+    public var lineCount: Int?
+    public var video: Bool?
+    public var password: String?
+
+    public init(number: String? = nil, pbxProtocol: Device.PBXProtocol? = nil, lineCount: Int? = nil, video: Bool? = nil, password: String? = nil) {
+        self.number = number
+        self.pbxProtocol = pbxProtocol
+        self.lineCount = lineCount
+        self.video = video
+        self.password = password
+    }
+
+    func apply(to device: inout Device) throws(DomainError) {
+        if let number { device.number = try Check.number(number, field: "number") }
+        if let pbxProtocol { device.pbxProtocol = pbxProtocol }
+        if let lineCount {
+            try Check.range(lineCount, 1...64, field: "lineCount")
+            device.lineCount = lineCount
+        }
+        if let video { device.video = video }
+        if let password { device.password = password.isEmpty ? nil : try Check.text(password, field: "password", max: 64) }
+    }
+}
+
+// MARK: - Users and devices
+
+extension AdminService {
+    public func listUsers(_ admin: AdminPrincipal, domainId: Int64, _ page: PageRequest) async throws -> Page<User> {
+        try admin.requireReady()
+        return try await store.read { tx in
+            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            return try tx.page(
+                User.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["username"]), page,
+                searchColumns: ["username", "firstName", "lastName", "email", "mobile"])
+        }
+    }
+
+    public func user(_ admin: AdminPrincipal, id: Int64) async throws -> User {
+        try admin.requireReady()
+        return try await store.read { tx in try tx.scoped(User.self, id, admin, "User") }
+    }
+
+    public func createUser(_ admin: AdminPrincipal, domainId: Int64, _ changes: UserChanges) async throws -> User {
+        try admin.requireReady()
+        guard let username = changes.username else { throw DomainError.invalid(field: "username", "username is required") }
+        let passwordHash = try hashIfSet(changes.password)
+        return try await store.write { tx in
+            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            var user = User(companyId: domain.companyId, domainId: domainId, username: username)
+            try changes.apply(to: &user, passwordHash: passwordHash)
+            return try tx.insert(user)
+        }
+    }
+
+    public func updateUser(_ admin: AdminPrincipal, id: Int64, _ changes: UserChanges) async throws -> User {
+        try admin.requireReady()
+        let passwordHash = try hashIfSet(changes.password)
+        return try await store.write { tx in
+            var user = try tx.scoped(User.self, id, admin, "User")
+            try changes.apply(to: &user, passwordHash: passwordHash)
+            try tx.update(user)
+            if changes.enabled == false { try Self.revokeSessions(ofUser: id, tx) }
+            return user
+        }
+    }
+
+    public func deleteUser(_ admin: AdminPrincipal, id: Int64) async throws {
+        try admin.requireReady()
+        try await store.write { tx in
+            let user = try tx.scoped(User.self, id, admin, "User")
+            try tx.delete(User.self, id: id)
+            try Self.revokeSessions(ofUser: id, tx)
+            try tx.pruneDangling(companyId: user.companyId)
+        }
+    }
+
+    public func devices(_ admin: AdminPrincipal, userId: Int64) async throws -> [Device] {
+        try admin.requireReady()
+        return try await store.read { tx in
+            _ = try tx.scoped(User.self, userId, admin, "User")
+            return try tx.fetchAll(Device.self, RecordQuery([.equals("userId", .int(userId))], orderBy: ["number"]))
+        }
+    }
+
+    public func device(_ admin: AdminPrincipal, id: Int64) async throws -> Device {
+        try admin.requireReady()
+        return try await store.read { tx in try tx.scoped(Device.self, id, admin, "Device") }
+    }
+
+    public func createDevice(_ admin: AdminPrincipal, userId: Int64, _ changes: DeviceChanges) async throws -> Device {
+        try admin.requireReady()
+        guard let number = changes.number else { throw DomainError.invalid(field: "number", "number is required") }
+        return try await store.write { tx in
+            let user = try tx.scoped(User.self, userId, admin, "User")
+            var device = Device(companyId: user.companyId, domainId: user.domainId, userId: userId, number: number)
+            try changes.apply(to: &device)
+            return try tx.insert(device)
+        }
+    }
+
+    public func updateDevice(_ admin: AdminPrincipal, id: Int64, _ changes: DeviceChanges) async throws -> Device {
+        try admin.requireReady()
+        return try await store.write { tx in
+            var device = try tx.scoped(Device.self, id, admin, "Device")
+            try changes.apply(to: &device)
+            try tx.update(device)
+            return device
+        }
+    }
+
+    public func deleteDevice(_ admin: AdminPrincipal, id: Int64) async throws {
+        try admin.requireReady()
+        try await store.write { tx in
+            _ = try tx.scoped(Device.self, id, admin, "Device")
+            try tx.delete(Device.self, id: id)
+        }
+    }
+
+    private func hashIfSet(_ password: String?) throws -> String?? {
+        guard let password else { return .none }
+        if password.isEmpty { return .some(nil) }
+        try PasswordPolicy.check(password)
+        return .some(try hasher.hash(password))
+    }
+
+    /// Revokes every live session of a user: a disabled or deleted user's tokens stop working at once.
+    static func revokeSessions(ofUser userId: Int64, _ tx: any StoreTransaction) throws {
+        let now = Date()
+        for var session in try tx.fetchAll(
+            Session.self, RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .equals("subjectId", .int(userId))]))
+        where session.revokedAt == nil {
+            session.revokedAt = now
+            try tx.update(session)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+
+/// Administration of tenants, users, rights and configuration.
+///
+/// Every method checks the admin's scope (boot mode, super-user, listed companies) here, not in
+/// handlers, and runs as one transaction. An object of a company the admin does not see answers
+/// `not_found`, exactly like an object that does not exist, so ids of other companies leak nothing.
+public struct AdminService<Store: TenantStore>: Sendable {
+    public let store: Store
+    public let hasher: any PasswordHasher
+
+    public init(store: Store, hasher: any PasswordHasher) {
+        self.store = store
+        self.hasher = hasher
+    }
+}
+
+extension StoreTransaction {
+    /// Loads a company-scoped record the admin may see, or throws `not_found`.
+    func scoped<R: CompanyScoped>(_ type: R.Type, _ id: Int64, _ admin: AdminPrincipal, _ what: String) throws -> R {
+        guard let record = try fetchOne(type, id: id), admin.canSee(companyId: record.companyId) else { throw DomainError.notFound(what) }
+        return record
+    }
+
+    /// A query of records in the companies the admin sees, plus extra filters.
+    func scopedQuery(_ admin: AdminPrincipal, _ filters: [StoreFilter], orderBy: [String] = ["id"]) -> RecordQuery {
+        RecordQuery((admin.companyFilter.map { [$0] } ?? []) + filters, orderBy: orderBy)
+    }
+
+    /// Removes authorizations and parameter overrides whose object or grantee no longer exists.
+    /// Called after every delete, so no right outlives what it names.
+    func pruneDangling(companyId: Int64) throws {
+        func exists(_ type: GranteeType, _ id: Int64) throws -> Bool {
+            switch type {
+            case .user: try fetchOne(User.self, id: id) != nil
+            case .group: try fetchOne(UserGroup.self, id: id) != nil
+            case .intercomGroup: try fetchOne(IntercomGroup.self, id: id) != nil
+            case .phoneQueue: try fetchOne(PhoneQueue.self, id: id) != nil
+            }
+        }
+        for authorization in try fetchAll(Authorization.self, .equals("companyId", .int(companyId))) {
+            var alive = try exists(authorization.granteeType, authorization.granteeId)
+            if alive, let objectId = authorization.objectId {
+                switch authorization.objectType {
+                case .application: break
+                case .directory: alive = try fetchOne(Directory.self, id: objectId) != nil
+                case .intercomGroup: alive = try fetchOne(IntercomGroup.self, id: objectId) != nil
+                case .phoneQueue: alive = try fetchOne(PhoneQueue.self, id: objectId) != nil
+                case .calendar, .callLog, .statistics:
+                    alive = try exists(authorization.objectKind == .group ? .group : .user, objectId)
+                }
+            }
+            if !alive, let id = authorization.id { try delete(Authorization.self, id: id) }
+        }
+        for value in try fetchAll(ParameterValue.self, .equals("companyId", .int(companyId))) {
+            let alive: Bool =
+                switch value.scope {
+                case .domain: try fetchOne(CompanyDomain.self, id: value.scopeId) != nil
+                case .group: try fetchOne(UserGroup.self, id: value.scopeId) != nil
+                case .user: try fetchOne(User.self, id: value.scopeId) != nil
+                }
+            if !alive, let id = value.id { try delete(ParameterValue.self, id: id) }
+        }
+    }
+}
+
+// MARK: - Companies and domains
+
+extension AdminService {
+    public func listCompanies(_ admin: AdminPrincipal, _ page: PageRequest) async throws -> Page<Company> {
+        try admin.requireReady()
+        return try await store.read { tx in
+            let filter: [StoreFilter] = admin.superUser ? [] : [.within("id", admin.companyIds.sorted().map { .int($0) })]
+            return try tx.page(Company.self, RecordQuery(filter, orderBy: ["name", "id"]), page, searchColumns: ["name"])
+        }
+    }
+
+    public func company(_ admin: AdminPrincipal, id: Int64) async throws -> Company {
+        try admin.requireReady()
+        return try await store.read { tx in
+            guard admin.canSee(companyId: id), let company = try tx.fetchOne(Company.self, id: id) else { throw DomainError.notFound("Company") }
+            return company
+        }
+    }
+
+    public func createCompany(_ admin: AdminPrincipal, name: String) async throws -> Company {
+        try admin.requireSuperUser()
+        let name = try Check.name(name, field: "name")
+        return try await store.write { tx in
+            let company = try tx.insert(Company(name: name))
+            for application in Application.licensed {
+                _ = try tx.insert(Licence(companyId: company.id!, application: application, available: 0))
+            }
+            return company
+        }
+    }
+
+    public func renameCompany(_ admin: AdminPrincipal, id: Int64, name: String) async throws -> Company {
+        try admin.requireReady()
+        let name = try Check.name(name, field: "name")
+        return try await store.write { tx in
+            guard admin.canSee(companyId: id), var company = try tx.fetchOne(Company.self, id: id) else { throw DomainError.notFound("Company") }
+            company.name = name
+            try tx.update(company)
+            return company
+        }
+    }
+
+    /// Deletes a company and, through the schema's cascades, everything in it.
+    public func deleteCompany(_ admin: AdminPrincipal, id: Int64) async throws {
+        try admin.requireSuperUser()
+        try await store.write { tx in
+            guard try tx.delete(Company.self, id: id) else { throw DomainError.notFound("Company") }
+            for var account in try tx.fetchAll(AdminAccount.self, RecordQuery()) where account.companyIds.contains(id) {
+                account.companyIds.removeAll { $0 == id }
+                try tx.update(account)
+            }
+        }
+    }
+
+    public func listDomains(_ admin: AdminPrincipal, companyId: Int64?, _ page: PageRequest) async throws -> Page<CompanyDomain> {
+        try admin.requireReady()
+        return try await store.read { tx in
+            var filters: [StoreFilter] = []
+            if let companyId {
+                guard admin.canSee(companyId: companyId) else { throw DomainError.notFound("Company") }
+                filters.append(.equals("companyId", .int(companyId)))
+            }
+            return try tx.page(CompanyDomain.self, tx.scopedQuery(admin, filters, orderBy: ["name", "id"]), page, searchColumns: ["name"])
+        }
+    }
+
+    public func domain(_ admin: AdminPrincipal, id: Int64) async throws -> CompanyDomain {
+        try admin.requireReady()
+        return try await store.read { tx in try tx.scoped(CompanyDomain.self, id, admin, "Domain") }
+    }
+
+    /// Creates a domain with its built-in directories and a default dialing plan.
+    public func createDomain(_ admin: AdminPrincipal, companyId: Int64, name: String, numberingPlanLength: Int) async throws -> CompanyDomain {
+        try admin.requireReady()
+        let name = try Check.name(name, field: "name")
+        try Check.range(numberingPlanLength, 1...16, field: "numberingPlanLength")
+        return try await store.write { tx in
+            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
+            let domain = try tx.insert(CompanyDomain(companyId: companyId, name: name, numberingPlanLength: numberingPlanLength))
+            for directory in Directory.builtIns(companyId: companyId, domainId: domain.id!) { _ = try tx.insert(directory) }
+            _ = try tx.insert(
+                DialingPlanSettings(companyId: companyId, domainId: domain.id!, internalLength: numberingPlanLength, internalReverseLength: numberingPlanLength))
+            return domain
+        }
+    }
+
+    public func updateDomain(_ admin: AdminPrincipal, id: Int64, name: String?, numberingPlanLength: Int?) async throws -> CompanyDomain {
+        try admin.requireReady()
+        let name = try name.map { name throws(DomainError) in try Check.name(name, field: "name") }
+        if let numberingPlanLength { try Check.range(numberingPlanLength, 1...16, field: "numberingPlanLength") }
+        return try await store.write { tx in
+            var domain = try tx.scoped(CompanyDomain.self, id, admin, "Domain")
+            if let name { domain.name = name }
+            if let numberingPlanLength { domain.numberingPlanLength = numberingPlanLength }
+            try tx.update(domain)
+            return domain
+        }
+    }
+
+    public func deleteDomain(_ admin: AdminPrincipal, id: Int64) async throws {
+        try admin.requireReady()
+        try await store.write { tx in
+            let domain = try tx.scoped(CompanyDomain.self, id, admin, "Domain")
+            try tx.delete(CompanyDomain.self, id: id)
+            try tx.pruneDangling(companyId: domain.companyId)
+        }
+    }
+
+    public func listDirectories(_ admin: AdminPrincipal, domainId: Int64) async throws -> [Directory] {
+        try admin.requireReady()
+        return try await store.read { tx in
+            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            return try tx.fetchAll(Directory.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["priority", "id"]))
+        }
+    }
+}

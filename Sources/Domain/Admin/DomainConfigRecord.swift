@@ -1,0 +1,167 @@
+/// A configuration record owned by one domain (PBX links, intercom groups, phone queues), managed
+/// through the same generic list/create/replace/delete operations.
+public protocol DomainConfigRecord: CompanyScoped {
+    static var displayName: String { get }
+    static var searchColumns: [String] { get }
+    var companyId: Int64 { get set }
+    var domainId: Int64 { get set }
+    /// Checks and normalises the fields a client sent.
+    func validated() throws(DomainError) -> Self
+    /// Keeps write-only secrets the client did not resend on replace.
+    mutating func keepSecrets(from stored: Self)
+}
+
+extension DomainConfigRecord {
+    public mutating func keepSecrets(from stored: Self) {}
+}
+
+extension SupervisedDeviceRange {
+    func validated(field: String) throws(DomainError) -> SupervisedDeviceRange {
+        var range = self
+        range.number = try Check.number(number, field: "\(field).number")
+        try Check.range(lines, 1...64, field: "\(field).lines")
+        try Check.range(duplicateX, 1...1000, field: "\(field).duplicateX")
+        if duplicateX > 1 && Int(range.number) == nil { throw .invalid(field: "\(field).duplicateX", "Only a plain number can be duplicated") }
+        if let password { range.password = password.isEmpty ? nil : try Check.text(password, field: "\(field).password", max: 64) }
+        return range
+    }
+}
+
+extension PbxLink: DomainConfigRecord {
+    public static let displayName = "PBX link"
+    public static let searchColumns = ["host", "pbxType", "pbxDomain"]
+    public func validated() throws(DomainError) -> PbxLink {
+        var link = self
+        link.host = try Check.name(host, field: "host", max: 255)
+        guard !link.host.contains(where: { $0 == " " || $0 == "/" }) else { throw .invalid(field: "host", "host must be a host name or IP address") }
+        try Check.range(port, 1...65535, field: "port")
+        try Check.range(capacity, 1...100_000, field: "capacity")
+        link.pbxType = try Check.name(pbxType, field: "pbxType", max: 64)
+        link.pbxDomain = try Check.text(pbxDomain, field: "pbxDomain")
+        link.username = try Check.text(username, field: "username", max: 128)
+        if let password { link.password = password.isEmpty ? nil : try Check.text(password, field: "password", max: 128) }
+        return link
+    }
+    public mutating func keepSecrets(from stored: PbxLink) { if password == nil { password = stored.password } }
+}
+
+extension IntercomGroup: DomainConfigRecord {
+    public static let displayName = "Intercom group"
+    public static let searchColumns = ["name"]
+    public func validated() throws(DomainError) -> IntercomGroup {
+        var group = self
+        group.name = try Check.name(name, field: "name")
+        guard devices.count <= 200 else { throw .invalid(field: "devices", "At most 200 device ranges") }
+        group.devices = try devices.enumerated().map { index, range throws(DomainError) in try range.validated(field: "devices[\(index)]") }
+        return group
+    }
+    public mutating func keepSecrets(from stored: IntercomGroup) {
+        for index in devices.indices where devices[index].password == nil {
+            devices[index].password = stored.devices.first { $0.number == devices[index].number }?.password
+        }
+    }
+}
+
+extension PhoneQueue: DomainConfigRecord {
+    public static let displayName = "Phone queue"
+    public static let searchColumns = ["name"]
+    public func validated() throws(DomainError) -> PhoneQueue {
+        var queue = self
+        queue.name = try Check.name(name, field: "name")
+        queue.device = try device.validated(field: "device")
+        return queue
+    }
+    public mutating func keepSecrets(from stored: PhoneQueue) { if device.password == nil { device.password = stored.device.password } }
+}
+
+// MARK: - Generic operations
+
+extension AdminService {
+    public func list<R: DomainConfigRecord>(_ admin: AdminPrincipal, _ type: R.Type, domainId: Int64, _ page: PageRequest) async throws -> Page<R> {
+        try admin.requireReady()
+        return try await store.read { tx in
+            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            return try tx.page(R.self, RecordQuery([.equals("domainId", .int(domainId))]), page, searchColumns: R.searchColumns)
+        }
+    }
+
+    public func get<R: DomainConfigRecord>(_ admin: AdminPrincipal, _ type: R.Type, id: Int64) async throws -> R {
+        try admin.requireReady()
+        return try await store.read { tx in try tx.scoped(R.self, id, admin, R.displayName) }
+    }
+
+    /// Creates a record in a domain; the company and domain come from the path, never from the body.
+    public func create<R: DomainConfigRecord>(_ admin: AdminPrincipal, domainId: Int64, _ record: R) async throws -> R {
+        try admin.requireReady()
+        let validated = try record.validated()
+        return try await store.write { tx in
+            var record = validated
+            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            record.id = nil
+            record.companyId = domain.companyId
+            record.domainId = domainId
+            return try tx.insert(record)
+        }
+    }
+
+    /// Replaces a record's fields, keeping its identity, domain and unsent secrets.
+    public func replace<R: DomainConfigRecord>(_ admin: AdminPrincipal, id: Int64, _ record: R) async throws -> R {
+        try admin.requireReady()
+        let validated = try record.validated()
+        return try await store.write { tx in
+            var record = validated
+            let stored = try tx.scoped(R.self, id, admin, R.displayName)
+            record.id = id
+            record.companyId = stored.companyId
+            record.domainId = stored.domainId
+            record.keepSecrets(from: stored)
+            try tx.update(record)
+            return record
+        }
+    }
+
+    public func delete<R: DomainConfigRecord>(_ admin: AdminPrincipal, _ type: R.Type, id: Int64) async throws {
+        try admin.requireReady()
+        try await store.write { tx in
+            let stored = try tx.scoped(R.self, id, admin, R.displayName)
+            try tx.delete(R.self, id: id)
+            try tx.pruneDangling(companyId: stored.companyId)
+        }
+    }
+
+    // MARK: Dialing plan settings (admin guide 5.2)
+
+    public func dialingPlan(_ admin: AdminPrincipal, domainId: Int64) async throws -> DialingPlanSettings {
+        try admin.requireReady()
+        return try await store.read { tx in
+            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            return try tx.first(DialingPlanSettings.self, .equals("domainId", .int(domainId)))
+                ?? DialingPlanSettings(companyId: domain.companyId, domainId: domainId)
+        }
+    }
+
+    public func setDialingPlan(_ admin: AdminPrincipal, domainId: Int64, _ settings: DialingPlanSettings) async throws -> DialingPlanSettings {
+        try admin.requireReady()
+        var settings = settings
+        settings.internationalPrefix = try Check.digits(settings.internationalPrefix, field: "internationalPrefix")
+        settings.localCountryPrefix = try Check.digits(settings.localCountryPrefix, field: "localCountryPrefix")
+        settings.externalPrefix = try Check.digits(settings.externalPrefix, field: "externalPrefix")
+        settings.add = try Check.digits(settings.add, field: "add", max: 16)
+        try Check.range(settings.remove, 0...16, field: "remove")
+        try Check.range(settings.internalLength, 1...16, field: "internalLength")
+        try Check.range(settings.internalReverseLength, 1...16, field: "internalReverseLength")
+        return try await store.write { [settings] tx in
+            var settings = settings
+            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            settings.companyId = domain.companyId
+            settings.domainId = domainId
+            if let existing = try tx.first(DialingPlanSettings.self, .equals("domainId", .int(domainId))) {
+                settings.id = existing.id
+                try tx.update(settings)
+                return settings
+            }
+            settings.id = nil
+            return try tx.insert(settings)
+        }
+    }
+}

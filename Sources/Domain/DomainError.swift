@@ -1,0 +1,32 @@
+/// An error a client can act on: a stable machine code, a message, and the field at fault.
+///
+/// Endpoints maps `kind` to an HTTP status (REST problem+json) or a SOAP fault in one place.
+public struct DomainError: Error, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case invalid, unauthorized, forbidden, notFound, conflict, tooManyRequests
+    }
+
+    public var kind: Kind
+    /// Stable code, e.g. `not_found`, `licence_exhausted`, `password_change_required`.
+    public var code: String
+    public var message: String
+    public var field: String?
+
+    public init(_ kind: Kind, code: String, _ message: String, field: String? = nil) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    public static func invalid(field: String, _ message: String) -> DomainError {
+        DomainError(.invalid, code: "invalid_field", message, field: field)
+    }
+    public static func notFound(_ what: String) -> DomainError { DomainError(.notFound, code: "not_found", "\(what) not found") }
+    public static func conflict(code: String, _ message: String) -> DomainError { DomainError(.conflict, code: code, message) }
+    public static func forbidden(code: String = "forbidden", _ message: String) -> DomainError { DomainError(.forbidden, code: code, message) }
+    public static let invalidCredentials = DomainError(.unauthorized, code: "invalid_credentials", "Invalid credentials")
+    public static let unauthenticated = DomainError(.unauthorized, code: "unauthenticated", "A valid session token is required")
+    public static let passwordChangeRequired = DomainError(
+        .forbidden, code: "password_change_required", "The default administrator password must be changed before anything else")
+}

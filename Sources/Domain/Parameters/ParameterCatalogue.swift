@@ -1,0 +1,51 @@
+/// Every parameter the server knows, with its default (admin guide 6, 9.1.8, 10.2).
+public enum ParameterCatalogue {
+    public static let all: [ParameterDefinition] = server + caller + system
+
+    static let server: [ParameterDefinition] = [
+        .init(.twsServer, "AuthMethods", "TWS", .authMethods, "Authentication methods allowed, separated by | (WindowsSecurity, LDAP, TWS, None)"),
+        .init(.twsServer, "AuthLdapServer", "", .text(maxLength: 255), "LDAP server for the LDAP method"),
+        .init(.twsServer, "AuthLdapPort", "389", .integer(1...65535), "LDAP server port"),
+        .init(.twsServer, "AuthLdapDn", "?", .text(maxLength: 1024), "DN to bind as; ? is replaced by the user name"),
+        .init(.twsServer, "SessionLifetimeMinutes", "720", .integer(5...43200), expert: true, "Lifetime of a user session token"),
+    ]
+
+    static let caller: [ParameterDefinition] =
+        [
+            ("AuthorizeChat", "true", false, "Chat between users"),
+            ("AuthorizeContactFavorite", "true", false, "Create private contacts"),
+            ("AuthorizeHotKeys", "true", false, "Ctrl+F1..F11 dial shortcuts"),
+            ("AuthorizeHotKeysExe", "true", false, "Ctrl+F12 dials the highlighted number"),
+            ("AuthorizeInterception", "false", false, "Intercept calls ringing on contacts' devices"),
+            ("AuthorizePublicList", "false", false, "Make a contact list public"),
+            ("AuthorizeShareRulesGroup", "false", false, "Share forwarding rules with the supervision group"),
+            ("AuthorizeSimpleRules", "true", false, "Manage forwarding rules"),
+            ("AuthorizeSms", "false", false, "Send SMS to a contact's mobile"),
+            ("AuthorizeSupervisionInformation", "false", false, "Boss/secretary supervision (9.1.7)"),
+            ("AuthorizedAdvancedSearch", "true", true, "Advanced directory search"),
+            ("AuthorizedCalendarPresences", "true", true, "See contacts' calendar events"),
+            ("AuthorizedCustomMessagePresences", "true", true, "Custom presence messages"),
+            ("AuthorizedEmailNotification", "true", true, "E-mail on missed calls and voicemail"),
+            ("AuthorizedPhoneSupervisionPresences", "true", true, "See contacts' telephony presence"),
+            ("AuthorizedForwardTypeImmediate", "true", true, "Forward rules: immediate"),
+            ("AuthorizedForwardTypeBusy", "true", true, "Forward rules: on busy"),
+            ("AuthorizedForwardTypeNoAnswer", "true", true, "Forward rules: on no answer"),
+        ].map { ParameterDefinition(.caller, $0.0, $0.1, .bool, expert: $0.2, $0.3) }
+        + [.init(.caller, "SupervisionInformationGroup", "", .text(maxLength: 255), "Group whose supervision a boss/secretary shares (9.1.7)")]
+
+    static let system: [ParameterDefinition] = [
+        .init(.system, "CallLog-StartCleaningHour", "03:00", .timeOfDay, "Time of day the call-log cleaning starts"),
+        .init(.system, "CallLog-NumberMaxOfStorage", "30", .integer(0...100_000), "Calls kept per type (incoming, outgoing, missed)"),
+        .init(.system, "CallLog-NumberDaysOfStorage", "30", .integer(1...3650), "Days calls are kept"),
+        .init(.system, "Stats-StartCleaningHour", "03:30", .timeOfDay, expert: true, "Time of day the statistics cleaning starts"),
+        .init(.system, "Stats-NumberDaysOfStorage", "365", .integer(1...3650), expert: true, "Days statistics are kept"),
+    ]
+
+    /// The definition of `(application, name)`, or a `not_found` error.
+    public static func definition(_ application: Application, _ name: String) throws(DomainError) -> ParameterDefinition {
+        guard let found = all.first(where: { $0.application == application && $0.name == name }) else {
+            throw DomainError(.notFound, code: "unknown_parameter", "No parameter \(name) for \(application.rawValue)")
+        }
+        return found
+    }
+}

@@ -1,0 +1,48 @@
+/// Counts who holds an application and refuses grants beyond the company's licences.
+///
+/// A user holding an application directly and through one or more groups uses one licence.
+enum LicenceLedger {
+    /// Users of the company who hold `application`, directly or through a group, optionally with
+    /// a hypothetical extra grant or membership counted in.
+    static func holders(
+        of application: Application, companyId: Int64, _ tx: any StoreTransaction, adding extraUsers: Set<Int64> = [], extraGroups: Set<Int64> = []
+    ) throws -> Set<Int64> {
+        let grants = try tx.fetchAll(
+            Authorization.self,
+            RecordQuery([
+                .equals("companyId", .int(companyId)), .equals("objectType", .text(AuthorizationObjectType.application.rawValue)),
+                .equals("application", .text(application.rawValue)),
+            ]))
+        var users = Set(grants.filter { $0.granteeType == .user }.map(\.granteeId)).union(extraUsers)
+        let groups = Set(grants.filter { $0.granteeType == .group }.map(\.granteeId)).union(extraGroups)
+        if !groups.isEmpty {
+            let members = try tx.fetchAll(GroupMembership.self, RecordQuery([.within("groupId", groups.sorted().map { .int($0) })]))
+            users.formUnion(members.map(\.userId))
+        }
+        return users
+    }
+
+    static func available(_ application: Application, companyId: Int64, _ tx: any StoreTransaction) throws -> Int {
+        try tx.first(
+            Licence.self, RecordQuery([.equals("companyId", .int(companyId)), .equals("application", .text(application.rawValue))])
+        )?.available ?? 0
+    }
+
+    /// Throws `licence_exhausted` when `holders` would exceed the licences of the company.
+    static func check(_ application: Application, companyId: Int64, holders: Set<Int64>, _ tx: any StoreTransaction) throws {
+        let available = try available(application, companyId: companyId, tx)
+        guard holders.count <= available else {
+            throw DomainError.conflict(
+                code: "licence_exhausted",
+                "\(application.displayName): \(available) licences; this change would need \(holders.count)")
+        }
+    }
+
+    static func usage(companyId: Int64, _ tx: any StoreTransaction) throws -> [LicenceUsage] {
+        try Application.licensed.map { application in
+            LicenceUsage(
+                application: application, available: try available(application, companyId: companyId, tx),
+                used: try holders(of: application, companyId: companyId, tx).count)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// What a signed-in user learns about themselves: who, where, devices, applications, settings.
+public struct UserProfile: Sendable, Equatable {
+    public var user: User
+    public var domain: CompanyDomain
+    public var company: Company
+    public var devices: [Device]
+    public var applications: [Application]
+    /// Resolved parameters of the server and of every authorised application (expert ones included:
+    /// clients need them; only the admin UI hides them).
+    public var parameters: [ResolvedParameter]
+}
+
+/// Read-only questions about the signed-in user.
+public struct UserProfileService<Store: TenantStore>: Sendable {
+    public let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    public func profile(_ principal: UserPrincipal) async throws -> UserProfile {
+        try await store.read { tx in
+            guard let user = try tx.fetchOne(User.self, id: principal.userId), user.companyId == principal.companyId, user.enabled,
+                let domain = try tx.fetchOne(CompanyDomain.self, id: user.domainId), let company = try tx.fetchOne(Company.self, id: user.companyId)
+            else { throw DomainError.unauthenticated }
+            let devices = try tx.fetchAll(Device.self, RecordQuery([.equals("userId", .int(principal.userId))], orderBy: ["number"]))
+            let applications = try Self.applications(of: user, tx)
+            let wanted = Set(applications + [.twsServer])
+            let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { wanted.contains($0.application) }, for: user, in: tx)
+            return UserProfile(user: user, domain: domain, company: company, devices: devices, applications: applications, parameters: parameters)
+        }
+    }
+
+    /// Applications granted to the user directly or through any of their groups.
+    static func applications(of user: User, _ tx: any StoreTransaction) throws -> [Application] {
+        guard let userId = user.id else { return [] }
+        let groupIds = try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId)
+        let grants = try tx.fetchAll(
+            Authorization.self,
+            RecordQuery([.equals("companyId", .int(user.companyId)), .equals("objectType", .text(AuthorizationObjectType.application.rawValue))]))
+        let held = grants.filter { ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId)) }
+        let set = Set(held.compactMap(\.application))
+        return Application.allCases.filter(set.contains)
+    }
+}
+
+/// Finds the user a login names. Users are unique per domain; company and domain may be left
+/// out when the user name alone is unambiguous on the server.
+public enum LoginLookup {
+    public static func user(company: String?, domain: String?, username: String, _ tx: any StoreTransaction) throws -> User? {
+        var domainIds: [Int64]?
+        if company != nil || domain != nil {
+            var companyIds: [Int64]?
+            if let company {
+                companyIds = try tx.fetchAll(Company.self, .equals("name", .text(company))).compactMap(\.id)
+            }
+            var filters: [StoreFilter] = []
+            if let companyIds { filters.append(.within("companyId", companyIds.map { .int($0) })) }
+            if let domain { filters.append(.equals("name", .text(domain))) }
+            domainIds = try tx.fetchAll(CompanyDomain.self, RecordQuery(filters)).compactMap(\.id)
+        }
+        var filters: [StoreFilter] = [.equals("username", .text(username))]
+        if let domainIds { filters.append(.within("domainId", domainIds.map { .int($0) })) }
+        let users = try tx.fetchAll(User.self, RecordQuery(filters, limit: 2))
+        guard users.count <= 1 else {
+            throw DomainError(.invalid, code: "domain_required", "Several users have this name; give the company and domain", field: "domain")
+        }
+        return users.first
+    }
+}

@@ -1,0 +1,57 @@
+/// A page of results with the total count of matching items.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var total: Int
+    public var offset: Int
+    public var limit: Int
+
+    public init(items: [Item], total: Int, offset: Int, limit: Int) {
+        self.items = items
+        self.total = total
+        self.offset = offset
+        self.limit = limit
+    }
+
+    public func map<T>(_ transform: (Item) throws -> T) rethrows -> Page<T> {
+        Page<T>(items: try items.map(transform), total: total, offset: offset, limit: limit)
+    }
+}
+
+/// Paging and free-text search requested by a client.
+public struct PageRequest: Sendable {
+    /// Largest page a client may ask for.
+    public static let maxLimit = 500
+    public static let defaultLimit = 50
+
+    public var offset: Int
+    public var limit: Int
+    public var search: String?
+
+    /// Validates the client's values: negative offsets and limits outside 1...500 are refused.
+    public init(offset: Int? = nil, limit: Int? = nil, search: String? = nil) throws(DomainError) {
+        let offset = offset ?? 0
+        let limit = limit ?? Self.defaultLimit
+        guard offset >= 0 else { throw .invalid(field: "offset", "offset must be 0 or more") }
+        guard (1...Self.maxLimit).contains(limit) else { throw .invalid(field: "limit", "limit must be between 1 and \(Self.maxLimit)") }
+        self.offset = offset
+        self.limit = limit
+        let trimmed = search?.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.search = (trimmed?.isEmpty ?? true) ? nil : trimmed
+    }
+
+    public static let all = try! PageRequest(limit: maxLimit)
+}
+
+extension StoreTransaction {
+    /// Fetches one page of a query plus the total count, adding the free-text search over `searchColumns`.
+    public func page<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery, _ request: PageRequest, searchColumns: [String]) throws -> Page<R> {
+        var query = query
+        if let text = request.search, !searchColumns.isEmpty { query.filters.append(.contains(searchColumns, text)) }
+        let total = try count(type, query)
+        query.offset = request.offset
+        query.limit = request.limit
+        return Page(items: try fetchAll(type, query), total: total, offset: request.offset, limit: request.limit)
+    }
+}
+
+import Foundation

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A record kept by the store: a Codable value in one table with an integer primary key.
+///
+/// Domain declares records as plain values; Storage maps them to tables generically, so a new
+/// record needs a migration and nothing else.
+public protocol StoredRecord: Codable, Sendable {
+    /// The table holding records of this type.
+    static var table: String { get }
+    /// The primary key; nil until inserted.
+    var id: Int64? { get set }
+}
+
+/// A record that belongs to exactly one company; every query on it is filtered by company.
+public protocol CompanyScoped: StoredRecord {
+    var companyId: Int64 { get }
+}
+
+/// A value a query compares a column with.
+public enum StoreValue: Sendable, Hashable {
+    case int(Int64)
+    case text(String)
+    case bool(Bool)
+    case null
+}
+
+/// One condition of a `RecordQuery`.
+public enum StoreFilter: Sendable {
+    /// column = value
+    case equals(String, StoreValue)
+    /// column IN (values); an empty list matches nothing.
+    case within(String, [StoreValue])
+    /// Any of the columns contains the text (case-insensitive, LIKE with escaping).
+    case contains([String], String)
+}
+
+/// A query over one table: filters joined with AND, an order, and an optional page.
+public struct RecordQuery: Sendable {
+    public var filters: [StoreFilter]
+    public var orderBy: [String]
+    public var offset: Int
+    public var limit: Int?
+
+    public init(_ filters: [StoreFilter] = [], orderBy: [String] = ["id"], offset: Int = 0, limit: Int? = nil) {
+        self.filters = filters
+        self.orderBy = orderBy
+        self.offset = offset
+        self.limit = limit
+    }
+
+    /// A query filtered on one column.
+    public static func equals(_ column: String, _ value: StoreValue) -> RecordQuery { RecordQuery([.equals(column, value)]) }
+}
+
+/// The operations Domain needs inside one database transaction.
+///
+/// Everything a write does (checks and changes) runs in one `TenantStore.write` closure, so a
+/// check such as "licences left" and the insert it guards cannot interleave with another write.
+public protocol StoreTransaction {
+    func fetchOne<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> R?
+    func fetchAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> [R]
+    func count<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> Int
+    /// Inserts and returns the record with its new id.
+    func insert<R: StoredRecord>(_ record: R) throws -> R
+    func update<R: StoredRecord>(_ record: R) throws
+    /// Deletes by primary key; false when nothing was deleted.
+    @discardableResult func delete<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> Bool
+    @discardableResult func deleteAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> Int
+}
+
+/// The tenant database: reads and writes, each write one transaction.
+public protocol TenantStore: Sendable {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+}
+
+extension StoreTransaction {
+    /// The first record matching a query, if any.
+    public func first<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> R? {
+        var query = query
+        query.limit = 1
+        return try fetchAll(type, query).first
+    }
+}

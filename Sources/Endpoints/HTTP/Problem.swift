@@ -1,0 +1,111 @@
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+
+/// An RFC 9457 problem: the one shape of every REST error, with the same `code` as SOAP faults.
+struct Problem: Codable, Sendable {
+    var type: String = "about:blank"
+    var title: String
+    var status: Int
+    var detail: String?
+    var code: String
+    var field: String?
+
+    init(status: HTTPResponse.Status, code: String, detail: String?, field: String? = nil) {
+        self.title = status.reasonPhrase
+        self.status = status.code
+        self.detail = detail
+        self.code = code
+        self.field = field
+    }
+
+    init(_ error: DomainError) {
+        self.init(status: error.kind.httpStatus, code: error.code, detail: error.message, field: error.field)
+    }
+
+    var body: ByteBuffer { ByteBuffer(data: (try? JSONEncoder().encode(self)) ?? Data()) }
+
+    var response: Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/problem+json"
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: body))
+    }
+}
+
+extension DomainError.Kind {
+    var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .invalid: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooManyRequests: .tooManyRequests
+        }
+    }
+}
+
+/// Turns every error thrown by a generated handler into problem+json: Domain errors keep their
+/// code; input the generated code could not decode is a 400 naming the cause; anything else is a
+/// logged 500 without internals.
+struct ProblemMiddleware: ServerMiddleware {
+    let logger: Logger
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        do {
+            return try await next(request, body, metadata)
+        } catch {
+            let problem = Self.problem(for: error, operationID: operationID, logger: logger)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/problem+json"
+            if problem.code == "unauthenticated" || problem.code == "invalid_credentials" { headers[.wwwAuthenticate] = "Bearer" }
+            return (HTTPResponse(status: .init(code: problem.status), headerFields: headers), HTTPBody(Data(buffer: problem.body)))
+        }
+    }
+
+    static func problem(for error: any Error, operationID: String, logger: Logger) -> Problem {
+        let server = error as? ServerError
+        let underlying = server?.underlyingError ?? error
+        if let domain = underlying as? DomainError { return Problem(domain) }
+        if let server, server.operationInput == nil {
+            // The request did not decode (wrong type, unknown field, bad JSON, missing parameter).
+            return Problem(status: .badRequest, code: "invalid_request", detail: Self.clip(server.causeDescription + ": " + String(describing: underlying)))
+        }
+        logger.error("unexpected error", metadata: ["operation": "\(operationID)", "error": "\(String(reflecting: type(of: underlying)))"])
+        return Problem(status: .internalServerError, code: "internal_error", detail: "The server could not complete the request")
+    }
+
+    /// Decoder messages can be long; the first part names the field, which is what a client needs.
+    static func clip(_ text: String) -> String { text.count > 400 ? String(text.prefix(400)) + "…" : text }
+}
+
+/// Turns errors raised outside the generated handlers (unknown route, body too large, rate limit)
+/// into problem+json too.
+struct HTTPProblemMiddleware: RouterMiddleware {
+    typealias Context = TWSRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as DomainError {
+            return Problem(error).response
+        } catch let error as any HTTPResponseError {
+            let status = error.status
+            let code =
+                switch status {
+                case .notFound: "not_found"
+                case .contentTooLarge: "payload_too_large"
+                case .methodNotAllowed: "method_not_allowed"
+                case .tooManyRequests: "rate_limited"
+                default: status.code < 500 ? "invalid_request" : "internal_error"
+                }
+            return Problem(status: status, code: code, detail: status.code < 500 ? status.reasonPhrase : "The server could not complete the request").response
+        }
+    }
+}

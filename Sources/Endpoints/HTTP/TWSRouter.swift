@@ -1,0 +1,62 @@
+import Auth
+import Domain
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+
+/// Everything the routes need, built once by the server (or by a test).
+public struct TWSServices<Store: TenantStore>: Sendable {
+    public let admin: AdminService<Store>
+    public let sessions: SessionService<Store>
+    public let profiles: UserProfileService<Store>
+
+    public init(admin: AdminService<Store>, sessions: SessionService<Store>, profiles: UserProfileService<Store>) {
+        self.admin = admin
+        self.sessions = sessions
+        self.profiles = profiles
+    }
+}
+
+/// Builds the router of port 8000: REST (generated handlers), SOAP, the contract documents and health.
+/// Middleware is added before the routes, because a Hummingbird router applies it only to routes added after it.
+public func buildRouter<Store: TenantStore>(
+    services: TWSServices<Store>, loginLimits: LoginRateLimiter.Limits = .init(), logger: Logger
+) throws -> Router<TWSRequestContext> {
+    let router = Router(context: TWSRequestContext.self)
+    router.add(middleware: HTTPProblemMiddleware())
+    router.add(middleware: BodyLimitMiddleware())
+    router.add(middleware: RequestFactsMiddleware())
+    router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
+
+    let openAPI = Contract.openAPI
+    router.get("/openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
+    }
+
+    let soap = try SOAPBinding(wsdl: Contract.wsdl, admin: services.admin, sessions: services.sessions, profiles: services.profiles, logger: logger)
+    router.get("/soap") { request, _ in
+        guard request.uri.queryParameters.has("wsdl") || request.uri.query?.lowercased() == "wsdl" else {
+            throw HTTPError(.notFound)
+        }
+        let host = request.head.authority ?? "localhost:8000"
+        let document = soap.wsdlDocument(baseURL: "http://\(host)")
+        return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
+    }
+    router.post("/soap") { request, context in
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw HTTPError(.contentTooLarge)
+        }
+        let answer = await soap.handle(Array(buffer: body), contentType: request.headers[.contentType])
+        return Response(
+            status: .init(code: answer.status), headers: [.contentType: answer.contentType], body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    let api = TWSAPI(admin: services.admin, sessions: services.sessions, profiles: services.profiles)
+    try api.registerHandlers(on: router, middlewares: [ProblemMiddleware(logger: logger)])
+    return router
+}

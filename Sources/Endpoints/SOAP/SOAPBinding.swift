@@ -1,0 +1,168 @@
+import Auth
+import Domain
+import Foundation
+import Logging
+import SOAP
+
+/// The SOAP endpoint: parses an envelope safely (libxml2, no DTD, no entities, no network),
+/// validates it against the WSDL's schema, and calls the same Domain services as REST.
+/// Faults carry the same codes as REST problems.
+public struct SOAPBinding<Store: TenantStore>: Sendable {
+    let parser: SOAPEnvelopeParser
+    let namespace: String
+    let wsdl: [UInt8]
+    let admin: AdminService<Store>
+    let sessions: SessionService<Store>
+    let profiles: UserProfileService<Store>
+    let logger: Logger
+
+    /// A SOAP answer: status, content type and body.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var contentType: String
+        public var body: [UInt8]
+    }
+
+    public init(wsdl: [UInt8], admin: AdminService<Store>, sessions: SessionService<Store>, profiles: UserProfileService<Store>, logger: Logger) throws {
+        let schema = try SOAPSchema(wsdl: wsdl)
+        self.parser = SOAPEnvelopeParser(schema: schema)
+        self.namespace = schema.targetNamespace
+        self.wsdl = wsdl
+        self.admin = admin
+        self.sessions = sessions
+        self.profiles = profiles
+        self.logger = logger
+    }
+
+    /// The WSDL with its service address pointing at this server.
+    public func wsdlDocument(baseURL: String) -> [UInt8] {
+        Array(WSDLDocument.replacingLocation(in: String(decoding: wsdl, as: UTF8.self), with: baseURL + "/soap").utf8)
+    }
+
+    /// Handles one POST /soap body.
+    public func handle(_ body: [UInt8], contentType: String?) async -> Answer {
+        var version = SOAPVersion(contentType: contentType ?? "") ?? .soap11
+        do {
+            let request = try parser.parse(body)
+            version = request.version
+            let response = try await dispatch(request)
+            return Answer(status: 200, contentType: SOAPWriter.contentType(for: version), body: SOAPWriter.response(version: version, namespace: namespace, body: response))
+        } catch let fault as SOAPFault {
+            return answer(fault, version: fault.version ?? version)
+        } catch let error as DomainError {
+            let fault = SOAPFault(code: error.code, message: error.message, isSenderFault: true, httpStatus: error.kind.httpStatus.code)
+            return answer(fault, version: version)
+        } catch {
+            logger.error("SOAP operation failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return answer(SOAPFault(receiver: "internal_error", "The server could not complete the request"), version: version)
+        }
+    }
+
+    private func answer(_ fault: SOAPFault, version: SOAPVersion) -> Answer {
+        Answer(status: fault.httpStatus, contentType: SOAPWriter.contentType(for: version), body: SOAPWriter.fault(version: version, fault: fault, namespace: namespace))
+    }
+
+    private func dispatch(_ request: SOAPRequest) async throws -> SOAPElement {
+        guard let operation = SOAPOperation(rawValue: request.operation) else {
+            throw SOAPFault(sender: SOAPFaultCode.unknownOperation, "Unknown operation \(request.operation)", version: request.version)
+        }
+        let payload = request.payload
+        switch operation {
+        case .login:
+            let result = try await sessions.loginUser(
+                LoginAttempt(
+                    company: payload.string("company"), domain: payload.string("domain"), username: payload.string("username") ?? "",
+                    password: payload.string("password"), clientAddress: RequestFacts.current.clientAddress))
+            return SOAPElement(
+                "LoginResponse",
+                children: [
+                    .leaf("token", result.token), .leaf("expiresAt", result.expiresAt), .leaf("userId", result.userId),
+                    .leaf("methods", result.methods.map(\.rawValue).joined(separator: "|")),
+                ])
+        case .logout:
+            let user = try await signedInUser()
+            try await sessions.logout(tokenId: user.sessionTokenId)
+            return SOAPElement("LogoutResponse")
+        case .getMe:
+            let profile = try await profiles.profile(try await signedInUser())
+            return SOAPElement(
+                "GetMeResponse",
+                children: [Self.user("user", profile.user, withDomain: false), Self.named("domain", profile.domain.id, profile.domain.name),
+                           Self.named("company", profile.company.id, profile.company.name)]
+                    + profile.devices.map { device in
+                        SOAPElement(
+                            "device",
+                            children: [.leaf("id", device.id), .leaf("number", device.number), .leaf("protocol", device.pbxProtocol.rawValue),
+                                       .leaf("lines", device.lineCount), .leaf("video", device.video)])
+                    }
+                    + profile.applications.map { SOAPElement("application", children: [.leaf("code", $0.rawValue), .leaf("name", $0.displayName)]) }
+                    + profile.parameters.map {
+                        SOAPElement("parameter", children: [.leaf("application", $0.application.rawValue), .leaf("name", $0.name), .leaf("value", $0.value)])
+                    })
+        case .adminLogin:
+            let result = try await sessions.loginAdmin(username: payload.string("username") ?? "", password: payload.string("password") ?? "")
+            return SOAPElement(
+                "AdminLoginResponse",
+                children: [.leaf("token", result.token), .leaf("expiresAt", result.expiresAt), .leaf("passwordChangeRequired", result.passwordChangeRequired)])
+        case .changeAdminPassword:
+            try await admin.changeOwnPassword(
+                try await signedInAdmin(), current: payload.string("currentPassword") ?? "", new: payload.string("newPassword") ?? "")
+            return SOAPElement("ChangeAdminPasswordResponse")
+        case .listUsers:
+            guard let domainId = payload.string("domainId").flatMap(Int64.init) else { throw DomainError.invalid(field: "domainId", "domainId is required") }
+            let page = try await admin.listUsers(
+                try await signedInAdmin(), domainId: domainId,
+                try PageRequest(offset: payload.int("offset"), limit: payload.int("limit"), search: payload.string("query")))
+            return SOAPElement("ListUsersResponse", children: [.leaf("total", page.total)] + page.items.map { Self.user("user", $0, withDomain: true) })
+        case .getLicences:
+            guard let companyId = payload.string("companyId").flatMap(Int64.init) else { throw DomainError.invalid(field: "companyId", "companyId is required") }
+            let licences = try await admin.licences(try await signedInAdmin(), companyId: companyId)
+            return SOAPElement(
+                "GetLicencesResponse",
+                children: licences.map {
+                    SOAPElement(
+                        "licence",
+                        children: [.leaf("application", $0.application.rawValue), .leaf("name", $0.application.displayName), .leaf("available", $0.available),
+                                   .leaf("used", $0.used), .leaf("free", $0.free)])
+                })
+        case .getResolvedParameters:
+            guard let userId = payload.string("userId").flatMap(Int64.init) else { throw DomainError.invalid(field: "userId", "userId is required") }
+            let application = try payload.string("application").map { code throws(DomainError) in
+                guard let application = Application(rawValue: code) else { throw DomainError.invalid(field: "application", "Unknown application \(code)") }
+                return application
+            }
+            let resolved = try await admin.resolvedParameters(try await signedInAdmin(), userId: userId, application: application, expert: true)
+            return SOAPElement(
+                "GetResolvedParametersResponse",
+                children: resolved.map {
+                    SOAPElement(
+                        "parameter",
+                        children: [.leaf("application", $0.application.rawValue), .leaf("name", $0.name), .leaf("value", $0.value),
+                                   .leaf("source", $0.source.rawValue)])
+                })
+        }
+    }
+
+    private func signedInUser() async throws -> UserPrincipal {
+        guard let token = RequestFacts.current.bearerToken else { throw DomainError.unauthenticated }
+        return try await sessions.user(token: token)
+    }
+
+    private func signedInAdmin() async throws -> AdminPrincipal {
+        guard let token = RequestFacts.current.bearerToken else { throw DomainError.unauthenticated }
+        return try await sessions.admin(token: token)
+    }
+
+    private static func user(_ name: String, _ user: User, withDomain: Bool) -> SOAPElement {
+        SOAPElement(
+            name,
+            children: [
+                .leaf("id", user.id), .leaf("username", user.username), .leaf("firstName", user.firstName), .leaf("lastName", user.lastName),
+                .leaf("email", user.email), .leaf("mobile", user.mobile), .leaf("culture", user.culture),
+            ] + (withDomain ? [.leaf("domainId", user.domainId), .leaf("enabled", user.enabled)] : []))
+    }
+
+    private static func named(_ name: String, _ id: Int64?, _ value: String) -> SOAPElement {
+        SOAPElement(name, children: [.leaf("id", id), .leaf("name", value)])
+    }
+}

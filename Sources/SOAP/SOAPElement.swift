@@ -1,0 +1,104 @@
+import Foundation
+
+/// A small immutable XML element tree: what the parser hands out and what `SOAPWriter` serialises.
+///
+/// Only what document/literal SOAP needs is kept: local name, namespace URI, text and element children.
+/// Attributes, comments and processing instructions are dropped; text is kept for leaf elements only
+/// (mixed content is not part of the contract) and is trimmed of XML whitespace (space, tab, CR, LF).
+public struct SOAPElement: Sendable, Hashable, CustomStringConvertible {
+    /// The local name, without prefix.
+    public var name: String
+    /// The namespace URI, or nil for "no namespace" (when parsed) / "inherit the parent's" (when written).
+    public var namespace: String?
+    /// The trimmed text content of a leaf element; empty for elements that have element children.
+    public var text: String
+    /// The element children, in document order.
+    public var children: [SOAPElement]
+
+    /// Creates an element; nil entries in `children` are dropped so optional leaves can be passed directly.
+    public init(_ name: String, namespace: String? = nil, text: String = "", children: [SOAPElement?] = []) {
+        self.name = name
+        self.namespace = namespace
+        self.text = text
+        self.children = children.compactMap { $0 }
+    }
+
+    /// A leaf element holding `value`, or nil (omitted by `init`) when `value` is nil.
+    public static func leaf(_ name: String, _ value: String?) -> SOAPElement? {
+        value.map { SOAPElement(name, text: $0) }
+    }
+
+    /// A leaf element holding an integer (xsd:int / xsd:long), or nil when `value` is nil.
+    public static func leaf(_ name: String, _ value: Int?) -> SOAPElement? {
+        value.map { SOAPElement(name, text: String($0)) }
+    }
+
+    /// A leaf element holding an xsd:long, or nil when `value` is nil.
+    public static func leaf(_ name: String, _ value: Int64?) -> SOAPElement? {
+        value.map { SOAPElement(name, text: String($0)) }
+    }
+
+    /// A leaf element holding an xsd:boolean (`true`/`false`), or nil when `value` is nil.
+    public static func leaf(_ name: String, _ value: Bool?) -> SOAPElement? {
+        value.map { SOAPElement(name, text: $0 ? "true" : "false") }
+    }
+
+    /// A leaf element holding an xsd:dateTime in UTC ISO 8601 (`2024-05-01T12:00:00Z`), or nil when `value` is nil.
+    public static func leaf(_ name: String, _ value: Date?) -> SOAPElement? {
+        value.map { SOAPElement(name, text: $0.formatted(Date.ISO8601FormatStyle())) }
+    }
+
+    /// The first direct child with local name `name` (namespace not compared), if any.
+    public func child(_ name: String) -> SOAPElement? {
+        children.first { $0.name == name }
+    }
+
+    /// All direct children with local name `name`, in document order.
+    public func children(named name: String) -> [SOAPElement] {
+        children.filter { $0.name == name }
+    }
+
+    /// The text of the first direct child named `name`; nil when there is no such child.
+    public func string(_ name: String) -> String? {
+        child(name)?.text
+    }
+
+    /// The text of the child named `name` as an integer (xsd:int / xsd:long); nil if absent or not a number.
+    public func int(_ name: String) -> Int? {
+        string(name).flatMap { Int($0) }
+    }
+
+    /// The text of the child named `name` as an xsd:boolean (`true`, `false`, `1`, `0`); nil if absent or invalid.
+    public func bool(_ name: String) -> Bool? {
+        switch string(name) {
+        case "true", "1": true
+        case "false", "0": false
+        default: nil
+        }
+    }
+
+    /// A compact one-line rendering for logs and test failures, e.g. `{urn:x}Login[username="alice", password=***]`.
+    ///
+    /// The text of elements whose name contains "password" or "token" is masked, so logging a request or a
+    /// response does not leak credentials.
+    public var description: String {
+        let qualified = namespace.map { "{\($0)}\(name)" } ?? name
+        if children.isEmpty {
+            let lowered = name.lowercased()
+            let isSecret = lowered.contains("password") || lowered.contains("token")
+            return isSecret ? "\(qualified)=***" : "\(qualified)=\"\(text)\""
+        }
+        return "\(qualified)[\(children.map(\.description).joined(separator: ", "))]"
+    }
+}
+
+extension StringProtocol {
+    /// Trims the four XML whitespace characters, which is what xsd whitespace="collapse" ignores at the ends.
+    func trimmingXMLWhitespace() -> String {
+        let isXMLSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        guard let first = firstIndex(where: { !isXMLSpace($0) }), let last = lastIndex(where: { !isXMLSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}

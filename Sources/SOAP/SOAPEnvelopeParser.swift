@@ -1,0 +1,181 @@
+import CLibXML2
+
+/// Resource limits applied to every incoming document before and while it is parsed.
+public struct SOAPLimits: Sendable, Hashable {
+    /// Bodies larger than this are rejected before parsing (`payload_too_large`). Default 1 MiB.
+    public var maxBytes: Int
+    /// Maximum element nesting depth, the Envelope being level 1 (`xml_too_deep`). Default 32.
+    ///
+    /// Values above 255 behave as 255 and values below 1 as 1: libxml2 itself refuses deeper documents without
+    /// XML_PARSE_HUGE, which we never enable.
+    public var maxDepth: Int
+
+    /// Creates limits; the defaults suit the TWS operations, whose deepest payload is about 5 levels.
+    public init(maxBytes: Int = 1 << 20, maxDepth: Int = 32) {
+        self.maxBytes = maxBytes
+        self.maxDepth = maxDepth
+    }
+
+    /// `maxDepth` clamped to what libxml2 can enforce without XML_PARSE_HUGE.
+    var effectiveMaxDepth: Int {
+        min(max(maxDepth, 1), 255)
+    }
+}
+
+/// A parsed, schema-valid SOAP request.
+public struct SOAPRequest: Sendable, Hashable {
+    /// The envelope version, detected from the Envelope element's namespace.
+    public var version: SOAPVersion
+    /// The local name of the Body's first element, e.g. `Login`.
+    public var operation: String
+    /// The Body's first element itself (already validated against the schema).
+    public var payload: SOAPElement
+    /// The element children of the SOAP Header, if any; not validated.
+    ///
+    /// Header blocks marked mustUnderstand="1"/"true" are *not* rejected yet: no TWS operation defines header
+    /// blocks (authentication is the HTTP `Authorization: Bearer` header), so the server may ignore them all.
+    public var headers: [SOAPElement]
+
+    /// Creates a request value (mostly useful in tests of code that consumes requests).
+    public init(version: SOAPVersion, operation: String, payload: SOAPElement, headers: [SOAPElement] = []) {
+        self.version = version
+        self.operation = operation
+        self.payload = payload
+        self.headers = headers
+    }
+}
+
+/// Parses and validates incoming SOAP 1.1/1.2 envelopes against the WSDL's schema.
+///
+/// A value type holding only immutable, thread-safe state: share one instance across all requests. Each call
+/// runs synchronously on the calling thread with its own libxml2 parser and validation contexts.
+public struct SOAPEnvelopeParser: Sendable {
+    /// The compiled schema that operation payloads are validated against.
+    public let schema: SOAPSchema
+    /// The size and depth limits applied to every request.
+    public let limits: SOAPLimits
+
+    /// Creates a parser for `schema` with `limits`.
+    public init(schema: SOAPSchema, limits: SOAPLimits = SOAPLimits()) {
+        self.schema = schema
+        self.limits = limits
+    }
+
+    /// Parses a raw HTTP request body (any `Collection<UInt8>`: `[UInt8]`, `Data`, `ArraySlice`, a ByteBuffer view).
+    ///
+    /// Checks, in order: size (`payload_too_large`), DOCTYPE (`xml_dtd_forbidden`), well-formedness (`invalid_xml`),
+    /// depth (`xml_too_deep`), Envelope/Body shape (`invalid_envelope`), operation namespace and name
+    /// (`unknown_operation`) and finally the schema (`schema_violation`). Faults raised after the envelope was
+    /// recognised carry its `version`.
+    public func parse(_ bytes: some Collection<UInt8>) throws(SOAPFault) -> SOAPRequest {
+        // Check the size before copying anything: count is O(1) for the usual contiguous collections.
+        let count = bytes.count
+        guard count <= limits.maxBytes else {
+            throw SOAPFault(
+                sender: SOAPFaultCode.payloadTooLarge,
+                "request body is \(count) bytes, the limit is \(limits.maxBytes)",
+                httpStatus: 413
+            )
+        }
+        let contiguous: Result<SOAPRequest, SOAPFault>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(SOAPFault) in try parse(UnsafeRawBufferPointer(buffer)) }
+        }
+        if let contiguous {
+            return try contiguous.get()
+        }
+        let copy = Array(bytes)
+        return try copy.withUnsafeBytes { buffer in
+            Result { () throws(SOAPFault) in try parse(buffer) }
+        }.get()
+    }
+
+    /// Parses bytes that are already contiguous in memory.
+    private func parse(_ bytes: UnsafeRawBufferPointer) throws(SOAPFault) -> SOAPRequest {
+        try LibXML.capturingErrors { (errors) throws(SOAPFault) -> SOAPRequest in
+            try LibXML.withDocument(bytes, limits: limits, errors: errors) { (document) throws(SOAPFault) -> SOAPRequest in
+                try interpret(document, errors: errors)
+            }
+        }
+    }
+
+    /// Checks the envelope structure of a parsed document, validates the operation and builds the request.
+    private func interpret(_ document: xmlDocPtr, errors: ErrorCollector) throws(SOAPFault) -> SOAPRequest {
+        guard let envelope = xmlDocGetRootElement(document), LibXML.localName(envelope) == "Envelope" else {
+            throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "the root element is not a SOAP Envelope")
+        }
+        guard let version = LibXML.namespace(envelope).flatMap(SOAPVersion.init(envelopeNamespace:)) else {
+            let namespace = LibXML.namespace(envelope) ?? "no namespace"
+            throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "unsupported SOAP envelope namespace: \(namespace)")
+        }
+        do {
+            return try interpret(envelope, version: version, errors: errors)
+        } catch {
+            throw error.tagged(version)
+        }
+    }
+
+    /// The version-specific part of `interpret`.
+    private func interpret(_ envelope: xmlNodePtr, version: SOAPVersion, errors: ErrorCollector) throws(SOAPFault) -> SOAPRequest {
+        let isEnvelopeChild: (xmlNodePtr, String) -> Bool = { node, name in
+            LibXML.localName(node) == name && LibXML.namespace(node) == version.envelopeNamespace
+        }
+        let parts = LibXML.elementChildren(envelope)
+        guard let body = parts.first(where: { isEnvelopeChild($0, "Body") }) else {
+            throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "the SOAP Envelope has no Body")
+        }
+        let headers = parts.first(where: { isEnvelopeChild($0, "Header") }).map(LibXML.elementChildren) ?? []
+        guard let operationNode = LibXML.elementChildren(body).first else {
+            throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "the SOAP Body is empty")
+        }
+
+        let operation = LibXML.localName(operationNode)
+        let namespace = LibXML.namespace(operationNode)
+        guard namespace == schema.targetNamespace else {
+            throw SOAPFault(
+                sender: SOAPFaultCode.unknownOperation,
+                "operation \(operation) is in namespace \(namespace ?? "(none)"), expected \(schema.targetNamespace)"
+            )
+        }
+        guard schema.operations.contains(operation) else {
+            throw SOAPFault(sender: SOAPFaultCode.unknownOperation, "unknown operation: \(operation)")
+        }
+        try schema.validate(operationNode, errors: errors)
+
+        return SOAPRequest(
+            version: version,
+            operation: operation,
+            payload: LibXML.element(from: operationNode),
+            headers: headers.map(LibXML.element(from:))
+        )
+    }
+}
+
+extension SOAPElement {
+    /// Parses any XML document into an element tree with the same hardening as `SOAPEnvelopeParser`
+    /// (no DTD, no entities, no network, size and depth limits) but without SOAP or schema checks.
+    ///
+    /// Meant for reading SOAP responses and faults (tests, clients); the root element is returned.
+    public init(xml bytes: some Collection<UInt8>, limits: SOAPLimits = SOAPLimits()) throws(SOAPFault) {
+        guard bytes.count <= limits.maxBytes else {
+            throw SOAPFault(
+                sender: SOAPFaultCode.payloadTooLarge,
+                "document is \(bytes.count) bytes, the limit is \(limits.maxBytes)",
+                httpStatus: 413
+            )
+        }
+        let copy = Array(bytes)
+        let result = copy.withUnsafeBytes { buffer in
+            Result { () throws(SOAPFault) -> SOAPElement in
+                try LibXML.capturingErrors { (errors) throws(SOAPFault) -> SOAPElement in
+                    try LibXML.withDocument(buffer, limits: limits, errors: errors) { (document) throws(SOAPFault) -> SOAPElement in
+                        guard let root = xmlDocGetRootElement(document) else {
+                            throw SOAPFault(sender: SOAPFaultCode.invalidXML, "the document has no root element")
+                        }
+                        return LibXML.element(from: root)
+                    }
+                }
+            }
+        }
+        self = try result.get()
+    }
+}

@@ -1,0 +1,46 @@
+import Auth
+import Domain
+import Endpoints
+import Foundation
+import Hummingbird
+import Logging
+import Storage
+
+/// The services of one server process over one database.
+typealias AppServices = TWSServices<AppDatabase>
+
+/// Builds the services: boot admin on a new database, bcrypt, token key, authenticators.
+func buildServices(configuration: AppConfiguration, database: AppDatabase, logger: Logger) async throws -> AppServices {
+    let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
+    let secret = try tokenSecret(configuration: configuration)
+    let tokens = try await TokenIssuer(secret: secret)
+    let admin = AdminService(store: database, hasher: hasher)
+    try await admin.ensureBootAdmin()
+    let sessions = try SessionService(
+        store: database, hasher: hasher, tokens: tokens,
+        authenticators: [TWSPasswordAuthenticator(hasher: hasher), NoAuthenticator(logger: logger)])
+    return TWSServices(admin: admin, sessions: sessions, profiles: UserProfileService(store: database))
+}
+
+/// Builds the application listening on the configured host and port, as `serve` runs it and tests use it.
+func buildApplication(configuration: AppConfiguration, services: AppServices, logger: Logger) throws -> some ApplicationProtocol {
+    let router = try buildRouter(
+        services: services, loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond), logger: logger)
+    return Application(
+        router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tws"), logger: logger)
+}
+
+/// The token secret from configuration, or the key file of the data directory (created once, mode 0600).
+func tokenSecret(configuration: AppConfiguration) throws -> [UInt8] {
+    if let secret = configuration.tokenSecret { return Array(secret.utf8) }
+    let directory = URL(fileURLWithPath: configuration.dataDirectory)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let file = directory.appendingPathComponent("token.key")
+    if let existing = try? Data(contentsOf: file), existing.count >= 32 { return Array(existing) }
+    var generator = SystemRandomNumberGenerator()
+    let key = (0..<48).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    guard FileManager.default.createFile(atPath: file.path, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
+        throw ConfigurationError("cannot write the token key \(file.path)")
+    }
+    return key
+}

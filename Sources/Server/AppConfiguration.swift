@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+
+/// The server's configuration: defaults, then a JSON file, then `TWS_*` environment variables,
+/// then command-line flags, each overriding the one before.
+struct AppConfiguration: Codable, Sendable {
+    var host: String = "127.0.0.1"
+    var port: Int = 8000
+    /// Where `tws.sqlite` and the token key live.
+    var dataDirectory: String = "./data"
+    var logLevel: String = "info"
+    /// Secret for session tokens (at least 32 bytes). When unset, a random key is created in the
+    /// data directory (`token.key`, mode 0600) and reused across restarts.
+    var tokenSecret: String?
+    /// bcrypt work factor (4...31).
+    var bcryptCost: Int = 12
+    /// Login attempts a client address may make at once, and per second after that.
+    var loginBurst: Double = 20
+    var loginPerSecond: Double = 1
+
+    /// Reads `file` (if given) and the environment.
+    static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var configuration = AppConfiguration()
+        if let file {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            configuration = try JSONDecoder().decode(AppConfiguration.self, from: data)
+        }
+        if let value = environment["TWS_HOST"] { configuration.host = value }
+        if let value = environment["TWS_PORT"].flatMap(Int.init) { configuration.port = value }
+        if let value = environment["TWS_DATA_DIR"] { configuration.dataDirectory = value }
+        if let value = environment["TWS_LOG_LEVEL"] { configuration.logLevel = value }
+        if let value = environment["TWS_TOKEN_SECRET"] { configuration.tokenSecret = value }
+        if let value = environment["TWS_BCRYPT_COST"].flatMap(Int.init) { configuration.bcryptCost = value }
+        if let value = environment["TWS_LOGIN_BURST"].flatMap(Double.init) { configuration.loginBurst = value }
+        if let value = environment["TWS_LOGIN_PER_SECOND"].flatMap(Double.init) { configuration.loginPerSecond = value }
+        return configuration
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        // Every key is optional in the file; unknown keys are refused so typos do not pass silently.
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let known = Set(CodingKeys.allCases.map(\.stringValue))
+        let any = try decoder.container(keyedBy: AnyKey.self)
+        if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorruptedError(forKey: unknown, in: any, debugDescription: "Unknown configuration key \(unknown.stringValue)")
+        }
+        host = try container.decodeIfPresent(String.self, forKey: .host) ?? host
+        port = try container.decodeIfPresent(Int.self, forKey: .port) ?? port
+        dataDirectory = try container.decodeIfPresent(String.self, forKey: .dataDirectory) ?? dataDirectory
+        logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? logLevel
+        tokenSecret = try container.decodeIfPresent(String.self, forKey: .tokenSecret)
+        bcryptCost = try container.decodeIfPresent(Int.self, forKey: .bcryptCost) ?? bcryptCost
+        loginBurst = try container.decodeIfPresent(Double.self, forKey: .loginBurst) ?? loginBurst
+        loginPerSecond = try container.decodeIfPresent(Double.self, forKey: .loginPerSecond) ?? loginPerSecond
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Checks values that would otherwise fail later and less clearly.
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
+        guard (4...31).contains(bcryptCost) else { throw ConfigurationError("bcryptCost must be between 4 and 31") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ConfigurationError("logLevel must be one of trace, debug, info, notice, warning, error, critical") }
+        if let tokenSecret, tokenSecret.utf8.count < 32 { throw ConfigurationError("tokenSecret needs at least 32 bytes") }
+        guard loginBurst >= 1, loginPerSecond > 0 else { throw ConfigurationError("loginBurst must be at least 1 and loginPerSecond above 0") }
+    }
+}
+
+/// A configuration value the server cannot run with.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,63 @@
+import Domain
+import Foundation
+
+/// Seeds the demo tenant through the same Domain services the API uses, so every demo path is real.
+enum DemoSeed {
+    static let adminUsername = "tws"
+    static let adminPassword = "tws-demo-admin"
+    static let userPassword = "demo-password"
+    static let companyName = "Demo Company"
+    static let domainName = "Paris"
+
+    private static let people: [(String, String)] = [
+        ("Alice", "Martin"), ("Bruno", "Bernard"), ("Chloé", "Dubois"), ("David", "Thomas"), ("Emma", "Robert"), ("Fabien", "Richard"),
+        ("Gaëlle", "Petit"), ("Hugo", "Durand"), ("Inès", "Leroy"), ("Julien", "Moreau"), ("Katia", "Simon"), ("Louis", "Laurent"),
+        ("Manon", "Lefebvre"), ("Nicolas", "Michel"), ("Océane", "Garcia"), ("Pierre", "David"), ("Quentin", "Bertrand"), ("Rose", "Roux"),
+        ("Samuel", "Vincent"), ("Théa", "Fournier"),
+    ]
+
+    /// Seeds an empty database; does nothing when the demo company already exists.
+    static func seed(_ services: AppServices) async throws {
+        let boot = try await services.sessions.loginAdmin(username: adminUsername, password: "tws")
+        let principal = try await services.sessions.admin(token: boot.token)
+        try await services.admin.changeOwnPassword(principal, current: "tws", new: adminPassword)
+        let admin = try await services.sessions.admin(token: (try await services.sessions.loginAdmin(username: adminUsername, password: adminPassword)).token)
+        let service = services.admin
+
+        let company = try await service.createCompany(admin, name: companyName)
+        let companyId = company.id!
+        for (application, count) in [(Application.caller, 25), (.alerter, 10), (.softphone, 5), (.stats, 5), (.toolkit, 5)] {
+            _ = try await service.setLicences(admin, companyId: companyId, application: application, available: count)
+        }
+        let domain = try await service.createDomain(admin, companyId: companyId, name: domainName, numberingPlanLength: 4)
+        let domainId = domain.id!
+        let all = try await service.createGroup(admin, domainId: domainId, name: "All")
+        let sales = try await service.createGroup(admin, domainId: domainId, name: "Sales")
+        let support = try await service.createGroup(admin, domainId: domainId, name: "Support")
+        _ = try await service.grant(admin, AuthorizationRequest(objectType: .application, application: .caller, granteeType: .group, granteeId: all.id!))
+
+        for (index, person) in people.enumerated() {
+            let username = (person.0.prefix(1) + person.1).lowercased().folding(options: .diacriticInsensitive, locale: nil)
+            let user = try await service.createUser(
+                admin, domainId: domainId,
+                UserChanges(
+                    username: username, firstName: person.0, lastName: person.1, email: "\(username)@demo.example", mobile: "+3361234\(String(format: "%04d", index))",
+                    password: userPassword))
+            _ = try await service.createDevice(admin, userId: user.id!, DeviceChanges(number: String(1001 + index)))
+            try await service.addMember(admin, groupId: all.id!, userId: user.id!)
+            try await service.addMember(admin, groupId: index < 10 ? sales.id! : support.id!, userId: user.id!)
+        }
+        _ = try await service.grant(admin, AuthorizationRequest(objectType: .application, application: .alerter, granteeType: .group, granteeId: support.id!))
+
+        let intercom = try await service.create(
+            admin, domainId: domainId, IntercomGroup(companyId: companyId, domainId: domainId, name: "Sales desk", devices: [SupervisedDeviceRange(number: "1001", duplicateX: 10)]))
+        _ = try await service.grant(admin, AuthorizationRequest(objectType: .intercomGroup, objectId: intercom.id!, granteeType: .group, granteeId: sales.id!))
+        let queue = try await service.create(
+            admin, domainId: domainId,
+            PhoneQueue(companyId: companyId, domainId: domainId, name: "Standard", device: SupervisedDeviceRange(number: "7777", lines: 3, mediaProtocol: .twp)))
+        _ = try await service.grant(admin, AuthorizationRequest(objectType: .phoneQueue, objectId: queue.id!, granteeType: .group, granteeId: support.id!))
+        _ = try await service.create(
+            admin, domainId: domainId, PbxLink(companyId: companyId, domainId: domainId, host: "127.0.0.1", port: 5060, capacity: 500, pbxType: "simulator"))
+        _ = try await service.setParameter(admin, scope: .domain, scopeId: domainId, application: .twsServer, name: "AuthMethods", value: "TWS")
+    }
+}

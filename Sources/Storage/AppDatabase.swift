@@ -1,0 +1,60 @@
+import Domain
+import Foundation
+import GRDB
+
+/// The one database of the process: a `DatabasePool` (SQLite in WAL mode) whose writes are each
+/// one transaction. Tests use an in-memory `DatabaseQueue`.
+public struct AppDatabase: TenantStore {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) `tws.sqlite` in `directory` and migrates it.
+    public static func open(directory: URL) throws -> AppDatabase {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: directory.appendingPathComponent("tws.sqlite").path, configuration: configuration)
+        return try AppDatabase(pool)
+    }
+
+    /// An empty, migrated in-memory database.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue())
+    }
+
+    init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try await writer.read { db in try body(GRDBTransaction(db: db)) }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try await writer.write { db in try body(GRDBTransaction(db: db)) }
+    }
+
+    /// Copies the live database to `file` with SQLite's online backup API (readers and writers go on).
+    public func backup(to file: URL) throws {
+        if FileManager.default.fileExists(atPath: file.path) {
+            throw DomainError.conflict(code: "file_exists", "\(file.path) already exists; choose a new file")
+        }
+        let destination = try DatabaseQueue(path: file.path)
+        try writer.backup(to: destination)
+    }
+
+    /// Replaces this database's content with a backup made by `backup(to:)`, after checking that the
+    /// file is one of ours; the backup is migrated to the current schema.
+    public func restore(from file: URL) throws {
+        guard FileManager.default.fileExists(atPath: file.path) else { throw DomainError.notFound("Backup file \(file.path)") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let source = try DatabaseQueue(path: file.path, configuration: configuration)
+        let applied = try source.read { db in try Self.migrator.appliedIdentifiers(db) }
+        guard applied.contains("v1") else {
+            throw DomainError.invalid(field: "file", "\(file.path) is not a TWS database backup")
+        }
+        try source.backup(to: writer)
+        try Self.migrator.migrate(writer)
+    }
+}

@@ -1,0 +1,70 @@
+import Domain
+import GRDB
+
+/// Domain's `StoreTransaction` over one GRDB database connection inside a transaction.
+struct GRDBTransaction: StoreTransaction {
+    let db: Database
+
+    func fetchOne<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> R? {
+        try translate { try RecordBox<R>.fetchOne(db, key: id)?.value }
+    }
+
+    func fetchAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> [R] {
+        try translate {
+            var request = query.request(R.self)
+            if let limit = query.limit { request = request.limit(limit, offset: query.offset) }
+            return try request.fetchAll(db).map(\.value)
+        }
+    }
+
+    func count<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> Int {
+        try translate { try query.request(R.self).fetchCount(db) }
+    }
+
+    func insert<R: StoredRecord>(_ record: R) throws -> R {
+        try translate {
+            var box = RecordBox(record)
+            try box.insert(db)
+            return box.value
+        }
+    }
+
+    func update<R: StoredRecord>(_ record: R) throws {
+        try translate { try RecordBox(record).update(db) }
+    }
+
+    func delete<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> Bool {
+        try translate { try RecordBox<R>.deleteOne(db, key: id) }
+    }
+
+    func deleteAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> Int {
+        try translate { try query.request(R.self).deleteAll(db) }
+    }
+
+    /// Turns constraint violations into the domain's `conflict` errors; other errors pass through.
+    private func translate<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            switch error.extendedResultCode {
+            case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
+                throw DomainError.conflict(code: "already_exists", "An object with the same \(Self.columns(of: error)) already exists")
+            case .SQLITE_CONSTRAINT_FOREIGNKEY:
+                throw DomainError.conflict(code: "reference_missing", "A referenced object does not exist")
+            default:
+                throw DomainError.conflict(code: "constraint_violation", "The change breaks a data constraint")
+            }
+        } catch let error as RecordError {
+            if case .recordNotFound = error { throw DomainError.notFound("Object") }
+            throw error
+        }
+    }
+
+    /// "UNIQUE constraint failed: user.domainId, user.username" → "username".
+    private static func columns(of error: DatabaseError) -> String {
+        guard let message = error.message, let range = message.range(of: "failed: ") else { return "key" }
+        let columns = message[range.upperBound...].split(separator: ",").compactMap { $0.split(separator: ".").last.map(String.init) }
+            .filter { !$0.hasSuffix("Id") }
+        return columns.isEmpty ? "key" : columns.joined(separator: ", ")
+    }
+}

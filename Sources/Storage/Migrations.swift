@@ -1,0 +1,162 @@
+import GRDB
+
+extension AppDatabase {
+    /// Append-only migrations; never edit one that has shipped.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "company") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique().collate(.nocase)
+            }
+            try db.create(table: "domain") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull().collate(.nocase)
+                t.column("numberingPlanLength", .integer).notNull()
+                t.uniqueKey(["companyId", "name"])
+            }
+            try db.create(table: "admin_account") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("username", .text).notNull().unique().collate(.nocase)
+                t.column("passwordHash", .text).notNull()
+                t.column("superUser", .boolean).notNull()
+                t.column("companyIds", .jsonText).notNull()
+                t.column("mustChangePassword", .boolean).notNull()
+            }
+            try db.create(table: "session") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("tokenId", .text).notNull().unique()
+                t.column("kind", .text).notNull()
+                t.column("subjectId", .integer).notNull()
+                t.belongsTo("company", onDelete: .cascade)
+                t.column("method", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime).notNull().indexed()
+                t.column("revokedAt", .datetime)
+            }
+            try db.create(index: "session_subject", on: "session", columns: ["kind", "subjectId"])
+            try db.create(table: "user") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("username", .text).notNull().collate(.nocase)
+                t.column("firstName", .text).notNull()
+                t.column("lastName", .text).notNull()
+                t.column("email", .text).notNull()
+                t.column("mobile", .text).notNull()
+                t.column("enabled", .boolean).notNull()
+                t.column("passwordHash", .text)
+                t.column("culture", .text).notNull()
+                t.column("voicemailPassword", .text)
+                t.column("privateFields", .jsonText).notNull()
+                t.uniqueKey(["domainId", "username"])
+            }
+            try db.create(table: "device") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                t.column("number", .text).notNull()
+                t.column("pbxProtocol", .text).notNull()
+                t.column("lineCount", .integer).notNull()
+                t.column("video", .boolean).notNull()
+                t.column("password", .text)
+                t.uniqueKey(["domainId", "number"])
+            }
+            try db.create(table: "user_group") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull().collate(.nocase)
+                t.uniqueKey(["domainId", "name"])
+            }
+            try db.create(table: "group_membership") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.column("groupId", .integer).notNull().references("user_group", onDelete: .cascade)
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                t.uniqueKey(["groupId", "userId"])
+            }
+            try db.create(table: "licence") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.column("application", .text).notNull()
+                t.column("available", .integer).notNull()
+                t.uniqueKey(["companyId", "application"])
+            }
+            try db.create(table: "authorization") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.column("objectType", .text).notNull()
+                t.column("application", .text)
+                t.column("objectId", .integer)
+                t.column("objectKind", .text)
+                t.column("granteeType", .text).notNull()
+                t.column("granteeId", .integer).notNull()
+            }
+            try db.create(index: "authorization_object", on: "authorization", columns: ["companyId", "objectType", "application"])
+            try db.create(index: "authorization_grantee", on: "authorization", columns: ["granteeType", "granteeId"])
+            try db.create(table: "parameter_value") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.column("scope", .text).notNull()
+                t.column("scopeId", .integer).notNull()
+                t.column("application", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("value", .text).notNull()
+                t.uniqueKey(["scope", "scopeId", "application", "name"])
+            }
+            try db.create(table: "pbx_link") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("host", .text).notNull()
+                t.column("port", .integer).notNull()
+                t.column("capacity", .integer).notNull()
+                t.column("pbxType", .text).notNull()
+                t.column("pbxDomain", .text).notNull()
+                t.column("username", .text).notNull()
+                t.column("password", .text)
+            }
+            try db.create(table: "intercom_group") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull().collate(.nocase)
+                t.column("devices", .jsonText).notNull()
+                t.uniqueKey(["domainId", "name"])
+            }
+            try db.create(table: "phone_queue") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull().collate(.nocase)
+                t.column("device", .jsonText).notNull()
+                t.uniqueKey(["domainId", "name"])
+            }
+            try db.create(table: "dialing_plan") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull().unique()
+                t.column("internationalPrefix", .text).notNull()
+                t.column("localCountryPrefix", .text).notNull()
+                t.column("externalPrefix", .text).notNull()
+                t.column("add", .text).notNull()
+                t.column("remove", .integer).notNull()
+                t.column("internalLength", .integer).notNull()
+                t.column("internalReverseLength", .integer).notNull()
+            }
+            try db.create(table: "directory") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("priority", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+}

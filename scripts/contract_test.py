@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Contract checks run by `make test`.
+
+1. openapi/tws.yaml is a valid OpenAPI 3.1 document (openapi-spec-validator).
+2. A real tws-server is started on a free loopback port with a temporary data directory, and zeep
+   (an independent SOAP client) loads the WSDL from it and calls AdminLogin, ChangeAdminPassword,
+   Login, GetMe, ListUsers, GetLicences, GetResolvedParameters and Logout over SOAP 1.1 and 1.2.
+3. The SOAP endpoint refuses hostile XML (external entity) with a fault and changes nothing.
+Prints 'N passed, N failed' last; exits non-zero on any failure.
+"""
+import argparse, os, shutil, signal, socket, subprocess, sys, tempfile, time, traceback
+import requests
+import zeep, zeep.exceptions, zeep.transports
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+results = []
+
+
+def check(name):
+    def wrap(fn):
+        try:
+            fn()
+            results.append((name, None))
+            print(f"PASS {name}")
+        except Exception as error:  # a failed check is reported, the others still run
+            results.append((name, error))
+            print(f"FAIL {name}: {error}")
+            traceback.print_exc()
+        return fn
+    return wrap
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True, help="path to the tws-server binary")
+    args = parser.parse_args()
+
+    @check("openapi document is valid OpenAPI 3.1")
+    def _():
+        spec, _ = read_from_filename(os.path.join(ROOT, "openapi", "tws.yaml"))
+        validate(spec)
+        assert spec["openapi"].startswith("3.1"), spec["openapi"]
+
+    data = tempfile.mkdtemp(prefix="tws-contract-")
+    port = free_port()
+    env = dict(os.environ, TWS_BCRYPT_COST="4", TWS_LOG_LEVEL="warning", TWS_LOGIN_BURST="1000")
+    server = subprocess.Popen([args.server, "serve", "--data-dir", data, "--port", str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("server did not start")
+        run_soap_checks(base)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(data, ignore_errors=True)
+
+    failed = sum(1 for _, error in results if error)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+def soap_client(base, port_name, token=None):
+    session = requests.Session()
+    if token:
+        session.headers["Authorization"] = f"Bearer {token}"
+    client = zeep.Client(f"{base}/soap?wsdl", transport=zeep.transports.Transport(session=session))
+    return client.bind("TwsService", port_name)
+
+
+def fault_code(fault):
+    detail = fault.detail
+    if detail is None:
+        return None
+    for element in detail.iter():
+        if element.tag.endswith("code"):
+            return element.text
+    return None
+
+
+def run_soap_checks(base):
+    state = {}
+
+    @check("GET /openapi.yaml serves the contract")
+    def _():
+        response = requests.get(f"{base}/openapi.yaml", timeout=5)
+        assert response.status_code == 200 and "openapi: 3.1.0" in response.text
+
+    @check("zeep loads the WSDL from the server; boot admin must change its password")
+    def _():
+        service = soap_client(base, "TwsSoap11Port")
+        answer = service.AdminLogin(username="tws", password="tws")
+        assert answer.passwordChangeRequired is True
+        admin = soap_client(base, "TwsSoap11Port", answer.token)
+        try:
+            admin.GetLicences(companyId=1)
+            raise AssertionError("boot admin was allowed to list licences")
+        except zeep.exceptions.Fault as fault:
+            assert fault_code(fault) == "password_change_required", fault_code(fault)
+        admin.ChangeAdminPassword(currentPassword="tws", newPassword="contract-admin-pw")
+        state["admin"] = service.AdminLogin(username="tws", password="contract-admin-pw").token
+
+    @check("REST set-up of a company, domain, user, licence and right")
+    def _():
+        h = {"Authorization": f"Bearer {state['admin']}"}
+        company = requests.post(f"{base}/api/v1/admin/companies", json={"name": "Contract Co"}, headers=h, timeout=5).json()
+        domain = requests.post(f"{base}/api/v1/admin/domains", json={"companyId": company["id"], "name": "Lyon", "numberingPlanLength": 4}, headers=h, timeout=5).json()
+        user = requests.post(f"{base}/api/v1/admin/domains/{domain['id']}/users",
+                             json={"username": "zoe", "firstName": "Zoé", "lastName": "Contract", "password": "zoe-password"}, headers=h, timeout=5).json()
+        device = requests.post(f"{base}/api/v1/admin/users/{user['id']}/devices", json={"number": "2001"}, headers=h, timeout=5)
+        assert device.status_code == 201, device.text
+        licence = requests.put(f"{base}/api/v1/admin/licences/Caller?companyId={company['id']}", json={"available": 1}, headers=h, timeout=5)
+        assert licence.status_code == 200, licence.text
+        right = requests.post(f"{base}/api/v1/admin/authorizations", json={"objectType": "application", "application": "Caller", "granteeType": "user", "granteeId": user["id"]}, headers=h, timeout=5)
+        assert right.status_code == 201, right.text
+        state.update(company=company["id"], domain=domain["id"], user=user["id"])
+
+    for port_name in ("TwsSoap11Port", "TwsSoap12Port"):
+        @check(f"{port_name}: Login then GetMe returns the user, devices and applications")
+        def _():
+            answer = soap_client(base, port_name).Login(company="Contract Co", domain="Lyon", username="zoe", password="zoe-password")
+            assert answer.userId == state["user"] and "TWS" in answer.methods.split("|")
+            me = soap_client(base, port_name, answer.token).GetMe()
+            assert me.user.username == "zoe" and me.user.firstName == "Zoé"
+            assert me.company.name == "Contract Co" and me.domain.name == "Lyon"
+            assert [d.number for d in me.device] == ["2001"]
+            assert [a.code for a in me.application] == ["Caller"]
+            assert any(p.name == "AuthMethods" and p.value == "TWS" for p in me.parameter)
+            state[port_name] = answer.token
+
+        @check(f"{port_name}: wrong password is a Fault invalid_credentials")
+        def _():
+            try:
+                soap_client(base, port_name).Login(username="zoe", password="not-the-password")
+                raise AssertionError("login succeeded")
+            except zeep.exceptions.Fault as fault:
+                assert fault_code(fault) == "invalid_credentials", fault_code(fault)
+
+    @check("admin SOAP operations: ListUsers, GetLicences, GetResolvedParameters")
+    def _():
+        admin = soap_client(base, "TwsSoap12Port", state["admin"])
+        users = admin.ListUsers(domainId=state["domain"], limit=10)
+        assert users.total == 1 and users.user[0].username == "zoe" and users.user[0].enabled is True
+        licences = {l.application: l for l in admin.GetLicences(companyId=state["company"])}
+        assert licences["Caller"].available == 1 and licences["Caller"].used == 1 and licences["Caller"].free == 0
+        parameters = admin.GetResolvedParameters(userId=state["user"], application="TwsServer")
+        methods = [p for p in parameters if p.name == "AuthMethods"][0]
+        assert methods.value == "TWS" and methods.source == "default"
+
+    @check("Logout revokes the token: GetMe then faults unauthenticated")
+    def _():
+        token = state["TwsSoap11Port"]
+        soap_client(base, "TwsSoap11Port", token).Logout()
+        try:
+            soap_client(base, "TwsSoap11Port", token).GetMe()
+            raise AssertionError("revoked token still works")
+        except zeep.exceptions.Fault as fault:
+            assert fault_code(fault) == "unauthenticated", fault_code(fault)
+
+    @check("hostile XML (external entity) is refused and changes nothing")
+    def _():
+        before = requests.get(f"{base}/api/v1/admin/domains/{state['domain']}/users", headers={"Authorization": f"Bearer {state['admin']}"}, timeout=5).json()["total"]
+        body = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="urn:opentws:soap:v1">'
+                '<soap:Body><t:Login><t:username>&e;</t:username></t:Login></soap:Body></soap:Envelope>')
+        response = requests.post(f"{base}/soap", data=body, headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=5)
+        assert response.status_code == 400, response.status_code
+        assert "xml_dtd_forbidden" in response.text and "root:" not in response.text
+        after = requests.get(f"{base}/api/v1/admin/domains/{state['domain']}/users", headers={"Authorization": f"Bearer {state['admin']}"}, timeout=5).json()["total"]
+        assert before == after
+
+
+if __name__ == "__main__":
+    main()
