@@ -71,7 +71,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SOAPTests", dependencies: ["SOAP"], swiftSettings: swiftSettings),
-        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: swiftSettings),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "Storage", "Auth"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Domain", "Auth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",

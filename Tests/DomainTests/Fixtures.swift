@@ -1,0 +1,52 @@
+import Auth
+import Domain
+import Foundation
+import Storage
+
+/// A real in-memory SQLite store with the services over it, and helpers to build tenants.
+struct World {
+    let store: AppDatabase
+    let admin: AdminService<AppDatabase>
+    let root: AdminPrincipal
+
+    init() async throws {
+        store = try AppDatabase.inMemory()
+        admin = AdminService(store: store, hasher: BcryptHasher(cost: 4))
+        try await admin.ensureBootAdmin()
+        root = AdminPrincipal(adminId: 1, username: "tws", superUser: true, companyIds: [], mustChangePassword: false, sessionTokenId: "test")
+    }
+
+    /// A company with one domain, ready for users.
+    func tenant(_ name: String, licences: [Application: Int] = [:]) async throws -> (company: Company, domain: CompanyDomain) {
+        let company = try await admin.createCompany(root, name: name)
+        for (application, count) in licences { _ = try await admin.setLicences(root, companyId: company.id!, application: application, available: count) }
+        let domain = try await admin.createDomain(root, companyId: company.id!, name: "\(name) HQ", numberingPlanLength: 4)
+        return (company, domain)
+    }
+
+    func user(_ username: String, in domain: CompanyDomain, password: String? = nil) async throws -> User {
+        try await admin.createUser(root, domainId: domain.id!, UserChanges(username: username, password: password))
+    }
+
+    func group(_ name: String, in domain: CompanyDomain, members: [User]) async throws -> UserGroup {
+        let group = try await admin.createGroup(root, domainId: domain.id!, name: name)
+        for member in members { try await admin.addMember(root, groupId: group.id!, userId: member.id!) }
+        return group
+    }
+
+    func scopedAdmin(_ companies: [Company]) -> AdminPrincipal {
+        AdminPrincipal(adminId: 99, username: "scoped", superUser: false, companyIds: Set(companies.map { $0.id! }), mustChangePassword: false, sessionTokenId: "s")
+    }
+}
+
+/// Runs `body` and returns the DomainError it throws, or nil.
+func domainError(_ body: () async throws -> Void) async -> DomainError? {
+    do {
+        try await body()
+        return nil
+    } catch let error as DomainError {
+        return error
+    } catch {
+        return DomainError(.invalid, code: "unexpected:\(error)", "")
+    }
+}

@@ -1,0 +1,116 @@
+import Auth
+import Domain
+import Foundation
+import Storage
+import Testing
+
+@Suite struct AppDatabaseTests {
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tws-storage-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func settingAnOptionalBackToNilIsPersisted() async throws {
+        let store = try AppDatabase.inMemory()
+        let company = try await store.write { tx in try tx.insert(Company(name: "Acme")) }
+        let domain = try await store.write { tx in try tx.insert(CompanyDomain(companyId: company.id!, name: "Paris", numberingPlanLength: 4)) }
+        var user = try await store.write { tx in
+            try tx.insert(User(companyId: company.id!, domainId: domain.id!, username: "alice", passwordHash: "$2b$04$x", voicemailPassword: "1234"))
+        }
+        user.passwordHash = nil
+        user.voicemailPassword = nil
+        try await store.write { [user] tx in try tx.update(user) }
+        let reread = try await store.read { [user] tx in try tx.fetchOne(User.self, id: user.id!) }
+        #expect(reread?.passwordHash == nil)
+        #expect(reread?.voicemailPassword == nil)
+        #expect(reread?.privateFields.count == User.privateFieldCount)
+    }
+
+    @Test func duplicateNamesAreAConflictNamingTheColumn() async throws {
+        let store = try AppDatabase.inMemory()
+        _ = try await store.write { tx in try tx.insert(Company(name: "Acme")) }
+        do {
+            _ = try await store.write { tx in try tx.insert(Company(name: "ACME")) }
+            Issue.record("a second company named ACME was stored")
+        } catch let error as DomainError {
+            #expect(error.code == "already_exists")
+            #expect(error.message.contains("name"))
+        }
+        #expect(try await store.read { tx in try tx.count(Company.self, RecordQuery()) } == 1)
+    }
+
+    @Test func aFailedWriteLeavesNothingBehind() async throws {
+        let store = try AppDatabase.inMemory()
+        do {
+            _ = try await store.write { tx -> Company in
+                _ = try tx.insert(Company(name: "First"))
+                return try tx.insert(Company(name: "first"))
+            }
+        } catch {}
+        #expect(try await store.read { tx in try tx.count(Company.self, RecordQuery()) } == 0)
+    }
+
+    @Test(arguments: ["50%", "a_b", "back\\slash"])
+    func searchTextIsMatchedLiterally(text: String) async throws {
+        let store = try AppDatabase.inMemory()
+        for name in ["Growth 50% club", "Growth 500 club", "a_b corp", "axb corp", "back\\slash ltd", "backslash ltd"] {
+            _ = try await store.write { tx in try tx.insert(Company(name: name)) }
+        }
+        let found = try await store.read { tx in
+            try tx.page(Company.self, RecordQuery(), try PageRequest(search: text), searchColumns: ["name"]).items.map(\.name)
+        }
+        #expect(found.count == 1)
+        #expect(found.first?.contains(text) == true)
+    }
+
+    @Test func deletingACompanyCascadesToEverythingInIt() async throws {
+        let store = try AppDatabase.inMemory()
+        let admin = AdminService(store: store, hasher: BcryptHasher(cost: 4))
+        let root = AdminPrincipal(adminId: 1, username: "root", superUser: true, companyIds: [], mustChangePassword: false, sessionTokenId: "t")
+        let company = try await admin.createCompany(root, name: "Acme")
+        let domain = try await admin.createDomain(root, companyId: company.id!, name: "Paris", numberingPlanLength: 4)
+        let user = try await admin.createUser(root, domainId: domain.id!, UserChanges(username: "alice"))
+        _ = try await admin.createDevice(root, userId: user.id!, DeviceChanges(number: "1001"))
+        try await admin.deleteCompany(root, id: company.id!)
+        let remaining = try await store.read { tx in
+            [try tx.count(CompanyDomain.self, RecordQuery()), try tx.count(User.self, RecordQuery()), try tx.count(Device.self, RecordQuery()),
+             try tx.count(Directory.self, RecordQuery()), try tx.count(Licence.self, RecordQuery()), try tx.count(DialingPlanSettings.self, RecordQuery())]
+        }
+        #expect(remaining == [0, 0, 0, 0, 0, 0])
+    }
+
+    @Test func backupIsRestoredIntoAnotherDataDirectory() async throws {
+        let source = try temporaryDirectory()
+        let target = try temporaryDirectory()
+        let backup = try temporaryDirectory().appendingPathComponent("backup.sqlite")
+        let live = try AppDatabase.open(directory: source)
+        _ = try await live.write { tx in try tx.insert(Company(name: "Acme")) }
+        try live.backup(to: backup)
+        #expect(throws: DomainError.self) { try live.backup(to: backup) }
+
+        let restored = try AppDatabase.open(directory: target)
+        _ = try await restored.write { tx in try tx.insert(Company(name: "Will be replaced")) }
+        try restored.restore(from: backup)
+        #expect(try await restored.read { tx in try tx.fetchAll(Company.self, RecordQuery()).map(\.name) } == ["Acme"])
+    }
+
+    @Test func aFileThatIsNotABackupIsRefused() throws {
+        let directory = try temporaryDirectory()
+        let bogus = directory.appendingPathComponent("bogus.sqlite")
+        try Data("not a database".utf8).write(to: bogus)
+        let database = try AppDatabase.open(directory: try temporaryDirectory())
+        #expect(throws: (any Error).self) { try database.restore(from: bogus) }
+    }
+
+    @Test func reopeningTheDataDirectoryKeepsDataAndMigratesOnce() async throws {
+        let directory = try temporaryDirectory()
+        do {
+            let first = try AppDatabase.open(directory: directory)
+            _ = try await first.write { tx in try tx.insert(Company(name: "Acme")) }
+        }
+        let second = try AppDatabase.open(directory: directory)
+        #expect(try await second.read { tx in try tx.count(Company.self, RecordQuery()) } == 1)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("tws.sqlite-wal").path))
+    }
+}
