@@ -51,7 +51,8 @@ public struct NoAuthenticator: Authenticator {
     public func authenticate(_ attempt: LoginAttempt, user: User, parameters: [String: String]) async throws -> Bool {
         logger.notice(
             "login without authentication (AuthMethods None)",
-            metadata: ["user": "\(user.username)", "userId": "\(user.id ?? 0)", "client": "\(attempt.clientAddress ?? "-")"])
+            metadata: ["user": "\(user.username)", "userId": "\(user.id ?? 0)", "client": "\(attempt.clientAddress ?? "-")"]
+        )
         return true
     }
 }

@@ -31,7 +31,11 @@ public struct SessionService<Store: TenantStore>: Sendable {
     private let decoyHash: String
 
     public init(
-        store: Store, hasher: any PasswordHasher, tokens: TokenIssuer, authenticators: [any Authenticator], adminLifetime: TimeInterval = 8 * 3600,
+        store: Store,
+        hasher: any PasswordHasher,
+        tokens: TokenIssuer,
+        authenticators: [any Authenticator],
+        adminLifetime: TimeInterval = 8 * 3600,
         now: @escaping @Sendable () -> Date = Date.init
     ) throws {
         self.store = store
@@ -85,7 +89,11 @@ public struct SessionService<Store: TenantStore>: Sendable {
         }
         guard hasher.verify(password, hash: account.passwordHash) else { throw DomainError.invalidCredentials }
         let session = try await open(.admin, subjectId: adminId, companyId: nil, method: "TWS", lifetime: adminLifetime)
-        return AdminLoginResult(token: try await tokens.sign(session), expiresAt: session.expiresAt, passwordChangeRequired: account.mustChangePassword)
+        return AdminLoginResult(
+            token: try await tokens.sign(session),
+            expiresAt: session.expiresAt,
+            passwordChangeRequired: account.mustChangePassword
+        )
     }
 
     /// Revokes the session a token belongs to; the token stops working at once.
@@ -129,8 +137,14 @@ public struct SessionService<Store: TenantStore>: Sendable {
     private func open(_ kind: Session.Kind, subjectId: Int64, companyId: Int64?, method: String, lifetime: TimeInterval) async throws -> Session {
         let now = self.now()
         let session = Session(
-            tokenId: TokenIssuer.newTokenId(), kind: kind, subjectId: subjectId, companyId: companyId, method: method, createdAt: now,
-            expiresAt: now.addingTimeInterval(lifetime))
+            tokenId: TokenIssuer.newTokenId(),
+            kind: kind,
+            subjectId: subjectId,
+            companyId: companyId,
+            method: method,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(lifetime)
+        )
         // Expired sessions are dropped as new ones open, so the table does not grow without bound.
         return try await store.write { tx in
             let previous = try tx.fetchAll(Session.self, RecordQuery([.equals("kind", .text(kind.rawValue)), .equals("subjectId", .int(subjectId))]))

@@ -31,8 +31,13 @@ public struct TokenIssuer: Sendable {
     func sign(_ session: Session) async throws -> String {
         try await keys.sign(
             SessionClaims(
-                jti: IDClaim(value: session.tokenId), sub: SubjectClaim(value: String(session.subjectId)), kind: session.kind.rawValue,
-                iat: IssuedAtClaim(value: session.createdAt), exp: ExpirationClaim(value: session.expiresAt)))
+                jti: IDClaim(value: session.tokenId),
+                sub: SubjectClaim(value: String(session.subjectId)),
+                kind: session.kind.rawValue,
+                iat: IssuedAtClaim(value: session.createdAt),
+                exp: ExpirationClaim(value: session.expiresAt)
+            )
+        )
     }
 
     /// The token id and kind of a valid, unexpired token; any defect answers `unauthenticated`.

@@ -28,5 +28,8 @@ public struct DomainError: Error, Sendable, Equatable {
     public static let invalidCredentials = DomainError(.unauthorized, code: "invalid_credentials", "Invalid credentials")
     public static let unauthenticated = DomainError(.unauthorized, code: "unauthenticated", "A valid session token is required")
     public static let passwordChangeRequired = DomainError(
-        .forbidden, code: "password_change_required", "The default administrator password must be changed before anything else")
+        .forbidden,
+        code: "password_change_required",
+        "The default administrator password must be changed before anything else"
+    )
 }

@@ -258,7 +258,15 @@ private let rejectDoctype: internalSubsetSAXFunc = { context, _, _, _ in
 /// SAX `startElementNs` hook: builds the node as usual, then halts the parse once nesting exceeds the limit,
 /// long before libxml2's own 256-level limit or the tree builder's recursion could matter.
 private let startElementWithDepthLimit: startElementNsSAX2Func = {
-    context, localName, prefix, uri, namespaceCount, namespaces, attributeCount, defaultedCount, attributes in
+    context,
+    localName,
+    prefix,
+    uri,
+    namespaceCount,
+    namespaces,
+    attributeCount,
+    defaultedCount,
+    attributes in
     xmlSAX2StartElementNs(context, localName, prefix, uri, namespaceCount, namespaces, attributeCount, defaultedCount, attributes)
     guard let (parser, state) = ParseGuard.from(context) else {
         return

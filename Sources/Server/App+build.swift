@@ -17,17 +17,26 @@ func buildServices(configuration: AppConfiguration, database: AppDatabase, logge
     let admin = AdminService(store: database, hasher: hasher)
     try await admin.ensureBootAdmin()
     let sessions = try SessionService(
-        store: database, hasher: hasher, tokens: tokens,
-        authenticators: [TWSPasswordAuthenticator(hasher: hasher), NoAuthenticator(logger: logger)])
+        store: database,
+        hasher: hasher,
+        tokens: tokens,
+        authenticators: [TWSPasswordAuthenticator(hasher: hasher), NoAuthenticator(logger: logger)]
+    )
     return TWSServices(admin: admin, sessions: sessions, profiles: UserProfileService(store: database))
 }
 
 /// Builds the application listening on the configured host and port, as `serve` runs it and tests use it.
 func buildApplication(configuration: AppConfiguration, services: AppServices, logger: Logger) throws -> some ApplicationProtocol {
     let router = try buildRouter(
-        services: services, loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond), logger: logger)
+        services: services,
+        loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond),
+        logger: logger
+    )
     return Application(
-        router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tws"), logger: logger)
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tws"),
+        logger: logger
+    )
 }
 
 /// The token secret from configuration, or the key file of the data directory (created once, mode 0600).

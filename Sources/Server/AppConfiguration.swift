@@ -71,7 +71,9 @@ struct AppConfiguration: Codable, Sendable {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
         guard (4...31).contains(bcryptCost) else { throw ConfigurationError("bcryptCost must be between 4 and 31") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ConfigurationError("logLevel must be one of trace, debug, info, notice, warning, error, critical") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ConfigurationError("logLevel must be one of trace, debug, info, notice, warning, error, critical")
+        }
         if let tokenSecret, tokenSecret.utf8.count < 32 { throw ConfigurationError("tokenSecret needs at least 32 bytes") }
         guard loginBurst >= 1, loginPerSecond > 0 else { throw ConfigurationError("loginBurst must be at least 1 and loginPerSecond above 0") }
     }

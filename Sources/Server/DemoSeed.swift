@@ -21,7 +21,9 @@ enum DemoSeed {
         let boot = try await services.sessions.loginAdmin(username: adminUsername, password: "tws")
         let principal = try await services.sessions.admin(token: boot.token)
         try await services.admin.changeOwnPassword(principal, current: "tws", new: adminPassword)
-        let admin = try await services.sessions.admin(token: (try await services.sessions.loginAdmin(username: adminUsername, password: adminPassword)).token)
+        let admin = try await services.sessions.admin(
+            token: (try await services.sessions.loginAdmin(username: adminUsername, password: adminPassword)).token
+        )
         let service = services.admin
 
         let company = try await service.createCompany(admin, name: companyName)
@@ -34,30 +36,67 @@ enum DemoSeed {
         let all = try await service.createGroup(admin, domainId: domainId, name: "All")
         let sales = try await service.createGroup(admin, domainId: domainId, name: "Sales")
         let support = try await service.createGroup(admin, domainId: domainId, name: "Support")
-        _ = try await service.grant(admin, AuthorizationRequest(objectType: .application, application: .caller, granteeType: .group, granteeId: all.id!))
+        _ = try await service.grant(
+            admin,
+            AuthorizationRequest(objectType: .application, application: .caller, granteeType: .group, granteeId: all.id!)
+        )
 
         for (index, person) in people.enumerated() {
             let username = (person.0.prefix(1) + person.1).lowercased().folding(options: .diacriticInsensitive, locale: nil)
             let user = try await service.createUser(
-                admin, domainId: domainId,
+                admin,
+                domainId: domainId,
                 UserChanges(
-                    username: username, firstName: person.0, lastName: person.1, email: "\(username)@demo.example", mobile: "+3361234\(String(format: "%04d", index))",
-                    password: userPassword))
+                    username: username,
+                    firstName: person.0,
+                    lastName: person.1,
+                    email: "\(username)@demo.example",
+                    mobile: "+3361234\(String(format: "%04d", index))",
+                    password: userPassword
+                )
+            )
             _ = try await service.createDevice(admin, userId: user.id!, DeviceChanges(number: String(1001 + index)))
             try await service.addMember(admin, groupId: all.id!, userId: user.id!)
             try await service.addMember(admin, groupId: index < 10 ? sales.id! : support.id!, userId: user.id!)
         }
-        _ = try await service.grant(admin, AuthorizationRequest(objectType: .application, application: .alerter, granteeType: .group, granteeId: support.id!))
+        _ = try await service.grant(
+            admin,
+            AuthorizationRequest(objectType: .application, application: .alerter, granteeType: .group, granteeId: support.id!)
+        )
 
         let intercom = try await service.create(
-            admin, domainId: domainId, IntercomGroup(companyId: companyId, domainId: domainId, name: "Sales desk", devices: [SupervisedDeviceRange(number: "1001", duplicateX: 10)]))
-        _ = try await service.grant(admin, AuthorizationRequest(objectType: .intercomGroup, objectId: intercom.id!, granteeType: .group, granteeId: sales.id!))
+            admin,
+            domainId: domainId,
+            IntercomGroup(
+                companyId: companyId,
+                domainId: domainId,
+                name: "Sales desk",
+                devices: [SupervisedDeviceRange(number: "1001", duplicateX: 10)]
+            )
+        )
+        _ = try await service.grant(
+            admin,
+            AuthorizationRequest(objectType: .intercomGroup, objectId: intercom.id!, granteeType: .group, granteeId: sales.id!)
+        )
         let queue = try await service.create(
-            admin, domainId: domainId,
-            PhoneQueue(companyId: companyId, domainId: domainId, name: "Standard", device: SupervisedDeviceRange(number: "7777", lines: 3, mediaProtocol: .twp)))
-        _ = try await service.grant(admin, AuthorizationRequest(objectType: .phoneQueue, objectId: queue.id!, granteeType: .group, granteeId: support.id!))
+            admin,
+            domainId: domainId,
+            PhoneQueue(
+                companyId: companyId,
+                domainId: domainId,
+                name: "Standard",
+                device: SupervisedDeviceRange(number: "7777", lines: 3, mediaProtocol: .twp)
+            )
+        )
+        _ = try await service.grant(
+            admin,
+            AuthorizationRequest(objectType: .phoneQueue, objectId: queue.id!, granteeType: .group, granteeId: support.id!)
+        )
         _ = try await service.create(
-            admin, domainId: domainId, PbxLink(companyId: companyId, domainId: domainId, host: "127.0.0.1", port: 5060, capacity: 500, pbxType: "simulator"))
+            admin,
+            domainId: domainId,
+            PbxLink(companyId: companyId, domainId: domainId, host: "127.0.0.1", port: 5060, capacity: 500, pbxType: "simulator")
+        )
         _ = try await service.setParameter(admin, scope: .domain, scopeId: domainId, application: .twsServer, name: "AuthMethods", value: "TWS")
     }
 }

@@ -9,13 +9,19 @@ import Storage
 @main
 struct TWSServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tws-server", abstract: "Telephony Web Services gateway: REST and SOAP in front of company PBXs.",
-        subcommands: [Serve.self, Backup.self, Restore.self], defaultSubcommand: Serve.self)
+        commandName: "tws-server",
+        abstract: "Telephony Web Services gateway: REST and SOAP in front of company PBXs.",
+        subcommands: [Serve.self, Backup.self, Restore.self],
+        defaultSubcommand: Serve.self
+    )
 }
 
 /// Options every subcommand shares.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: "JSON configuration file (keys: host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond).")
+    @Option(
+        name: .long,
+        help: "JSON configuration file (keys: host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond)."
+    )
     var config: String?
 
     @Option(name: .customLong("data-dir"), help: "Directory holding tws.sqlite and token.key (overrides the file and TWS_DATA_DIR).")
@@ -52,7 +58,10 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(name: .long, help: "Address to listen on.") var host: String?
     @Option(name: .long, help: "Port of the REST and SOAP API (0 picks a free one).") var port: Int?
-    @Flag(name: .long, help: "Seed a demo company, domain, users, groups and rights on an empty database (a temporary one unless --data-dir is given).")
+    @Flag(
+        name: .long,
+        help: "Seed a demo company, domain, users, groups and rights on an empty database (a temporary one unless --data-dir is given)."
+    )
     var demo = false
 
     func run() async throws {
@@ -60,7 +69,8 @@ struct Serve: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if demo && common.dataDirectory == nil && ProcessInfo.processInfo.environment["TWS_DATA_DIR"] == nil && common.config == nil {
-            configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("tws-demo-\(UUID().uuidString.prefix(8))").path
+            configuration.dataDirectory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("tws-demo-\(UUID().uuidString.prefix(8))").path
         }
         if demo && configuration.bcryptCost > 10 { configuration.bcryptCost = 10 }
         try configuration.validate()
@@ -84,22 +94,25 @@ struct Serve: AsyncParsableCommand {
     static func printDemo(_ configuration: AppConfiguration, seeded: Bool) {
         // Written straight to the file descriptor: print() is block-buffered when stdout is a pipe.
         let base = "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.port)"
-        FileHandle.standardOutput.write(Data(
-            """
+        FileHandle.standardOutput.write(
+            Data(
+                """
 
-            TWS demo \(seeded ? "seeded" : "reused") in \(configuration.dataDirectory)
-              REST        \(base)/api/v1   (contract: \(base)/openapi.yaml)
-              SOAP        \(base)/soap     (WSDL: \(base)/soap?wsdl)
-              Health      \(base)/health
-              Admin       \(DemoSeed.adminUsername) / \(DemoSeed.adminPassword)
-              Users       amartin, bbernard, cdubois, … (20 users, devices 1001–1020) / \(DemoSeed.userPassword)
-              Company     \(DemoSeed.companyName), domain \(DemoSeed.domainName)
+                TWS demo \(seeded ? "seeded" : "reused") in \(configuration.dataDirectory)
+                  REST        \(base)/api/v1   (contract: \(base)/openapi.yaml)
+                  SOAP        \(base)/soap     (WSDL: \(base)/soap?wsdl)
+                  Health      \(base)/health
+                  Admin       \(DemoSeed.adminUsername) / \(DemoSeed.adminPassword)
+                  Users       amartin, bbernard, cdubois, … (20 users, devices 1001–1020) / \(DemoSeed.userPassword)
+                  Company     \(DemoSeed.companyName), domain \(DemoSeed.domainName)
 
-            Try:
-              curl -s -X POST \(base)/api/v1/auth/login -H 'Content-Type: application/json' \\
-                -d '{"username":"amartin","password":"\(DemoSeed.userPassword)"}'
+                Try:
+                  curl -s -X POST \(base)/api/v1/auth/login -H 'Content-Type: application/json' \\
+                    -d '{"username":"amartin","password":"\(DemoSeed.userPassword)"}'
 
-            """.utf8))
+                """.utf8
+            )
+        )
     }
 }
 

@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import GRDB
 
 /// Wraps any Domain record so GRDB can fetch and persist it through its Codable support;
@@ -46,5 +47,3 @@ extension RecordQuery {
         return request.order(orderBy.map { Column($0).collating(.nocase) })
     }
 }
-
-import Foundation

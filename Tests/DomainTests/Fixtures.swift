@@ -19,7 +19,9 @@ struct World {
     /// A company with one domain, ready for users.
     func tenant(_ name: String, licences: [Application: Int] = [:]) async throws -> (company: Company, domain: CompanyDomain) {
         let company = try await admin.createCompany(root, name: name)
-        for (application, count) in licences { _ = try await admin.setLicences(root, companyId: company.id!, application: application, available: count) }
+        for (application, count) in licences {
+            _ = try await admin.setLicences(root, companyId: company.id!, application: application, available: count)
+        }
         let domain = try await admin.createDomain(root, companyId: company.id!, name: "\(name) HQ", numberingPlanLength: 4)
         return (company, domain)
     }
@@ -35,7 +37,14 @@ struct World {
     }
 
     func scopedAdmin(_ companies: [Company]) -> AdminPrincipal {
-        AdminPrincipal(adminId: 99, username: "scoped", superUser: false, companyIds: Set(companies.map { $0.id! }), mustChangePassword: false, sessionTokenId: "s")
+        AdminPrincipal(
+            adminId: 99,
+            username: "scoped",
+            superUser: false,
+            companyIds: Set(companies.map { $0.id! }),
+            mustChangePassword: false,
+            sessionTokenId: "s"
+        )
     }
 }
 

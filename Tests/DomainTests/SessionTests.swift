@@ -25,8 +25,12 @@ final class TestClock: Sendable {
         let hasher = BcryptHasher(cost: 4)
         let clock = self.clock
         sessions = try SessionService(
-            store: world.store, hasher: hasher, tokens: try await TokenIssuer(secret: Array(repeating: 7, count: 32)),
-            authenticators: [TWSPasswordAuthenticator(hasher: hasher), NoAuthenticator(logger: Logger(label: "test"))], now: { clock.now })
+            store: world.store,
+            hasher: hasher,
+            tokens: try await TokenIssuer(secret: Array(repeating: 7, count: 32)),
+            authenticators: [TWSPasswordAuthenticator(hasher: hasher), NoAuthenticator(logger: Logger(label: "test"))],
+            now: { clock.now }
+        )
         domain = try await world.tenant("Acme").domain
         alice = try await world.user("alice", in: domain, password: "alice-password")
     }
@@ -48,7 +52,14 @@ final class TestClock: Sendable {
 
     @Test func noneIsRefusedUntilAnAdministratorListsIt() async throws {
         #expect(await domainError { _ = try await sessions.loginUser(LoginAttempt(username: "alice")) } == .invalidCredentials)
-        _ = try await world.admin.setParameter(world.root, scope: .domain, scopeId: domain.id!, application: .twsServer, name: "AuthMethods", value: "TWS|None")
+        _ = try await world.admin.setParameter(
+            world.root,
+            scope: .domain,
+            scopeId: domain.id!,
+            application: .twsServer,
+            name: "AuthMethods",
+            value: "TWS|None"
+        )
         let result = try await sessions.loginUser(LoginAttempt(username: "alice"))
         #expect(result.method == .none)
         #expect(result.methods == [.tws, .none])
@@ -67,7 +78,9 @@ final class TestClock: Sendable {
         let third = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password"))
         _ = try await world.admin.updateUser(world.root, id: alice.id!, UserChanges(enabled: false))
         #expect(await domainError { _ = try await sessions.user(token: third.token) } == .unauthenticated)
-        #expect(await domainError { _ = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password")) } == .invalidCredentials)
+        #expect(
+            await domainError { _ = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password")) } == .invalidCredentials
+        )
     }
 
     @Test func userAndAdminTokensAreNotInterchangeableAndForgedTokensFail() async throws {
@@ -83,7 +96,10 @@ final class TestClock: Sendable {
     @Test func theSameUserNameInTwoDomainsNeedsTheDomain() async throws {
         let (_, other) = try await world.tenant("Globex")
         _ = try await world.user("alice", in: other, password: "other-password")
-        #expect(await domainError { _ = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password")) }?.code == "domain_required")
+        #expect(
+            await domainError { _ = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password")) }?.code
+                == "domain_required"
+        )
         let result = try await sessions.loginUser(LoginAttempt(company: "Globex", domain: "Globex HQ", username: "alice", password: "other-password"))
         #expect(result.userId != alice.id)
     }
@@ -91,7 +107,10 @@ final class TestClock: Sendable {
     @Test func theProfileListsDevicesApplicationsAndResolvedParameters() async throws {
         _ = try await world.admin.createDevice(world.root, userId: alice.id!, DeviceChanges(number: "1001"))
         _ = try await world.admin.setLicences(world.root, companyId: alice.companyId, application: .caller, available: 1)
-        _ = try await world.admin.grant(world.root, AuthorizationRequest(objectType: .application, application: .caller, granteeType: .user, granteeId: alice.id!))
+        _ = try await world.admin.grant(
+            world.root,
+            AuthorizationRequest(objectType: .application, application: .caller, granteeType: .user, granteeId: alice.id!)
+        )
         let result = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password"))
         let profile = try await UserProfileService(store: world.store).profile(try await sessions.user(token: result.token))
         #expect(profile.devices.map(\.number) == ["1001"])

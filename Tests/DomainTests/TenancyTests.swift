@@ -32,14 +32,23 @@ import Testing
     @Test func changingThePasswordChecksTheCurrentOneAndThePolicy() async throws {
         let world = try await World()
         let boot = AdminPrincipal(adminId: 1, username: "tws", superUser: true, companyIds: [], mustChangePassword: true, sessionTokenId: "b")
-        #expect(await domainError { try await world.admin.changeOwnPassword(boot, current: "wrong", new: "a-new-admin-password") }?.field == "currentPassword")
+        #expect(
+            await domainError { try await world.admin.changeOwnPassword(boot, current: "wrong", new: "a-new-admin-password") }?.field
+                == "currentPassword"
+        )
         #expect(await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: "short") }?.field == "newPassword")
-        #expect(await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: String(repeating: "é", count: 40)) }?.field == "newPassword")
+        #expect(
+            await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: String(repeating: "é", count: 40)) }?.field
+                == "newPassword"
+        )
     }
 
     @Test func theLastSuperUserCannotBeRemovedOrDemoted() async throws {
         let world = try await World()
-        #expect(await domainError { _ = try await world.admin.updateAdmin(world.root, id: 1, password: nil, superUser: false, companyIds: nil) }?.code == "last_super_user")
+        #expect(
+            await domainError { _ = try await world.admin.updateAdmin(world.root, id: 1, password: nil, superUser: false, companyIds: nil) }?.code
+                == "last_super_user"
+        )
         let other = try await world.admin.createAdmin(world.root, username: "second", password: "second-password", superUser: true, companyIds: [])
         #expect(await domainError { try await world.admin.deleteAdmin(world.root, id: 1) }?.code == "cannot_delete_self")
         try await world.admin.deleteAdmin(world.root, id: other.id!)
@@ -86,10 +95,16 @@ import Testing
         let niceDirectory = try #require(try await world.admin.listDirectories(world.root, domainId: nice.id!).first)
         let globexDirectory = try #require(try await world.admin.listDirectories(world.root, domainId: globexDomain.id!).first)
 
-        let shared = try await world.admin.grant(world.root, AuthorizationRequest(objectType: .directory, objectId: niceDirectory.id!, granteeType: .user, granteeId: alice.id!))
+        let shared = try await world.admin.grant(
+            world.root,
+            AuthorizationRequest(objectType: .directory, objectId: niceDirectory.id!, granteeType: .user, granteeId: alice.id!)
+        )
         #expect(shared.companyId == acme.id)
         let crossing = await domainError {
-            _ = try await world.admin.grant(world.root, AuthorizationRequest(objectType: .directory, objectId: globexDirectory.id!, granteeType: .user, granteeId: alice.id!))
+            _ = try await world.admin.grant(
+                world.root,
+                AuthorizationRequest(objectType: .directory, objectId: globexDirectory.id!, granteeType: .user, granteeId: alice.id!)
+            )
         }
         #expect(crossing?.kind == .notFound)
     }
@@ -110,7 +125,10 @@ import Testing
         let (_, domain) = try await world.tenant("Acme")
         let alice = try await world.user("alice", in: domain)
         let queue = try await world.admin.create(
-            world.root, domainId: domain.id!, PhoneQueue(companyId: 0, domainId: 0, name: "Standard", device: SupervisedDeviceRange(number: "7777")))
+            world.root,
+            domainId: domain.id!,
+            PhoneQueue(companyId: 0, domainId: 0, name: "Standard", device: SupervisedDeviceRange(number: "7777"))
+        )
         let cases: [(AuthorizationRequest, String)] = [
             (AuthorizationRequest(objectType: .application, granteeType: .user, granteeId: alice.id!), "application"),
             (AuthorizationRequest(objectType: .application, application: .system, granteeType: .user, granteeId: alice.id!), "application"),
@@ -133,6 +151,9 @@ import Testing
         let second = try await world.admin.grant(world.root, request)
         #expect(first.id == second.id)
         try await world.admin.deleteUser(world.root, id: bob.id!)
-        #expect(try await world.admin.listAuthorizations(world.root, companyId: acme.id!, objectType: nil, granteeType: nil, granteeId: nil, .all).total == 0)
+        #expect(
+            try await world.admin.listAuthorizations(world.root, companyId: acme.id!, objectType: nil, granteeType: nil, granteeId: nil, .all).total
+                == 0
+        )
     }
 }

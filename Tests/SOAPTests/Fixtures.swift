@@ -40,7 +40,12 @@ enum Fixtures {
     }
 
     /// A Login request body with the given fields; nil fields are omitted.
-    static func loginBody(company: String? = "acme", domain: String? = "main", username: String? = "alice", password: String? = "s3cret")
+    static func loginBody(
+        company: String? = "acme",
+        domain: String? = "main",
+        username: String? = "alice",
+        password: String? = "s3cret"
+    )
         -> String
     {
         var fields = ""

@@ -3,7 +3,7 @@ import SOAP
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Documents crafted to make an XML parser read files, touch the network or blow up memory.

@@ -50,7 +50,8 @@ import Testing
                 .leaf("expiresAt", "2024-01-01T00:00:00Z"),
                 .leaf("userId", 1),
                 .leaf("methods", "TWS"),
-            ])
+            ]
+        )
         let bytes = SOAPWriter.response(version: .soap12, namespace: Fixtures.namespace, body: body)
         #expect(!bytes.contains(0))
         #expect(!bytes.contains(0x1B))
@@ -67,22 +68,26 @@ import Testing
                     children: [
                         .leaf("id", 1), .leaf("username", "alice"), .leaf("firstName", "Alice"), .leaf("lastName", nil as String?),
                         .leaf("email", "alice@example.com"), .leaf("mobile", nil as String?), .leaf("culture", "fr-FR"),
-                    ]),
+                    ]
+                ),
                 SOAPElement("domain", children: [.leaf("id", 2), .leaf("name", "main")]),
                 SOAPElement("company", children: [.leaf("id", 3), .leaf("name", "ACME & Sons")]),
                 SOAPElement(
                     "device",
                     children: [
                         .leaf("id", 4), .leaf("number", "+33 1 23"), .leaf("protocol", "SIP"), .leaf("lines", 2), .leaf("video", true),
-                    ]),
+                    ]
+                ),
                 SOAPElement(
                     "device",
                     children: [
                         .leaf("id", 5), .leaf("number", "1002"), .leaf("protocol", "H323"), .leaf("lines", 1), .leaf("video", false),
-                    ]),
+                    ]
+                ),
                 SOAPElement("application", children: [.leaf("code", "TWS"), .leaf("name", "Telephony")]),
                 SOAPElement("parameter", children: [.leaf("application", "TWS"), .leaf("name", "ring"), .leaf("value", "")]),
-            ])
+            ]
+        )
         let bytes = SOAPWriter.response(version: .soap11, namespace: Fixtures.namespace, body: body)
         let parsed = try Fixtures.parser().parse(bytes)
         #expect(parsed.operation == "GetMeResponse")
@@ -105,7 +110,8 @@ import Testing
             children: [
                 SOAPElement("ext", namespace: "urn:ext", children: [.leaf("inner", "x")]),
                 .leaf("own", "y"),
-            ])
+            ]
+        )
         let bytes = SOAPWriter.response(version: .soap11, namespace: Fixtures.namespace, body: body)
         let envelope = try SOAPElement(xml: bytes)
         let wrapper = try #require(envelope.child("Body")?.child("Wrapper"))

@@ -74,8 +74,11 @@ import Testing
         _ = try await admin.createDevice(root, userId: user.id!, DeviceChanges(number: "1001"))
         try await admin.deleteCompany(root, id: company.id!)
         let remaining = try await store.read { tx in
-            [try tx.count(CompanyDomain.self, RecordQuery()), try tx.count(User.self, RecordQuery()), try tx.count(Device.self, RecordQuery()),
-             try tx.count(Directory.self, RecordQuery()), try tx.count(Licence.self, RecordQuery()), try tx.count(DialingPlanSettings.self, RecordQuery())]
+            [
+                try tx.count(CompanyDomain.self, RecordQuery()), try tx.count(User.self, RecordQuery()), try tx.count(Device.self, RecordQuery()),
+                try tx.count(Directory.self, RecordQuery()), try tx.count(Licence.self, RecordQuery()),
+                try tx.count(DialingPlanSettings.self, RecordQuery()),
+            ]
         }
         #expect(remaining == [0, 0, 0, 0, 0, 0])
     }

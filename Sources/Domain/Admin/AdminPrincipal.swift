@@ -18,8 +18,13 @@ public struct AdminPrincipal: Sendable, Equatable {
 
     public init(_ account: AdminAccount, sessionTokenId: String) {
         self.init(
-            adminId: account.id ?? 0, username: account.username, superUser: account.superUser, companyIds: Set(account.companyIds),
-            mustChangePassword: account.mustChangePassword, sessionTokenId: sessionTokenId)
+            adminId: account.id ?? 0,
+            username: account.username,
+            superUser: account.superUser,
+            companyIds: Set(account.companyIds),
+            mustChangePassword: account.mustChangePassword,
+            sessionTokenId: sessionTokenId
+        )
     }
 
     /// Boot mode: nothing but changing the default password is allowed until it is changed.

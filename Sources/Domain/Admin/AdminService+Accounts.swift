@@ -11,7 +11,9 @@ extension AdminService {
         let hash = try hasher.hash("tws")
         try await store.write { tx in
             if try tx.count(AdminAccount.self, RecordQuery()) == 0 {
-                _ = try tx.insert(AdminAccount(username: Self.bootUsername, passwordHash: hash, superUser: true, companyIds: [], mustChangePassword: true))
+                _ = try tx.insert(
+                    AdminAccount(username: Self.bootUsername, passwordHash: hash, superUser: true, companyIds: [], mustChangePassword: true)
+                )
             }
         }
     }
@@ -31,19 +33,31 @@ extension AdminService {
         }
     }
 
-    public func createAdmin(_ admin: AdminPrincipal, username: String, password: String, superUser: Bool, companyIds: [Int64]) async throws -> AdminAccount {
+    public func createAdmin(
+        _ admin: AdminPrincipal,
+        username: String,
+        password: String,
+        superUser: Bool,
+        companyIds: [Int64]
+    ) async throws -> AdminAccount {
         try admin.requireSuperUser()
         let username = try Check.name(username, field: "username", max: 64)
         try PasswordPolicy.check(password)
         let hash = try hasher.hash(password)
         return try await store.write { tx in
             try Self.checkCompanies(companyIds, tx)
-            return try tx.insert(AdminAccount(username: username, passwordHash: hash, superUser: superUser, companyIds: Array(Set(companyIds)).sorted()))
+            return try tx.insert(
+                AdminAccount(username: username, passwordHash: hash, superUser: superUser, companyIds: Array(Set(companyIds)).sorted())
+            )
         }
     }
 
     public func updateAdmin(
-        _ admin: AdminPrincipal, id: Int64, password: String?, superUser: Bool?, companyIds: [Int64]?
+        _ admin: AdminPrincipal,
+        id: Int64,
+        password: String?,
+        superUser: Bool?,
+        companyIds: [Int64]?
     ) async throws -> AdminAccount {
         try admin.requireSuperUser()
         if let password { try PasswordPolicy.check(password) }

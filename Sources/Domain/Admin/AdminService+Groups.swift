@@ -49,7 +49,11 @@ extension AdminService {
             _ = try tx.scoped(UserGroup.self, groupId, admin, "Group")
             let userIds = try tx.fetchAll(GroupMembership.self, .equals("groupId", .int(groupId))).map { StoreValue.int($0.userId) }
             return try tx.page(
-                User.self, RecordQuery([.within("id", userIds)], orderBy: ["username"]), page, searchColumns: ["username", "firstName", "lastName"])
+                User.self,
+                RecordQuery([.within("id", userIds)], orderBy: ["username"]),
+                page,
+                searchColumns: ["username", "firstName", "lastName"]
+            )
         }
     }
 
@@ -70,7 +74,8 @@ extension AdminService {
                 RecordQuery([
                     .equals("granteeType", .text(GranteeType.group.rawValue)), .equals("granteeId", .int(groupId)),
                     .equals("objectType", .text(AuthorizationObjectType.application.rawValue)),
-                ]))
+                ])
+            )
             for application in Set(groupGrants.compactMap(\.application)) {
                 let holders = try LicenceLedger.holders(of: application, companyId: group.companyId, tx, adding: [userId])
                 try LicenceLedger.check(application, companyId: group.companyId, holders: holders, tx)

@@ -12,13 +12,20 @@ extension AdminService {
         return try await store.read { tx in
             _ = try Self.scopeCompany(scope, scopeId, admin, tx)
             return try tx.fetchAll(
-                ParameterValue.self, RecordQuery([.equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId))], orderBy: ["application", "name"]))
+                ParameterValue.self,
+                RecordQuery([.equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId))], orderBy: ["application", "name"])
+            )
         }
     }
 
     /// Sets an override after checking the value against the parameter's type.
     public func setParameter(
-        _ admin: AdminPrincipal, scope: ParameterScope, scopeId: Int64, application: Application, name: String, value: String
+        _ admin: AdminPrincipal,
+        scope: ParameterScope,
+        scopeId: Int64,
+        application: Application,
+        name: String,
+        value: String
     ) async throws -> ParameterValue {
         try admin.requireReady()
         let definition = try ParameterCatalogue.definition(application, name)
@@ -35,7 +42,8 @@ extension AdminService {
                 return existing
             }
             return try tx.insert(
-                ParameterValue(companyId: companyId, scope: scope, scopeId: scopeId, application: application, name: name, value: value))
+                ParameterValue(companyId: companyId, scope: scope, scopeId: scopeId, application: application, name: name, value: value)
+            )
         }
     }
 
@@ -49,13 +57,19 @@ extension AdminService {
                 RecordQuery([
                     .equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId)), .equals("application", .text(application.rawValue)),
                     .equals("name", .text(name)),
-                ]))
+                ])
+            )
             guard removed > 0 else { throw DomainError.notFound("Parameter override") }
         }
     }
 
     /// What a user gets for every parameter, with where each value comes from.
-    public func resolvedParameters(_ admin: AdminPrincipal, userId: Int64, application: Application?, expert: Bool) async throws -> [ResolvedParameter] {
+    public func resolvedParameters(
+        _ admin: AdminPrincipal,
+        userId: Int64,
+        application: Application?,
+        expert: Bool
+    ) async throws -> [ResolvedParameter] {
         let definitions = try parameterDefinitions(admin, application: application, expert: expert)
         return try await store.read { tx in
             let user = try tx.scoped(User.self, userId, admin, "User")

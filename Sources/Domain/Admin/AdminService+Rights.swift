@@ -8,8 +8,12 @@ public struct AuthorizationRequest: Sendable {
     public var granteeId: Int64
 
     public init(
-        objectType: AuthorizationObjectType, application: Application? = nil, objectId: Int64? = nil, objectKind: PeopleKind? = nil,
-        granteeType: GranteeType, granteeId: Int64
+        objectType: AuthorizationObjectType,
+        application: Application? = nil,
+        objectId: Int64? = nil,
+        objectKind: PeopleKind? = nil,
+        granteeType: GranteeType,
+        granteeId: Int64
     ) {
         self.objectType = objectType
         self.application = application
@@ -24,11 +28,18 @@ public struct AuthorizationRequest: Sendable {
 
 extension AdminService {
     public func listAuthorizations(
-        _ admin: AdminPrincipal, companyId: Int64, objectType: AuthorizationObjectType?, granteeType: GranteeType?, granteeId: Int64?, _ page: PageRequest
+        _ admin: AdminPrincipal,
+        companyId: Int64,
+        objectType: AuthorizationObjectType?,
+        granteeType: GranteeType?,
+        granteeId: Int64?,
+        _ page: PageRequest
     ) async throws -> Page<Authorization> {
         try admin.requireReady()
         return try await store.read { tx in
-            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
+            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else {
+                throw DomainError.notFound("Company")
+            }
             var filters: [StoreFilter] = [.equals("companyId", .int(companyId))]
             if let objectType { filters.append(.equals("objectType", .text(objectType.rawValue))) }
             if let granteeType { filters.append(.equals("granteeType", .text(granteeType.rawValue))) }
@@ -54,16 +65,30 @@ extension AdminService {
                 throw DomainError.notFound("Object")
             }
             let authorization = Authorization(
-                companyId: granteeCompany, objectType: request.objectType, application: request.application, objectId: request.objectId,
-                objectKind: request.objectKind, granteeType: request.granteeType, granteeId: request.granteeId)
+                companyId: granteeCompany,
+                objectType: request.objectType,
+                application: request.application,
+                objectId: request.objectId,
+                objectKind: request.objectKind,
+                granteeType: request.granteeType,
+                granteeId: request.granteeId
+            )
             let duplicate = try tx.fetchAll(
-                Authorization.self, RecordQuery([.equals("granteeType", .text(request.granteeType.rawValue)), .equals("granteeId", .int(request.granteeId))])
-            ).first { $0.objectType == authorization.objectType && $0.application == authorization.application && $0.objectId == authorization.objectId && $0.objectKind == authorization.objectKind }
+                Authorization.self,
+                RecordQuery([.equals("granteeType", .text(request.granteeType.rawValue)), .equals("granteeId", .int(request.granteeId))])
+            ).first {
+                $0.objectType == authorization.objectType && $0.application == authorization.application && $0.objectId == authorization.objectId
+                    && $0.objectKind == authorization.objectKind
+            }
             if let duplicate { return duplicate }
             if let application = request.application {
                 let holders = try LicenceLedger.holders(
-                    of: application, companyId: granteeCompany, tx,
-                    adding: request.granteeType == .user ? [request.granteeId] : [], extraGroups: request.granteeType == .group ? [request.granteeId] : [])
+                    of: application,
+                    companyId: granteeCompany,
+                    tx,
+                    adding: request.granteeType == .user ? [request.granteeId] : [],
+                    extraGroups: request.granteeType == .group ? [request.granteeId] : []
+                )
                 try LicenceLedger.check(application, companyId: granteeCompany, holders: holders, tx)
             }
             return try tx.insert(authorization)
@@ -81,7 +106,9 @@ extension AdminService {
     public func licences(_ admin: AdminPrincipal, companyId: Int64) async throws -> [LicenceUsage] {
         try admin.requireReady()
         return try await store.read { tx in
-            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
+            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else {
+                throw DomainError.notFound("Company")
+            }
             return try LicenceLedger.usage(companyId: companyId, tx)
         }
     }
@@ -95,7 +122,10 @@ extension AdminService {
             guard try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
             let used = try LicenceLedger.holders(of: application, companyId: companyId, tx).count
             guard available >= used else {
-                throw DomainError.conflict(code: "licences_in_use", "\(used) users hold \(application.displayName); revoke rights before lowering to \(available)")
+                throw DomainError.conflict(
+                    code: "licences_in_use",
+                    "\(used) users hold \(application.displayName); revoke rights before lowering to \(available)"
+                )
             }
             let query = RecordQuery([.equals("companyId", .int(companyId)), .equals("application", .text(application.rawValue))])
             if var licence = try tx.first(Licence.self, query) {

@@ -16,8 +16,16 @@ public struct UserChanges: Sendable {
     public var privateFields: [String]?
 
     public init(
-        username: String? = nil, firstName: String? = nil, lastName: String? = nil, email: String? = nil, mobile: String? = nil,
-        enabled: Bool? = nil, password: String? = nil, culture: String? = nil, voicemailPassword: String? = nil, privateFields: [String]? = nil
+        username: String? = nil,
+        firstName: String? = nil,
+        lastName: String? = nil,
+        email: String? = nil,
+        mobile: String? = nil,
+        enabled: Bool? = nil,
+        password: String? = nil,
+        culture: String? = nil,
+        voicemailPassword: String? = nil,
+        privateFields: [String]? = nil
     ) {
         self.username = username
         self.firstName = firstName
@@ -38,16 +46,22 @@ public struct UserChanges: Sendable {
         if let lastName { user.lastName = try Check.text(lastName, field: "lastName", max: 128) }
         if let email {
             let email = try Check.text(email, field: "email")
-            guard email.isEmpty || (email.contains("@") && !email.contains(" ")) else { throw .invalid(field: "email", "email is not an e-mail address") }
+            guard email.isEmpty || (email.contains("@") && !email.contains(" ")) else {
+                throw .invalid(field: "email", "email is not an e-mail address")
+            }
             user.email = email
         }
         if let mobile { user.mobile = mobile.isEmpty ? "" : try Check.number(mobile, field: "mobile") }
         if let enabled { user.enabled = enabled }
         if let passwordHash { user.passwordHash = passwordHash }
         if let culture { user.culture = try Check.text(culture, field: "culture", max: 16) }
-        if let voicemailPassword { user.voicemailPassword = voicemailPassword.isEmpty ? nil : try Check.digits(voicemailPassword, field: "voicemailPassword", max: 16) }
+        if let voicemailPassword {
+            user.voicemailPassword = voicemailPassword.isEmpty ? nil : try Check.digits(voicemailPassword, field: "voicemailPassword", max: 16)
+        }
         if let privateFields {
-            guard privateFields.count <= User.privateFieldCount else { throw .invalid(field: "privateFields", "At most \(User.privateFieldCount) private fields") }
+            guard privateFields.count <= User.privateFieldCount else {
+                throw .invalid(field: "privateFields", "At most \(User.privateFieldCount) private fields")
+            }
             var fields = Array(repeating: "", count: User.privateFieldCount)
             for (index, value) in privateFields.enumerated() { fields[index] = try Check.text(value, field: "privateFields[\(index)]", max: 512) }
             user.privateFields = fields
@@ -91,8 +105,11 @@ extension AdminService {
         return try await store.read { tx in
             _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
             return try tx.page(
-                User.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["username"]), page,
-                searchColumns: ["username", "firstName", "lastName", "email", "mobile"])
+                User.self,
+                RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["username"]),
+                page,
+                searchColumns: ["username", "firstName", "lastName", "email", "mobile"]
+            )
         }
     }
 
@@ -188,7 +205,9 @@ extension AdminService {
     static func revokeSessions(ofUser userId: Int64, _ tx: any StoreTransaction) throws {
         let now = Date()
         for var session in try tx.fetchAll(
-            Session.self, RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .equals("subjectId", .int(userId))]))
+            Session.self,
+            RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .equals("subjectId", .int(userId))])
+        )
         where session.revokedAt == nil {
             session.revokedAt = now
             try tx.update(session)

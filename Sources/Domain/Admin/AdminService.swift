@@ -141,11 +141,19 @@ extension AdminService {
         let name = try Check.name(name, field: "name")
         try Check.range(numberingPlanLength, 1...16, field: "numberingPlanLength")
         return try await store.write { tx in
-            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
+            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else {
+                throw DomainError.notFound("Company")
+            }
             let domain = try tx.insert(CompanyDomain(companyId: companyId, name: name, numberingPlanLength: numberingPlanLength))
             for directory in Directory.builtIns(companyId: companyId, domainId: domain.id!) { _ = try tx.insert(directory) }
             _ = try tx.insert(
-                DialingPlanSettings(companyId: companyId, domainId: domain.id!, internalLength: numberingPlanLength, internalReverseLength: numberingPlanLength))
+                DialingPlanSettings(
+                    companyId: companyId,
+                    domainId: domain.id!,
+                    internalLength: numberingPlanLength,
+                    internalReverseLength: numberingPlanLength
+                )
+            )
             return domain
         }
     }

@@ -2,7 +2,14 @@
 /// come with the directories issue. Every domain starts with the three built-in directories.
 public struct Directory: CompanyScoped, Equatable {
     public enum Kind: String, Codable, Sendable { case draft, `public`, `private` }
-    public enum Source: String, Codable, Sendable { case twsPublic = "TwsPublic", twsPrivate = "TwsPrivate", twsUsers = "TwsUsers", ldap = "Ldap", sql = "Sql", csv = "Csv" }
+    public enum Source: String, Codable, Sendable {
+        case twsPublic = "TwsPublic"
+        case twsPrivate = "TwsPrivate"
+        case twsUsers = "TwsUsers"
+        case ldap = "Ldap"
+        case sql = "Sql"
+        case csv = "Csv"
+    }
     public static let table = "directory"
     public var id: Int64?
     public var companyId: Int64

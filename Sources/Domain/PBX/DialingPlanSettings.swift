@@ -17,8 +17,16 @@ public struct DialingPlanSettings: CompanyScoped, Equatable {
     public var internalReverseLength: Int
 
     public init(
-        id: Int64? = nil, companyId: Int64, domainId: Int64, internationalPrefix: String = "00", localCountryPrefix: String = "33",
-        externalPrefix: String = "0", add: String = "", remove: Int = 0, internalLength: Int = 4, internalReverseLength: Int = 4
+        id: Int64? = nil,
+        companyId: Int64,
+        domainId: Int64,
+        internationalPrefix: String = "00",
+        localCountryPrefix: String = "33",
+        externalPrefix: String = "0",
+        add: String = "",
+        remove: Int = 0,
+        internalLength: Int = 4,
+        internalReverseLength: Int = 4
     ) {
         self.id = id
         self.companyId = companyId

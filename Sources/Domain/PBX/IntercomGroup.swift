@@ -1,5 +1,9 @@
 /// How a supervised virtual device carries media (admin guide 9.1.2, 9.2.2).
-public enum MediaProtocol: String, Codable, Sendable, CaseIterable { case none = "None", tws = "TWS", twp = "TWP" }
+public enum MediaProtocol: String, Codable, Sendable, CaseIterable {
+    case none = "None"
+    case tws = "TWS"
+    case twp = "TWP"
+}
 
 /// A run of devices of an intercom group or a phone queue: `duplicateX` consecutive numbers
 /// starting at `number` (admin guide 9.1.2: "6674 and 2 → 6674 and 6675").
@@ -12,8 +16,14 @@ public struct SupervisedDeviceRange: Codable, Sendable, Equatable {
     /// Never returned by the API.
     public var password: String?
 
-    public init(number: String, lines: Int = 1, pbxProtocol: Device.PBXProtocol = .csta, mediaProtocol: MediaProtocol = .none, duplicateX: Int = 1,
-                password: String? = nil) {
+    public init(
+        number: String,
+        lines: Int = 1,
+        pbxProtocol: Device.PBXProtocol = .csta,
+        mediaProtocol: MediaProtocol = .none,
+        duplicateX: Int = 1,
+        password: String? = nil
+    ) {
         self.number = number
         self.lines = lines
         self.pbxProtocol = pbxProtocol

@@ -15,8 +15,16 @@ public struct PbxLink: CompanyScoped, Equatable {
     public var password: String?
 
     public init(
-        id: Int64? = nil, companyId: Int64, domainId: Int64, host: String, port: Int, capacity: Int, pbxType: String, pbxDomain: String = "",
-        username: String = "", password: String? = nil
+        id: Int64? = nil,
+        companyId: Int64,
+        domainId: Int64,
+        host: String,
+        port: Int,
+        capacity: Int,
+        pbxType: String,
+        pbxDomain: String = "",
+        username: String = "",
+        password: String? = nil
     ) {
         self.id = id
         self.companyId = companyId

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The type of a parameter's value, used to refuse values the server could not use.
 public enum ParameterKind: Sendable, Equatable {
     case bool
@@ -79,7 +81,8 @@ public struct ParameterDefinition: Sendable, Equatable {
             return raw
         case .timeOfDay:
             let parts = value.split(separator: ":")
-            guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour),
+            guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]),
+                (0..<24).contains(hour),
                 (0..<60).contains(minute)
             else { throw .invalid(field: "value", "\(name) takes a time as HH:MM") }
             return value
@@ -88,5 +91,3 @@ public struct ParameterDefinition: Sendable, Equatable {
         }
     }
 }
-
-import Foundation

@@ -8,7 +8,10 @@ public struct ParameterResolver: Sendable {
 
     /// Resolves `definitions` for `user`, given the overrides that touch the user, their groups and domain.
     public func resolve(
-        _ definitions: [ParameterDefinition], user: User, groupIds: [Int64], overrides: [ParameterValue]
+        _ definitions: [ParameterDefinition],
+        user: User,
+        groupIds: [Int64],
+        overrides: [ParameterValue]
     ) -> [ResolvedParameter] {
         let sortedGroups = groupIds.sorted()
         return definitions.map { definition in
@@ -51,6 +54,13 @@ public struct ParameterResolver: Sendable {
 
 extension ResolvedParameter {
     init(_ definition: ParameterDefinition, _ value: String, _ source: Source, groupId: Int64? = nil) {
-        self.init(application: definition.application, name: definition.name, value: value, source: source, groupId: groupId, expert: definition.expert)
+        self.init(
+            application: definition.application,
+            name: definition.name,
+            value: value,
+            source: source,
+            groupId: groupId,
+            expert: definition.expert
+        )
     }
 }

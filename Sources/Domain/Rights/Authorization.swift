@@ -32,8 +32,14 @@ public struct Authorization: CompanyScoped, Equatable {
     public var granteeId: Int64
 
     public init(
-        id: Int64? = nil, companyId: Int64, objectType: AuthorizationObjectType, application: Application? = nil, objectId: Int64? = nil,
-        objectKind: PeopleKind? = nil, granteeType: GranteeType, granteeId: Int64
+        id: Int64? = nil,
+        companyId: Int64,
+        objectType: AuthorizationObjectType,
+        application: Application? = nil,
+        objectId: Int64? = nil,
+        objectKind: PeopleKind? = nil,
+        granteeType: GranteeType,
+        granteeId: Int64
     ) {
         self.id = id
         self.companyId = companyId

@@ -5,14 +5,19 @@ enum LicenceLedger {
     /// Users of the company who hold `application`, directly or through a group, optionally with
     /// a hypothetical extra grant or membership counted in.
     static func holders(
-        of application: Application, companyId: Int64, _ tx: any StoreTransaction, adding extraUsers: Set<Int64> = [], extraGroups: Set<Int64> = []
+        of application: Application,
+        companyId: Int64,
+        _ tx: any StoreTransaction,
+        adding extraUsers: Set<Int64> = [],
+        extraGroups: Set<Int64> = []
     ) throws -> Set<Int64> {
         let grants = try tx.fetchAll(
             Authorization.self,
             RecordQuery([
                 .equals("companyId", .int(companyId)), .equals("objectType", .text(AuthorizationObjectType.application.rawValue)),
                 .equals("application", .text(application.rawValue)),
-            ]))
+            ])
+        )
         var users = Set(grants.filter { $0.granteeType == .user }.map(\.granteeId)).union(extraUsers)
         let groups = Set(grants.filter { $0.granteeType == .group }.map(\.granteeId)).union(extraGroups)
         if !groups.isEmpty {
@@ -24,7 +29,8 @@ enum LicenceLedger {
 
     static func available(_ application: Application, companyId: Int64, _ tx: any StoreTransaction) throws -> Int {
         try tx.first(
-            Licence.self, RecordQuery([.equals("companyId", .int(companyId)), .equals("application", .text(application.rawValue))])
+            Licence.self,
+            RecordQuery([.equals("companyId", .int(companyId)), .equals("application", .text(application.rawValue))])
         )?.available ?? 0
     }
 
@@ -34,15 +40,18 @@ enum LicenceLedger {
         guard holders.count <= available else {
             throw DomainError.conflict(
                 code: "licence_exhausted",
-                "\(application.displayName): \(available) licences; this change would need \(holders.count)")
+                "\(application.displayName): \(available) licences; this change would need \(holders.count)"
+            )
         }
     }
 
     static func usage(companyId: Int64, _ tx: any StoreTransaction) throws -> [LicenceUsage] {
         try Application.licensed.map { application in
             LicenceUsage(
-                application: application, available: try available(application, companyId: companyId, tx),
-                used: try holders(of: application, companyId: companyId, tx).count)
+                application: application,
+                available: try available(application, companyId: companyId, tx),
+                used: try holders(of: application, companyId: companyId, tx).count
+            )
         }
     }
 }

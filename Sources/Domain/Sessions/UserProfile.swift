@@ -35,8 +35,11 @@ public struct UserProfileService<Store: TenantStore>: Sendable {
         let groupIds = try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId)
         let grants = try tx.fetchAll(
             Authorization.self,
-            RecordQuery([.equals("companyId", .int(user.companyId)), .equals("objectType", .text(AuthorizationObjectType.application.rawValue))]))
-        let held = grants.filter { ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId)) }
+            RecordQuery([.equals("companyId", .int(user.companyId)), .equals("objectType", .text(AuthorizationObjectType.application.rawValue))])
+        )
+        let held = grants.filter {
+            ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId))
+        }
         let set = Set(held.compactMap(\.application))
         return Application.allCases.filter(set.contains)
     }

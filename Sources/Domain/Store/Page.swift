@@ -1,3 +1,5 @@
+import Foundation
+
 /// A page of results with the total count of matching items.
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
@@ -53,5 +55,3 @@ extension StoreTransaction {
         return Page(items: try fetchAll(type, query), total: total, offset: request.offset, limit: request.limit)
     }
 }
-
-import Foundation

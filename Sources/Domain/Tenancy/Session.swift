@@ -16,7 +16,14 @@ public struct Session: StoredRecord, Equatable {
     public var revokedAt: Date?
 
     public init(
-        id: Int64? = nil, tokenId: String, kind: Kind, subjectId: Int64, companyId: Int64?, method: String, createdAt: Date, expiresAt: Date,
+        id: Int64? = nil,
+        tokenId: String,
+        kind: Kind,
+        subjectId: Int64,
+        companyId: Int64?,
+        method: String,
+        createdAt: Date,
+        expiresAt: Date,
         revokedAt: Date? = nil
     ) {
         self.id = id

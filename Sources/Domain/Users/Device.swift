@@ -1,6 +1,10 @@
 /// A telephone device of a user, supervised through a PBX link.
 public struct Device: CompanyScoped, Equatable {
-    public enum PBXProtocol: String, Codable, Sendable, CaseIterable { case csta = "CSTA", sip = "SIP", vtixml = "VTIXML" }
+    public enum PBXProtocol: String, Codable, Sendable, CaseIterable {
+        case csta = "CSTA"
+        case sip = "SIP"
+        case vtixml = "VTIXML"
+    }
     public static let table = "device"
     public var id: Int64?
     public var companyId: Int64
@@ -14,8 +18,15 @@ public struct Device: CompanyScoped, Equatable {
     public var password: String?
 
     public init(
-        id: Int64? = nil, companyId: Int64, domainId: Int64, userId: Int64, number: String, pbxProtocol: PBXProtocol = .csta, lineCount: Int = 1,
-        video: Bool = false, password: String? = nil
+        id: Int64? = nil,
+        companyId: Int64,
+        domainId: Int64,
+        userId: Int64,
+        number: String,
+        pbxProtocol: PBXProtocol = .csta,
+        lineCount: Int = 1,
+        video: Bool = false,
+        password: String? = nil
     ) {
         self.id = id
         self.companyId = companyId

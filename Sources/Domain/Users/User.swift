@@ -20,8 +20,18 @@ public struct User: CompanyScoped, Equatable {
     public var privateFields: [String]
 
     public init(
-        id: Int64? = nil, companyId: Int64, domainId: Int64, username: String, firstName: String = "", lastName: String = "", email: String = "",
-        mobile: String = "", enabled: Bool = true, passwordHash: String? = nil, culture: String = "en-US", voicemailPassword: String? = nil,
+        id: Int64? = nil,
+        companyId: Int64,
+        domainId: Int64,
+        username: String,
+        firstName: String = "",
+        lastName: String = "",
+        email: String = "",
+        mobile: String = "",
+        enabled: Bool = true,
+        passwordHash: String? = nil,
+        culture: String = "en-US",
+        voicemailPassword: String? = nil,
         privateFields: [String] = Array(repeating: "", count: User.privateFieldCount)
     ) {
         self.id = id

@@ -55,7 +55,10 @@ struct ProblemMiddleware: ServerMiddleware {
     let logger: Logger
 
     func intercept(
-        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         do {
@@ -75,7 +78,11 @@ struct ProblemMiddleware: ServerMiddleware {
         if let domain = underlying as? DomainError { return Problem(domain) }
         if let server, server.operationInput == nil {
             // The request did not decode (wrong type, unknown field, bad JSON, missing parameter).
-            return Problem(status: .badRequest, code: "invalid_request", detail: Self.clip(server.causeDescription + ": " + String(describing: underlying)))
+            return Problem(
+                status: .badRequest,
+                code: "invalid_request",
+                detail: Self.clip(server.causeDescription + ": " + String(describing: underlying))
+            )
         }
         logger.error("unexpected error", metadata: ["operation": "\(operationID)", "error": "\(String(reflecting: type(of: underlying)))"])
         return Problem(status: .internalServerError, code: "internal_error", detail: "The server could not complete the request")
@@ -105,7 +112,8 @@ struct HTTPProblemMiddleware: RouterMiddleware {
                 case .tooManyRequests: "rate_limited"
                 default: status.code < 500 ? "invalid_request" : "internal_error"
                 }
-            return Problem(status: status, code: code, detail: status.code < 500 ? status.reasonPhrase : "The server could not complete the request").response
+            return Problem(status: status, code: code, detail: status.code < 500 ? status.reasonPhrase : "The server could not complete the request")
+                .response
         }
     }
 }

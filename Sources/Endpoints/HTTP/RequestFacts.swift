@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -34,5 +35,3 @@ struct RequestFactsMiddleware: RouterMiddleware {
         }
     }
 }
-
-import Foundation

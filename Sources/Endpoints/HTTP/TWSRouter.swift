@@ -22,7 +22,9 @@ public struct TWSServices<Store: TenantStore>: Sendable {
 /// Builds the router of port 8000: REST (generated handlers), SOAP, the contract documents and health.
 /// Middleware is added before the routes, because a Hummingbird router applies it only to routes added after it.
 public func buildRouter<Store: TenantStore>(
-    services: TWSServices<Store>, loginLimits: LoginRateLimiter.Limits = .init(), logger: Logger
+    services: TWSServices<Store>,
+    loginLimits: LoginRateLimiter.Limits = .init(),
+    logger: Logger
 ) throws -> Router<TWSRequestContext> {
     let router = Router(context: TWSRequestContext.self)
     router.add(middleware: HTTPProblemMiddleware())
@@ -53,7 +55,10 @@ public func buildRouter<Store: TenantStore>(
         }
         let answer = await soap.handle(Array(buffer: body), contentType: request.headers[.contentType])
         return Response(
-            status: .init(code: answer.status), headers: [.contentType: answer.contentType], body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            status: .init(code: answer.status),
+            headers: [.contentType: answer.contentType],
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
     }
 
     let api = TWSAPI(admin: services.admin, sessions: services.sessions, profiles: services.profiles)

@@ -3,13 +3,24 @@ import Domain
 import Foundation
 
 /// Converts between enums of the contract and of Domain, which share raw values by design.
-func convert<From: RawRepresentable, To: RawRepresentable>(_ value: From, field: String) throws -> To where From.RawValue == String, To.RawValue == String {
+func convert<From: RawRepresentable, To: RawRepresentable>(_ value: From, field: String) throws -> To
+where From.RawValue == String, To.RawValue == String {
     guard let converted = To(rawValue: value.rawValue) else { throw DomainError.invalid(field: field, "Unsupported value \(value.rawValue)") }
     return converted
 }
 
-func convert<From: RawRepresentable, To: RawRepresentable>(_ value: From?, field: String) throws -> To? where From.RawValue == String, To.RawValue == String {
+func convert<From: RawRepresentable, To: RawRepresentable>(_ value: From?, field: String) throws -> To?
+where From.RawValue == String, To.RawValue == String {
     try value.map { try convert($0, field: field) }
+}
+
+/// A Domain page in the contract's page shape: `makePage` is the generated page type's initialiser.
+func wirePage<Item, WireItem, WirePage>(
+    _ page: Page<Item>,
+    _ makePage: ([WireItem], Int32, Int32, Int32) -> WirePage,
+    _ convert: (Item) throws -> WireItem
+) rethrows -> WirePage {
+    makePage(try page.items.map(convert), Int32(page.total), Int32(page.offset), Int32(page.limit))
 }
 
 extension PageRequest {
@@ -29,11 +40,15 @@ extension Components.Schemas.Domain {
 extension Components.Schemas.Directory {
     init(_ d: Directory) throws {
         self.init(
-            id: d.id ?? 0, domainId: d.domainId, name: d.name, kind: try convert(d.kind, field: "kind"), source: try convert(d.source, field: "source"),
-            priority: Int32(d.priority))
+            id: d.id ?? 0,
+            domainId: d.domainId,
+            name: d.name,
+            kind: try convert(d.kind, field: "kind"),
+            source: try convert(d.source, field: "source"),
+            priority: Int32(d.priority)
+        )
     }
 }
-
 
 extension Components.Schemas.AdminAccount {
     init(_ a: AdminAccount) {
@@ -44,34 +59,65 @@ extension Components.Schemas.AdminAccount {
 extension Components.Schemas.Device {
     init(_ d: Device) throws {
         self.init(
-            id: d.id ?? 0, userId: d.userId, domainId: d.domainId, number: d.number, _protocol: try convert(d.pbxProtocol, field: "protocol"),
-            lineCount: Int32(d.lineCount), video: d.video, hasPassword: d.password != nil)
+            id: d.id ?? 0,
+            userId: d.userId,
+            domainId: d.domainId,
+            number: d.number,
+            _protocol: try convert(d.pbxProtocol, field: "protocol"),
+            lineCount: Int32(d.lineCount),
+            video: d.video,
+            hasPassword: d.password != nil
+        )
     }
 }
 
 extension DeviceChanges {
     init(_ input: Components.Schemas.DeviceInput) throws {
         self.init(
-            number: input.number, pbxProtocol: try convert(input._protocol, field: "protocol"), lineCount: input.lineCount.map(Int.init), video: input.video,
-            password: input.password)
+            number: input.number,
+            pbxProtocol: try convert(input._protocol, field: "protocol"),
+            lineCount: input.lineCount.map(Int.init),
+            video: input.video,
+            password: input.password
+        )
     }
 }
 
 extension Components.Schemas.User {
     init(_ u: User, devices: [Device]? = nil) throws {
         self.init(
-            id: u.id ?? 0, companyId: u.companyId, domainId: u.domainId, username: u.username, firstName: u.firstName, lastName: u.lastName,
-            email: u.email, mobile: u.mobile, enabled: u.enabled, culture: u.culture, hasPassword: u.passwordHash != nil,
-            hasVoicemailPassword: u.voicemailPassword != nil, privateFields: u.privateFields, devices: try devices?.map(Components.Schemas.Device.init))
+            id: u.id ?? 0,
+            companyId: u.companyId,
+            domainId: u.domainId,
+            username: u.username,
+            firstName: u.firstName,
+            lastName: u.lastName,
+            email: u.email,
+            mobile: u.mobile,
+            enabled: u.enabled,
+            culture: u.culture,
+            hasPassword: u.passwordHash != nil,
+            hasVoicemailPassword: u.voicemailPassword != nil,
+            privateFields: u.privateFields,
+            devices: try devices?.map(Components.Schemas.Device.init)
+        )
     }
 }
 
 extension UserChanges {
     init(_ input: Components.Schemas.UserInput) {
         self.init(
-            username: input.username, firstName: input.firstName, lastName: input.lastName, email: input.email, mobile: input.mobile,
-            enabled: input.enabled, password: input.password, culture: input.culture, voicemailPassword: input.voicemailPassword,
-            privateFields: input.privateFields)
+            username: input.username,
+            firstName: input.firstName,
+            lastName: input.lastName,
+            email: input.email,
+            mobile: input.mobile,
+            enabled: input.enabled,
+            password: input.password,
+            culture: input.culture,
+            voicemailPassword: input.voicemailPassword,
+            privateFields: input.privateFields
+        )
     }
 }
 
@@ -82,25 +128,40 @@ extension Components.Schemas.Group {
 extension Components.Schemas.Authorization {
     init(_ a: Authorization) throws {
         self.init(
-            id: a.id ?? 0, companyId: a.companyId, objectType: try convert(a.objectType, field: "objectType"),
-            application: try convert(a.application, field: "application"), objectId: a.objectId, objectKind: try convert(a.objectKind, field: "objectKind"),
-            granteeType: try convert(a.granteeType, field: "granteeType"), granteeId: a.granteeId)
+            id: a.id ?? 0,
+            companyId: a.companyId,
+            objectType: try convert(a.objectType, field: "objectType"),
+            application: try convert(a.application, field: "application"),
+            objectId: a.objectId,
+            objectKind: try convert(a.objectKind, field: "objectKind"),
+            granteeType: try convert(a.granteeType, field: "granteeType"),
+            granteeId: a.granteeId
+        )
     }
 }
 
 extension Components.Schemas.Licence {
     init(_ l: LicenceUsage) throws {
         self.init(
-            application: try convert(l.application, field: "application"), name: l.application.displayName, available: Int32(l.available),
-            used: Int32(l.used), free: Int32(l.free))
+            application: try convert(l.application, field: "application"),
+            name: l.application.displayName,
+            available: Int32(l.available),
+            used: Int32(l.used),
+            free: Int32(l.free)
+        )
     }
 }
 
 extension Components.Schemas.ParameterDefinition {
     init(_ d: ParameterDefinition) throws {
         self.init(
-            application: try convert(d.application, field: "application"), name: d.name, defaultValue: d.defaultValue,
-            _type: try convert(KindName(rawValue: d.kind.name), field: "type"), expert: d.expert, description: d.summary)
+            application: try convert(d.application, field: "application"),
+            name: d.name,
+            defaultValue: d.defaultValue,
+            _type: try convert(KindName(rawValue: d.kind.name), field: "type"),
+            expert: d.expert,
+            description: d.summary
+        )
     }
 }
 
@@ -110,24 +171,42 @@ struct KindName: RawRepresentable { var rawValue: String }
 extension Components.Schemas.ParameterValue {
     init(_ v: ParameterValue) throws {
         self.init(
-            id: v.id ?? 0, scope: try convert(v.scope, field: "scope"), scopeId: v.scopeId, application: try convert(v.application, field: "application"),
-            name: v.name, value: v.value)
+            id: v.id ?? 0,
+            scope: try convert(v.scope, field: "scope"),
+            scopeId: v.scopeId,
+            application: try convert(v.application, field: "application"),
+            name: v.name,
+            value: v.value
+        )
     }
 }
 
 extension Components.Schemas.ResolvedParameter {
     init(_ p: ResolvedParameter) throws {
         self.init(
-            application: try convert(p.application, field: "application"), name: p.name, value: p.value, source: try convert(p.source, field: "source"),
-            groupId: p.groupId, expert: p.expert)
+            application: try convert(p.application, field: "application"),
+            name: p.name,
+            value: p.value,
+            source: try convert(p.source, field: "source"),
+            groupId: p.groupId,
+            expert: p.expert
+        )
     }
 }
 
 extension Components.Schemas.PbxLink {
     init(_ l: PbxLink) {
         self.init(
-            id: l.id ?? 0, domainId: l.domainId, host: l.host, port: Int32(l.port), capacity: Int32(l.capacity), pbxType: l.pbxType, pbxDomain: l.pbxDomain,
-            username: l.username, hasPassword: l.password != nil)
+            id: l.id ?? 0,
+            domainId: l.domainId,
+            host: l.host,
+            port: Int32(l.port),
+            capacity: Int32(l.capacity),
+            pbxType: l.pbxType,
+            pbxDomain: l.pbxDomain,
+            username: l.username,
+            hasPassword: l.password != nil
+        )
     }
 }
 
@@ -135,26 +214,43 @@ extension PbxLink {
     /// A link from the request body; company and domain are set by Domain from the path.
     init(_ input: Components.Schemas.PbxLinkInput) {
         self.init(
-            companyId: 0, domainId: 0, host: input.host, port: Int(input.port), capacity: Int(input.capacity), pbxType: input.pbxType,
-            pbxDomain: input.pbxDomain ?? "", username: input.username ?? "", password: input.password)
+            companyId: 0,
+            domainId: 0,
+            host: input.host,
+            port: Int(input.port),
+            capacity: Int(input.capacity),
+            pbxType: input.pbxType,
+            pbxDomain: input.pbxDomain ?? "",
+            username: input.username ?? "",
+            password: input.password
+        )
     }
 }
 
 extension Components.Schemas.DeviceRange {
     init(_ r: SupervisedDeviceRange) throws {
         self.init(
-            number: r.number, lines: Int32(r.lines), _protocol: try convert(r.pbxProtocol, field: "protocol"),
-            mediaProtocol: try convert(r.mediaProtocol, field: "mediaProtocol"), duplicateX: Int32(r.duplicateX), numbers: r.numbers,
-            hasPassword: r.password != nil)
+            number: r.number,
+            lines: Int32(r.lines),
+            _protocol: try convert(r.pbxProtocol, field: "protocol"),
+            mediaProtocol: try convert(r.mediaProtocol, field: "mediaProtocol"),
+            duplicateX: Int32(r.duplicateX),
+            numbers: r.numbers,
+            hasPassword: r.password != nil
+        )
     }
 }
 
 extension SupervisedDeviceRange {
     init(_ input: Components.Schemas.DeviceRangeInput) throws {
         self.init(
-            number: input.number, lines: Int(input.lines ?? 1), pbxProtocol: try convert(input._protocol, field: "protocol") ?? .csta,
-            mediaProtocol: try convert(input.mediaProtocol, field: "mediaProtocol") ?? MediaProtocol.none, duplicateX: Int(input.duplicateX ?? 1),
-            password: input.password)
+            number: input.number,
+            lines: Int(input.lines ?? 1),
+            pbxProtocol: try convert(input._protocol, field: "protocol") ?? .csta,
+            mediaProtocol: try convert(input.mediaProtocol, field: "mediaProtocol") ?? MediaProtocol.none,
+            duplicateX: Int(input.duplicateX ?? 1),
+            password: input.password
+        )
     }
 }
 
@@ -183,16 +279,29 @@ extension PhoneQueue {
 extension Components.Schemas.DialingPlanSettings {
     init(_ s: DialingPlanSettings) {
         self.init(
-            internationalPrefix: s.internationalPrefix, localCountryPrefix: s.localCountryPrefix, externalPrefix: s.externalPrefix, add: s.add,
-            remove: Int32(s.remove), internalLength: Int32(s.internalLength), internalReverseLength: Int32(s.internalReverseLength))
+            internationalPrefix: s.internationalPrefix,
+            localCountryPrefix: s.localCountryPrefix,
+            externalPrefix: s.externalPrefix,
+            add: s.add,
+            remove: Int32(s.remove),
+            internalLength: Int32(s.internalLength),
+            internalReverseLength: Int32(s.internalReverseLength)
+        )
     }
 }
 
 extension DialingPlanSettings {
     init(_ s: Components.Schemas.DialingPlanSettings) {
         self.init(
-            companyId: 0, domainId: 0, internationalPrefix: s.internationalPrefix, localCountryPrefix: s.localCountryPrefix,
-            externalPrefix: s.externalPrefix, add: s.add, remove: Int(s.remove), internalLength: Int(s.internalLength),
-            internalReverseLength: Int(s.internalReverseLength))
+            companyId: 0,
+            domainId: 0,
+            internationalPrefix: s.internationalPrefix,
+            localCountryPrefix: s.localCountryPrefix,
+            externalPrefix: s.externalPrefix,
+            add: s.add,
+            remove: Int(s.remove),
+            internalLength: Int(s.internalLength),
+            internalReverseLength: Int(s.internalReverseLength)
+        )
     }
 }

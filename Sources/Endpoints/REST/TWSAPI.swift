@@ -38,14 +38,26 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let result = try await sessions.loginUser(
             LoginAttempt(
-                company: body.company, domain: body.domain, username: body.username, password: body.password,
-                clientAddress: RequestFacts.current.clientAddress))
+                company: body.company,
+                domain: body.domain,
+                username: body.username,
+                password: body.password,
+                clientAddress: RequestFacts.current.clientAddress
+            )
+        )
         return .ok(
             .init(
                 body: .json(
                     .init(
-                        token: result.token, expiresAt: result.expiresAt, userId: result.userId, method: result.method.rawValue,
-                        methods: result.methods.map(\.rawValue)))))
+                        token: result.token,
+                        expiresAt: result.expiresAt,
+                        userId: result.userId,
+                        method: result.method.rawValue,
+                        methods: result.methods.map(\.rawValue)
+                    )
+                )
+            )
+        )
     }
 
     package func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
@@ -60,10 +72,16 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
             .init(
                 body: .json(
                     .init(
-                        user: try .init(profile.user), domain: .init(profile.domain), company: .init(profile.company),
+                        user: try .init(profile.user),
+                        domain: .init(profile.domain),
+                        company: .init(profile.company),
                         devices: try profile.devices.map(Components.Schemas.Device.init),
                         applications: try profile.applications.map { .init(code: try convert($0, field: "application"), name: $0.displayName) },
-                        parameters: try profile.parameters.map(Components.Schemas.ResolvedParameter.init)))))
+                        parameters: try profile.parameters.map(Components.Schemas.ResolvedParameter.init)
+                    )
+                )
+            )
+        )
     }
 
     package func adminLogin(_ input: Operations.AdminLogin.Input) async throws -> Operations.AdminLogin.Output {
@@ -87,8 +105,11 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     // MARK: Companies and domains
 
     package func listCompanies(_ input: Operations.ListCompanies.Input) async throws -> Operations.ListCompanies.Output {
-        let page = try await admin.listCompanies(try await signedInAdmin(), PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
-        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Company.init), total: Int32(page.total), offset: Int32(page.offset), limit: Int32(page.limit)))))
+        let page = try await admin.listCompanies(
+            try await signedInAdmin(),
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
+        return .ok(.init(body: .json(wirePage(page, Components.Schemas.CompanyPage.init, Components.Schemas.Company.init))))
     }
 
     package func createCompany(_ input: Operations.CreateCompany.Input) async throws -> Operations.CreateCompany.Output {
@@ -112,14 +133,21 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listDomains(_ input: Operations.ListDomains.Input) async throws -> Operations.ListDomains.Output {
         let page = try await admin.listDomains(
-            try await signedInAdmin(), companyId: input.query.companyId, PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
-        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Domain.init), total: Int32(page.total), offset: Int32(page.offset), limit: Int32(page.limit)))))
+            try await signedInAdmin(),
+            companyId: input.query.companyId,
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
+        return .ok(.init(body: .json(wirePage(page, Components.Schemas.DomainPage.init, Components.Schemas.Domain.init))))
     }
 
     package func createDomain(_ input: Operations.CreateDomain.Input) async throws -> Operations.CreateDomain.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let domain = try await admin.createDomain(
-            try await signedInAdmin(), companyId: body.companyId, name: body.name, numberingPlanLength: Int(body.numberingPlanLength))
+            try await signedInAdmin(),
+            companyId: body.companyId,
+            name: body.name,
+            numberingPlanLength: Int(body.numberingPlanLength)
+        )
         return .created(.init(body: .json(.init(domain))))
     }
 
@@ -130,7 +158,11 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func updateDomain(_ input: Operations.UpdateDomain.Input) async throws -> Operations.UpdateDomain.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let domain = try await admin.updateDomain(
-            try await signedInAdmin(), id: input.path.domainId, name: body.name, numberingPlanLength: body.numberingPlanLength.map(Int.init))
+            try await signedInAdmin(),
+            id: input.path.domainId,
+            name: body.name,
+            numberingPlanLength: body.numberingPlanLength.map(Int.init)
+        )
         return .ok(.init(body: .json(.init(domain))))
     }
 
@@ -147,14 +179,22 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     // MARK: Administrator accounts
 
     package func listAdmins(_ input: Operations.ListAdmins.Input) async throws -> Operations.ListAdmins.Output {
-        let page = try await admin.listAdmins(try await signedInAdmin(), PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
-        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.AdminAccount.init), total: Int32(page.total), offset: Int32(page.offset), limit: Int32(page.limit)))))
+        let page = try await admin.listAdmins(
+            try await signedInAdmin(),
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
+        return .ok(.init(body: .json(wirePage(page, Components.Schemas.AdminPage.init, Components.Schemas.AdminAccount.init))))
     }
 
     package func createAdmin(_ input: Operations.CreateAdmin.Input) async throws -> Operations.CreateAdmin.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let account = try await admin.createAdmin(
-            try await signedInAdmin(), username: body.username, password: body.password, superUser: body.superUser, companyIds: body.companyIds)
+            try await signedInAdmin(),
+            username: body.username,
+            password: body.password,
+            superUser: body.superUser,
+            companyIds: body.companyIds
+        )
         return .created(.init(body: .json(.init(account))))
     }
 
@@ -165,7 +205,12 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func updateAdmin(_ input: Operations.UpdateAdmin.Input) async throws -> Operations.UpdateAdmin.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let account = try await admin.updateAdmin(
-            try await signedInAdmin(), id: input.path.adminId, password: body.password, superUser: body.superUser, companyIds: body.companyIds)
+            try await signedInAdmin(),
+            id: input.path.adminId,
+            password: body.password,
+            superUser: body.superUser,
+            companyIds: body.companyIds
+        )
         return .ok(.init(body: .json(.init(account))))
     }
 
@@ -178,7 +223,10 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
         let page = try await admin.listUsers(
-            try await signedInAdmin(), domainId: input.path.domainId, PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
+            try await signedInAdmin(),
+            domainId: input.path.domainId,
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
         return .ok(.init(body: .json(try Self.userPage(page))))
     }
 
@@ -213,7 +261,9 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createDevice(_ input: Operations.CreateDevice.Input) async throws -> Operations.CreateDevice.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .created(.init(body: .json(try .init(try await admin.createDevice(try await signedInAdmin(), userId: input.path.userId, DeviceChanges(body))))))
+        return .created(
+            .init(body: .json(try .init(try await admin.createDevice(try await signedInAdmin(), userId: input.path.userId, DeviceChanges(body)))))
+        )
     }
 
     package func getDevice(_ input: Operations.GetDevice.Input) async throws -> Operations.GetDevice.Output {
@@ -222,7 +272,9 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func updateDevice(_ input: Operations.UpdateDevice.Input) async throws -> Operations.UpdateDevice.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .ok(.init(body: .json(try .init(try await admin.updateDevice(try await signedInAdmin(), id: input.path.deviceId, DeviceChanges(body))))))
+        return .ok(
+            .init(body: .json(try .init(try await admin.updateDevice(try await signedInAdmin(), id: input.path.deviceId, DeviceChanges(body)))))
+        )
     }
 
     package func deleteDevice(_ input: Operations.DeleteDevice.Input) async throws -> Operations.DeleteDevice.Output {
@@ -232,8 +284,11 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func getResolvedParameters(_ input: Operations.GetResolvedParameters.Input) async throws -> Operations.GetResolvedParameters.Output {
         let resolved = try await admin.resolvedParameters(
-            try await signedInAdmin(), userId: input.path.userId, application: try convert(input.query.application, field: "application"),
-            expert: input.query.expert ?? false)
+            try await signedInAdmin(),
+            userId: input.path.userId,
+            application: try convert(input.query.application, field: "application"),
+            expert: input.query.expert ?? false
+        )
         return .ok(.init(body: .json(.init(items: try resolved.map(Components.Schemas.ResolvedParameter.init)))))
     }
 
@@ -241,13 +296,18 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listGroups(_ input: Operations.ListGroups.Input) async throws -> Operations.ListGroups.Output {
         let page = try await admin.listGroups(
-            try await signedInAdmin(), domainId: input.path.domainId, PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
-        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Group.init), total: Int32(page.total), offset: Int32(page.offset), limit: Int32(page.limit)))))
+            try await signedInAdmin(),
+            domainId: input.path.domainId,
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
+        return .ok(.init(body: .json(wirePage(page, Components.Schemas.GroupPage.init, Components.Schemas.Group.init))))
     }
 
     package func createGroup(_ input: Operations.CreateGroup.Input) async throws -> Operations.CreateGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .created(.init(body: .json(.init(try await admin.createGroup(try await signedInAdmin(), domainId: input.path.domainId, name: body.name)))))
+        return .created(
+            .init(body: .json(.init(try await admin.createGroup(try await signedInAdmin(), domainId: input.path.domainId, name: body.name))))
+        )
     }
 
     package func getGroup(_ input: Operations.GetGroup.Input) async throws -> Operations.GetGroup.Output {
@@ -266,7 +326,10 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listGroupMembers(_ input: Operations.ListGroupMembers.Input) async throws -> Operations.ListGroupMembers.Output {
         let page = try await admin.members(
-            try await signedInAdmin(), groupId: input.path.groupId, PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
+            try await signedInAdmin(),
+            groupId: input.path.groupId,
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
         return .ok(.init(body: .json(try Self.userPage(page))))
     }
 
@@ -285,23 +348,26 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func listAuthorizations(_ input: Operations.ListAuthorizations.Input) async throws -> Operations.ListAuthorizations.Output {
         let query = input.query
         let page = try await admin.listAuthorizations(
-            try await signedInAdmin(), companyId: query.companyId, objectType: try convert(query.objectType, field: "objectType"),
-            granteeType: try convert(query.granteeType, field: "granteeType"), granteeId: query.granteeId,
-            PageRequest(offset: query.offset, limit: query.limit, q: nil))
-        return .ok(
-            .init(
-                body: .json(
-                    .init(
-                        items: try page.items.map(Components.Schemas.Authorization.init), total: Int32(page.total), offset: Int32(page.offset),
-                        limit: Int32(page.limit)))))
+            try await signedInAdmin(),
+            companyId: query.companyId,
+            objectType: try convert(query.objectType, field: "objectType"),
+            granteeType: try convert(query.granteeType, field: "granteeType"),
+            granteeId: query.granteeId,
+            PageRequest(offset: query.offset, limit: query.limit, q: nil)
+        )
+        return .ok(.init(body: .json(try wirePage(page, Components.Schemas.AuthorizationPage.init, Components.Schemas.Authorization.init))))
     }
 
     package func createAuthorization(_ input: Operations.CreateAuthorization.Input) async throws -> Operations.CreateAuthorization.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let request = AuthorizationRequest(
-            objectType: try convert(body.objectType, field: "objectType"), application: try convert(body.application, field: "application"),
-            objectId: body.objectId, objectKind: try convert(body.objectKind, field: "objectKind"), granteeType: try convert(body.granteeType, field: "granteeType"),
-            granteeId: body.granteeId)
+            objectType: try convert(body.objectType, field: "objectType"),
+            application: try convert(body.application, field: "application"),
+            objectId: body.objectId,
+            objectKind: try convert(body.objectKind, field: "objectKind"),
+            granteeType: try convert(body.granteeType, field: "granteeType"),
+            granteeId: body.granteeId
+        )
         return .created(.init(body: .json(try .init(try await admin.grant(try await signedInAdmin(), request)))))
     }
 
@@ -322,22 +388,33 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func setLicence(_ input: Operations.SetLicence.Input) async throws -> Operations.SetLicence.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let usage = try await admin.setLicences(
-            try await signedInAdmin(), companyId: input.query.companyId, application: try convert(input.path.application, field: "application"),
-            available: Int(body.available))
+            try await signedInAdmin(),
+            companyId: input.query.companyId,
+            application: try convert(input.path.application, field: "application"),
+            available: Int(body.available)
+        )
         return .ok(.init(body: .json(try .init(usage))))
     }
 
     // MARK: Parameters
 
-    package func listParameterDefinitions(_ input: Operations.ListParameterDefinitions.Input) async throws -> Operations.ListParameterDefinitions.Output {
+    package func listParameterDefinitions(
+        _ input: Operations.ListParameterDefinitions.Input
+    ) async throws -> Operations.ListParameterDefinitions.Output {
         let definitions = try admin.parameterDefinitions(
-            try await signedInAdmin(), application: try convert(input.query.application, field: "application"), expert: input.query.expert ?? false)
+            try await signedInAdmin(),
+            application: try convert(input.query.application, field: "application"),
+            expert: input.query.expert ?? false
+        )
         return .ok(.init(body: .json(.init(items: try definitions.map(Components.Schemas.ParameterDefinition.init)))))
     }
 
     package func listParameterValues(_ input: Operations.ListParameterValues.Input) async throws -> Operations.ListParameterValues.Output {
         let values = try await admin.parameterValues(
-            try await signedInAdmin(), scope: try convert(input.query.scope, field: "scope"), scopeId: input.query.scopeId)
+            try await signedInAdmin(),
+            scope: try convert(input.query.scope, field: "scope"),
+            scopeId: input.query.scopeId
+        )
         return .ok(.init(body: .json(.init(items: try values.map(Components.Schemas.ParameterValue.init)))))
     }
 
@@ -345,16 +422,25 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let path = input.path
         let value = try await admin.setParameter(
-            try await signedInAdmin(), scope: try convert(path.scope, field: "scope"), scopeId: path.scopeId,
-            application: try convert(path.application, field: "application"), name: path.name, value: body.value)
+            try await signedInAdmin(),
+            scope: try convert(path.scope, field: "scope"),
+            scopeId: path.scopeId,
+            application: try convert(path.application, field: "application"),
+            name: path.name,
+            value: body.value
+        )
         return .ok(.init(body: .json(try .init(value))))
     }
 
     package func clearParameterValue(_ input: Operations.ClearParameterValue.Input) async throws -> Operations.ClearParameterValue.Output {
         let path = input.path
         try await admin.clearParameter(
-            try await signedInAdmin(), scope: try convert(path.scope, field: "scope"), scopeId: path.scopeId,
-            application: try convert(path.application, field: "application"), name: path.name)
+            try await signedInAdmin(),
+            scope: try convert(path.scope, field: "scope"),
+            scopeId: path.scopeId,
+            application: try convert(path.application, field: "application"),
+            name: path.name
+        )
         return .noContent(.init())
     }
 
@@ -362,9 +448,12 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listPbxLinks(_ input: Operations.ListPbxLinks.Input) async throws -> Operations.ListPbxLinks.Output {
         let page = try await admin.list(
-            try await signedInAdmin(), PbxLink.self, domainId: input.path.domainId,
-            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
-        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.PbxLink.init), total: Int32(page.total), offset: Int32(page.offset), limit: Int32(page.limit)))))
+            try await signedInAdmin(),
+            PbxLink.self,
+            domainId: input.path.domainId,
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
+        return .ok(.init(body: .json(wirePage(page, Components.Schemas.PbxLinkPage.init, Components.Schemas.PbxLink.init))))
     }
 
     package func createPbxLink(_ input: Operations.CreatePbxLink.Input) async throws -> Operations.CreatePbxLink.Output {
@@ -388,19 +477,19 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listIntercomGroups(_ input: Operations.ListIntercomGroups.Input) async throws -> Operations.ListIntercomGroups.Output {
         let page = try await admin.list(
-            try await signedInAdmin(), IntercomGroup.self, domainId: input.path.domainId,
-            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
-        return .ok(
-            .init(
-                body: .json(
-                    .init(
-                        items: try page.items.map(Components.Schemas.IntercomGroup.init), total: Int32(page.total), offset: Int32(page.offset),
-                        limit: Int32(page.limit)))))
+            try await signedInAdmin(),
+            IntercomGroup.self,
+            domainId: input.path.domainId,
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
+        return .ok(.init(body: .json(try wirePage(page, Components.Schemas.IntercomGroupPage.init, Components.Schemas.IntercomGroup.init))))
     }
 
     package func createIntercomGroup(_ input: Operations.CreateIntercomGroup.Input) async throws -> Operations.CreateIntercomGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .created(.init(body: .json(try .init(try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try IntercomGroup(body))))))
+        return .created(
+            .init(body: .json(try .init(try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try IntercomGroup(body)))))
+        )
     }
 
     package func getIntercomGroup(_ input: Operations.GetIntercomGroup.Input) async throws -> Operations.GetIntercomGroup.Output {
@@ -409,7 +498,9 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func replaceIntercomGroup(_ input: Operations.ReplaceIntercomGroup.Input) async throws -> Operations.ReplaceIntercomGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .ok(.init(body: .json(try .init(try await admin.replace(try await signedInAdmin(), id: input.path.intercomGroupId, try IntercomGroup(body))))))
+        return .ok(
+            .init(body: .json(try .init(try await admin.replace(try await signedInAdmin(), id: input.path.intercomGroupId, try IntercomGroup(body)))))
+        )
     }
 
     package func deleteIntercomGroup(_ input: Operations.DeleteIntercomGroup.Input) async throws -> Operations.DeleteIntercomGroup.Output {
@@ -419,19 +510,19 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listPhoneQueues(_ input: Operations.ListPhoneQueues.Input) async throws -> Operations.ListPhoneQueues.Output {
         let page = try await admin.list(
-            try await signedInAdmin(), PhoneQueue.self, domainId: input.path.domainId,
-            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q))
-        return .ok(
-            .init(
-                body: .json(
-                    .init(
-                        items: try page.items.map(Components.Schemas.PhoneQueue.init), total: Int32(page.total), offset: Int32(page.offset),
-                        limit: Int32(page.limit)))))
+            try await signedInAdmin(),
+            PhoneQueue.self,
+            domainId: input.path.domainId,
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
+        return .ok(.init(body: .json(try wirePage(page, Components.Schemas.PhoneQueuePage.init, Components.Schemas.PhoneQueue.init))))
     }
 
     package func createPhoneQueue(_ input: Operations.CreatePhoneQueue.Input) async throws -> Operations.CreatePhoneQueue.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .created(.init(body: .json(try .init(try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try PhoneQueue(body))))))
+        return .created(
+            .init(body: .json(try .init(try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try PhoneQueue(body)))))
+        )
     }
 
     package func getPhoneQueue(_ input: Operations.GetPhoneQueue.Input) async throws -> Operations.GetPhoneQueue.Output {
@@ -440,7 +531,9 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func replacePhoneQueue(_ input: Operations.ReplacePhoneQueue.Input) async throws -> Operations.ReplacePhoneQueue.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .ok(.init(body: .json(try .init(try await admin.replace(try await signedInAdmin(), id: input.path.phoneQueueId, try PhoneQueue(body))))))
+        return .ok(
+            .init(body: .json(try .init(try await admin.replace(try await signedInAdmin(), id: input.path.phoneQueueId, try PhoneQueue(body)))))
+        )
     }
 
     package func deletePhoneQueue(_ input: Operations.DeletePhoneQueue.Input) async throws -> Operations.DeletePhoneQueue.Output {
@@ -459,6 +552,6 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     private static func userPage(_ page: Page<User>) throws -> Components.Schemas.UserPage {
-        .init(items: try page.items.map { try Components.Schemas.User($0) }, total: Int32(page.total), offset: Int32(page.offset), limit: Int32(page.limit))
+        try wirePage(page, Components.Schemas.UserPage.init, { try Components.Schemas.User($0) })
     }
 }

@@ -23,7 +23,13 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         public var body: [UInt8]
     }
 
-    public init(wsdl: [UInt8], admin: AdminService<Store>, sessions: SessionService<Store>, profiles: UserProfileService<Store>, logger: Logger) throws {
+    public init(
+        wsdl: [UInt8],
+        admin: AdminService<Store>,
+        sessions: SessionService<Store>,
+        profiles: UserProfileService<Store>,
+        logger: Logger
+    ) throws {
         let schema = try SOAPSchema(wsdl: wsdl)
         self.parser = SOAPEnvelopeParser(schema: schema)
         self.namespace = schema.targetNamespace
@@ -46,7 +52,11 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
             let request = try parser.parse(body)
             version = request.version
             let response = try await dispatch(request)
-            return Answer(status: 200, contentType: SOAPWriter.contentType(for: version), body: SOAPWriter.response(version: version, namespace: namespace, body: response))
+            return Answer(
+                status: 200,
+                contentType: SOAPWriter.contentType(for: version),
+                body: SOAPWriter.response(version: version, namespace: namespace, body: response)
+            )
         } catch let fault as SOAPFault {
             return answer(fault, version: fault.version ?? version)
         } catch let error as DomainError {
@@ -59,7 +69,11 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
     }
 
     private func answer(_ fault: SOAPFault, version: SOAPVersion) -> Answer {
-        Answer(status: fault.httpStatus, contentType: SOAPWriter.contentType(for: version), body: SOAPWriter.fault(version: version, fault: fault, namespace: namespace))
+        Answer(
+            status: fault.httpStatus,
+            contentType: SOAPWriter.contentType(for: version),
+            body: SOAPWriter.fault(version: version, fault: fault, namespace: namespace)
+        )
     }
 
     private func dispatch(_ request: SOAPRequest) async throws -> SOAPElement {
@@ -71,14 +85,20 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         case .login:
             let result = try await sessions.loginUser(
                 LoginAttempt(
-                    company: payload.string("company"), domain: payload.string("domain"), username: payload.string("username") ?? "",
-                    password: payload.string("password"), clientAddress: RequestFacts.current.clientAddress))
+                    company: payload.string("company"),
+                    domain: payload.string("domain"),
+                    username: payload.string("username") ?? "",
+                    password: payload.string("password"),
+                    clientAddress: RequestFacts.current.clientAddress
+                )
+            )
             return SOAPElement(
                 "LoginResponse",
                 children: [
                     .leaf("token", result.token), .leaf("expiresAt", result.expiresAt), .leaf("userId", result.userId),
                     .leaf("methods", result.methods.map(\.rawValue).joined(separator: "|")),
-                ])
+                ]
+            )
         case .logout:
             let user = try await signedInUser()
             try await sessions.logout(tokenId: user.sessionTokenId)
@@ -87,48 +107,80 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
             let profile = try await profiles.profile(try await signedInUser())
             return SOAPElement(
                 "GetMeResponse",
-                children: [Self.user("user", profile.user, withDomain: false), Self.named("domain", profile.domain.id, profile.domain.name),
-                           Self.named("company", profile.company.id, profile.company.name)]
+                children: [
+                    Self.user("user", profile.user, withDomain: false), Self.named("domain", profile.domain.id, profile.domain.name),
+                    Self.named("company", profile.company.id, profile.company.name),
+                ]
                     + profile.devices.map { device in
                         SOAPElement(
                             "device",
-                            children: [.leaf("id", device.id), .leaf("number", device.number), .leaf("protocol", device.pbxProtocol.rawValue),
-                                       .leaf("lines", device.lineCount), .leaf("video", device.video)])
+                            children: [
+                                .leaf("id", device.id), .leaf("number", device.number), .leaf("protocol", device.pbxProtocol.rawValue),
+                                .leaf("lines", device.lineCount), .leaf("video", device.video),
+                            ]
+                        )
                     }
                     + profile.applications.map { SOAPElement("application", children: [.leaf("code", $0.rawValue), .leaf("name", $0.displayName)]) }
                     + profile.parameters.map {
-                        SOAPElement("parameter", children: [.leaf("application", $0.application.rawValue), .leaf("name", $0.name), .leaf("value", $0.value)])
-                    })
+                        SOAPElement(
+                            "parameter",
+                            children: [.leaf("application", $0.application.rawValue), .leaf("name", $0.name), .leaf("value", $0.value)]
+                        )
+                    }
+            )
         case .adminLogin:
             let result = try await sessions.loginAdmin(username: payload.string("username") ?? "", password: payload.string("password") ?? "")
             return SOAPElement(
                 "AdminLoginResponse",
-                children: [.leaf("token", result.token), .leaf("expiresAt", result.expiresAt), .leaf("passwordChangeRequired", result.passwordChangeRequired)])
+                children: [
+                    .leaf("token", result.token), .leaf("expiresAt", result.expiresAt),
+                    .leaf("passwordChangeRequired", result.passwordChangeRequired),
+                ]
+            )
         case .changeAdminPassword:
             try await admin.changeOwnPassword(
-                try await signedInAdmin(), current: payload.string("currentPassword") ?? "", new: payload.string("newPassword") ?? "")
+                try await signedInAdmin(),
+                current: payload.string("currentPassword") ?? "",
+                new: payload.string("newPassword") ?? ""
+            )
             return SOAPElement("ChangeAdminPasswordResponse")
         case .listUsers:
-            guard let domainId = payload.string("domainId").flatMap(Int64.init) else { throw DomainError.invalid(field: "domainId", "domainId is required") }
+            guard let domainId = payload.string("domainId").flatMap(Int64.init) else {
+                throw DomainError.invalid(field: "domainId", "domainId is required")
+            }
             let page = try await admin.listUsers(
-                try await signedInAdmin(), domainId: domainId,
-                try PageRequest(offset: payload.int("offset"), limit: payload.int("limit"), search: payload.string("query")))
-            return SOAPElement("ListUsersResponse", children: [.leaf("total", page.total)] + page.items.map { Self.user("user", $0, withDomain: true) })
+                try await signedInAdmin(),
+                domainId: domainId,
+                try PageRequest(offset: payload.int("offset"), limit: payload.int("limit"), search: payload.string("query"))
+            )
+            return SOAPElement(
+                "ListUsersResponse",
+                children: [.leaf("total", page.total)] + page.items.map { Self.user("user", $0, withDomain: true) }
+            )
         case .getLicences:
-            guard let companyId = payload.string("companyId").flatMap(Int64.init) else { throw DomainError.invalid(field: "companyId", "companyId is required") }
+            guard let companyId = payload.string("companyId").flatMap(Int64.init) else {
+                throw DomainError.invalid(field: "companyId", "companyId is required")
+            }
             let licences = try await admin.licences(try await signedInAdmin(), companyId: companyId)
             return SOAPElement(
                 "GetLicencesResponse",
                 children: licences.map {
                     SOAPElement(
                         "licence",
-                        children: [.leaf("application", $0.application.rawValue), .leaf("name", $0.application.displayName), .leaf("available", $0.available),
-                                   .leaf("used", $0.used), .leaf("free", $0.free)])
-                })
+                        children: [
+                            .leaf("application", $0.application.rawValue), .leaf("name", $0.application.displayName),
+                            .leaf("available", $0.available),
+                            .leaf("used", $0.used), .leaf("free", $0.free),
+                        ]
+                    )
+                }
+            )
         case .getResolvedParameters:
             guard let userId = payload.string("userId").flatMap(Int64.init) else { throw DomainError.invalid(field: "userId", "userId is required") }
             let application = try payload.string("application").map { code throws(DomainError) in
-                guard let application = Application(rawValue: code) else { throw DomainError.invalid(field: "application", "Unknown application \(code)") }
+                guard let application = Application(rawValue: code) else {
+                    throw DomainError.invalid(field: "application", "Unknown application \(code)")
+                }
                 return application
             }
             let resolved = try await admin.resolvedParameters(try await signedInAdmin(), userId: userId, application: application, expert: true)
@@ -137,9 +189,13 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                 children: resolved.map {
                     SOAPElement(
                         "parameter",
-                        children: [.leaf("application", $0.application.rawValue), .leaf("name", $0.name), .leaf("value", $0.value),
-                                   .leaf("source", $0.source.rawValue)])
-                })
+                        children: [
+                            .leaf("application", $0.application.rawValue), .leaf("name", $0.name), .leaf("value", $0.value),
+                            .leaf("source", $0.source.rawValue),
+                        ]
+                    )
+                }
+            )
         }
     }
 
@@ -159,7 +215,8 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
             children: [
                 .leaf("id", user.id), .leaf("username", user.username), .leaf("firstName", user.firstName), .leaf("lastName", user.lastName),
                 .leaf("email", user.email), .leaf("mobile", user.mobile), .leaf("culture", user.culture),
-            ] + (withDomain ? [.leaf("domainId", user.domainId), .leaf("enabled", user.enabled)] : []))
+            ] + (withDomain ? [.leaf("domainId", user.domainId), .leaf("enabled", user.enabled)] : [])
+        )
     }
 
     private static func named(_ name: String, _ id: Int64?, _ value: String) -> SOAPElement {
