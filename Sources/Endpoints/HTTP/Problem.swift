@@ -78,6 +78,7 @@ struct ProblemMiddleware: ServerMiddleware {
         if let domain = underlying as? DomainError { return Problem(domain) }
         if let server, server.operationInput == nil {
             // The request did not decode (wrong type, unknown field, bad JSON, missing parameter).
+            if let decoding = underlying as? DecodingError { return Self.problem(for: decoding) }
             return Problem(
                 status: .badRequest,
                 code: "invalid_request",
@@ -86,6 +87,31 @@ struct ProblemMiddleware: ServerMiddleware {
         }
         logger.error("unexpected error", metadata: ["operation": "\(operationID)", "error": "\(String(reflecting: type(of: underlying)))"])
         return Problem(status: .internalServerError, code: "internal_error", detail: "The server could not complete the request")
+    }
+
+    /// A 400 naming the JSON field at fault, in words a client developer can act on.
+    static func problem(for error: DecodingError) -> Problem {
+        func path(_ codingPath: [any CodingKey]) -> String? {
+            let parts = codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return parts.isEmpty ? nil : parts.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        func bad(_ detail: String, _ field: String?) -> Problem {
+            Problem(status: .badRequest, code: "invalid_request", detail: detail, field: field)
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return bad("\(path(context.codingPath) ?? "a parameter") must be of type \(type)", path(context.codingPath))
+        case .valueNotFound(_, let context):
+            return bad("\(path(context.codingPath) ?? "a parameter") may not be null", path(context.codingPath))
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return bad("\(field ?? key.stringValue) is required", field)
+        case .dataCorrupted(let context):
+            let unknownField = context.debugDescription.contains("Additional properties")
+            return bad(unknownField ? "Unknown field \(path(context.codingPath) ?? "")" : clip(context.debugDescription), path(context.codingPath))
+        @unknown default:
+            return bad("The request body could not be decoded", nil)
+        }
     }
 
     /// Decoder messages can be long; the first part names the field, which is what a client needs.
