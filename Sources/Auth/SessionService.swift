@@ -52,28 +52,32 @@ public struct SessionService<Store: TenantStore>: Sendable {
         let username = attempt.username.trimmingCharacters(in: .whitespaces)
         guard !username.isEmpty, username.count <= 256 else { throw DomainError.invalid(field: "username", "username is required") }
         if let password = attempt.password, password.utf8.count > 1024 { throw DomainError.invalid(field: "password", "password is too long") }
-        let found = try await store.read { tx -> (User, [ResolvedParameter])? in
-            guard let user = try LoginLookup.user(company: attempt.company, domain: attempt.domain, username: username, tx), user.enabled else {
-                return nil
-            }
+        let candidates = try await store.read { tx -> [(User, [ResolvedParameter])] in
             let definitions = ParameterCatalogue.all.filter { $0.application == .twsServer }
-            return (user, try ParameterResolver().resolve(definitions, for: user, in: tx))
-        }
-        guard let (user, resolved) = found, let userId = user.id else {
-            _ = hasher.verify(attempt.password ?? "", hash: decoyHash)
-            throw DomainError.invalidCredentials
-        }
-        let parameters = Dictionary(resolved.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-        let methods = (try? AuthMethod.parseList(parameters["AuthMethods"] ?? "TWS")) ?? [.tws]
-        var succeeded: AuthMethod?
-        for method in methods {
-            guard let authenticator = authenticators[method] else { continue }
-            if try await authenticator.authenticate(attempt, user: user, parameters: parameters) {
-                succeeded = method
-                break
+            return try LoginLookup.candidates(company: attempt.company, domain: attempt.domain, username: username, tx).map { user in
+                (user, try ParameterResolver().resolve(definitions, for: user, in: tx))
             }
         }
-        guard let method = succeeded else { throw DomainError.invalidCredentials }
+        if candidates.isEmpty { _ = hasher.verify(attempt.password ?? "", hash: decoyHash) }
+        // Every candidate is tried, so whether a name exists in several domains is only told to a
+        // caller who proved a password for more than one of them.
+        var proven: [(user: User, parameters: [String: String], methods: [AuthMethod], method: AuthMethod)] = []
+        for (user, resolved) in candidates {
+            let parameters = Dictionary(resolved.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            let methods = (try? AuthMethod.parseList(parameters["AuthMethods"] ?? "TWS")) ?? [.tws]
+            for method in methods {
+                guard let authenticator = authenticators[method] else { continue }
+                if try await authenticator.authenticate(attempt, user: user, parameters: parameters) {
+                    proven.append((user, parameters, methods, method))
+                    break
+                }
+            }
+        }
+        guard let winner = proven.first, let userId = winner.user.id else { throw DomainError.invalidCredentials }
+        guard proven.count == 1 else {
+            throw DomainError(.invalid, code: "domain_required", "Several users have this name; give the company and domain", field: "domain")
+        }
+        let (user, parameters, methods, method) = winner
         let lifetimeMinutes = Double(parameters["SessionLifetimeMinutes"] ?? "") ?? 720
         let session = try await open(.user, subjectId: userId, companyId: user.companyId, method: method.rawValue, lifetime: lifetimeMinutes * 60)
         return LoginResult(token: try await tokens.sign(session), expiresAt: session.expiresAt, userId: userId, methods: methods, method: method)

@@ -93,15 +93,18 @@ final class TestClock: Sendable {
         #expect(await domainError { _ = try await sessions.user(token: unsigned) } == .unauthenticated)
     }
 
-    @Test func theSameUserNameInTwoDomainsNeedsTheDomain() async throws {
+    @Test func aNameInTwoDomainsLogsInWhereThePasswordMatchesAndAsksForTheDomainOnlyWhenBothMatch() async throws {
         let (_, other) = try await world.tenant("Globex")
-        _ = try await world.user("alice", in: other, password: "other-password")
-        #expect(
-            await domainError { _ = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password")) }?.code
-                == "domain_required"
-        )
-        let result = try await sessions.loginUser(LoginAttempt(company: "Globex", domain: "Globex HQ", username: "alice", password: "other-password"))
-        #expect(result.userId != alice.id)
+        let twin = try await world.user("alice", in: other, password: "other-password")
+        #expect(try await sessions.loginUser(LoginAttempt(username: "alice", password: "other-password")).userId == twin.id)
+        #expect(try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password")).userId == alice.id)
+        #expect(await domainError { _ = try await sessions.loginUser(LoginAttempt(username: "alice", password: "nobody's")) } == .invalidCredentials)
+
+        _ = try await world.admin.updateUser(world.root, id: twin.id!, UserChanges(password: "alice-password"))
+        let ambiguous = await domainError { _ = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password")) }
+        #expect(ambiguous?.code == "domain_required")
+        let result = try await sessions.loginUser(LoginAttempt(company: "Globex", domain: "Globex HQ", username: "alice", password: "alice-password"))
+        #expect(result.userId == twin.id)
     }
 
     @Test func theProfileListsDevicesApplicationsAndResolvedParameters() async throws {

@@ -95,8 +95,10 @@ extension AdminService {
         }
     }
 
+    /// Renames a company; super-user only, because company names are unique across the server and
+    /// a rename refused as a duplicate would tell a scoped admin another company's name.
     public func renameCompany(_ admin: AdminPrincipal, id: Int64, name: String) async throws -> Company {
-        try admin.requireReady()
+        try admin.requireSuperUser()
         let name = try Check.name(name, field: "name")
         return try await store.write { tx in
             guard admin.canSee(companyId: id), var company = try tx.fetchOne(Company.self, id: id) else { throw DomainError.notFound("Company") }

@@ -45,10 +45,12 @@ public struct UserProfileService<Store: TenantStore>: Sendable {
     }
 }
 
-/// Finds the user a login names. Users are unique per domain; company and domain may be left
-/// out when the user name alone is unambiguous on the server.
+/// Finds the users a login may name. Users are unique per domain; company and domain may be left
+/// out, and then every domain's user of that name is a candidate (at most `maxCandidates`).
 public enum LoginLookup {
-    public static func user(company: String?, domain: String?, username: String, _ tx: any StoreTransaction) throws -> User? {
+    public static let maxCandidates = 8
+
+    public static func candidates(company: String?, domain: String?, username: String, _ tx: any StoreTransaction) throws -> [User] {
         var domainIds: [Int64]?
         if company != nil || domain != nil {
             var companyIds: [Int64]?
@@ -60,12 +62,8 @@ public enum LoginLookup {
             if let domain { filters.append(.equals("name", .text(domain))) }
             domainIds = try tx.fetchAll(CompanyDomain.self, RecordQuery(filters)).compactMap(\.id)
         }
-        var filters: [StoreFilter] = [.equals("username", .text(username))]
+        var filters: [StoreFilter] = [.equals("username", .text(username)), .equals("enabled", .bool(true))]
         if let domainIds { filters.append(.within("domainId", domainIds.map { .int($0) })) }
-        let users = try tx.fetchAll(User.self, RecordQuery(filters, limit: 2))
-        guard users.count <= 1 else {
-            throw DomainError(.invalid, code: "domain_required", "Several users have this name; give the company and domain", field: "domain")
-        }
-        return users.first
+        return try tx.fetchAll(User.self, RecordQuery(filters, limit: maxCandidates))
     }
 }

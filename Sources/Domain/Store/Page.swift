@@ -24,6 +24,7 @@ public struct PageRequest: Sendable {
     /// Largest page a client may ask for.
     public static let maxLimit = 500
     public static let defaultLimit = 50
+    public static let maxSearchLength = 128
 
     public var offset: Int
     public var limit: Int
@@ -38,6 +39,9 @@ public struct PageRequest: Sendable {
         self.offset = offset
         self.limit = limit
         let trimmed = search?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let trimmed, trimmed.count > Self.maxSearchLength {
+            throw .invalid(field: "q", "q takes at most \(Self.maxSearchLength) characters")
+        }
         self.search = (trimmed?.isEmpty ?? true) ? nil : trimmed
     }
 

@@ -26,8 +26,8 @@ public actor LoginRateLimiter {
 
     public init(limits: Limits) { self.limits = limits }
 
-    /// True when the client may proceed; spends one token.
-    public func allow(_ client: String, now: TimeInterval = ProcessInfo.processInfo.systemUptime) -> Bool {
+    /// Nil when the client may proceed (one token is spent); otherwise the whole seconds until it may retry.
+    public func check(_ client: String, now: TimeInterval = ProcessInfo.processInfo.systemUptime) -> Int? {
         var bucket = buckets[client] ?? Bucket(tokens: limits.burst, updated: now)
         bucket.tokens = min(limits.burst, bucket.tokens + (now - bucket.updated) * limits.perSecond)
         bucket.updated = now
@@ -35,11 +35,16 @@ public actor LoginRateLimiter {
         if allowed { bucket.tokens -= 1 }
         if buckets.count >= maxClients { buckets = buckets.filter { now - $0.value.updated < limits.burst / max(limits.perSecond, 0.001) } }
         buckets[client] = bucket
-        return allowed
+        return allowed ? nil : max(1, Int(((1 - bucket.tokens) / limits.perSecond).rounded(.up)))
     }
 }
 
-/// Applies the limiter to login routes and the SOAP endpoint (which carries Login); 429 with problem+json beyond it.
+/// Thrown when a client exceeds the login rate; rendered as 429 problem+json, or a SOAP fault on /soap.
+struct RateLimited: Error {
+    let retryAfter: Int
+}
+
+/// Applies the limiter to login routes and the SOAP endpoint (which carries Login).
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = TWSRequestContext
     let limiter: LoginRateLimiter
@@ -47,12 +52,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         guard request.method == .post, path.hasSuffix("/auth/login") || path == "/soap" else { return try await next(request, context) }
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
-        guard await limiter.allow(client) else {
-            var response = Problem(status: .tooManyRequests, code: "rate_limited", detail: "Too many login attempts; retry later").response
-            response.headers[.retryAfter] = "5"
-            return response
-        }
+        if let retryAfter = await limiter.check(context.remoteAddress?.ipAddress ?? "unknown") { throw RateLimited(retryAfter: retryAfter) }
         return try await next(request, context)
     }
 }

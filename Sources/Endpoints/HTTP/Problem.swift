@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import OpenAPIRuntime
+import SOAP
 
 /// An RFC 9457 problem: the one shape of every REST error, with the same `code` as SOAP faults.
 struct Problem: Codable, Sendable {
@@ -26,7 +27,11 @@ struct Problem: Codable, Sendable {
         self.init(status: error.kind.httpStatus, code: error.code, detail: error.message, field: error.field)
     }
 
-    var body: ByteBuffer { ByteBuffer(data: (try? JSONEncoder().encode(self)) ?? Data()) }
+    var body: ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return ByteBuffer(data: (try? encoder.encode(self)) ?? Data())
+    }
 
     var response: Response {
         var headers = HTTPFields()
@@ -119,27 +124,61 @@ struct ProblemMiddleware: ServerMiddleware {
 }
 
 /// Turns errors raised outside the generated handlers (unknown route, body too large, rate limit)
-/// into problem+json too.
+/// into problem+json, or into a SOAP fault with the same code when the request was a SOAP call.
 struct HTTPProblemMiddleware: RouterMiddleware {
     typealias Context = TWSRequestContext
+    /// The service namespace SOAP faults are written in.
+    let soapNamespace: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as DomainError {
-            return Problem(error).response
-        } catch let error as any HTTPResponseError {
-            let status = error.status
-            let code =
-                switch status {
-                case .notFound: "not_found"
-                case .contentTooLarge: "payload_too_large"
-                case .methodNotAllowed: "method_not_allowed"
-                case .tooManyRequests: "rate_limited"
-                default: status.code < 500 ? "invalid_request" : "internal_error"
-                }
-            return Problem(status: status, code: code, detail: status.code < 500 ? status.reasonPhrase : "The server could not complete the request")
-                .response
+        } catch {
+            var problem: Problem
+            var retryAfter: Int?
+            switch error {
+            case let error as DomainError:
+                problem = Problem(error)
+            case let error as RateLimited:
+                problem = Problem(status: .tooManyRequests, code: "rate_limited", detail: "Too many login attempts; retry in \(error.retryAfter) s")
+                retryAfter = error.retryAfter
+            case let error as any HTTPResponseError:
+                let status = error.status
+                let code =
+                    switch status {
+                    case .notFound: "not_found"
+                    case .contentTooLarge: "payload_too_large"
+                    case .methodNotAllowed: "method_not_allowed"
+                    case .tooManyRequests: "rate_limited"
+                    default: status.code < 500 ? "invalid_request" : "internal_error"
+                    }
+                problem = Problem(
+                    status: status,
+                    code: code,
+                    detail: status.code < 500 ? status.reasonPhrase : "The server could not complete the request"
+                )
+            default:
+                throw error
+            }
+            var response = request.method == .post && request.uri.path == "/soap" ? soapFault(problem, request) : problem.response
+            if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+            return response
         }
+    }
+
+    /// The problem as a fault of the SOAP version the client speaks (by Content-Type, as the body was not read).
+    private func soapFault(_ problem: Problem, _ request: Request) -> Response {
+        let version = SOAPVersion(contentType: request.headers[.contentType] ?? "") ?? .soap11
+        let fault = SOAPFault(
+            code: problem.code,
+            message: problem.detail ?? problem.title,
+            isSenderFault: problem.status < 500,
+            httpStatus: problem.status
+        )
+        return Response(
+            status: .init(code: problem.status),
+            headers: [.contentType: SOAPWriter.contentType(for: version)],
+            body: .init(byteBuffer: ByteBuffer(bytes: SOAPWriter.fault(version: version, fault: fault, namespace: soapNamespace)))
+        )
     }
 }

@@ -26,8 +26,9 @@ public func buildRouter<Store: TenantStore>(
     loginLimits: LoginRateLimiter.Limits = .init(),
     logger: Logger
 ) throws -> Router<TWSRequestContext> {
+    let soap = try SOAPBinding(wsdl: Contract.wsdl, admin: services.admin, sessions: services.sessions, profiles: services.profiles, logger: logger)
     let router = Router(context: TWSRequestContext.self)
-    router.add(middleware: HTTPProblemMiddleware())
+    router.add(middleware: HTTPProblemMiddleware(soapNamespace: soap.namespace))
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: RequestFactsMiddleware())
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
@@ -37,7 +38,6 @@ public func buildRouter<Store: TenantStore>(
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
     }
 
-    let soap = try SOAPBinding(wsdl: Contract.wsdl, admin: services.admin, sessions: services.sessions, profiles: services.profiles, logger: logger)
     router.get("/soap") { request, _ in
         guard request.uri.queryParameters.has("wsdl") || request.uri.query?.lowercased() == "wsdl" else {
             throw HTTPError(.notFound)
