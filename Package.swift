@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .executableTarget(
@@ -36,6 +37,8 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            // Generated code only: its unused-import warnings are the generator's, not ours.
+            swiftSettings: [.unsafeFlags(["-suppress-warnings"])],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .target(
@@ -63,7 +66,11 @@ let package = Package(
         .target(name: "Domain", swiftSettings: swiftSettings),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(name: "SOAP", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
-        .target(name: "Telephony", dependencies: ["Domain"], swiftSettings: swiftSettings),
+        .target(
+            name: "Telephony",
+            dependencies: ["Domain", "SOAP", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Connectors", dependencies: ["Domain"], swiftSettings: swiftSettings),
         .target(
             name: "Storage",
@@ -71,6 +78,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SOAPTests", dependencies: ["SOAP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TelephonyTests",
+            dependencies: [
+                "Telephony", "SOAP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "Storage", "Auth"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Domain", "Auth"], swiftSettings: swiftSettings),
         .testTarget(

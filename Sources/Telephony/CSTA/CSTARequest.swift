@@ -1,0 +1,129 @@
+import SOAP
+
+/// A request the gateway sends to a PBX (ECMA-269 services, ECMA-323 XML).
+///
+/// `xml(edition:)` writes the element in the edition's namespace; `CSTAFrame(invokeID:request:edition:)` frames it.
+/// Devices are written as plain DeviceID text (`<callingDevice>1001</callingDevice>`), connections as ConnectionID
+/// elements named after the parameter they fill (`<callToBeAnswered><callID>…</callID><deviceID>…</deviceID>…`).
+public enum CSTARequest: Sendable, Hashable {
+    /// MakeCall: `callingDevice` calls `calledDirectoryNumber`.
+    case makeCall(callingDevice: String, calledDirectoryNumber: String)
+    /// AnswerCall: answers the alerting `callToBeAnswered`.
+    case answerCall(ConnectionID)
+    /// ClearConnection: releases `connectionToBeCleared`.
+    case clearConnection(ConnectionID)
+    /// HoldCall: puts `callToBeHeld` on hold.
+    case holdCall(ConnectionID)
+    /// RetrieveCall: retrieves the held `callToBeRetrieved`.
+    case retrieveCall(ConnectionID)
+    /// SingleStepTransferCall: blind-transfers `activeCall` to `transferredTo`.
+    case singleStepTransferCall(activeCall: ConnectionID, transferredTo: String)
+    /// ConsultationCall: holds `existingCall` and calls `consultedDevice`.
+    case consultationCall(existingCall: ConnectionID, consultedDevice: String)
+    /// TransferCall: joins `heldCall`'s and `activeCall`'s other parties and drops the transferrer.
+    case transferCall(heldCall: ConnectionID, activeCall: ConnectionID)
+    /// DeflectCall: sends the alerting `callToBeDiverted` to `newDestination`.
+    case deflectCall(callToBeDiverted: ConnectionID, newDestination: String)
+    /// SetForwarding: switches `forwardingType` to `forwardDN` on or off for `device`.
+    case setForwarding(device: String, forwardingType: CSTAForwardingType, forwardDN: String?, activate: Bool)
+    /// GetForwarding: asks for `device`'s forwarding settings.
+    case getForwarding(device: String)
+    /// SetDoNotDisturb: switches do-not-disturb on or off for `device`.
+    case setDoNotDisturb(device: String, doNotDisturbOn: Bool)
+    /// SnapshotDevice: asks for the calls at `device` and their states.
+    case snapshotDevice(device: String)
+    /// MonitorStart on a device object.
+    case monitorStart(device: String)
+    /// MonitorStop for the monitor the PBX identified by `crossRefIdentifier`.
+    case monitorStop(crossRefIdentifier: String)
+    /// SystemStatus: tells the PBX our status; `.normal` is the keep-alive.
+    case systemStatus(CSTASystemStatus)
+
+    /// The root element's local name, e.g. `MakeCall`; the positive response is this name plus `Response`.
+    public var operationName: String {
+        switch self {
+        case .makeCall: "MakeCall"
+        case .answerCall: "AnswerCall"
+        case .clearConnection: "ClearConnection"
+        case .holdCall: "HoldCall"
+        case .retrieveCall: "RetrieveCall"
+        case .singleStepTransferCall: "SingleStepTransferCall"
+        case .consultationCall: "ConsultationCall"
+        case .transferCall: "TransferCall"
+        case .deflectCall: "DeflectCall"
+        case .setForwarding: "SetForwarding"
+        case .getForwarding: "GetForwarding"
+        case .setDoNotDisturb: "SetDoNotDisturb"
+        case .snapshotDevice: "SnapshotDevice"
+        case .monitorStart: "MonitorStart"
+        case .monitorStop: "MonitorStop"
+        case .systemStatus: "SystemStatus"
+        }
+    }
+
+    /// The request as a UTF-8 XML document in `edition`'s namespace (ed4 unless told otherwise); text is escaped.
+    public func xml(edition: CSTAEdition = .ed4) -> [UInt8] {
+        CSTAXMLWriter.document(element, namespace: edition.namespace)
+    }
+
+    /// The request's element tree, parameters in ECMA-323 schema order.
+    var element: SOAPElement {
+        SOAPElement(operationName, children: parameters)
+    }
+
+    /// The root's children, in the order the ECMA-323 schema declares them.
+    private var parameters: [SOAPElement] {
+        switch self {
+        case .makeCall(let callingDevice, let calledDirectoryNumber):
+            [.cstaLeaf("callingDevice", callingDevice), .cstaLeaf("calledDirectoryNumber", calledDirectoryNumber)]
+        case .answerCall(let connection):
+            [connection.element(named: "callToBeAnswered")]
+        case .clearConnection(let connection):
+            [connection.element(named: "connectionToBeCleared")]
+        case .holdCall(let connection):
+            [connection.element(named: "callToBeHeld")]
+        case .retrieveCall(let connection):
+            [connection.element(named: "callToBeRetrieved")]
+        case .singleStepTransferCall(let activeCall, let transferredTo):
+            [activeCall.element(named: "activeCall"), .cstaLeaf("transferredTo", transferredTo)]
+        case .consultationCall(let existingCall, let consultedDevice):
+            [existingCall.element(named: "existingCall"), .cstaLeaf("consultedDevice", consultedDevice)]
+        case .transferCall(let heldCall, let activeCall):
+            [heldCall.element(named: "heldCall"), activeCall.element(named: "activeCall")]
+        case .deflectCall(let callToBeDiverted, let newDestination):
+            [callToBeDiverted.element(named: "callToBeDiverted"), .cstaLeaf("newDestination", newDestination)]
+        case .setForwarding(let device, let forwardingType, let forwardDN, let activate):
+            [
+                .cstaLeaf("device", device),
+                .cstaLeaf("forwardingType", forwardingType.cstaValue),
+                .cstaLeaf("activateForward", activate ? "true" : "false"),
+            ] + (forwardDN.map { [.cstaLeaf("forwardDN", $0)] } ?? [])
+        case .getForwarding(let device):
+            [.cstaLeaf("device", device)]
+        case .setDoNotDisturb(let device, let doNotDisturbOn):
+            [.cstaLeaf("device", device), .cstaLeaf("doNotDisturbOn", doNotDisturbOn ? "true" : "false")]
+        case .snapshotDevice(let device):
+            [.cstaLeaf("snapshotObject", device)]
+        case .monitorStart(let device):
+            [SOAPElement("monitorObject", children: [.cstaLeaf("deviceObject", device)])]
+        case .monitorStop(let crossRefIdentifier):
+            [.cstaLeaf("monitorCrossRefID", crossRefIdentifier)]
+        case .systemStatus(let status):
+            [.cstaLeaf("systemStatus", status.rawValue)]
+        }
+    }
+}
+
+/// A response the gateway sends to a request that came from the PBX (the frame repeats the request's invoke id).
+public enum CSTAResponse: Sendable, Hashable {
+    /// SystemStatusResponse: the answer PBXs expect to their SystemStatus keep-alive, or they drop the link.
+    case systemStatus
+
+    /// The response as a UTF-8 XML document in `edition`'s namespace.
+    public func xml(edition: CSTAEdition = .ed4) -> [UInt8] {
+        switch self {
+        case .systemStatus:
+            CSTAXMLWriter.document(SOAPElement("SystemStatusResponse"), namespace: edition.namespace)
+        }
+    }
+}

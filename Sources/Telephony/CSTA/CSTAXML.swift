@@ -1,0 +1,109 @@
+import SOAP
+
+/// Serialises the small element trees the CSTA encoder builds (reusing `SOAPElement` as the tree type).
+///
+/// Every element is written without prefix; the root declares the edition's namespace as the default namespace, so all
+/// descendants are in it, as ECMA-323's element-form-qualified schemas require.
+enum CSTAXMLWriter {
+    /// The XML declaration that starts every outgoing document.
+    static let declaration = #"<?xml version="1.0" encoding="UTF-8"?>"#
+
+    /// `root` as a complete UTF-8 document whose default namespace is `namespace`.
+    static func document(_ root: SOAPElement, namespace: String) -> [UInt8] {
+        var xml = declaration
+        write(root, namespaceDeclaration: namespace, into: &xml)
+        return Array(xml.utf8)
+    }
+
+    /// Appends `element` (and its subtree) to `xml`; only the root carries the `xmlns` declaration.
+    private static func write(_ element: SOAPElement, namespaceDeclaration: String?, into xml: inout String) {
+        let declaration = namespaceDeclaration.map { " xmlns=\"\(escape($0))\"" } ?? ""
+        if element.children.isEmpty, element.text.isEmpty {
+            xml += "<\(element.name)\(declaration)/>"
+            return
+        }
+        xml += "<\(element.name)\(declaration)>"
+        xml += escape(element.text)
+        for child in element.children {
+            write(child, namespaceDeclaration: nil, into: &xml)
+        }
+        xml += "</\(element.name)>"
+    }
+
+    /// XML 1.0 escaping for text and attribute values.
+    ///
+    /// Escapes `& < > " '`, writes CR as a character reference so it survives end-of-line normalisation, and replaces the
+    /// characters XML 1.0 cannot carry at all (C0 controls other than tab, LF and CR; U+FFFE; U+FFFF) with U+FFFD.
+    static func escape(_ text: String) -> String {
+        var result = ""
+        result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&apos;"
+            case "\r": result += "&#xD;"
+            case "\t", "\n": result.unicodeScalars.append(scalar)
+            default:
+                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+                    result.unicodeScalars.append("\u{FFFD}")
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result
+    }
+}
+
+extension SOAPElement {
+    /// A leaf element with `text` (the writer emits `<name/>` when `text` is empty).
+    static func cstaLeaf(_ name: String, _ text: String) -> SOAPElement {
+        SOAPElement(name, text: text)
+    }
+
+    /// Every descendant (not `self`) named `name`, depth-first in document order.
+    func descendants(named name: String) -> [SOAPElement] {
+        var found: [SOAPElement] = []
+        for child in children {
+            if child.name == name {
+                found.append(child)
+            }
+            found += child.descendants(named: name)
+        }
+        return found
+    }
+
+    /// The first descendant (not `self`) named `name`, depth-first in document order.
+    func firstDescendant(named name: String) -> SOAPElement? {
+        for child in children {
+            if child.name == name {
+                return child
+            }
+            if let match = child.firstDescendant(named: name) {
+                return match
+            }
+        }
+        return nil
+    }
+
+    /// The first direct child whose local name is one of `names`, trying the names in order.
+    func child(anyOf names: [String]) -> SOAPElement? {
+        for name in names {
+            if let match = child(name) {
+                return match
+            }
+        }
+        return nil
+    }
+
+    /// The text of the child `name`, or nil when it is absent or empty.
+    func nonEmptyString(_ name: String) -> String? {
+        guard let text = string(name), !text.isEmpty else {
+            return nil
+        }
+        return text
+    }
+}
