@@ -33,8 +33,9 @@ test: deps $(VENV)/.ready
 	$(SWIFT) test --skip-build
 	$(VENV)/bin/python scripts/contract_test.py --server "$$($(SWIFT) build --show-bin-path)/tws-server"
 
-bench:
-	@echo "No benchmarks yet: they arrive with the telephony and directory issues."
+bench: deps
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	scripts/bench.sh
 
 clean:
 	rm -rf .build $(VENV)

@@ -6,19 +6,31 @@ struct GRDBTransaction: StoreTransaction {
     let db: Database
 
     func fetchOne<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> R? {
-        try translate { try RecordBox<R>.fetchOne(db, key: id)?.value }
+        try translate {
+            let statement = try db.cachedStatement(sql: "SELECT * FROM \(R.table.quotedDatabaseIdentifier) WHERE id = ?")
+            return try RecordBox<R>.fetchOne(statement, arguments: [id])?.value
+        }
     }
 
     func fetchAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> [R] {
         try translate {
-            var request = query.request(R.self)
-            if let limit = query.limit { request = request.limit(limit, offset: query.offset) }
-            return try request.fetchAll(db).map(\.value)
+            let sql = RecordSQL(query)
+            var arguments = sql.arguments
+            var text = "SELECT * FROM \(R.table.quotedDatabaseIdentifier)\(sql.whereClause)\(sql.orderClause)"
+            if let limit = query.limit {
+                text += " LIMIT ? OFFSET ?"
+                _ = arguments.append(contentsOf: [limit, query.offset])
+            }
+            return try RecordBox<R>.fetchAll(db.cachedStatement(sql: text), arguments: arguments).map(\.value)
         }
     }
 
     func count<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> Int {
-        try translate { try query.request(R.self).fetchCount(db) }
+        try translate {
+            let sql = RecordSQL(query)
+            let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM \(R.table.quotedDatabaseIdentifier)\(sql.whereClause)")
+            return try Int.fetchOne(statement, arguments: sql.arguments) ?? 0
+        }
     }
 
     func insert<R: StoredRecord>(_ record: R) throws -> R {
@@ -38,7 +50,11 @@ struct GRDBTransaction: StoreTransaction {
     }
 
     func deleteAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> Int {
-        try translate { try query.request(R.self).deleteAll(db) }
+        try translate {
+            let sql = RecordSQL(query)
+            try db.cachedStatement(sql: "DELETE FROM \(R.table.quotedDatabaseIdentifier)\(sql.whereClause)").execute(arguments: sql.arguments)
+            return db.changesCount
+        }
     }
 
     /// Turns constraint violations into the domain's `conflict` errors; other errors pass through.
