@@ -106,12 +106,12 @@ public enum SOAPWriter {
     }
 }
 
-/// XML 1.0 text and attribute escaping.
-enum XMLEscaping {
+/// XML 1.0 text and attribute escaping, shared by every XML writer of the server (SOAP, CSTA).
+public enum XMLEscaping {
     /// Escapes `& < > " '` (usable in both text and attribute values), writes CR as a character reference so it
     /// survives end-of-line normalisation, and replaces characters XML 1.0 forbids (C0 controls other than tab,
     /// LF and CR, U+FFFE, U+FFFF) with U+FFFD, since no escape can represent them.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var result = ""
         result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {

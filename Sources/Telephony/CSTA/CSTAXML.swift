@@ -17,44 +17,17 @@ enum CSTAXMLWriter {
 
     /// Appends `element` (and its subtree) to `xml`; only the root carries the `xmlns` declaration.
     private static func write(_ element: SOAPElement, namespaceDeclaration: String?, into xml: inout String) {
-        let declaration = namespaceDeclaration.map { " xmlns=\"\(escape($0))\"" } ?? ""
+        let declaration = namespaceDeclaration.map { " xmlns=\"\(XMLEscaping.escape($0))\"" } ?? ""
         if element.children.isEmpty, element.text.isEmpty {
             xml += "<\(element.name)\(declaration)/>"
             return
         }
         xml += "<\(element.name)\(declaration)>"
-        xml += escape(element.text)
+        xml += XMLEscaping.escape(element.text)
         for child in element.children {
             write(child, namespaceDeclaration: nil, into: &xml)
         }
         xml += "</\(element.name)>"
-    }
-
-    /// XML 1.0 escaping for text and attribute values.
-    ///
-    /// Escapes `& < > " '`, writes CR as a character reference so it survives end-of-line normalisation, and replaces the
-    /// characters XML 1.0 cannot carry at all (C0 controls other than tab, LF and CR; U+FFFE; U+FFFF) with U+FFFD.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            case "\r": result += "&#xD;"
-            case "\t", "\n": result.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
-                    result.unicodeScalars.append("\u{FFFD}")
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result
     }
 }
 
