@@ -74,7 +74,7 @@ extension AdminService {
             }
             if let hash { account.passwordHash = hash }
             try tx.update(account)
-            if hash != nil { try Self.revokeAdminSessions(of: id, except: admin.sessionTokenId, tx) }
+            if hash != nil { try tx.revokeSessions(.admin, subjectId: id, except: admin.sessionTokenId) }
             return account
         }
     }
@@ -105,19 +105,7 @@ extension AdminService {
             account.mustChangePassword = false
             try tx.update(account)
             // Sessions opened with the old password (in boot mode: by anyone who knew tws/tws) end here.
-            try Self.revokeAdminSessions(of: admin.adminId, except: admin.sessionTokenId, tx)
-        }
-    }
-
-    /// Revokes the live sessions of an administrator, but for the one making the change.
-    static func revokeAdminSessions(of adminId: Int64, except tokenId: String?, _ tx: any StoreTransaction) throws {
-        let now = Date()
-        for var session in try tx.fetchAll(
-            Session.self,
-            RecordQuery([.equals("kind", .text(Session.Kind.admin.rawValue)), .equals("subjectId", .int(adminId))])
-        ) where session.revokedAt == nil && session.tokenId != tokenId {
-            session.revokedAt = now
-            try tx.update(session)
+            try tx.revokeSessions(.admin, subjectId: admin.adminId, except: admin.sessionTokenId)
         }
     }
 

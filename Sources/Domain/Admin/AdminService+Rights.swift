@@ -37,9 +37,7 @@ extension AdminService {
     ) async throws -> Page<Authorization> {
         try admin.requireReady()
         return try await store.read { tx in
-            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else {
-                throw DomainError.notFound("Company")
-            }
+            _ = try tx.visibleCompany(companyId, admin)
             var filters: [StoreFilter] = [.equals("companyId", .int(companyId))]
             if let objectType { filters.append(.equals("objectType", .text(objectType.rawValue))) }
             if let granteeType { filters.append(.equals("granteeType", .text(granteeType.rawValue))) }
@@ -106,9 +104,7 @@ extension AdminService {
     public func licences(_ admin: AdminPrincipal, companyId: Int64) async throws -> [LicenceUsage] {
         try admin.requireReady()
         return try await store.read { tx in
-            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else {
-                throw DomainError.notFound("Company")
-            }
+            _ = try tx.visibleCompany(companyId, admin)
             return try LicenceLedger.usage(companyId: companyId, tx)
         }
     }

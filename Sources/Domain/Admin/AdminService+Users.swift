@@ -137,7 +137,7 @@ extension AdminService {
             var user = try tx.scoped(User.self, id, admin, "User")
             try changes.apply(to: &user, passwordHash: passwordHash)
             try tx.update(user)
-            if changes.enabled == false { try Self.revokeSessions(ofUser: id, tx) }
+            if changes.enabled == false { try tx.revokeSessions(.user, subjectId: id) }
             return user
         }
     }
@@ -147,7 +147,7 @@ extension AdminService {
         try await store.write { tx in
             let user = try tx.scoped(User.self, id, admin, "User")
             try tx.delete(User.self, id: id)
-            try Self.revokeSessions(ofUser: id, tx)
+            try tx.revokeSessions(.user, subjectId: id)
             try tx.pruneDangling(companyId: user.companyId)
         }
     }
@@ -199,18 +199,5 @@ extension AdminService {
         if password.isEmpty { return .some(nil) }
         try PasswordPolicy.check(password)
         return .some(try hasher.hash(password))
-    }
-
-    /// Revokes every live session of a user: a disabled or deleted user's tokens stop working at once.
-    static func revokeSessions(ofUser userId: Int64, _ tx: any StoreTransaction) throws {
-        let now = Date()
-        for var session in try tx.fetchAll(
-            Session.self,
-            RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .equals("subjectId", .int(userId))])
-        )
-        where session.revokedAt == nil {
-            session.revokedAt = now
-            try tx.update(session)
-        }
     }
 }

@@ -22,6 +22,22 @@ extension StoreTransaction {
         return record
     }
 
+    /// The company `id` if it exists and the admin may see it, or `not_found`.
+    func visibleCompany(_ id: Int64, _ admin: AdminPrincipal) throws -> Company {
+        guard admin.canSee(companyId: id), let company = try fetchOne(Company.self, id: id) else { throw DomainError.notFound("Company") }
+        return company
+    }
+
+    /// Revokes the live sessions of one user or administrator, but for `tokenId` (the caller's own, when it keeps working).
+    func revokeSessions(_ kind: Session.Kind, subjectId: Int64, except tokenId: String? = nil) throws {
+        let now = Date()
+        let sessions = try fetchAll(Session.self, RecordQuery([.equals("kind", .text(kind.rawValue)), .equals("subjectId", .int(subjectId))]))
+        for var session in sessions where session.revokedAt == nil && session.tokenId != tokenId {
+            session.revokedAt = now
+            try update(session)
+        }
+    }
+
     /// A query of records in the companies the admin sees, plus extra filters.
     func scopedQuery(_ admin: AdminPrincipal, _ filters: [StoreFilter], orderBy: [String] = ["id"]) -> RecordQuery {
         RecordQuery((admin.companyFilter.map { [$0] } ?? []) + filters, orderBy: orderBy)
@@ -78,8 +94,7 @@ extension AdminService {
     public func company(_ admin: AdminPrincipal, id: Int64) async throws -> Company {
         try admin.requireReady()
         return try await store.read { tx in
-            guard admin.canSee(companyId: id), let company = try tx.fetchOne(Company.self, id: id) else { throw DomainError.notFound("Company") }
-            return company
+            try tx.visibleCompany(id, admin)
         }
     }
 
@@ -101,7 +116,7 @@ extension AdminService {
         try admin.requireSuperUser()
         let name = try Check.name(name, field: "name")
         return try await store.write { tx in
-            guard admin.canSee(companyId: id), var company = try tx.fetchOne(Company.self, id: id) else { throw DomainError.notFound("Company") }
+            var company = try tx.visibleCompany(id, admin)
             company.name = name
             try tx.update(company)
             return company
@@ -143,9 +158,7 @@ extension AdminService {
         let name = try Check.name(name, field: "name")
         try Check.range(numberingPlanLength, 1...16, field: "numberingPlanLength")
         return try await store.write { tx in
-            guard admin.canSee(companyId: companyId), try tx.fetchOne(Company.self, id: companyId) != nil else {
-                throw DomainError.notFound("Company")
-            }
+            _ = try tx.visibleCompany(companyId, admin)
             let domain = try tx.insert(CompanyDomain(companyId: companyId, name: name, numberingPlanLength: numberingPlanLength))
             for directory in Directory.builtIns(companyId: companyId, domainId: domain.id!) { _ = try tx.insert(directory) }
             _ = try tx.insert(
