@@ -9,11 +9,13 @@ let package = Package(
     name: "tws",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "tws-server", targets: ["Server"])
+        .executable(name: "tws-server", targets: ["Server"]),
+        .executable(name: "pbx-sim", targets: ["PBXSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
@@ -46,6 +48,7 @@ let package = Package(
             dependencies: [
                 "API", "Auth", "Domain", "SOAP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,7 +71,21 @@ let package = Package(
         .target(name: "SOAP", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
         .target(
             name: "Telephony",
-            dependencies: ["Domain", "SOAP", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "Domain", "SOAP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PBXSim",
+            dependencies: [
+                "Telephony",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "Connectors", dependencies: ["Domain"], swiftSettings: swiftSettings),
@@ -81,8 +98,9 @@ let package = Package(
         .testTarget(
             name: "TelephonyTests",
             dependencies: [
-                "Telephony", "SOAP",
+                "Telephony", "SOAP", "Domain",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
@@ -93,8 +111,9 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Server", "Endpoints", "Storage", "Auth", "Domain",
+                "Server", "Endpoints", "Storage", "Auth", "Domain", "Telephony",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             swiftSettings: swiftSettings
         ),
