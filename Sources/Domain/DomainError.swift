@@ -4,6 +4,8 @@
 public struct DomainError: Error, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case invalid, unauthorized, forbidden, notFound, conflict, tooManyRequests
+        /// The PBX behind the request cannot be reached (503) or did not answer in time (504).
+        case unavailable, gatewayTimeout
     }
 
     public var kind: Kind
@@ -25,6 +27,14 @@ public struct DomainError: Error, Sendable, Equatable {
     public static func notFound(_ what: String) -> DomainError { DomainError(.notFound, code: "not_found", "\(what) not found") }
     public static func conflict(code: String, _ message: String) -> DomainError { DomainError(.conflict, code: code, message) }
     public static func forbidden(code: String = "forbidden", _ message: String) -> DomainError { DomainError(.forbidden, code: code, message) }
+    /// How a PBX failure reads to a client: a refusal is a conflict with the call's state, the rest are gateway errors.
+    public static func pbx(_ error: SwitchError) -> DomainError {
+        switch error {
+        case .notConnected: DomainError(.unavailable, code: "pbx_unavailable", "The PBX link serving this device is down")
+        case .timeout: DomainError(.gatewayTimeout, code: "pbx_timeout", "The PBX did not answer in time")
+        case .rejected(let category, let value): DomainError(.conflict, code: "pbx_refused", "The PBX refused the request: \(category) \(value)")
+        }
+    }
     public static let invalidCredentials = DomainError(.unauthorized, code: "invalid_credentials", "Invalid credentials")
     public static let unauthenticated = DomainError(.unauthorized, code: "unauthenticated", "A valid session token is required")
     public static let passwordChangeRequired = DomainError(

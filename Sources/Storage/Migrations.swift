@@ -157,6 +157,34 @@ extension AppDatabase {
                 t.column("priority", .integer).notNull()
             }
         }
+        migrator.registerMigration("v2-telephony") { db in
+            try db.alter(table: "dialing_plan") { t in
+                t.add(column: "rules", .jsonText)
+            }
+            try db.create(table: "call_log") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                t.column("device", .text).notNull()
+                t.column("callId", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("peerNumber", .text)
+                t.column("startedAt", .datetime).notNull()
+                t.column("answeredAt", .datetime)
+                t.column("durationSeconds", .integer).notNull()
+            }
+            try db.create(index: "call_log_user_time", on: "call_log", columns: ["userId", "startedAt"])
+            try db.create(table: "user_presence") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.belongsTo("user", onDelete: .cascade).notNull().unique()
+                t.column("status", .text).notNull()
+                t.column("message", .text)
+                t.column("updatedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

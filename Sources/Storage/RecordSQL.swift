@@ -32,7 +32,7 @@ struct RecordSQL {
         }
         whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         orderClause =
-            query.orderBy.isEmpty ? "" : " ORDER BY " + query.orderBy.map { "\($0.quotedDatabaseIdentifier) COLLATE NOCASE" }.joined(separator: ", ")
+            query.orderBy.isEmpty ? "" : " ORDER BY " + query.orderBy.map(orderTerm).joined(separator: ", ")
         self.arguments = arguments
     }
 
@@ -68,4 +68,9 @@ extension StoreValue {
         case .null: .null
         }
     }
+}
+
+/// `name` sorts ascending, `-name` descending (Domain's RecordQuery convention).
+private func orderTerm(_ column: String) -> String {
+    column.hasPrefix("-") ? "\(String(column.dropFirst()).quotedDatabaseIdentifier) COLLATE NOCASE DESC" : "\(column.quotedDatabaseIdentifier) COLLATE NOCASE"
 }

@@ -1,4 +1,4 @@
-/// The global settings of a domain's dialing plan (admin guide 5.2). Rules come with the telephony issue.
+/// A domain's dialing plan (admin guide 5): the global settings and the rules; nil rules mean the standard rules.
 public struct DialingPlanSettings: CompanyScoped, Equatable {
     public static let table = "dialing_plan"
     public var id: Int64?
@@ -15,6 +15,8 @@ public struct DialingPlanSettings: CompanyScoped, Equatable {
     public var internalLength: Int
     /// Incoming numbers of this length or less are internal.
     public var internalReverseLength: Int
+    /// The rules, tried by ascending priority; nil until an admin sets some, meaning `DialingRule.standardRules()`.
+    public var rules: [DialingRule]?
 
     public init(
         id: Int64? = nil,
@@ -26,7 +28,8 @@ public struct DialingPlanSettings: CompanyScoped, Equatable {
         add: String = "",
         remove: Int = 0,
         internalLength: Int = 4,
-        internalReverseLength: Int = 4
+        internalReverseLength: Int = 4,
+        rules: [DialingRule]? = nil
     ) {
         self.id = id
         self.companyId = companyId
@@ -38,5 +41,6 @@ public struct DialingPlanSettings: CompanyScoped, Equatable {
         self.remove = remove
         self.internalLength = internalLength
         self.internalReverseLength = internalReverseLength
+        self.rules = rules
     }
 }

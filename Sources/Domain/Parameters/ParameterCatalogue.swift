@@ -18,10 +18,8 @@ public enum ParameterCatalogue {
             ("AuthorizeHotKeysExe", "true", false, "Ctrl+F12 dials the highlighted number"),
             ("AuthorizeInterception", "false", false, "Intercept calls ringing on contacts' devices"),
             ("AuthorizePublicList", "false", false, "Make a contact list public"),
-            ("AuthorizeShareRulesGroup", "false", false, "Share forwarding rules with the supervision group"),
             ("AuthorizeSimpleRules", "true", false, "Manage forwarding rules"),
             ("AuthorizeSms", "false", false, "Send SMS to a contact's mobile"),
-            ("AuthorizeSupervisionInformation", "false", false, "Boss/secretary supervision (9.1.7)"),
             ("AuthorizedAdvancedSearch", "true", true, "Advanced directory search"),
             ("AuthorizedCalendarPresences", "true", true, "See contacts' calendar events"),
             ("AuthorizedCustomMessagePresences", "true", true, "Custom presence messages"),
@@ -31,7 +29,12 @@ public enum ParameterCatalogue {
             ("AuthorizedForwardTypeBusy", "true", true, "Forward rules: on busy"),
             ("AuthorizedForwardTypeNoAnswer", "true", true, "Forward rules: on no answer"),
         ].map { ParameterDefinition(.caller, $0.0, $0.1, .bool, expert: $0.2, $0.3) }
-        + [.init(.caller, "SupervisionInformationGroup", "", .text(maxLength: 255), "Group whose supervision a boss/secretary shares (9.1.7)")]
+        + [
+            // 9.1.7: the value names the user group (the "bosses") whose call details / forwarding the user may see.
+            .init(.caller, "AuthorizeSupervisionInformation", "", .text(maxLength: 255), "User group whose calls the user may see (boss/secretary, 9.1.7)"),
+            .init(.caller, "AuthorizeShareRulesGroup", "", .text(maxLength: 255), "User group whose active forwarding the user may see (9.1.7)"),
+            .init(.caller, "SupervisionInformationGroup", "", .text(maxLength: 255), expert: true, "Intercom group used to name boss/secretary calls (9.1.7)"),
+        ]
 
     static let system: [ParameterDefinition] = [
         .init(.system, "CallLog-StartCleaningHour", "03:00", .timeOfDay, "Time of day the call-log cleaning starts"),

@@ -37,6 +37,7 @@ public enum StoreFilter: Sendable {
 /// A query over one table: filters joined with AND, an order, and an optional page.
 public struct RecordQuery: Sendable {
     public var filters: [StoreFilter]
+    /// Columns to sort by; `-column` sorts descending.
     public var orderBy: [String]
     public var offset: Int
     public var limit: Int?

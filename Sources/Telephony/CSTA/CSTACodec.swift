@@ -59,6 +59,13 @@ public struct CSTACodec: Sendable, Hashable {
             return .getForwardingResponse(reader.forwardingSettings())
         case "SystemStatusResponse":
             return .systemStatusResponse
+        case "StartApplicationSessionPosResponse":
+            return .applicationSessionStarted(sessionID: try reader.text("sessionID"))
+        case "StartApplicationSessionNegResponse":
+            // ECMA-354 reports the refusal as an errorCode choice; keep its value like a CSTA error's.
+            let code = root.child("errorCode")
+            let value = code?.children.first.map { $0.text.isEmpty ? $0.name : $0.text } ?? code?.text ?? "unspecified"
+            return .error(CSTAError(category: "applicationSession", value: value.isEmpty ? "unspecified" : value))
         case "SystemStatus":
             return .systemStatus(try reader.text("systemStatus"))
         case "ServiceInitiatedEvent":

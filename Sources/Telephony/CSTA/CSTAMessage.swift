@@ -14,6 +14,8 @@ public enum CSTAMessage: Sendable, Hashable {
     case getForwardingResponse([CSTAForwardingSetting])
     /// SystemStatusResponse: the PBX acknowledged our SystemStatus.
     case systemStatusResponse
+    /// ECMA-354 StartApplicationSessionPosResponse: the session the PBX opened.
+    case applicationSessionStarted(sessionID: String)
     /// Any other positive response, by root name (e.g. `AnswerCallResponse`, `MonitorStopResponse`).
     case positiveResponse(String)
     /// CSTAErrorCode: a negative response to the request with the frame's invoke id.

@@ -38,6 +38,12 @@ public enum CSTARequest: Sendable, Hashable {
     case monitorStop(crossRefIdentifier: String)
     /// SystemStatus: tells the PBX our status; `.normal` is the keep-alive.
     case systemStatus(CSTASystemStatus)
+    /// ECMA-354 StartApplicationSession, for PBXs that want a session before any CSTA service. The credentials travel in
+    /// `applicationSpecificInfo/SessionLoginInfo`, the form most such PBXs read; never log this request's XML.
+    case startApplicationSession(applicationID: String, userName: String?, password: String?, protocolVersion: CSTAEdition, sessionDurationSeconds: Int)
+
+    /// The ECMA-354 application-session namespace.
+    public static let applicationSessionNamespace = "http://www.ecma-international.org/standards/ecma-354/appl_session"
 
     /// The root element's local name, e.g. `MakeCall`; the positive response is this name plus `Response`.
     public var operationName: String {
@@ -58,12 +64,16 @@ public enum CSTARequest: Sendable, Hashable {
         case .monitorStart: "MonitorStart"
         case .monitorStop: "MonitorStop"
         case .systemStatus: "SystemStatus"
+        case .startApplicationSession: "StartApplicationSession"
         }
     }
 
     /// The request as a UTF-8 XML document in `edition`'s namespace (ed4 unless told otherwise); text is escaped.
     public func xml(edition: CSTAEdition = .ed4) -> [UInt8] {
-        CSTAXMLWriter.document(element, namespace: edition.namespace)
+        if case .startApplicationSession = self {
+            return CSTAXMLWriter.document(element, namespace: Self.applicationSessionNamespace)
+        }
+        return CSTAXMLWriter.document(element, namespace: edition.namespace)
     }
 
     /// The request's element tree, parameters in ECMA-323 schema order.
@@ -110,6 +120,28 @@ public enum CSTARequest: Sendable, Hashable {
             [.cstaLeaf("monitorCrossRefID", crossRefIdentifier)]
         case .systemStatus(let status):
             [.cstaLeaf("systemStatus", status.rawValue)]
+        case .startApplicationSession(let applicationID, let userName, let password, let protocolVersion, let duration):
+            [
+                SOAPElement(
+                    "applicationInfo",
+                    children: [.cstaLeaf("applicationID", applicationID)]
+                        + (userName.map { user in
+                            [
+                                SOAPElement(
+                                    "applicationSpecificInfo",
+                                    children: [
+                                        SOAPElement(
+                                            "SessionLoginInfo",
+                                            children: [.cstaLeaf("userName", user), .cstaLeaf("password", password ?? "")]
+                                        )
+                                    ]
+                                )
+                            ]
+                        } ?? [])
+                ),
+                SOAPElement("requestedProtocolVersions", children: [.cstaLeaf("protocolVersion", protocolVersion.namespace)]),
+                .cstaLeaf("requestedSessionDuration", String(duration)),
+            ]
         }
     }
 }

@@ -1,0 +1,309 @@
+import Foundation
+import Synchronization
+
+/// A device line as its owner sees it.
+public struct DeviceLineView: Sendable, Equatable {
+    public var number: String
+    public var presence: TelephonyPresence
+    public var doNotDisturb: Bool
+    public var forwarding: [ForwardingSetting]
+    public var calls: [LineCall]
+}
+
+/// The result of a click-to-call: the call at the user's device and what the dialing plan did.
+public struct PlacedCall: Sendable, Equatable {
+    public var call: CallRef
+    public var dialled: DialingResult
+}
+
+/// Telephony for signed-in users: call control, device lines, presence, call logs; and the PBX event path.
+///
+/// Every command checks in here, not only in handlers, that the device is the user's (or, for a pickup, that the user
+/// may intercept at that device); a device or call the user may not see answers 404 exactly like a missing one.
+public final class TelephonyService<Store: TenantStore>: Sendable {
+    public let store: Store
+    let publisher: any PushPublisher
+    private let now: @Sendable () -> Date
+    func nowDate() -> Date { now() }
+    private let gateway = Mutex<(any SwitchGateway)?>(nil)
+    private let models = Mutex<[Int64: CallModel]>([:])
+
+    public init(store: Store, publisher: any PushPublisher, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.publisher = publisher
+        self.now = now
+    }
+
+    /// Connects the PBX side (done once by the server, after the links exist).
+    public func attach(_ gateway: any SwitchGateway) {
+        self.gateway.withLock { $0 = gateway }
+    }
+
+    // MARK: - PBX events
+
+    /// Applies one PBX event: call model, call logs of finished calls, push events. Called in PBX order per link.
+    public func handle(domainId: Int64, _ event: SwitchEvent) async {
+        let time = now()
+        if case .link(let linkId, let connected, let reason) = event {
+            publisher.publish(domainId: domainId, audience: .domain, event: PushEvent(type: .link, time: time, link: LinkStatePayload(linkId: linkId, connected: connected, reason: reason)))
+            return
+        }
+        let output = models.withLock { models in
+            var model = models[domainId] ?? CallModel()
+            let output = model.apply(event, at: time)
+            models[domainId] = model
+            return output
+        }
+        for (audience, event) in output.events {
+            publisher.publish(domainId: domainId, audience: audience, event: event)
+        }
+        guard !output.finished.isEmpty else { return }
+        do {
+            let written = try await store.write { tx in try Self.writeCallLogs(output.finished, domainId: domainId, tx) }
+            for entry in written {
+                publisher.publish(
+                    domainId: domainId,
+                    audience: .user(entry.userId),
+                    event: PushEvent(type: .callLog, time: time, callLog: CallLogPayload(entryId: entry.id ?? 0, kind: entry.kind.rawValue, device: entry.device, peerNumber: entry.peerNumber))
+                )
+            }
+        } catch {
+            // The call model is right regardless; a lost log line is the only consequence.
+        }
+    }
+
+    private static func writeCallLogs(_ finished: [FinishedCall], domainId: Int64, _ tx: any StoreTransaction) throws -> [CallLogEntry] {
+        let devices = try tx.fetchAll(Device.self, RecordQuery([.equals("domainId", .int(domainId)), .within("number", finished.map { .text($0.device) })]))
+        return try finished.compactMap { call in
+            guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
+            let duration = call.answeredAt.map { max(0, Int(call.endedAt.timeIntervalSince($0).rounded())) } ?? 0
+            return try tx.insert(
+                CallLogEntry(
+                    companyId: device.companyId,
+                    domainId: domainId,
+                    userId: device.userId,
+                    device: call.device,
+                    callId: call.callId,
+                    kind: call.kind,
+                    peerNumber: call.peerNumber,
+                    startedAt: call.startedAt,
+                    answeredAt: call.answeredAt,
+                    durationSeconds: duration
+                )
+            )
+        }
+    }
+
+    /// The current line of `device` in `domainId` (nil when never seen).
+    public func line(domainId: Int64, device: String) -> DeviceLine? {
+        models.withLock { $0[domainId]?.line(device) }
+    }
+
+    // MARK: - Views
+
+    /// The user's own devices with their calls, DND and forwarding.
+    public func lines(_ principal: UserPrincipal) async throws -> [DeviceLineView] {
+        let visibility = try await visibility(principal)
+        return visibility.own.sorted().map { view(domainId: principal.domainId, number: $0) }
+    }
+
+    /// Telephony presence of every device the user may see, own ones included.
+    public func devicePresence(_ principal: UserPrincipal) async throws -> [DevicePresencePayload] {
+        let visibility = try await visibility(principal)
+        return models.withLock { models in
+            visibility.visible.sorted().map { number in
+                DevicePresencePayload(device: number, presence: models[principal.domainId]?.line(number)?.presence ?? .outOfService)
+            }
+        }
+    }
+
+    /// A colleague's line, when the user may see that device; 404 otherwise.
+    public func visibleLine(_ principal: UserPrincipal, device: String) async throws -> DeviceLineView {
+        let visibility = try await visibility(principal)
+        guard visibility.visible.contains(device) else { throw DomainError.notFound("Device") }
+        return view(domainId: principal.domainId, number: device)
+    }
+
+    private func view(domainId: Int64, number: String) -> DeviceLineView {
+        let line = models.withLock { $0[domainId]?.line(number) } ?? DeviceLine(number: number)
+        return DeviceLineView(
+            number: number,
+            presence: line.presence,
+            doNotDisturb: line.doNotDisturb,
+            forwarding: ForwardingKind.allCases.compactMap { kind in
+                line.forwarding[kind].map { ForwardingSetting(kind: kind, enabled: true, destination: $0.isEmpty ? nil : $0) }
+            },
+            calls: line.calls
+        )
+    }
+
+    /// What the user may see, for the push channel's per-subscriber filter.
+    public func pushFilter(_ principal: UserPrincipal) async throws -> PushAudienceFilter {
+        let visibility = try await visibility(principal)
+        return PushAudienceFilter(userId: principal.userId, domainId: principal.domainId, visibleDevices: visibility.visible)
+    }
+
+    public func visibility(_ principal: UserPrincipal) async throws -> TelephonyVisibility {
+        try await store.read { tx in try TelephonyVisibility.of(userId: principal.userId, tx) }
+    }
+
+    // MARK: - Call control
+
+    /// Click-to-call: the user's device (first one when not named) calls `number` after the domain's dialing plan.
+    public func makeCall(_ principal: UserPrincipal, device: String?, number: String) async throws -> PlacedCall {
+        let (own, plan) = try await store.read { tx in
+            (try TelephonyVisibility.of(userId: principal.userId, tx).own, try DialingPlanStore.plan(domainId: principal.domainId, tx))
+        }
+        let from = try ownDevice(device, own)
+        let dialled = try plan.transform(number)
+        let reply = try await execute(.makeCall(device: from, number: dialled.number), principal)
+        guard case .call(let call) = reply else { throw DomainError.pbx(.rejected(category: "unspecified", value: "no call in the answer")) }
+        return PlacedCall(call: call, dialled: dialled)
+    }
+
+    public func answer(_ principal: UserPrincipal, callId: String, device: String?) async throws {
+        let call = try await ownCall(principal, callId: callId, device: device)
+        _ = try await execute(.answer(call), principal)
+    }
+
+    public func hangUp(_ principal: UserPrincipal, callId: String, device: String?) async throws {
+        let call = try await ownCall(principal, callId: callId, device: device)
+        _ = try await execute(.clear(call), principal)
+    }
+
+    public func hold(_ principal: UserPrincipal, callId: String, device: String?) async throws {
+        let call = try await ownCall(principal, callId: callId, device: device)
+        _ = try await execute(.hold(call), principal)
+    }
+
+    public func retrieve(_ principal: UserPrincipal, callId: String, device: String?) async throws {
+        let call = try await ownCall(principal, callId: callId, device: device)
+        _ = try await execute(.retrieve(call), principal)
+    }
+
+    /// Blind transfer to `number` (after the dialing plan).
+    public func transfer(_ principal: UserPrincipal, callId: String, device: String?, to number: String) async throws -> DialingResult {
+        let call = try await ownCall(principal, callId: callId, device: device)
+        let dialled = try await dial(principal, number)
+        _ = try await execute(.singleStepTransfer(call, to: dialled.number), principal)
+        return dialled
+    }
+
+    /// Puts the call on hold and calls `number`; returns the consultation call.
+    public func consult(_ principal: UserPrincipal, callId: String, device: String?, to number: String) async throws -> PlacedCall {
+        let call = try await ownCall(principal, callId: callId, device: device)
+        let dialled = try await dial(principal, number)
+        let reply = try await execute(.consult(call, to: dialled.number), principal)
+        guard case .call(let consultation) = reply else { throw DomainError.pbx(.rejected(category: "unspecified", value: "no call in the answer")) }
+        return PlacedCall(call: consultation, dialled: dialled)
+    }
+
+    /// Joins the held call's party with the consultation call's party and drops the user.
+    public func completeTransfer(_ principal: UserPrincipal, heldCallId: String, consultationCallId: String, device: String?) async throws {
+        let held = try await ownCall(principal, callId: heldCallId, device: device)
+        let active = try await ownCall(principal, callId: consultationCallId, device: held.device)
+        _ = try await execute(.transfer(held: held, active: active), principal)
+    }
+
+    /// Ends the consultation call and takes the held call back.
+    public func cancelTransfer(_ principal: UserPrincipal, heldCallId: String, consultationCallId: String, device: String?) async throws {
+        let held = try await ownCall(principal, callId: heldCallId, device: device)
+        let active = try await ownCall(principal, callId: consultationCallId, device: held.device)
+        _ = try await execute(.clear(active), principal)
+        _ = try await execute(.retrieve(held), principal)
+    }
+
+    /// Sends a call ringing at the user's device elsewhere.
+    public func deflect(_ principal: UserPrincipal, callId: String, device: String?, to number: String) async throws -> DialingResult {
+        let call = try await ownCall(principal, callId: callId, device: device, state: .alerting)
+        let dialled = try await dial(principal, number)
+        _ = try await execute(.deflect(call, to: dialled.number), principal)
+        return dialled
+    }
+
+    /// Takes a call ringing at a colleague's device to the user's own device and answers it there
+    /// (needs `AuthorizeInterception` and an intercom group shared with that device).
+    public func pickUp(_ principal: UserPrincipal, ringingDevice: String, callId: String?, device: String?) async throws -> CallRef {
+        let visibility = try await visibility(principal)
+        guard visibility.intercom.contains(ringingDevice) || visibility.visible.contains(ringingDevice) else { throw DomainError.notFound("Device") }
+        guard visibility.mayIntercept, visibility.intercom.contains(ringingDevice) else {
+            throw DomainError.forbidden(code: "interception_not_allowed", "Picking up needs AuthorizeInterception and an intercom group with that device")
+        }
+        let to = try ownDevice(device, visibility.own)
+        let ringing = line(domainId: principal.domainId, device: ringingDevice)?.calls.first { $0.state == .alerting && (callId == nil || $0.callId == callId) }
+        guard let ringing else { throw DomainError.notFound("Ringing call") }
+        _ = try await execute(.deflect(CallRef(callId: ringing.callId, device: ringingDevice), to: to), principal)
+        return CallRef(callId: ringing.callId, device: to)
+    }
+
+    public func setDoNotDisturb(_ principal: UserPrincipal, device: String?, enabled: Bool) async throws {
+        let from = try ownDevice(device, try await visibility(principal).own)
+        _ = try await execute(.setDoNotDisturb(device: from, enabled: enabled), principal)
+    }
+
+    /// The device's forwarding as the PBX reports it (GetForwarding).
+    public func forwarding(_ principal: UserPrincipal, device: String?) async throws -> [ForwardingSetting] {
+        let from = try ownDevice(device, try await visibility(principal).own)
+        guard case .forwarding(let settings) = try await execute(.getForwarding(device: from), principal) else { return [] }
+        return settings
+    }
+
+    /// Switches one kind of forwarding on (to a number, after the dialing plan) or off, honouring `AuthorizedForwardType*`.
+    public func setForwarding(_ principal: UserPrincipal, device: String?, setting: ForwardingSetting) async throws -> ForwardingSetting {
+        let (own, allowed, plan) = try await store.read { tx in
+            guard let user = try tx.fetchOne(User.self, id: principal.userId) else { throw DomainError.unauthenticated }
+            let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
+            func flag(_ name: String) -> Bool { parameters.first { $0.name == name }?.value != "false" }
+            let names: [ForwardingKind: String] = [.immediate: "AuthorizedForwardTypeImmediate", .busy: "AuthorizedForwardTypeBusy", .noAnswer: "AuthorizedForwardTypeNoAnswer"]
+            let allowed = flag("AuthorizeSimpleRules") && flag(names[setting.kind] ?? "")
+            return (try TelephonyVisibility.of(userId: principal.userId, tx).own, allowed, try DialingPlanStore.plan(domainId: principal.domainId, tx))
+        }
+        let from = try ownDevice(device, own)
+        guard allowed else { throw DomainError.forbidden(code: "forwarding_not_allowed", "This kind of forwarding is not allowed for this user") }
+        var applied = setting
+        if setting.enabled {
+            guard let destination = setting.destination, !destination.isEmpty else { throw DomainError.invalid(field: "destination", "A destination is required to switch forwarding on") }
+            applied.destination = try plan.transform(destination).number
+        }
+        _ = try await execute(.setForwarding(device: from, setting: applied), principal)
+        return applied
+    }
+
+    // MARK: - Helpers
+
+    private func dial(_ principal: UserPrincipal, _ number: String) async throws -> DialingResult {
+        let plan = try await store.read { tx in try DialingPlanStore.plan(domainId: principal.domainId, tx) }
+        return try plan.transform(number)
+    }
+
+    private func ownDevice(_ device: String?, _ own: Set<String>) throws -> String {
+        if let device {
+            guard own.contains(device) else { throw DomainError.notFound("Device") }
+            return device
+        }
+        guard let first = own.sorted().first else { throw DomainError.conflict(code: "no_device", "The user has no device") }
+        return first
+    }
+
+    /// The user's connection to `callId` (at `device` when named), from the call model.
+    private func ownCall(_ principal: UserPrincipal, callId: String, device: String?, state: ConnectionState? = nil) async throws -> CallRef {
+        guard !callId.isEmpty, callId.count <= 64 else { throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters") }
+        let own = try await visibility(principal).own
+        let candidates = device.map { own.contains($0) ? [$0] : [] } ?? own.sorted()
+        for number in candidates {
+            if let call = line(domainId: principal.domainId, device: number)?.calls.first(where: { $0.callId == callId }), state == nil || call.state == state {
+                return CallRef(callId: callId, device: number)
+            }
+        }
+        throw DomainError.notFound("Call")
+    }
+
+    private func execute(_ command: SwitchCommand, _ principal: UserPrincipal) async throws -> SwitchReply {
+        guard let gateway = gateway.withLock({ $0 }) else { throw DomainError.pbx(.notConnected(command.device)) }
+        do {
+            return try await gateway.execute(command, domainId: principal.domainId)
+        } catch {
+            throw DomainError.pbx(error)
+        }
+    }
+}

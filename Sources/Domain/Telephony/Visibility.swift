@@ -1,0 +1,59 @@
+/// What a user may see and do with other people's devices (admin guide 9.1.2 intercom groups, 9.1.7 boss/secretary).
+public struct TelephonyVisibility: Sendable, Equatable {
+    /// The user's own device numbers.
+    public var own: Set<String>
+    /// Devices whose presence and call events the user receives (own ones included).
+    public var visible: Set<String>
+    /// Devices of the intercom groups the user is authorised to: the only ones a call may be picked up from.
+    public var intercom: Set<String>
+    /// `AuthorizeInterception`: whether the user may pick up calls ringing at intercom devices.
+    public var mayIntercept: Bool
+
+    public init(own: Set<String>, visible: Set<String>, intercom: Set<String>, mayIntercept: Bool) {
+        self.own = own
+        self.visible = visible
+        self.intercom = intercom
+        self.mayIntercept = mayIntercept
+    }
+
+    /// Reads the user's rights and parameters in one transaction.
+    ///
+    /// - Intercom groups and phone queues authorised to the user or one of their groups reveal their devices
+    ///   (unless `AuthorizedPhoneSupervisionPresences` is off for the user).
+    /// - `AuthorizeSupervisionInformation` / `AuthorizeShareRulesGroup` name a user group of the company (the bosses):
+    ///   its members' devices become visible too, so the secretary sees their calls and forwarding.
+    public static func of(userId: Int64, _ tx: any StoreTransaction) throws -> TelephonyVisibility {
+        guard let user = try tx.fetchOne(User.self, id: userId) else { throw DomainError.unauthenticated }
+        let own = Set(try tx.fetchAll(Device.self, .equals("userId", .int(userId))).map(\.number))
+        let groupIds = Set(try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId))
+        let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
+        func parameter(_ name: String) -> String { parameters.first { $0.name == name }?.value ?? "" }
+
+        let grants = try tx.fetchAll(
+            Authorization.self,
+            RecordQuery([
+                .equals("companyId", .int(user.companyId)),
+                .within("objectType", [.text(AuthorizationObjectType.intercomGroup.rawValue), .text(AuthorizationObjectType.phoneQueue.rawValue)]),
+            ])
+        ).filter { ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId)) }
+        let intercomIds = grants.filter { $0.objectType == .intercomGroup }.compactMap(\.objectId)
+        let queueIds = grants.filter { $0.objectType == .phoneQueue }.compactMap(\.objectId)
+        var intercom = Set<String>()
+        for group in try tx.fetchAll(IntercomGroup.self, .equals("companyId", .int(user.companyId))) where intercomIds.contains(group.id ?? -1) {
+            for range in group.devices { intercom.formUnion(range.numbers) }
+        }
+        var queues = Set<String>()
+        for queue in try tx.fetchAll(PhoneQueue.self, .equals("companyId", .int(user.companyId))) where queueIds.contains(queue.id ?? -1) {
+            queues.formUnion(queue.device.numbers)
+        }
+        var bosses = Set<String>()
+        for name in Set([parameter("AuthorizeSupervisionInformation"), parameter("AuthorizeShareRulesGroup")]) where !name.isEmpty && name != "false" {
+            let groups = try tx.fetchAll(UserGroup.self, RecordQuery([.equals("companyId", .int(user.companyId)), .equals("name", .text(name))]))
+            let members = try tx.fetchAll(GroupMembership.self, RecordQuery([.within("groupId", groups.compactMap(\.id).map { .int($0) })])).map(\.userId)
+            bosses.formUnion(try tx.fetchAll(Device.self, RecordQuery([.within("userId", members.map { .int($0) })])).map(\.number))
+        }
+        let seesColleagues = parameter("AuthorizedPhoneSupervisionPresences") != "false"
+        let visible = own.union(seesColleagues ? intercom.union(queues) : []).union(bosses)
+        return TelephonyVisibility(own: own, visible: visible, intercom: intercom, mayIntercept: parameter("AuthorizeInterception") == "true")
+    }
+}

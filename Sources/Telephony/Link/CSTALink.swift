@@ -1,0 +1,506 @@
+import Domain
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// How to reach and talk to one PBX.
+public struct CSTALinkConfiguration: Sendable {
+    /// ECMA-354 session set-up, for PBX types that want one before any CSTA service.
+    public struct ApplicationSession: Sendable {
+        public var applicationID: String
+        public var userName: String?
+        public var password: String?
+        public var durationSeconds: Int
+
+        public init(applicationID: String = "TWS", userName: String? = nil, password: String? = nil, durationSeconds: Int = 180) {
+            self.applicationID = applicationID
+            self.userName = userName
+            self.password = password
+            self.durationSeconds = durationSeconds
+        }
+    }
+
+    public var linkId: Int64
+    public var domainId: Int64
+    public var host: String
+    public var port: Int
+    public var edition: CSTAEdition
+    public var applicationSession: ApplicationSession?
+    public var keepAliveInterval: Duration
+    public var requestTimeout: Duration
+    public var connectTimeout: Duration
+    public var initialBackoff: Duration
+    public var maximumBackoff: Duration
+    /// MonitorStart/SnapshotDevice requests in flight at once while (re)monitoring.
+    public var monitorConcurrency: Int
+
+    public init(
+        linkId: Int64,
+        domainId: Int64,
+        host: String,
+        port: Int,
+        edition: CSTAEdition = .ed4,
+        applicationSession: ApplicationSession? = nil,
+        keepAliveInterval: Duration = .seconds(30),
+        requestTimeout: Duration = .seconds(5),
+        connectTimeout: Duration = .seconds(5),
+        initialBackoff: Duration = .milliseconds(200),
+        maximumBackoff: Duration = .seconds(30),
+        monitorConcurrency: Int = 64
+    ) {
+        self.linkId = linkId
+        self.domainId = domainId
+        self.host = host
+        self.port = port
+        self.edition = edition
+        self.applicationSession = applicationSession
+        self.keepAliveInterval = keepAliveInterval
+        self.requestTimeout = requestTimeout
+        self.connectTimeout = connectTimeout
+        self.initialBackoff = initialBackoff
+        self.maximumBackoff = maximumBackoff
+        self.monitorConcurrency = max(1, monitorConcurrency)
+    }
+
+    /// PBX types whose CTI interface wants an ECMA-354 application session first.
+    public static func needsApplicationSession(pbxType: String) -> Bool {
+        ["avaya", "aes", "cisco", "cucm", "ecma-354", "session"].contains { pbxType.lowercased().contains($0) }
+    }
+}
+
+/// Why a request over the link failed.
+public enum CSTALinkError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notConnected
+    case timeout
+    /// The PBX answered with a CSTAErrorCode (or an application-session refusal).
+    case rejected(CSTAError)
+    /// 9,998 requests are already waiting for an answer.
+    case tooManyPendingRequests
+
+    public var description: String {
+        switch self {
+        case .notConnected: "the link is not connected"
+        case .timeout: "no answer from the PBX in time"
+        case .rejected(let error): "refused by the PBX: \(error)"
+        case .tooManyPendingRequests: "too many requests waiting for the PBX"
+        }
+    }
+
+    var switchError: SwitchError {
+        switch self {
+        case .notConnected, .tooManyPendingRequests: .notConnected("")
+        case .timeout: .timeout
+        case .rejected(let error): .rejected(category: error.category, value: error.value)
+        }
+    }
+}
+
+/// What the admin pages show of a link (admin guide 10.4) and of its devices (10.5).
+public struct CSTALinkStatus: Sendable, Equatable {
+    public var linkId: Int64
+    public var domainId: Int64
+    public var host: String
+    public var port: Int
+    public var connected: Bool
+    public var connectedSince: Date?
+    /// Devices this link should supervise.
+    public var devices: [String]
+    /// Devices currently monitored.
+    public var monitored: Set<String>
+    /// Devices the PBX refused to monitor, with its reason.
+    public var refused: [String: String]
+    public var lastError: String?
+    public var reconnects: Int
+    public var eventsReceived: Int
+}
+
+/// A CSTA XML client link to one PBX (ECMA-323 over TCP with the 8-byte header).
+///
+/// `run()` connects, opens an application session when configured, monitors every wanted device (then snapshots it so
+/// calls in progress are known), keeps the link alive with SystemStatus, and reconnects with capped exponential backoff
+/// when anything goes wrong. Events reach `onEvent` in the order the PBX sent them, one at a time.
+public final class CSTALink: Sendable {
+    public let configuration: CSTALinkConfiguration
+    private let onEvent: @Sendable (SwitchEvent) async -> Void
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private enum Purpose {
+        case plain
+        case monitor(String)
+        case snapshot(String)
+    }
+
+    private enum Slot {
+        case waiting(Purpose, ContinuousClock.Instant)
+        case attached(Purpose, ContinuousClock.Instant, CheckedContinuation<CSTAMessage, any Error>)
+        case arrived(Result<CSTAMessage, CSTALinkError>)
+    }
+
+    private struct State {
+        var writer: NIOAsyncChannelOutboundWriter<CSTAFrame>?
+        var allocator = InvokeIDAllocator()
+        var slots: [Int: Slot] = [:]
+        var wanted: [String] = []
+        var starting: Set<String> = []
+        var monitors: [String: String] = [:]
+        var devicesByCrossRef: [String: String] = [:]
+        var refused: [String: String] = [:]
+        var connectedSince: Date?
+        var lastError: String?
+        var reconnects = 0
+        var eventsReceived = 0
+    }
+
+    public init(configuration: CSTALinkConfiguration, devices: [String] = [], logger: Logger, onEvent: @escaping @Sendable (SwitchEvent) async -> Void) {
+        self.configuration = configuration
+        self.onEvent = onEvent
+        var logger = logger
+        logger[metadataKey: "pbx_link"] = "\(configuration.linkId)"
+        self.logger = logger
+        state.withLock { $0.wanted = devices }
+    }
+
+    public var status: CSTALinkStatus {
+        state.withLock { state in
+            CSTALinkStatus(
+                linkId: configuration.linkId,
+                domainId: configuration.domainId,
+                host: configuration.host,
+                port: configuration.port,
+                connected: state.connectedSince != nil,
+                connectedSince: state.connectedSince,
+                devices: state.wanted,
+                monitored: Set(state.monitors.keys),
+                refused: state.refused,
+                lastError: state.lastError,
+                reconnects: state.reconnects,
+                eventsReceived: state.eventsReceived
+            )
+        }
+    }
+
+    /// Runs until the task is cancelled: connect, supervise, and reconnect after every failure.
+    public func run() async {
+        var backoff = configuration.initialBackoff
+        while !Task.isCancelled {
+            var reason = "closed by the PBX"
+            do {
+                try await session()
+            } catch is CancellationError {
+                reason = "stopped"
+            } catch {
+                reason = "\(error)"
+            }
+            // A link that got as far as supervising starts its backoff afresh.
+            if await linkDown(reason: reason) { backoff = configuration.initialBackoff }
+            guard !Task.isCancelled else { break }
+            // ±20% jitter so many gateways do not reconnect to one PBX in lockstep.
+            let delay = backoff * Double.random(in: 0.8...1.2)
+            logger.info("PBX link down, reconnecting", metadata: ["reason": "\(reason)", "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+            try? await Task.sleep(for: delay)
+            backoff = min(backoff * 2, configuration.maximumBackoff)
+        }
+    }
+
+    /// Changes the devices to supervise; when connected, starts and stops monitors to match.
+    public func setDevices(_ devices: [String]) async {
+        let removed: [(String, String)] = state.withLock { state in
+            state.wanted = devices
+            let keep = Set(devices)
+            let gone = state.monitors.filter { !keep.contains($0.key) }
+            for (device, crossRef) in gone {
+                state.monitors[device] = nil
+                state.devicesByCrossRef[crossRef] = nil
+            }
+            state.refused = state.refused.filter { keep.contains($0.key) }
+            return gone.map { ($0.key, $0.value) }
+        }
+        for (device, crossRef) in removed {
+            _ = try? await send(.monitorStop(crossRefIdentifier: crossRef))
+            await onEvent(.monitored(device: device, false))
+        }
+        if state.withLock({ $0.writer != nil }) {
+            await monitorMissing()
+        }
+    }
+
+    /// Sends a Domain command and maps the answer.
+    public func execute(_ command: SwitchCommand) async throws(SwitchError) -> SwitchReply {
+        do {
+            let answer = try await send(CSTAEventMapping.request(command))
+            return CSTAEventMapping.reply(answer, to: command)
+        } catch {
+            if case .notConnected = error { throw .notConnected(command.device) }
+            throw error.switchError
+        }
+    }
+
+    /// Sends a request and waits for its answer; a CSTAErrorCode answer throws `.rejected`.
+    public func send(_ request: CSTARequest) async throws(CSTALinkError) -> CSTAMessage {
+        try await send(request, purpose: .plain)
+    }
+
+    private func send(_ request: CSTARequest, purpose: Purpose) async throws(CSTALinkError) -> CSTAMessage {
+        let deadline = ContinuousClock.now + configuration.requestTimeout
+        let reserved: Result<(NIOAsyncChannelOutboundWriter<CSTAFrame>, Int), CSTALinkError> = state.withLock { state in
+            guard let writer = state.writer else { return .failure(.notConnected) }
+            for _ in InvokeIDAllocator.range {
+                let id = state.allocator.next()
+                if state.slots[id] == nil {
+                    state.slots[id] = .waiting(purpose, deadline)
+                    return .success((writer, id))
+                }
+            }
+            return .failure(.tooManyPendingRequests)
+        }
+        let (writer, invokeID) = try reserved.get()
+        do {
+            try await writer.write(CSTAFrame(invokeID: invokeID, xml: request.xml(edition: configuration.edition)))
+        } catch {
+            _ = state.withLock { $0.slots.removeValue(forKey: invokeID) }
+            throw .notConnected
+        }
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let early: Result<CSTAMessage, CSTALinkError>? = state.withLock { state in
+                    switch state.slots[invokeID] {
+                    case .waiting(let purpose, let deadline):
+                        state.slots[invokeID] = .attached(purpose, deadline, continuation)
+                        return nil
+                    case .arrived(let result):
+                        state.slots[invokeID] = nil
+                        return result
+                    case .attached, nil:
+                        return .failure(.notConnected)
+                    }
+                }
+                if let early { continuation.resume(with: early.mapError { $0 as any Error }) }
+            }
+        } catch let error as CSTALinkError {
+            throw error
+        } catch {
+            throw .notConnected
+        }
+    }
+
+    /// Completes the request `invokeID` (from the reader, the timeout sweep, or a link failure).
+    private func complete(_ invokeID: Int, with result: Result<CSTAMessage, CSTALinkError>) {
+        let continuation: CheckedContinuation<CSTAMessage, any Error>? = state.withLock { state in
+            switch state.slots[invokeID] {
+            case .waiting:
+                state.slots[invokeID] = .arrived(result)
+                return nil
+            case .attached(_, _, let continuation):
+                state.slots[invokeID] = nil
+                return continuation
+            case .arrived, nil:
+                return nil
+            }
+        }
+        continuation?.resume(with: result.mapError { $0 as any Error })
+    }
+
+    // MARK: - One connected session
+
+    private func session() async throws {
+        let config = configuration
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.nanoseconds(Int64(config.connectTimeout.components.seconds) * 1_000_000_000 + config.connectTimeout.components.attoseconds / 1_000_000_000))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: config.host, port: config.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CSTAFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(CSTAFrameEncoder()))
+                    return try NIOAsyncChannel<CSTAFrame, CSTAFrame>(wrappingChannelSynchronously: channel)
+                }
+            }
+        logger.info("PBX link connected", metadata: ["host": "\(config.host)", "port": "\(config.port)"])
+        try await channel.executeThenClose { inbound, outbound in
+            state.withLock { $0.writer = outbound }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.read(inbound, outbound) }
+                group.addTask { try await self.sweepTimeouts() }
+                group.addTask {
+                    try await self.setUp()
+                    try await self.keepAlive()
+                }
+                defer { group.cancelAll() }
+                _ = try await group.next()
+            }
+        }
+    }
+
+    private func setUp() async throws {
+        if let session = configuration.applicationSession {
+            let answer = try await send(
+                .startApplicationSession(
+                    applicationID: session.applicationID,
+                    userName: session.userName,
+                    password: session.password,
+                    protocolVersion: configuration.edition,
+                    sessionDurationSeconds: session.durationSeconds
+                )
+            )
+            if case .applicationSessionStarted(let id) = answer {
+                logger.info("PBX application session started", metadata: ["session": "\(id)"])
+            }
+        }
+        state.withLock { $0.connectedSince = Date() }
+        await onEvent(.link(linkId: configuration.linkId, connected: true, reason: nil))
+        await monitorMissing()
+    }
+
+    /// MonitorStart (then SnapshotDevice) for every wanted device not monitored yet, a bounded number at a time.
+    private func monitorMissing() async {
+        let devices: [String] = state.withLock { state in
+            let missing = state.wanted.filter { state.monitors[$0] == nil && !state.starting.contains($0) && state.refused[$0] == nil }
+            state.starting.formUnion(missing)
+            return missing
+        }
+        guard !devices.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            var iterator = devices.makeIterator()
+            for _ in 0..<configuration.monitorConcurrency {
+                guard let device = iterator.next() else { break }
+                group.addTask { await self.monitor(device) }
+            }
+            while await group.next() != nil {
+                if let device = iterator.next() { group.addTask { await self.monitor(device) } }
+            }
+        }
+    }
+
+    private func monitor(_ device: String) async {
+        defer { _ = state.withLock { $0.starting.remove(device) } }
+        do {
+            _ = try await send(.monitorStart(device: device), purpose: .monitor(device))
+            _ = try await send(.snapshotDevice(device: device), purpose: .snapshot(device))
+        } catch .rejected(let error) {
+            state.withLock { $0.refused[device] = error.description }
+            logger.warning("PBX refused to monitor a device", metadata: ["device": "\(device)", "error": "\(error)"])
+        } catch {
+            logger.debug("monitoring interrupted", metadata: ["device": "\(device)", "error": "\(error)"])
+        }
+    }
+
+    private func keepAlive() async throws {
+        while true {
+            try await Task.sleep(for: configuration.keepAliveInterval)
+            do {
+                _ = try await send(.systemStatus(.normal))
+            } catch .rejected {
+                // An answer, even a negative one, proves the PBX is there.
+            }
+        }
+    }
+
+    private func sweepTimeouts() async throws {
+        while true {
+            try await Task.sleep(for: .milliseconds(100))
+            let now = ContinuousClock.now
+            let expired: [Int] = state.withLock { state in
+                state.slots.compactMap { id, slot in
+                    switch slot {
+                    case .waiting(_, let deadline), .attached(_, let deadline, _): deadline < now ? id : nil
+                    case .arrived: nil
+                    }
+                }
+            }
+            for id in expired { complete(id, with: .failure(.timeout)) }
+        }
+    }
+
+    private func read(_ inbound: NIOAsyncChannelInboundStream<CSTAFrame>, _ outbound: NIOAsyncChannelOutboundWriter<CSTAFrame>) async throws {
+        for try await frame in inbound {
+            let message: CSTAMessage
+            do {
+                message = try CSTACodec.decode(frame).message
+            } catch {
+                if case .invalidXML = error {
+                    // The PBX and we no longer agree on the stream: start afresh.
+                    logger.error("PBX sent a frame that is not XML; closing the link", metadata: ["error": "\(error)"])
+                    throw error
+                }
+                logger.warning("ignoring a malformed PBX message", metadata: ["error": "\(error)"])
+                continue
+            }
+            if frame.invokeID == CSTAFrame.unsolicitedInvokeID {
+                await deliver(message)
+                continue
+            }
+            switch message {
+            case .systemStatus:
+                try await outbound.write(CSTAFrame(invokeID: frame.invokeID, xml: CSTAResponse.systemStatus.xml(edition: configuration.edition)))
+            case .error(let error):
+                complete(frame.invokeID, with: .failure(.rejected(error)))
+            default:
+                await answered(frame.invokeID, message)
+            }
+        }
+    }
+
+    /// A response: monitors and snapshots take effect here, in stream order, before any later event is applied.
+    private func answered(_ invokeID: Int, _ message: CSTAMessage) async {
+        let purpose: Purpose? = state.withLock { state in
+            switch state.slots[invokeID] {
+            case .waiting(let purpose, _), .attached(let purpose, _, _): purpose
+            default: nil
+            }
+        }
+        switch (purpose, message) {
+        case (.monitor(let device), .monitorStartResponse(let crossRef)):
+            state.withLock { state in
+                state.monitors[device] = crossRef
+                state.devicesByCrossRef[crossRef] = device
+                state.refused[device] = nil
+            }
+            await onEvent(.monitored(device: device, true))
+        case (.snapshot(let device), .snapshotDeviceResponse(let calls)):
+            let entries = calls.compactMap { call in
+                CSTAEventMapping.state(call.localCallState).map { SnapshotEntry(callId: call.connection.callID, state: $0) }
+            }
+            await onEvent(.snapshot(device: device, calls: entries))
+        default:
+            break
+        }
+        complete(invokeID, with: .success(message))
+    }
+
+    private func deliver(_ message: CSTAMessage) async {
+        guard let crossRef = message.monitorCrossRefID else { return }
+        let device: String? = state.withLock { state in
+            state.eventsReceived += 1
+            return state.devicesByCrossRef[crossRef]
+        }
+        guard let device, let event = CSTAEventMapping.event(message, device: device) else { return }
+        await onEvent(event)
+    }
+
+    /// Forgets the session; returns whether it had been set up.
+    @discardableResult
+    private func linkDown(reason: String) async -> Bool {
+        let (waiting, lost, wasUp): ([Int], [String], Bool) = state.withLock { state in
+            let waiting = Array(state.slots.keys)
+            let lost = Array(state.monitors.keys)
+            let wasUp = state.connectedSince != nil
+            state.writer = nil
+            state.monitors = [:]
+            state.devicesByCrossRef = [:]
+            state.starting = []
+            state.refused = [:]
+            state.connectedSince = nil
+            state.lastError = reason
+            state.reconnects += 1
+            return (waiting, lost, wasUp)
+        }
+        for id in waiting { complete(id, with: .failure(.notConnected)) }
+        // Abandoned answers that nobody will collect.
+        state.withLock { state in state.slots = state.slots.filter { if case .arrived = $0.value { false } else { true } } }
+        for device in lost { await onEvent(.monitored(device: device, false)) }
+        if wasUp { await onEvent(.link(linkId: configuration.linkId, connected: false, reason: reason)) }
+        return wasUp
+    }
+}
