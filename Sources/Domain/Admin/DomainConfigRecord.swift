@@ -129,7 +129,7 @@ extension AdminService {
         }
     }
 
-    // MARK: Dialing plan settings (admin guide 5.2)
+    // MARK: Dialing plan (admin guide 5)
 
     public func dialingPlan(_ admin: AdminPrincipal, domainId: Int64) async throws -> DialingPlanSettings {
         try admin.requireReady()
@@ -150,6 +150,11 @@ extension AdminService {
         try Check.range(settings.remove, 0...16, field: "remove")
         try Check.range(settings.internalLength, 1...16, field: "internalLength")
         try Check.range(settings.internalReverseLength, 1...16, field: "internalReverseLength")
+        if let rules = settings.rules {
+            guard rules.count <= 200 else { throw DomainError.invalid(field: "rules", "At most 200 rules") }
+            // Every rule must compile now, so dialling never meets a broken plan.
+            do { _ = try DialingPlan(settings: settings, rules: rules) } catch { throw error.domainError }
+        }
         return try await store.write { [settings] tx in
             var settings = settings
             let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
@@ -163,5 +168,56 @@ extension AdminService {
             settings.id = nil
             return try tx.insert(settings)
         }
+    }
+
+    /// Runs a number through a domain's plan as `POST /api/v1/admin/dialing-plan/test` does (admin guide 5.3 "Dialing plan test").
+    public func testDialingPlan(
+        _ admin: AdminPrincipal,
+        domainId: Int64,
+        number: String,
+        incoming: Bool
+    ) async throws -> (DialingResult?, ReverseResult?) {
+        try admin.requireReady()
+        let plan = try await store.read { tx in
+            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            return try DialingPlanStore.plan(domainId: domainId, tx)
+        }
+        if incoming { return (nil, plan.reverse(number)) }
+        do { return (try plan.transform(number), nil) } catch { throw error.domainError }
+    }
+
+    // MARK: Telephony states (admin guide 10.4, 10.5)
+
+    /// The links of the companies the admin sees.
+    public func linkStates(_ admin: AdminPrincipal, _ supervisor: any SwitchSupervisor) async throws -> [PbxLinkState] {
+        try admin.requireReady()
+        let states = supervisor.linkStates()
+        let domains = try await store.read { tx in
+            try tx.fetchAll(CompanyDomain.self, RecordQuery([.within("id", Set(states.map(\.domainId)).map { .int($0) })]))
+        }
+        let visible = Set(domains.filter { admin.canSee(companyId: $0.companyId) }.compactMap(\.id))
+        return states.filter { visible.contains($0.domainId) }
+    }
+
+    /// A domain's devices as its links supervise them, between `first` and `last` when given (numeric order when both are numbers).
+    public func deviceStates(
+        _ admin: AdminPrincipal,
+        domainId: Int64,
+        first: String?,
+        last: String?,
+        _ supervisor: any SwitchSupervisor
+    ) async throws -> [DeviceSupervisionState] {
+        try admin.requireReady()
+        _ = try await store.read { tx in try tx.scoped(CompanyDomain.self, domainId, admin, "Domain") }
+        func inRange(_ device: String) -> Bool {
+            func below(_ a: String, _ b: String) -> Bool {
+                if let x = Int(a), let y = Int(b) { return x < y }
+                return a < b
+            }
+            if let first, below(device, first) { return false }
+            if let last, below(last, device) { return false }
+            return true
+        }
+        return supervisor.deviceStates(domainId: domainId).filter { inRange($0.device) }
     }
 }

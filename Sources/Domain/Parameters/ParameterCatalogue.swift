@@ -31,9 +31,22 @@ public enum ParameterCatalogue {
         ].map { ParameterDefinition(.caller, $0.0, $0.1, .bool, expert: $0.2, $0.3) }
         + [
             // 9.1.7: the value names the user group (the "bosses") whose call details / forwarding the user may see.
-            .init(.caller, "AuthorizeSupervisionInformation", "", .text(maxLength: 255), "User group whose calls the user may see (boss/secretary, 9.1.7)"),
+            .init(
+                .caller,
+                "AuthorizeSupervisionInformation",
+                "",
+                .text(maxLength: 255),
+                "User group whose calls the user may see (boss/secretary, 9.1.7)"
+            ),
             .init(.caller, "AuthorizeShareRulesGroup", "", .text(maxLength: 255), "User group whose active forwarding the user may see (9.1.7)"),
-            .init(.caller, "SupervisionInformationGroup", "", .text(maxLength: 255), expert: true, "Intercom group used to name boss/secretary calls (9.1.7)"),
+            .init(
+                .caller,
+                "SupervisionInformationGroup",
+                "",
+                .text(maxLength: 255),
+                expert: true,
+                "Intercom group used to name boss/secretary calls (9.1.7)"
+            ),
         ]
 
     static let system: [ParameterDefinition] = [

@@ -11,7 +11,15 @@ public struct LineCall: Codable, Sendable, Equatable {
     public var startedAt: Date
     public var answeredAt: Date?
 
-    public init(callId: String, device: String, state: ConnectionState, direction: CallDirection?, peerNumber: String?, startedAt: Date, answeredAt: Date? = nil) {
+    public init(
+        callId: String,
+        device: String,
+        state: ConnectionState,
+        direction: CallDirection?,
+        peerNumber: String?,
+        startedAt: Date,
+        answeredAt: Date? = nil
+    ) {
         self.callId = callId
         self.device = device
         self.state = state
@@ -31,7 +39,13 @@ public struct DeviceLine: Sendable, Equatable {
     /// The device's calls, oldest first.
     public var calls: [LineCall]
 
-    public init(number: String, monitored: Bool = false, doNotDisturb: Bool = false, forwarding: [ForwardingKind: String] = [:], calls: [LineCall] = []) {
+    public init(
+        number: String,
+        monitored: Bool = false,
+        doNotDisturb: Bool = false,
+        forwarding: [ForwardingKind: String] = [:],
+        calls: [LineCall] = []
+    ) {
         self.number = number
         self.monitored = monitored
         self.doNotDisturb = doNotDisturb
@@ -106,7 +120,12 @@ public struct CallModel: Sendable {
                     PushEvent(
                         type: .forwarding,
                         time: now,
-                        forwarding: ForwardingPayload(device: device, kind: setting.kind.rawValue, enabled: setting.enabled, destination: setting.destination)
+                        forwarding: ForwardingPayload(
+                            device: device,
+                            kind: setting.kind.rawValue,
+                            enabled: setting.enabled,
+                            destination: setting.destination
+                        )
                     )
                 )
             )
@@ -123,7 +142,9 @@ public struct CallModel: Sendable {
                 line.monitored = true
                 let known = Dictionary(line.calls.map { ($0.callId, $0) }, uniquingKeysWith: { first, _ in first })
                 line.calls = entries.filter { $0.state != .cleared }.map { entry in
-                    var call = known[entry.callId] ?? LineCall(callId: entry.callId, device: device, state: entry.state, direction: nil, peerNumber: nil, startedAt: now)
+                    var call =
+                        known[entry.callId]
+                        ?? LineCall(callId: entry.callId, device: device, state: entry.state, direction: nil, peerNumber: nil, startedAt: now)
                     call.state = entry.state
                     if entry.state == .connected, call.answeredAt == nil { call.answeredAt = now }
                     return call
@@ -143,7 +164,9 @@ public struct CallModel: Sendable {
         lines[device] = line
         let after = line.presence
         if after != before {
-            output.events.append((.device(device), PushEvent(type: .devicePresence, time: now, devicePresence: DevicePresencePayload(device: device, presence: after))))
+            output.events.append(
+                (.device(device), PushEvent(type: .devicePresence, time: now, devicePresence: DevicePresencePayload(device: device, presence: after)))
+            )
         }
     }
 
@@ -153,7 +176,8 @@ public struct CallModel: Sendable {
         var reported: LineCall?
         update(device, now: now, into: &output) { line in
             line.monitored = true
-            let existing = line.index(of: event.callId)
+            // A Transfered event names the primary old call; the device may be in the secondary (consultation) one.
+            let existing = line.index(of: event.callId) ?? (event.kind == .transferred ? event.secondaryCallId.flatMap(line.index(of:)) : nil)
             var call =
                 existing.map { line.calls[$0] }
                 ?? LineCall(callId: event.callId, device: device, state: .initiated, direction: nil, peerNumber: nil, startedAt: now)

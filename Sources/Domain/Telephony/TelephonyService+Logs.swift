@@ -9,14 +9,21 @@ extension TelephonyService {
         try await store.read { tx in
             let target = userId ?? principal.userId
             if target != principal.userId {
-                guard let other = try tx.fetchOne(User.self, id: target), other.companyId == principal.companyId else { throw DomainError.notFound("User") }
+                guard let other = try tx.fetchOne(User.self, id: target), other.companyId == principal.companyId else {
+                    throw DomainError.notFound("User")
+                }
                 guard try Self.mayReadCallLogs(of: other, principal, tx) else {
                     throw DomainError.forbidden(code: "call_log_not_allowed", "No call-log right on this user")
                 }
             }
             var filters: [StoreFilter] = [.equals("userId", .int(target))]
             if let kind { filters.append(.equals("kind", .text(kind.rawValue))) }
-            return try tx.page(CallLogEntry.self, RecordQuery(filters, orderBy: ["-startedAt", "-id"]), page, searchColumns: ["peerNumber", "device"])
+            return try tx.page(
+                CallLogEntry.self,
+                RecordQuery(filters, orderBy: ["-startedAt", "-id"]),
+                page,
+                searchColumns: ["peerNumber", "device"]
+            )
         }
     }
 
@@ -29,9 +36,12 @@ extension TelephonyService {
             RecordQuery([.equals("companyId", .int(principal.companyId)), .equals("objectType", .text(AuthorizationObjectType.callLog.rawValue))])
         )
         return grants.contains { grant in
-            let mine = (grant.granteeType == .user && grant.granteeId == principal.userId) || (grant.granteeType == .group && myGroups.contains(grant.granteeId))
+            let mine =
+                (grant.granteeType == .user && grant.granteeId == principal.userId)
+                || (grant.granteeType == .group && myGroups.contains(grant.granteeId))
             let theirs =
-                (grant.objectKind == .user && grant.objectId == otherId) || (grant.objectKind == .group && grant.objectId.map(theirGroups.contains) == true)
+                (grant.objectKind == .user && grant.objectId == otherId)
+                || (grant.objectKind == .group && grant.objectId.map(theirGroups.contains) == true)
             return mine && theirs
         }
     }
@@ -67,7 +77,8 @@ extension TelephonyService {
             RecordQuery([.equals("application", .text(Application.system.rawValue)), .equals("scopeId", .int(domainId))])
         ).filter { $0.scope == .domain }
         func value(_ name: String) -> String {
-            values.first { $0.name == name }?.value ?? ParameterCatalogue.all.first { $0.application == .system && $0.name == name }?.defaultValue ?? ""
+            values.first { $0.name == name }?.value ?? ParameterCatalogue.all.first { $0.application == .system && $0.name == name }?.defaultValue
+                ?? ""
         }
         let time = value("CallLog-StartCleaningHour").split(separator: ":").compactMap { Int($0) }
         return CallLogRetention(
@@ -96,7 +107,14 @@ extension TelephonyService {
             }
             var row =
                 try tx.first(UserPresence.self, .equals("userId", .int(principal.userId)))
-                ?? UserPresence(companyId: user.companyId, domainId: user.domainId, userId: principal.userId, status: status, message: message, updatedAt: time)
+                ?? UserPresence(
+                    companyId: user.companyId,
+                    domainId: user.domainId,
+                    userId: principal.userId,
+                    status: status,
+                    message: message,
+                    updatedAt: time
+                )
             row.status = status
             row.message = message
             row.updatedAt = time
@@ -111,11 +129,17 @@ extension TelephonyService {
     public func userPresences(_ principal: UserPrincipal) async throws -> [UserPresencePayload] {
         let time = nowDate()
         return try await store.read { tx in
-            let users = try tx.fetchAll(User.self, RecordQuery([.equals("domainId", .int(principal.domainId)), .equals("enabled", .bool(true))], orderBy: ["id"]))
+            let users = try tx.fetchAll(
+                User.self,
+                RecordQuery([.equals("domainId", .int(principal.domainId)), .equals("enabled", .bool(true))], orderBy: ["id"])
+            )
             let rows = try tx.fetchAll(UserPresence.self, .equals("domainId", .int(principal.domainId)))
             let live = Set(
-                try tx.fetchAll(Session.self, RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .within("subjectId", users.compactMap(\.id).map { .int($0) })]))
-                    .filter { $0.revokedAt == nil && $0.expiresAt > time }.map(\.subjectId)
+                try tx.fetchAll(
+                    Session.self,
+                    RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .within("subjectId", users.compactMap(\.id).map { .int($0) })])
+                )
+                .filter { $0.revokedAt == nil && $0.expiresAt > time }.map(\.subjectId)
             )
             return users.compactMap { user in
                 guard let id = user.id else { return nil }
@@ -135,11 +159,18 @@ extension TelephonyService {
             let links = try tx.fetchAll(PbxLink.self, RecordQuery([], orderBy: ["id"]))
             var plan: [LinkAssignment] = []
             for (domainId, domainLinks) in Dictionary(grouping: links, by: \.domainId).sorted(by: { $0.key < $1.key }) {
-                var wanted = try tx.fetchAll(Device.self, RecordQuery([.equals("domainId", .int(domainId)), .equals("pbxProtocol", .text(Device.PBXProtocol.csta.rawValue))], orderBy: ["number"])).map(\.number)
+                var wanted = try tx.fetchAll(
+                    Device.self,
+                    RecordQuery(
+                        [.equals("domainId", .int(domainId)), .equals("pbxProtocol", .text(Device.PBXProtocol.csta.rawValue))],
+                        orderBy: ["number"]
+                    )
+                ).map(\.number)
                 for group in try tx.fetchAll(IntercomGroup.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["id"])) {
                     wanted += group.devices.filter { $0.pbxProtocol == .csta }.flatMap(\.numbers)
                 }
-                for queue in try tx.fetchAll(PhoneQueue.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["id"])) where queue.device.pbxProtocol == .csta {
+                for queue in try tx.fetchAll(PhoneQueue.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["id"]))
+                where queue.device.pbxProtocol == .csta {
                     wanted += queue.device.numbers
                 }
                 var seen = Set<String>()

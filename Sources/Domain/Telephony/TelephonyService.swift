@@ -45,7 +45,11 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     public func handle(domainId: Int64, _ event: SwitchEvent) async {
         let time = now()
         if case .link(let linkId, let connected, let reason) = event {
-            publisher.publish(domainId: domainId, audience: .domain, event: PushEvent(type: .link, time: time, link: LinkStatePayload(linkId: linkId, connected: connected, reason: reason)))
+            publisher.publish(
+                domainId: domainId,
+                audience: .domain,
+                event: PushEvent(type: .link, time: time, link: LinkStatePayload(linkId: linkId, connected: connected, reason: reason))
+            )
             return
         }
         let output = models.withLock { models in
@@ -64,7 +68,11 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
                 publisher.publish(
                     domainId: domainId,
                     audience: .user(entry.userId),
-                    event: PushEvent(type: .callLog, time: time, callLog: CallLogPayload(entryId: entry.id ?? 0, kind: entry.kind.rawValue, device: entry.device, peerNumber: entry.peerNumber))
+                    event: PushEvent(
+                        type: .callLog,
+                        time: time,
+                        callLog: CallLogPayload(entryId: entry.id ?? 0, kind: entry.kind.rawValue, device: entry.device, peerNumber: entry.peerNumber)
+                    )
                 )
             }
         } catch {
@@ -73,7 +81,10 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     }
 
     private static func writeCallLogs(_ finished: [FinishedCall], domainId: Int64, _ tx: any StoreTransaction) throws -> [CallLogEntry] {
-        let devices = try tx.fetchAll(Device.self, RecordQuery([.equals("domainId", .int(domainId)), .within("number", finished.map { .text($0.device) })]))
+        let devices = try tx.fetchAll(
+            Device.self,
+            RecordQuery([.equals("domainId", .int(domainId)), .within("number", finished.map { .text($0.device) })])
+        )
         return try finished.compactMap { call in
             guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
             let duration = call.answeredAt.map { max(0, Int(call.endedAt.timeIntervalSince($0).rounded())) } ?? 0
@@ -227,10 +238,15 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         let visibility = try await visibility(principal)
         guard visibility.intercom.contains(ringingDevice) || visibility.visible.contains(ringingDevice) else { throw DomainError.notFound("Device") }
         guard visibility.mayIntercept, visibility.intercom.contains(ringingDevice) else {
-            throw DomainError.forbidden(code: "interception_not_allowed", "Picking up needs AuthorizeInterception and an intercom group with that device")
+            throw DomainError.forbidden(
+                code: "interception_not_allowed",
+                "Picking up needs AuthorizeInterception and an intercom group with that device"
+            )
         }
         let to = try ownDevice(device, visibility.own)
-        let ringing = line(domainId: principal.domainId, device: ringingDevice)?.calls.first { $0.state == .alerting && (callId == nil || $0.callId == callId) }
+        let ringing = line(domainId: principal.domainId, device: ringingDevice)?.calls.first {
+            $0.state == .alerting && (callId == nil || $0.callId == callId)
+        }
         guard let ringing else { throw DomainError.notFound("Ringing call") }
         _ = try await execute(.deflect(CallRef(callId: ringing.callId, device: ringingDevice), to: to), principal)
         return CallRef(callId: ringing.callId, device: to)
@@ -254,15 +270,21 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             guard let user = try tx.fetchOne(User.self, id: principal.userId) else { throw DomainError.unauthenticated }
             let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
             func flag(_ name: String) -> Bool { parameters.first { $0.name == name }?.value != "false" }
-            let names: [ForwardingKind: String] = [.immediate: "AuthorizedForwardTypeImmediate", .busy: "AuthorizedForwardTypeBusy", .noAnswer: "AuthorizedForwardTypeNoAnswer"]
+            let names: [ForwardingKind: String] = [
+                .immediate: "AuthorizedForwardTypeImmediate", .busy: "AuthorizedForwardTypeBusy", .noAnswer: "AuthorizedForwardTypeNoAnswer",
+            ]
             let allowed = flag("AuthorizeSimpleRules") && flag(names[setting.kind] ?? "")
-            return (try TelephonyVisibility.of(userId: principal.userId, tx).own, allowed, try DialingPlanStore.plan(domainId: principal.domainId, tx))
+            return (
+                try TelephonyVisibility.of(userId: principal.userId, tx).own, allowed, try DialingPlanStore.plan(domainId: principal.domainId, tx)
+            )
         }
         let from = try ownDevice(device, own)
         guard allowed else { throw DomainError.forbidden(code: "forwarding_not_allowed", "This kind of forwarding is not allowed for this user") }
         var applied = setting
         if setting.enabled {
-            guard let destination = setting.destination, !destination.isEmpty else { throw DomainError.invalid(field: "destination", "A destination is required to switch forwarding on") }
+            guard let destination = setting.destination, !destination.isEmpty else {
+                throw DomainError.invalid(field: "destination", "A destination is required to switch forwarding on")
+            }
             applied.destination = try plan.transform(destination).number
         }
         _ = try await execute(.setForwarding(device: from, setting: applied), principal)
@@ -291,7 +313,9 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         let own = try await visibility(principal).own
         let candidates = device.map { own.contains($0) ? [$0] : [] } ?? own.sorted()
         for number in candidates {
-            if let call = line(domainId: principal.domainId, device: number)?.calls.first(where: { $0.callId == callId }), state == nil || call.state == state {
+            if let call = line(domainId: principal.domainId, device: number)?.calls.first(where: { $0.callId == callId }),
+                state == nil || call.state == state
+            {
                 return CallRef(callId: callId, device: number)
             }
         }

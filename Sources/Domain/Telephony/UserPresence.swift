@@ -54,7 +54,17 @@ public struct PbxLinkState: Sendable, Equatable {
     public var lastError: String?
     public var reconnects: Int
 
-    public init(linkId: Int64, domainId: Int64, host: String, port: Int, connected: Bool, current: Int, capacity: Int, lastError: String?, reconnects: Int) {
+    public init(
+        linkId: Int64,
+        domainId: Int64,
+        host: String,
+        port: Int,
+        connected: Bool,
+        current: Int,
+        capacity: Int,
+        lastError: String?,
+        reconnects: Int
+    ) {
         self.linkId = linkId
         self.domainId = domainId
         self.host = host

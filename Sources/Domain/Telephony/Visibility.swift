@@ -47,9 +47,12 @@ public struct TelephonyVisibility: Sendable, Equatable {
             queues.formUnion(queue.device.numbers)
         }
         var bosses = Set<String>()
-        for name in Set([parameter("AuthorizeSupervisionInformation"), parameter("AuthorizeShareRulesGroup")]) where !name.isEmpty && name != "false" {
+        for name in Set([parameter("AuthorizeSupervisionInformation"), parameter("AuthorizeShareRulesGroup")]) where !name.isEmpty && name != "false"
+        {
             let groups = try tx.fetchAll(UserGroup.self, RecordQuery([.equals("companyId", .int(user.companyId)), .equals("name", .text(name))]))
-            let members = try tx.fetchAll(GroupMembership.self, RecordQuery([.within("groupId", groups.compactMap(\.id).map { .int($0) })])).map(\.userId)
+            let members = try tx.fetchAll(GroupMembership.self, RecordQuery([.within("groupId", groups.compactMap(\.id).map { .int($0) })])).map(
+                \.userId
+            )
             bosses.formUnion(try tx.fetchAll(Device.self, RecordQuery([.within("userId", members.map { .int($0) })])).map(\.number))
         }
         let seesColleagues = parameter("AuthorizedPhoneSupervisionPresences") != "false"

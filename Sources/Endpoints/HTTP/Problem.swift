@@ -49,6 +49,8 @@ extension DomainError.Kind {
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooManyRequests: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        case .gatewayTimeout: .gatewayTimeout
         }
     }
 }

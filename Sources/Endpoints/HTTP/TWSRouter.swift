@@ -11,11 +11,21 @@ public struct TWSServices<Store: TenantStore>: Sendable {
     public let admin: AdminService<Store>
     public let sessions: SessionService<Store>
     public let profiles: UserProfileService<Store>
+    public let telephony: TelephonyService<Store>?
+    public let supervisor: (any SwitchSupervisor)?
 
-    public init(admin: AdminService<Store>, sessions: SessionService<Store>, profiles: UserProfileService<Store>) {
+    public init(
+        admin: AdminService<Store>,
+        sessions: SessionService<Store>,
+        profiles: UserProfileService<Store>,
+        telephony: TelephonyService<Store>? = nil,
+        supervisor: (any SwitchSupervisor)? = nil
+    ) {
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
+        self.telephony = telephony
+        self.supervisor = supervisor
     }
 }
 
@@ -61,7 +71,13 @@ public func buildRouter<Store: TenantStore>(
         )
     }
 
-    let api = TWSAPI(admin: services.admin, sessions: services.sessions, profiles: services.profiles)
+    let api = TWSAPI(
+        admin: services.admin,
+        sessions: services.sessions,
+        profiles: services.profiles,
+        telephony: services.telephony,
+        supervisor: services.supervisor
+    )
     try api.registerHandlers(on: router, middlewares: [ProblemMiddleware(logger: logger)])
     return router
 }

@@ -285,7 +285,8 @@ extension Components.Schemas.DialingPlanSettings {
             add: s.add,
             remove: Int32(s.remove),
             internalLength: Int32(s.internalLength),
-            internalReverseLength: Int32(s.internalReverseLength)
+            internalReverseLength: Int32(s.internalReverseLength),
+            rules: s.rules?.map(Components.Schemas.DialingRule.init)
         )
     }
 }
@@ -301,7 +302,8 @@ extension DialingPlanSettings {
             add: s.add,
             remove: Int(s.remove),
             internalLength: Int(s.internalLength),
-            internalReverseLength: Int(s.internalReverseLength)
+            internalReverseLength: Int(s.internalReverseLength),
+            rules: s.rules?.map(DialingRule.init)
         )
     }
 }

@@ -9,11 +9,22 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     let admin: AdminService<Store>
     let sessions: SessionService<Store>
     let profiles: UserProfileService<Store>
+    /// Nil in a server without telephony; its operations then answer 503 `pbx_unavailable`.
+    let telephony: TelephonyService<Store>?
+    let supervisor: (any SwitchSupervisor)?
 
-    package init(admin: AdminService<Store>, sessions: SessionService<Store>, profiles: UserProfileService<Store>) {
+    package init(
+        admin: AdminService<Store>,
+        sessions: SessionService<Store>,
+        profiles: UserProfileService<Store>,
+        telephony: TelephonyService<Store>? = nil,
+        supervisor: (any SwitchSupervisor)? = nil
+    ) {
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
+        self.telephony = telephony
+        self.supervisor = supervisor
     }
 
     /// The administrator behind the request's bearer token.

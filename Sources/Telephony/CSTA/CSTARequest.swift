@@ -40,7 +40,13 @@ public enum CSTARequest: Sendable, Hashable {
     case systemStatus(CSTASystemStatus)
     /// ECMA-354 StartApplicationSession, for PBXs that want a session before any CSTA service. The credentials travel in
     /// `applicationSpecificInfo/SessionLoginInfo`, the form most such PBXs read; never log this request's XML.
-    case startApplicationSession(applicationID: String, userName: String?, password: String?, protocolVersion: CSTAEdition, sessionDurationSeconds: Int)
+    case startApplicationSession(
+        applicationID: String,
+        userName: String?,
+        password: String?,
+        protocolVersion: CSTAEdition,
+        sessionDurationSeconds: Int
+    )
 
     /// The ECMA-354 application-session namespace.
     public static let applicationSessionNamespace = "http://www.ecma-international.org/standards/ecma-354/appl_session"

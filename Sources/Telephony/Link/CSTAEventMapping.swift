@@ -98,7 +98,12 @@ enum CSTAEventMapping {
         case .transfer(let held, let active): return .transferCall(heldCall: connection(held), activeCall: connection(active))
         case .deflect(let call, let to): return .deflectCall(callToBeDiverted: connection(call), newDestination: to)
         case .setForwarding(let device, let setting):
-            return .setForwarding(device: device, forwardingType: forwardingType(setting.kind), forwardDN: setting.destination, activate: setting.enabled)
+            return .setForwarding(
+                device: device,
+                forwardingType: forwardingType(setting.kind),
+                forwardDN: setting.destination,
+                activate: setting.enabled
+            )
         case .getForwarding(let device): return .getForwarding(device: device)
         case .setDoNotDisturb(let device, let enabled): return .setDoNotDisturb(device: device, doNotDisturbOn: enabled)
         }
@@ -113,7 +118,9 @@ enum CSTAEventMapping {
         case .getForwardingResponse(let settings):
             .forwarding(
                 settings.compactMap { setting in
-                    forwardingKind(setting.forwardingType).map { ForwardingSetting(kind: $0, enabled: setting.forwardStatus, destination: setting.forwardDN) }
+                    forwardingKind(setting.forwardingType).map {
+                        ForwardingSetting(kind: $0, enabled: setting.forwardStatus, destination: setting.forwardDN)
+                    }
                 }
             )
         default:

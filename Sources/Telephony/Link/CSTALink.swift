@@ -154,7 +154,12 @@ public final class CSTALink: Sendable {
         var eventsReceived = 0
     }
 
-    public init(configuration: CSTALinkConfiguration, devices: [String] = [], logger: Logger, onEvent: @escaping @Sendable (SwitchEvent) async -> Void) {
+    public init(
+        configuration: CSTALinkConfiguration,
+        devices: [String] = [],
+        logger: Logger,
+        onEvent: @escaping @Sendable (SwitchEvent) async -> Void
+    ) {
         self.configuration = configuration
         self.onEvent = onEvent
         var logger = logger
@@ -199,7 +204,12 @@ public final class CSTALink: Sendable {
             guard !Task.isCancelled else { break }
             // ±20% jitter so many gateways do not reconnect to one PBX in lockstep.
             let delay = backoff * Double.random(in: 0.8...1.2)
-            logger.info("PBX link down, reconnecting", metadata: ["reason": "\(reason)", "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+            logger.info(
+                "PBX link down, reconnecting",
+                metadata: [
+                    "reason": "\(reason)", "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                ]
+            )
             try? await Task.sleep(for: delay)
             backoff = min(backoff * 2, configuration.maximumBackoff)
         }
@@ -308,7 +318,11 @@ public final class CSTALink: Sendable {
     private func session() async throws {
         let config = configuration
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(Int64(config.connectTimeout.components.seconds) * 1_000_000_000 + config.connectTimeout.components.attoseconds / 1_000_000_000))
+            .connectTimeout(
+                .nanoseconds(
+                    Int64(config.connectTimeout.components.seconds) * 1_000_000_000 + config.connectTimeout.components.attoseconds / 1_000_000_000
+                )
+            )
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: config.host, port: config.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
