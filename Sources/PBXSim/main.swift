@@ -1,2 +1,2 @@
-// `pbx-sim`: the PBX simulator as a standalone program (filled in by the simulator work of issue 3).
-print("pbx-sim: not built yet")
+// `pbx-sim`: the PBX simulator as a standalone program. main only parses the command line and runs it.
+await PBXSimCommand.parseAndRun()

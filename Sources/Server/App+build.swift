@@ -10,7 +10,12 @@ import Storage
 typealias AppServices = TWSServices<AppDatabase>
 
 /// Builds the services: boot admin on a new database, bcrypt, token key, authenticators.
-func buildServices(configuration: AppConfiguration, database: AppDatabase, logger: Logger) async throws -> AppServices {
+func buildServices(
+    configuration: AppConfiguration,
+    database: AppDatabase,
+    logger: Logger,
+    telephony: TelephonyRuntime? = nil
+) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
     let secret = try tokenSecret(configuration: configuration)
     let tokens = try await TokenIssuer(secret: secret)
@@ -22,7 +27,13 @@ func buildServices(configuration: AppConfiguration, database: AppDatabase, logge
         tokens: tokens,
         authenticators: [TWSPasswordAuthenticator(hasher: hasher), NoAuthenticator(logger: logger)]
     )
-    return TWSServices(admin: admin, sessions: sessions, profiles: UserProfileService(store: database))
+    return TWSServices(
+        admin: admin,
+        sessions: sessions,
+        profiles: UserProfileService(store: database),
+        telephony: telephony?.service,
+        supervisor: telephony?.links
+    )
 }
 
 /// Builds the application listening on the configured host and port, as `serve` runs it and tests use it.
@@ -52,4 +63,22 @@ func tokenSecret(configuration: AppConfiguration) throws -> [UInt8] {
         throw ConfigurationError("cannot write the token key \(file.path)")
     }
     return key
+}
+
+/// The push channel's application (port `pushPort`): events of the telephony runtime, for signed-in users.
+func buildPushApplication(
+    configuration: AppConfiguration,
+    services: AppServices,
+    telephony: TelephonyRuntime,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let sessions = services.sessions
+    let telephonyService = telephony.service
+    let transport = PushTransport(
+        bus: telephony.bus,
+        authenticate: { token in try await sessions.user(token: token) },
+        audience: { user in try await telephonyService.pushFilter(user) },
+        logger: logger
+    )
+    return buildPushApplication(transport, host: configuration.host, port: configuration.pushPort, logger: logger)
 }

@@ -17,6 +17,8 @@ struct AppConfiguration: Codable, Sendable {
     /// Login attempts a client address may make at once, and per second after that.
     var loginBurst: Double = 20
     var loginPerSecond: Double = 1
+    /// Port of the push channel (WebSocket `/events`, long-poll `/events/poll`), on the same host.
+    var pushPort: Int = 9000
 
     /// Reads `file` (if given) and the environment.
     static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
@@ -33,6 +35,7 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_BCRYPT_COST"].flatMap(Int.init) { configuration.bcryptCost = value }
         if let value = environment["TWS_LOGIN_BURST"].flatMap(Double.init) { configuration.loginBurst = value }
         if let value = environment["TWS_LOGIN_PER_SECOND"].flatMap(Double.init) { configuration.loginPerSecond = value }
+        if let value = environment["TWS_PUSH_PORT"].flatMap(Int.init) { configuration.pushPort = value }
         return configuration
     }
 
@@ -54,10 +57,11 @@ struct AppConfiguration: Codable, Sendable {
         bcryptCost = try container.decodeIfPresent(Int.self, forKey: .bcryptCost) ?? bcryptCost
         loginBurst = try container.decodeIfPresent(Double.self, forKey: .loginBurst) ?? loginBurst
         loginPerSecond = try container.decodeIfPresent(Double.self, forKey: .loginPerSecond) ?? loginPerSecond
+        pushPort = try container.decodeIfPresent(Int.self, forKey: .pushPort) ?? pushPort
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond
+        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort
     }
 
     private struct AnyKey: CodingKey {
@@ -70,6 +74,7 @@ struct AppConfiguration: Codable, Sendable {
     /// Checks values that would otherwise fail later and less clearly.
     func validate() throws {
         guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535") }
+        guard (0...65535).contains(pushPort) else { throw ConfigurationError("pushPort must be between 0 and 65535") }
         guard (4...31).contains(bcryptCost) else { throw ConfigurationError("bcryptCost must be between 4 and 31") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ConfigurationError("logLevel must be one of trace, debug, info, notice, warning, error, critical")

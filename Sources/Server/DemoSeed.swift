@@ -8,6 +8,9 @@ enum DemoSeed {
     static let userPassword = "demo-password"
     static let companyName = "Demo Company"
     static let domainName = "Paris"
+    /// Where the demo's simulated PBX listens and the seeded link points.
+    static let pbxPort = 5060
+    static let deviceNumbers = (1001...1020).map(String.init)
 
     private static let people: [(String, String)] = [
         ("Alice", "Martin"), ("Bruno", "Bernard"), ("Chloé", "Dubois"), ("David", "Thomas"), ("Emma", "Robert"), ("Fabien", "Richard"),
@@ -95,7 +98,7 @@ enum DemoSeed {
         _ = try await service.create(
             admin,
             domainId: domainId,
-            PbxLink(companyId: companyId, domainId: domainId, host: "127.0.0.1", port: 5060, capacity: 500, pbxType: "simulator")
+            PbxLink(companyId: companyId, domainId: domainId, host: "127.0.0.1", port: pbxPort, capacity: 500, pbxType: "simulator")
         )
         _ = try await service.setParameter(admin, scope: .domain, scopeId: domainId, application: .twsServer, name: "AuthMethods", value: "TWS")
     }

@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Storage
 
 /// `tws-server`: serve, back up and restore the Telephony Web Services gateway.
@@ -76,7 +77,8 @@ struct Serve: AsyncParsableCommand {
         try configuration.validate()
         let logger = bootstrapLogging(configuration.logLevel)
         let database = try AppDatabase.open(directory: URL(fileURLWithPath: configuration.dataDirectory))
-        let services = try await buildServices(configuration: configuration, database: database, logger: logger)
+        let telephony = TelephonyRuntime(database: database, logger: logger)
+        let services = try await buildServices(configuration: configuration, database: database, logger: logger, telephony: telephony)
         var seeded = false
         if demo {
             do {
@@ -87,8 +89,17 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let app = try buildApplication(configuration: configuration, services: services, logger: logger)
-        if demo { Self.printDemo(configuration, seeded: seeded) }
-        try await app.runService()
+        let push = buildPushApplication(configuration: configuration, services: services, telephony: telephony, logger: logger)
+        var running: [any Service] = [app, push, telephony]
+        if demo {
+            // The simulated PBX where the seeded link points, with a little traffic so events flow.
+            running.insert(DemoPBX(port: DemoSeed.pbxPort, devices: DemoSeed.deviceNumbers, logger: logger), at: 0)
+            Self.printDemo(configuration, seeded: seeded)
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: running.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
     }
 
     static func printDemo(_ configuration: AppConfiguration, seeded: Bool) {
@@ -102,13 +113,17 @@ struct Serve: AsyncParsableCommand {
                   REST        \(base)/api/v1   (contract: \(base)/openapi.yaml)
                   SOAP        \(base)/soap     (WSDL: \(base)/soap?wsdl)
                   Health      \(base)/health
+                  Push        ws://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.pushPort)/events?access_token=TOKEN
+                  PBX         simulator on 127.0.0.1:\(DemoSeed.pbxPort), placing a call every few seconds between 1001–1020
                   Admin       \(DemoSeed.adminUsername) / \(DemoSeed.adminPassword)
                   Users       amartin, bbernard, cdubois, … (20 users, devices 1001–1020) / \(DemoSeed.userPassword)
                   Company     \(DemoSeed.companyName), domain \(DemoSeed.domainName)
 
                 Try:
-                  curl -s -X POST \(base)/api/v1/auth/login -H 'Content-Type: application/json' \\
-                    -d '{"username":"amartin","password":"\(DemoSeed.userPassword)"}'
+                  TOKEN=$(curl -s -X POST \(base)/api/v1/auth/login -H 'Content-Type: application/json' \\
+                    -d '{"username":"amartin","password":"\(DemoSeed.userPassword)"}' | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')
+                  curl -s -X POST \(base)/api/v1/calls -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"number":"1002"}'
+                  curl -s \(base)/api/v1/telephony/presence -H "Authorization: Bearer $TOKEN"
 
                 """.utf8
             )

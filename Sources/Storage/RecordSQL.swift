@@ -72,5 +72,6 @@ extension StoreValue {
 
 /// `name` sorts ascending, `-name` descending (Domain's RecordQuery convention).
 private func orderTerm(_ column: String) -> String {
-    column.hasPrefix("-") ? "\(String(column.dropFirst()).quotedDatabaseIdentifier) COLLATE NOCASE DESC" : "\(column.quotedDatabaseIdentifier) COLLATE NOCASE"
+    column.hasPrefix("-")
+        ? "\(String(column.dropFirst()).quotedDatabaseIdentifier) COLLATE NOCASE DESC" : "\(column.quotedDatabaseIdentifier) COLLATE NOCASE"
 }

@@ -76,7 +76,10 @@ struct SessionTests {
             #expect(try await client.userLoginResponse(username: "sam", password: "globex-password").json().int64("userId") == otherSam)
             expectProblem(try await client.userLoginResponse(username: "sam", password: "neither-password"), .unauthorized, "invalid_credentials")
             // Only when the same password opens both does the login ask for the company and domain.
-            #expect(try await client.patch("/api/v1/admin/users/\(otherSam)", token: setup.token, json: jsonObject(["password": Setup.password])).status == .ok)
+            #expect(
+                try await client.patch("/api/v1/admin/users/\(otherSam)", token: setup.token, json: jsonObject(["password": Setup.password])).status
+                    == .ok
+            )
             expectProblem(
                 try await client.userLoginResponse(username: "sam", password: Setup.password),
                 .badRequest,

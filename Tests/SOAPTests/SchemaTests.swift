@@ -4,9 +4,10 @@ import Testing
 
 /// Loading the schema from a WSDL, and the shape of the real wsdl/tws.wsdl.
 @Suite struct SchemaTests {
-    static let operations = [
-        "Login", "Logout", "GetMe", "AdminLogin", "ChangeAdminPassword", "ListUsers", "GetLicences", "GetResolvedParameters",
-    ]
+    static let operations =
+        [
+            "Login", "Logout", "GetMe", "AdminLogin", "ChangeAdminPassword", "ListUsers", "GetLicences", "GetResolvedParameters",
+        ] + TelephonySchemaTests.operations
 
     @Test func realWSDLCompiles() throws {
         let schema = try Fixtures.schema()

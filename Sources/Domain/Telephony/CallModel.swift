@@ -174,6 +174,8 @@ public struct CallModel: Sendable {
         let device = event.device
         var finished: [FinishedCall] = []
         var reported: LineCall?
+        // A second ConnectionCleared for a call the device already left (the PBX reports each dropped connection).
+        if event.kind == .connectionCleared, lines[device]?.index(of: event.callId) == nil { return }
         update(device, now: now, into: &output) { line in
             line.monitored = true
             // A Transfered event names the primary old call; the device may be in the secondary (consultation) one.

@@ -166,7 +166,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             (try TelephonyVisibility.of(userId: principal.userId, tx).own, try DialingPlanStore.plan(domainId: principal.domainId, tx))
         }
         let from = try ownDevice(device, own)
-        let dialled = try plan.transform(number)
+        let dialled = try Self.transform(plan, number)
         let reply = try await execute(.makeCall(device: from, number: dialled.number), principal)
         guard case .call(let call) = reply else { throw DomainError.pbx(.rejected(category: "unspecified", value: "no call in the answer")) }
         return PlacedCall(call: call, dialled: dialled)
@@ -285,7 +285,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             guard let destination = setting.destination, !destination.isEmpty else {
                 throw DomainError.invalid(field: "destination", "A destination is required to switch forwarding on")
             }
-            applied.destination = try plan.transform(destination).number
+            applied.destination = try Self.transform(plan, destination).number
         }
         _ = try await execute(.setForwarding(device: from, setting: applied), principal)
         return applied
@@ -295,7 +295,12 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
 
     private func dial(_ principal: UserPrincipal, _ number: String) async throws -> DialingResult {
         let plan = try await store.read { tx in try DialingPlanStore.plan(domainId: principal.domainId, tx) }
-        return try plan.transform(number)
+        return try Self.transform(plan, number)
+    }
+
+    /// The dialing plan's answer, its refusals as 400s naming the number.
+    private static func transform(_ plan: DialingPlan, _ number: String) throws -> DialingResult {
+        do { return try plan.transform(number) } catch { throw error.domainError }
     }
 
     private func ownDevice(_ device: String?, _ own: Set<String>) throws -> String {

@@ -36,10 +36,18 @@ public func buildRouter<Store: TenantStore>(
     loginLimits: LoginRateLimiter.Limits = .init(),
     logger: Logger
 ) throws -> Router<TWSRequestContext> {
-    let soap = try SOAPBinding(wsdl: Contract.wsdl, admin: services.admin, sessions: services.sessions, profiles: services.profiles, logger: logger)
+    let soap = try SOAPBinding(
+        wsdl: Contract.wsdl,
+        admin: services.admin,
+        sessions: services.sessions,
+        profiles: services.profiles,
+        telephony: services.telephony,
+        logger: logger
+    )
     let router = Router(context: TWSRequestContext.self)
     router.add(middleware: HTTPProblemMiddleware(soapNamespace: soap.namespace))
     router.add(middleware: BodyLimitMiddleware())
+    router.add(middleware: EmptyActionBodyMiddleware())
     router.add(middleware: RequestFactsMiddleware())
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
 

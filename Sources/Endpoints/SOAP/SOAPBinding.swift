@@ -6,7 +6,7 @@ import SOAP
 
 /// The SOAP endpoint: parses an envelope safely (libxml2, no DTD, no entities, no network),
 /// validates it against the WSDL's schema, and calls the same Domain services as REST.
-/// Faults carry the same codes as REST problems.
+/// Faults carry the same codes and HTTP statuses as REST problems.
 public struct SOAPBinding<Store: TenantStore>: Sendable {
     let parser: SOAPEnvelopeParser
     let namespace: String
@@ -14,6 +14,8 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
     let admin: AdminService<Store>
     let sessions: SessionService<Store>
     let profiles: UserProfileService<Store>
+    /// Nil when no PBX side is wired (as in `TWSAPI`): telephony operations then fault `pbx_unavailable`.
+    let telephony: TelephonyService<Store>?
     let logger: Logger
 
     /// A SOAP answer: status, content type and body.
@@ -28,6 +30,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         admin: AdminService<Store>,
         sessions: SessionService<Store>,
         profiles: UserProfileService<Store>,
+        telephony: TelephonyService<Store>? = nil,
         logger: Logger
     ) throws {
         let schema = try SOAPSchema(wsdl: wsdl)
@@ -37,6 +40,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
+        self.telephony = telephony
         self.logger = logger
     }
 
@@ -58,14 +62,32 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                 body: SOAPWriter.response(version: version, namespace: namespace, body: response)
             )
         } catch let fault as SOAPFault {
-            return answer(fault, version: fault.version ?? version)
+            return answer(Self.withRESTCode(fault), version: fault.version ?? version)
         } catch let error as DomainError {
-            let fault = SOAPFault(code: error.code, message: error.message, isSenderFault: true, httpStatus: error.kind.httpStatus.code)
-            return answer(fault, version: version)
+            return answer(Self.fault(error), version: version)
+        } catch let error as DialingPlanError {
+            // TelephonyService lets the dialing plan's own error through; it carries its Domain twin for this mapping.
+            return answer(Self.fault(error.domainError), version: version)
         } catch {
             logger.error("SOAP operation failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             return answer(SOAPFault(receiver: "internal_error", "The server could not complete the request"), version: version)
         }
+    }
+
+    /// A Domain error as a fault with the code and HTTP status of its REST problem: the client's errors are sender faults,
+    /// a PBX that is down (503) or too slow (504) is a receiver fault, as the failure is on our side of the request.
+    static func fault(_ error: DomainError) -> SOAPFault {
+        let status = error.kind.httpStatus.code
+        return SOAPFault(code: error.code, message: error.message, isSenderFault: status < 500, httpStatus: status)
+    }
+
+    /// A parser fault, with a request that does not match the schema under REST's code for a body that does not match
+    /// the contract (`invalid_request`: a missing, unknown or malformed field); libxml2's message still names the element.
+    static func withRESTCode(_ fault: SOAPFault) -> SOAPFault {
+        guard fault.code == SOAPFaultCode.schemaViolation else { return fault }
+        var renamed = fault
+        renamed.code = "invalid_request"
+        return renamed
     }
 
     private func answer(_ fault: SOAPFault, version: SOAPVersion) -> Answer {
@@ -196,10 +218,34 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                     )
                 }
             )
+        case .getDeviceLines: return try await getDeviceLines()
+        case .setDoNotDisturb: return try await setDoNotDisturb(payload)
+        case .getForwarding: return try await getForwarding(payload)
+        case .setForwarding: return try await setForwarding(payload)
+        case .getPresence: return try await getPresence()
+        case .setPresence: return try await setPresence(payload)
+        case .makeCall: return try await makeCall(payload)
+        case .pickUpCall: return try await pickUpCall(payload)
+        case .answerCall: return try await callAction(operation, payload) { try await $0.answer($1, callId: $2, device: $3) }
+        case .hangUpCall: return try await callAction(operation, payload) { try await $0.hangUp($1, callId: $2, device: $3) }
+        case .holdCall: return try await callAction(operation, payload) { try await $0.hold($1, callId: $2, device: $3) }
+        case .retrieveCall: return try await callAction(operation, payload) { try await $0.retrieve($1, callId: $2, device: $3) }
+        case .transferCall: return try await redirectCall(operation, payload) { try await $0.transfer($1, callId: $2, device: $3, to: $4) }
+        case .deflectCall: return try await redirectCall(operation, payload) { try await $0.deflect($1, callId: $2, device: $3, to: $4) }
+        case .consultCall: return try await consultCall(payload)
+        case .completeTransfer:
+            return try await consultationAction(operation, payload) {
+                try await $0.completeTransfer($1, heldCallId: $2, consultationCallId: $3, device: $4)
+            }
+        case .cancelTransfer:
+            return try await consultationAction(operation, payload) {
+                try await $0.cancelTransfer($1, heldCallId: $2, consultationCallId: $3, device: $4)
+            }
+        case .getCallLogs: return try await getCallLogs(payload)
         }
     }
 
-    private func signedInUser() async throws -> UserPrincipal {
+    func signedInUser() async throws -> UserPrincipal {
         guard let token = RequestFacts.current.bearerToken else { throw DomainError.unauthenticated }
         return try await sessions.user(token: token)
     }

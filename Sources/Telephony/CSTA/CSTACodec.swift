@@ -104,7 +104,7 @@ public struct CSTACodec: Sendable, Hashable {
 }
 
 /// Reads the parameters of one message, throwing `malformedMessage` with the root's name when one is missing.
-private struct MessageReader {
+private struct MessageReader: CSTAElementReader {
     /// The message's root element.
     let root: SOAPElement
 
@@ -113,35 +113,6 @@ private struct MessageReader {
     private static let identifierChoices = [
         "deviceIdentifier", "implicitPublic", "explicitPublic", "implicitPrivate", "explicitPrivate", "other", "deviceID",
     ]
-
-    /// The error thrown when `element` is missing or unusable.
-    private func missing(_ element: String) -> CSTAProtocolError {
-        .malformedMessage(message: root.name, reason: "no usable <\(element)>")
-    }
-
-    /// The non-empty text of the mandatory child `name`.
-    func text(_ name: String) throws(CSTAProtocolError) -> String {
-        guard let text = root.nonEmptyString(name) else {
-            throw missing(name)
-        }
-        return text
-    }
-
-    /// The mandatory boolean child `name` (`true`/`false`/`1`/`0`).
-    func bool(_ name: String) throws(CSTAProtocolError) -> Bool {
-        guard let value = root.bool(name) else {
-            throw missing(name)
-        }
-        return value
-    }
-
-    /// The mandatory ConnectionID child `name`.
-    func connection(_ name: String) throws(CSTAProtocolError) -> ConnectionID {
-        guard let element = root.child(name), let connection = ConnectionID(element: element) else {
-            throw missing(name)
-        }
-        return connection
-    }
 
     /// The optional ConnectionID child `name`.
     func optionalConnection(_ name: String) -> ConnectionID? {
@@ -289,5 +260,42 @@ private struct MessageReader {
             throw missing("device")
         }
         return CSTADoNotDisturbEvent(monitorCrossRefID: monitorCrossRefID, device: device, doNotDisturbOn: try bool("doNotDisturbOn"))
+    }
+}
+
+/// What the gateway's and the simulator's readers share: mandatory parameters of one message's root element, each
+/// missing one thrown as `malformedMessage` naming the root.
+protocol CSTAElementReader {
+    var root: SOAPElement { get }
+}
+
+extension CSTAElementReader {
+    /// The error thrown when `element` is missing or unusable.
+    func missing(_ element: String) -> CSTAProtocolError {
+        .malformedMessage(message: root.name, reason: "no usable <\(element)>")
+    }
+
+    /// The non-empty text of the mandatory child `name`.
+    func text(_ name: String) throws(CSTAProtocolError) -> String {
+        guard let text = root.nonEmptyString(name) else {
+            throw missing(name)
+        }
+        return text
+    }
+
+    /// The mandatory boolean child `name` (`true`/`false`/`1`/`0`).
+    func bool(_ name: String) throws(CSTAProtocolError) -> Bool {
+        guard let value = root.bool(name) else {
+            throw missing(name)
+        }
+        return value
+    }
+
+    /// The mandatory ConnectionID child `name`.
+    func connection(_ name: String) throws(CSTAProtocolError) -> ConnectionID {
+        guard let element = root.child(name), let connection = ConnectionID(element: element) else {
+            throw missing(name)
+        }
+        return connection
     }
 }

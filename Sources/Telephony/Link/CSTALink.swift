@@ -342,9 +342,25 @@ public final class CSTALink: Sendable {
                     try await self.keepAlive()
                 }
                 defer { group.cancelAll() }
-                _ = try await group.next()
+                // Whichever task ends first ends the session; requests still waiting must not wait for the others.
+                do {
+                    _ = try await group.next()
+                } catch {
+                    self.abandonRequests()
+                    throw error
+                }
+                self.abandonRequests()
             }
         }
+    }
+
+    /// Stops accepting requests on this session and fails those waiting for an answer.
+    private func abandonRequests() {
+        let waiting: [Int] = state.withLock { state in
+            state.writer = nil
+            return Array(state.slots.keys)
+        }
+        for id in waiting { complete(id, with: .failure(.notConnected)) }
     }
 
     private func setUp() async throws {

@@ -1,0 +1,166 @@
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The push channel (port 9000, DESIGN "Push channel"): `GET /events` upgraded to a WebSocket, `GET /events/poll`
+/// for clients that cannot hold a socket, and `GET /health`.
+///
+/// Built once by the server from the event bus, how to turn a token into a user (`SessionService.user(token:)`)
+/// and a user into what they may see, and the limits. Its router and server builder make the application.
+public struct PushTransport: Sendable {
+    let bus: EventBus
+    let admission: PushAdmission
+    let limits: PushLimits
+    let gate: PushConnectionGate
+    let frames = PushEventFrames()
+    let logger: Logger
+
+    public init(
+        bus: EventBus,
+        authenticate: @escaping @Sendable (String) async throws -> UserPrincipal,
+        audience: @escaping @Sendable (UserPrincipal) async throws -> PushAudienceFilter,
+        limits: PushLimits = PushLimits(),
+        logger: Logger
+    ) {
+        self.bus = bus
+        self.admission = PushAdmission(authenticate: authenticate, audience: audience, logger: logger)
+        self.limits = limits
+        self.gate = PushConnectionGate(limits: limits)
+        self.logger = logger
+    }
+
+    /// WebSockets and waiting long-polls open now.
+    public var openConnections: Int { gate.open }
+
+    /// The routes of plain HTTP requests: long-poll, health, and `GET /events` without an upgrade (426).
+    /// The WebSocket upgrade itself is decided by `server()`, before any route.
+    public func buildRouter() -> Router<TWSRequestContext> {
+        let router = Router(context: TWSRequestContext.self)
+        // Unknown routes and methods as problem+json, like port 8000 (no SOAP here, so no namespace).
+        router.add(middleware: HTTPProblemMiddleware(soapNamespace: ""))
+        router.get("/health") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        router.get("/events") { request, _ in
+            do throws(PushRefusal) {
+                let ticket = try await admission.admit(headers: request.headers, query: request.uri.queryParameters)
+                try PushAdmission.check(after: try PushAdmission.after(request.uri.queryParameters), bus: bus, domainId: ticket.principal.domainId)
+                return PushRefusal(
+                    Problem(
+                        status: .upgradeRequired,
+                        code: "upgrade_required",
+                        detail: "GET /events is a WebSocket; use GET /events/poll without one"
+                    ),
+                    headers: [.upgrade: "websocket", .connection: "Upgrade"]
+                ).response
+            } catch {
+                return error.response
+            }
+        }
+        router.get("/events/poll") { request, _ in
+            do throws(PushRefusal) {
+                return try await poll(request)
+            } catch {
+                return error.response
+            }
+        }
+        return router
+    }
+
+    /// The HTTP/1.1 server whose `GET /events` upgrades to a WebSocket once admitted.
+    public func server() -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            PushServerChannel(responder: responder) { request, channel in await decideUpgrade(request, channel: channel) }
+        }
+    }
+
+    // MARK: WebSocket
+
+    private func decideUpgrade(_ request: HTTPRequest, channel: any Channel) async -> PushServerChannel.Decision {
+        let uri = URI(request.path ?? "/")
+        guard request.method == .get, uri.path == "/events" else {
+            return .refuse(PushRefusal(Problem(status: .notFound, code: "not_found", detail: "Only GET /events upgrades to a WebSocket")))
+        }
+        do throws(PushRefusal) {
+            let query = uri.queryParameters
+            let ticket = try await admission.admit(headers: request.headerFields, query: query)
+            let after = try PushAdmission.after(query)
+            let domainId = ticket.principal.domainId
+            try PushAdmission.check(after: after, bus: bus, domainId: domainId)
+            try gate.enter(userId: ticket.principal.userId)
+            // The place is given back when the connection closes, however it ends (even if the upgrade never completes).
+            channel.closeFuture.whenComplete { [gate] _ in gate.leave(userId: ticket.principal.userId) }
+            return .accept(
+                PushSocket(
+                    ticket: ticket,
+                    // A live-only socket starts at the seq of its upgrade: whatever is published after the client
+                    // sees 101 reaches it, even before the socket's task has subscribed.
+                    after: after ?? bus.currentSeq(domainId: domainId),
+                    bus: bus,
+                    authenticate: admission.authenticate,
+                    sessionRecheckInterval: limits.sessionRecheckInterval,
+                    frames: frames,
+                    logger: logger
+                )
+            )
+        } catch {
+            return .refuse(error)
+        }
+    }
+
+    // MARK: Long-poll
+
+    /// The body of a long-poll answer.
+    private struct PollAnswer: Encodable {
+        var events: [PushEvent]
+        var next: UInt64
+    }
+
+    private func poll(_ request: Request) async throws(PushRefusal) -> Response {
+        let query = request.uri.queryParameters
+        let ticket = try await admission.admit(headers: request.headers, query: query)
+        let after = try PushAdmission.after(query)
+        let timeout = try PushAdmission.timeout(query, limits: limits)
+        let limit = try PushAdmission.limit(query, limits: limits)
+        try gate.enter(userId: ticket.principal.userId)
+        defer { gate.leave(userId: ticket.principal.userId) }
+        let result: EventBus.PollResult
+        do {
+            // A shutdown ends the wait: the client gets what there is and polls the next server.
+            result = try await cancelWhenGracefulShutdown { [bus] in
+                try await bus.poll(domainId: ticket.principal.domainId, after: after, filter: ticket.filter, limit: limit, timeout: timeout)
+            }
+        } catch let error as DomainError {
+            throw PushRefusal(error)
+        } catch {
+            logger.error("long-poll failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            throw .internalError
+        }
+        let body: Data
+        do {
+            body = try PushEventFrames.makeEncoder().encode(PollAnswer(events: result.events, next: result.next))
+        } catch {
+            throw .internalError
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}
+
+/// The push channel's application, listening on `host:port`: the `Service` the server runs beside port 8000.
+public func buildPushApplication(_ transport: PushTransport, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    Application(
+        router: transport.buildRouter(),
+        server: transport.server(),
+        configuration: .init(address: .hostname(host, port: port), serverName: "tws-push"),
+        logger: logger
+    )
+}

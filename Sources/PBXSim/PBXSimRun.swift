@@ -1,0 +1,128 @@
+import Dispatch
+import Foundation
+import Logging
+import Telephony
+
+/// One run of `pbx-sim`: starts the simulator, prints the status line, plays load and scenarios, stops on a signal.
+struct PBXSimRun {
+    let configuration: PBXSimulator.Configuration
+    let load: SimulatorLoad?
+    let scenarios: [SimulatorScenario]
+    let scenarioPace: Duration
+    let scenarioInterval: Duration?
+    /// The `--devices` text, echoed in the status line.
+    let devices: String
+    let logger: Logger
+
+    /// The first stdout line: what is listening where.
+    struct ListeningStatus: Encodable {
+        let status = "listening"
+        let host: String
+        let port: Int
+        let edition: String
+        let devices: String
+        let queues: [String: [String]]
+        let requiresSession: Bool
+        let keepAliveSeconds: Double?
+        let faults: [String]
+        let scenarios: [String]
+        let load: LoadStatus?
+    }
+
+    /// The load part of the status line.
+    struct LoadStatus: Encodable {
+        let devices: Int
+        let callsPerSecond: Double
+    }
+
+    /// The last stdout line: what the switch did.
+    struct StoppedStatus: Encodable {
+        let status = "stopped"
+        let counters: SimulatorCounters
+    }
+
+    func run() async throws {
+        let simulator = PBXSimulator(configuration: configuration, logger: logger)
+        let port = try await simulator.start()
+        let switchConfiguration = configuration.switchConfiguration
+        try printLine(
+            ListeningStatus(
+                host: configuration.host,
+                port: port,
+                edition: configuration.edition.description,
+                devices: devices,
+                queues: switchConfiguration.numbering.queues,
+                requiresSession: switchConfiguration.requiresApplicationSession,
+                keepAliveSeconds: configuration.keepAliveInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 },
+                faults: configuration.faults.map(\.description),
+                scenarios: scenarios.map(\.description),
+                load: load.map { LoadStatus(devices: $0.devices.count, callsPerSecond: $0.callsPerSecond) }
+            )
+        )
+        if let load {
+            await simulator.startLoad(load)
+        }
+        let scenarioTask = scenarios.isEmpty ? nil : Task { await playScenarios(on: simulator) }
+        await Self.waitForTerminationSignal()
+        logger.info("stopping")
+        scenarioTask?.cancel()
+        await scenarioTask?.value
+        await simulator.stop()
+        try printLine(StoppedStatus(counters: await simulator.counters()))
+    }
+
+    /// Plays the scenarios once a gateway is connected; again every `scenarioInterval` when set.
+    private func playScenarios(on simulator: PBXSimulator) async {
+        do {
+            // Events only matter once a gateway listens: wait for the first connection.
+            while await simulator.connectionCount() == 0 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            repeat {
+                for scenario in scenarios {
+                    logger.info("playing scenario", metadata: ["scenario": "\(scenario)"])
+                    do {
+                        try await simulator.run(scenario, pace: scenarioPace)
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        logger.warning("scenario failed", metadata: ["scenario": "\(scenario)", "error": "\(error)"])
+                    }
+                }
+                if let scenarioInterval {
+                    try await Task.sleep(for: scenarioInterval)
+                }
+            } while scenarioInterval != nil && !Task.isCancelled
+        } catch {
+            // Cancelled while waiting: the program stops.
+        }
+    }
+
+    /// Writes `value` as one JSON line on stdout (unbuffered, so a parent process sees it at once).
+    private func printLine(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(UInt8(ascii: "\n"))
+        FileHandle.standardOutput.write(data)
+    }
+
+    /// Returns when the process receives SIGINT or SIGTERM.
+    private static func waitForTerminationSignal() async {
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = [SIGINT, SIGTERM].map { number in
+            // The default action would kill the process before the simulator closes its connections.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        for await _ in signals {
+            break
+        }
+        for source in sources {
+            source.cancel()
+        }
+    }
+}

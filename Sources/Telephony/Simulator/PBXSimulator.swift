@@ -1,0 +1,366 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A simulated PBX on TCP: ECMA-323 XML over ECMA-323 Annex J framing, in front of a `PBXSwitch`.
+///
+/// Follows SwiftNIO's `NIOTCPEchoServer`: a `ServerBootstrap` whose children are `NIOAsyncChannel`s, each served in its
+/// own task of a discarding task group with its own error handling, so one bad peer cannot stop the server. Each
+/// connection is a session of the switch: requests are answered under their invoke id, events come with 9999, the
+/// switch's SystemStatus keep-alive goes out every `keepAliveInterval`, and closing the connection drops its monitors.
+///
+/// Tests and the demo use the PBX-side control (`placeCall`, `answer`, `hangUp`, …, or `pbxSwitch` directly), the truth
+/// (`calls()`, `state(of:)`, `monitoredDevices()`), faults (`dropAllConnections()`, `sendGarbage(_:)`,
+/// `setResponseDelay(_:)`, `setAnswering(_:)`), scenarios (`run(_:pace:)`) and load (`startLoad(_:)`).
+public actor PBXSimulator {
+    /// How the simulator listens and behaves.
+    public struct Configuration: Sendable {
+        /// The address to listen on.
+        public var host: String
+        /// The port to listen on; 0 picks a free one (see `port`).
+        public var port: Int
+        /// The ECMA-323 edition responses and events are written in.
+        public var edition: CSTAEdition
+        /// How often the switch sends its SystemStatus keep-alive on every link; nil sends none.
+        public var keepAliveInterval: Duration?
+        /// Faults active from the start.
+        public var faults: [SimulatorFault]
+        /// The telephony model: numbering, timeouts, application session.
+        public var switchConfiguration: PBXSwitch.Configuration
+
+        /// Creates a configuration: 127.0.0.1 on a free port, ed4, a keep-alive every 30 s, no fault.
+        public init(
+            host: String = "127.0.0.1",
+            port: Int = 0,
+            edition: CSTAEdition = .ed4,
+            keepAliveInterval: Duration? = .seconds(30),
+            faults: [SimulatorFault] = [],
+            switchConfiguration: PBXSwitch.Configuration = PBXSwitch.Configuration()
+        ) {
+            self.host = host
+            self.port = port
+            self.edition = edition
+            self.keepAliveInterval = keepAliveInterval
+            self.faults = faults
+            self.switchConfiguration = switchConfiguration
+        }
+
+        /// Whether every request before StartApplicationSession is refused (a switch setting).
+        public var requiresApplicationSession: Bool {
+            get { switchConfiguration.requiresApplicationSession }
+            set { switchConfiguration.requiresApplicationSession = newValue }
+        }
+    }
+
+    /// The simulator cannot start.
+    public struct StartError: Error, Sendable, CustomStringConvertible {
+        /// Why.
+        public var description: String
+    }
+
+    /// The configuration the simulator was created with.
+    public nonisolated let configuration: Configuration
+    /// The simulated switch behind the socket.
+    public nonisolated let pbxSwitch: PBXSwitch
+
+    private let logger: Logger
+    private let codec: PBXCodec
+    private var serverChannel: (any Channel)?
+    private var serverTask: Task<Void, Never>?
+    private var backgroundTasks: [Task<Void, Never>] = []
+    private var loadTask: Task<Void, Never>?
+    private var boundPort: Int?
+    private var responseDelay: Duration?
+    /// Set by `stop()`: the switch is shut down for good.
+    private var stopped = false
+
+    /// Creates a simulator; nothing listens before `start()`. Without a `logger` the simulator logs nothing (tests);
+    /// `pbx-sim` passes the one it bootstrapped.
+    public init(
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "tws.pbx-sim", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        codec = PBXCodec(edition: configuration.edition)
+        pbxSwitch = PBXSwitch(configuration: configuration.switchConfiguration)
+        for fault in configuration.faults {
+            switch fault {
+            case .responseDelay(let delay): responseDelay = delay
+            case .silent, .dropEvery, .garbageEvery: break
+            }
+        }
+    }
+
+    /// The port the simulator listens on, once started.
+    public var port: Int? {
+        boundPort
+    }
+
+    /// Binds the listening socket and starts serving; returns the bound port. Throws when binding fails, when already
+    /// started, or after `stop()` (a simulator runs once; make a new one).
+    @discardableResult
+    public func start() async throws -> Int {
+        guard serverChannel == nil, !stopped else {
+            throw StartError(description: stopped ? "a stopped simulator cannot be started again" : "the simulator is already running")
+        }
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // ECMA-323 Annex J framing inbound; outbound frames are encoded before writing so that fault
+                    // injection can also write raw bytes.
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CSTAFrameDecoder()))
+                    return try NIOAsyncChannel<CSTAFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        guard let port = server.channel.localAddress?.port else {
+            try? await server.channel.close()
+            throw StartError(description: "the listening socket has no port")
+        }
+        serverChannel = server.channel
+        boundPort = port
+        if configuration.faults.contains(.silent) {
+            await pbxSwitch.setAnswering(false)
+        }
+        serverTask = Task { await self.accept(server) }
+        startBackgroundTasks()
+        logger.info("PBX simulator listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        return port
+    }
+
+    /// Stops listening, closes every connection, stops load and timers, and waits until everything has ended.
+    public func stop() async {
+        stopped = true
+        loadTask?.cancel()
+        await loadTask?.value
+        loadTask = nil
+        for task in backgroundTasks {
+            task.cancel()
+        }
+        backgroundTasks = []
+        try? await serverChannel?.close()
+        serverChannel = nil
+        await pbxSwitch.shutdown()
+        await serverTask?.value
+        serverTask = nil
+        boundPort = nil
+    }
+
+    // MARK: Serving
+
+    /// Accepts connections until the server channel closes; each connection is served in its own child task.
+    private func accept(_ server: NIOAsyncChannel<NIOAsyncChannel<CSTAFrame, ByteBuffer>, Never>) async {
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask {
+                            await self.serve(connection)
+                        }
+                    }
+                }
+            }
+        } catch {
+            logger.error("PBX simulator stopped accepting", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Serves one connection: a writer drains the session's output in order; a reader hands frames to the switch.
+    /// Whichever ends first (peer closed, `.close` from the switch, a framing error) ends both, and the session.
+    private func serve(_ connection: NIOAsyncChannel<CSTAFrame, ByteBuffer>) async {
+        let (outputs, continuation) = AsyncStream.makeStream(of: SimulatorOutput.self)
+        let session = await pbxSwitch.openSession { output in
+            continuation.yield(output)
+            if case .close = output {
+                continuation.finish()
+            }
+        }
+        let peer = connection.channel.remoteAddress.map { "\($0)" } ?? "unknown"
+        logger.info("gateway connected", metadata: ["peer": "\(peer)", "session": "\(session)"])
+        let codec = self.codec
+        let logger = self.logger
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await output in outputs {
+                            switch output {
+                            case .message(let invokeID, let message):
+                                do {
+                                    try await outbound.write(try codec.frame(message, invokeID: invokeID).encode())
+                                } catch let error as CSTAProtocolError {
+                                    logger.error("cannot frame an outgoing message", metadata: ["error": "\(error)"])
+                                }
+                            case .raw(let bytes):
+                                try await outbound.write(ByteBuffer(bytes: bytes))
+                            case .close:
+                                return
+                            }
+                        }
+                    }
+                    group.addTask {
+                        for try await frame in inbound {
+                            await self.receive(frame, session: session)
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            logger.info("gateway connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
+        continuation.finish()
+        await pbxSwitch.closeSession(session)
+        logger.info("gateway disconnected", metadata: ["peer": "\(peer)", "session": "\(session)"])
+    }
+
+    /// Hands one frame to the switch after the response delay, if any.
+    private func receive(_ frame: CSTAFrame, session: PBXSessionID) async {
+        if let responseDelay {
+            try? await Task.sleep(for: responseDelay)
+        }
+        await pbxSwitch.receive(frame, session: session)
+    }
+
+    /// Starts the keep-alive and the periodic faults.
+    private func startBackgroundTasks() {
+        let pbxSwitch = self.pbxSwitch
+        if let interval = configuration.keepAliveInterval {
+            backgroundTasks.append(Task { await Self.repeating(every: interval) { await pbxSwitch.sendKeepAlive() } })
+        }
+        for fault in configuration.faults {
+            switch fault {
+            case .dropEvery(let interval):
+                backgroundTasks.append(Task { await Self.repeating(every: interval) { await pbxSwitch.closeAllSessions() } })
+            case .garbageEvery(let interval, let garbage):
+                backgroundTasks.append(Task { await Self.repeating(every: interval) { await Self.send(garbage, on: pbxSwitch) } })
+            case .responseDelay, .silent:
+                break
+            }
+        }
+    }
+
+    /// Runs `action` every `interval` until the task is cancelled.
+    private static func repeating(every interval: Duration, _ action: @Sendable () async -> Void) async {
+        while true {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            await action()
+        }
+    }
+
+    // MARK: Faults
+
+    /// Closes every gateway connection now (their monitors are dropped); the simulator keeps listening.
+    public func dropAllConnections() async {
+        await pbxSwitch.closeAllSessions()
+    }
+
+    /// Sends a bad frame on every connection (`.truncated` also closes them, so the gateway sees the frame cut short).
+    public func sendGarbage(_ garbage: SimulatorGarbage) async {
+        await Self.send(garbage, on: pbxSwitch)
+    }
+
+    /// Sends `garbage` on every link of `pbxSwitch`.
+    private static func send(_ garbage: SimulatorGarbage, on pbxSwitch: PBXSwitch) async {
+        await pbxSwitch.sendRaw(garbage.bytes)
+        if garbage == .truncated {
+            await pbxSwitch.closeAllSessions()
+        }
+    }
+
+    /// Delays every response (and the events it causes) by `delay`; nil answers at once.
+    public func setResponseDelay(_ delay: Duration?) {
+        responseDelay = delay
+    }
+
+    /// When false, requests are ignored (no response, no effect) so the gateway's requests time out.
+    public func setAnswering(_ answering: Bool) async {
+        await pbxSwitch.setAnswering(answering)
+    }
+
+    /// The gateway connections currently open.
+    public func connectionCount() async -> Int {
+        await pbxSwitch.sessionCount()
+    }
+
+    // MARK: Load and scenarios
+
+    /// Starts load mode (replacing a running load); see `SimulatorLoad`.
+    public func startLoad(_ load: SimulatorLoad) {
+        loadTask?.cancel()
+        let pbxSwitch = self.pbxSwitch
+        loadTask = Task { await pbxSwitch.runLoad(load) }
+    }
+
+    /// Stops load mode and waits until its calls are hung up.
+    public func stopLoad() async {
+        loadTask?.cancel()
+        await loadTask?.value
+        loadTask = nil
+    }
+
+    /// Plays a scripted scenario; see `SimulatorScenario.run(on:pace:)`.
+    public nonisolated func run(_ scenario: SimulatorScenario, pace: Duration = .zero) async throws {
+        try await scenario.run(on: pbxSwitch, pace: pace)
+    }
+
+    // MARK: PBX-side control and truth (shortcuts to `pbxSwitch`)
+
+    /// A phone dials; see `PBXSwitch.placeCall(from:to:)`.
+    @discardableResult
+    public nonisolated func placeCall(from caller: String, to destination: String) async throws(CSTAError) -> ConnectionID {
+        try await pbxSwitch.placeCall(from: caller, to: destination)
+    }
+
+    /// A phone answers its ringing call; see `PBXSwitch.answer(device:)`.
+    @discardableResult
+    public nonisolated func answer(device: String) async throws(CSTAError) -> ConnectionID {
+        try await pbxSwitch.answer(device: device)
+    }
+
+    /// A phone hangs up all its calls; see `PBXSwitch.hangUp(device:)`.
+    public nonisolated func hangUp(device: String) async throws(CSTAError) {
+        try await pbxSwitch.hangUp(device: device)
+    }
+
+    /// Makes a device busy or free; see `PBXSwitch.setBusy(_:_:)`.
+    public nonisolated func setBusy(_ device: String, _ busy: Bool) async {
+        await pbxSwitch.setBusy(device, busy)
+    }
+
+    /// Every call in progress.
+    public nonisolated func calls() async -> [SimulatorCall] {
+        await pbxSwitch.calls()
+    }
+
+    /// A device's connections and their states.
+    public nonisolated func state(of device: String) async -> [SimulatorConnection] {
+        await pbxSwitch.state(of: device)
+    }
+
+    /// The devices at least one gateway monitors.
+    public nonisolated func monitoredDevices() async -> Set<String> {
+        await pbxSwitch.monitoredDevices()
+    }
+
+    /// Whether a device has do-not-disturb on.
+    public nonisolated func isDoNotDisturb(_ device: String) async -> Bool {
+        await pbxSwitch.isDoNotDisturb(device)
+    }
+
+    /// A device's forwarding settings.
+    public nonisolated func forwarding(of device: String) async -> [CSTAForwardingSetting] {
+        await pbxSwitch.forwarding(of: device)
+    }
+
+    /// What the switch has done so far (calls, events, requests).
+    public nonisolated func counters() async -> SimulatorCounters {
+        await pbxSwitch.currentCounters()
+    }
+}

@@ -1,0 +1,216 @@
+import Domain
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Storage
+import Synchronization
+import Telephony
+import Testing
+
+@testable import Server
+
+/// The whole server, built as `serve` builds it, supervising a real PBX simulator over TCP on loopback.
+///
+/// The world: one company and domain, users alice (1001), bob (1002), carol (1003) and dave (1004) with the
+/// password `pw-telephony`, a PBX link to the simulator, and the monitors up before the test starts.
+struct TelephonyWorld: Sendable {
+    let client: any TestClientProtocol
+    let simulator: PBXSimulator
+    let runtime: TelephonyRuntime
+    let adminToken: String
+    let companyId: Int64
+    let domainId: Int64
+    let linkId: Int64
+    let userIds: [String: Int64]
+    let tokens: [String: String]
+
+    static let password = "pw-telephony"
+    static let people = ["alice": "1001", "bob": "1002", "carol": "1003", "dave": "1004"]
+
+    func token(_ user: String) -> String { tokens[user]! }
+    func userId(_ user: String) -> Int64 { userIds[user]! }
+
+    static func run(
+        simulator configure: (inout PBXSimulator.Configuration) -> Void = { _ in },
+        pbxType: String = "simulator",
+        setUp: @Sendable (any TestClientProtocol, _ adminToken: String, _ domainId: Int64, _ userIds: [String: Int64]) async throws -> Void = {
+            _,
+            _,
+            _,
+            _ in
+        },
+        _ test: @Sendable (TelephonyWorld) async throws -> Void
+    ) async throws {
+        var simulatorConfiguration = PBXSimulator.Configuration(keepAliveInterval: nil)
+        simulatorConfiguration.switchConfiguration.numbering.queues = ["7777": ["1002", "1003"]]
+        configure(&simulatorConfiguration)
+        var logger = Logger(label: "tws-telephony-tests")
+        logger.logLevel = .critical
+        let simulator = PBXSimulator(configuration: simulatorConfiguration, logger: logger)
+        let pbxPort = try await simulator.start()
+        let database = try AppDatabase.inMemory()
+        let runtime = TelephonyRuntime(database: database, logger: logger, refreshInterval: .seconds(3600)) { link in
+            link.requestTimeout = .seconds(3)
+            link.keepAliveInterval = .seconds(1)
+            link.initialBackoff = .milliseconds(50)
+            link.maximumBackoff = .milliseconds(400)
+        }
+        let configuration = TWSTestApp.configuration()
+        let services = try await buildServices(configuration: configuration, database: database, logger: logger, telephony: runtime)
+        let app = try buildApplication(configuration: configuration, services: services, logger: logger)
+        do {
+            try await app.test(.router) { client in
+                let admin = try await client.superUserToken()
+                let companyId = try await client.createCompany("Telco", token: admin)
+                for application in ["Caller", "Alerter"] {
+                    _ = try await client.setLicence(application, companyId: companyId, available: 50, token: admin)
+                }
+                let domainId = try await client.createDomain(companyId: companyId, name: "Lyon", token: admin)
+                var userIds: [String: Int64] = [:]
+                for (name, number) in people.sorted(by: { $0.value < $1.value }) {
+                    let id = try await client.createUser(domainId: domainId, username: name, password: password, token: admin)
+                    _ = try await client.create("/api/v1/admin/users/\(id)/devices", token: admin, json: #"{"number":"\#(number)"}"#)
+                    userIds[name] = id
+                }
+                try await setUp(client, admin, domainId, userIds)
+                let linkId = try await client.create(
+                    "/api/v1/admin/domains/\(domainId)/pbx-links",
+                    token: admin,
+                    json: #"{"host":"127.0.0.1","port":\#(pbxPort),"capacity":100,"pbxType":"\#(pbxType)","username":"tws","password":"pbx-secret"}"#
+                )
+                var tokens: [String: String] = [:]
+                for name in people.keys { tokens[name] = try await client.userLogin(username: name, password: password) }
+                await runtime.refresh()
+                let expected = Set(people.values)
+                try await eventually("monitors on \(expected.sorted())") { await simulator.monitoredDevices().isSuperset(of: expected) }
+                // And the gateway has taken them in (its call model knows each line), so tests start from a quiet state.
+                try await eventually("lines known") {
+                    expected.allSatisfy { runtime.service.line(domainId: domainId, device: $0)?.monitored == true }
+                }
+                let world = TelephonyWorld(
+                    client: client,
+                    simulator: simulator,
+                    runtime: runtime,
+                    adminToken: admin,
+                    companyId: companyId,
+                    domainId: domainId,
+                    linkId: linkId,
+                    userIds: userIds,
+                    tokens: tokens
+                )
+                try await test(world)
+            }
+        } catch {
+            await runtime.links.shutdown()
+            await simulator.stop()
+            throw error
+        }
+        await runtime.links.shutdown()
+        await simulator.stop()
+    }
+
+    // MARK: Views
+
+    /// GET /api/v1/telephony/devices for `user`: number → line JSON.
+    func lines(_ user: String) async throws -> [String: [String: Any]] {
+        let response = try await client.must(.get, "/api/v1/telephony/devices", token: token(user))
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: array.map { ($0["number"] as? String ?? "", $0) })
+    }
+
+    /// The calls at `user`'s device, as REST shows them.
+    func calls(_ user: String) async throws -> [[String: Any]] {
+        try await lines(user)[Self.people[user]!]?["calls"] as? [[String: Any]] ?? []
+    }
+
+    func presence(_ user: String) async throws -> String? {
+        try await lines(user)[Self.people[user]!]?["presence"] as? String
+    }
+
+    /// Waits until `user`'s device shows `presence` over REST.
+    func waitPresence(_ user: String, _ presence: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await eventually("\(user) \(presence)", sourceLocation: sourceLocation) { (try? await self.presence(user)) == presence }
+    }
+
+    /// Waits for a call at `user`'s device in `state` and returns its id.
+    @discardableResult
+    func waitCall(_ user: String, state: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let found = Mutex<String?>(nil)
+        try await eventually("\(user) call \(state)", sourceLocation: sourceLocation) {
+            let callId = (try? await self.calls(user))?.first { $0["state"] as? String == state }?["callId"] as? String
+            found.withLock { $0 = callId }
+            return callId != nil
+        }
+        return found.withLock { $0 }!
+    }
+
+    /// `user`'s call log, newest first.
+    func callLog(_ user: String, of other: String? = nil) async throws -> [[String: Any]] {
+        let query = other.map { "?userId=\(userId($0))" } ?? ""
+        return try await client.must(.get, "/api/v1/call-logs\(query)", token: token(user)).items()
+    }
+
+    /// A live subscription to what `user` may see, from now on.
+    func subscribe(_ user: String) async throws -> PushSubscription {
+        let principal = UserPrincipal(userId: userId(user), domainId: domainId, companyId: companyId, sessionTokenId: "test")
+        return try runtime.bus.subscribe(
+            domainId: domainId,
+            after: runtime.bus.currentSeq(domainId: domainId),
+            filter: try await runtime.service.pushFilter(principal)
+        )
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds, failing after `timeout` (a wait, never a timing assertion).
+func eventually(
+    _ what: String,
+    timeout: Duration = .seconds(10),
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+/// Collects pushed events until `predicate` has seen what it wants (or fails after `timeout`).
+func collect(
+    _ subscription: PushSubscription,
+    timeout: Duration = .seconds(10),
+    until done: @escaping @Sendable ([PushEvent]) -> Bool,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> [PushEvent] {
+    try await withThrowingTaskGroup(of: [PushEvent]?.self) { group in
+        group.addTask {
+            var events: [PushEvent] = []
+            for try await event in subscription {
+                events.append(event)
+                if done(events) { return events }
+            }
+            return events
+        }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        let first = try await group.next() ?? nil
+        group.cancelAll()
+        guard let events = first else {
+            Issue.record("timed out waiting for push events", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        return events
+    }
+}
+
+extension [PushEvent] {
+    /// `event@device` of the call events, in order.
+    var callSteps: [String] { compactMap { $0.call.map { "\($0.event)@\($0.device)" } } }
+    /// `device:presence` of the presence events, in order.
+    var presenceSteps: [String] { compactMap { $0.devicePresence.map { "\($0.device):\($0.presence.rawValue)" } } }
+}

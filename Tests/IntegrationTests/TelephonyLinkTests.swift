@@ -1,0 +1,204 @@
+import Domain
+import Foundation
+import Telephony
+import Testing
+
+@testable import Server
+
+/// The PBX link as a whole: chaos, application sessions, admin state pages, dialing plan test, call-log rights.
+@Suite("Telephony link", .serialized)
+struct TelephonyLinkTests {
+    @Test("Link chaos: the link drops during a call; after reconnecting, monitors are back and presence and calls match the PBX")
+    func linkChaos() async throws {
+        try await TelephonyWorld.run { w in
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+            _ = try await w.simulator.placeCall(from: "0698765432", to: "1003")
+            try await w.waitPresence("carol", "ringing")
+            let aliceEvents = try await w.subscribe("alice")
+
+            await w.simulator.dropAllConnections()
+            // While down, nothing is known: the link-down event and out-of-service presence reach clients.
+            let down = try await collect(aliceEvents) { events in
+                events.contains { $0.devicePresence?.presence == .outOfService } && events.contains { $0.link?.connected == false }
+            }
+            #expect(down.contains { $0.link?.connected == false })
+            // The world moves on while the link is down.
+            try await w.simulator.hangUp(device: "0698765432")
+
+            try await eventually("monitors back") {
+                await w.simulator.monitoredDevices().isSuperset(of: Set(TelephonyWorld.people.values))
+            }
+            try await w.waitPresence("alice", "busy")
+            try await w.waitPresence("bob", "busy")
+            try await w.waitPresence("carol", "idle")
+            #expect(try await w.calls("bob").first?["state"] as? String == "connected")
+
+            let links = try await w.client.must(.get, "/api/v1/admin/telephony/links", token: w.adminToken)
+            let link = try #require(try JSONSerialization.jsonObject(with: Data(buffer: links.body)) as? [[String: Any]]).first
+            #expect(link?["connected"] as? Bool == true)
+            #expect((link?["reconnects"] as? Int ?? 0) >= 1)
+
+            // And the rebuilt calls are controllable.
+            let callId = try #require(try await w.calls("alice").first?["callId"] as? String)
+            try await w.client.must(.post, "/api/v1/calls/\(callId)/hangup", token: w.token("alice"), answer: .noContent)
+            try await w.waitPresence("bob", "idle")
+        }
+    }
+
+    @Test("Garbage from the PBX closes the link with a reason and the gateway reconnects")
+    func garbageFrame() async throws {
+        try await TelephonyWorld.run { w in
+            for garbage in SimulatorGarbage.allCases {
+                let before = w.runtime.links.linkStates().first?.reconnects ?? 0
+                await w.simulator.sendGarbage(garbage)
+                try await eventually("reconnect after \(garbage)") {
+                    let state = w.runtime.links.linkStates().first
+                    return (state?.reconnects ?? 0) > before && state?.connected == true && state?.current == TelephonyWorld.people.count
+                }
+            }
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+        }
+    }
+
+    @Test("A PBX that answers nothing gives 504 pbx_timeout; one that is gone gives 503 pbx_unavailable")
+    func pbxFailures() async throws {
+        try await TelephonyWorld.run { w in
+            await w.simulator.setAnswering(false)
+            let timeout = try await w.client.post("/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#)
+            expectProblem(timeout, .gatewayTimeout, "pbx_timeout")
+            await w.simulator.setAnswering(true)
+            await w.simulator.stop()
+            try await eventually("link down") { w.runtime.links.linkStates().first?.connected == false }
+            let down = try await w.client.post("/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#)
+            expectProblem(down, .serviceUnavailable, "pbx_unavailable")
+            try await w.waitPresence("alice", "out_of_service")
+        }
+    }
+
+    @Test("A PBX type that wants an ECMA-354 application session gets one before any monitor")
+    func applicationSession() async throws {
+        try await TelephonyWorld.run(simulator: { $0.requiresApplicationSession = true }, pbxType: "ecma-354") { w in
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+        }
+    }
+
+    @Test("Admin pages: link state (10.4) and device states (10.5) within a number range; other companies see nothing")
+    func adminStates() async throws {
+        try await TelephonyWorld.run { w in
+            let links = try await w.client.must(.get, "/api/v1/admin/telephony/links", token: w.adminToken)
+            let link = try #require(try JSONSerialization.jsonObject(with: Data(buffer: links.body)) as? [[String: Any]]).first
+            #expect(link?["current"] as? Int == 4)
+            #expect(link?["capacity"] as? Int == 100)
+            #expect(link?["host"] as? String == "127.0.0.1")
+            let states = try await w.client.must(.get, "/api/v1/admin/domains/\(w.domainId)/device-states?first=1002&last=1003", token: w.adminToken)
+            let devices = try #require(try JSONSerialization.jsonObject(with: Data(buffer: states.body)) as? [[String: Any]])
+            #expect(devices.map { $0["device"] as? String } == ["1002", "1003"])
+            #expect(devices.allSatisfy { $0["connected"] as? Bool == true && $0["type"] as? String == "CTI" })
+
+            // An administrator of another company sees no link and no domain.
+            let otherCompany = try await w.client.createCompany("Other", token: w.adminToken)
+            _ = try await w.client.create(
+                "/api/v1/admin/admins",
+                token: w.adminToken,
+                json: jsonObject(["username": "other-admin", "password": "other-admin-password", "superUser": false, "companyIds": [otherCompany]])
+            )
+            let other = try await w.client.adminLogin("other-admin", "other-admin-password").token
+            let none = try await w.client.must(.get, "/api/v1/admin/telephony/links", token: other)
+            #expect((try JSONSerialization.jsonObject(with: Data(buffer: none.body)) as? [Any])?.isEmpty == true)
+            expectProblem(try await w.client.get("/api/v1/admin/domains/\(w.domainId)/device-states", token: other), .notFound, "not_found")
+            expectProblem(
+                try await w.client.post("/api/v1/admin/dialing-plan/test", token: other, json: #"{"domainId":\#(w.domainId),"number":"1002"}"#),
+                .notFound,
+                "not_found"
+            )
+        }
+    }
+
+    @Test("Dialing plan: the test endpoint says which rule fired; click-to-call dials what it says; bad rules are refused")
+    func dialingPlan() async throws {
+        try await TelephonyWorld.run { w in
+            let result = try await w.client.must(
+                .post,
+                "/api/v1/admin/dialing-plan/test",
+                token: w.adminToken,
+                json: #"{"domainId":\#(w.domainId),"number":"+33 1 55 17 18 89"}"#
+            ).json()
+            let outgoing = try #require(result.object("outgoing"))
+            #expect(outgoing.string("number") == "00155171889")
+            #expect(outgoing.object("rule") != nil)
+            let incoming = try await w.client.must(
+                .post,
+                "/api/v1/admin/dialing-plan/test",
+                token: w.adminToken,
+                json: #"{"domainId":\#(w.domainId),"number":"0155171889","direction":"incoming"}"#
+            ).json()
+            #expect((incoming.object("incoming")?["searchKeys"] as? [String])?.contains("+33155171889") == true)
+
+            // A rule set by the admin is used by click-to-call.
+            let plan =
+                #"{"internationalPrefix":"00","localCountryPrefix":"33","externalPrefix":"0","add":"","remove":0,"internalLength":4,"internalReverseLength":4,"rules":[{"priority":1,"pattern":"9","value":"100"}]}"#
+            try await w.client.must(.put, "/api/v1/admin/domains/\(w.domainId)/dialing-plan", token: w.adminToken, json: plan)
+            let placed = try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"92"}"#, answer: .created).json()
+            #expect(placed.object("dialled")?.string("number") == "1002")
+            try await w.waitCall("bob", state: "alerting")
+
+            let bad =
+                #"{"internationalPrefix":"00","localCountryPrefix":"33","externalPrefix":"0","add":"","remove":0,"internalLength":4,"internalReverseLength":4,"rules":[{"priority":1,"pattern":"[(unclosed]","value":"1"}]}"#
+            let refused = try await w.client.put("/api/v1/admin/domains/\(w.domainId)/dialing-plan", token: w.adminToken, json: bad)
+            #expect(refused.status == .badRequest)
+            #expect(refused.text.contains("rules[0]"))
+        }
+    }
+
+    @Test("Call logs of another user need a call-log right; presence and custom messages follow the parameters")
+    func callLogRightsAndPresence() async throws {
+        try await TelephonyWorld.run { w in
+            expectProblem(
+                try await w.client.get("/api/v1/call-logs?userId=\(w.userId("bob"))", token: w.token("alice")),
+                .forbidden,
+                "call_log_not_allowed"
+            )
+            _ = try await w.client.create(
+                "/api/v1/admin/authorizations",
+                token: w.adminToken,
+                json: jsonObject([
+                    "objectType": "callLog", "objectKind": "user", "objectId": w.userId("bob"), "granteeType": "user", "granteeId": w.userId("alice"),
+                ])
+            )
+            _ = try await TelephonyScenarioTests.connect(w, from: "carol", to: "bob")
+            try await w.simulator.hangUp(device: "1003")
+            // Another company's user id is not found, exactly like a missing one.
+            expectProblem(try await w.client.get("/api/v1/call-logs?userId=999999", token: w.token("alice")), .notFound, "not_found")
+            try await eventually("bob's log seen by alice") { (try? await w.callLog("alice", of: "bob"))?.first?.string("peerNumber") == "1003" }
+
+            let set = try await w.client.must(.put, "/api/v1/me/presence", token: w.token("bob"), json: #"{"status":"away","message":"lunch"}"#)
+                .json()
+            #expect(set.string("status") == "away")
+            let overview = try await w.client.must(.get, "/api/v1/telephony/presence", token: w.token("alice")).json()
+            let bob = (overview["users"] as? [[String: Any]])?.first { $0.int64("userId") == w.userId("bob") }
+            #expect(bob?.string("status") == "away")
+            #expect(bob?.string("message") == "lunch")
+            try await w.client.must(.post, "/api/v1/auth/logout", token: w.token("bob"), answer: .noContent)
+            let after = try await w.client.must(.get, "/api/v1/telephony/presence", token: w.token("alice")).json()
+            #expect((after["users"] as? [[String: Any]])?.first { $0.int64("userId") == w.userId("bob") }?.string("status") == "offline")
+            _ = try await w.client.setParameter(
+                scope: "user",
+                scopeId: w.userId("carol"),
+                application: "Caller",
+                name: "AuthorizedCustomMessagePresences",
+                value: "false",
+                token: w.adminToken
+            )
+            expectProblem(
+                try await w.client.put("/api/v1/me/presence", token: w.token("carol"), json: #"{"status":"busy","message":"meeting"}"#),
+                .forbidden,
+                "custom_message_not_allowed"
+            )
+            expectProblem(
+                try await w.client.put("/api/v1/me/presence", token: w.token("carol"), json: #"{"status":"offline"}"#),
+                .badRequest,
+                "invalid_field"
+            )
+        }
+    }
+}
