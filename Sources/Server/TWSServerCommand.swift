@@ -121,7 +121,7 @@ struct Serve: AsyncParsableCommand {
 
                 Try:
                   TOKEN=$(curl -s -X POST \(base)/api/v1/auth/login -H 'Content-Type: application/json' \\
-                    -d '{"username":"amartin","password":"\(DemoSeed.userPassword)"}' | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')
+                    -d '{"username":"amartin","password":"\(DemoSeed.userPassword)"}' | sed -n 's/.*"token" *: *"\\([^"]*\\)".*/\\1/p')
                   curl -s -X POST \(base)/api/v1/calls -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"number":"1002"}'
                   curl -s \(base)/api/v1/telephony/presence -H "Authorization: Bearer $TOKEN"
 

@@ -4,16 +4,23 @@ import Foundation
 
 /// Call control, lines, presence and call logs for users; link and device states and the dialing-plan test for admins.
 extension TWSAPI {
+    /// The telephony service; without one, an anonymous caller still gets 401 before the 503.
     private var telephonyService: TelephonyService<Store> {
-        get throws {
-            guard let telephony else { throw DomainError.pbx(.notConnected("")) }
+        get async throws {
+            guard let telephony else {
+                _ = try await signedInUser()
+                throw DomainError.pbx(.notConnected(""))
+            }
             return telephony
         }
     }
 
     private var switchSupervisor: any SwitchSupervisor {
-        get throws {
-            guard let supervisor else { throw DomainError.pbx(.notConnected("")) }
+        get async throws {
+            guard let supervisor else {
+                _ = try await signedInAdmin()
+                throw DomainError.pbx(.notConnected(""))
+            }
             return supervisor
         }
     }
@@ -204,7 +211,7 @@ extension TWSAPI {
     // MARK: Admin
 
     package func listPbxLinkStates(_ input: Operations.ListPbxLinkStates.Input) async throws -> Operations.ListPbxLinkStates.Output {
-        let states = try await admin.linkStates(try await signedInAdmin(), try switchSupervisor)
+        let states = try await admin.linkStates(try await signedInAdmin(), try await switchSupervisor)
         return .ok(.init(body: .json(states.map(Components.Schemas.PbxLinkState.init))))
     }
 
@@ -214,7 +221,7 @@ extension TWSAPI {
             domainId: input.path.domainId,
             first: input.query.first,
             last: input.query.last,
-            try switchSupervisor
+            try await switchSupervisor
         )
         return .ok(.init(body: .json(states.map(Components.Schemas.DeviceSupervisionState.init))))
     }
