@@ -114,8 +114,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
 
     /// The user's own devices with their calls, DND and forwarding.
     public func lines(_ principal: UserPrincipal) async throws -> [DeviceLineView] {
-        let visibility = try await visibility(principal)
-        return visibility.own.sorted().map { view(domainId: principal.domainId, number: $0) }
+        try await ownDevices(principal).sorted().map { view(domainId: principal.domainId, number: $0) }
     }
 
     /// Telephony presence of every device the user may see, own ones included.
@@ -154,6 +153,11 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         return PushAudienceFilter(userId: principal.userId, domainId: principal.domainId, visibleDevices: visibility.visible)
     }
 
+    /// The user's own device numbers (commands need no more than this).
+    func ownDevices(_ principal: UserPrincipal) async throws -> Set<String> {
+        try await store.read { tx in try TelephonyVisibility.ownDevices(userId: principal.userId, tx) }
+    }
+
     public func visibility(_ principal: UserPrincipal) async throws -> TelephonyVisibility {
         try await store.read { tx in try TelephonyVisibility.of(userId: principal.userId, tx) }
     }
@@ -163,7 +167,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     /// Click-to-call: the user's device (first one when not named) calls `number` after the domain's dialing plan.
     public func makeCall(_ principal: UserPrincipal, device: String?, number: String) async throws -> PlacedCall {
         let (own, plan) = try await store.read { tx in
-            (try TelephonyVisibility.of(userId: principal.userId, tx).own, try DialingPlanStore.plan(domainId: principal.domainId, tx))
+            (try TelephonyVisibility.ownDevices(userId: principal.userId, tx), try DialingPlanStore.plan(domainId: principal.domainId, tx))
         }
         let from = try ownDevice(device, own)
         let dialled = try Self.transform(plan, number)
@@ -253,13 +257,13 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     }
 
     public func setDoNotDisturb(_ principal: UserPrincipal, device: String?, enabled: Bool) async throws {
-        let from = try ownDevice(device, try await visibility(principal).own)
+        let from = try ownDevice(device, try await ownDevices(principal))
         _ = try await execute(.setDoNotDisturb(device: from, enabled: enabled), principal)
     }
 
     /// The device's forwarding as the PBX reports it (GetForwarding).
     public func forwarding(_ principal: UserPrincipal, device: String?) async throws -> [ForwardingSetting] {
-        let from = try ownDevice(device, try await visibility(principal).own)
+        let from = try ownDevice(device, try await ownDevices(principal))
         guard case .forwarding(let settings) = try await execute(.getForwarding(device: from), principal) else { return [] }
         return settings
     }
@@ -275,7 +279,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             ]
             let allowed = flag("AuthorizeSimpleRules") && flag(names[setting.kind] ?? "")
             return (
-                try TelephonyVisibility.of(userId: principal.userId, tx).own, allowed, try DialingPlanStore.plan(domainId: principal.domainId, tx)
+                try TelephonyVisibility.ownDevices(userId: principal.userId, tx), allowed, try DialingPlanStore.plan(domainId: principal.domainId, tx)
             )
         }
         let from = try ownDevice(device, own)
@@ -315,7 +319,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     /// The user's connection to `callId` (at `device` when named), from the call model.
     private func ownCall(_ principal: UserPrincipal, callId: String, device: String?, state: ConnectionState? = nil) async throws -> CallRef {
         guard !callId.isEmpty, callId.count <= 64 else { throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters") }
-        let own = try await visibility(principal).own
+        let own = try await ownDevices(principal)
         let candidates = device.map { own.contains($0) ? [$0] : [] } ?? own.sorted()
         for number in candidates {
             if let call = line(domainId: principal.domainId, device: number)?.calls.first(where: { $0.callId == callId }),

@@ -24,7 +24,7 @@ public struct TelephonyVisibility: Sendable, Equatable {
     ///   its members' devices become visible too, so the secretary sees their calls and forwarding.
     public static func of(userId: Int64, _ tx: any StoreTransaction) throws -> TelephonyVisibility {
         guard let user = try tx.fetchOne(User.self, id: userId) else { throw DomainError.unauthenticated }
-        let own = Set(try tx.fetchAll(Device.self, .equals("userId", .int(userId))).map(\.number))
+        let own = try ownDevices(userId: userId, tx)
         let groupIds = Set(try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId))
         let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
         func parameter(_ name: String) -> String { parameters.first { $0.name == name }?.value ?? "" }
@@ -58,5 +58,10 @@ public struct TelephonyVisibility: Sendable, Equatable {
         let seesColleagues = parameter("AuthorizedPhoneSupervisionPresences") != "false"
         let visible = own.union(seesColleagues ? intercom.union(queues) : []).union(bosses)
         return TelephonyVisibility(own: own, visible: visible, intercom: intercom, mayIntercept: parameter("AuthorizeInterception") == "true")
+    }
+
+    /// The user's own device numbers: all call control needs, without the rights and parameters `of` reads.
+    public static func ownDevices(userId: Int64, _ tx: any StoreTransaction) throws -> Set<String> {
+        Set(try tx.fetchAll(Device.self, .equals("userId", .int(userId))).map(\.number))
     }
 }
