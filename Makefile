@@ -33,7 +33,7 @@ test: deps $(VENV)/.ready
 	$(SWIFT) test --skip-build
 	$(VENV)/bin/python scripts/contract_test.py --server "$$($(SWIFT) build --show-bin-path)/tws-server"
 
-bench: deps
+bench: deps $(VENV)/.ready
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	scripts/bench.sh
 

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # make bench: load on loopback only, bounded in time; prints requests/s, latency percentiles and server memory.
-# Builds release, starts the demo server on a free port with a temporary data directory, then runs wrk
-# (2 threads, 16 connections, 10 s each) against GET /health and GET /api/v1/me (bearer token check in
-# SQLite + profile with resolved parameters), and reports the server's peak RSS.
+# 1. HTTP: builds release, starts the demo server on free ports with a temporary data directory, then runs wrk
+#    (2 threads, 16 connections, 10 s each) against GET /health and GET /api/v1/me (bearer token check in
+#    SQLite + profile with resolved parameters), and reports the server's peak RSS.
+# 2. Telephony (scripts/bench_telephony.py): a fresh server supervising 10,000 devices on pbx-sim in load mode
+#    (50 calls/s for 60 s) while 100 WebSocket clients listen; see that script for what it reports.
+#    BENCH_TELEPHONY_ARGS passes options to it (e.g. "--devices 1000 --seconds 10" for a quick run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
-if ! log=$(swift build -c release $scratch --product tws-server 2>&1); then echo "$log" | tail -40; exit 1; fi
+for product in tws-server pbx-sim; do
+  if ! log=$(swift build -c release $scratch --product $product 2>&1); then echo "$log" | tail -40; exit 1; fi
+done
 bin="$(swift build -c release $scratch --show-bin-path)/tws-server"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
 data=$(mktemp -d)
-TWS_LOG_LEVEL=warning "$bin" serve --demo --data-dir "$data" --port "$port" >/dev/null 2>&1 &
+TWS_PUSH_PORT=$(free_port) TWS_LOG_LEVEL=warning "$bin" serve --demo --data-dir "$data" --port "$port" >/dev/null 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d '{"username":"amartin","password":"demo-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
@@ -22,3 +28,7 @@ echo "== GET /api/v1/me (authenticated)"
 wrk -t2 -c16 -d10s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/me" | grep -E "Requests/sec|50%|99%|Latency  |Non-2xx"
 echo "== server memory"
 grep -E "VmHWM|VmRSS" "/proc/$pid/status"
+kill $pid; wait $pid 2>/dev/null || true
+echo
+# shellcheck disable=SC2086
+.venv/bin/python scripts/bench_telephony.py --bin-dir "$(dirname "$bin")" ${BENCH_TELEPHONY_ARGS:-}

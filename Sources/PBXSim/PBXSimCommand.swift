@@ -85,6 +85,12 @@ struct PBXSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("scenario-interval"), help: "Replay the scenarios every so many seconds (default: once).")
     var scenarioInterval: Double?
 
+    @Option(
+        name: .customLong("trace-events"),
+        help: "Append every call event sent to FILE, one line each: wall-clock nanoseconds, device, call id, event (tab-separated)."
+    )
+    var traceEvents: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (logs go to stderr).")
     var logLevel = "info"
 
@@ -187,6 +193,7 @@ struct PBXSimCommand: AsyncParsableCommand {
             scenarioPace: Self.duration(scenarioPace),
             scenarioInterval: scenarioInterval.map(Self.duration),
             devices: devices,
+            traceFile: traceEvents,
             logger: logger
         ).run()
     }

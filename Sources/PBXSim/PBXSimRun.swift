@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
@@ -12,6 +13,8 @@ struct PBXSimRun {
     let scenarioInterval: Duration?
     /// The `--devices` text, echoed in the status line.
     let devices: String
+    /// Where to write the trace of call events (`--trace-events`), nil for none.
+    let traceFile: String?
     let logger: Logger
 
     /// The first stdout line: what is listening where.
@@ -59,6 +62,18 @@ struct PBXSimRun {
                 load: load.map { LoadStatus(devices: $0.devices.count, callsPerSecond: $0.callsPerSecond) }
             )
         )
+        let traceWriter = try traceFile.map { try TraceWriter(path: $0) }
+        if traceWriter != nil {
+            await simulator.pbxSwitch.startTracing()
+        }
+        let traceTask = traceWriter.map { writer in
+            Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    writer.write(await simulator.pbxSwitch.takeTrace())
+                }
+            }
+        }
         if let load {
             await simulator.startLoad(load)
         }
@@ -68,6 +83,10 @@ struct PBXSimRun {
         scenarioTask?.cancel()
         await scenarioTask?.value
         await simulator.stop()
+        traceTask?.cancel()
+        await traceTask?.value
+        traceWriter?.write(await simulator.pbxSwitch.takeTrace())
+        traceWriter?.close()
         try printLine(StoppedStatus(counters: await simulator.counters()))
     }
 
@@ -124,5 +143,34 @@ struct PBXSimRun {
         for source in sources {
             source.cancel()
         }
+    }
+}
+
+/// Appends trace records to a file as tab-separated lines (time in ns, device, call id, event).
+final class TraceWriter: Sendable {
+    private let handle: FileHandle
+
+    init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("cannot write the event trace \(path)")
+        }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    func write(_ records: [SimulatorTraceRecord]) {
+        guard !records.isEmpty else { return }
+        var text = ""
+        for record in records {
+            text += "\(record.time)\t\(record.device)\t\(record.callID)\t\(record.event)\n"
+        }
+        handle.write(Data(text.utf8))
+    }
+
+    func close() {
+        try? handle.close()
     }
 }

@@ -37,10 +37,17 @@ func buildServices(
 }
 
 /// Builds the application listening on the configured host and port, as `serve` runs it and tests use it.
-func buildApplication(configuration: AppConfiguration, services: AppServices, logger: Logger) throws -> some ApplicationProtocol {
+/// `metrics` adds `GET /metrics` (the server passes what it runs; tests may leave it out).
+func buildApplication(
+    configuration: AppConfiguration,
+    services: AppServices,
+    metrics: ServerMetrics? = nil,
+    logger: Logger
+) throws -> some ApplicationProtocol {
     let router = try buildRouter(
         services: services,
         loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond),
+        metrics: metrics.map { metrics in MetricsEndpoint(token: configuration.metricsToken, requests: metrics.requests) { metrics.collect() } },
         logger: logger
     )
     return Application(
@@ -65,20 +72,19 @@ func tokenSecret(configuration: AppConfiguration) throws -> [UInt8] {
     return key
 }
 
-/// The push channel's application (port `pushPort`): events of the telephony runtime, for signed-in users.
-func buildPushApplication(
-    configuration: AppConfiguration,
-    services: AppServices,
-    telephony: TelephonyRuntime,
-    logger: Logger
-) -> some ApplicationProtocol {
+/// The push channel (port `pushPort`): events of the telephony runtime, for signed-in users.
+func buildPushTransport(services: AppServices, telephony: TelephonyRuntime, logger: Logger) -> PushTransport {
     let sessions = services.sessions
     let telephonyService = telephony.service
-    let transport = PushTransport(
+    return PushTransport(
         bus: telephony.bus,
         authenticate: { token in try await sessions.user(token: token) },
         audience: { user in try await telephonyService.pushFilter(user) },
         logger: logger
     )
-    return buildPushApplication(transport, host: configuration.host, port: configuration.pushPort, logger: logger)
+}
+
+/// The push channel's application on the configured host and `pushPort`.
+func buildPushApplication(configuration: AppConfiguration, transport: PushTransport, logger: Logger) -> some ApplicationProtocol {
+    buildPushApplication(transport, host: configuration.host, port: configuration.pushPort, logger: logger)
 }

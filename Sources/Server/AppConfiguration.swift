@@ -19,6 +19,8 @@ struct AppConfiguration: Codable, Sendable {
     var loginPerSecond: Double = 1
     /// Port of the push channel (WebSocket `/events`, long-poll `/events/poll`), on the same host.
     var pushPort: Int = 9000
+    /// Bearer token a Prometheus scraper sends for `GET /metrics`; when unset, metrics are served to loopback only.
+    var metricsToken: String?
 
     /// Reads `file` (if given) and the environment.
     static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
@@ -36,6 +38,7 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_LOGIN_BURST"].flatMap(Double.init) { configuration.loginBurst = value }
         if let value = environment["TWS_LOGIN_PER_SECOND"].flatMap(Double.init) { configuration.loginPerSecond = value }
         if let value = environment["TWS_PUSH_PORT"].flatMap(Int.init) { configuration.pushPort = value }
+        if let value = environment["TWS_METRICS_TOKEN"] { configuration.metricsToken = value }
         return configuration
     }
 
@@ -58,10 +61,11 @@ struct AppConfiguration: Codable, Sendable {
         loginBurst = try container.decodeIfPresent(Double.self, forKey: .loginBurst) ?? loginBurst
         loginPerSecond = try container.decodeIfPresent(Double.self, forKey: .loginPerSecond) ?? loginPerSecond
         pushPort = try container.decodeIfPresent(Int.self, forKey: .pushPort) ?? pushPort
+        metricsToken = try container.decodeIfPresent(String.self, forKey: .metricsToken)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort
+        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort, metricsToken
     }
 
     private struct AnyKey: CodingKey {

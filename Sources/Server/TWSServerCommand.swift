@@ -1,5 +1,6 @@
 import ArgumentParser
 import Domain
+import Endpoints
 import Foundation
 import Hummingbird
 import Logging
@@ -21,7 +22,8 @@ struct TWSServerCommand: AsyncParsableCommand {
 struct CommonOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "JSON configuration file (keys: host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond)."
+        help:
+            "JSON configuration file (keys: host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort, metricsToken)."
     )
     var config: String?
 
@@ -88,8 +90,10 @@ struct Serve: AsyncParsableCommand {
                 logger.notice("demo data not seeded: the database already has an administrator password")
             }
         }
-        let app = try buildApplication(configuration: configuration, services: services, logger: logger)
-        let push = buildPushApplication(configuration: configuration, services: services, telephony: telephony, logger: logger)
+        let transport = buildPushTransport(services: services, telephony: telephony, logger: logger)
+        let metrics = ServerMetrics(requests: HTTPRequestCounters(), telephony: telephony, push: transport)
+        let app = try buildApplication(configuration: configuration, services: services, metrics: metrics, logger: logger)
+        let push = buildPushApplication(configuration: configuration, transport: transport, logger: logger)
         var running: [any Service] = [app, push, telephony]
         if demo {
             // The simulated PBX where the seeded link points, with a little traffic so events flow.

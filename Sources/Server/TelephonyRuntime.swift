@@ -38,6 +38,7 @@ final class TelephonyRuntime: Service {
 
     /// Starts, stops and re-targets links to match the stored links, devices, intercom groups and queues.
     func refresh() async {
+        await service.reloadDialingPlans()
         do {
             await links.apply(try await service.supervisionPlan())
         } catch {
@@ -53,6 +54,8 @@ final class TelephonyRuntime: Service {
             await group.waitForAll()
         }
         await links.shutdown()
+        // The calls that ended last still get their call-log rows.
+        await service.flushCallLogs()
     }
 
     private func superviseLoop() async {

@@ -1,4 +1,5 @@
 import Domain
+import Endpoints
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -26,6 +27,8 @@ struct TelephonyWorld: Sendable {
     let tokens: [String: String]
 
     static let password = "pw-telephony"
+    /// The bearer token `GET /metrics` wants in this world.
+    static let metricsToken = "scrape-secret-0123456789"
     static let people = ["alice": "1001", "bob": "1002", "carol": "1003", "dave": "1004"]
 
     func token(_ user: String) -> String { tokens[user]! }
@@ -56,9 +59,11 @@ struct TelephonyWorld: Sendable {
             link.initialBackoff = .milliseconds(50)
             link.maximumBackoff = .milliseconds(400)
         }
-        let configuration = TWSTestApp.configuration()
+        var configuration = TWSTestApp.configuration()
+        configuration.metricsToken = metricsToken
         let services = try await buildServices(configuration: configuration, database: database, logger: logger, telephony: runtime)
-        let app = try buildApplication(configuration: configuration, services: services, logger: logger)
+        let metrics = ServerMetrics(requests: HTTPRequestCounters(), telephony: runtime, push: nil)
+        let app = try buildApplication(configuration: configuration, services: services, metrics: metrics, logger: logger)
         do {
             try await app.test(.router) { client in
                 let admin = try await client.superUserToken()

@@ -95,6 +95,23 @@ struct TelephonyLinkTests {
             #expect(devices.map { $0["device"] as? String } == ["1002", "1003"])
             #expect(devices.allSatisfy { $0["connected"] as? Bool == true && $0["type"] as? String == "CTI" })
 
+            // Capacity down to 3: the last device in planning order is no longer monitored and says why.
+            let stored = try await w.client.must(.get, "/api/v1/admin/pbx-links/\(w.linkId)", token: w.adminToken).json()
+            try await w.client.must(
+                .put,
+                "/api/v1/admin/pbx-links/\(w.linkId)",
+                token: w.adminToken,
+                json: jsonObject(["host": "127.0.0.1", "port": stored["port"] as? Int ?? 0, "capacity": 3, "pbxType": "simulator"])
+            )
+            await w.runtime.refresh()
+            try await eventually("1004 released") { await !w.simulator.monitoredDevices().contains("1004") }
+            let all = try await w.client.must(.get, "/api/v1/admin/domains/\(w.domainId)/device-states", token: w.adminToken)
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(buffer: all.body)) as? [[String: Any]])
+            #expect(rows.map { $0["device"] as? String } == ["1001", "1002", "1003", "1004"])
+            let over = try #require(rows.last)
+            #expect(over["connected"] as? Bool == false && over["linkId"] == nil)
+            #expect((over["reason"] as? String)?.hasPrefix("over capacity") == true)
+
             // An administrator of another company sees no link and no domain.
             let otherCompany = try await w.client.createCompany("Other", token: w.adminToken)
             _ = try await w.client.create(
@@ -111,6 +128,29 @@ struct TelephonyLinkTests {
                 .notFound,
                 "not_found"
             )
+        }
+    }
+
+    @Test("Incoming numbers are shown and logged through the reverse dialing plan; internal ones as they are")
+    func incomingNumbersThroughReversePlan() async throws {
+        try await TelephonyWorld.run { w in
+            // The PBX presents outside callers without the trunk 0: the plan adds it back.
+            let plan =
+                #"{"internationalPrefix":"00","localCountryPrefix":"33","externalPrefix":"0","add":"0","remove":0,"internalLength":4,"internalReverseLength":4}"#
+            try await w.client.must(.put, "/api/v1/admin/domains/\(w.domainId)/dialing-plan", token: w.adminToken, json: plan)
+            let bobEvents = try await w.subscribe("bob")
+            _ = try await w.simulator.placeCall(from: "155171889", to: "1002")
+            try await w.waitCall("bob", state: "alerting")
+            #expect(try await w.calls("bob").first?.string("peerNumber") == "0155171889")
+            try await w.simulator.hangUp(device: "155171889")
+            try await eventually("bob's missed call") { (try? await w.callLog("bob"))?.first?.string("kind") == "missed" }
+            #expect(try await w.callLog("bob").first?.string("peerNumber") == "0155171889")
+            let pushed = try await collect(bobEvents) { $0.contains { $0.call?.event == "delivered" } }
+            #expect(pushed.first { $0.call?.event == "delivered" }?.call?.peerNumber == "0155171889")
+
+            // An internal caller (no longer than internalReverseLength) is shown as is.
+            _ = try await TelephonyScenarioTests.connect(w, from: "carol", to: "bob")
+            #expect(try await w.calls("bob").first?.string("peerNumber") == "1003")
         }
     }
 
@@ -178,9 +218,18 @@ struct TelephonyLinkTests {
             let bob = (overview["users"] as? [[String: Any]])?.first { $0.int64("userId") == w.userId("bob") }
             #expect(bob?.string("status") == "away")
             #expect(bob?.string("message") == "lunch")
+            // Signing out and in is pushed to the domain: offline, then bob's own status again.
+            let aliceEvents = try await w.subscribe("alice")
             try await w.client.must(.post, "/api/v1/auth/logout", token: w.token("bob"), answer: .noContent)
             let after = try await w.client.must(.get, "/api/v1/telephony/presence", token: w.token("alice")).json()
             #expect((after["users"] as? [[String: Any]])?.first { $0.int64("userId") == w.userId("bob") }?.string("status") == "offline")
+            _ = try await w.client.userLogin(username: "bob", password: TelephonyWorld.password)
+            let pushed = try await collect(aliceEvents) { events in events.filter { $0.userPresence?.userId == w.userId("bob") }.count == 2 }
+            #expect(
+                pushed.compactMap { $0.userPresence }.filter { $0.userId == w.userId("bob") }.map { "\($0.status.rawValue) \($0.message ?? "")" } == [
+                    "offline ", "away lunch",
+                ]
+            )
             _ = try await w.client.setParameter(
                 scope: "user",
                 scopeId: w.userId("carol"),

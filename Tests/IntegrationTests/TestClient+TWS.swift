@@ -1,3 +1,4 @@
+import Endpoints
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -37,7 +38,8 @@ enum TWSTestApp {
         var logger = Logger(label: "tws-integration-tests")
         logger.logLevel = .critical
         let services = try await buildServices(configuration: configuration, database: try database ?? AppDatabase.inMemory(), logger: logger)
-        let app = try buildApplication(configuration: configuration, services: services, logger: logger)
+        let metrics = ServerMetrics(requests: HTTPRequestCounters(), telephony: nil, push: nil)
+        let app = try buildApplication(configuration: configuration, services: services, metrics: metrics, logger: logger)
         return try await app.test(setup, test)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Telephony
 import Testing
 
@@ -40,6 +41,32 @@ import Testing
         #expect(await pbx.calls().isEmpty)
         let counters = await pbx.currentCounters()
         #expect(counters.callsStarted == 1 && counters.callsAnswered == 1 && counters.callsCompleted == 1)
+    }
+
+    @Test func tracingRecordsEachCallEventCopyWithItsDeviceAndSendTime() async throws {
+        let pbx = Self.makeSwitch()
+        let link = await SimLink.open(on: pbx)
+        let ids = try await link.monitor("1001", "1002")
+        _ = await link.send(.makeCall(callingDevice: "1001", calledDirectoryNumber: "1002"), invokeID: 7)
+        #expect(await pbx.takeTrace().isEmpty, "nothing is recorded before tracing starts")
+
+        await pbx.startTracing()
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        let before = Int64(clock.tv_sec) * 1_000_000_000 + Int64(clock.tv_nsec)
+        try await pbx.answer(device: "1002")
+        try await pbx.hangUp(device: "1001")
+        let trace = await pbx.takeTrace()
+        #expect(
+            trace.map { "\($0.device) \($0.callID) \($0.event)" } == [
+                "1001 1 EstablishedEvent", "1002 1 EstablishedEvent", "1001 1 ConnectionClearedEvent", "1002 1 ConnectionClearedEvent",
+                "1002 1 ConnectionClearedEvent",
+            ]
+        )
+        #expect(trace.allSatisfy { $0.time >= before }, "times are wall-clock nanoseconds")
+        let copies = link.trace(ids["1001"]).count + link.trace(ids["1002"]).count
+        #expect(trace.count == copies - 4, "one record per copy sent, none for the four copies before tracing")
+        #expect(await pbx.takeTrace().isEmpty, "taking the trace empties it")
     }
 
     @Test func responseComesBeforeTheEventsItCausesAndEventsCarryTheirFields() async throws {

@@ -208,7 +208,13 @@ extension AdminService {
         _ supervisor: any SwitchSupervisor
     ) async throws -> [DeviceSupervisionState] {
         try admin.requireReady()
-        _ = try await store.read { tx in try tx.scoped(CompanyDomain.self, domainId, admin, "Domain") }
+        let (wanted, hasLinks) = try await store.read { tx in
+            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            return (
+                try SupervisedDevices.of(domainId: domainId, tx),
+                try tx.first(PbxLink.self, .equals("domainId", .int(domainId))) != nil
+            )
+        }
         func inRange(_ device: String) -> Bool {
             func below(_ a: String, _ b: String) -> Bool {
                 if let x = Int(a), let y = Int(b) { return x < y }
@@ -218,6 +224,17 @@ extension AdminService {
             if let last, below(last, device) { return false }
             return true
         }
-        return supervisor.deviceStates(domainId: domainId).filter { inRange($0.device) }
+        var states = supervisor.deviceStates(domainId: domainId)
+        // Devices no link took (over every link's capacity, or no link at all) are listed too: they are the ones an
+        // administrator looks for on this page.
+        let assigned = Set(states.map(\.device))
+        let reason = hasLinks ? "over capacity: no PBX link of the domain has room for it" : "no PBX link in the domain"
+        states += wanted.filter { !assigned.contains($0) }.map {
+            DeviceSupervisionState(device: $0, linkId: nil, provider: nil, connected: false, reason: reason)
+        }
+        return states.filter { inRange($0.device) }.sorted { a, b in
+            if let x = Int(a.device), let y = Int(b.device), x != y { return x < y }
+            return a.device < b.device
+        }
     }
 }

@@ -105,11 +105,17 @@ public struct CallModel: Sendable {
 
     public func line(_ number: String) -> DeviceLine? { lines[number] }
 
-    public mutating func apply(_ event: SwitchEvent, at now: Date) -> CallModelOutput {
+    /// - Parameter incomingNumber: how a caller's number is shown and logged (the domain's reverse dialing plan, 5);
+    ///   outgoing peers stay as dialled.
+    public mutating func apply(
+        _ event: SwitchEvent,
+        at now: Date,
+        incomingNumber: (String) -> String = { $0 }
+    ) -> CallModelOutput {
         var output = CallModelOutput()
         switch event {
         case .call(let call):
-            applyCall(call, now: now, into: &output)
+            applyCall(call, now: now, incomingNumber: incomingNumber, into: &output)
         case .forwarding(let device, let setting):
             update(device, now: now, into: &output) { line in
                 line.forwarding[setting.kind] = setting.enabled ? (setting.destination ?? "") : nil
@@ -170,7 +176,13 @@ public struct CallModel: Sendable {
         }
     }
 
-    private mutating func applyCall(_ event: SwitchCallEvent, now: Date, into output: inout CallModelOutput) {
+    private mutating func applyCall(
+        _ event: SwitchCallEvent,
+        now: Date,
+        incomingNumber: (String) -> String,
+        into output: inout CallModelOutput
+    ) {
+        let caller = event.callingDevice.map(incomingNumber)
         let device = event.device
         var finished: [FinishedCall] = []
         var reported: LineCall?
@@ -196,7 +208,7 @@ public struct CallModel: Sendable {
                 if event.alertingDevice == device {
                     call.direction = .incoming
                     call.state = .alerting
-                    call.peerNumber = event.callingDevice ?? call.peerNumber
+                    call.peerNumber = caller ?? call.peerNumber
                 } else {
                     call.direction = call.direction ?? .outgoing
                     call.peerNumber = event.alertingDevice ?? event.calledDevice ?? call.peerNumber
@@ -204,7 +216,7 @@ public struct CallModel: Sendable {
             case .established:
                 if event.answeringDevice == device {
                     call.direction = call.direction ?? .incoming
-                    call.peerNumber = call.peerNumber ?? event.callingDevice
+                    call.peerNumber = call.peerNumber ?? caller
                 } else {
                     call.direction = call.direction ?? .outgoing
                     call.peerNumber = event.answeringDevice ?? call.peerNumber
@@ -252,7 +264,7 @@ public struct CallModel: Sendable {
                 if event.queue == device {
                     call.direction = .incoming
                     call.state = .queued
-                    call.peerNumber = event.callingDevice ?? call.peerNumber
+                    call.peerNumber = caller ?? call.peerNumber
                 }
             }
             if let state = event.localState, !remove, event.kind != .connectionCleared {

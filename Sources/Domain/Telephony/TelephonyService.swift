@@ -27,11 +27,49 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     func nowDate() -> Date { now() }
     private let gateway = Mutex<(any SwitchGateway)?>(nil)
     private let models = Mutex<[Int64: CallModel]>([:])
+    /// Each domain's dialing plan, for showing incoming numbers on the PBX event path without a database read.
+    private let reversePlans = Mutex<[Int64: DialingPlan]>([:])
+
+    /// Work for the call-log writer, in order.
+    private enum CallLogWork: Sendable {
+        /// Calls that finished together: their rows, written in one transaction.
+        case write(domainId: Int64, calls: [FinishedCall], time: Date)
+        /// Resumed once everything queued before it is written.
+        case flush(CheckedContinuation<Void, Never>)
+    }
+
+    /// Finished calls waiting for their call-log rows, written in order by a task of their own.
+    private let callLogQueue: AsyncStream<CallLogWork>.Continuation
 
     public init(store: Store, publisher: any PushPublisher, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.publisher = publisher
         self.now = now
+        // Call logs are written off the PBX event path: a SQLite commit takes milliseconds, and the link reads its
+        // next event only when `handle` returns, so writing inline would delay every event behind a cleared call.
+        let (stream, continuation) = AsyncStream.makeStream(of: CallLogWork.self)
+        callLogQueue = continuation
+        Task {
+            for await work in stream {
+                switch work {
+                case .write(let domainId, let calls, let time):
+                    await Self.writeCallLogs(calls, domainId: domainId, time: time, store: store, publisher: publisher)
+                case .flush(let done):
+                    done.resume()
+                }
+            }
+        }
+    }
+
+    deinit {
+        callLogQueue.finish()
+    }
+
+    /// Waits until every call log queued so far is written (tests, and an orderly shutdown).
+    public func flushCallLogs() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            if case .terminated = callLogQueue.yield(.flush(done)) { done.resume() }
+        }
     }
 
     /// Connects the PBX side (done once by the server, after the links exist).
@@ -52,18 +90,26 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             )
             return
         }
+        let plan = reversePlans.withLock { $0[domainId] }
         let output = models.withLock { models in
-            var model = models[domainId] ?? CallModel()
-            let output = model.apply(event, at: time)
-            models[domainId] = model
-            return output
+            // Mutated in place: copying the model out and back would copy every line of the domain on each event.
+            models[domainId, default: CallModel()].apply(event, at: time) { number in
+                guard let shown = plan?.reverse(number).number, !shown.isEmpty else { return number }
+                return shown
+            }
         }
         for (audience, event) in output.events {
             publisher.publish(domainId: domainId, audience: audience, event: event)
         }
-        guard !output.finished.isEmpty else { return }
+        if !output.finished.isEmpty {
+            callLogQueue.yield(.write(domainId: domainId, calls: output.finished, time: time))
+        }
+    }
+
+    /// Writes the call logs of calls that finished together, in one transaction, then announces them to their users.
+    private static func writeCallLogs(_ finished: [FinishedCall], domainId: Int64, time: Date, store: Store, publisher: any PushPublisher) async {
         do {
-            let written = try await store.write { tx in try Self.writeCallLogs(output.finished, domainId: domainId, tx) }
+            let written = try await store.write { tx in try Self.writeCallLogs(finished, domainId: domainId, tx) }
             for entry in written {
                 publisher.publish(
                     domainId: domainId,
@@ -83,7 +129,9 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     private static func writeCallLogs(_ finished: [FinishedCall], domainId: Int64, _ tx: any StoreTransaction) throws -> [CallLogEntry] {
         let devices = try tx.fetchAll(
             Device.self,
-            RecordQuery([.equals("domainId", .int(domainId)), .within("number", finished.map { .text($0.device) })])
+            // No ORDER BY: with one, SQLite walks the domainId index in id order (every device of the domain)
+            // instead of seeking the (domainId, number) key; measured 2–6 ms instead of 20 µs at 10,000 devices.
+            RecordQuery([.equals("domainId", .int(domainId)), .within("number", finished.map { .text($0.device) })], orderBy: [])
         )
         return try finished.compactMap { call in
             guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
@@ -102,6 +150,22 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
                     durationSeconds: duration
                 )
             )
+        }
+    }
+
+    /// Re-reads every domain's dialing plan for incoming numbers (at start, on each supervision refresh, and after an
+    /// administrator changes a plan). A domain whose plan cannot be read keeps the one it had.
+    public func reloadDialingPlans() async {
+        guard
+            let loaded = try? await store.read({ tx in
+                try tx.fetchAll(CompanyDomain.self, RecordQuery([])).compactMap { domain -> (Int64, DialingPlan)? in
+                    guard let id = domain.id, let plan = try? DialingPlanStore.plan(domainId: id, tx) else { return nil }
+                    return (id, plan)
+                }
+            })
+        else { return }
+        reversePlans.withLock { plans in
+            for (domainId, plan) in loaded { plans[domainId] = plan }
         }
     }
 
@@ -253,6 +317,17 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         }
         guard let ringing else { throw DomainError.notFound("Ringing call") }
         _ = try await execute(.deflect(CallRef(callId: ringing.callId, device: ringingDevice), to: to), principal)
+        // The PBX now rings the user's device; answer it there, as picking up at a phone does. Should it not ring
+        // within a few seconds (the device is busy or in DND), the call stays where the PBX put it.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(3))
+        while ContinuousClock.now < deadline {
+            let arrived = line(domainId: principal.domainId, device: to)?.calls.first { $0.callId == ringing.callId && $0.state == .alerting }
+            if arrived != nil {
+                _ = try await execute(.answer(CallRef(callId: ringing.callId, device: to)), principal)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
         return CallRef(callId: ringing.callId, device: to)
     }
 

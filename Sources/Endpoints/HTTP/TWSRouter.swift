@@ -29,11 +29,13 @@ public struct TWSServices<Store: TenantStore>: Sendable {
     }
 }
 
-/// Builds the router of port 8000: REST (generated handlers), SOAP, the contract documents and health.
+/// Builds the router of port 8000: REST (generated handlers), SOAP, the contract documents, health and (when given)
+/// Prometheus metrics.
 /// Middleware is added before the routes, because a Hummingbird router applies it only to routes added after it.
 public func buildRouter<Store: TenantStore>(
     services: TWSServices<Store>,
     loginLimits: LoginRateLimiter.Limits = .init(),
+    metrics: MetricsEndpoint? = nil,
     logger: Logger
 ) throws -> Router<TWSRequestContext> {
     let soap = try SOAPBinding(
@@ -45,6 +47,10 @@ public func buildRouter<Store: TenantStore>(
         logger: logger
     )
     let router = Router(context: TWSRequestContext.self)
+    if let metrics {
+        // Outermost, so it counts the answer clients get (problems included).
+        router.add(middleware: RequestCountingMiddleware(counters: metrics.requests))
+    }
     router.add(middleware: HTTPProblemMiddleware(soapNamespace: soap.namespace))
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: EmptyActionBodyMiddleware())
@@ -54,6 +60,27 @@ public func buildRouter<Store: TenantStore>(
     let openAPI = Contract.openAPI
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
+    }
+
+    if let metrics {
+        router.get("/metrics") { request, context in
+            guard metrics.allows(authorization: request.headers[.authorization], peer: context.remoteAddress) else {
+                return metrics.token == nil
+                    ? Problem(
+                        status: .forbidden,
+                        code: "forbidden",
+                        detail: "Metrics are served to loopback clients unless a metrics token is configured"
+                    )
+                    .response
+                    : Problem(status: .unauthorized, code: "unauthorized", detail: "The metrics token is missing or wrong").response
+            }
+            let text = MetricFamily.render(await metrics.collect())
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
+        }
     }
 
     router.get("/soap") { request, _ in

@@ -56,6 +56,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
                 clientAddress: RequestFacts.current.clientAddress
             )
         )
+        await telephony?.announcePresence(userId: result.userId)
         return .ok(
             .init(
                 body: .json(
@@ -74,6 +75,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
         let user = try await signedInUser()
         try await sessions.logout(tokenId: user.sessionTokenId)
+        await telephony?.announcePresence(userId: user.userId)
         return .noContent(.init())
     }
 
@@ -559,6 +561,8 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func setDialingPlan(_ input: Operations.SetDialingPlan.Input) async throws -> Operations.SetDialingPlan.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let settings = try await admin.setDialingPlan(try await signedInAdmin(), domainId: input.path.domainId, DialingPlanSettings(body))
+        // Incoming numbers are shown with the new plan from the next PBX event on.
+        await telephony?.reloadDialingPlans()
         return .ok(.init(body: .json(.init(settings))))
     }
 

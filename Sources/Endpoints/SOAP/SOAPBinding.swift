@@ -114,6 +114,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                     clientAddress: RequestFacts.current.clientAddress
                 )
             )
+            await telephony?.announcePresence(userId: result.userId)
             return SOAPElement(
                 "LoginResponse",
                 children: [
@@ -124,6 +125,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         case .logout:
             let user = try await signedInUser()
             try await sessions.logout(tokenId: user.sessionTokenId)
+            await telephony?.announcePresence(userId: user.userId)
             return SOAPElement("LogoutResponse")
         case .getMe:
             let profile = try await profiles.profile(try await signedInUser())

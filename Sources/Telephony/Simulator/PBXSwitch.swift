@@ -1,3 +1,5 @@
+import Foundation
+
 /// The simulated switch: devices, calls and their connections, monitors, and the CSTA events a real PBX would send.
 ///
 /// One actor owns the whole model, so every request and every PBX-side action (a phone answering, a timer expiring) is
@@ -228,6 +230,10 @@ public actor PBXSwitch {
     var nextWaiterNumber = 1
     /// Output produced by the operation in progress, delivered by `flush()` after the operation's response.
     var outbox: [(session: PBXSessionID, output: SimulatorOutput)] = []
+    /// Call events of the outbox to record when they are flushed (`startTracing()`), by outbox position.
+    private var outboxTrace: [(index: Int, device: String, callID: String, event: String)] = []
+    /// Call events sent while tracing, not yet taken by `takeTrace()`; nil when not tracing.
+    private var trace: [SimulatorTraceRecord]?
     var counters = SimulatorCounters()
     var applicationSessionNumber = 1
     /// False while the switch ignores what links send (fault mode: the gateway's requests time out).
@@ -534,7 +540,11 @@ public actor PBXSwitch {
                 var copy = event
                 copy.monitorCrossRefID = crossRefID
                 copy.localConnectionInfo = recipient.state
-                outbox.append((monitor.session, .message(invokeID: CSTAFrame.unsolicitedInvokeID, make(copy))))
+                let message = make(copy)
+                if trace != nil {
+                    outboxTrace.append((outbox.count, recipient.device, event.connection.callID, message.rootName))
+                }
+                outbox.append((monitor.session, .message(invokeID: CSTAFrame.unsolicitedInvokeID, message)))
                 counters.eventsSent += 1
             }
         }
@@ -569,7 +579,28 @@ public actor PBXSwitch {
         for item in pending {
             sessions[item.session]?.output(item.output)
         }
+        if !outboxTrace.isEmpty {
+            var time = timespec()
+            clock_gettime(CLOCK_REALTIME, &time)
+            let nanoseconds = Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+            for item in outboxTrace where item.index < pending.count && sessions[pending[item.index].session] != nil {
+                trace?.append(SimulatorTraceRecord(time: nanoseconds, device: item.device, callID: item.callID, event: item.event))
+            }
+            outboxTrace.removeAll(keepingCapacity: true)
+        }
         resumeWaiters()
+    }
+
+    /// Starts recording every call event sent to a monitor, with the wall-clock time it was written (benchmarks join
+    /// these with what clients of the gateway received, to measure latency and find lost events).
+    public func startTracing() {
+        if trace == nil { trace = [] }
+    }
+
+    /// The call events recorded since the last call, oldest first.
+    public func takeTrace() -> [SimulatorTraceRecord] {
+        defer { if trace != nil { trace = [] } }
+        return trace ?? []
     }
 
     // MARK: Truth

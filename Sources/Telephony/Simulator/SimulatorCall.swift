@@ -69,3 +69,36 @@ public struct SimulatorCounters: Sendable, Hashable, Codable {
     /// Creates zeroed counters.
     public init() {}
 }
+
+/// One call event the switch sent to a monitor while tracing (`PBXSwitch.startTracing()`).
+public struct SimulatorTraceRecord: Sendable, Hashable, Codable {
+    /// Wall-clock time it was written to the gateway's connection, in nanoseconds since 1970 (CLOCK_REALTIME, so
+    /// another process on the machine can compare its own receipt times).
+    public var time: Int64
+    /// The monitored device the copy was for.
+    public var device: String
+    /// The call id of the event's connection.
+    public var callID: String
+    /// The event's root element, e.g. `DeliveredEvent`.
+    public var event: String
+}
+
+extension CSTAMessage {
+    /// The root element of a call event as the switch writes it (e.g. `DeliveredEvent`); empty for other messages.
+    var rootName: String {
+        switch self {
+        case .serviceInitiated: "ServiceInitiatedEvent"
+        case .originated: "OriginatedEvent"
+        case .delivered: "DeliveredEvent"
+        case .established: "EstablishedEvent"
+        case .connectionCleared: "ConnectionClearedEvent"
+        case .held: "HeldEvent"
+        case .retrieved: "RetrievedEvent"
+        case .transferred: "TransferedEvent"
+        case .diverted: "DivertedEvent"
+        case .failed: "FailedEvent"
+        case .queued: "QueuedEvent"
+        default: ""
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Endpoints
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Storage
+import Testing
+
+@testable import Server
+
+/// `GET /metrics`: what an operator's Prometheus scrapes, and who may read it.
+@Suite("Prometheus metrics")
+struct MetricsTests {
+    /// The value of the sample `name{labels}` (or `name` alone) in an exposition, nil when absent.
+    static func sample(_ text: String, _ series: String) -> Double? {
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), line[..<space] == series else { continue }
+            return Double(line[line.index(after: space)...])
+        }
+        return nil
+    }
+
+    @Test("Link and push counters follow the PBX: every event the simulator sent is counted as received")
+    func telephonyCounters() async throws {
+        try await TelephonyWorld.run { w in
+            let series = "{link=\"\(w.linkId)\",domain=\"\(w.domainId)\"}"
+            let scrape = { @Sendable () async throws -> String in
+                try await w.client.must(.get, "/metrics", token: TelephonyWorld.metricsToken).text
+            }
+            let before = try await scrape()
+            #expect(Self.sample(before, "tws_pbx_link_up\(series)") == 1)
+            #expect(Self.sample(before, "tws_pbx_link_monitored_devices\(series)") == 4)
+            #expect(Self.sample(before, "tws_pbx_link_capacity_devices\(series)") == 100)
+            #expect((Self.sample(before, "process_resident_memory_bytes") ?? 0) > 1_000_000)
+            #expect(before.contains("# TYPE tws_pbx_link_events_received_total counter\n"))
+
+            try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#, answer: .created)
+            try await w.waitCall("bob", state: "alerting")
+            _ = try await w.simulator.answer(device: "1002")
+            try await w.waitCall("alice", state: "connected")
+            try await w.simulator.hangUp(device: "1001")
+            try await w.waitPresence("bob", "idle")
+            let sent = await w.simulator.counters().eventsSent
+            try await eventually("link counter reaches the simulator's \(sent) events") {
+                Self.sample((try? await scrape()) ?? "", "tws_pbx_link_events_received_total\(series)") == Double(sent)
+            }
+            let after = try await scrape()
+            #expect((Self.sample(after, "tws_push_events_published_total") ?? 0) > (Self.sample(before, "tws_push_events_published_total") ?? 0))
+            #expect(
+                (Self.sample(after, "tws_http_requests_total{class=\"2xx\"}") ?? 0)
+                    > (Self.sample(before, "tws_http_requests_total{class=\"2xx\"}") ?? 0)
+            )
+            #expect(Self.sample(after, "tws_pbx_link_reconnects_total\(series)") == 0)
+        }
+    }
+
+    @Test("With a metrics token, a scrape without it or with another one is refused")
+    func tokenRequired() async throws {
+        try await TelephonyWorld.run { w in
+            expectProblem(try await w.client.get("/metrics", token: nil), .unauthorized, "unauthorized")
+            expectProblem(try await w.client.get("/metrics", token: "scrape-secret-0123456780"), .unauthorized, "unauthorized")
+            // A user's session token is not the metrics token either.
+            expectProblem(try await w.client.get("/metrics", token: w.token("alice")), .unauthorized, "unauthorized")
+        }
+    }
+
+    @Test("Without a token, metrics are served to loopback clients over real TCP")
+    func loopbackWithoutToken() async throws {
+        try await TWSTestApp.run(.live) { client in
+            let response = try await client.get("/metrics", token: nil)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+            #expect((Self.sample(response.text, "process_open_fds") ?? 0) > 0)
+            #expect(Self.sample(response.text, "tws_pbx_link_up") == nil)
+        }
+    }
+
+    @Test("Without a token and without a known loopback peer, metrics are refused")
+    func refusedWithoutPeer() async throws {
+        // The router test client has no socket, so no peer address: treated like a remote client.
+        try await TWSTestApp.run(.router) { client in
+            expectProblem(try await client.get("/metrics", token: nil), .forbidden, "forbidden")
+        }
+    }
+
+    @Test("Label values are escaped and integral values printed without a fraction")
+    func exposition() {
+        let text = MetricFamily.render([
+            MetricFamily("a_total", .counter, help: "Line one\nline two", samples: [.init(3, labels: [.init("x", #"q"u\o"#)])]),
+            MetricFamily("b", .gauge, help: "B.", value: 0.25),
+        ])
+        #expect(
+            text == """
+                # HELP a_total Line one\\nline two
+                # TYPE a_total counter
+                a_total{x="q\\"u\\\\o"} 3
+                # HELP b B.
+                # TYPE b gauge
+                b 0.25
+
+                """
+        )
+    }
+}

@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""make bench, telephony part (loopback only, bounded in time).
+
+The release server supervises DEVICES devices on `pbx-sim` in load mode while CLIENTS WebSocket clients listen on the
+push channel, each signed in as the user owning DEVICES/CLIENTS of the devices. The simulator writes every call event it
+sends, with its wall-clock send time (`--trace-events`); every client notes every call event it receives with its
+wall-clock receipt time. Joined on (device, call id, event):
+
+- latency: PBX event written to the CSTA socket -> received by the WebSocket client (p50/p99/max over every event);
+- lost: events the PBX sent during the window that the owning client never received (must be 0);
+- the server's own counters (`GET /metrics`): events the link received vs the simulator sent, events handed to
+  sockets vs received by the clients, slow consumers cut off.
+
+Also: calls/s placed, click-to-call round trips (POST /api/v1/calls until the callee's `delivered` arrives on the
+caller's socket), server peak RSS and CPU, and the exact bytes of one click-to-call exchange.
+"""
+import argparse, asyncio, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+
+import requests
+import websockets
+
+PUSH_NAMES = {
+    "ServiceInitiatedEvent": "initiated", "OriginatedEvent": "originated", "DeliveredEvent": "delivered",
+    "EstablishedEvent": "established", "ConnectionClearedEvent": "cleared", "HeldEvent": "held",
+    "RetrievedEvent": "retrieved", "TransferedEvent": "transferred", "DivertedEvent": "diverted",
+    "FailedEvent": "failed", "QueuedEvent": "queued",
+}
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
+
+
+def proc_stat(pid):
+    """CPU seconds (user + system) and peak RSS in MiB of a process."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    with open(f"/proc/{pid}/status") as f:
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), hwm / 1024
+
+
+def percentile(values, p):
+    return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
+
+
+def scrape(base, metric):
+    text = requests.get(f"{base}/metrics").text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(metric + " ") or line.startswith(metric + "{"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin-dir", required=True)
+    ap.add_argument("--devices", type=int, default=10_000)
+    ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument("--cps", type=float, default=50)
+    ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--probes", type=int, default=200)
+    a = ap.parse_args()
+
+    api, push, pbx = free_port(), free_port(), free_port()
+    base = f"http://127.0.0.1:{api}"
+    data = tempfile.mkdtemp(prefix="tws-bench-")
+    trace_file = os.path.join(data, "pbx-events.tsv")
+    env = dict(os.environ, TWS_PUSH_PORT=str(push), TWS_BCRYPT_COST="4", TWS_LOG_LEVEL="warning", TWS_LOGIN_BURST="100000")
+    server_log = open(os.environ["BENCH_SERVER_LOG"], "w") if os.environ.get("BENCH_SERVER_LOG") else subprocess.DEVNULL
+    server = subprocess.Popen([f"{a.bin_dir}/tws-server", "serve", "--data-dir", data, "--port", str(api)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=server_log)
+    first, last = 20000, 20000 + a.devices - 1
+    probe_a, probe_b = str(last + 1), str(last + 2)
+    sim = subprocess.Popen([f"{a.bin_dir}/pbx-sim", "--port", str(pbx), "--devices", f"{first}-{last + 2}", "--load",
+                            "--calls-per-second", str(a.cps), "--min-duration", "2", "--max-duration", "20",
+                            "--load-devices", str(a.devices), "--trace-events", trace_file, "--log-level", "warning"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = ""
+    try:
+        http = requests.Session()
+        for _ in range(200):
+            try:
+                if http.get(f"{base}/health", timeout=1).ok: break
+            except requests.ConnectionError: time.sleep(0.1)
+        tok = http.post(f"{base}/api/v1/admin/auth/login", json={"username": "tws", "password": "tws"}).json()["token"]
+        http.post(f"{base}/api/v1/admin/auth/password", json={"currentPassword": "tws", "newPassword": "bench-admin-password"},
+                  headers={"Authorization": f"Bearer {tok}"}).raise_for_status()
+        tok = http.post(f"{base}/api/v1/admin/auth/login", json={"username": "tws", "password": "bench-admin-password"}).json()["token"]
+        h = {"Authorization": f"Bearer {tok}"}
+        company = http.post(f"{base}/api/v1/admin/companies", json={"name": "Bench"}, headers=h).json()["id"]
+        domain = http.post(f"{base}/api/v1/admin/domains", json={"companyId": company, "name": "Load", "numberingPlanLength": 5}, headers=h).json()["id"]
+        t0 = time.time()
+        per_user = a.devices // a.clients
+        users, owner = [], {}
+        for i in range(a.clients + 1):  # the last user is the click-to-call probe
+            uid = http.post(f"{base}/api/v1/admin/domains/{domain}/users", json={"username": f"u{i}", "password": "bench-password"}, headers=h).json()["id"]
+            numbers = [probe_a, probe_b] if i == a.clients else [str(first + i * per_user + j) for j in range(per_user)]
+            for n in numbers:
+                http.post(f"{base}/api/v1/admin/users/{uid}/devices", json={"number": n}, headers=h).raise_for_status()
+                owner[n] = i
+            users.append(f"u{i}")
+        http.post(f"{base}/api/v1/admin/domains/{domain}/pbx-links",
+                  json={"host": "127.0.0.1", "port": pbx, "capacity": a.devices + 2, "pbxType": "simulator"}, headers=h).raise_for_status()
+        seeded = time.time() - t0
+        t0 = time.time()
+        while True:
+            links = http.get(f"{base}/api/v1/admin/telephony/links", headers=h).json()
+            if links and links[0]["current"] == a.devices + 2: break
+            if time.time() - t0 > 180: sys.exit(f"monitors not up: {links}")
+            time.sleep(0.25)
+        monitored = time.time() - t0
+        tokens = [http.post(f"{base}/api/v1/auth/login", json={"username": u, "password": "bench-password"}).json()["token"] for u in users]
+        probe_token = tokens.pop()
+
+        # Bytes of one click-to-call exchange on a fresh HTTP/1.1 connection (request and response, headers included).
+        body = json.dumps({"number": probe_b}, separators=(",", ":"))
+        raw = (f"POST /api/v1/calls HTTP/1.1\r\nHost: 127.0.0.1:{api}\r\nAuthorization: Bearer {probe_token}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}").encode()
+        s = socket.create_connection(("127.0.0.1", api)); s.sendall(raw)
+        answer = b""
+        while chunk := s.recv(65536): answer += chunk
+        s.close()
+        call_id = json.loads(answer.split(b"\r\n\r\n", 1)[1])["callId"]
+        http.post(f"{base}/api/v1/calls/{call_id}/hangup", headers={"Authorization": f"Bearer {probe_token}"})
+        exchange = (len(raw), len(answer), len(answer.split(b"\r\n\r\n", 1)[1]))
+
+        cpu0, _ = proc_stat(server.pid)
+        sim_cpu0, _ = proc_stat(sim.pid)
+        result = asyncio.run(run_load(a, push, base, tokens, probe_token, probe_b, sim))
+        cpu1, rss = proc_stat(server.pid)
+        sim_cpu1 = result["sim_cpu"]
+        out = result["sim_out"]
+        metrics = {m: scrape(base, m) for m in ["tws_pbx_link_events_received_total", "tws_push_events_published_total",
+                                                   "tws_push_events_delivered_total", "tws_push_slow_consumers_total"]}
+    finally:
+        if sim.poll() is None:
+            sim.send_signal(signal.SIGINT)
+            try: out, _ = sim.communicate(timeout=30)
+            except subprocess.TimeoutExpired: sim.kill()
+        server.send_signal(signal.SIGTERM)
+        try: server.wait(timeout=30)
+        except subprocess.TimeoutExpired: server.kill()
+    try:
+        report(a, result, counters_of(out), metrics, trace_file, (probe_a, probe_b), seeded, monitored, exchange,
+               (cpu1 - cpu0, sim_cpu1 - sim_cpu0, rss))
+    finally:
+        if os.environ.get("BENCH_KEEP_DATA"): print(f"data kept in {data}")
+        else: shutil.rmtree(data, ignore_errors=True)
+
+
+def counters_of(out):
+    counters = {}
+    for line in (out or "").splitlines():
+        try: counters = json.loads(line).get("counters", counters) or counters
+        except ValueError: pass
+    return counters
+
+
+def report(a, result, counters, metrics, trace_file, probes, seeded, monitored, exchange, usage):
+    probe_a, probe_b = probes
+    cpu, sim_cpu, rss = usage
+    # Join what the PBX sent with what the owners' sockets received.
+    window_start, window_end = result["window"]
+    sent, calls_placed = {}, 0
+    with open(trace_file) as f:
+        for line in f:
+            t, device, call, event = line.rstrip("\n").split("\t")
+            t = int(t)
+            if not window_start <= t <= window_end or device in (probe_a, probe_b): continue
+            key = (device, call, PUSH_NAMES.get(event, event))
+            if key not in sent: sent[key] = t
+            if event == "ServiceInitiatedEvent": calls_placed += 1
+    received = result["received"]
+    latencies = sorted((received[k] - t) / 1e6 for k, t in sent.items() if k in received)
+    lost = [k for k in sent if k not in received]
+    rt = sorted(result["round_trips"])
+    window_s = (window_end - window_start) / 1e9
+
+    print(f"== telephony: {a.devices} monitored devices, {a.cps:g} calls/s asked for {a.seconds} s, {a.clients} WebSocket clients")
+    print(f"setup: {a.clients + 1} users / {a.devices + 2} devices seeded in {seeded:.1f} s; all monitored {monitored:.1f} s after the link was created (link planning runs every 10 s)")
+    print(f"calls placed by the simulator in the window: {calls_placed} in {window_s:.1f} s = {calls_placed / window_s:.1f} calls/s")
+    print(f"simulator totals: {json.dumps(counters, sort_keys=True)}")
+    print(f"PBX event -> WebSocket client ({len(latencies)} events): p50 {percentile(latencies, 0.5):.2f} ms, "
+          f"p99 {percentile(latencies, 0.99):.2f} ms, max {percentile(latencies, 1.0):.2f} ms")
+    print(f"lost: {len(lost)} of {len(sent)} call events the PBX sent in the window never reached their owner's socket"
+          + (f" (e.g. {lost[:3]})" if lost else ""))
+    print(f"server counters: link received {metrics['tws_pbx_link_events_received_total']:.0f} events vs simulator sent "
+          f"{counters.get('eventsSent', 0)}; push published {metrics['tws_push_events_published_total']:.0f}, handed to sockets "
+          f"{metrics['tws_push_events_delivered_total']:.0f} vs received by clients {result['events']}; "
+          f"slow consumers cut off {metrics['tws_push_slow_consumers_total']:.0f}")
+    print(f"clients: {result['closed']} connections closed by the server, {result['resyncs']} resync events, "
+          f"{result['out_of_order']} seqs out of order")
+    print(f"click-to-call -> callee delivered on WebSocket ({len(rt)} probes): p50 {percentile(rt, 0.5):.1f} ms, "
+          f"p99 {percentile(rt, 0.99):.1f} ms (REST request included)")
+    print(f"server: peak RSS {rss:.0f} MiB, CPU {100 * cpu / result['elapsed']:.0f}% of one core over the run; "
+          f"simulator CPU {100 * sim_cpu / result['elapsed']:.0f}%")
+    print(f"click-to-call exchange: request {exchange[0]} bytes, response {exchange[1]} bytes ({exchange[2]} of JSON body)")
+    ok = not lost and result["closed"] == 0 and result["resyncs"] == 0 and result["out_of_order"] == 0 \
+        and metrics["tws_push_events_delivered_total"] == result["events"] \
+        and metrics["tws_pbx_link_events_received_total"] == counters.get("eventsSent")
+    print("events: none lost" if ok else "events: LOSS OR MISMATCH (see above)")
+    if not ok: sys.exit(1)
+
+
+async def run_load(a, push, base, tokens, probe_token, probe_b, sim):
+    stats = {"events": 0, "closed": 0, "out_of_order": 0, "resyncs": 0, "round_trips": [], "received": {}}
+    received = stats["received"]
+    stop = asyncio.Event()
+
+    async def listen(ws):
+        last = 0
+        try:
+            while not stop.is_set():
+                try: msg = await asyncio.wait_for(ws.recv(), 0.5)
+                except asyncio.TimeoutError: continue
+                now = time.time_ns()
+                event = json.loads(msg)
+                stats["events"] += 1
+                if event["seq"] <= last: stats["out_of_order"] += 1
+                last = event["seq"]
+                if event["type"] == "resync": stats["resyncs"] += 1
+                call = event.get("call")
+                if call:
+                    key = (call["device"], call["callId"], call["event"])
+                    if key not in received: received[key] = now
+        except websockets.ConnectionClosed:
+            stats["closed"] += 1
+
+    sockets = [await websockets.connect(f"ws://127.0.0.1:{push}/events?access_token={t}", max_queue=None) for t in tokens]
+    probe = await websockets.connect(f"ws://127.0.0.1:{push}/events?access_token={probe_token}", max_queue=None)
+    listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
+    await asyncio.sleep(0.5)
+    window_start = time.time_ns()
+    started = time.time()
+    loop = asyncio.get_running_loop()
+    session = requests.Session()
+    hdr = {"Authorization": f"Bearer {probe_token}"}
+    end = time.time() + a.seconds
+    interval = a.seconds / max(1, a.probes)
+    while time.time() < end:
+        t = time.perf_counter()
+        r = await loop.run_in_executor(None, lambda: session.post(f"{base}/api/v1/calls", json={"number": probe_b}, headers=hdr))
+        if r.status_code == 201:
+            while True:
+                event = json.loads(await asyncio.wait_for(probe.recv(), 10))
+                stats["events"] += 1
+                call = event.get("call") or {}
+                if call.get("event") == "delivered" and call.get("device") == probe_b: break
+            stats["round_trips"].append((time.perf_counter() - t) * 1000)
+            await loop.run_in_executor(None, lambda: session.post(f"{base}/api/v1/calls/{r.json()['callId']}/hangup", headers=hdr))
+        await asyncio.sleep(max(0, interval - (time.perf_counter() - t)))
+    listeners.append(asyncio.create_task(listen(probe)))
+    # Stop the PBX: what it sent until now is in its trace; the link-down burst that follows reaches the clients too.
+    window_end = time.time_ns()
+    stats["elapsed"] = time.time() - started
+    stats["sim_cpu"] = proc_stat(sim.pid)[0]
+    sim.send_signal(signal.SIGINT)
+    stats["sim_out"] = (await loop.run_in_executor(None, lambda: sim.communicate(timeout=30)))[0]
+    # Wait until the clients have read everything (the counters are compared with the server's afterwards).
+    quiet, seen = 0, -1
+    while quiet < 4:
+        await asyncio.sleep(0.5)
+        quiet = quiet + 1 if stats["events"] == seen else 0
+        seen = stats["events"]
+    stats["window"] = (window_start, window_end)
+    stop.set()
+    await asyncio.gather(*listeners)
+    for ws in sockets + [probe]: await ws.close()
+    return stats
+
+
+if __name__ == "__main__":
+    main()
