@@ -27,6 +27,8 @@ public struct SessionService<Store: TenantStore>: Sendable {
     let authenticators: [AuthMethod: any Authenticator]
     let adminLifetime: TimeInterval
     let now: @Sendable () -> Date
+    /// Locks names and client addresses after repeated failed sign-ins.
+    let loginGuard: LoginGuard
     /// Checked for unknown users too, so a login takes as long whether or not the user exists.
     private let decoyHash: String
 
@@ -36,8 +38,10 @@ public struct SessionService<Store: TenantStore>: Sendable {
         tokens: TokenIssuer,
         authenticators: [any Authenticator],
         adminLifetime: TimeInterval = 8 * 3600,
+        loginGuard: LoginGuard = LoginGuard(),
         now: @escaping @Sendable () -> Date = Date.init
     ) throws {
+        self.loginGuard = loginGuard
         self.store = store
         self.hasher = hasher
         self.tokens = tokens
@@ -52,6 +56,13 @@ public struct SessionService<Store: TenantStore>: Sendable {
         let username = attempt.username.trimmingCharacters(in: .whitespaces)
         guard !username.isEmpty, username.count <= 256 else { throw DomainError.invalid(field: "username", "username is required") }
         if let password = attempt.password, password.utf8.count > 1024 { throw DomainError.invalid(field: "password", "password is too long") }
+        let clock = now().timeIntervalSince1970
+        if let lock = await loginGuard.lock(username: username, address: attempt.clientAddress, now: clock) {
+            await audit(
+                AuditEntry(time: now(), kind: .loginLocked, username: username, clientAddress: attempt.clientAddress, detail: "\(lock.scope) locked")
+            )
+            throw Self.locked(lock)
+        }
         let candidates = try await store.read { tx -> [(User, [ResolvedParameter])] in
             let definitions = ParameterCatalogue.all.filter { $0.application == .twsServer }
             return try LoginLookup.candidates(company: attempt.company, domain: attempt.domain, username: username, tx).map { user in
@@ -73,26 +84,155 @@ public struct SessionService<Store: TenantStore>: Sendable {
                 }
             }
         }
-        guard let winner = proven.first, let userId = winner.user.id else { throw DomainError.invalidCredentials }
+        guard let winner = proven.first, let userId = winner.user.id else {
+            // The company and user are named only when the name designates exactly one user.
+            let only = candidates.count == 1 ? candidates.first?.0 : nil
+            let failure = AuditEntry(
+                time: now(),
+                kind: .loginFailed,
+                companyId: only?.companyId,
+                userId: only?.id,
+                username: username,
+                clientAddress: attempt.clientAddress
+            )
+            await audit(failure)
+            if let lock = await loginGuard.failed(username: username, address: attempt.clientAddress, now: clock) {
+                var locked = failure
+                locked.kind = .loginLocked
+                locked.detail = "\(lock.scope) locked for \(lock.retryAfter) s after repeated failures"
+                await audit(locked)
+            }
+            throw DomainError.invalidCredentials
+        }
         guard proven.count == 1 else {
             throw DomainError(.invalid, code: "domain_required", "Several users have this name; give the company and domain", field: "domain")
         }
         let (user, parameters, methods, method) = winner
+        await loginGuard.succeeded(username: username)
         let lifetimeMinutes = Double(parameters["SessionLifetimeMinutes"] ?? "") ?? 720
-        let session = try await open(.user, subjectId: userId, companyId: user.companyId, method: method.rawValue, lifetime: lifetimeMinutes * 60)
+        let session = try await open(
+            .user,
+            subjectId: userId,
+            companyId: user.companyId,
+            method: method.rawValue,
+            lifetime: lifetimeMinutes * 60,
+            audit: AuditEntry(
+                time: now(),
+                kind: .loginSucceeded,
+                companyId: user.companyId,
+                userId: userId,
+                username: user.username,
+                method: method.rawValue,
+                clientAddress: attempt.clientAddress
+            )
+        )
         return LoginResult(token: try await tokens.sign(session), expiresAt: session.expiresAt, userId: userId, methods: methods, method: method)
     }
 
+    /// Trades a live user token for a new one with a fresh lifetime; the old token stops working at once.
+    public func refresh(tokenId: String, clientAddress: String? = nil) async throws -> LoginResult {
+        let now = self.now()
+        let (session, user, parameters) = try await store.write { tx -> (Session, User, [String: String]) in
+            guard var old = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), old.kind == .user, old.isLive(at: now),
+                let user = try tx.fetchOne(User.self, id: old.subjectId), user.enabled, let userId = user.id
+            else { throw DomainError.unauthenticated }
+            let definitions = ParameterCatalogue.all.filter { $0.application == .twsServer }
+            let parameters = Dictionary(
+                try ParameterResolver().resolve(definitions, for: user, in: tx).map { ($0.name, $0.value) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            old.revokedAt = now
+            try tx.update(old)
+            let lifetimeMinutes = Double(parameters["SessionLifetimeMinutes"] ?? "") ?? 720
+            let fresh = try tx.insert(
+                Session(
+                    tokenId: TokenIssuer.newTokenId(),
+                    kind: .user,
+                    subjectId: userId,
+                    companyId: user.companyId,
+                    method: old.method,
+                    createdAt: now,
+                    expiresAt: now.addingTimeInterval(lifetimeMinutes * 60)
+                )
+            )
+            _ = try tx.insert(
+                AuditEntry(
+                    time: now,
+                    kind: .sessionRefreshed,
+                    companyId: user.companyId,
+                    userId: userId,
+                    username: user.username,
+                    method: old.method,
+                    clientAddress: clientAddress
+                )
+            )
+            return (fresh, user, parameters)
+        }
+        let methods = (try? AuthMethod.parseList(parameters["AuthMethods"] ?? "TWS")) ?? [.tws]
+        return LoginResult(
+            token: try await tokens.sign(session),
+            expiresAt: session.expiresAt,
+            userId: user.id ?? 0,
+            methods: methods,
+            method: AuthMethod(rawValue: session.method) ?? .tws
+        )
+    }
+
+    /// The problem a locked sign-in answers.
+    static func locked(_ lock: LoginGuard.Lock) -> DomainError {
+        DomainError(.tooManyRequests, code: "login_locked", "Too many failed sign-ins; retry in \(lock.retryAfter) s")
+    }
+
+    /// Writes an audit line on its own (failures and locks, which have no other write to join).
+    private func audit(_ entry: AuditEntry) async {
+        _ = try? await store.write { tx in try tx.insert(entry) }
+    }
+
     /// Logs an administrator in (separate from users; scoped to the account's companies).
-    public func loginAdmin(username: String, password: String) async throws -> AdminLoginResult {
+    public func loginAdmin(username: String, password: String, clientAddress: String? = nil) async throws -> AdminLoginResult {
         guard !username.isEmpty, username.count <= 256, password.utf8.count <= 1024 else { throw DomainError.invalidCredentials }
+        // Administrators are guarded like users, under a name users cannot have.
+        let guardName = "admin\u{0}" + username
+        let clock = now().timeIntervalSince1970
+        if let lock = await loginGuard.lock(username: guardName, address: clientAddress, now: clock) {
+            await audit(
+                AuditEntry(time: now(), kind: .adminLoginFailed, username: username, clientAddress: clientAddress, detail: "\(lock.scope) locked")
+            )
+            throw Self.locked(lock)
+        }
         let account = try await store.read { tx in try tx.first(AdminAccount.self, .equals("username", .text(username))) }
-        guard let account, let adminId = account.id else {
+        let verified: Bool
+        if let account {
+            verified = hasher.verify(password, hash: account.passwordHash)
+        } else {
+            // As long as a real check, so timing does not tell which names exist.
             _ = hasher.verify(password, hash: decoyHash)
+            verified = false
+        }
+        guard let account, let adminId = account.id, verified else {
+            await audit(AuditEntry(time: now(), kind: .adminLoginFailed, username: username, clientAddress: clientAddress))
+            if let lock = await loginGuard.failed(username: guardName, address: clientAddress, now: clock) {
+                await audit(
+                    AuditEntry(
+                        time: now(),
+                        kind: .adminLoginFailed,
+                        username: username,
+                        clientAddress: clientAddress,
+                        detail: "\(lock.scope) locked for \(lock.retryAfter) s after repeated failures"
+                    )
+                )
+            }
             throw DomainError.invalidCredentials
         }
-        guard hasher.verify(password, hash: account.passwordHash) else { throw DomainError.invalidCredentials }
-        let session = try await open(.admin, subjectId: adminId, companyId: nil, method: "TWS", lifetime: adminLifetime)
+        await loginGuard.succeeded(username: guardName)
+        let session = try await open(
+            .admin,
+            subjectId: adminId,
+            companyId: nil,
+            method: "TWS",
+            lifetime: adminLifetime,
+            audit: AuditEntry(time: now(), kind: .adminLoginSucceeded, username: account.username, method: "TWS", clientAddress: clientAddress)
+        )
         return AdminLoginResult(
             token: try await tokens.sign(session),
             expiresAt: session.expiresAt,
@@ -101,13 +241,26 @@ public struct SessionService<Store: TenantStore>: Sendable {
     }
 
     /// Revokes the session a token belongs to; the token stops working at once.
-    public func logout(tokenId: String) async throws {
+    public func logout(tokenId: String, clientAddress: String? = nil) async throws {
         let now = self.now()
         try await store.write { tx in
             guard var session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))) else { return }
             if session.revokedAt == nil {
                 session.revokedAt = now
                 try tx.update(session)
+                if session.kind == .user, let user = try tx.fetchOne(User.self, id: session.subjectId) {
+                    _ = try tx.insert(
+                        AuditEntry(
+                            time: now,
+                            kind: .logout,
+                            companyId: user.companyId,
+                            userId: user.id,
+                            username: user.username,
+                            method: session.method,
+                            clientAddress: clientAddress
+                        )
+                    )
+                }
             }
         }
     }
@@ -138,7 +291,15 @@ public struct SessionService<Store: TenantStore>: Sendable {
         }
     }
 
-    private func open(_ kind: Session.Kind, subjectId: Int64, companyId: Int64?, method: String, lifetime: TimeInterval) async throws -> Session {
+    /// Opens a session and writes its audit line in the same transaction.
+    private func open(
+        _ kind: Session.Kind,
+        subjectId: Int64,
+        companyId: Int64?,
+        method: String,
+        lifetime: TimeInterval,
+        audit: AuditEntry
+    ) async throws -> Session {
         let now = self.now()
         let session = Session(
             tokenId: TokenIssuer.newTokenId(),
@@ -153,6 +314,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
         return try await store.write { tx in
             let previous = try tx.fetchAll(Session.self, RecordQuery([.equals("kind", .text(kind.rawValue)), .equals("subjectId", .int(subjectId))]))
             for old in previous where old.expiresAt < now { try tx.delete(Session.self, id: old.id ?? 0) }
+            _ = try tx.insert(audit)
             return try tx.insert(session)
         }
     }

@@ -185,6 +185,21 @@ extension AppDatabase {
                 t.column("updatedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3-audit") { db in
+            // No foreign keys: the trail outlives the users and companies it mentions.
+            try db.create(table: "audit_log") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("time", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("companyId", .integer)
+                t.column("userId", .integer)
+                t.column("username", .text).notNull()
+                t.column("method", .text)
+                t.column("clientAddress", .text)
+                t.column("detail", .text)
+            }
+            try db.create(index: "audit_log_company_time", on: "audit_log", columns: ["companyId", "time"])
+        }
         return migrator
     }
 }

@@ -120,3 +120,20 @@ extension AdminService {
         guard !others.isEmpty else { throw DomainError.conflict(code: "last_super_user", "The last super-user cannot be removed") }
     }
 }
+
+extension AdminService {
+    /// The audit log, newest first. A super-user sees every line; a company administrator sees the lines of their
+    /// companies (not failures for names that matched no user, which belong to no company).
+    public func auditLog(_ admin: AdminPrincipal, companyId: Int64?, kind: AuditEntry.Kind?, _ page: PageRequest) async throws -> Page<AuditEntry> {
+        try admin.requireReady()
+        if let companyId, !admin.canSee(companyId: companyId) { throw DomainError.notFound("Company") }
+        var filters: [StoreFilter] = []
+        if let companyId { filters.append(.equals("companyId", .int(companyId))) }
+        if let scope = admin.companyFilter { filters.append(scope) }
+        if let kind { filters.append(.equals("kind", .text(kind.rawValue))) }
+        let query = RecordQuery(filters, orderBy: ["-time", "-id"])
+        return try await store.read { tx in
+            try tx.page(AuditEntry.self, query, page, searchColumns: ["username"])
+        }
+    }
+}

@@ -56,6 +56,22 @@ extension Components.Schemas.AdminAccount {
     }
 }
 
+extension Components.Schemas.AuditEntry {
+    init(_ e: AuditEntry) throws {
+        self.init(
+            id: e.id ?? 0,
+            time: e.time,
+            kind: try convert(e.kind, field: "kind"),
+            companyId: e.companyId,
+            userId: e.userId,
+            username: e.username,
+            method: e.method,
+            clientAddress: e.clientAddress,
+            detail: e.detail
+        )
+    }
+}
+
 extension Components.Schemas.Device {
     init(_ d: Device) throws {
         self.init(

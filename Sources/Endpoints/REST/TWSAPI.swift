@@ -74,9 +74,27 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
         let user = try await signedInUser()
-        try await sessions.logout(tokenId: user.sessionTokenId)
+        try await sessions.logout(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
         await telephony?.announcePresence(userId: user.userId)
         return .noContent(.init())
+    }
+
+    package func refreshSession(_ input: Operations.RefreshSession.Input) async throws -> Operations.RefreshSession.Output {
+        let user = try await signedInUser()
+        let result = try await sessions.refresh(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        token: result.token,
+                        expiresAt: result.expiresAt,
+                        userId: result.userId,
+                        method: result.method.rawValue,
+                        methods: result.methods.map(\.rawValue)
+                    )
+                )
+            )
+        )
     }
 
     package func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
@@ -99,7 +117,11 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func adminLogin(_ input: Operations.AdminLogin.Input) async throws -> Operations.AdminLogin.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let result = try await sessions.loginAdmin(username: body.username, password: body.password)
+        let result = try await sessions.loginAdmin(
+            username: body.username,
+            password: body.password,
+            clientAddress: RequestFacts.current.clientAddress
+        )
         return .ok(.init(body: .json(.init(token: result.token, expiresAt: result.expiresAt, passwordChangeRequired: result.passwordChangeRequired))))
     }
 
@@ -197,6 +219,16 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
         )
         return .ok(.init(body: .json(wirePage(page, Components.Schemas.AdminPage.init, Components.Schemas.AdminAccount.init))))
+    }
+
+    package func listAuditLog(_ input: Operations.ListAuditLog.Input) async throws -> Operations.ListAuditLog.Output {
+        let page = try await admin.auditLog(
+            try await signedInAdmin(),
+            companyId: input.query.companyId,
+            kind: try input.query.kind.map { try convert($0, field: "kind") },
+            PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
+        )
+        return .ok(.init(body: .json(try wirePage(page, Components.Schemas.AuditPage.init, Components.Schemas.AuditEntry.init))))
     }
 
     package func createAdmin(_ input: Operations.CreateAdmin.Input) async throws -> Operations.CreateAdmin.Output {

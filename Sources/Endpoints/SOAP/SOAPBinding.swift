@@ -124,7 +124,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
             )
         case .logout:
             let user = try await signedInUser()
-            try await sessions.logout(tokenId: user.sessionTokenId)
+            try await sessions.logout(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
             await telephony?.announcePresence(userId: user.userId)
             return SOAPElement("LogoutResponse")
         case .getMe:
@@ -153,7 +153,11 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                     }
             )
         case .adminLogin:
-            let result = try await sessions.loginAdmin(username: payload.string("username") ?? "", password: payload.string("password") ?? "")
+            let result = try await sessions.loginAdmin(
+                username: payload.string("username") ?? "",
+                password: payload.string("password") ?? "",
+                clientAddress: RequestFacts.current.clientAddress
+            )
             return SOAPElement(
                 "AdminLoginResponse",
                 children: [
