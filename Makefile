@@ -4,18 +4,38 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Build and test needs from Debian: libxml2 (SOAP), SQLite (storage), pkg-config (system-library shims),
-# python3-venv (contract-test tools from PyPI), curl (demo hint).
-DEBIAN_PACKAGES := libxml2-dev libsqlite3-dev pkg-config python3-venv curl
+# python3-venv (contract-test tools from PyPI), curl (demo hint), libldap-dev (LDAP sign-in), and for the
+# LDAP tests a real OpenLDAP: slapd, ldap-utils, openssl (scripts/test-services/ldap.sh); libkrb5-dev (GSSAPI for
+# Windows sign-in), gss-ntlmssp (NTLM), and for the Kerberos tests a real MIT KDC: krb5-kdc, krb5-admin-server
+# (kadmin.local), krb5-user (kinit) (scripts/test-services/kdc.sh).
+DEBIAN_PACKAGES := libxml2-dev libsqlite3-dev pkg-config python3-venv curl libldap-dev slapd ldap-utils openssl \
+	libkrb5-dev krb5-kdc krb5-admin-server krb5-user gss-ntlmssp
 VENV := .venv
 
-.PHONY: deps build run test swift-test contract bench clean
+.PHONY: deps stop-system-slapd build run test swift-test contract bench clean
 
+# The daemons among these (slapd, krb5-kdc, krb5-admin-server) are only wanted by the tests, which start their own
+# on free ports: a policy-rc.d (unless the machine has one) keeps the packages from starting them at install,
+# which would also fail for kadmind without a realm and abort the install.
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+		policy=""; if [ ! -e /usr/sbin/policy-rc.d ]; then policy=1; \
+			printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null; $(SUDO) chmod 755 /usr/sbin/policy-rc.d; fi; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		status=$$?; [ -z "$$policy" ] || $(SUDO) rm -f /usr/sbin/policy-rc.d; [ $$status -eq 0 ] || exit $$status; \
+		case " $$missing " in *" slapd "*) $(MAKE) --no-print-directory stop-system-slapd;; esac; \
 	fi
+
+# Installing slapd sets up a system directory (dc=nodomain, no questions asked with the noninteractive
+# frontend) and, where services may start, runs it on port 389. The tests start their own slapd on free
+# ports, so that one is only in the way: stop it and keep it from starting at boot. Only done right after
+# this Makefile installed slapd, never to a slapd that was there before.
+stop-system-slapd:
+	@if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now slapd >/dev/null 2>&1 || true; \
+	elif [ -x /etc/init.d/slapd ]; then $(SUDO) /etc/init.d/slapd stop >/dev/null 2>&1 || true; \
+		$(SUDO) update-rc.d slapd disable >/dev/null 2>&1 || true; fi
 
 $(VENV)/.ready: scripts/requirements-test.txt
 	python3 -m venv $(VENV)

@@ -63,14 +63,21 @@ let package = Package(
             name: "Auth",
             dependencies: [
                 "Domain",
+                "CGSSAPI",
+                "CLDAP",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(name: "Domain", swiftSettings: swiftSettings),
+        // SPNEGO acceptor over MIT GSSAPI (libkrb5-dev; NTLM when gss-ntlmssp is installed): a small C layer because
+        // GSSAPI's macros do not import into Swift.
+        .target(name: "CGSSAPI", path: "Sources/CGSSAPI", linkerSettings: [.linkedLibrary("gssapi_krb5")]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CLDAP", path: "Sources/CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
         .target(name: "SOAP", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
         .target(
             name: "Telephony",

@@ -109,6 +109,27 @@ public struct SessionService<Store: TenantStore>: Sendable {
         }
         let (user, parameters, methods, method) = winner
         await loginGuard.succeeded(username: username)
+        return try await openUserSession(
+            user,
+            userId: userId,
+            parameters: parameters,
+            methods: methods,
+            method: method,
+            clientAddress: attempt.clientAddress,
+            detail: nil
+        )
+    }
+
+    /// Opens a user session after a successful sign-in, with its audit line in the same transaction.
+    private func openUserSession(
+        _ user: User,
+        userId: Int64,
+        parameters: [String: String],
+        methods: [AuthMethod],
+        method: AuthMethod,
+        clientAddress: String?,
+        detail: String?
+    ) async throws -> LoginResult {
         let lifetimeMinutes = Double(parameters["SessionLifetimeMinutes"] ?? "") ?? 720
         let session = try await open(
             .user,
@@ -123,10 +144,69 @@ public struct SessionService<Store: TenantStore>: Sendable {
                 userId: userId,
                 username: user.username,
                 method: method.rawValue,
-                clientAddress: attempt.clientAddress
+                clientAddress: clientAddress,
+                detail: detail
             )
         )
         return LoginResult(token: try await tokens.sign(session), expiresAt: session.expiresAt, userId: userId, methods: methods, method: method)
+    }
+
+    /// Signs in the user a Negotiate exchange authenticated (Windows single sign-on, admin guide 6.2): the principal's
+    /// user name must name exactly one enabled user whose `AuthMethods` contains `WindowsSecurity`.
+    public func loginNegotiated(_ principal: NegotiateAcceptor.Principal, clientAddress: String?) async throws -> LoginResult {
+        let candidates = try await store.read { tx -> [(User, [String: String])] in
+            let definitions = ParameterCatalogue.all.filter { $0.application == .twsServer }
+            return try LoginLookup.candidates(company: nil, domain: nil, username: principal.user, tx).map { user in
+                (
+                    user,
+                    Dictionary(
+                        try ParameterResolver().resolve(definitions, for: user, in: tx).map { ($0.name, $0.value) },
+                        uniquingKeysWith: { a, _ in a }
+                    )
+                )
+            }
+        }
+        let allowed = candidates.filter { _, parameters in
+            ((try? AuthMethod.parseList(parameters["AuthMethods"] ?? "TWS")) ?? [.tws]).contains(.windowsSecurity)
+        }
+        guard allowed.count == 1, let (user, parameters) = allowed.first, let userId = user.id else {
+            await audit(
+                AuditEntry(
+                    time: now(),
+                    kind: .loginFailed,
+                    companyId: allowed.count == 1 ? allowed.first?.0.companyId : nil,
+                    username: principal.user,
+                    method: AuthMethod.windowsSecurity.rawValue,
+                    clientAddress: clientAddress,
+                    detail: allowed.isEmpty
+                        ? "\(principal.name): no user with WindowsSecurity" : "\(principal.name): several users with WindowsSecurity"
+                )
+            )
+            throw DomainError.invalidCredentials
+        }
+        return try await openUserSession(
+            user,
+            userId: userId,
+            parameters: parameters,
+            methods: (try? AuthMethod.parseList(parameters["AuthMethods"] ?? "TWS")) ?? [.tws],
+            method: .windowsSecurity,
+            clientAddress: clientAddress,
+            detail: "\(principal.name) (\(principal.mechanism))"
+        )
+    }
+
+    /// Writes the audit line of a refused Negotiate token (its reason stays on the server).
+    public func auditNegotiateRefusal(_ reason: String, clientAddress: String?) async {
+        await audit(
+            AuditEntry(
+                time: now(),
+                kind: .loginFailed,
+                username: "",
+                method: AuthMethod.windowsSecurity.rawValue,
+                clientAddress: clientAddress,
+                detail: String(reason.prefix(300))
+            )
+        )
     }
 
     /// Trades a live user token for a new one with a fresh lifetime; the old token stops working at once.

@@ -25,14 +25,32 @@ func buildServices(
         store: database,
         hasher: hasher,
         tokens: tokens,
-        authenticators: [TWSPasswordAuthenticator(hasher: hasher), NoAuthenticator(logger: logger)]
+        authenticators: [TWSPasswordAuthenticator(hasher: hasher), LDAPAuthenticator(logger: logger), NoAuthenticator(logger: logger)]
     )
+    var negotiate: NegotiateAcceptor?
+    if let keytab = configuration.negotiateKeytab, !keytab.isEmpty {
+        let realms = Set(configuration.negotiateRealms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        guard !realms.isEmpty else { throw ConfigurationError("negotiateRealms must name the Kerberos realms (and NTLM domains) allowed to sign in") }
+        do {
+            negotiate = try NegotiateAcceptor(
+                configuration: .init(
+                    keytab: keytab,
+                    serviceName: configuration.negotiateService,
+                    ntlmUserFile: configuration.negotiateNTLMUsers,
+                    realms: realms
+                )
+            )
+        } catch {
+            throw ConfigurationError("Windows sign-in: \(error)")
+        }
+    }
     return TWSServices(
         admin: admin,
         sessions: sessions,
         profiles: UserProfileService(store: database),
         telephony: telephony?.service,
-        supervisor: telephony?.links
+        supervisor: telephony?.links,
+        negotiate: negotiate
     )
 }
 

@@ -21,6 +21,14 @@ struct AppConfiguration: Codable, Sendable {
     var pushPort: Int = 9000
     /// Bearer token a Prometheus scraper sends for `GET /metrics`; when unset, metrics are served to loopback only.
     var metricsToken: String?
+    /// Windows single sign-on (`GET /api/v1/auth/negotiate`): the keytab of the HTTP service; off when unset.
+    var negotiateKeytab: String?
+    /// The host-based service name the keytab holds, e.g. `HTTP@tws.example.org` for `HTTP/tws.example.org@REALM`.
+    var negotiateService: String = "HTTP@localhost"
+    /// Kerberos realms and NTLM domains allowed to sign in, comma-separated.
+    var negotiateRealms: String = ""
+    /// gss-ntlmssp user file (`DOMAIN:user:password` lines) to accept NTLM as well; Kerberos only when unset.
+    var negotiateNTLMUsers: String?
 
     /// Reads `file` (if given) and the environment.
     static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
@@ -39,6 +47,10 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_LOGIN_PER_SECOND"].flatMap(Double.init) { configuration.loginPerSecond = value }
         if let value = environment["TWS_PUSH_PORT"].flatMap(Int.init) { configuration.pushPort = value }
         if let value = environment["TWS_METRICS_TOKEN"] { configuration.metricsToken = value }
+        if let value = environment["TWS_NEGOTIATE_KEYTAB"] { configuration.negotiateKeytab = value }
+        if let value = environment["TWS_NEGOTIATE_SERVICE"] { configuration.negotiateService = value }
+        if let value = environment["TWS_NEGOTIATE_REALMS"] { configuration.negotiateRealms = value }
+        if let value = environment["TWS_NEGOTIATE_NTLM_USERS"] { configuration.negotiateNTLMUsers = value }
         return configuration
     }
 
@@ -62,10 +74,15 @@ struct AppConfiguration: Codable, Sendable {
         loginPerSecond = try container.decodeIfPresent(Double.self, forKey: .loginPerSecond) ?? loginPerSecond
         pushPort = try container.decodeIfPresent(Int.self, forKey: .pushPort) ?? pushPort
         metricsToken = try container.decodeIfPresent(String.self, forKey: .metricsToken)
+        negotiateKeytab = try container.decodeIfPresent(String.self, forKey: .negotiateKeytab)
+        negotiateService = try container.decodeIfPresent(String.self, forKey: .negotiateService) ?? negotiateService
+        negotiateRealms = try container.decodeIfPresent(String.self, forKey: .negotiateRealms) ?? negotiateRealms
+        negotiateNTLMUsers = try container.decodeIfPresent(String.self, forKey: .negotiateNTLMUsers)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort, metricsToken
+        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort, metricsToken, negotiateKeytab,
+            negotiateService, negotiateRealms, negotiateNTLMUsers
     }
 
     private struct AnyKey: CodingKey {

@@ -4,9 +4,14 @@ public enum ParameterCatalogue {
 
     static let server: [ParameterDefinition] = [
         .init(.twsServer, "AuthMethods", "TWS", .authMethods, "Authentication methods allowed, separated by | (WindowsSecurity, LDAP, TWS, None)"),
-        .init(.twsServer, "AuthLdapServer", "", .text(maxLength: 255), "LDAP server for the LDAP method"),
-        .init(.twsServer, "AuthLdapPort", "389", .integer(1...65535), "LDAP server port"),
+        .init(.twsServer, "AuthLdapServer", "", .text(maxLength: 255), "LDAP server: host, IP address, or ldap:// or ldaps:// URL"),
+        .init(.twsServer, "AuthLdapPort", "389", .integer(1...65535), "LDAP server port; ldaps:// without a port uses 636"),
         .init(.twsServer, "AuthLdapDn", "?", .text(maxLength: 1024), "DN to bind as; ? is replaced by the user name"),
+        .init(.twsServer, "AuthLdapStartTls", "false", .bool, "Upgrade ldap:// connections with StartTLS (ldaps:// servers always use TLS)"),
+        .init(.twsServer, "AuthLdapCaFile", "", .text(maxLength: 1024), "PEM file of the LDAP server's CAs; empty: the system CAs"),
+        .init(.twsServer, "AuthLdapTlsVerify", "true", .bool, expert: true, "Check the LDAP server's certificate and name; turn off only for tests"),
+        .init(.twsServer, "AuthLdapConnectTimeoutSeconds", "3", .integer(1...60), expert: true, "Time allowed to connect to the LDAP server"),
+        .init(.twsServer, "AuthLdapTimeoutSeconds", "5", .integer(1...120), expert: true, "Time allowed for each LDAP answer (StartTLS, TLS, bind)"),
         .init(.twsServer, "SessionLifetimeMinutes", "720", .integer(5...43200), expert: true, "Lifetime of a user session token"),
     ]
 

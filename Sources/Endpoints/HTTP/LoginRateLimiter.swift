@@ -44,14 +44,15 @@ struct RateLimited: Error {
     let retryAfter: Int
 }
 
-/// Applies the limiter to login routes and the SOAP endpoint (which carries Login).
+/// Applies the limiter to login routes, Windows sign-in and the SOAP endpoint (which carries Login).
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = TWSRequestContext
     let limiter: LoginRateLimiter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard request.method == .post, path.hasSuffix("/auth/login") || path == "/soap" else { return try await next(request, context) }
+        let limited = (request.method == .post && (path.hasSuffix("/auth/login") || path == "/soap")) || path == "/api/v1/auth/negotiate"
+        guard limited else { return try await next(request, context) }
         if let retryAfter = await limiter.check(context.remoteAddress?.ipAddress ?? "unknown") { throw RateLimited(retryAfter: retryAfter) }
         return try await next(request, context)
     }

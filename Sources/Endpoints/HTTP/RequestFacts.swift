@@ -7,14 +7,22 @@ import Hummingbird
 public struct RequestFacts: Sendable {
     public var bearerToken: String?
     public var clientAddress: String?
+    /// The token of `Authorization: Negotiate <base64>` (RFC 4559), still in base64.
+    public var negotiateToken: String?
+    /// The client's address and port: one TCP connection, which a multi-leg Negotiate exchange stays on.
+    public var connection: String?
 
     @TaskLocal public static var current = RequestFacts()
 
-    init(headers: HTTPFields, clientAddress: String?) {
+    init(headers: HTTPFields, clientAddress: String?, connection: String? = nil) {
         if let value = headers[.authorization], value.count > 7, value.prefix(7).lowercased() == "bearer " {
             bearerToken = String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         }
+        if let value = headers[.authorization], value.count > 10, value.prefix(10).lowercased() == "negotiate " {
+            negotiateToken = String(value.dropFirst(10)).trimmingCharacters(in: .whitespaces)
+        }
         self.clientAddress = clientAddress
+        self.connection = connection
     }
 
     public init(bearerToken: String? = nil, clientAddress: String? = nil) {
@@ -30,7 +38,8 @@ struct RequestFactsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let address = context.remoteAddress?.ipAddress
-        return try await RequestFacts.$current.withValue(RequestFacts(headers: request.headers, clientAddress: address)) {
+        let connection = context.remoteAddress.map { "\($0.ipAddress ?? "-"):\($0.port ?? 0)" }
+        return try await RequestFacts.$current.withValue(RequestFacts(headers: request.headers, clientAddress: address, connection: connection)) {
             try await next(request, context)
         }
     }

@@ -13,14 +13,18 @@ public struct TWSServices<Store: TenantStore>: Sendable {
     public let profiles: UserProfileService<Store>
     public let telephony: TelephonyService<Store>?
     public let supervisor: (any SwitchSupervisor)?
+    /// Windows single sign-on; nil when no keytab is configured.
+    public let negotiate: NegotiateAcceptor?
 
     public init(
         admin: AdminService<Store>,
         sessions: SessionService<Store>,
         profiles: UserProfileService<Store>,
         telephony: TelephonyService<Store>? = nil,
-        supervisor: (any SwitchSupervisor)? = nil
+        supervisor: (any SwitchSupervisor)? = nil,
+        negotiate: NegotiateAcceptor? = nil
     ) {
+        self.negotiate = negotiate
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
@@ -54,6 +58,7 @@ public func buildRouter<Store: TenantStore>(
     router.add(middleware: HTTPProblemMiddleware(soapNamespace: soap.namespace))
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: EmptyActionBodyMiddleware())
+    router.add(middleware: NegotiateHeaderMiddleware())
     router.add(middleware: RequestFactsMiddleware())
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
 
@@ -111,7 +116,8 @@ public func buildRouter<Store: TenantStore>(
         sessions: services.sessions,
         profiles: services.profiles,
         telephony: services.telephony,
-        supervisor: services.supervisor
+        supervisor: services.supervisor,
+        negotiate: services.negotiate
     )
     try api.registerHandlers(on: router, middlewares: [ProblemMiddleware(logger: logger)])
     return router

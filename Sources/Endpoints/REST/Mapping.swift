@@ -1,4 +1,5 @@
 import API
+import Auth
 import Domain
 import Foundation
 
@@ -53,6 +54,18 @@ extension Components.Schemas.Directory {
 extension Components.Schemas.AdminAccount {
     init(_ a: AdminAccount) {
         self.init(id: a.id ?? 0, username: a.username, superUser: a.superUser, companyIds: a.companyIds, mustChangePassword: a.mustChangePassword)
+    }
+}
+
+extension Components.Schemas.LoginResponse {
+    init(_ result: LoginResult) {
+        self.init(
+            token: result.token,
+            expiresAt: result.expiresAt,
+            userId: result.userId,
+            method: result.method.rawValue,
+            methods: result.methods.map(\.rawValue)
+        )
     }
 }
 

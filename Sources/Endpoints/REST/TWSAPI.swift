@@ -12,14 +12,18 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     /// Nil in a server without telephony; its operations then answer 503 `pbx_unavailable`.
     let telephony: TelephonyService<Store>?
     let supervisor: (any SwitchSupervisor)?
+    /// Windows single sign-on (HTTP Negotiate); nil when not configured.
+    let negotiate: NegotiateAcceptor?
 
     package init(
         admin: AdminService<Store>,
         sessions: SessionService<Store>,
         profiles: UserProfileService<Store>,
         telephony: TelephonyService<Store>? = nil,
-        supervisor: (any SwitchSupervisor)? = nil
+        supervisor: (any SwitchSupervisor)? = nil,
+        negotiate: NegotiateAcceptor? = nil
     ) {
+        self.negotiate = negotiate
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
@@ -60,13 +64,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         return .ok(
             .init(
                 body: .json(
-                    .init(
-                        token: result.token,
-                        expiresAt: result.expiresAt,
-                        userId: result.userId,
-                        method: result.method.rawValue,
-                        methods: result.methods.map(\.rawValue)
-                    )
+                    Components.Schemas.LoginResponse(result)
                 )
             )
         )
@@ -79,19 +77,54 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         return .noContent(.init())
     }
 
+    package func negotiateLogin(_ input: Operations.NegotiateLogin.Input) async throws -> Operations.NegotiateLogin.Output {
+        guard let negotiate else {
+            throw DomainError(.unavailable, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
+        }
+        func challenge(_ output: [UInt8], _ problem: Components.Schemas.Problem) -> Operations.NegotiateLogin.Output {
+            let header = output.isEmpty ? "Negotiate" : "Negotiate " + Data(output).base64EncodedString()
+            return .unauthorized(.init(headers: .init(wwwAuthenticate: header), body: .applicationProblemJson(problem)))
+        }
+        let facts = RequestFacts.current
+        guard let token = facts.negotiateToken else {
+            return challenge(
+                [],
+                .init(title: "Unauthorized", status: 401, detail: "Send Authorization: Negotiate <token>", code: "negotiate_required")
+            )
+        }
+        do {
+            switch try await negotiate.accept(base64Token: token, connection: facts.connection ?? facts.clientAddress ?? "-") {
+            case .continueNeeded(let output):
+                return challenge(
+                    output,
+                    .init(title: "Unauthorized", status: 401, detail: "Send the next Negotiate token", code: "negotiate_continue")
+                )
+            case .authenticated(let principal, let output):
+                let result = try await sessions.loginNegotiated(principal, clientAddress: facts.clientAddress)
+                return .ok(
+                    .init(
+                        headers: .init(wwwAuthenticate: output.isEmpty ? nil : "Negotiate " + Data(output).base64EncodedString()),
+                        body: .json(
+                            Components.Schemas.LoginResponse(result)
+                        )
+                    )
+                )
+            }
+        } catch let refusal as NegotiateRefusal {
+            await sessions.auditNegotiateRefusal(refusal.reason, clientAddress: facts.clientAddress)
+            return challenge([], .init(title: "Unauthorized", status: 401, detail: "Invalid credentials", code: "invalid_credentials"))
+        } catch let error as DomainError where error == .invalidCredentials {
+            return challenge([], .init(title: "Unauthorized", status: 401, detail: error.message, code: error.code))
+        }
+    }
+
     package func refreshSession(_ input: Operations.RefreshSession.Input) async throws -> Operations.RefreshSession.Output {
         let user = try await signedInUser()
         let result = try await sessions.refresh(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
         return .ok(
             .init(
                 body: .json(
-                    .init(
-                        token: result.token,
-                        expiresAt: result.expiresAt,
-                        userId: result.userId,
-                        method: result.method.rawValue,
-                        methods: result.methods.map(\.rawValue)
-                    )
+                    Components.Schemas.LoginResponse(result)
                 )
             )
         )
