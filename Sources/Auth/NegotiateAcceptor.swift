@@ -199,6 +199,8 @@ public struct NegotiateError: Error, CustomStringConvertible, Sendable {
 /// to the audit log.
 public struct NegotiateRefusal: Error, Sendable {
     public let reason: String
+
+    public init(reason: String) { self.reason = reason }
 }
 
 /// A NUL-terminated C buffer as text.

@@ -55,16 +55,19 @@ struct KerberosRealm: Sendable {
         return cache
     }
 
-    /// `curl --negotiate` against `url` with the given credential cache (and NTLM user file): the status, the
-    /// WWW-Authenticate header of the last answer, and its body.
-    func negotiate(_ url: String, cache: String, ntlmUserFile: String? = nil) async throws -> (status: Int, body: String) {
+    /// `curl --negotiate` against `url` (GET, or POST of `post`) with the given credential cache (and NTLM user
+    /// file): the status and the body of the last answer.
+    func negotiate(
+        _ url: String,
+        cache: String,
+        ntlmUserFile: String? = nil,
+        post: (body: String, contentType: String)? = nil
+    ) async throws -> (status: Int, body: String) {
         var environment = ["KRB5_CONFIG": krb5Config, "KRB5CCNAME": cache]
         if let ntlmUserFile { environment["NTLM_USER_FILE"] = ntlmUserFile }
-        let result = try await runProcessOffPool(
-            "/usr/bin/curl",
-            ["-s", "--negotiate", "-u", ":", "-w", "\n%{http_code}", url],
-            environment: environment
-        )
+        var arguments = ["-s", "--negotiate", "-u", ":", "-w", "\n%{http_code}"]
+        if let post { arguments += ["-H", "Content-Type: \(post.contentType)", "--data-binary", post.body] }
+        let result = try await runProcessOffPool("/usr/bin/curl", arguments + [url], environment: environment)
         let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }

@@ -143,6 +143,38 @@ struct NegotiateTests {
             let otherDomain = directory.appendingPathComponent("other").path
             try "EVIL:alice:alice-ntlm-secret\n".write(toFile: otherDomain, atomically: true, encoding: .utf8)
             #expect(try await realm.negotiate(url, cache: noTicket, ntlmUserFile: otherDomain).status == 401)
+            // The same two legs for a SOAP Login: the first answer is a 401 SOAP fault carrying the NTLM challenge.
+            let soap = try await realm.negotiate(
+                url.replacingOccurrences(of: "/api/v1/auth/negotiate", with: "/soap"),
+                cache: noTicket,
+                ntlmUserFile: client,
+                post: (
+                    SOAPTestVersion.soap11.envelope("<tws:Login><tws:username>alice</tws:username></tws:Login>"),
+                    SOAPTestVersion.soap11.contentType
+                )
+            )
+            #expect(soap.status == 200 && soap.body.contains("<tws:token>"), "\(soap)")
+        }
+    }
+
+    @Test("SOAP Login signed in by HTTP Negotiate instead of a password; the principal must be the user named")
+    func soapLogin() async throws {
+        try await Self.withServer { client, realm, url, _ in
+            let soapURL = url.replacingOccurrences(of: "/api/v1/auth/negotiate", with: "/soap")
+            func login(_ username: String) -> (body: String, contentType: String) {
+                (
+                    SOAPTestVersion.soap11.envelope("<tws:Login><tws:username>\(username)</tws:username></tws:Login>"),
+                    SOAPTestVersion.soap11.contentType
+                )
+            }
+            let cache = try await realm.credentialCache("alice@TWS.TEST", password: "alice-secret")
+            let answer = try await realm.negotiate(soapURL, cache: cache, post: login("alice"))
+            try #require(answer.status == 200, "\(answer.body)")
+            let token = try #require(answer.body.firstMatch(of: /<tws:token>([^<]+)<\/tws:token>/)?.1)
+            #expect(try await client.soap("<tws:GetMe/>", token: String(token)).text.contains("alice"))
+            // alice's ticket does not sign in dave.
+            let other = try await realm.negotiate(soapURL, cache: cache, post: login("dave"))
+            #expect(other.status == 401 && other.body.contains("invalid_credentials"), "\(other)")
         }
     }
 

@@ -48,6 +48,7 @@ public func buildRouter<Store: TenantStore>(
         sessions: services.sessions,
         profiles: services.profiles,
         telephony: services.telephony,
+        negotiate: services.negotiate,
         logger: logger
     )
     let router = Router(context: TWSRequestContext.self)
@@ -104,11 +105,9 @@ public func buildRouter<Store: TenantStore>(
             throw HTTPError(.contentTooLarge)
         }
         let answer = await soap.handle(Array(buffer: body), contentType: request.headers[.contentType])
-        return Response(
-            status: .init(code: answer.status),
-            headers: [.contentType: answer.contentType],
-            body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
-        )
+        var headers: HTTPFields = [.contentType: answer.contentType]
+        if let challenge = answer.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
+        return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     let api = TWSAPI(

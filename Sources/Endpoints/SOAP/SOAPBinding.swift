@@ -16,6 +16,8 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
     let profiles: UserProfileService<Store>
     /// Nil when no PBX side is wired (as in `TWSAPI`): telephony operations then fault `pbx_unavailable`.
     let telephony: TelephonyService<Store>?
+    /// Windows single sign-on for Login; nil when not configured.
+    let negotiate: NegotiateAcceptor?
     let logger: Logger
 
     /// A SOAP answer: status, content type and body.
@@ -23,6 +25,13 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         public var status: Int
         public var contentType: String
         public var body: [UInt8]
+        /// `WWW-Authenticate` for a Login signed in with HTTP Negotiate that needs another leg.
+        public var wwwAuthenticate: String?
+    }
+
+    /// A Login by HTTP Negotiate that needs the client's next token (NTLM's second leg).
+    struct NegotiateChallenge: Error {
+        let output: [UInt8]
     }
 
     public init(
@@ -31,8 +40,10 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         sessions: SessionService<Store>,
         profiles: UserProfileService<Store>,
         telephony: TelephonyService<Store>? = nil,
+        negotiate: NegotiateAcceptor? = nil,
         logger: Logger
     ) throws {
+        self.negotiate = negotiate
         let schema = try SOAPSchema(wsdl: wsdl)
         self.parser = SOAPEnvelopeParser(schema: schema)
         self.namespace = schema.targetNamespace
@@ -61,6 +72,13 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                 contentType: SOAPWriter.contentType(for: version),
                 body: SOAPWriter.response(version: version, namespace: namespace, body: response)
             )
+        } catch let challenge as NegotiateChallenge {
+            var answer = answer(
+                SOAPFault(code: "negotiate_continue", message: "Send the next Negotiate token", isSenderFault: true, httpStatus: 401),
+                version: version
+            )
+            answer.wwwAuthenticate = "Negotiate " + Data(challenge.output).base64EncodedString()
+            return answer
         } catch let fault as SOAPFault {
             return answer(Self.withRESTCode(fault), version: fault.version ?? version)
         } catch let error as DomainError {
@@ -90,6 +108,29 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         return renamed
     }
 
+    /// Login signed in with HTTP Negotiate (Windows single sign-on) instead of a password: the authenticated principal
+    /// must be the user the request names.
+    private func negotiatedLogin(token: String, username: String) async throws -> LoginResult {
+        guard let negotiate else {
+            throw DomainError(.unavailable, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
+        }
+        let facts = RequestFacts.current
+        do {
+            switch try await negotiate.accept(base64Token: token, connection: facts.connection ?? facts.clientAddress ?? "-") {
+            case .continueNeeded(let output):
+                throw NegotiateChallenge(output: output)
+            case .authenticated(let principal, _):
+                guard principal.user.lowercased() == username.trimmingCharacters(in: .whitespaces).lowercased() else {
+                    throw NegotiateRefusal(reason: "\(principal.name) signed in as \(username)")
+                }
+                return try await sessions.loginNegotiated(principal, clientAddress: facts.clientAddress)
+            }
+        } catch let refusal as NegotiateRefusal {
+            await sessions.auditNegotiateRefusal(refusal.reason, clientAddress: facts.clientAddress)
+            throw DomainError.invalidCredentials
+        }
+    }
+
     private func answer(_ fault: SOAPFault, version: SOAPVersion) -> Answer {
         Answer(
             status: fault.httpStatus,
@@ -105,15 +146,20 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         let payload = request.payload
         switch operation {
         case .login:
-            let result = try await sessions.loginUser(
-                LoginAttempt(
-                    company: payload.string("company"),
-                    domain: payload.string("domain"),
-                    username: payload.string("username") ?? "",
-                    password: payload.string("password"),
-                    clientAddress: RequestFacts.current.clientAddress
+            let result: LoginResult
+            if let token = RequestFacts.current.negotiateToken {
+                result = try await negotiatedLogin(token: token, username: payload.string("username") ?? "")
+            } else {
+                result = try await sessions.loginUser(
+                    LoginAttempt(
+                        company: payload.string("company"),
+                        domain: payload.string("domain"),
+                        username: payload.string("username") ?? "",
+                        password: payload.string("password"),
+                        clientAddress: RequestFacts.current.clientAddress
+                    )
                 )
-            )
+            }
             await telephony?.announcePresence(userId: result.userId)
             return SOAPElement(
                 "LoginResponse",
