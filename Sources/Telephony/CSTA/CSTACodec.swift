@@ -32,13 +32,16 @@ public struct CSTACodec: Sendable, Hashable {
     /// XML that does not parse, is empty, too deep or has a DOCTYPE throws `invalidXML`; a known message that lacks what
     /// the call model needs throws `malformedMessage`; an unknown root element is `.unknown(name)`, not an error.
     public static func decode(_ frame: CSTAFrame) throws(CSTAProtocolError) -> (invokeID: Int, message: CSTAMessage) {
-        let root: SOAPElement
+        (frame.invokeID, try message(from: try root(of: frame)))
+    }
+
+    /// The frame's XML parsed with the codec's limits (both sides of the link read frames this way).
+    static func root(of frame: CSTAFrame) throws(CSTAProtocolError) -> SOAPElement {
         do {
-            root = try SOAPElement(xml: frame.xml, limits: limits)
+            return try SOAPElement(xml: frame.xml, limits: limits)
         } catch {
             throw .invalidXML("\(error.code): \(error.message)")
         }
-        return (frame.invokeID, try message(from: root))
     }
 
     /// Interprets an already parsed root element.

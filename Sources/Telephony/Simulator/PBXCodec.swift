@@ -50,13 +50,7 @@ public struct PBXCodec: Sendable, Hashable {
     /// XML that does not parse throws `invalidXML`; a known request lacking a mandatory parameter throws
     /// `malformedMessage` naming it. Both leave the link usable: the simulator answers them with a CSTAErrorCode.
     public static func decode(_ frame: CSTAFrame) throws(CSTAProtocolError) -> (invokeID: Int, inbound: PBXInbound) {
-        let root: SOAPElement
-        do {
-            root = try SOAPElement(xml: frame.xml, limits: CSTACodec.limits)
-        } catch {
-            throw .invalidXML("\(error.code): \(error.message)")
-        }
-        return (frame.invokeID, try inbound(from: root))
+        (frame.invokeID, try inbound(from: try CSTACodec.root(of: frame)))
     }
 
     /// Interprets an already parsed root element.
