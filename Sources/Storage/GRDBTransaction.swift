@@ -57,6 +57,22 @@ struct GRDBTransaction: StoreTransaction {
         }
     }
 
+    func search<R: StoredRecord>(_ type: R.Type, index: String, match: String, weights: [Double], _ query: RecordQuery) throws -> [R] {
+        try translate {
+            let sql = RecordSQL(query)
+            let table = index.quotedDatabaseIdentifier
+            // bm25's weights are part of the statement text: they come from Domain constants, never from a request.
+            let score = "bm25(\(table)" + weights.map { ", \($0)" }.joined() + ")"
+            let text = """
+                SELECT record.* FROM (SELECT rowid, \(score) AS score FROM \(table) WHERE \(table) MATCH ? ORDER BY score LIMIT ? OFFSET ?) AS found
+                JOIN \(R.table.quotedDatabaseIdentifier) AS record ON record.id = found.rowid\(sql.whereClause) ORDER BY found.score
+                """
+            var arguments: StatementArguments = [match, query.limit ?? -1, query.offset]
+            _ = arguments.append(contentsOf: sql.arguments)
+            return try RecordBox<R>.fetchAll(db.cachedStatement(sql: text), arguments: arguments).map(\.value)
+        }
+    }
+
     /// Turns constraint violations into the domain's `conflict` errors; other errors pass through.
     private func translate<T>(_ body: () throws -> T) throws -> T {
         do {

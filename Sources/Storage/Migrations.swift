@@ -1,3 +1,5 @@
+import Domain
+import Foundation
 import GRDB
 
 extension AppDatabase {
@@ -199,6 +201,88 @@ extension AppDatabase {
                 t.column("detail", .text)
             }
             try db.create(index: "audit_log_company_time", on: "audit_log", columns: ["companyId", "time"])
+        }
+        migrator.registerMigration("v4-directories") { db in
+            try db.alter(table: "directory") { t in
+                t.add(column: "connection", .jsonText)
+                t.add(column: "fieldMap", .jsonText).notNull().defaults(to: #"{"fields":{}}"#)
+                t.add(column: "synchronization", .jsonText).notNull().defaults(to: #"{"manual":{}}"#)
+                t.add(column: "mergeContacts", .boolean).notNull().defaults(to: false)
+                t.add(column: "syncGeneration", .integer).notNull().defaults(to: 0)
+                t.add(column: "lastSync", .jsonText)
+            }
+            // The TWS users directory merges by e-mail from the start (admin guide 8.2.2).
+            try db.execute(
+                sql: #"UPDATE directory SET mergeContacts = 1, fieldMap = ? WHERE source = 'TwsUsers'"#,
+                arguments: [
+                    String(decoding: try JSONEncoder().encode(FieldMap.twsUsers), as: UTF8.self)
+                ]
+            )
+            try db.create(table: "contact") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("directoryId", .integer).notNull().references("directory", onDelete: .cascade)
+                t.column("ownerUserId", .integer).references("user", onDelete: .cascade)
+                t.column("externalId", .text).notNull()
+                t.column("lastName", .text).notNull()
+                t.column("firstName", .text).notNull()
+                t.column("company", .text).notNull()
+                t.column("picture", .text).notNull()
+                t.column("phones", .jsonText).notNull()
+                t.column("mail1", .text).notNull()
+                t.column("mail2", .text).notNull()
+                t.column("url", .text).notNull()
+                t.column("privateFields", .jsonText).notNull()
+                t.column("vip", .text).notNull()
+                t.column("mergeKey", .text).notNull()
+                t.column("contentHash", .text).notNull()
+                t.column("syncGeneration", .integer).notNull()
+                t.column("searchName", .text).notNull()
+                t.column("searchCompany", .text).notNull()
+                t.column("searchMail", .text).notNull()
+                t.column("searchNumbers", .text).notNull()
+                t.column("phoneKeys", .text).notNull()
+                t.column("scope", .text).notNull()
+            }
+            try db.create(index: "contact_directory_external", on: "contact", columns: ["directoryId", "externalId"], unique: true)
+            try db.create(index: "contact_directory_generation", on: "contact", columns: ["directoryId", "syncGeneration"])
+            try db.create(index: "contact_merge", on: "contact", columns: ["companyId", "mergeKey"], condition: Column("mergeKey") != "")
+            try db.create(index: "contact_owner", on: "contact", columns: ["ownerUserId"])
+            // Accent- and case-insensitive words with 2- and 3-character prefix indexes; the contact table is the
+            // content, the triggers keep the index in step with every write.
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE contact_fts USING fts5(
+                        searchName, searchCompany, searchMail, searchNumbers, phoneKeys, scope,
+                        content='contact', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+                    CREATE TRIGGER contact_fts_insert AFTER INSERT ON contact BEGIN
+                        INSERT INTO contact_fts(rowid, searchName, searchCompany, searchMail, searchNumbers, phoneKeys, scope)
+                        VALUES (new.id, new.searchName, new.searchCompany, new.searchMail, new.searchNumbers, new.phoneKeys, new.scope);
+                    END;
+                    CREATE TRIGGER contact_fts_delete AFTER DELETE ON contact BEGIN
+                        INSERT INTO contact_fts(contact_fts, rowid, searchName, searchCompany, searchMail, searchNumbers, phoneKeys, scope)
+                        VALUES ('delete', old.id, old.searchName, old.searchCompany, old.searchMail, old.searchNumbers, old.phoneKeys, old.scope);
+                    END;
+                    CREATE TRIGGER contact_fts_update AFTER UPDATE OF searchName, searchCompany, searchMail, searchNumbers, phoneKeys, scope ON contact BEGIN
+                        INSERT INTO contact_fts(contact_fts, rowid, searchName, searchCompany, searchMail, searchNumbers, phoneKeys, scope)
+                        VALUES ('delete', old.id, old.searchName, old.searchCompany, old.searchMail, old.searchNumbers, old.phoneKeys, old.scope);
+                        INSERT INTO contact_fts(rowid, searchName, searchCompany, searchMail, searchNumbers, phoneKeys, scope)
+                        VALUES (new.id, new.searchName, new.searchCompany, new.searchMail, new.searchNumbers, new.phoneKeys, new.scope);
+                    END;
+                    """
+            )
+            try db.create(table: "contact_list") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("ownerUserId", .integer).notNull().references("user", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("isPublic", .boolean).notNull()
+                t.column("contactIds", .jsonText).notNull()
+            }
+            try db.create(index: "contact_list_owner", on: "contact_list", columns: ["ownerUserId"])
+            try db.create(index: "contact_list_domain_public", on: "contact_list", columns: ["domainId", "isPublic"])
         }
         return migrator
     }

@@ -20,6 +20,9 @@ struct RecordSQL {
             case .equals(let column, let value):
                 conditions.append("\(column.quotedDatabaseIdentifier) = ?")
                 _ = arguments.append(contentsOf: [value.databaseValue])
+            case .notEquals(let column, let value):
+                conditions.append("\(column.quotedDatabaseIdentifier) <> ?")
+                _ = arguments.append(contentsOf: [value.databaseValue])
             case .within(let column, let values):
                 conditions.append("\(column.quotedDatabaseIdentifier) IN (SELECT value FROM json_each(?))")
                 _ = arguments.append(contentsOf: [Self.jsonArray(values)])

@@ -17,7 +17,11 @@ struct Tenant: Sendable {
     var phoneQueueId: Int64
     var pbxLinkId: Int64
     var authorizationId: Int64
+    /// The TWS users directory, synchronised once.
     var directoryId: Int64
+    var publicDirectoryId: Int64
+    var publicContactId: Int64
+    var csvDirectoryId: Int64
 
     static let userPassword = "tenant-user-password"
 
@@ -35,7 +39,10 @@ struct Tenant: Sendable {
         phoneQueueId: 9_000_007,
         pbxLinkId: 9_000_008,
         authorizationId: 9_000_009,
-        directoryId: 9_000_010
+        directoryId: 9_000_010,
+        publicDirectoryId: 9_000_011,
+        publicContactId: 9_000_012,
+        csvDirectoryId: 9_000_013
     )
 
     /// Creates a company with a domain, a user with a device, a group (holding the user and the Caller
@@ -85,7 +92,20 @@ struct Tenant: Sendable {
         )
         try #require(override.status == .ok, "override: \(override.text)")
         let directories = try await client.must(.get, "/api/v1/admin/domains/\(domainId)/directories", token: token).items()
-        let directoryId = try #require(directories.first?.int64("id"), "a new domain has built-in directories")
+        let directoryId = try #require(directories.first { $0.string("source") == "TwsUsers" }?.int64("id"), "a new domain has built-in directories")
+        try await client.must(.post, "/api/v1/admin/directories/\(directoryId)/sync?wait=true", token: token)
+        let publicDirectoryId = try #require(directories.first { $0.string("source") == "TwsPublic" }?.int64("id"))
+        let publicContactId = try await client.create(
+            "/api/v1/admin/directories/\(publicDirectoryId)/contacts",
+            token: token,
+            json: #"{"lastName":"\#(name) reception","phones":[{"kind":"standard","number":"0155000000"}]}"#
+        )
+        let csvDirectoryId = try await client.create(
+            "/api/v1/admin/domains/\(domainId)/directories",
+            token: token,
+            json:
+                #"{"name":"\#(name) CSV","source":"Csv","connection":{"csv":{"path":"contacts.csv","headerRow":true,"delimiter":";","encoding":"UTF-8"}},"fieldMap":{"fields":{"id":"id","lastName":"name"}}}"#
+        )
         return Tenant(
             companyName: name,
             domainName: domainName,
@@ -99,7 +119,10 @@ struct Tenant: Sendable {
             phoneQueueId: phoneQueueId,
             pbxLinkId: pbxLinkId,
             authorizationId: authorizationId,
-            directoryId: directoryId
+            directoryId: directoryId,
+            publicDirectoryId: publicDirectoryId,
+            publicContactId: publicContactId,
+            csvDirectoryId: csvDirectoryId
         )
     }
 
@@ -117,7 +140,8 @@ struct Tenant: Sendable {
             "/api/v1/admin/domains/\(domainId)/intercom-groups",
             "/api/v1/admin/intercom-groups/\(intercomGroupId)", "/api/v1/admin/domains/\(domainId)/phone-queues",
             "/api/v1/admin/phone-queues/\(phoneQueueId)", "/api/v1/admin/domains/\(domainId)/dialing-plan",
-            "/api/v1/admin/domains/\(domainId)/directories",
+            "/api/v1/admin/domains/\(domainId)/directories", "/api/v1/admin/directories/\(publicDirectoryId)/contacts",
+            "/api/v1/admin/directories/\(csvDirectoryId)",
         ]
         var snapshot: [String: String] = [:]
         for uri in uris {
@@ -184,7 +208,8 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listIntercomGroups, createIntercomGroup, getIntercomGroup, replaceIntercomGroup, deleteIntercomGroup
     case listPhoneQueues, createPhoneQueue, getPhoneQueue, replacePhoneQueue, deletePhoneQueue
     case getDialingPlan, setDialingPlan
-    case listDirectories
+    case listDirectories, createDirectory, getDirectory, updateDirectory, deleteDirectory, getDirectorySync, syncDirectory
+    case listPublicContacts, createPublicContact, updatePublicContact, deletePublicContact
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -289,6 +314,25 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .getDialingPlan: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/dialing-plan")
         case .setDialingPlan: return Call(method: .put, uri: "\(api)/domains/\(o.domainId)/dialing-plan", json: plan)
         case .listDirectories: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/directories")
+        case .createDirectory:
+            let csv =
+                #"{"name":"Intruder CSV","source":"Csv","connection":{"csv":{"path":"x.csv","headerRow":true,"delimiter":",","encoding":"UTF-8"}},"fieldMap":{"fields":{"id":"id","lastName":"name"}}}"#
+            return Call(method: .post, uri: "\(api)/domains/\(o.domainId)/directories", json: csv)
+        case .getDirectory: return Call(method: .get, uri: "\(api)/directories/\(o.directoryId)")
+        case .updateDirectory: return Call(method: .patch, uri: "\(api)/directories/\(o.directoryId)", json: #"{"name":"Hijacked","priority":1}"#)
+        case .deleteDirectory: return Call(method: .delete, uri: "\(api)/directories/\(o.csvDirectoryId)")
+        case .getDirectorySync: return Call(method: .get, uri: "\(api)/directories/\(o.directoryId)/sync")
+        case .syncDirectory: return Call(method: .post, uri: "\(api)/directories/\(o.directoryId)/sync?wait=true")
+        case .listPublicContacts: return Call(method: .get, uri: "\(api)/directories/\(o.publicDirectoryId)/contacts")
+        case .createPublicContact:
+            return Call(method: .post, uri: "\(api)/directories/\(o.publicDirectoryId)/contacts", json: #"{"lastName":"Intruder"}"#)
+        case .updatePublicContact:
+            return Call(
+                method: .put,
+                uri: "\(api)/directories/\(o.publicDirectoryId)/contacts/\(o.publicContactId)",
+                json: #"{"lastName":"Intruder"}"#
+            )
+        case .deletePublicContact: return Call(method: .delete, uri: "\(api)/directories/\(o.publicDirectoryId)/contacts/\(o.publicContactId)")
         }
     }
 }
@@ -489,10 +533,14 @@ struct CompanyIsolationTests {
             "refreshSession", "listAuditLog",
             // Windows sign-in takes no id: NegotiateTests covers who it lets in.
             "negotiateLogin",
+            // Users search and keep contacts only within the directories they may read (scope tokens of their own
+            // company's directories): DirectoryTests.aUserNeverFindsAnotherCompanysContacts probes each of these.
+            "searchDirectory", "lookupNumber", "getContact", "listPrivateContacts", "createPrivateContact", "updatePrivateContact",
+            "deletePrivateContact", "listContactLists", "createContactList", "updateContactList", "deleteContactList",
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()
-        #expect(contract.count == 94, "openapi/tws.yaml has \(contract.count) operations")
+        #expect(contract.count == 115, "openapi/tws.yaml has \(contract.count) operations")
         #expect(Set(contract).subtracting(probed).subtracting(exempt).sorted() == [], "operations without an isolation probe")
         #expect(probed.subtracting(contract).sorted() == [], "probes naming no operation of the contract")
         #expect(exempt.subtracting(contract).sorted() == [])

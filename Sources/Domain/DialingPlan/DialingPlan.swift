@@ -320,5 +320,5 @@ extension DialingRule {
 extension Character {
     /// A key of a phone's keypad: an ASCII digit, `*` or `#`.
     fileprivate var isDialKey: Bool { isASCIIDigit || self == "*" || self == "#" }
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

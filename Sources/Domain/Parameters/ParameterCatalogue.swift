@@ -43,6 +43,13 @@ public enum ParameterCatalogue {
                 .text(maxLength: 255),
                 "User group whose calls the user may see (boss/secretary, 9.1.7)"
             ),
+            .init(
+                .caller,
+                "MapServiceURL",
+                "https://www.openstreetmap.org/search?query={0}",
+                .text(maxLength: 512),
+                "Map site linked from address fields (option a); {0} is the address"
+            ),
             .init(.caller, "AuthorizeShareRulesGroup", "", .text(maxLength: 255), "User group whose active forwarding the user may see (9.1.7)"),
             .init(
                 .caller,
@@ -58,6 +65,7 @@ public enum ParameterCatalogue {
         .init(.system, "CallLog-StartCleaningHour", "03:00", .timeOfDay, "Time of day the call-log cleaning starts"),
         .init(.system, "CallLog-NumberMaxOfStorage", "30", .integer(0...100_000), "Calls kept per type (incoming, outgoing, missed)"),
         .init(.system, "CallLog-NumberDaysOfStorage", "30", .integer(1...3650), "Days calls are kept"),
+        .init(.system, "timeSynchronizationDirectories", "02:00", .timeOfDay, expert: true, "Time of day daily directories synchronise (8.2.1)"),
         .init(.system, "Stats-StartCleaningHour", "03:30", .timeOfDay, expert: true, "Time of day the statistics cleaning starts"),
         .init(.system, "Stats-NumberDaysOfStorage", "365", .integer(1...3650), expert: true, "Days statistics are kept"),
     ]

@@ -28,6 +28,8 @@ public enum StoreValue: Sendable, Hashable {
 public enum StoreFilter: Sendable {
     /// column = value
     case equals(String, StoreValue)
+    /// column <> value (NULL never matches)
+    case notEquals(String, StoreValue)
     /// column IN (values); an empty list matches nothing.
     case within(String, [StoreValue])
     /// Any of the columns contains the text (case-insensitive, LIKE with escaping).
@@ -67,6 +69,10 @@ public protocol StoreTransaction {
     /// Deletes by primary key; false when nothing was deleted.
     @discardableResult func delete<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> Bool
     @discardableResult func deleteAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> Int
+    /// Records found by a full-text query: `index` is an FTS5 table whose rowid is the record's id, `match` an FTS5
+    /// query built by Domain (never raw user text), `weights` the bm25 weight of each indexed column. Best matches
+    /// first, paged by `query.limit`/`offset` before `query.filters` are applied (they are a safety net, not a filter).
+    func search<R: StoredRecord>(_ type: R.Type, index: String, match: String, weights: [Double], _ query: RecordQuery) throws -> [R]
 }
 
 /// The tenant database: reads and writes, each write one transaction.

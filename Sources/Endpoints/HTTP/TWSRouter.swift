@@ -15,16 +15,24 @@ public struct TWSServices<Store: TenantStore>: Sendable {
     public let supervisor: (any SwitchSupervisor)?
     /// Windows single sign-on; nil when no keytab is configured.
     public let negotiate: NegotiateAcceptor?
+    public let directories: DirectoryService<Store>
+    public let directoryAdmin: DirectoryAdminService<Store>
 
+    /// Without `directoryAdmin`, synchronisations of LDAP, SQL and CSV directories fail with "no connectors".
     public init(
         admin: AdminService<Store>,
         sessions: SessionService<Store>,
         profiles: UserProfileService<Store>,
         telephony: TelephonyService<Store>? = nil,
         supervisor: (any SwitchSupervisor)? = nil,
-        negotiate: NegotiateAcceptor? = nil
+        negotiate: NegotiateAcceptor? = nil,
+        directoryAdmin: DirectoryAdminService<Store>? = nil
     ) {
         self.negotiate = negotiate
+        self.directories = DirectoryService(store: admin.store)
+        self.directoryAdmin =
+            directoryAdmin
+            ?? DirectoryAdminService(store: admin.store, synchronizer: DirectorySynchronizer(store: admin.store, connector: NoDirectoryConnector()))
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
@@ -116,8 +124,17 @@ public func buildRouter<Store: TenantStore>(
         profiles: services.profiles,
         telephony: services.telephony,
         supervisor: services.supervisor,
-        negotiate: services.negotiate
+        negotiate: services.negotiate,
+        directories: services.directories,
+        directoryAdmin: services.directoryAdmin
     )
     try api.registerHandlers(on: router, middlewares: [ProblemMiddleware(logger: logger)])
     return router
+}
+
+/// The connector of a server built without `Connectors` (some tests): every external source is unreachable.
+struct NoDirectoryConnector: DirectoryConnector {
+    func open(_ connection: DirectoryConnection, attributes: [String]) async throws(DirectorySourceError) -> any DirectoryReader {
+        throw DirectorySourceError(.unreachable, "this server has no directory connectors")
+    }
 }

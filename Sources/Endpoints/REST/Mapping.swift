@@ -38,19 +38,6 @@ extension Components.Schemas.Domain {
     init(_ d: CompanyDomain) { self.init(id: d.id ?? 0, companyId: d.companyId, name: d.name, numberingPlanLength: Int32(d.numberingPlanLength)) }
 }
 
-extension Components.Schemas.Directory {
-    init(_ d: Directory) throws {
-        self.init(
-            id: d.id ?? 0,
-            domainId: d.domainId,
-            name: d.name,
-            kind: try convert(d.kind, field: "kind"),
-            source: try convert(d.source, field: "source"),
-            priority: Int32(d.priority)
-        )
-    }
-}
-
 extension Components.Schemas.AdminAccount {
     init(_ a: AdminAccount) {
         self.init(id: a.id ?? 0, username: a.username, superUser: a.superUser, companyIds: a.companyIds, mustChangePassword: a.mustChangePassword)

@@ -14,6 +14,8 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     let supervisor: (any SwitchSupervisor)?
     /// Windows single sign-on (HTTP Negotiate); nil when not configured.
     let negotiate: NegotiateAcceptor?
+    let directories: DirectoryService<Store>
+    let directoryAdmin: DirectoryAdminService<Store>
 
     package init(
         admin: AdminService<Store>,
@@ -21,9 +23,13 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         profiles: UserProfileService<Store>,
         telephony: TelephonyService<Store>? = nil,
         supervisor: (any SwitchSupervisor)? = nil,
-        negotiate: NegotiateAcceptor? = nil
+        negotiate: NegotiateAcceptor? = nil,
+        directories: DirectoryService<Store>,
+        directoryAdmin: DirectoryAdminService<Store>
     ) {
         self.negotiate = negotiate
+        self.directories = directories
+        self.directoryAdmin = directoryAdmin
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles

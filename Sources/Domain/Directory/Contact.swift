@@ -1,0 +1,180 @@
+import Foundation
+
+/// A phone number of a contact, and whether the red list hides it from clients (admin guide 8.2.4).
+public struct ContactPhone: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case assistant, standard, professional, mobile, personal
+    }
+    public var kind: Kind
+    public var number: String
+    /// Never sent to clients; reverse lookup still names the caller.
+    public var redListed: Bool
+
+    public init(kind: Kind, number: String, redListed: Bool = false) {
+        self.kind = kind
+        self.number = number
+        self.redListed = redListed
+    }
+
+    /// The red-list values of the guide: "1", "true", "yes", "y", "lr" or "rf" hide the number.
+    public static func isRedListValue(_ value: String?) -> Bool {
+        guard let value else { return false }
+        return ["1", "true", "yes", "y", "lr", "rf"].contains(value.trimmingCharacters(in: .whitespaces).lowercased())
+    }
+}
+
+/// A contact of a directory: synchronised from a source, created by an administrator (public TWS contacts), or a
+/// user's private contact (`ownerUserId`). The `search…`, `phoneKeys` and `scope` columns feed the full-text index
+/// (`contact_fts`, kept by triggers); they are derived by `indexed(plan:)` and never shown.
+public struct Contact: CompanyScoped, Equatable {
+    public static let table = "contact"
+    /// The full-text index over the search columns.
+    public static let searchIndex = "contact_fts"
+    public var id: Int64?
+    public var companyId: Int64
+    public var domainId: Int64
+    public var directoryId: Int64
+    /// The owner of a private contact; nil for everyone else.
+    public var ownerUserId: Int64?
+    /// The source's ID (the mapped `ID` field), unique in the directory; a generated one for contacts made here.
+    public var externalId: String
+    public var lastName: String
+    public var firstName: String
+    public var company: String
+    public var picture: String
+    public var phones: [ContactPhone]
+    public var mail1: String
+    public var mail2: String
+    public var url: String
+    /// Private fields 0–9.
+    public var privateFields: [String]
+    /// The `[VIP]` field's value: non-empty makes the contact a VIP.
+    public var vip: String
+    /// Lower-cased `mail1`, for merging contacts across directories (admin guide 8.2.2); empty when not merged.
+    public var mergeKey: String
+    /// Digest of the synchronised values: a row read again unchanged is not rewritten.
+    public var contentHash: String
+    /// The synchronisation that last read this row; rows left behind by a complete one are deleted.
+    public var syncGeneration: Int64
+    public var searchName: String
+    public var searchCompany: String
+    public var searchMail: String
+    /// Digit forms of the numbers that are not red-listed (a red-listed number must not be found by search).
+    public var searchNumbers: String
+    /// Canonical keys of every number, red-listed ones too, for reverse lookup only.
+    public var phoneKeys: String
+    /// Who may find the contact: `d<directoryId>`, or `u<ownerUserId>` for a private contact.
+    public var scope: String
+
+    public init(
+        id: Int64? = nil,
+        companyId: Int64,
+        domainId: Int64,
+        directoryId: Int64,
+        ownerUserId: Int64? = nil,
+        externalId: String,
+        lastName: String = "",
+        firstName: String = "",
+        company: String = "",
+        picture: String = "",
+        phones: [ContactPhone] = [],
+        mail1: String = "",
+        mail2: String = "",
+        url: String = "",
+        privateFields: [String] = Array(repeating: "", count: 10),
+        vip: String = ""
+    ) {
+        self.id = id
+        self.companyId = companyId
+        self.domainId = domainId
+        self.directoryId = directoryId
+        self.ownerUserId = ownerUserId
+        self.externalId = externalId
+        self.lastName = lastName
+        self.firstName = firstName
+        self.company = company
+        self.picture = picture
+        self.phones = phones
+        self.mail1 = mail1
+        self.mail2 = mail2
+        self.url = url
+        self.privateFields = privateFields
+        self.vip = vip
+        self.mergeKey = ""
+        self.contentHash = ""
+        self.syncGeneration = 0
+        self.searchName = ""
+        self.searchCompany = ""
+        self.searchMail = ""
+        self.searchNumbers = ""
+        self.phoneKeys = ""
+        self.scope = ""
+    }
+
+    /// The display name: "First Last", or whichever is set.
+    public var displayName: String {
+        [firstName, lastName].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    /// The contact with its derived columns filled: search text, phone keys in the domain's number forms, scope,
+    /// merge key and content digest.
+    public func indexed(plan: DialingPlanSettings, merge: Bool) -> Contact {
+        var contact = self
+        contact.searchName = [firstName, lastName].joined(separator: " ")
+        contact.searchCompany = company
+        contact.searchMail = [mail1, mail2].joined(separator: " ")
+        var numbers: [String] = []
+        var keys: [String] = []
+        for phone in phones {
+            guard let key = PhoneKey.key(phone.number, plan: plan) else { continue }
+            if !keys.contains(key) { keys.append(key) }
+            guard !phone.redListed else { continue }
+            for form in PhoneKey.searchForms(phone.number, key: key, plan: plan) where !numbers.contains(form) { numbers.append(form) }
+        }
+        contact.searchNumbers = numbers.joined(separator: " ")
+        contact.phoneKeys = keys.joined(separator: " ")
+        contact.scope = ownerUserId.map { "u\($0)" } ?? "d\(directoryId)"
+        contact.mergeKey = merge ? mail1.trimmingCharacters(in: .whitespaces).lowercased() : ""
+        contact.contentHash = contentDigest
+        return contact
+    }
+
+    /// A digest of what a source gives (not the derived columns).
+    var contentDigest: String {
+        var parts = [externalId, lastName, firstName, company, picture, mail1, mail2, url, vip]
+        parts += privateFields
+        parts += phones.map { "\($0.kind.rawValue)=\($0.number)=\($0.redListed)" }
+        return SHA256.hex(Array(parts.joined(separator: "\u{1F}").utf8))
+    }
+}
+
+/// The one form a number is indexed and looked up in, whatever way it was written: digits only, international
+/// numbers with their country code ("+33 1 55 17 18 89", "0155171889" and "0033155171889" all give "33155171889"),
+/// internal numbers as they are.
+public enum PhoneKey {
+    /// The key of `number`, or nil when it holds no digit.
+    public static func key(_ number: String, plan: DialingPlanSettings) -> String? {
+        // "+33 (0)1 55…": the "(0)" is the trunk prefix written for national callers, not part of the number.
+        let written = number.replacingOccurrences(of: "(0)", with: "")
+        let digits = String(written.filter(\.isASCIIDigit))
+        guard !digits.isEmpty, digits.count <= 32 else { return nil }
+        let international = written.trimmingCharacters(in: .whitespaces).hasPrefix("+")
+        if international { return digits }
+        if !plan.internationalPrefix.isEmpty, digits.hasPrefix(plan.internationalPrefix), digits.count > plan.internalReverseLength {
+            return String(digits.dropFirst(plan.internationalPrefix.count))
+        }
+        if !plan.localCountryPrefix.isEmpty, digits.hasPrefix(DialingPlan.nationalTrunkPrefix), digits.count > plan.internalReverseLength {
+            return plan.localCountryPrefix + digits.dropFirst(DialingPlan.nationalTrunkPrefix.count)
+        }
+        return digits
+    }
+
+    /// The digit strings a user may start typing to find the number: as written, national and international forms.
+    static func searchForms(_ number: String, key: String, plan: DialingPlanSettings) -> [String] {
+        var forms = [String(number.replacingOccurrences(of: "(0)", with: "").filter(\.isASCIIDigit)), key]
+        if !plan.localCountryPrefix.isEmpty, key.hasPrefix(plan.localCountryPrefix), key.count > plan.internalReverseLength {
+            forms.append(DialingPlan.nationalTrunkPrefix + key.dropFirst(plan.localCountryPrefix.count))
+        }
+        return forms
+    }
+}

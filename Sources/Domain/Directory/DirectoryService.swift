@@ -1,0 +1,337 @@
+import Foundation
+
+/// Directory search, reverse lookup, private contacts and contact lists for users (admin guide 8, 9.1.1).
+///
+/// Every read starts from `DirectoryAccess`: a contact is found only through the scope tokens of the directories the
+/// user may read (their company's, never another's), so rights are enforced by the query itself, and checked again
+/// on each result.
+public struct DirectoryService<Store: TenantStore>: Sendable {
+    public let store: Store
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    // MARK: - Search
+
+    public func search(_ principal: UserPrincipal, _ search: ContactSearch) async throws -> ContactSearchResult {
+        try await store.read { tx in
+            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+            if !search.fields.isEmpty, !access.mayAdvancedSearch {
+                throw DomainError.forbidden(code: "advanced_search_not_allowed", "Advanced search is not allowed for this user")
+            }
+            var scopes = access.scopeTokens
+            if let directoryId = search.directoryId {
+                guard access.directories[directoryId] != nil || access.privateDirectory?.id == directoryId else {
+                    throw DomainError.notFound("Directory")
+                }
+                scopes = access.directories[directoryId] != nil ? ["d\(directoryId)"] : ["u\(principal.userId)"]
+            }
+            guard !scopes.isEmpty else { return ContactSearchResult(cards: [], offset: search.offset, limit: search.limit, hasMore: false) }
+            let found = try tx.search(
+                Contact.self,
+                index: Contact.searchIndex,
+                match: search.matchExpression(scopes: scopes),
+                weights: ContactSearch.weights,
+                RecordQuery([.equals("companyId", .int(principal.companyId))], orderBy: [], offset: search.offset, limit: search.limit + 1)
+            )
+            let page = Array(found.prefix(search.limit))
+            return ContactSearchResult(
+                cards: try Self.cards(page, access: access, showInvisible: false, tx),
+                offset: search.offset,
+                limit: search.limit,
+                hasMore: found.count > search.limit
+            )
+        }
+    }
+
+    /// One contact's card (merged), when the user may read it.
+    public func contact(_ principal: UserPrincipal, id: Int64) async throws -> ContactCard {
+        try await store.read { tx in
+            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+            guard let contact = try tx.fetchOne(Contact.self, id: id), contact.companyId == principal.companyId, access.directory(of: contact) != nil
+            else { throw DomainError.notFound("Contact") }
+            return try Self.cards([contact], access: access, showInvisible: false, tx)[0]
+        }
+    }
+
+    // MARK: - Reverse lookup
+
+    /// The contact a number belongs to, in the directories the user may read: the number is normalised with the
+    /// user's domain dialing plan, so every way of writing it finds the same contact; the lowest priority number wins.
+    /// Red-listed numbers are found too (the name is shown, the number never sent).
+    public func lookup(_ principal: UserPrincipal, number: String) async throws -> CallerIdentity? {
+        guard number.count <= DialingPlan.maxNumberLength else { throw DomainError.invalid(field: "number", "A number takes at most 64 characters") }
+        guard number.contains(where: \.isASCIIDigit) else { throw DomainError.invalid(field: "number", "number must hold digits") }
+        return try await store.read { tx in
+            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+            let plan = try DialingPlanStore.plan(domainId: principal.domainId, tx)
+            return try Self.lookup(number, plan: plan, access: access, companyId: principal.companyId, tx)
+        }
+    }
+
+    /// The lookup behind incoming calls: a device's owner's directories, or for a phone queue's or intercom group's
+    /// device those authorised to it.
+    static func lookup(
+        _ number: String,
+        plan: DialingPlan,
+        access: DirectoryAccess,
+        companyId: Int64,
+        _ tx: any StoreTransaction
+    ) throws
+        -> CallerIdentity?
+    {
+        let reverse = plan.reverse(number.replacingOccurrences(of: "(0)", with: ""))
+        var keys: [String] = []
+        // The number as written first: the dialing plan's clean-up keeps the "(0)" of "+33 (0)1 …" as a digit.
+        for form in [number] + reverse.searchKeys {
+            if let key = PhoneKey.key(form, plan: plan.settings), !keys.contains(key) { keys.append(key) }
+        }
+        let scopes = access.scopeTokens
+        guard !keys.isEmpty, !scopes.isEmpty else { return nil }
+        let match =
+            "phoneKeys : (" + keys.map { "\"\($0)\"" }.joined(separator: " OR ") + ") AND scope : ("
+            + scopes.map { "\"\($0)\"" }.joined(separator: " OR ") + ")"
+        let found = try tx.search(
+            Contact.self,
+            index: Contact.searchIndex,
+            match: match,
+            weights: [],
+            RecordQuery([.equals("companyId", .int(companyId))], orderBy: [], limit: 50)
+        )
+        // Lowest priority number first; the full-text rank only breaks ties.
+        let best = found.enumerated().compactMap { offset, contact in access.directory(of: contact).map { (offset, contact, $0) } }
+            .min { ($0.2.priority, $0.0) < ($1.2.priority, $1.0) }
+        guard let (_, contact, _) = best else { return nil }
+        let card = try cards([contact], access: access, showInvisible: true, tx)[0]
+        return CallerIdentity(
+            number: reverse.number,
+            name: card.displayName.isEmpty ? (card.company ?? "") : card.displayName,
+            company: card.company,
+            card: card
+        )
+    }
+
+    // MARK: - Cards
+
+    /// Cards for contacts in the given order: a merge-enabled contact gathers the contacts of other readable
+    /// merge-enabled directories with the same e-mail address; a contact already shown in an earlier card is skipped.
+    static func cards(_ contacts: [Contact], access: DirectoryAccess, showInvisible: Bool, _ tx: any StoreTransaction) throws -> [ContactCard] {
+        let mergeKeys = Set(contacts.filter { !$0.mergeKey.isEmpty }.map(\.mergeKey))
+        var partners: [String: [Contact]] = [:]
+        if !mergeKeys.isEmpty, let companyId = contacts.first?.companyId {
+            let others = try tx.fetchAll(
+                Contact.self,
+                RecordQuery([.equals("companyId", .int(companyId)), .within("mergeKey", mergeKeys.sorted().map { .text($0) })], orderBy: [])
+            )
+            for other in others where access.directory(of: other)?.mergeContacts == true {
+                partners[other.mergeKey, default: []].append(other)
+            }
+        }
+        var shown = Set<Int64>()
+        var cards: [ContactCard] = []
+        for contact in contacts {
+            guard let id = contact.id, !shown.contains(id), let directory = access.directory(of: contact) else { continue }
+            var group: [(Contact, Directory)] = [(contact, directory)]
+            if directory.mergeContacts, !contact.mergeKey.isEmpty {
+                for other in partners[contact.mergeKey] ?? [] where other.id != id {
+                    if let otherDirectory = access.directory(of: other) { group.append((other, otherDirectory)) }
+                }
+                group.sort { ($0.1.priority, $0.0.id ?? 0) < ($1.1.priority, $1.0.id ?? 0) }
+            }
+            for (member, _) in group { shown.insert(member.id ?? 0) }
+            cards.append(ContactCard.merging(group, showInvisible: showInvisible, mapServiceURL: access.mapServiceURL))
+        }
+        return cards
+    }
+
+    // MARK: - Private contacts (admin guide 9.1.1)
+
+    /// The user's private contacts, by name.
+    public func privateContacts(_ principal: UserPrincipal) async throws -> [ContactCard] {
+        try await store.read { tx in
+            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+            guard let directory = access.privateDirectory else { return [] }
+            let contacts = try tx.fetchAll(
+                Contact.self,
+                RecordQuery(
+                    [.equals("ownerUserId", .int(principal.userId)), .equals("directoryId", .int(directory.id!))],
+                    orderBy: ["lastName", "firstName", "id"]
+                )
+            )
+            return try Self.cards(contacts, access: access, showInvisible: true, tx)
+        }
+    }
+
+    public func createPrivateContact(_ principal: UserPrincipal, _ changes: ContactChanges) async throws -> ContactCard {
+        try await store.write { tx in
+            let (access, directory) = try Self.privateDirectoryForEditing(principal, tx)
+            var contact = Contact(
+                companyId: principal.companyId,
+                domainId: directory.domainId,
+                directoryId: directory.id!,
+                ownerUserId: principal.userId,
+                externalId: UUID().uuidString
+            )
+            try changes.apply(to: &contact)
+            guard try tx.count(Contact.self, .equals("ownerUserId", .int(principal.userId))) < Self.maxPrivateContacts else {
+                throw DomainError.conflict(code: "too_many_contacts", "A user keeps at most \(Self.maxPrivateContacts) private contacts")
+            }
+            let plan = try DialingPlanStore.plan(domainId: directory.domainId, tx).settings
+            let saved = try tx.insert(contact.indexed(plan: plan, merge: directory.mergeContacts))
+            return try Self.cards([saved], access: access, showInvisible: true, tx)[0]
+        }
+    }
+
+    public func updatePrivateContact(_ principal: UserPrincipal, id: Int64, _ changes: ContactChanges) async throws -> ContactCard {
+        try await store.write { tx in
+            let (access, directory) = try Self.privateDirectoryForEditing(principal, tx)
+            var contact = try Self.ownPrivateContact(principal, id: id, tx)
+            try changes.apply(to: &contact)
+            let plan = try DialingPlanStore.plan(domainId: directory.domainId, tx).settings
+            let saved = contact.indexed(plan: plan, merge: directory.mergeContacts)
+            try tx.update(saved)
+            return try Self.cards([saved], access: access, showInvisible: true, tx)[0]
+        }
+    }
+
+    public func deletePrivateContact(_ principal: UserPrincipal, id: Int64) async throws {
+        try await store.write { tx in
+            _ = try Self.privateDirectoryForEditing(principal, tx)
+            let contact = try Self.ownPrivateContact(principal, id: id, tx)
+            try tx.delete(Contact.self, id: contact.id!)
+        }
+    }
+
+    static var maxPrivateContacts: Int { 5_000 }
+
+    private static func privateDirectoryForEditing(_ principal: UserPrincipal, _ tx: any StoreTransaction) throws -> (DirectoryAccess, Directory) {
+        let access = try DirectoryAccess.of(userId: principal.userId, tx)
+        guard let directory = access.privateDirectory else {
+            throw DomainError.forbidden(code: "private_contacts_not_allowed", "Private contacts need the right to the TWS private directory")
+        }
+        guard access.mayEditPrivateContacts else {
+            throw DomainError.forbidden(code: "private_contacts_not_allowed", "Creating private contacts is not allowed (AuthorizeContactFavorite)")
+        }
+        return (access, directory)
+    }
+
+    private static func ownPrivateContact(_ principal: UserPrincipal, id: Int64, _ tx: any StoreTransaction) throws -> Contact {
+        guard let contact = try tx.fetchOne(Contact.self, id: id), contact.ownerUserId == principal.userId else {
+            throw DomainError.notFound("Contact")
+        }
+        return contact
+    }
+
+    // MARK: - Contact lists
+
+    /// The user's lists and the public lists of their domain, with the members they may see.
+    public func contactLists(_ principal: UserPrincipal) async throws -> [ContactListView] {
+        try await store.read { tx in
+            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+            let own = try tx.fetchAll(ContactList.self, RecordQuery([.equals("ownerUserId", .int(principal.userId))], orderBy: ["name", "id"]))
+            let shared = try tx.fetchAll(
+                ContactList.self,
+                RecordQuery([.equals("domainId", .int(principal.domainId)), .equals("isPublic", .bool(true))], orderBy: ["name", "id"])
+            ).filter { $0.ownerUserId != principal.userId }
+            return try (own + shared).map { try Self.view($0, access: access, principal: principal, tx) }
+        }
+    }
+
+    public func createContactList(_ principal: UserPrincipal, name: String, isPublic: Bool, contactIds: [Int64]) async throws -> ContactListView {
+        try await store.write { tx in
+            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+            if isPublic, !access.mayPublishLists {
+                throw DomainError.forbidden(code: "public_list_not_allowed", "Making a list public is not allowed (AuthorizePublicList)")
+            }
+            guard try tx.count(ContactList.self, .equals("ownerUserId", .int(principal.userId))) < 100 else {
+                throw DomainError.conflict(code: "too_many_lists", "A user keeps at most 100 contact lists")
+            }
+            let list = ContactList(
+                companyId: principal.companyId,
+                domainId: principal.domainId,
+                ownerUserId: principal.userId,
+                name: try Check.name(name, field: "name"),
+                isPublic: isPublic,
+                contactIds: try Self.readableMembers(contactIds, access: access, principal: principal, tx)
+            )
+            return try Self.view(try tx.insert(list), access: access, principal: principal, tx)
+        }
+    }
+
+    public func updateContactList(
+        _ principal: UserPrincipal,
+        id: Int64,
+        name: String?,
+        isPublic: Bool?,
+        contactIds: [Int64]?
+    ) async throws
+        -> ContactListView
+    {
+        try await store.write { tx in
+            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+            guard var list = try tx.fetchOne(ContactList.self, id: id), list.ownerUserId == principal.userId else {
+                throw DomainError.notFound("Contact list")
+            }
+            if let name { list.name = try Check.name(name, field: "name") }
+            if let isPublic {
+                if isPublic, !list.isPublic, !access.mayPublishLists {
+                    throw DomainError.forbidden(code: "public_list_not_allowed", "Making a list public is not allowed (AuthorizePublicList)")
+                }
+                list.isPublic = isPublic
+            }
+            if let contactIds { list.contactIds = try Self.readableMembers(contactIds, access: access, principal: principal, tx) }
+            try tx.update(list)
+            return try Self.view(list, access: access, principal: principal, tx)
+        }
+    }
+
+    public func deleteContactList(_ principal: UserPrincipal, id: Int64) async throws {
+        try await store.write { tx in
+            guard let list = try tx.fetchOne(ContactList.self, id: id), list.ownerUserId == principal.userId else {
+                throw DomainError.notFound("Contact list")
+            }
+            try tx.delete(ContactList.self, id: list.id!)
+        }
+    }
+
+    /// A list may only name contacts its owner can read; an unknown or unreadable id is an error naming it.
+    private static func readableMembers(
+        _ ids: [Int64],
+        access: DirectoryAccess,
+        principal: UserPrincipal,
+        _ tx: any StoreTransaction
+    ) throws
+        -> [Int64]
+    {
+        var unique: [Int64] = []
+        for id in ids where !unique.contains(id) { unique.append(id) }
+        guard unique.count <= ContactList.maxContacts else {
+            throw DomainError.invalid(field: "contactIds", "A list holds at most \(ContactList.maxContacts) contacts")
+        }
+        let contacts = try tx.fetchAll(Contact.self, RecordQuery([.within("id", unique.map { .int($0) })], orderBy: []))
+        for id in unique {
+            guard let contact = contacts.first(where: { $0.id == id }), contact.companyId == principal.companyId, access.directory(of: contact) != nil
+            else { throw DomainError.invalid(field: "contactIds", "Contact \(id) does not exist or is not readable") }
+        }
+        return unique
+    }
+
+    private static func view(
+        _ list: ContactList,
+        access: DirectoryAccess,
+        principal: UserPrincipal,
+        _ tx: any StoreTransaction
+    ) throws
+        -> ContactListView
+    {
+        let contacts = try tx.fetchAll(Contact.self, RecordQuery([.within("id", list.contactIds.map { .int($0) })], orderBy: []))
+        // Members in the list's order; those gone (deleted by a synchronisation) or unreadable by this reader left out.
+        let ordered = list.contactIds.compactMap { id in contacts.first { $0.id == id && $0.companyId == principal.companyId } }
+        return ContactListView(
+            list: list,
+            cards: try cards(ordered, access: access, showInvisible: false, tx),
+            owned: list.ownerUserId == principal.userId
+        )
+    }
+}

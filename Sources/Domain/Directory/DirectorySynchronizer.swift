@@ -1,0 +1,268 @@
+import Foundation
+
+/// Reads a directory's source and brings its contacts in line (admin guide 8.2.1): rows mapped through the field
+/// map, upserted by the mapped ID in one transaction per batch, unchanged rows left alone, and — only once the
+/// whole source was read — contacts of rows that vanished deleted. A source failing half-way leaves every contact
+/// of the previous synchronisation in place and the report says why. One synchronisation per directory at a time.
+public actor DirectorySynchronizer<Store: TenantStore> {
+    public typealias Progress = @Sendable (_ domainId: Int64, _ directoryId: Int64, _ report: DirectorySyncReport) -> Void
+    let store: Store
+    let connector: any DirectoryConnector
+    let batchSize: Int
+    let now: @Sendable () -> Date
+    private var running: [Int64: DirectorySyncReport] = [:]
+    private var progress: Progress?
+
+    public init(store: Store, connector: any DirectoryConnector, batchSize: Int = 2_000, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.connector = connector
+        self.batchSize = batchSize
+        self.now = now
+    }
+
+    /// Receives the report at the start, after each batch and at the end (the push channel's progress events).
+    public func onProgress(_ progress: @escaping Progress) {
+        self.progress = progress
+    }
+
+    /// The report of the synchronisation running now, if any.
+    public func runningReport(directoryId: Int64) -> DirectorySyncReport? { running[directoryId] }
+
+    /// Starts a synchronisation; `sync_running` (409) while one of the same directory runs.
+    public func begin(directoryId: Int64) throws(DomainError) -> DirectorySyncReport {
+        guard running[directoryId] == nil else {
+            throw DomainError.conflict(code: "sync_running", "This directory is being synchronised; wait for the report")
+        }
+        let report = DirectorySyncReport(state: .running, startedAt: now())
+        running[directoryId] = report
+        return report
+    }
+
+    /// Runs a synchronisation begun with `begin` to its end and stores its report on the directory.
+    public func run(directoryId: Int64) async -> DirectorySyncReport {
+        var report = running[directoryId] ?? DirectorySyncReport(state: .running, startedAt: now())
+        running[directoryId] = report
+        defer { running[directoryId] = nil }
+        do {
+            try await synchronise(directoryId: directoryId, report: &report)
+            report.state = .succeeded
+        } catch {
+            report.state = .failed
+            report.error = Self.describe(error)
+        }
+        report.finishedAt = now()
+        let final = report
+        _ = try? await store.write { tx in
+            guard var directory = try tx.fetchOne(Directory.self, id: directoryId) else { return }
+            directory.lastSync = final
+            try tx.update(directory)
+        }
+        if let directory = try? await store.read({ tx in try tx.fetchOne(Directory.self, id: directoryId) }) {
+            progress?(directory.domainId, directoryId, final)
+        }
+        return final
+    }
+
+    /// `begin` then `run`.
+    public func synchronise(directoryId: Int64) async throws(DomainError) -> DirectorySyncReport {
+        _ = try begin(directoryId: directoryId)
+        return await run(directoryId: directoryId)
+    }
+
+    private func synchronise(directoryId: Int64, report: inout DirectorySyncReport) async throws {
+        // A new generation per run: rows read by this run carry it, the others are deleted once the read completes.
+        let (directory, plan) = try await store.write { tx -> (Directory, DialingPlanSettings) in
+            guard var directory = try tx.fetchOne(Directory.self, id: directoryId) else { throw DomainError.notFound("Directory") }
+            guard directory.kind != .draft else { throw DomainError.conflict(code: "directory_draft", "A draft directory does not synchronise") }
+            guard directory.source.isExternal || directory.source == .twsUsers else {
+                throw DomainError.conflict(code: "directory_not_synchronised", "\(directory.name) is kept by the server and has no source")
+            }
+            directory.syncGeneration += 1
+            try tx.update(directory)
+            return (directory, try DialingPlanStore.plan(domainId: directory.domainId, tx).settings)
+        }
+        progress?(directory.domainId, directoryId, report)
+        let reader: any DirectoryReader
+        if directory.source == .twsUsers {
+            reader = UserRowReader(store: store, domainId: directory.domainId)
+        } else {
+            guard let connection = directory.connection else {
+                throw DomainError.invalid(field: "connection", "\(directory.name) has no connection settings")
+            }
+            reader = try await connector.open(connection, attributes: directory.fieldMap.sourceAttributes)
+        }
+        var seen = Set<String>()
+        do {
+            while let rows = try await reader.next(limit: batchSize) {
+                var drafts: [Contact] = []
+                for row in rows {
+                    report.read += 1
+                    switch ContactMapping.contact(from: row, directory: directory) {
+                    case .failure(let ignored):
+                        report.ignore(row: report.read, ignored.reason)
+                    case .success(let contact):
+                        guard seen.insert(contact.externalId).inserted else {
+                            report.ignore(row: report.read, "ID \(contact.externalId) appears twice in the source")
+                            continue
+                        }
+                        drafts.append(contact.indexed(plan: plan, merge: directory.mergeContacts))
+                    }
+                }
+                let counts = try await upsert(drafts, directory: directory)
+                report.created += counts.created
+                report.updated += counts.updated
+                report.unchanged += counts.unchanged
+                running[directoryId] = report
+                progress?(directory.domainId, directoryId, report)
+            }
+        } catch {
+            await reader.close()
+            throw error
+        }
+        await reader.close()
+        report.deleted = try await store.write { tx in
+            try tx.deleteAll(
+                Contact.self,
+                RecordQuery(
+                    [.equals("directoryId", .int(directoryId)), .notEquals("syncGeneration", .int(directory.syncGeneration))],
+                    orderBy: []
+                )
+            )
+        }
+    }
+
+    private struct Counts { var created = 0, updated = 0, unchanged = 0 }
+
+    /// One transaction: existing contacts of the batch's IDs fetched at once, then inserted, rewritten or (unchanged)
+    /// only stamped with the generation.
+    private func upsert(_ contacts: [Contact], directory: Directory) async throws -> Counts {
+        guard !contacts.isEmpty else { return Counts() }
+        let directoryId = directory.id!
+        let generation = directory.syncGeneration
+        return try await store.write { tx in
+            let existing = try tx.fetchAll(
+                Contact.self,
+                RecordQuery([.equals("directoryId", .int(directoryId)), .within("externalId", contacts.map { .text($0.externalId) })], orderBy: [])
+            )
+            let byExternalId = Dictionary(existing.map { ($0.externalId, $0) }, uniquingKeysWith: { first, _ in first })
+            var counts = Counts()
+            for var contact in contacts {
+                contact.syncGeneration = generation
+                if let old = byExternalId[contact.externalId] {
+                    contact.id = old.id
+                    if old.contentHash == contact.contentHash && old.mergeKey == contact.mergeKey && old.phoneKeys == contact.phoneKeys {
+                        counts.unchanged += 1
+                    } else {
+                        counts.updated += 1
+                    }
+                    try tx.update(contact)
+                } else {
+                    _ = try tx.insert(contact)
+                    counts.created += 1
+                }
+            }
+            return counts
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DirectorySourceError { return "The source failed (\(error.kind.rawValue)): \(error.message)" }
+        if let error = error as? DomainError { return error.message }
+        return "The synchronisation failed: \(error)"
+    }
+}
+
+/// Turns a source row into a contact through a directory's field map and options.
+enum ContactMapping {
+    /// Why a row was ignored.
+    struct Ignored: Error { var reason: String }
+
+    static func contact(from row: SourceRow, directory: Directory) -> Result<Contact, Ignored> {
+        let map = directory.fieldMap
+        func value(_ field: ContactField) -> String {
+            guard let mapping = map[field], let raw = row[mapping.source] else { return "" }
+            return String(mapping.transform(raw.trimmingCharacters(in: .whitespacesAndNewlines)).prefix(1024))
+        }
+        let externalId = value(.id)
+        guard !externalId.isEmpty else {
+            return .failure(Ignored(reason: map[.id] == nil ? "the field map has no ID" : "no ID (\(map[.id]!.source) is empty)"))
+        }
+        var contact = Contact(
+            companyId: directory.companyId,
+            domainId: directory.domainId,
+            directoryId: directory.id!,
+            externalId: String(externalId.prefix(256)),
+            lastName: value(.lastName),
+            firstName: value(.firstName),
+            company: value(.company),
+            picture: value(.picture),
+            mail1: value(.mail1),
+            mail2: value(.mail2),
+            url: value(.url)
+        )
+        guard !contact.lastName.isEmpty || !contact.firstName.isEmpty || !contact.company.isEmpty else {
+            return .failure(Ignored(reason: "no name and no company for ID \(contact.externalId)"))
+        }
+        for kind in ContactPhone.Kind.allCases {
+            let number = value(kind.phoneField)
+            guard !number.isEmpty else { continue }
+            let redList = map[kind.redListField].flatMap { row[$0.source] }
+            contact.phones.append(ContactPhone(kind: kind, number: number, redListed: ContactPhone.isRedListValue(redList)))
+        }
+        for index in 0..<10 {
+            let field = ContactField.privateField(index)
+            let text = value(field)
+            if map.vipField == field { contact.vip = text }
+            contact.privateFields[index] = text
+        }
+        return .success(contact)
+    }
+}
+
+/// The TWS users directory's source: the domain's enabled users, with their first device as professional number.
+struct UserRowReader<Store: TenantStore>: DirectoryReader {
+    let store: Store
+    let domainId: Int64
+    private let position = PositionBox()
+
+    init(store: Store, domainId: Int64) {
+        self.store = store
+        self.domainId = domainId
+    }
+
+    func next(limit: Int) async throws(DirectorySourceError) -> [SourceRow]? {
+        let after = position.value
+        let domainId = domainId
+        let rows: [SourceRow]
+        do {
+            rows = try await store.read { tx -> [SourceRow] in
+                let users = try tx.fetchAll(User.self, RecordQuery([.equals("domainId", .int(domainId)), .equals("enabled", .bool(true))]))
+                    .filter { ($0.id ?? 0) > after }.prefix(limit)
+                let devices = try tx.fetchAll(Device.self, RecordQuery([.within("userId", users.map { .int($0.id!) })]))
+                return users.map { user in
+                    var values: [String: [String]] = [
+                        "id": [String(user.id!)], "lastname": [user.lastName], "firstname": [user.firstName], "mail": [user.email],
+                        "mobile": [user.mobile],
+                    ]
+                    if let device = devices.first(where: { $0.userId == user.id }) { values["number"] = [device.number] }
+                    if user.lastName.isEmpty && user.firstName.isEmpty { values["lastname"] = [user.username] }
+                    for (index, field) in user.privateFields.enumerated() { values["private\(index)"] = [field] }
+                    return SourceRow(values.filter { !($0.value.first ?? "").isEmpty })
+                }
+            }
+        } catch {
+            throw DirectorySourceError(.readFailed, "\(error)")
+        }
+        guard let last = rows.last?["id"].flatMap({ Int64($0) }) else { return nil }
+        position.value = last
+        return rows
+    }
+
+    func close() async {}
+
+    /// The last user id read; readers are driven by one task at a time.
+    private final class PositionBox: @unchecked Sendable {
+        // Safe: `DirectoryReader` calls come one at a time from one task (its contract), never concurrently.
+        var value: Int64 = 0
+    }
+}

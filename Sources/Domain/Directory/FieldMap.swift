@@ -1,0 +1,197 @@
+import Foundation
+
+/// A contact field of the server's directory model (admin guide 8.1 "Fields tab").
+public enum ContactField: String, Codable, Sendable, CaseIterable {
+    case id, lastName, firstName, company, picture
+    case assistantPhone, assistantRedList
+    case standardPhone, standardRedList
+    case professionalPhone, professionalRedList
+    case mobilePhone, mobileRedList
+    case personalPhone, personalRedList
+    case mail1, mail2, url
+    case private0, private1, private2, private3, private4, private5, private6, private7, private8, private9
+
+    /// The private field `index` (0–9).
+    public static func privateField(_ index: Int) -> ContactField { ContactField(rawValue: "private\(index)")! }
+
+    /// For a private field, its index.
+    public var privateIndex: Int? {
+        guard rawValue.hasPrefix("private"), let index = Int(rawValue.dropFirst("private".count)) else { return nil }
+        return index
+    }
+}
+
+/// One transformation of a mapped value, written after `|` in the field map (admin guide 8.1 "Adding options").
+public enum FieldOption: Sendable, Equatable {
+    /// `a`: the value is a postal address, shown with a link to the map service (`MapServiceURL`).
+    case address
+    /// `h`: the value is replaced by its SHA-256 (lower-case hex).
+    case hash
+    /// `i`: hidden in the contact card (Caller), still given to the Alerter (reverse lookup).
+    case invisible
+    /// `l`, `u`, `m`: lower case, upper case, first letter capital and the rest lower case.
+    case lowercase, uppercase, capitalized
+    /// `p : FORMAT : REGEX`: the value becomes FORMAT with `{0}` replaced by it, when it matches REGEX (or always).
+    case decorate(format: String, pattern: String?)
+}
+
+/// Where a contact field comes from: a source attribute or column, and the options applied to its value in order.
+public struct FieldMapping: Sendable, Equatable {
+    /// The source attribute or column name, lower-cased.
+    public var source: String
+    public var options: [FieldOption]
+    /// The text as the administrator wrote it, e.g. `Surname|h,u,p : 9{0} : ^[0-9]{4}$`.
+    public var text: String
+    private let expressions: [NSRegularExpression?]
+
+    public static func == (lhs: FieldMapping, rhs: FieldMapping) -> Bool { lhs.text == rhs.text }
+
+    /// Parses `name[|option,option,…]`; a `p` option takes the rest of the text when its regular expression holds commas.
+    public init(_ text: String, field: String = "fieldMap") throws(DomainError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count <= 512 else { throw .invalid(field: field, "\(field) takes at most 512 characters") }
+        let parts = trimmed.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+        let source = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
+        guard !source.isEmpty else { throw .invalid(field: field, "\(field) names no source attribute before |") }
+        guard source.allSatisfy({ $0.isLetter || $0.isNumber || "_-.$ ".contains($0) }) else {
+            throw .invalid(field: field, "\(field): \"\(source)\" is not an attribute or column name")
+        }
+        var options: [FieldOption] = []
+        var expressions: [NSRegularExpression?] = []
+        if parts.count == 2 {
+            var rest = Substring(parts[1])
+            while !rest.isEmpty {
+                let letter = rest.first!.lowercased()
+                switch letter {
+                case "a", "h", "i", "l", "u", "m":
+                    let item = rest.prefix { $0 != "," }.trimmingCharacters(in: .whitespaces)
+                    guard item.count == 1 else { throw .invalid(field: field, "\(field): unknown option \"\(item)\" (a, h, i, l, m, u or p)") }
+                    options.append(["a": .address, "h": .hash, "i": .invisible, "l": .lowercase, "u": .uppercase, "m": .capitalized][letter]!)
+                    expressions.append(nil)
+                    rest = rest.drop { $0 != "," }.dropFirst()
+                case "p":
+                    // p : FORMAT : REGEX: the format ends at the next " : " or ":", the expression runs to the end of the text
+                    // (a regular expression may hold commas, so a `p` option is the last one).
+                    let body = rest.dropFirst().drop { $0 == " " }
+                    guard body.first == ":" else { throw .invalid(field: field, "\(field): option p is written p : FORMAT{0} : REGEX") }
+                    let pieces = body.dropFirst().split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                    let format = pieces[0].trimmingCharacters(in: .whitespaces)
+                    guard format.contains("{0}") else { throw .invalid(field: field, "\(field): the format of option p must contain {0}") }
+                    let pattern = pieces.count == 2 ? pieces[1].trimmingCharacters(in: .whitespaces) : ""
+                    var expression: NSRegularExpression?
+                    if !pattern.isEmpty {
+                        do {
+                            expression = try NSRegularExpression(pattern: pattern)
+                        } catch {
+                            throw .invalid(field: field, "\(field): \"\(pattern)\" is not a regular expression")
+                        }
+                    }
+                    options.append(.decorate(format: format, pattern: pattern.isEmpty ? nil : pattern))
+                    expressions.append(expression)
+                    rest = ""
+                case ",", " ":
+                    rest = rest.dropFirst()
+                default:
+                    throw .invalid(field: field, "\(field): unknown option \"\(letter)\" (a, h, i, l, m, u or p)")
+                }
+            }
+        }
+        self.source = source
+        self.options = options
+        self.text = trimmed
+        self.expressions = expressions
+    }
+
+    public var isInvisible: Bool { options.contains(.invisible) }
+    public var isAddress: Bool { options.contains(.address) }
+
+    /// The value after the options, in the order written.
+    public func transform(_ value: String) -> String {
+        var value = value
+        for (option, expression) in zip(options, expressions) {
+            switch option {
+            case .address, .invisible: break
+            case .hash: value = SHA256.hex(Array(value.utf8))
+            case .lowercase: value = value.lowercased()
+            case .uppercase: value = value.uppercased()
+            case .capitalized: value = value.prefix(1).uppercased() + value.dropFirst().lowercased()
+            case .decorate(let format, _):
+                let matches = expression.map { $0.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil } ?? true
+                if matches { value = format.replacingOccurrences(of: "{0}", with: value) }
+            }
+        }
+        return value
+    }
+}
+
+/// A private field's label and mapping; the label `[VIP]` makes it the VIP field (admin guide 8.2.3).
+public struct PrivateFieldMapping: Sendable, Equatable {
+    public static let vipLabel = "[VIP]"
+    public var label: String
+    public var mapping: FieldMapping
+    public var isVIP: Bool { label.trimmingCharacters(in: .whitespaces).uppercased() == Self.vipLabel }
+}
+
+/// How a directory's source attributes fill contact fields. Stored and exchanged as `{field: "attr|options"}` plus
+/// private field labels.
+public struct FieldMap: Sendable, Equatable, Codable {
+    public private(set) var mappings: [ContactField: FieldMapping]
+    /// Labels of private fields 0–9 (index → label), chosen by the administrator.
+    public private(set) var privateLabels: [Int: String]
+
+    public init(_ texts: [ContactField: String], privateLabels: [Int: String] = [:]) throws(DomainError) {
+        var mappings: [ContactField: FieldMapping] = [:]
+        for (field, text) in texts where !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            mappings[field] = try FieldMapping(text, field: "fieldMap.\(field.rawValue)")
+        }
+        for (index, label) in privateLabels {
+            guard (0..<10).contains(index) else { throw .invalid(field: "privateLabels", "Private fields are numbered 0 to 9") }
+            guard label.count <= 64 else { throw .invalid(field: "privateLabels.\(index)", "A label takes at most 64 characters") }
+        }
+        self.mappings = mappings
+        self.privateLabels = privateLabels.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+
+    public static let empty = try! FieldMap([:])
+
+    public subscript(field: ContactField) -> FieldMapping? { mappings[field] }
+
+    /// The private field whose label is `[VIP]`, if any.
+    public var vipField: ContactField? {
+        privateLabels.first { $0.value.trimmingCharacters(in: .whitespaces).uppercased() == PrivateFieldMapping.vipLabel }.map {
+            ContactField.privateField($0.key)
+        }
+    }
+
+    /// The lower-cased source names the map reads (what an LDAP search asks for).
+    public var sourceAttributes: [String] { Array(Set(mappings.values.map(\.source))).sorted() }
+
+    /// The map as the administrator wrote it.
+    public var texts: [ContactField: String] { mappings.mapValues(\.text) }
+
+    // Stored as {"fields": {"lastName": "sn|u"}, "privateLabels": {"0": "[VIP]"}}.
+    private enum CodingKeys: String, CodingKey { case fields, privateLabels }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let fields = try container.decode([String: String].self, forKey: .fields)
+        let labels = try container.decodeIfPresent([String: String].self, forKey: .privateLabels) ?? [:]
+        var texts: [ContactField: String] = [:]
+        for (key, value) in fields { if let field = ContactField(rawValue: key) { texts[field] = value } }
+        try self.init(texts, privateLabels: Dictionary(uniqueKeysWithValues: labels.compactMap { key, value in Int(key).map { ($0, value) } }))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Dictionary(uniqueKeysWithValues: mappings.map { ($0.key.rawValue, $0.value.text) }), forKey: .fields)
+        try container.encode(Dictionary(uniqueKeysWithValues: privateLabels.map { (String($0.key), $0.value) }), forKey: .privateLabels)
+    }
+
+    /// The guide's default LDAP map (8.1), with an ID of `uid` (inetOrgPerson) or `samaccountname` (Active Directory).
+    public static func ldapDefault(activeDirectory: Bool = false) -> FieldMap {
+        try! FieldMap([
+            .id: activeDirectory ? "samaccountname" : "uid", .lastName: "sn", .firstName: "givenname", .company: "o",
+            .professionalPhone: "telephonenumber", .mobilePhone: "mobile", .personalPhone: "homephone", .mail1: "mail",
+        ])
+    }
+}

@@ -1,0 +1,446 @@
+import Domain
+import Foundation
+import Storage
+import Testing
+
+@testable import Domain
+
+/// A directory source serving rows from memory, optionally failing after some rows: the Domain side of
+/// synchronisation is tested without sockets (the connectors have their own tests against real servers).
+struct RowSource: DirectoryConnector {
+    let rows: [SourceRow]
+    var failAfter: Int?
+
+    func open(_ connection: DirectoryConnection, attributes: [String]) async throws(DirectorySourceError) -> any DirectoryReader {
+        RowReader(rows: rows, failAfter: failAfter)
+    }
+
+    final class RowReader: DirectoryReader, @unchecked Sendable {
+        // Safe: readers are driven by one task at a time (DirectoryReader's contract).
+        var rows: ArraySlice<SourceRow>
+        var served = 0
+        let failAfter: Int?
+        init(rows: [SourceRow], failAfter: Int?) {
+            self.rows = rows[...]
+            self.failAfter = failAfter
+        }
+        func next(limit: Int) async throws(DirectorySourceError) -> [SourceRow]? {
+            if let failAfter, served >= failAfter { throw DirectorySourceError(.readFailed, "connection reset by peer") }
+            guard !rows.isEmpty else { return nil }
+            let count = min(limit, failAfter.map { $0 - served } ?? limit)
+            let batch = Array(rows.prefix(count))
+            rows = rows.dropFirst(count)
+            served += batch.count
+            return batch
+        }
+        func close() async {}
+    }
+}
+
+func row(_ values: [String: String]) -> SourceRow { SourceRow(values.mapValues { [$0] }) }
+
+@Suite struct FieldOptionTests {
+    @Test func everyOptionOfTheGuide() throws {
+        #expect(try FieldMapping("sn|u").transform("dupont") == "DUPONT")
+        #expect(try FieldMapping("sn|l").transform("DuPont") == "dupont")
+        #expect(try FieldMapping("sn|m").transform("dUPONT") == "Dupont")
+        #expect(try FieldMapping("sn|h").transform("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(try FieldMapping("street|a").isAddress)
+        #expect(try FieldMapping("street|a").transform("1 rue de la Paix") == "1 rue de la Paix")
+        #expect(try FieldMapping("note|i").isInvisible)
+        // The guide's example: 9 added in front of a 4-digit number, other values untouched.
+        let prefix = try FieldMapping("PhoneNumber|p : 9{0} : ^[0-9]{4}$")
+        #expect(prefix.source == "phonenumber")
+        #expect(prefix.transform("1234") == "91234")
+        #expect(prefix.transform("0155171889") == "0155171889")
+        #expect(try FieldMapping("ext|p : +33 1 55 {0}").transform("1234") == "+33 1 55 1234")
+        // Several options, applied in order: hash, upper case, then decorate (a hash is never 4 digits).
+        let combined = try FieldMapping("Surname|h,u,p : 9{0} : ^[0-9]{4}$")
+        #expect(combined.options.count == 3)
+        #expect(combined.transform("abc") == "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")
+        #expect(try FieldMapping("code|u,p : X-{0}-Y : ^[A-Z,]+$").transform("ab,c") == "X-AB,C-Y")
+    }
+
+    @Test func badOptionsAreRefusedNamingTheField() {
+        for text in ["sn|z", "sn|p", "sn|p : 9 : ^1$", "sn|p : 9{0} : [unclosed", "|u", "sn|uu", "s;n"] {
+            #expect(throws: DomainError.self, "\(text)") { try FieldMap([.lastName: text]) }
+        }
+        do {
+            _ = try FieldMap([.lastName: "sn|q"])
+        } catch {
+            #expect(error.field == "fieldMap.lastName")
+        }
+    }
+
+    @Test func phoneKeysMakeEveryWrittenFormOneNumber() {
+        let plan = DialingPlanSettings(companyId: 1, domainId: 1)
+        let forms = ["+33 1 55 17 18 89", "0155171889", "0033155171889", "+33 (0)1 55 17 18 89", "01.55.17.18.89"]
+        #expect(Set(forms.map { PhoneKey.key($0, plan: plan) }) == ["33155171889"])
+        #expect(PhoneKey.key("1234", plan: plan) == "1234")
+        #expect(PhoneKey.key("+44 20 7946 0958", plan: plan) == "442079460958")
+        #expect(PhoneKey.key("no number", plan: plan) == nil)
+    }
+
+    @Test func redListValuesOfTheGuide() {
+        for value in ["1", "true", "YES", "y", "lr", "rf", " Yes "] { #expect(ContactPhone.isRedListValue(value), "\(value)") }
+        for value in ["0", "false", "no", "", "x"] { #expect(!ContactPhone.isRedListValue(value), "\(value)") }
+        #expect(!ContactPhone.isRedListValue(nil))
+    }
+}
+
+/// A tenant with directories, a user with rights, and the services over a real in-memory SQLite store.
+struct DirectoryWorld {
+    let world: World
+    let company: Company
+    let domain: CompanyDomain
+    let user: User
+    let principal: UserPrincipal
+    let service: DirectoryService<AppDatabase>
+
+    init(name: String = "Acme") async throws {
+        world = try await World()
+        (company, domain) = try await world.tenant(name)
+        user = try await world.user("reader", in: domain)
+        principal = UserPrincipal(userId: user.id!, domainId: domain.id!, companyId: company.id!, sessionTokenId: "t")
+        service = DirectoryService(store: world.store)
+    }
+
+    func admin(_ rows: [SourceRow], failAfter: Int? = nil) -> DirectoryAdminService<AppDatabase> {
+        DirectoryAdminService(
+            store: world.store,
+            synchronizer: DirectorySynchronizer(store: world.store, connector: RowSource(rows: rows, failAfter: failAfter), batchSize: 2)
+        )
+    }
+
+    /// A CSV-type directory (the rows come from `RowSource`) with the given map, granted to the user unless told not to.
+    func directory(
+        _ name: String,
+        priority: Int,
+        map: [ContactField: String],
+        labels: [Int: String] = [:],
+        merge: Bool = false,
+        grant: Bool = true
+    )
+        async throws -> Directory
+    {
+        let directory = try await admin([]).createDirectory(
+            world.root,
+            domainId: domain.id!,
+            DirectoryChanges(
+                name: name,
+                priority: priority,
+                source: .csv,
+                connection: .csv(CSVSourceSettings(path: "\(name).csv")),
+                fieldMap: try FieldMap(map, privateLabels: labels),
+                mergeContacts: merge
+            )
+        )
+        if grant { try await self.grant(directory.id!, to: user) }
+        return directory
+    }
+
+    func grant(_ directoryId: Int64, to user: User) async throws {
+        _ = try await world.admin.grant(
+            world.root,
+            AuthorizationRequest(objectType: .directory, objectId: directoryId, granteeType: .user, granteeId: user.id!)
+        )
+    }
+
+    func sync(_ directory: Directory, _ rows: [SourceRow], failAfter: Int? = nil) async throws -> DirectorySyncReport {
+        try await admin(rows, failAfter: failAfter).synchronise(world.root, id: directory.id!, wait: true)
+    }
+
+    func search(_ text: String, as principal: UserPrincipal? = nil) async throws -> [ContactCard] {
+        try await service.search(principal ?? self.principal, ContactSearch(text: text)).cards
+    }
+}
+
+@Suite struct DirectorySyncTests {
+    static let map: [ContactField: String] = [
+        .id: "id", .lastName: "sn", .firstName: "givenname", .company: "o", .professionalPhone: "tel", .professionalRedList: "secret",
+        .mobilePhone: "gsm", .mail1: "mail",
+    ]
+
+    @Test func upsertsByIdDeletesVanishedRowsAndReportsIgnoredOnes() async throws {
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: Self.map)
+        let first = try await w.sync(
+            directory,
+            [
+                row(["id": "1", "sn": "Dupont", "givenname": "Jean", "tel": "+33 1 55 17 18 89"]),
+                row(["id": "2", "sn": "Martin", "givenname": "Anne"]),
+                row(["id": "3", "sn": "Durand"]),
+                row(["sn": "Nobody"]),
+                row(["id": "2", "sn": "Twice"]),
+            ]
+        )
+        #expect(first.state == .succeeded)
+        #expect((first.read, first.created, first.updated, first.deleted, first.ignored) == (5, 3, 0, 0, 2))
+        #expect(first.ignoredSamples.map(\.reason) == ["no ID (id is empty)", "ID 2 appears twice in the source"])
+        let second = try await w.sync(
+            directory,
+            [
+                row(["id": "1", "sn": "Dupont", "givenname": "Jean", "tel": "+33 1 55 17 18 89"]),
+                row(["id": "2", "sn": "Martin", "givenname": "Annie"]),
+            ]
+        )
+        #expect((second.created, second.updated, second.unchanged, second.deleted) == (0, 1, 1, 1))
+        #expect(try await w.search("Durand").isEmpty)
+        #expect(try await w.search("annie").map(\.displayName) == ["Annie Martin"])
+        let stored = try await w.world.admin.listDirectories(w.world.root, domainId: w.domain.id!).first { $0.id == directory.id }
+        // Stored as JSON: compare what was counted (dates lose sub-millisecond precision).
+        #expect(stored?.lastSync?.state == .succeeded && stored?.lastSync?.updated == 1 && stored?.lastSync?.deleted == 1)
+    }
+
+    @Test func aSourceFailingHalfWayKeepsThePreviousContacts() async throws {
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: Self.map)
+        let rows = (1...6).map { row(["id": "\($0)", "sn": "Person\($0)"]) }
+        _ = try await w.sync(directory, rows)
+        let failed = try await w.sync(directory, Array(rows.prefix(2)), failAfter: 2)
+        #expect(failed.state == .failed)
+        #expect(failed.error == "The source failed (read_failed): connection reset by peer")
+        #expect(failed.deleted == 0)
+        #expect(try await w.search("person").count == 6)
+    }
+
+    @Test func redListHidesTheNumberButLookupStillNamesTheCaller() async throws {
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: Self.map)
+        _ = try await w.sync(
+            directory,
+            [row(["id": "1", "sn": "Hollande", "givenname": "Noa", "tel": "01 55 17 18 89", "gsm": "0601020304", "secret": "yes"])]
+        )
+        let card = try #require(try await w.search("noa").first)
+        // Only the professional number is red-listed (the mobile has no red-list field in this map).
+        #expect(card.phones.map(\.number) == ["0601020304"])
+        // The red-listed number cannot be found by search (that would reveal it)...
+        #expect(try await w.search("0155171889").isEmpty)
+        #expect(try await w.search("0601").map(\.displayName) == ["Noa Hollande"])
+        // ...but an incoming call from it is named, in any written form, without the number in the card.
+        for number in ["+33155171889", "0155171889", "0033155171889", "+33 (0)1 55 17 18 89"] {
+            let caller = try #require(try await w.service.lookup(w.principal, number: number), "\(number)")
+            #expect(caller.name == "Noa Hollande")
+            #expect(caller.number == (number.hasPrefix("+33 (0)") ? "+33155171889" : caller.number))
+            #expect(!caller.card.phones.contains { $0.kind == .professional })
+        }
+        #expect(try await w.service.lookup(w.principal, number: "0199999999") == nil)
+    }
+
+    @Test func vipInvisibleAndAddressFields() async throws {
+        let w = try await DirectoryWorld()
+        var map = Self.map
+        map[.private0] = "vip"
+        map[.private1] = "street|a"
+        map[.private2] = "notes|i"
+        map[.company] = "o|u"
+        let directory = try await w.directory("Customers", priority: 30, map: map, labels: [0: "[VIP]", 1: "Address", 2: "Notes"])
+        _ = try await w.sync(
+            directory,
+            [
+                row([
+                    "id": "1", "sn": "Gold", "o": "acme", "vip": "Key account", "street": "1 rue de la Paix", "notes": "pays late",
+                    "tel": "0155171889",
+                ]),
+                row(["id": "2", "sn": "Plain", "o": "acme"]),
+            ]
+        )
+        let cards = try await w.search("acme")
+        let gold = try #require(cards.first { $0.lastName == "Gold" })
+        #expect(gold.vip && gold.vipInfo == "Key account")
+        #expect(gold.company == "ACME")
+        #expect(gold.privateFields.map(\.label) == ["Address"])
+        #expect(gold.mapLinks.map(\.url) == ["https://www.openstreetmap.org/search?query=1%20rue%20de%20la%20Paix"])
+        #expect(cards.first { $0.lastName == "Plain" }?.vip == false)
+        // The incoming-call card (Alerter) shows the invisible field.
+        let caller = try #require(try await w.service.lookup(w.principal, number: "0155171889"))
+        #expect(caller.card.privateFields.map(\.label) == ["Address", "Notes"])
+        #expect(caller.card.vip)
+    }
+
+    @Test func mergeByEmailLowestPriorityWinsPerFieldAndLookupPrefersItToo() async throws {
+        let w = try await DirectoryWorld()
+        let crm = try await w.directory("CRM", priority: 10, map: Self.map, merge: true)
+        let ldap = try await w.directory("LDAP", priority: 20, map: Self.map, merge: true)
+        let other = try await w.directory("Other", priority: 5, map: Self.map)
+        _ = try await w.sync(crm, [row(["id": "c1", "sn": "Dupont", "mail": "J.Dupont@acme.example", "o": "Acme CRM"])])
+        _ = try await w.sync(
+            ldap,
+            [row(["id": "l1", "sn": "Dupont-LDAP", "givenname": "Jean", "mail": "j.dupont@acme.example", "gsm": "0611223344", "o": "Acme LDAP"])]
+        )
+        _ = try await w.sync(other, [row(["id": "o1", "sn": "Dupont", "givenname": "Jeanne", "gsm": "0611223344"])])
+        let cards = try await w.search("dupont")
+        #expect(cards.count == 2)
+        let merged = try #require(cards.first { $0.contactIds.count == 2 })
+        #expect(merged.directoryName == "CRM")
+        #expect(merged.lastName == "Dupont" && merged.company == "Acme CRM")
+        // Fields the better directory lacks come from the other one.
+        #expect(merged.firstName == "Jean" && merged.phones.map(\.number) == ["0611223344"])
+        // The same number in two directories: the lowest priority number (Other, 5) names the caller.
+        #expect(try await w.service.lookup(w.principal, number: "+33611223344")?.name == "Jeanne Dupont")
+    }
+
+    @Test func searchIsAccentAndCaseInsensitivePrefixAndMultiWord() async throws {
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: Self.map)
+        _ = try await w.sync(
+            directory,
+            [
+                row(["id": "1", "sn": "Müller", "givenname": "Jürgen", "o": "Größe AG", "mail": "jm@grosse.example"]),
+                row(["id": "2", "sn": "Lefèvre", "givenname": "Zoé", "o": "Acme"]),
+                row(["id": "3", "sn": "Lefebvre", "givenname": "Paul", "o": "Acme"]),
+            ]
+        )
+        #expect(try await w.search("muller").map(\.lastName) == ["Müller"])
+        #expect(try await w.search("JÜRG").map(\.lastName) == ["Müller"])
+        #expect(try await w.search("lef zoe").map(\.lastName) == ["Lefèvre"])
+        #expect(try await w.search("acme paul").map(\.lastName) == ["Lefebvre"])
+        #expect(try await w.search("grosse").map(\.lastName) == ["Müller"])
+        #expect(Set(try await w.search("lef").compactMap(\.lastName)) == ["Lefèvre", "Lefebvre"])
+        // Query syntax is text, never FTS operators.
+        #expect(try await w.search("\"lef* OR NOT").isEmpty)
+        let page = try await w.service.search(w.principal, ContactSearch(text: "acme", limit: 1))
+        #expect(page.cards.count == 1 && page.hasMore)
+        #expect(throws: DomainError.self) { try ContactSearch(text: "  ..  ") }
+    }
+
+    @Test func rightsDecideWhatAUserFinds() async throws {
+        let w = try await DirectoryWorld()
+        let granted = try await w.directory("Granted", priority: 30, map: Self.map)
+        let ungranted = try await w.directory("Ungranted", priority: 30, map: Self.map, grant: false)
+        _ = try await w.sync(granted, [row(["id": "1", "sn": "Visible", "tel": "0155000001"])])
+        _ = try await w.sync(ungranted, [row(["id": "1", "sn": "Hidden", "tel": "0155000002"])])
+        #expect(try await w.search("visible").count == 1)
+        #expect(try await w.search("hidden").isEmpty)
+        #expect(try await w.service.lookup(w.principal, number: "0155000002") == nil)
+        // A right given to one of the user's groups counts.
+        let group = try await w.world.group("Sales", in: w.domain, members: [w.user])
+        _ = try await w.world.admin.grant(
+            w.world.root,
+            AuthorizationRequest(objectType: .directory, objectId: ungranted.id!, granteeType: .group, granteeId: group.id!)
+        )
+        #expect(try await w.search("hidden").count == 1)
+        // A draft directory is read by nobody.
+        _ = try await w.admin([]).updateDirectory(w.world.root, id: ungranted.id!, DirectoryChanges(kind: .draft))
+        #expect(try await w.search("hidden").isEmpty)
+        // Advanced search needs AuthorizedAdvancedSearch.
+        let advanced = try ContactSearch(fields: [.name: "visible"])
+        #expect(try await w.service.search(w.principal, advanced).cards.count == 1)
+        _ = try await w.world.admin.setParameter(
+            w.world.root,
+            scope: .user,
+            scopeId: w.user.id!,
+            application: .caller,
+            name: "AuthorizedAdvancedSearch",
+            value: "false"
+        )
+        await #expect(throws: DomainError.self) { try await w.service.search(w.principal, advanced) }
+    }
+
+    @Test func aUserOfAnotherCompanyNeverFindsTheContacts() async throws {
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: Self.map)
+        _ = try await w.sync(directory, [row(["id": "1", "sn": "Secretive", "tel": "0155000003"])])
+        let (otherCompany, otherDomain) = try await w.world.tenant("Other")
+        let intruder = try await w.world.user("intruder", in: otherDomain)
+        // Even a right naming the other company's directory cannot be created...
+        await #expect(throws: DomainError.self) {
+            _ = try await w.world.admin.grant(
+                w.world.root,
+                AuthorizationRequest(objectType: .directory, objectId: directory.id!, granteeType: .user, granteeId: intruder.id!)
+            )
+        }
+        let principal = UserPrincipal(userId: intruder.id!, domainId: otherDomain.id!, companyId: otherCompany.id!, sessionTokenId: "t")
+        #expect(try await w.search("secretive", as: principal).isEmpty)
+        #expect(try await w.service.lookup(principal, number: "0155000003") == nil)
+        let contactId = try #require(try await w.search("secretive").first?.id)
+        await #expect(throws: DomainError.notFound("Contact")) { try await w.service.contact(principal, id: contactId) }
+    }
+
+    @Test func twsUsersDirectorySynchronisesTheDomainsUsers() async throws {
+        let w = try await DirectoryWorld()
+        let colleague = try await w.world.admin.createUser(
+            w.world.root,
+            domainId: w.domain.id!,
+            UserChanges(username: "jdoe", firstName: "John", lastName: "Doe", email: "john@acme.example", mobile: "0612345678")
+        )
+        _ = try await w.world.admin.createDevice(w.world.root, userId: colleague.id!, DeviceChanges(number: "1234"))
+        let users = try #require(try await w.world.admin.listDirectories(w.world.root, domainId: w.domain.id!).first { $0.source == .twsUsers })
+        try await w.grant(users.id!, to: w.user)
+        let report = try await w.sync(users, [])
+        #expect(report.created == 2)
+        let card = try #require(try await w.search("doe").first)
+        #expect(card.phones.map(\.number) == ["1234", "0612345678"])
+        #expect(try await w.service.lookup(w.principal, number: "1234")?.name == "John Doe")
+    }
+}
+
+@Suite struct PrivateContactTests {
+    @Test func privateContactsNeedTheTwsPrivateRightAndStayTheOwners() async throws {
+        let w = try await DirectoryWorld()
+        let changes = ContactChanges(lastName: "Plumber", phones: [ContactPhone(kind: .mobile, number: "0699887766")])
+        await #expect(throws: DomainError.self) { try await w.service.createPrivateContact(w.principal, changes) }
+        let privateDirectory = try #require(
+            try await w.world.admin.listDirectories(w.world.root, domainId: w.domain.id!).first { $0.source == .twsPrivate }
+        )
+        let colleague = try await w.world.user("colleague", in: w.domain)
+        let group = try await w.world.group("All", in: w.domain, members: [w.user, colleague])
+        _ = try await w.world.admin.grant(
+            w.world.root,
+            AuthorizationRequest(objectType: .directory, objectId: privateDirectory.id!, granteeType: .group, granteeId: group.id!)
+        )
+        let card = try await w.service.createPrivateContact(w.principal, changes)
+        #expect(card.isPrivate)
+        #expect(try await w.search("plumber").map(\.id) == [card.id])
+        #expect(try await w.service.lookup(w.principal, number: "+33699887766")?.name == "Plumber")
+        // The colleague holds the same right and sees nothing of it.
+        let other = UserPrincipal(userId: colleague.id!, domainId: w.domain.id!, companyId: w.company.id!, sessionTokenId: "t")
+        #expect(try await w.search("plumber", as: other).isEmpty)
+        await #expect(throws: DomainError.notFound("Contact")) { try await w.service.deletePrivateContact(other, id: card.id) }
+        let updated = try await w.service.updatePrivateContact(w.principal, id: card.id, ContactChanges(firstName: "Joe"))
+        #expect(updated.displayName == "Joe Plumber")
+        // AuthorizeContactFavorite off: no more edits.
+        _ = try await w.world.admin.setParameter(
+            w.world.root,
+            scope: .user,
+            scopeId: w.user.id!,
+            application: .caller,
+            name: "AuthorizeContactFavorite",
+            value: "false"
+        )
+        await #expect(throws: DomainError.self) { try await w.service.deletePrivateContact(w.principal, id: card.id) }
+        #expect(try await w.service.privateContacts(w.principal).count == 1)
+    }
+
+    @Test func listsArePrivateUnlessAuthorizePublicList() async throws {
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: DirectorySyncTests.map)
+        _ = try await w.sync(directory, [row(["id": "1", "sn": "Alpha"]), row(["id": "2", "sn": "Beta"])])
+        let ids = try await w.search("alpha").map(\.id) + w.search("beta").map(\.id)
+        await #expect(throws: DomainError.self) { try await w.service.createContactList(w.principal, name: "Team", isPublic: true, contactIds: ids) }
+        let list = try await w.service.createContactList(w.principal, name: "Team", isPublic: false, contactIds: ids)
+        #expect(list.cards.map(\.lastName) == ["Alpha", "Beta"])
+        let colleague = try await w.world.user("colleague", in: w.domain)
+        let other = UserPrincipal(userId: colleague.id!, domainId: w.domain.id!, companyId: w.company.id!, sessionTokenId: "t")
+        #expect(try await w.service.contactLists(other).isEmpty)
+        _ = try await w.world.admin.setParameter(
+            w.world.root,
+            scope: .user,
+            scopeId: w.user.id!,
+            application: .caller,
+            name: "AuthorizePublicList",
+            value: "true"
+        )
+        _ = try await w.service.updateContactList(w.principal, id: list.list.id!, name: nil, isPublic: true, contactIds: nil)
+        // The colleague sees the public list, but only members of directories they may read (none yet).
+        let seen = try #require(try await w.service.contactLists(other).first)
+        #expect(!seen.owned && seen.cards.isEmpty)
+        try await w.grant(directory.id!, to: colleague)
+        #expect(try await w.service.contactLists(other).first?.cards.count == 2)
+        await #expect(throws: DomainError.notFound("Contact list")) { try await w.service.deleteContactList(other, id: list.list.id!) }
+        // A list may not name a contact its owner cannot read.
+        await #expect(throws: DomainError.self) {
+            try await w.service.createContactList(w.principal, name: "Bad", isPublic: false, contactIds: [9_999_999])
+        }
+    }
+}
