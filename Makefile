@@ -7,15 +7,18 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # python3-venv (contract-test tools from PyPI), curl (demo hint), libldap-dev (LDAP sign-in), and for the
 # LDAP tests a real OpenLDAP: slapd, ldap-utils, openssl (scripts/test-services/ldap.sh); libkrb5-dev (GSSAPI for
 # Windows sign-in), gss-ntlmssp (NTLM), and for the Kerberos tests a real MIT KDC: krb5-kdc, krb5-admin-server
-# (kadmin.local), krb5-user (kinit) (scripts/test-services/kdc.sh).
+# (kadmin.local), krb5-user (kinit) (scripts/test-services/kdc.sh); unixodbc-dev (SQL directories over ODBC), and for
+# the directory-connector tests the Debian ODBC drivers odbc-postgresql and libsqliteodbc, sqlite3 (creates the test
+# database) and a real PostgreSQL 15: postgresql (scripts/test-services/postgres.sh runs its own cluster).
 DEBIAN_PACKAGES := libxml2-dev libsqlite3-dev pkg-config python3-venv curl libldap-dev slapd ldap-utils openssl \
-	libkrb5-dev krb5-kdc krb5-admin-server krb5-user gss-ntlmssp
+	libkrb5-dev krb5-kdc krb5-admin-server krb5-user gss-ntlmssp unixodbc-dev odbc-postgresql libsqliteodbc sqlite3 \
+	postgresql
 VENV := .venv
 
-.PHONY: deps stop-system-slapd build run test swift-test contract bench clean
+.PHONY: deps stop-system-slapd stop-system-postgresql build run test swift-test contract bench clean
 
-# The daemons among these (slapd, krb5-kdc, krb5-admin-server) are only wanted by the tests, which start their own
-# on free ports: a policy-rc.d (unless the machine has one) keeps the packages from starting them at install,
+# The daemons among these (slapd, krb5-kdc, krb5-admin-server, postgresql) are only wanted by the tests, which start
+# their own on free ports: a policy-rc.d (unless the machine has one) keeps the packages from starting them at install,
 # which would also fail for kadmind without a realm and abort the install.
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,6 +29,7 @@ deps:
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 		status=$$?; [ -z "$$policy" ] || $(SUDO) rm -f /usr/sbin/policy-rc.d; [ $$status -eq 0 ] || exit $$status; \
 		case " $$missing " in *" slapd "*) $(MAKE) --no-print-directory stop-system-slapd;; esac; \
+		case " $$missing " in *" postgresql "*) $(MAKE) --no-print-directory stop-system-postgresql;; esac; \
 	fi
 
 # Installing slapd sets up a system directory (dc=nodomain, no questions asked with the noninteractive
@@ -36,6 +40,14 @@ stop-system-slapd:
 	@if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now slapd >/dev/null 2>&1 || true; \
 	elif [ -x /etc/init.d/slapd ]; then $(SUDO) /etc/init.d/slapd stop >/dev/null 2>&1 || true; \
 		$(SUDO) update-rc.d slapd disable >/dev/null 2>&1 || true; fi
+
+# Installing postgresql creates Debian's system cluster 15/main (and starts it where services may start). The tests
+# never use it (postgres.sh runs initdb in a temporary folder on a free port), so it is only kept from running; the
+# cluster itself is left in place. Only done right after this Makefile installed postgresql.
+stop-system-postgresql:
+	@if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now postgresql >/dev/null 2>&1 || true; \
+	elif [ -x /etc/init.d/postgresql ]; then $(SUDO) /etc/init.d/postgresql stop >/dev/null 2>&1 || true; \
+		$(SUDO) update-rc.d postgresql disable >/dev/null 2>&1 || true; fi
 
 $(VENV)/.ready: scripts/requirements-test.txt
 	python3 -m venv $(VENV)

@@ -98,12 +98,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Connectors", dependencies: ["Domain"], swiftSettings: swiftSettings),
+        // unixODBC driver manager for SQL directories: sql.h/sqlext.h plus inline wrappers for their function-like macros.
+        .systemLibrary(name: "CODBC", path: "Sources/CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
+        .target(name: "Connectors", dependencies: ["Domain", "CODBC", "CLDAP"], swiftSettings: swiftSettings),
         .target(
             name: "Storage",
             dependencies: ["Domain", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ConnectorsTests", dependencies: ["Connectors", "Domain"], swiftSettings: swiftSettings),
         .testTarget(name: "SOAPTests", dependencies: ["SOAP"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TelephonyTests",

@@ -6,6 +6,9 @@
 # 2. Telephony (scripts/bench_telephony.py): a fresh server supervising 10,000 devices on pbx-sim in load mode
 #    (50 calls/s for 60 s) while 100 WebSocket clients listen; see that script for what it reports.
 #    BENCH_TELEPHONY_ARGS passes options to it (e.g. "--devices 1000 --seconds 10" for a quick run).
+# 3. Directories (scripts/bench_directory.py): 500,000 contacts into a throw-away slapd and synchronised into a
+#    fresh server; search and reverse-lookup percentiles under 8 clients, side by side with ldapsearch.
+#    BENCH_DIRECTORY_ARGS passes options to it (e.g. "--contacts 20000 --seconds 5").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
@@ -32,3 +35,6 @@ kill $pid; wait $pid 2>/dev/null || true
 echo
 # shellcheck disable=SC2086
 .venv/bin/python scripts/bench_telephony.py --bin-dir "$(dirname "$bin")" ${BENCH_TELEPHONY_ARGS:-}
+echo
+# shellcheck disable=SC2086
+.venv/bin/python scripts/bench_directory.py --bin-dir "$(dirname "$bin")" ${BENCH_DIRECTORY_ARGS:-}

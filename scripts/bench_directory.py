@@ -530,12 +530,14 @@ def main():
     except Exception as e:  # noqa: BLE001 (still clean up and report what was measured)
         errors.append(failure(e))
     finally:
-        if server:
-            server.stop()
-            if errors and not os.environ.get("BENCH_SERVER_LOG"): print("server log (end):\n" + server.tail(), file=sys.stderr)
-        subprocess.run([LDAP_SCRIPT, "stop", ldap_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if os.environ.get("BENCH_KEEP_DATA"): print(f"data kept in {work}" + (f" and {ldap_dir}" if a.keep_ldap else ""))
-        else: shutil.rmtree(work, ignore_errors=True)
+        try:
+            if server:
+                server.stop()
+                if errors and not os.environ.get("BENCH_SERVER_LOG"): print("server log (end):\n" + server.tail(), file=sys.stderr)
+        finally:
+            subprocess.run([LDAP_SCRIPT, "stop", ldap_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if os.environ.get("BENCH_KEEP_DATA"): print(f"data kept in {work}" + (f" and {ldap_dir}" if a.keep_ldap else ""))
+            else: shutil.rmtree(work, ignore_errors=True)
     report(a, load, contacts, sync, checks, wrk, ldap, size, errors)
     if errors: sys.exit(1)
 

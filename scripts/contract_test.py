@@ -164,6 +164,30 @@ def run_soap_checks(base):
         methods = [p for p in parameters if p.name == "AuthMethods"][0]
         assert methods.value == "TWS" and methods.source == "default"
 
+    @check("directory SOAP operations: SearchDirectory and LookupNumber (zeep reads ContactCard), no_contact fault")
+    def _():
+        h = {"Authorization": f"Bearer {state['admin']}"}
+        directories = requests.get(f"{base}/api/v1/admin/domains/{state['domain']}/directories", headers=h, timeout=5).json()["items"]
+        public = [d for d in directories if d["source"] == "TwsPublic"][0]
+        contact = requests.post(f"{base}/api/v1/admin/directories/{public['id']}/contacts", headers=h, timeout=5,
+                                json={"lastName": "Lemaire", "firstName": "Sophie", "company": "Acme",
+                                      "phones": [{"kind": "professional", "number": "+33 1 55 17 18 89"}]})
+        assert contact.status_code == 201, contact.text
+        right = requests.post(f"{base}/api/v1/admin/authorizations", headers=h, timeout=5,
+                              json={"objectType": "directory", "objectId": public["id"], "granteeType": "user", "granteeId": state["user"]})
+        assert right.status_code == 201, right.text
+        user = soap_client(base, "TwsSoap12Port", state["TwsSoap12Port"])
+        found = user.SearchDirectory(query="lemaire acme", limit=5)
+        assert found.hasMore is False and [c.lastName for c in found.contact] == ["Lemaire"]
+        assert found.contact[0].phone[0].number == "+33 1 55 17 18 89"
+        caller = user.LookupNumber(number="0155171889")
+        assert caller.name == "Sophie Lemaire" and caller.contact.company == "Acme"
+        try:
+            user.LookupNumber(number="0199999999")
+            raise AssertionError("an unknown number was found")
+        except zeep.exceptions.Fault as fault:
+            assert fault_code(fault) == "no_contact", fault_code(fault)
+
     @check("Logout revokes the token: GetMe then faults unauthenticated")
     def _():
         token = state["TwsSoap11Port"]

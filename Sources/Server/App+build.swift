@@ -1,4 +1,5 @@
 import Auth
+import Connectors
 import Domain
 import Endpoints
 import Foundation
@@ -44,13 +45,27 @@ func buildServices(
             throw ConfigurationError("Windows sign-in: \(error)")
         }
     }
+    let connector = directoryConnector(configuration: configuration)
+    let synchronizer = DirectorySynchronizer(store: database, connector: connector)
+    if let bus = telephony?.bus {
+        // Progress and the end of each synchronisation, to the users who read the directory.
+        await synchronizer.onProgress { domainId, directoryId, report in
+            _ = bus.publish(
+                domainId: domainId,
+                audience: .directory(directoryId),
+                event: PushEvent(type: .directorySync, time: Date(), directorySync: DirectorySyncPayload(directoryId: directoryId, report: report))
+            )
+        }
+    }
     return TWSServices(
         admin: admin,
         sessions: sessions,
         profiles: UserProfileService(store: database),
         telephony: telephony?.service,
         supervisor: telephony?.links,
-        negotiate: negotiate
+        negotiate: negotiate,
+        directoryAdmin: DirectoryAdminService(store: database, synchronizer: synchronizer),
+        userImports: UserImportService(store: database, connector: connector)
     )
 }
 
@@ -105,4 +120,11 @@ func buildPushTransport(services: AppServices, telephony: TelephonyRuntime, logg
 /// The push channel's application on the configured host and `pushPort`.
 func buildPushApplication(configuration: AppConfiguration, transport: PushTransport, logger: Logger) -> some ApplicationProtocol {
     buildPushApplication(transport, host: configuration.host, port: configuration.pushPort, logger: logger)
+}
+
+/// The connectors of LDAP, SQL (ODBC) and CSV directories; CSV files and SQLite databases must be in the import
+/// folder (created if missing), ODBC drivers in Debian's driver folders.
+func directoryConnector(configuration: AppConfiguration) -> any DirectoryConnector {
+    try? FileManager.default.createDirectory(at: configuration.importFolder, withIntermediateDirectories: true)
+    return DirectoryConnectors(importFolder: configuration.importFolder)
 }

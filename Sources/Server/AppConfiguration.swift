@@ -29,6 +29,13 @@ struct AppConfiguration: Codable, Sendable {
     var negotiateRealms: String = ""
     /// gss-ntlmssp user file (`DOMAIN:user:password` lines) to accept NTLM as well; Kerberos only when unset.
     var negotiateNTLMUsers: String?
+    /// Folder CSV directories (and SQLite files read through ODBC) must be in; default `<dataDirectory>/imports`.
+    var csvImportFolder: String?
+
+    /// The CSV import folder in use.
+    var importFolder: URL {
+        URL(fileURLWithPath: csvImportFolder ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("imports").path)
+    }
 
     /// Reads `file` (if given) and the environment.
     static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
@@ -51,6 +58,7 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_NEGOTIATE_SERVICE"] { configuration.negotiateService = value }
         if let value = environment["TWS_NEGOTIATE_REALMS"] { configuration.negotiateRealms = value }
         if let value = environment["TWS_NEGOTIATE_NTLM_USERS"] { configuration.negotiateNTLMUsers = value }
+        if let value = environment["TWS_CSV_IMPORT_FOLDER"] { configuration.csvImportFolder = value }
         return configuration
     }
 
@@ -78,11 +86,12 @@ struct AppConfiguration: Codable, Sendable {
         negotiateService = try container.decodeIfPresent(String.self, forKey: .negotiateService) ?? negotiateService
         negotiateRealms = try container.decodeIfPresent(String.self, forKey: .negotiateRealms) ?? negotiateRealms
         negotiateNTLMUsers = try container.decodeIfPresent(String.self, forKey: .negotiateNTLMUsers)
+        csvImportFolder = try container.decodeIfPresent(String.self, forKey: .csvImportFolder)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort, metricsToken, negotiateKeytab,
-            negotiateService, negotiateRealms, negotiateNTLMUsers
+            negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder
     }
 
     private struct AnyKey: CodingKey {

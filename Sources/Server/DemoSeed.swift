@@ -101,5 +101,29 @@ enum DemoSeed {
             PbxLink(companyId: companyId, domainId: domainId, host: "127.0.0.1", port: pbxPort, capacity: 500, pbxType: "simulator")
         )
         _ = try await service.setParameter(admin, scope: .domain, scopeId: domainId, application: .twsServer, name: "AuthMethods", value: "TWS")
+
+        // Directories: everyone reads the TWS users, the public contacts and their own private contacts; two outside
+        // contacts to search for and to name incoming calls from their numbers.
+        let directories = try await service.listDirectories(admin, domainId: domainId)
+        for directory in directories {
+            _ = try await service.grant(
+                admin,
+                AuthorizationRequest(objectType: .directory, objectId: directory.id!, granteeType: .group, granteeId: all.id!)
+            )
+        }
+        if let contacts = directories.first(where: { $0.source == .twsPublic }) {
+            for (last, first, company, number) in [
+                ("Lemaire", "Sophie", "Acme Transports", "+33 1 55 17 18 89"), ("Nguyen", "Minh", "Atelier Nguyen", "+33 6 98 76 54 32"),
+            ] {
+                _ = try await services.directoryAdmin.createPublicContact(
+                    admin,
+                    directoryId: contacts.id!,
+                    ContactChanges(lastName: last, firstName: first, company: company, phones: [ContactPhone(kind: .professional, number: number)])
+                )
+            }
+        }
+        if let users = directories.first(where: { $0.source == .twsUsers }) {
+            _ = try await services.directoryAdmin.synchronise(admin, id: users.id!, wait: true)
+        }
     }
 }

@@ -94,7 +94,8 @@ struct Serve: AsyncParsableCommand {
         let metrics = ServerMetrics(requests: HTTPRequestCounters(), telephony: telephony, push: transport)
         let app = try buildApplication(configuration: configuration, services: services, metrics: metrics, logger: logger)
         let push = buildPushApplication(configuration: configuration, transport: transport, logger: logger)
-        var running: [any Service] = [app, push, telephony]
+        let scheduler = DirectorySyncScheduler(database: database, synchronizer: services.directoryAdmin.synchronizer, logger: logger)
+        var running: [any Service] = [app, push, telephony, scheduler]
         if demo {
             // The simulated PBX where the seeded link points, with a little traffic so events flow.
             running.insert(DemoPBX(port: DemoSeed.pbxPort, devices: DemoSeed.deviceNumbers, logger: logger), at: 0)

@@ -25,7 +25,7 @@ final class TelephonyRuntime: Service {
         refreshInterval: Duration = .seconds(10),
         tune: @escaping @Sendable (inout CSTALinkConfiguration) -> Void = { _ in }
     ) {
-        let service = TelephonyService(store: database, publisher: bus)
+        let service = TelephonyService(store: database, publisher: bus, callerNames: CallerNames(store: database))
         self.bus = bus
         self.service = service
         self.links = PbxLinkManager(logger: logger, tune: tune) { domainId, event in

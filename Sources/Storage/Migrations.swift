@@ -282,7 +282,34 @@ extension AppDatabase {
                 t.column("contactIds", .jsonText).notNull()
             }
             try db.create(index: "contact_list_owner", on: "contact_list", columns: ["ownerUserId"])
+            try db.alter(table: "call_log") { t in t.add(column: "peerName", .text) }
             try db.create(index: "contact_list_domain_public", on: "contact_list", columns: ["domainId", "isPublic"])
+        }
+        migrator.registerMigration("v5-user-import") { db in
+            // Admin guide 7.2: imports of users from LDAP or Active Directory into one domain.
+            try db.create(table: "user_import") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull().collate(.nocase)
+                t.column("kind", .text).notNull()
+                t.column("connection", .jsonText).notNull()
+                t.column("mode", .text).notNull()
+                t.column("fieldMap", .jsonText).notNull()
+                t.column("pbxProtocol", .text).notNull()
+                t.column("lineCount", .integer).notNull()
+                // A deleted group stops being joined; the import itself stays.
+                t.column("addToGroupId", .integer).references("user_group", onDelete: .setNull)
+                t.column("customiseNumber", .boolean).notNull()
+                t.column("lastReport", .jsonText)
+                t.uniqueKey(["domainId", "name"])
+            }
+            // Deleting an import keeps its users, which then count as created by hand.
+            try db.alter(table: "user") { t in
+                t.add(column: "importId", .integer).references("user_import", onDelete: .setNull)
+                t.add(column: "externalId", .text)
+            }
+            try db.create(index: "user_import_member", on: "user", columns: ["importId", "externalId"])
         }
         return migrator
     }

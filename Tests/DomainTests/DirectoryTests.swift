@@ -444,3 +444,43 @@ struct DirectoryWorld {
         }
     }
 }
+
+@Suite struct DirectoryScheduleTests {
+    @Test func dailyAtTheDomainsTimeAndEveryNMinutesSinceTheLastStart() async throws {
+        let w = try await DirectoryWorld()
+        let daily = try await w.directory("Daily", priority: 30, map: DirectorySyncTests.map)
+        let hourly = try await w.directory("Hourly", priority: 30, map: DirectorySyncTests.map)
+        let admin = w.admin([])
+        _ = try await admin.updateDirectory(w.world.root, id: daily.id!, DirectoryChanges(synchronization: .daily))
+        _ = try await admin.updateDirectory(w.world.root, id: hourly.id!, DirectoryChanges(synchronization: .every(minutes: 60)))
+        _ = try await w.world.admin.setParameter(
+            w.world.root,
+            scope: .domain,
+            scopeId: w.domain.id!,
+            application: .system,
+            name: "timeSynchronizationDirectories",
+            value: "06:30"
+        )
+        let calendar = {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            return calendar
+        }()
+        func at(_ hour: Int, _ minute: Int) -> Date {
+            calendar.date(from: DateComponents(year: 2026, month: 11, day: 23, hour: hour, minute: minute))!
+        }
+        func due(_ time: Date) async throws -> Set<String> {
+            Set(try await w.world.store.read { tx in try DirectorySchedule.due(at: time, calendar: calendar, tx) }.map(\.name))
+        }
+        // Never synchronised: the hourly one is due at once, the daily one at 06:30 only.
+        #expect(try await due(at(6, 29)) == ["Hourly"])
+        #expect(try await due(at(6, 30)) == ["Daily", "Hourly"])
+        _ = try await w.sync(hourly, [])
+        let started = try #require(try await admin.directory(w.world.root, id: hourly.id!).lastSync?.startedAt)
+        #expect(try await due(started.addingTimeInterval(30 * 60)).contains("Hourly") == false)
+        #expect(try await due(started.addingTimeInterval(61 * 60)).contains("Hourly"))
+        // A draft is never due.
+        _ = try await admin.updateDirectory(w.world.root, id: daily.id!, DirectoryChanges(kind: .draft))
+        #expect(try await due(at(6, 30)).contains("Daily") == false)
+    }
+}

@@ -22,6 +22,7 @@ struct Tenant: Sendable {
     var publicDirectoryId: Int64
     var publicContactId: Int64
     var csvDirectoryId: Int64
+    var userImportId: Int64
 
     static let userPassword = "tenant-user-password"
 
@@ -42,7 +43,8 @@ struct Tenant: Sendable {
         directoryId: 9_000_010,
         publicDirectoryId: 9_000_011,
         publicContactId: 9_000_012,
-        csvDirectoryId: 9_000_013
+        csvDirectoryId: 9_000_013,
+        userImportId: 9_000_014
     )
 
     /// Creates a company with a domain, a user with a device, a group (holding the user and the Caller
@@ -100,6 +102,11 @@ struct Tenant: Sendable {
             token: token,
             json: #"{"lastName":"\#(name) reception","phones":[{"kind":"standard","number":"0155000000"}]}"#
         )
+        let userImportId = try await client.create(
+            "/api/v1/admin/domains/\(domainId)/user-imports",
+            token: token,
+            json: UserImportProbe.json(name: "\(name) LDAP")
+        )
         let csvDirectoryId = try await client.create(
             "/api/v1/admin/domains/\(domainId)/directories",
             token: token,
@@ -122,7 +129,8 @@ struct Tenant: Sendable {
             directoryId: directoryId,
             publicDirectoryId: publicDirectoryId,
             publicContactId: publicContactId,
-            csvDirectoryId: csvDirectoryId
+            csvDirectoryId: csvDirectoryId,
+            userImportId: userImportId
         )
     }
 
@@ -141,7 +149,7 @@ struct Tenant: Sendable {
             "/api/v1/admin/intercom-groups/\(intercomGroupId)", "/api/v1/admin/domains/\(domainId)/phone-queues",
             "/api/v1/admin/phone-queues/\(phoneQueueId)", "/api/v1/admin/domains/\(domainId)/dialing-plan",
             "/api/v1/admin/domains/\(domainId)/directories", "/api/v1/admin/directories/\(publicDirectoryId)/contacts",
-            "/api/v1/admin/directories/\(csvDirectoryId)",
+            "/api/v1/admin/directories/\(csvDirectoryId)", "/api/v1/admin/user-imports/\(userImportId)",
         ]
         var snapshot: [String: String] = [:]
         for uri in uris {
@@ -210,6 +218,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case getDialingPlan, setDialingPlan
     case listDirectories, createDirectory, getDirectory, updateDirectory, deleteDirectory, getDirectorySync, syncDirectory
     case listPublicContacts, createPublicContact, updatePublicContact, deletePublicContact
+    case listUserImports, createUserImport, getUserImport, updateUserImport, deleteUserImport, runUserImport
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -333,6 +342,13 @@ enum ScopedProbe: String, CaseIterable, Sendable {
                 json: #"{"lastName":"Intruder"}"#
             )
         case .deletePublicContact: return Call(method: .delete, uri: "\(api)/directories/\(o.publicDirectoryId)/contacts/\(o.publicContactId)")
+        case .listUserImports: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/user-imports")
+        case .createUserImport:
+            return Call(method: .post, uri: "\(api)/domains/\(o.domainId)/user-imports", json: UserImportProbe.json(name: "Intruder import"))
+        case .getUserImport: return Call(method: .get, uri: "\(api)/user-imports/\(o.userImportId)")
+        case .updateUserImport: return Call(method: .patch, uri: "\(api)/user-imports/\(o.userImportId)", json: #"{"mode":"full"}"#)
+        case .deleteUserImport: return Call(method: .delete, uri: "\(api)/user-imports/\(o.userImportId)")
+        case .runUserImport: return Call(method: .post, uri: "\(api)/user-imports/\(o.userImportId)/run")
         }
     }
 }
@@ -540,10 +556,17 @@ struct CompanyIsolationTests {
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()
-        #expect(contract.count == 115, "openapi/tws.yaml has \(contract.count) operations")
+        #expect(contract.count == 121, "openapi/tws.yaml has \(contract.count) operations")
         #expect(Set(contract).subtracting(probed).subtracting(exempt).sorted() == [], "operations without an isolation probe")
         #expect(probed.subtracting(contract).sorted() == [], "probes naming no operation of the contract")
         #expect(exempt.subtracting(contract).sorted() == [])
         #expect(probed.intersection(exempt).sorted() == [])
+    }
+}
+
+/// A user import whose LDAP server is a closed loopback port: running it reports `unreachable` and changes nobody.
+enum UserImportProbe {
+    static func json(name: String) -> String {
+        #"{"name":"\#(name)","kind":"ldap","mode":"insertUpdate","connection":{"host":"127.0.0.1","port":9,"ldaps":false,"startTLS":false,"caFile":"","tlsVerify":true,"bindDN":"","password":"","baseDN":"dc=example,dc=org","filter":"(objectClass=inetOrgPerson)","pageSize":100,"sizeLimit":0,"timeoutSeconds":2},"fieldMap":{"username":"uid","number":"telephonenumber"}}"#
     }
 }

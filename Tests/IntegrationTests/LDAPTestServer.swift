@@ -32,7 +32,7 @@ final class LDAPTestServer: Sendable {
     }
 
     /// Starts slapd; fails (never skips) with a clear message when slapd is not installed.
-    static func start() async throws -> LDAPTestServer {
+    static func start(generatedUsers: Int = 0) async throws -> LDAPTestServer {
         let tools = ["/usr/sbin/slapd", "/usr/sbin/slapadd", "/usr/sbin/slappasswd", "/usr/bin/ldapsearch", "/usr/bin/openssl"]
         let missing = tools.filter { !FileManager.default.isExecutableFile(atPath: $0) }
         guard missing.isEmpty else {
@@ -49,7 +49,10 @@ final class LDAPTestServer: Sendable {
             let port = try LoopbackPort.free()
             let ldapsPort = try LoopbackPort.free()
             let server = LDAPTestServer(directory: directory, port: port, ldapsPort: ldapsPort)
-            let status = try await server.runScript(["start", directory.path, String(port)], environment: ["LDAPS_PORT": String(ldapsPort)])
+            let status = try await server.runScript(
+                ["start", directory.path, String(port)],
+                environment: ["LDAPS_PORT": String(ldapsPort), "LDAP_GEN_USERS": String(generatedUsers)]
+            )
             if status == 0 { return server }
             lastLog = (try? String(contentsOf: directory.appendingPathComponent("script.log"), encoding: .utf8)) ?? ""
             await server.stop()
@@ -115,8 +118,11 @@ final class LDAPTestServer: Sendable {
 
 /// Runs a suite with one `LDAPTestServer`, started before its first test and stopped after its last.
 struct SlapdFixture: SuiteTrait, TestScoping {
+    /// Extra entries uid=genNNNNN (with a number and a mail) for paged searches.
+    var generatedUsers = 0
+
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let server = try await LDAPTestServer.start()
+        let server = try await LDAPTestServer.start(generatedUsers: generatedUsers)
         do {
             try await LDAPTestServer.$current.withValue(server) { try await function() }
         } catch {
@@ -130,6 +136,9 @@ struct SlapdFixture: SuiteTrait, TestScoping {
 extension Trait where Self == SlapdFixture {
     /// A real slapd for the suite's tests, as `LDAPTestServer.current`.
     static var slapd: Self { Self() }
+
+    /// A real slapd holding `generatedUsers` more entries than the fixed ones.
+    static func slapd(generatedUsers: Int) -> Self { Self(generatedUsers: generatedUsers) }
 }
 
 /// Loopback TCP helpers: free ports, closed ports and listeners that never answer.

@@ -55,6 +55,44 @@ struct TelephonyScenarioTests {
         }
     }
 
+    @Test("An outside caller found in bob's directories is named in his call events and his missed-call log")
+    func incomingCallerNamedByReverseLookup() async throws {
+        try await TelephonyWorld.run(setUp: { client, admin, domainId, userIds in
+            let directories = try await client.must(.get, "/api/v1/admin/domains/\(domainId)/directories", token: admin).items()
+            let directoryId = try #require(directories.first { $0.string("source") == "TwsPublic" }?.int64("id"))
+            // Stored in international form; the PBX presents the national one.
+            _ = try await client.create(
+                "/api/v1/admin/directories/\(directoryId)/contacts",
+                token: admin,
+                json: #"{"lastName":"Martin","firstName":"Claire","company":"Acme","phones":[{"kind":"mobile","number":"+33 6 12 34 56 78"}]}"#
+            )
+            try await client.must(
+                .post,
+                "/api/v1/admin/authorizations",
+                token: admin,
+                json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"user","granteeId":\#(userIds["bob"]!)}"#,
+                answer: .created
+            )
+        }) { w in
+            let bobEvents = try await w.subscribe("bob")
+            _ = try await w.simulator.placeCall(from: Self.external, to: "1002")
+            try await w.waitPresence("bob", "ringing")
+            try await w.simulator.hangUp(device: Self.external)
+            let events = try await collect(bobEvents) { $0.contains { $0.type == .callLog } }
+            let delivered = try #require(events.compactMap(\.call).first { $0.event == "delivered" })
+            #expect(delivered.peerNumber == Self.external && delivered.peerName == "Claire Martin")
+            #expect(events.compactMap(\.callLog).first?.peerName == "Claire Martin")
+            let log = try #require(try await w.callLog("bob").first)
+            #expect(log.string("kind") == "missed" && log.string("peerName") == "Claire Martin")
+            // Alice has no right to that directory: for her the number names nobody.
+            expectProblem(
+                try await w.client.get("/api/v1/directory/lookup?number=\(Self.external)", token: w.token("alice")),
+                .notFound,
+                "no_contact"
+            )
+        }
+    }
+
     @Test("Calling a busy line fails at the caller with cause busy")
     func busyLine() async throws {
         try await TelephonyWorld.run { w in

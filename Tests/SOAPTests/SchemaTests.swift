@@ -7,7 +7,7 @@ import Testing
     static let operations =
         [
             "Login", "Logout", "GetMe", "AdminLogin", "ChangeAdminPassword", "ListUsers", "GetLicences", "GetResolvedParameters",
-        ] + TelephonySchemaTests.operations
+        ] + TelephonySchemaTests.operations + ["SearchDirectory", "LookupNumber"]
 
     @Test func realWSDLCompiles() throws {
         let schema = try Fixtures.schema()

@@ -24,7 +24,8 @@
 #   uid=o\,dd\+na\"me\\x\=y,ou=people,...  (uid value: o,dd+na"me\x=y)  odd-secret
 #   uid=nopw,ou=people,...   no userPassword at all
 #   uid=emptypw,ou=people,.. emptypw-secret (use it with -w '' for the unauthenticated-bind test)
-#   uid=genNNNNN,ou=people,...  gen-secret   (LDAP_GEN_USERS of them, for paged results)
+#   uid=genNNNNN,ou=people,...  gen-secret   (LDAP_GEN_USERS of them, for paged results; sn genNNNNN,
+#                               telephoneNumber +33 1 40 xx xx xx from N, mail genNNNNN@example.org)
 #   cn=tws-users,ou=groups,... groupOfNames: alice + odd user; cn=tws-admins: bob
 set -euo pipefail
 # slapd, slapadd and slappasswd live in /usr/sbin, which an unprivileged PATH may lack.
@@ -224,8 +225,8 @@ EOF
 genpw=$(hash gen-secret)
 for i in $(seq 1 "$NGEN"); do
   n=$(printf 'gen%05d' "$i")
-  printf 'dn: uid=%s,ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: %s\ncn: Generated %s\nsn: %s\nuserPassword: %s\n\n' \
-    "$n" "$n" "$i" "$n" "$genpw"
+  printf 'dn: uid=%s,ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: %s\ncn: Generated %s\nsn: %s\ngivenName: Gen\ntelephoneNumber: +33 1 40 %02d %02d %02d\nmail: %s@example.org\nuserPassword: %s\n\n' \
+    "$n" "$n" "$i" "$n" $((i / 10000 % 100)) $((i / 100 % 100)) $((i % 100)) "$n" "$genpw"
 done
 } > "$DIR/data.ldif"
 slapadd -q -n1 -F "$DIR/slapd.d" -l "$DIR/data.ldif" >>"$DIR/slapadd.log" 2>&1 \

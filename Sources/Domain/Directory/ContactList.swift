@@ -79,12 +79,24 @@ public struct ContactChanges: Sendable {
                 throw .invalid(field: "phones", "At most one number of each kind")
             }
             contact.phones = try phones.enumerated().map { index, phone throws(DomainError) in
-                ContactPhone(kind: phone.kind, number: try Check.number(phone.number, field: "phones[\(index)].number"), redListed: phone.redListed)
+                ContactPhone(
+                    kind: phone.kind,
+                    number: try Self.phoneNumber(phone.number, field: "phones[\(index)].number"),
+                    redListed: phone.redListed
+                )
             }
         }
         guard !contact.lastName.isEmpty || !contact.firstName.isEmpty || !contact.company.isEmpty else {
             throw .invalid(field: "lastName", "A contact needs a name or a company")
         }
+    }
+
+    /// A number as people write it in a directory: digits with spaces, dots, dashes, slashes, "+" and "(0)".
+    private static func phoneNumber(_ value: String, field: String) throws(DomainError) -> String {
+        let number = value.trimmingCharacters(in: .whitespaces)
+        guard number.count <= 40, number.contains(where: \.isASCIIDigit), number.allSatisfy({ $0.isASCIIDigit || " +-./()*#".contains($0) })
+        else { throw .invalid(field: field, "\(field) must be a phone number (digits, spaces, + . - / ( ) * #)") }
+        return number
     }
 
     private static func mail(_ value: String, field: String) throws(DomainError) -> String {

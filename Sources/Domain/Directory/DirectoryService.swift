@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Directory search, reverse lookup, private contacts and contact lists for users (admin guide 8, 9.1.1).
 ///
@@ -333,5 +334,62 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
             cards: try cards(ordered, access: access, showInvisible: false, tx),
             owned: list.ownerUserId == principal.userId
         )
+    }
+}
+
+/// Names the callers of incoming calls for the telephony events and call logs.
+public protocol CallerNameResolver: Sendable {
+    /// The name of `number` calling `device`, from the directories of the device's owner (or of the phone queue or
+    /// intercom group the device belongs to); nil when nobody has the number.
+    func callerName(domainId: Int64, device: String, number: String) async -> String?
+}
+
+/// Reverse lookups for incoming calls, remembered for a minute: a call's delivered, established and cleared events
+/// (and its call-log line) ask for the same number, and the PBX event path should not wait on the database each time.
+public final class CallerNames<Store: TenantStore>: CallerNameResolver {
+    let store: Store
+    let lifetime: TimeInterval
+    let capacity: Int
+    let now: @Sendable () -> Date
+    private let cache = Mutex<[String: (name: String?, expires: Date)]>([:])
+
+    public init(store: Store, lifetime: TimeInterval = 60, capacity: Int = 10_000, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.lifetime = lifetime
+        self.capacity = capacity
+        self.now = now
+    }
+
+    public func callerName(domainId: Int64, device: String, number: String) async -> String? {
+        let key = "\(domainId)|\(device)|\(number)"
+        let time = now()
+        if let hit = cache.withLock({ $0[key] }), hit.expires > time { return hit.name }
+        let name = try? await store.read { tx -> String? in
+            guard let access = try Self.access(domainId: domainId, device: device, tx), let domain = try tx.fetchOne(CompanyDomain.self, id: domainId)
+            else { return nil }
+            let plan = try DialingPlanStore.plan(domainId: domainId, tx)
+            return try DirectoryService<Store>.lookup(number, plan: plan, access: access, companyId: domain.companyId, tx)?.name
+        }
+        cache.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[key] = (name ?? nil, time.addingTimeInterval(lifetime))
+        }
+        return name ?? nil
+    }
+
+    /// Whose directories name callers of `device`: its owner's, else those of the phone queue or intercom group holding it.
+    static func access(domainId: Int64, device: String, _ tx: any StoreTransaction) throws -> DirectoryAccess? {
+        if let owner = try tx.first(Device.self, RecordQuery([.equals("domainId", .int(domainId)), .equals("number", .text(device))], orderBy: [])) {
+            return try? DirectoryAccess.of(userId: owner.userId, tx)
+        }
+        for queue in try tx.fetchAll(PhoneQueue.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: []))
+        where queue.device.numbers.contains(device) {
+            return try DirectoryAccess.of(grantee: .phoneQueue, id: queue.id!, companyId: queue.companyId, tx)
+        }
+        for group in try tx.fetchAll(IntercomGroup.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: []))
+        where group.devices.contains(where: { $0.numbers.contains(device) }) {
+            return try DirectoryAccess.of(grantee: .intercomGroup, id: group.id!, companyId: group.companyId, tx)
+        }
+        return nil
     }
 }

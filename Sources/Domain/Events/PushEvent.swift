@@ -8,6 +8,8 @@ public enum PushAudience: Sendable, Hashable {
     case user(Int64)
     /// Everyone of the domain (user presence, PBX link state).
     case domain
+    /// The users who may read a directory (its synchronisation progress).
+    case directory(Int64)
 }
 
 /// What one subscriber may receive, computed from their rights when they subscribe.
@@ -16,11 +18,14 @@ public struct PushAudienceFilter: Sendable, Equatable {
     public var domainId: Int64
     /// Device numbers whose events this user may see: their own plus those their rights reveal.
     public var visibleDevices: Set<String>
+    /// Directories the user may read.
+    public var readableDirectories: Set<Int64>
 
-    public init(userId: Int64, domainId: Int64, visibleDevices: Set<String>) {
+    public init(userId: Int64, domainId: Int64, visibleDevices: Set<String>, readableDirectories: Set<Int64> = []) {
         self.userId = userId
         self.domainId = domainId
         self.visibleDevices = visibleDevices
+        self.readableDirectories = readableDirectories
     }
 
     public func admits(_ audience: PushAudience) -> Bool {
@@ -28,6 +33,7 @@ public struct PushAudienceFilter: Sendable, Equatable {
         case .device(let number): visibleDevices.contains(number)
         case .user(let id): id == userId
         case .domain: true
+        case .directory(let id): readableDirectories.contains(id)
         }
     }
 }
@@ -48,6 +54,8 @@ public enum PushEventType: String, Codable, Sendable, CaseIterable {
     case callLog = "call_log"
     /// The client asked for events older than the buffer keeps: it must reload its state (GET the REST views).
     case resync
+    /// A directory the user reads is synchronising (progress) or has finished (its contacts changed).
+    case directorySync = "directory_sync"
 }
 
 /// One event as clients receive it (WebSocket text frame or long-poll array item).
@@ -65,6 +73,7 @@ public struct PushEvent: Codable, Sendable, Equatable {
     public var link: LinkStatePayload?
     public var callLog: CallLogPayload?
     public var resync: ResyncPayload?
+    public var directorySync: DirectorySyncPayload?
 
     public init(
         seq: UInt64 = 0,
@@ -76,7 +85,8 @@ public struct PushEvent: Codable, Sendable, Equatable {
         forwarding: ForwardingPayload? = nil,
         link: LinkStatePayload? = nil,
         callLog: CallLogPayload? = nil,
-        resync: ResyncPayload? = nil
+        resync: ResyncPayload? = nil,
+        directorySync: DirectorySyncPayload? = nil
     ) {
         self.seq = seq
         self.type = type
@@ -88,6 +98,7 @@ public struct PushEvent: Codable, Sendable, Equatable {
         self.link = link
         self.callLog = callLog
         self.resync = resync
+        self.directorySync = directorySync
     }
 }
 
@@ -104,6 +115,8 @@ public struct CallEventPayload: Codable, Sendable, Equatable {
     public var direction: CallDirection?
     /// The other party's number as received, and as the dialing plan's reverse direction normalises it.
     public var peerNumber: String?
+    /// For an incoming call, the caller's name found by reverse lookup in the directories of the device's owner.
+    public var peerName: String?
     public var cause: String?
 
     public init(
@@ -113,6 +126,7 @@ public struct CallEventPayload: Codable, Sendable, Equatable {
         state: ConnectionState,
         direction: CallDirection? = nil,
         peerNumber: String? = nil,
+        peerName: String? = nil,
         cause: String? = nil
     ) {
         self.event = event
@@ -121,6 +135,7 @@ public struct CallEventPayload: Codable, Sendable, Equatable {
         self.state = state
         self.direction = direction
         self.peerNumber = peerNumber
+        self.peerName = peerName
         self.cause = cause
     }
 }
@@ -180,12 +195,14 @@ public struct CallLogPayload: Codable, Sendable, Equatable {
     public var kind: String
     public var device: String
     public var peerNumber: String?
+    public var peerName: String?
 
-    public init(entryId: Int64, kind: String, device: String, peerNumber: String? = nil) {
+    public init(entryId: Int64, kind: String, device: String, peerNumber: String? = nil, peerName: String? = nil) {
         self.entryId = entryId
         self.kind = kind
         self.device = device
         self.peerNumber = peerNumber
+        self.peerName = peerName
     }
 }
 
@@ -198,5 +215,28 @@ public struct ResyncPayload: Codable, Sendable, Equatable {
     public init(oldestAvailable: UInt64, reason: String) {
         self.oldestAvailable = oldestAvailable
         self.reason = reason
+    }
+}
+
+/// A directory synchronisation's progress or end, for the users who read the directory.
+public struct DirectorySyncPayload: Codable, Sendable, Equatable {
+    public var directoryId: Int64
+    public var state: DirectorySyncReport.State
+    public var read: Int
+    public var created: Int
+    public var updated: Int
+    public var deleted: Int
+    public var ignored: Int
+    public var error: String?
+
+    public init(directoryId: Int64, report: DirectorySyncReport) {
+        self.directoryId = directoryId
+        self.state = report.state
+        self.read = report.read
+        self.created = report.created
+        self.updated = report.updated
+        self.deleted = report.deleted
+        self.ignored = report.ignored
+        self.error = report.error
     }
 }

@@ -18,6 +18,8 @@ public struct CallLogEntry: CompanyScoped, Equatable {
     public var callId: String
     public var kind: CallLogKind
     public var peerNumber: String?
+    /// The caller's name from reverse lookup (incoming and missed calls), as it was when the call ended.
+    public var peerName: String?
     public var startedAt: Date
     public var answeredAt: Date?
     /// Seconds between answer and end; 0 when never answered.
@@ -34,7 +36,8 @@ public struct CallLogEntry: CompanyScoped, Equatable {
         peerNumber: String?,
         startedAt: Date,
         answeredAt: Date?,
-        durationSeconds: Int
+        durationSeconds: Int,
+        peerName: String? = nil
     ) {
         self.id = id
         self.companyId = companyId
@@ -47,6 +50,7 @@ public struct CallLogEntry: CompanyScoped, Equatable {
         self.startedAt = startedAt
         self.answeredAt = answeredAt
         self.durationSeconds = durationSeconds
+        self.peerName = peerName
     }
 }
 

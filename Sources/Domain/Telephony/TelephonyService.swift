@@ -41,9 +41,18 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     /// Finished calls waiting for their call-log rows, written in order by a task of their own.
     private let callLogQueue: AsyncStream<CallLogWork>.Continuation
 
-    public init(store: Store, publisher: any PushPublisher, now: @escaping @Sendable () -> Date = Date.init) {
+    /// Names callers of incoming calls in events and call logs (reverse lookup in the directories).
+    let callerNames: (any CallerNameResolver)?
+
+    public init(
+        store: Store,
+        publisher: any PushPublisher,
+        callerNames: (any CallerNameResolver)? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.publisher = publisher
+        self.callerNames = callerNames
         self.now = now
         // Call logs are written off the PBX event path: a SQLite commit takes milliseconds, and the link reads its
         // next event only when `handle` returns, so writing inline would delay every event behind a cleared call.
@@ -53,7 +62,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             for await work in stream {
                 switch work {
                 case .write(let domainId, let calls, let time):
-                    await Self.writeCallLogs(calls, domainId: domainId, time: time, store: store, publisher: publisher)
+                    await Self.writeCallLogs(calls, domainId: domainId, time: time, store: store, publisher: publisher, callerNames: callerNames)
                 case .flush(let done):
                     done.resume()
                 }
@@ -98,7 +107,11 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
                 return shown
             }
         }
-        for (audience, event) in output.events {
+        for (audience, var event) in output.events {
+            if let callerNames, var call = event.call, call.direction == .incoming, let peer = call.peerNumber, !peer.isEmpty {
+                call.peerName = await callerNames.callerName(domainId: domainId, device: call.device, number: peer)
+                event.call = call
+            }
             publisher.publish(domainId: domainId, audience: audience, event: event)
         }
         if !output.finished.isEmpty {
@@ -107,9 +120,24 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     }
 
     /// Writes the call logs of calls that finished together, in one transaction, then announces them to their users.
-    private static func writeCallLogs(_ finished: [FinishedCall], domainId: Int64, time: Date, store: Store, publisher: any PushPublisher) async {
+    private static func writeCallLogs(
+        _ finished: [FinishedCall],
+        domainId: Int64,
+        time: Date,
+        store: Store,
+        publisher: any PushPublisher,
+        callerNames: (any CallerNameResolver)?
+    ) async {
+        var names: [String: String] = [:]
+        if let callerNames {
+            for call in finished where call.direction == .incoming {
+                guard let peer = call.peerNumber, !peer.isEmpty else { continue }
+                names["\(call.device)|\(peer)"] = await callerNames.callerName(domainId: domainId, device: call.device, number: peer)
+            }
+        }
         do {
-            let written = try await store.write { tx in try Self.writeCallLogs(finished, domainId: domainId, tx) }
+            let resolved = names
+            let written = try await store.write { tx in try Self.writeCallLogs(finished, names: resolved, domainId: domainId, tx) }
             for entry in written {
                 publisher.publish(
                     domainId: domainId,
@@ -117,7 +145,13 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
                     event: PushEvent(
                         type: .callLog,
                         time: time,
-                        callLog: CallLogPayload(entryId: entry.id ?? 0, kind: entry.kind.rawValue, device: entry.device, peerNumber: entry.peerNumber)
+                        callLog: CallLogPayload(
+                            entryId: entry.id ?? 0,
+                            kind: entry.kind.rawValue,
+                            device: entry.device,
+                            peerNumber: entry.peerNumber,
+                            peerName: entry.peerName
+                        )
                     )
                 )
             }
@@ -126,7 +160,14 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         }
     }
 
-    private static func writeCallLogs(_ finished: [FinishedCall], domainId: Int64, _ tx: any StoreTransaction) throws -> [CallLogEntry] {
+    private static func writeCallLogs(
+        _ finished: [FinishedCall],
+        names: [String: String],
+        domainId: Int64,
+        _ tx: any StoreTransaction
+    ) throws
+        -> [CallLogEntry]
+    {
         let devices = try tx.fetchAll(
             Device.self,
             // No ORDER BY: with one, SQLite walks the domainId index in id order (every device of the domain)
@@ -147,7 +188,8 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
                     peerNumber: call.peerNumber,
                     startedAt: call.startedAt,
                     answeredAt: call.answeredAt,
-                    durationSeconds: duration
+                    durationSeconds: duration,
+                    peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] }
                 )
             )
         }
@@ -213,8 +255,15 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
 
     /// What the user may see, for the push channel's per-subscriber filter.
     public func pushFilter(_ principal: UserPrincipal) async throws -> PushAudienceFilter {
-        let visibility = try await visibility(principal)
-        return PushAudienceFilter(userId: principal.userId, domainId: principal.domainId, visibleDevices: visibility.visible)
+        let (visibility, access) = try await store.read { tx in
+            (try TelephonyVisibility.of(userId: principal.userId, tx), try DirectoryAccess.of(userId: principal.userId, tx))
+        }
+        return PushAudienceFilter(
+            userId: principal.userId,
+            domainId: principal.domainId,
+            visibleDevices: visibility.visible,
+            readableDirectories: Set(access.directories.keys)
+        )
     }
 
     /// The user's own device numbers (commands need no more than this).

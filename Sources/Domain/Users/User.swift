@@ -18,6 +18,11 @@ public struct User: CompanyScoped, Equatable {
     public var voicemailPassword: String?
     /// Private fields 0–9 shown in the contact card.
     public var privateFields: [String]
+    /// The user import that created this user and keeps it in step (admin guide 7.2); nil for a user created by hand,
+    /// which no import ever changes, disables or deletes.
+    public var importId: Int64?
+    /// The user's key in the import's source (its user name there, lowercased), so a user renamed by hand is still found.
+    public var externalId: String?
 
     public init(
         id: Int64? = nil,
@@ -32,7 +37,9 @@ public struct User: CompanyScoped, Equatable {
         passwordHash: String? = nil,
         culture: String = "en-US",
         voicemailPassword: String? = nil,
-        privateFields: [String] = Array(repeating: "", count: User.privateFieldCount)
+        privateFields: [String] = Array(repeating: "", count: User.privateFieldCount),
+        importId: Int64? = nil,
+        externalId: String? = nil
     ) {
         self.id = id
         self.companyId = companyId
@@ -47,5 +54,7 @@ public struct User: CompanyScoped, Equatable {
         self.culture = culture
         self.voicemailPassword = voicemailPassword
         self.privateFields = privateFields
+        self.importId = importId
+        self.externalId = externalId
     }
 }

@@ -329,23 +329,7 @@ extension DirectoryConnection {
     init(_ body: Components.Schemas.DirectoryConnection) throws {
         switch (body.ldap, body.odbc, body.csv) {
         case (let ldap?, nil, nil):
-            self = .ldap(
-                LDAPSourceSettings(
-                    host: ldap.host,
-                    port: Int(ldap.port),
-                    ldaps: ldap.ldaps,
-                    startTLS: ldap.startTLS,
-                    caFile: ldap.caFile,
-                    tlsVerify: ldap.tlsVerify,
-                    bindDN: ldap.bindDN,
-                    password: ldap.password,
-                    baseDN: ldap.baseDN,
-                    filter: ldap.filter,
-                    pageSize: Int(ldap.pageSize),
-                    sizeLimit: Int(ldap.sizeLimit),
-                    timeoutSeconds: Int(ldap.timeoutSeconds)
-                )
-            )
+            self = .ldap(LDAPSourceSettings(ldap))
         case (nil, let odbc?, nil):
             self = .odbc(
                 ODBCSourceSettings(
@@ -376,23 +360,7 @@ extension Components.Schemas.Directory {
         var connection: Components.Schemas.DirectoryConnection?
         switch d.connection?.redacted {
         case .ldap(let s):
-            connection = .init(
-                ldap: .init(
-                    host: s.host,
-                    port: Int32(s.port),
-                    ldaps: s.ldaps,
-                    startTLS: s.startTLS,
-                    caFile: s.caFile,
-                    tlsVerify: s.tlsVerify,
-                    bindDN: s.bindDN,
-                    password: s.password,
-                    baseDN: s.baseDN,
-                    filter: s.filter,
-                    pageSize: Int32(s.pageSize),
-                    sizeLimit: Int32(clamping: s.sizeLimit),
-                    timeoutSeconds: Int32(s.timeoutSeconds)
-                )
-            )
+            connection = .init(ldap: .init(s))
         case .odbc(let s):
             connection = .init(odbc: .init(connectionString: s.connectionString, user: s.user, password: s.password, table: s.table, query: s.query))
         case .csv(let s):
@@ -425,6 +393,47 @@ extension Components.Schemas.Directory {
             synchronization: synchronization,
             mergeContacts: d.mergeContacts,
             lastSync: d.lastSync.map(Components.Schemas.DirectorySyncReport.init)
+        )
+    }
+}
+
+extension LDAPSourceSettings {
+    init(_ l: Components.Schemas.LDAPSourceSettings) {
+        self.init(
+            host: l.host,
+            port: Int(l.port),
+            ldaps: l.ldaps,
+            startTLS: l.startTLS,
+            caFile: l.caFile,
+            tlsVerify: l.tlsVerify,
+            bindDN: l.bindDN,
+            password: l.password,
+            baseDN: l.baseDN,
+            filter: l.filter,
+            pageSize: Int(l.pageSize),
+            sizeLimit: Int(l.sizeLimit),
+            timeoutSeconds: Int(l.timeoutSeconds)
+        )
+    }
+}
+
+extension Components.Schemas.LDAPSourceSettings {
+    /// Give it redacted settings: the password is answered as is.
+    init(_ s: LDAPSourceSettings) {
+        self.init(
+            host: s.host,
+            port: Int32(s.port),
+            ldaps: s.ldaps,
+            startTLS: s.startTLS,
+            caFile: s.caFile,
+            tlsVerify: s.tlsVerify,
+            bindDN: s.bindDN,
+            password: s.password,
+            baseDN: s.baseDN,
+            filter: s.filter,
+            pageSize: Int32(s.pageSize),
+            sizeLimit: Int32(clamping: s.sizeLimit),
+            timeoutSeconds: Int32(s.timeoutSeconds)
         )
     }
 }

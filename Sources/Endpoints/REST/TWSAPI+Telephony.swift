@@ -316,6 +316,7 @@ extension Components.Schemas.CallLogEntry {
             callId: e.callId,
             kind: try convert(e.kind, field: "kind"),
             peerNumber: e.peerNumber,
+            peerName: e.peerName,
             startedAt: e.startedAt,
             answeredAt: e.answeredAt,
             durationSeconds: Int32(clamping: e.durationSeconds)

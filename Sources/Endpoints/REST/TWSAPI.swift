@@ -16,6 +16,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     let negotiate: NegotiateAcceptor?
     let directories: DirectoryService<Store>
     let directoryAdmin: DirectoryAdminService<Store>
+    let userImports: UserImportService<Store>
 
     package init(
         admin: AdminService<Store>,
@@ -25,8 +26,10 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         supervisor: (any SwitchSupervisor)? = nil,
         negotiate: NegotiateAcceptor? = nil,
         directories: DirectoryService<Store>,
-        directoryAdmin: DirectoryAdminService<Store>
+        directoryAdmin: DirectoryAdminService<Store>,
+        userImports: UserImportService<Store>
     ) {
+        self.userImports = userImports
         self.negotiate = negotiate
         self.directories = directories
         self.directoryAdmin = directoryAdmin

@@ -242,7 +242,7 @@ extension SOAPElement {
         return value
     }
 
-    fileprivate func optionalLong(_ name: String) throws(DomainError) -> Int64? {
+    func optionalLong(_ name: String) throws(DomainError) -> Int64? {
         guard let text = string(name) else { return nil }
         guard let value = Int64(text) else { throw DomainError.invalid(field: name, "\(name) must be an integer") }
         return value

@@ -18,6 +18,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
     let telephony: TelephonyService<Store>?
     /// Windows single sign-on for Login; nil when not configured.
     let negotiate: NegotiateAcceptor?
+    let directories: DirectoryService<Store>
     let logger: Logger
 
     /// A SOAP answer: status, content type and body.
@@ -44,6 +45,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         logger: Logger
     ) throws {
         self.negotiate = negotiate
+        self.directories = DirectoryService(store: admin.store)
         let schema = try SOAPSchema(wsdl: wsdl)
         self.parser = SOAPEnvelopeParser(schema: schema)
         self.namespace = schema.targetNamespace
@@ -294,6 +296,8 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                 try await $0.cancelTransfer($1, heldCallId: $2, consultationCallId: $3, device: $4)
             }
         case .getCallLogs: return try await getCallLogs(payload)
+        case .searchDirectory: return try await searchDirectory(payload)
+        case .lookupNumber: return try await lookupNumber(payload)
         }
     }
 

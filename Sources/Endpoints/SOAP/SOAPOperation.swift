@@ -28,6 +28,9 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     case cancelTransfer = "CancelTransfer"
     case deflectCall = "DeflectCall"
     case getCallLogs = "GetCallLogs"
+    // Directories (REST tag `directory`).
+    case searchDirectory = "SearchDirectory"
+    case lookupNumber = "LookupNumber"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -58,6 +61,8 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .cancelTransfer: "cancelTransfer"
         case .deflectCall: "deflectCall"
         case .getCallLogs: "listCallLogs"
+        case .searchDirectory: "searchDirectory"
+        case .lookupNumber: "lookupNumber"
         }
     }
 }

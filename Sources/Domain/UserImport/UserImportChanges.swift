@@ -1,0 +1,111 @@
+import Foundation
+
+/// The editable settings of a user import; nil leaves a setting unchanged on update.
+public struct UserImportChanges: Sendable {
+    /// The guide's "Description".
+    public var name: String?
+    /// Required on create; changing it later keeps the field map and filter already set.
+    public var kind: UserImport.Kind?
+    /// Required on create. The password is write-only: on update, `UserImportChanges.passwordPlaceholder` or an empty
+    /// password keeps the stored one (the forms send back what they were given); an empty bind DN (anonymous bind)
+    /// drops it. An empty filter takes the kind's default.
+    public var connection: LDAPSourceSettings?
+    public var mode: UserImport.Mode?
+    /// On create, nil takes the kind's defaults.
+    public var fieldMap: UserImportFieldMap?
+    public var pbxProtocol: Device.PBXProtocol?
+    public var lineCount: Int?
+    /// `.some(nil)` stops adding users to a group; nil leaves the setting as it is.
+    public var addToGroupId: Int64??
+    public var customiseNumber: Bool?
+
+    /// What a redacted password reads as (`DirectoryConnection.redacted`).
+    public static let passwordPlaceholder = "********"
+
+    public init(
+        name: String? = nil,
+        kind: UserImport.Kind? = nil,
+        connection: LDAPSourceSettings? = nil,
+        mode: UserImport.Mode? = nil,
+        fieldMap: UserImportFieldMap? = nil,
+        pbxProtocol: Device.PBXProtocol? = nil,
+        lineCount: Int? = nil,
+        addToGroupId: Int64?? = nil,
+        customiseNumber: Bool? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.connection = connection
+        self.mode = mode
+        self.fieldMap = fieldMap
+        self.pbxProtocol = pbxProtocol
+        self.lineCount = lineCount
+        self.addToGroupId = addToGroupId
+        self.customiseNumber = customiseNumber
+    }
+
+    /// Applies and checks everything but the group, which needs the store.
+    func apply(to userImport: inout UserImport) throws(DomainError) {
+        if let name { userImport.name = try Check.name(name, field: "name") }
+        if let kind { userImport.kind = kind }
+        if let connection { userImport.connection = try Self.checked(connection, keeping: userImport.connection.password, kind: userImport.kind) }
+        if let mode { userImport.mode = mode }
+        if let fieldMap { userImport.fieldMap = try fieldMap.checked() }
+        if let pbxProtocol { userImport.pbxProtocol = pbxProtocol }
+        if let lineCount {
+            try Check.range(lineCount, 1...64, field: "lineCount")
+            userImport.lineCount = lineCount
+        }
+        if let addToGroupId { userImport.addToGroupId = addToGroupId }
+        if let customiseNumber { userImport.customiseNumber = customiseNumber }
+    }
+
+    /// The settings checked field by field (`connection.host`, …), with the stored password kept where the client sent
+    /// the placeholder or nothing.
+    static func checked(
+        _ settings: LDAPSourceSettings,
+        keeping storedPassword: String,
+        kind: UserImport.Kind
+    ) throws(DomainError)
+        -> LDAPSourceSettings
+    {
+        var settings = settings
+        settings.host = try Check.name(settings.host, field: "connection.host", max: 255)
+        try Check.range(settings.port, 1...65535, field: "connection.port")
+        guard !(settings.ldaps && settings.startTLS) else {
+            throw .invalid(field: "connection.startTLS", "connection.startTLS cannot be used with ldaps")
+        }
+        settings.caFile = try Check.text(settings.caFile, field: "connection.caFile", max: 1024)
+        settings.bindDN = try Check.text(settings.bindDN, field: "connection.bindDN", max: 1024)
+        guard settings.password.count <= 256 else { throw .invalid(field: "connection.password", "connection.password takes at most 256 characters") }
+        if settings.bindDN.isEmpty {
+            settings.password = ""
+        } else if settings.password.isEmpty || settings.password == passwordPlaceholder {
+            settings.password = storedPassword
+        }
+        settings.baseDN = try Check.name(settings.baseDN, field: "connection.baseDN", max: 1024)
+        settings.filter = try Check.text(settings.filter, field: "connection.filter", max: 4096)
+        if settings.filter.isEmpty { settings.filter = kind.defaultFilter }
+        guard Self.isBalanced(settings.filter) else {
+            throw .invalid(field: "connection.filter", "connection.filter must be an LDAP filter in parentheses, e.g. \(kind.defaultFilter)")
+        }
+        try Check.range(settings.pageSize, 0...100_000, field: "connection.pageSize")
+        try Check.range(settings.sizeLimit, 0...10_000_000, field: "connection.sizeLimit")
+        try Check.range(settings.timeoutSeconds, 1...3600, field: "connection.timeoutSeconds")
+        return settings
+    }
+
+    /// RFC 4515 shape check: enclosed in parentheses that balance (escaped parentheses are written `\28`, `\29`).
+    /// The server does the full parse; this catches the usual typo before a run fails on it.
+    private static func isBalanced(_ filter: String) -> Bool {
+        guard filter.hasPrefix("("), filter.hasSuffix(")") else { return false }
+        let characters = Array(filter)
+        var depth = 0
+        for (index, character) in characters.enumerated() {
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            if depth < 0 || (depth == 0 && index < characters.count - 1) { return false }
+        }
+        return depth == 0
+    }
+}

@@ -1,0 +1,42 @@
+import Domain
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// Starts the synchronisations that are due (admin guide 8.2.1): "daily" directories at their domain's System
+/// parameter `timeSynchronizationDirectories`, "every N minutes" ones N minutes after their last start. Checked once
+/// a minute; a directory already synchronising is left alone.
+struct DirectorySyncScheduler: Service {
+    let database: AppDatabase
+    let synchronizer: DirectorySynchronizer<AppDatabase>
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let now = Date()
+            let toNextMinute = 60 - now.timeIntervalSince1970.truncatingRemainder(dividingBy: 60)
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(toNextMinute)) } } catch { return }
+            let due: [Directory]
+            do {
+                due = try await database.read { tx in try DirectorySchedule.due(at: Date(), calendar: .current, tx) }
+            } catch {
+                logger.error("directory schedule unreadable", metadata: ["error": "\(error)"])
+                continue
+            }
+            for directory in due {
+                guard let id = directory.id, (try? await synchronizer.begin(directoryId: id)) != nil else { continue }
+                logger.info("directory synchronisation started", metadata: ["directory": "\(id)"])
+                Task {
+                    let report = await synchronizer.run(directoryId: id)
+                    logger.info(
+                        "directory synchronisation ended",
+                        metadata: [
+                            "directory": "\(id)", "state": "\(report.state.rawValue)", "read": "\(report.read)", "error": "\(report.error ?? "")",
+                        ]
+                    )
+                }
+            }
+        }
+    }
+}
