@@ -152,7 +152,7 @@ final class TraceWriter: Sendable {
 
     init(path: String) throws {
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw ValidationError("cannot write the event trace \(path)")

@@ -57,18 +57,32 @@ struct GRDBTransaction: StoreTransaction {
         }
     }
 
-    func search<R: StoredRecord>(_ type: R.Type, index: String, match: String, weights: [Double], _ query: RecordQuery) throws -> [R] {
+    func updateAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery, set column: String, to value: StoreValue) throws -> Int {
         try translate {
             let sql = RecordSQL(query)
-            let table = index.quotedDatabaseIdentifier
-            // bm25's weights are part of the statement text: they come from Domain constants, never from a request.
-            let score = "bm25(\(table)" + weights.map { ", \($0)" }.joined() + ")"
-            let text = """
-                SELECT record.* FROM (SELECT rowid, \(score) AS score FROM \(table) WHERE \(table) MATCH ? ORDER BY score LIMIT ? OFFSET ?) AS found
-                JOIN \(R.table.quotedDatabaseIdentifier) AS record ON record.id = found.rowid\(sql.whereClause) ORDER BY found.score
-                """
-            var arguments: StatementArguments = [match, query.limit ?? -1, query.offset]
+            var arguments: StatementArguments = [value.databaseValue]
             _ = arguments.append(contentsOf: sql.arguments)
+            let text = "UPDATE \(R.table.quotedDatabaseIdentifier) SET \(column.quotedDatabaseIdentifier) = ?\(sql.whereClause)"
+            try db.cachedStatement(sql: text).execute(arguments: arguments)
+            return db.changesCount
+        }
+    }
+
+    func search<R: StoredRecord>(_ type: R.Type, index: String, match: String, weights: [Double], _ query: RecordQuery) throws -> [R] {
+        try translate {
+            let sql = RecordSQL(query, table: "record")
+            let table = index.quotedDatabaseIdentifier
+            // Without weights, rows come in rowid order and SQLite stops at the limit; bm25 must score every match.
+            // Its weights are part of the statement text: they come from Domain constants, never from a request.
+            let order = weights.isEmpty ? "\(table).rowid" : "bm25(\(table)" + weights.map { ", \($0)" }.joined() + ")"
+            let filters = sql.whereClause.isEmpty ? "" : " AND " + sql.whereClause.dropFirst(" WHERE ".count)
+            let text = """
+                SELECT record.* FROM \(table) JOIN \(R.table.quotedDatabaseIdentifier) AS record ON record.id = \(table).rowid
+                WHERE \(table) MATCH ?\(filters) ORDER BY \(order) LIMIT ? OFFSET ?
+                """
+            var arguments: StatementArguments = [match]
+            _ = arguments.append(contentsOf: sql.arguments)
+            _ = arguments.append(contentsOf: [query.limit ?? -1, query.offset])
             return try RecordBox<R>.fetchAll(db.cachedStatement(sql: text), arguments: arguments).map(\.value)
         }
     }

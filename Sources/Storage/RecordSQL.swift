@@ -10,26 +10,30 @@ struct RecordSQL {
     var orderClause: String
     var arguments: StatementArguments
 
-    init(_ query: RecordQuery) {
+    /// `table` qualifies the filter columns (a join where another table has columns of the same names).
+    init(_ query: RecordQuery, table: String? = nil) {
+        func name(_ column: String) -> String {
+            table.map { "\($0.quotedDatabaseIdentifier).\(column.quotedDatabaseIdentifier)" } ?? column.quotedDatabaseIdentifier
+        }
         var conditions: [String] = []
         var arguments = StatementArguments()
         for filter in query.filters {
             switch filter {
             case .equals(let column, .null):
-                conditions.append("\(column.quotedDatabaseIdentifier) IS NULL")
+                conditions.append("\(name(column)) IS NULL")
             case .equals(let column, let value):
-                conditions.append("\(column.quotedDatabaseIdentifier) = ?")
+                conditions.append("\(name(column)) = ?")
                 _ = arguments.append(contentsOf: [value.databaseValue])
             case .notEquals(let column, let value):
-                conditions.append("\(column.quotedDatabaseIdentifier) <> ?")
+                conditions.append("\(name(column)) <> ?")
                 _ = arguments.append(contentsOf: [value.databaseValue])
             case .within(let column, let values):
-                conditions.append("\(column.quotedDatabaseIdentifier) IN (SELECT value FROM json_each(?))")
+                conditions.append("\(name(column)) IN (SELECT value FROM json_each(?))")
                 _ = arguments.append(contentsOf: [Self.jsonArray(values)])
             case .contains(let columns, let text):
                 let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_")
-                conditions.append("(" + columns.map { "\($0.quotedDatabaseIdentifier) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+                conditions.append("(" + columns.map { "\(name($0)) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
                 _ = arguments.append(contentsOf: StatementArguments(Array(repeating: "%\(escaped)%", count: columns.count)))
             }
         }

@@ -186,6 +186,9 @@ struct DirectoryWorld {
         )
         #expect((second.created, second.updated, second.unchanged, second.deleted) == (0, 1, 1, 1))
         #expect(try await w.search("Durand").isEmpty)
+        // The unchanged contact was only stamped: still found by name and by number.
+        #expect(try await w.search("dupont").map(\.displayName) == ["Jean Dupont"])
+        #expect(try await w.search("0155171889").map(\.displayName) == ["Jean Dupont"])
         #expect(try await w.search("annie").map(\.displayName) == ["Annie Martin"])
         let stored = try await w.world.admin.listDirectories(w.world.root, domainId: w.domain.id!).first { $0.id == directory.id }
         // Stored as JSON: compare what was counted (dates lose sub-millisecond precision).

@@ -56,23 +56,33 @@ public struct ContactSearch: Sendable, Equatable {
         return Array(words.prefix(maxWords))
     }
 
-    /// An FTS5 phrase: the word in double quotes (inner quotes doubled), as a prefix.
-    static func prefixPhrase(_ word: String) -> String { "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }
+    /// An FTS5 prefix phrase: the word in double quotes (inner quotes doubled), then `*`.
+    static func prefixPhrase(_ word: String) -> String { phrase(word) + "*" }
 
-    /// The FTS5 query: every word a prefix of a term of the searched columns, within the readable scopes.
-    func matchExpression(scopes: [String]) -> String {
-        var terms: [String] = []
-        let general = "{searchName searchCompany searchMail searchNumbers}"
-        for word in Self.words(text) { terms.append("\(general) : \(Self.prefixPhrase(word))") }
-        for (field, value) in fields.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            for word in Self.words(value) { terms.append("\(field.column) : \(Self.prefixPhrase(word))") }
+    /// The FTS5 queries of the ranking tiers, best first, each excluding the ones before: every word a whole word of
+    /// the name; every word the start of a word of the name; every word the start of a word of the name, company,
+    /// e-mail or numbers. An advanced search is one tier. Within a tier contacts come in the order they were stored,
+    /// which lets SQLite stop at the page's end instead of scoring every match.
+    func tiers() -> [String] {
+        if !fields.isEmpty {
+            return [
+                fields.sorted(by: { $0.key.rawValue < $1.key.rawValue }).flatMap { field, value in
+                    Self.words(value).map { "\(field.column) : \(Self.prefixPhrase($0))" }
+                }.joined(separator: " AND ")
+            ]
         }
-        terms.append("scope : (" + scopes.map { "\"\($0)\"" }.joined(separator: " OR ") + ")")
-        return terms.joined(separator: " AND ")
+        let words = Self.words(text)
+        func all(_ column: String, prefix: Bool) -> String {
+            words.map { "\(column) : " + (prefix ? Self.prefixPhrase($0) : Self.phrase($0)) }.joined(separator: " AND ")
+        }
+        let exactName = all("searchName", prefix: false)
+        let prefixName = all("searchName", prefix: true)
+        let anywhere = all("{searchName searchCompany searchMail searchNumbers}", prefix: true)
+        return ["(\(exactName))", "(\(prefixName)) NOT (\(exactName))", "(\(anywhere)) NOT (\(prefixName))"]
     }
 
-    /// bm25 weights of contact_fts's columns: a name match counts most; the keys and scope columns not at all.
-    static let weights: [Double] = [10, 4, 2, 2, 0, 0]
+    /// An FTS5 phrase: the word in double quotes (inner quotes doubled).
+    static func phrase(_ word: String) -> String { "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
 /// A page of search results; `hasMore` when a next page exists.

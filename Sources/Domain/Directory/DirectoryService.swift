@@ -29,19 +29,28 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
                 scopes = access.directories[directoryId] != nil ? ["d\(directoryId)"] : ["u\(principal.userId)"]
             }
             guard !scopes.isEmpty else { return ContactSearchResult(cards: [], offset: search.offset, limit: search.limit, hasMore: false) }
-            let found = try tx.search(
-                Contact.self,
-                index: Contact.searchIndex,
-                match: search.matchExpression(scopes: scopes),
-                weights: ContactSearch.weights,
-                RecordQuery([.equals("companyId", .int(principal.companyId))], orderBy: [], offset: search.offset, limit: search.limit + 1)
-            )
-            let page = Array(found.prefix(search.limit))
+            // Tier after tier until the page (and one more row, to know whether another page exists) is full.
+            let wanted = search.offset + search.limit + 1
+            var found: [Contact] = []
+            for tier in search.tiers() where found.count < wanted {
+                found += try tx.search(
+                    Contact.self,
+                    index: Contact.searchIndex,
+                    match: tier,
+                    weights: [],
+                    RecordQuery(
+                        [.equals("companyId", .int(principal.companyId)), .within("scope", scopes.map { .text($0) })],
+                        orderBy: [],
+                        limit: wanted - found.count
+                    )
+                )
+            }
+            let page = Array(found.dropFirst(search.offset).prefix(search.limit))
             return ContactSearchResult(
                 cards: try Self.cards(page, access: access, showInvisible: false, tx),
                 offset: search.offset,
                 limit: search.limit,
-                hasMore: found.count > search.limit
+                hasMore: found.count > search.offset + search.limit
             )
         }
     }
@@ -90,17 +99,14 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
         }
         let scopes = access.scopeTokens
         guard !keys.isEmpty, !scopes.isEmpty else { return nil }
-        let match =
-            "phoneKeys : (" + keys.map { "\"\($0)\"" }.joined(separator: " OR ") + ") AND scope : ("
-            + scopes.map { "\"\($0)\"" }.joined(separator: " OR ") + ")"
         let found = try tx.search(
             Contact.self,
             index: Contact.searchIndex,
-            match: match,
+            match: "phoneKeys : (" + keys.map { "\"\($0)\"" }.joined(separator: " OR ") + ")",
             weights: [],
-            RecordQuery([.equals("companyId", .int(companyId))], orderBy: [], limit: 50)
+            RecordQuery([.equals("companyId", .int(companyId)), .within("scope", scopes.map { .text($0) })], orderBy: [], limit: 50)
         )
-        // Lowest priority number first; the full-text rank only breaks ties.
+        // Lowest priority number first, then the contact stored first.
         let best = found.enumerated().compactMap { offset, contact in access.directory(of: contact).map { (offset, contact, $0) } }
             .min { ($0.2.priority, $0.0) < ($1.2.priority, $1.0) }
         guard let (_, contact, _) = best else { return nil }

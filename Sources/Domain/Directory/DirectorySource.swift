@@ -140,7 +140,7 @@ public struct SourceRow: Sendable, Equatable {
     public init(_ values: [String: [String]]) { self.values = values }
 
     /// The first value of `name` (case-insensitive), if any.
-    public subscript(name: String) -> String? { values[name.lowercased()]?.first }
+    public subscript(name: String) -> String? { values[name]?.first ?? values[name.lowercased()]?.first }
 }
 
 /// Why a source could not be read. The message names the source's problem and never holds a password.

@@ -92,9 +92,16 @@ public actor DirectorySynchronizer<Store: TenantStore> {
             reader = try await connector.open(connection, attributes: directory.fieldMap.sourceAttributes)
         }
         var seen = Set<String>()
+        // Three stages overlap: the reader fetches the next rows on its own thread, this actor maps the current ones,
+        // and the database writes the previous batch.
+        let limit = batchSize
+        var written: Task<Counts, any Error>?
+        var fetching = Task { try await reader.next(limit: limit) }
         do {
-            while let rows = try await reader.next(limit: batchSize) {
+            while let rows = try await fetching.value {
+                fetching = Task { try await reader.next(limit: limit) }
                 var drafts: [Contact] = []
+                drafts.reserveCapacity(rows.count)
                 for row in rows {
                     report.read += 1
                     switch ContactMapping.contact(from: row, directory: directory) {
@@ -108,14 +115,17 @@ public actor DirectorySynchronizer<Store: TenantStore> {
                         drafts.append(contact.indexed(plan: plan, merge: directory.mergeContacts))
                     }
                 }
-                let counts = try await upsert(drafts, directory: directory)
-                report.created += counts.created
-                report.updated += counts.updated
-                report.unchanged += counts.unchanged
+                if let previous = written { add(try await previous.value, to: &report) }
+                let batch = drafts
+                written = Task { try await self.upsert(batch, directory: directory) }
                 running[directoryId] = report
                 progress?(directory.domainId, directoryId, report)
             }
+            if let previous = written { add(try await previous.value, to: &report) }
         } catch {
+            // The reader is used by one call at a time: let the fetch in flight end before closing it.
+            _ = try? await fetching.value
+            _ = try? await written?.value
             await reader.close()
             throw error
         }
@@ -133,6 +143,12 @@ public actor DirectorySynchronizer<Store: TenantStore> {
 
     private struct Counts { var created = 0, updated = 0, unchanged = 0 }
 
+    private func add(_ counts: Counts, to report: inout DirectorySyncReport) {
+        report.created += counts.created
+        report.updated += counts.updated
+        report.unchanged += counts.unchanged
+    }
+
     /// One transaction: existing contacts of the batch's IDs fetched at once, then inserted, rewritten or (unchanged)
     /// only stamped with the generation.
     private func upsert(_ contacts: [Contact], directory: Directory) async throws -> Counts {
@@ -146,20 +162,30 @@ public actor DirectorySynchronizer<Store: TenantStore> {
             )
             let byExternalId = Dictionary(existing.map { ($0.externalId, $0) }, uniquingKeysWith: { first, _ in first })
             var counts = Counts()
+            var unchanged: [StoreValue] = []
             for var contact in contacts {
                 contact.syncGeneration = generation
                 if let old = byExternalId[contact.externalId] {
                     contact.id = old.id
                     if old.contentHash == contact.contentHash && old.mergeKey == contact.mergeKey && old.phoneKeys == contact.phoneKeys {
-                        counts.unchanged += 1
+                        unchanged.append(.int(old.id!))
                     } else {
+                        try tx.update(contact)
                         counts.updated += 1
                     }
-                    try tx.update(contact)
                 } else {
                     _ = try tx.insert(contact)
                     counts.created += 1
                 }
+            }
+            // Unchanged rows only get this run's generation: rewriting them would rewrite their index entries too.
+            if !unchanged.isEmpty {
+                counts.unchanged = try tx.updateAll(
+                    Contact.self,
+                    RecordQuery([.within("id", unchanged)], orderBy: []),
+                    set: "syncGeneration",
+                    to: .int(generation)
+                )
             }
             return counts
         }

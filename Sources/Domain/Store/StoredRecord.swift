@@ -69,9 +69,13 @@ public protocol StoreTransaction {
     /// Deletes by primary key; false when nothing was deleted.
     @discardableResult func delete<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> Bool
     @discardableResult func deleteAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> Int
+    /// Sets `column` to `value` on every record the query's filters select; returns how many. For stamps such as a
+    /// synchronisation generation, where rewriting whole rows would also rewrite their full-text index entries.
+    @discardableResult func updateAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery, set column: String, to value: StoreValue) throws -> Int
     /// Records found by a full-text query: `index` is an FTS5 table whose rowid is the record's id, `match` an FTS5
-    /// query built by Domain (never raw user text), `weights` the bm25 weight of each indexed column. Best matches
-    /// first, paged by `query.limit`/`offset` before `query.filters` are applied (they are a safety net, not a filter).
+    /// query built by Domain (never raw user text), filtered by `query.filters` and paged by its limit and offset.
+    /// With `weights` (one bm25 weight per indexed column) the best matches come first, at the cost of scoring every
+    /// match; without, they come in id order and the query stops at the limit.
     func search<R: StoredRecord>(_ type: R.Type, index: String, match: String, weights: [Double], _ query: RecordQuery) throws -> [R]
 }
 
