@@ -340,6 +340,45 @@ struct DirectoryWorld {
         await #expect(throws: DomainError.self) { try await w.service.search(w.principal, advanced) }
     }
 
+    @Test func queueAndIntercomGroupRightsNameTheCallersOfTheirDevices() async throws {
+        let w = try await DirectoryWorld()
+        let world = w.world
+        let partners = try await w.directory("Partners", priority: 30, map: Self.map, grant: false)
+        _ = try await w.sync(partners, [row(["id": "1", "sn": "Caller", "givenname": "Queue", "tel": "+33 1 55 00 00 07"])])
+        let boss = try await world.user("boss", in: w.domain)
+        _ = try await world.admin.createDevice(world.root, userId: boss.id!, DeviceChanges(number: "1001"))
+        _ = try await world.admin.createDevice(world.root, userId: w.user.id!, DeviceChanges(number: "1002"))
+        let queue = try await world.admin.create(
+            world.root,
+            domainId: w.domain.id!,
+            PhoneQueue(companyId: 0, domainId: 0, name: "Standard", device: SupervisedDeviceRange(number: "7777"))
+        )
+        let office = try await world.admin.create(
+            world.root,
+            domainId: w.domain.id!,
+            IntercomGroup(companyId: 0, domainId: 0, name: "Boss office", devices: [SupervisedDeviceRange(number: "1001")])
+        )
+        // Nobody holds the directory yet: the number names nobody, on any device.
+        for device in ["7777", "1001", "1002"] {
+            #expect(await CallerNames(store: world.store).callerName(domainId: w.domain.id!, device: device, number: "0155000007") == nil)
+        }
+        for (type, id) in [(GranteeType.phoneQueue, queue.id!), (.intercomGroup, office.id!)] {
+            _ = try await world.admin.grant(
+                world.root,
+                AuthorizationRequest(objectType: .directory, objectId: partners.id!, granteeType: type, granteeId: id)
+            )
+        }
+        let names = CallerNames(store: world.store)
+        // The queue's pilot number and the boss's device (in the intercom group) name the caller; the reader's own
+        // device does not, since neither the reader nor a group of theirs holds the directory.
+        #expect(await names.callerName(domainId: w.domain.id!, device: "7777", number: "0155000007") == "Queue Caller")
+        #expect(await names.callerName(domainId: w.domain.id!, device: "1001", number: "0155000007") == "Queue Caller")
+        #expect(await names.callerName(domainId: w.domain.id!, device: "1002", number: "0155000007") == nil)
+        // Those rights name callers on displays only; they give no search right to the boss.
+        let bossPrincipal = UserPrincipal(userId: boss.id!, domainId: w.domain.id!, companyId: w.company.id!, sessionTokenId: "b")
+        #expect(try await w.search("caller", as: bossPrincipal).isEmpty)
+    }
+
     @Test func aUserOfAnotherCompanyNeverFindsTheContacts() async throws {
         let w = try await DirectoryWorld()
         let directory = try await w.directory("People", priority: 30, map: Self.map)

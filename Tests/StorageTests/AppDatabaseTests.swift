@@ -40,6 +40,32 @@ import Testing
         #expect(try await store.read { tx in try tx.count(Company.self, RecordQuery()) } == 1)
     }
 
+    @Test func configurationVersionMovesOnCommittedConfigurationChangesOnly() async throws {
+        let store = try AppDatabase.inMemory()
+        let start = store.configurationVersion
+        let company = try await store.write { tx in try tx.insert(Company(name: "Acme")) }
+        let afterCompany = store.configurationVersion
+        #expect(afterCompany > start)
+        // An audit line (not configuration) and a write that changes nothing leave it alone.
+        _ = try await store.write { tx in try tx.insert(AuditEntry(time: Date(), kind: .logout, username: "alice")) }
+        _ = try await store.write { tx in try tx.count(Company.self, RecordQuery()) }
+        #expect(store.configurationVersion == afterCompany)
+        // A rolled-back change does not count; several changes in one transaction count once.
+        _ = try? await store.write { tx -> Company in
+            _ = try tx.insert(Company(name: "Beta"))
+            return try tx.insert(Company(name: "beta"))
+        }
+        #expect(store.configurationVersion == afterCompany)
+        try await store.write { tx in
+            let domain = try tx.insert(CompanyDomain(companyId: company.id!, name: "Paris", numberingPlanLength: 4))
+            _ = try tx.insert(User(companyId: company.id!, domainId: domain.id!, username: "alice"))
+        }
+        #expect(store.configurationVersion == afterCompany + 1)
+        // Deleting the company cascades to its domains and users: that is a change too.
+        try await store.write { [company] tx in _ = try tx.delete(Company.self, id: company.id!) }
+        #expect(store.configurationVersion == afterCompany + 2)
+    }
+
     @Test func aFailedWriteLeavesNothingBehind() async throws {
         let store = try AppDatabase.inMemory()
         do {

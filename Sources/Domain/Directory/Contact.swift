@@ -19,7 +19,7 @@ public struct ContactPhone: Codable, Sendable, Equatable {
     /// The red-list values of the guide: "1", "true", "yes", "y", "lr" or "rf" hide the number.
     public static func isRedListValue(_ value: String?) -> Bool {
         guard let value else { return false }
-        return ["1", "true", "yes", "y", "lr", "rf"].contains(value.trimmingCharacters(in: .whitespaces).lowercased())
+        return ["1", "true", "yes", "y", "lr", "rf"].contains(value.trimmedWhitespace.lowercased())
     }
 }
 
@@ -135,7 +135,7 @@ public struct Contact: CompanyScoped, Equatable {
         contact.searchNumbers = numbers.joined(separator: " ")
         contact.phoneKeys = keys.joined(separator: " ")
         contact.scope = ownerUserId.map { "u\($0)" } ?? "d\(directoryId)"
-        contact.mergeKey = merge ? mail1.trimmingCharacters(in: .whitespaces).lowercased() : ""
+        contact.mergeKey = merge ? mail1.trimmedWhitespace.lowercased() : ""
         contact.contentHash = contentDigest
         return contact
     }
@@ -173,7 +173,7 @@ public enum PhoneKey {
         let written = number.replacingOccurrences(of: "(0)", with: "")
         let digits = String(written.filter(\.isASCIIDigit))
         guard !digits.isEmpty, digits.count <= 32 else { return nil }
-        let international = written.trimmingCharacters(in: .whitespaces).hasPrefix("+")
+        let international = written.unicodeScalars.first { !$0.properties.isWhitespace } == "+"
         if international { return digits }
         if !plan.internationalPrefix.isEmpty, digits.hasPrefix(plan.internationalPrefix), digits.count > plan.internalReverseLength {
             return String(digits.dropFirst(plan.internationalPrefix.count))

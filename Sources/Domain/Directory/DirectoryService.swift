@@ -8,16 +8,26 @@ import Synchronization
 /// on each result.
 public struct DirectoryService<Store: TenantStore>: Sendable {
     public let store: Store
+    /// Each user's readable directories and parameters, and each domain's dialing plan, kept until configuration
+    /// changes: without them every search and lookup decoded every readable directory's field map and compiled the
+    /// dialing plan again.
+    let accesses = VersionedCache<Int64, DirectoryAccess>()
+    let plans = VersionedCache<Int64, DialingPlan>()
 
     public init(store: Store) {
         self.store = store
     }
 
+    /// What `userId` may read, as of `version` (read before the transaction `tx` began).
+    func access(_ userId: Int64, version: UInt64, _ tx: any StoreTransaction) throws -> DirectoryAccess {
+        try accesses.value(userId, version: version) { try DirectoryAccess.of(userId: userId, tx) }
+    }
+
     // MARK: - Search
 
     public func search(_ principal: UserPrincipal, _ search: ContactSearch) async throws -> ContactSearchResult {
-        try await store.read { tx in
-            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+        try await store.read { [version = store.configurationVersion] tx in
+            let access = try access(principal.userId, version: version, tx)
             if !search.fields.isEmpty, !access.mayAdvancedSearch {
                 throw DomainError.forbidden(code: "advanced_search_not_allowed", "Advanced search is not allowed for this user")
             }
@@ -57,8 +67,8 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
 
     /// One contact's card (merged), when the user may read it.
     public func contact(_ principal: UserPrincipal, id: Int64) async throws -> ContactCard {
-        try await store.read { tx in
-            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+        try await store.read { [version = store.configurationVersion] tx in
+            let access = try access(principal.userId, version: version, tx)
             guard let contact = try tx.fetchOne(Contact.self, id: id), contact.companyId == principal.companyId, access.directory(of: contact) != nil
             else { throw DomainError.notFound("Contact") }
             return try Self.cards([contact], access: access, showInvisible: false, tx)[0]
@@ -73,9 +83,9 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     public func lookup(_ principal: UserPrincipal, number: String) async throws -> CallerIdentity? {
         guard number.count <= DialingPlan.maxNumberLength else { throw DomainError.invalid(field: "number", "A number takes at most 64 characters") }
         guard number.contains(where: \.isASCIIDigit) else { throw DomainError.invalid(field: "number", "number must hold digits") }
-        return try await store.read { tx in
-            let access = try DirectoryAccess.of(userId: principal.userId, tx)
-            let plan = try DialingPlanStore.plan(domainId: principal.domainId, tx)
+        return try await store.read { [version = store.configurationVersion] tx in
+            let access = try access(principal.userId, version: version, tx)
+            let plan = try plans.value(principal.domainId, version: version) { try DialingPlanStore.plan(domainId: principal.domainId, tx) }
             return try Self.lookup(number, plan: plan, access: access, companyId: principal.companyId, tx)
         }
     }
@@ -156,8 +166,8 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
 
     /// The user's private contacts, by name.
     public func privateContacts(_ principal: UserPrincipal) async throws -> [ContactCard] {
-        try await store.read { tx in
-            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+        try await store.read { [version = store.configurationVersion] tx in
+            let access = try access(principal.userId, version: version, tx)
             guard let directory = access.privateDirectory else { return [] }
             let contacts = try tx.fetchAll(
                 Contact.self,
@@ -234,8 +244,8 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
 
     /// The user's lists and the public lists of their domain, with the members they may see.
     public func contactLists(_ principal: UserPrincipal) async throws -> [ContactListView] {
-        try await store.read { tx in
-            let access = try DirectoryAccess.of(userId: principal.userId, tx)
+        try await store.read { [version = store.configurationVersion] tx in
+            let access = try access(principal.userId, version: version, tx)
             let own = try tx.fetchAll(ContactList.self, RecordQuery([.equals("ownerUserId", .int(principal.userId))], orderBy: ["name", "id"]))
             let shared = try tx.fetchAll(
                 ContactList.self,
@@ -383,19 +393,25 @@ public final class CallerNames<Store: TenantStore>: CallerNameResolver {
         return name ?? nil
     }
 
-    /// Whose directories name callers of `device`: its owner's, else those of the phone queue or intercom group holding it.
+    /// Whose directories name callers of `device`: its owner's, plus those authorised to the phone queue or intercom
+    /// groups holding it (admin guide 7.4.2: queue and boss/secretary displays show the names those rights give).
     static func access(domainId: Int64, device: String, _ tx: any StoreTransaction) throws -> DirectoryAccess? {
+        var access: DirectoryAccess?
         if let owner = try tx.first(Device.self, RecordQuery([.equals("domainId", .int(domainId)), .equals("number", .text(device))], orderBy: [])) {
-            return try? DirectoryAccess.of(userId: owner.userId, tx)
+            access = try? DirectoryAccess.of(userId: owner.userId, tx)
         }
+        var holders: [DirectoryAccess] = []
         for queue in try tx.fetchAll(PhoneQueue.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: []))
         where queue.device.numbers.contains(device) {
-            return try DirectoryAccess.of(grantee: .phoneQueue, id: queue.id!, companyId: queue.companyId, tx)
+            holders.append(try DirectoryAccess.of(grantee: .phoneQueue, id: queue.id!, companyId: queue.companyId, tx))
         }
         for group in try tx.fetchAll(IntercomGroup.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: []))
         where group.devices.contains(where: { $0.numbers.contains(device) }) {
-            return try DirectoryAccess.of(grantee: .intercomGroup, id: group.id!, companyId: group.companyId, tx)
+            holders.append(try DirectoryAccess.of(grantee: .intercomGroup, id: group.id!, companyId: group.companyId, tx))
         }
-        return nil
+        for holder in holders {
+            if access == nil { access = holder } else { access!.directories.merge(holder.directories) { own, _ in own } }
+        }
+        return access
     }
 }

@@ -207,7 +207,8 @@ enum ContactMapping {
         let map = directory.fieldMap
         func value(_ field: ContactField) -> String {
             guard let mapping = map[field], let raw = row[mapping.source] else { return "" }
-            return String(mapping.transform(raw.trimmingCharacters(in: .whitespacesAndNewlines)).prefix(1024))
+            let value = mapping.transform(raw.trimmedWhitespace)
+            return value.utf8.count <= 1024 ? value : String(value.prefix(1024))
         }
         let externalId = value(.id)
         guard !externalId.isEmpty else {
@@ -235,10 +236,11 @@ enum ContactMapping {
             let redList = map[kind.redListField].flatMap { row[$0.source] }
             contact.phones.append(ContactPhone(kind: kind, number: number, redListed: ContactPhone.isRedListValue(redList)))
         }
+        let vipField = map.vipField
         for index in 0..<10 {
             let field = ContactField.privateField(index)
             let text = value(field)
-            if map.vipField == field { contact.vip = text }
+            if vipField == field { contact.vip = text }
             contact.privateFields[index] = text
         }
         return .success(contact)
