@@ -35,14 +35,65 @@ struct GRDBTransaction: StoreTransaction {
 
     func insert<R: StoredRecord>(_ record: R) throws -> R {
         try translate {
+            if let columns = record as? any ColumnRecord {
+                let names = type(of: columns).columnNames
+                let text = "INSERT INTO \(R.table.quotedDatabaseIdentifier) (id, \(names.map(\.quotedDatabaseIdentifier).joined(separator: ", ")))"
+                    + " VALUES (?\(String(repeating: ", ?", count: names.count)))"
+                try db.cachedStatement(sql: text).execute(arguments: StatementArguments([record.id.databaseValue] + columns.columnValues.map(\.databaseValue)))
+                var inserted = record
+                inserted.id = db.lastInsertedRowID
+                return inserted
+            }
             var box = RecordBox(record)
             try box.insert(db)
             return box.value
         }
     }
 
+    func insertAll<R: StoredRecord>(_ records: [R]) throws -> [R] {
+        guard let indexed = R.self as? any SearchIndexedRecord.Type, !records.isEmpty else { return try records.map(insert) }
+        return try translate {
+            let names = indexed.columnNames.map(\.quotedDatabaseIdentifier).joined(separator: ", ")
+            let table = R.table.quotedDatabaseIdentifier
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO \(table) (id, \(names), indexedInBatch) VALUES (?\(String(repeating: ", ?", count: indexed.columnNames.count)), 1)"
+            )
+            var inserted: [R] = []
+            inserted.reserveCapacity(records.count)
+            for var record in records {
+                // Safe: R is the SearchIndexedRecord type checked above.
+                let values = (record as! any ColumnRecord).columnValues  // swiftlint:disable:this force_cast
+                try insert.execute(arguments: StatementArguments([record.id.databaseValue] + values.map(\.databaseValue)))
+                record.id = db.lastInsertedRowID
+                inserted.append(record)
+            }
+            // One statement indexes the batch: the rows this call marked, found by their ids.
+            let columns = indexed.searchColumns.map(\.quotedDatabaseIdentifier).joined(separator: ", ")
+            let ids = inserted.compactMap(\.id)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO \(indexed.searchIndex.quotedDatabaseIdentifier) (rowid, \(columns))
+                    SELECT id, \(columns) FROM \(table) WHERE id BETWEEN ? AND ? AND indexedInBatch
+                    """
+            ).execute(arguments: [ids.min()!, ids.max()!])
+            guard db.changesCount == ids.count else {
+                throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "indexed \(db.changesCount) of \(ids.count) rows of a batch")
+            }
+            return inserted
+        }
+    }
+
     func update<R: StoredRecord>(_ record: R) throws {
-        try translate { try RecordBox(record).update(db) }
+        try translate {
+            if let columns = record as? any ColumnRecord, let id = record.id {
+                let names = type(of: columns).columnNames
+                let text = "UPDATE \(R.table.quotedDatabaseIdentifier) SET \(names.map { "\($0.quotedDatabaseIdentifier) = ?" }.joined(separator: ", ")) WHERE id = ?"
+                try db.cachedStatement(sql: text).execute(arguments: StatementArguments(columns.columnValues.map(\.databaseValue) + [id.databaseValue]))
+                guard db.changesCount > 0 else { throw DomainError.notFound("Object") }
+                return
+            }
+            try RecordBox(record).update(db)
+        }
     }
 
     func delete<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> Bool {

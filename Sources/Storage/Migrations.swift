@@ -316,6 +316,21 @@ extension AppDatabase {
             }
             try db.create(index: "user_import_member", on: "user", columns: ["importId", "externalId"])
         }
+        migrator.registerMigration("v6-contact-batch-index") { db in
+            // The insert trigger costs FTS5 a statement per row: 500,000 synchronised contacts took a minute of index
+            // writes, where one INSERT … SELECT per batch of 2,000 takes a quarter of that. Rows inserted by a batch
+            // (`StoreTransaction.insertAll`) are marked and skipped by the trigger; the batch indexes them itself.
+            try db.alter(table: "contact") { t in t.add(column: "indexedInBatch", .boolean).notNull().defaults(to: false) }
+            try db.execute(
+                sql: """
+                    DROP TRIGGER contact_fts_insert;
+                    CREATE TRIGGER contact_fts_insert AFTER INSERT ON contact WHEN NOT new.indexedInBatch BEGIN
+                        INSERT INTO contact_fts(rowid, searchName, searchCompany, searchMail, searchNumbers, phoneKeys)
+                        VALUES (new.id, new.searchName, new.searchCompany, new.searchMail, new.searchNumbers, new.phoneKeys);
+                    END;
+                    """
+            )
+        }
         return migrator
     }
 }

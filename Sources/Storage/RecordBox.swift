@@ -13,5 +13,22 @@ struct RecordBox<R: StoredRecord>: FetchableRecord, MutablePersistableRecord, Co
     init(from decoder: any Decoder) throws { value = try R(from: decoder) }
     func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 
+    /// `ColumnRecord`s read their columns themselves; the others through Codable.
+    init(row: Row) throws {
+        if let type = R.self as? any ColumnRecord.Type {
+            value = try type.init(row: GRDBStoreRow(row: row)) as! R  // swiftlint:disable:this force_cast (R is that type)
+        } else {
+            value = try FetchableRecordDecoder().decode(Self.self, from: row).value
+        }
+    }
+
     mutating func didInsert(_ inserted: InsertionSuccess) { value.id = inserted.rowID }
+}
+
+/// A GRDB row as Domain's `StoreRow`.
+struct GRDBStoreRow: StoreRow {
+    let row: Row
+
+    func int(_ column: String) -> Int64? { row[column] }
+    func text(_ column: String) -> String? { row[column] }
 }

@@ -163,6 +163,7 @@ public actor DirectorySynchronizer<Store: TenantStore> {
             let byExternalId = Dictionary(existing.map { ($0.externalId, $0) }, uniquingKeysWith: { first, _ in first })
             var counts = Counts()
             var unchanged: [StoreValue] = []
+            var created: [Contact] = []
             for var contact in contacts {
                 contact.syncGeneration = generation
                 if let old = byExternalId[contact.externalId] {
@@ -174,10 +175,11 @@ public actor DirectorySynchronizer<Store: TenantStore> {
                         counts.updated += 1
                     }
                 } else {
-                    _ = try tx.insert(contact)
-                    counts.created += 1
+                    created.append(contact)
                 }
             }
+            // New contacts in one go: their search index entries are written by one statement for the batch.
+            counts.created = try tx.insertAll(created).count
             // Unchanged rows only get this run's generation: rewriting them would rewrite their index entries too.
             if !unchanged.isEmpty {
                 counts.unchanged = try tx.updateAll(

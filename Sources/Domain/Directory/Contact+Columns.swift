@@ -1,0 +1,259 @@
+import Foundation
+
+/// Contacts are written by the hundred thousand during a synchronisation and read 17 to a search page: their columns
+/// are written and read here instead of through the Codable coders (`ColumnRecord`). `phones` and `privateFields`
+/// are JSON text in the form the encoder writes (keys sorted), so either way of writing reads back the same.
+extension Contact: SearchIndexedRecord {
+    public static let searchColumns = ["searchName", "searchCompany", "searchMail", "searchNumbers", "phoneKeys"]
+
+    public static let columnNames = [
+        "companyId", "domainId", "directoryId", "ownerUserId", "externalId", "lastName", "firstName", "company", "picture", "phones",
+        "mail1", "mail2", "url", "privateFields", "vip", "mergeKey", "contentHash", "syncGeneration", "searchName", "searchCompany",
+        "searchMail", "searchNumbers", "phoneKeys", "scope",
+    ]
+
+    public var columnValues: [StoreValue] {
+        [
+            .int(companyId), .int(domainId), .int(directoryId), ownerUserId.map { .int($0) } ?? .null, .text(externalId), .text(lastName),
+            .text(firstName), .text(company), .text(picture), .text(Self.json(phones)), .text(mail1), .text(mail2), .text(url),
+            .text(Self.json(privateFields)), .text(vip), .text(mergeKey), .text(contentHash), .int(syncGeneration), .text(searchName),
+            .text(searchCompany), .text(searchMail), .text(searchNumbers), .text(phoneKeys), .text(scope),
+        ]
+    }
+
+    public init(row: some StoreRow) throws {
+        self.init(
+            id: row.int("id"),
+            companyId: try row.requiredInt("companyId"),
+            domainId: try row.requiredInt("domainId"),
+            directoryId: try row.requiredInt("directoryId"),
+            ownerUserId: row.int("ownerUserId"),
+            externalId: try row.requiredText("externalId"),
+            lastName: try row.requiredText("lastName"),
+            firstName: try row.requiredText("firstName"),
+            company: try row.requiredText("company"),
+            picture: try row.requiredText("picture"),
+            phones: try Self.phones(fromJSON: try row.requiredText("phones")),
+            mail1: try row.requiredText("mail1"),
+            mail2: try row.requiredText("mail2"),
+            url: try row.requiredText("url"),
+            privateFields: try Self.texts(fromJSON: try row.requiredText("privateFields")),
+            vip: try row.requiredText("vip")
+        )
+        mergeKey = try row.requiredText("mergeKey")
+        contentHash = try row.requiredText("contentHash")
+        syncGeneration = try row.requiredInt("syncGeneration")
+        searchName = try row.requiredText("searchName")
+        searchCompany = try row.requiredText("searchCompany")
+        searchMail = try row.requiredText("searchMail")
+        searchNumbers = try row.requiredText("searchNumbers")
+        phoneKeys = try row.requiredText("phoneKeys")
+        scope = try row.requiredText("scope")
+    }
+
+    /// The phones column: read by `JSONText`, or by JSONDecoder for any form it does not know.
+    static func phones(fromJSON text: String) throws -> [ContactPhone] {
+        if let values = JSONText.array(text) {
+            var phones: [ContactPhone] = []
+            phones.reserveCapacity(values.count)
+            for value in values {
+                guard case .object(let fields) = value, case .string(let kind)? = fields["kind"], let kind = ContactPhone.Kind(rawValue: kind),
+                    case .string(let number)? = fields["number"], case .bool(let redListed)? = fields["redListed"]
+                else { return try JSONDecoder().decode([ContactPhone].self, from: Data(text.utf8)) }
+                phones.append(ContactPhone(kind: kind, number: number, redListed: redListed))
+            }
+            return phones
+        }
+        return try JSONDecoder().decode([ContactPhone].self, from: Data(text.utf8))
+    }
+
+    static func texts(fromJSON text: String) throws -> [String] {
+        if let values = JSONText.array(text) {
+            var texts: [String] = []
+            texts.reserveCapacity(values.count)
+            for value in values {
+                guard case .string(let field) = value else { return try JSONDecoder().decode([String].self, from: Data(text.utf8)) }
+                texts.append(field)
+            }
+            return texts
+        }
+        return try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+
+    static func json(_ phones: [ContactPhone]) -> String {
+        var out = "["
+        for (index, phone) in phones.enumerated() {
+            if index > 0 { out += "," }
+            out += #"{"kind":"# + JSONText.quoted(phone.kind.rawValue) + #","number":"# + JSONText.quoted(phone.number)
+            out += phone.redListed ? #","redListed":true}"# : #","redListed":false}"#
+        }
+        return out + "]"
+    }
+
+    static func json(_ texts: [String]) -> String {
+        "[" + texts.map(JSONText.quoted).joined(separator: ",") + "]"
+    }
+}
+
+/// The JSON of small stored values (arrays of strings, of flat objects), written and read by hand (RFC 8259).
+enum JSONText {
+    indirect enum Value: Equatable {
+        case string(String), bool(Bool), null, number(String), array([Value]), object([String: Value])
+    }
+
+    /// The array `text` holds; nil when it is not one, or not well-formed.
+    static func array(_ text: String) -> [Value]? {
+        var reader = Reader(bytes: Array(text.utf8))
+        guard case .array(let values)? = reader.value(depth: 0) else { return nil }
+        reader.skipSpace()
+        return reader.position == reader.bytes.count ? values : nil
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var position = 0
+
+        mutating func skipSpace() {
+            while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        }
+
+        mutating func take(_ byte: UInt8) -> Bool {
+            skipSpace()
+            guard position < bytes.count, bytes[position] == byte else { return false }
+            position += 1
+            return true
+        }
+
+        mutating func literal(_ word: String) -> Bool {
+            let word = Array(word.utf8)
+            guard bytes.count - position >= word.count, Array(bytes[position..<position + word.count]) == word else { return false }
+            position += word.count
+            return true
+        }
+
+        mutating func value(depth: Int) -> Value? {
+            skipSpace()
+            guard position < bytes.count, depth < 8 else { return nil }
+            switch bytes[position] {
+            case UInt8(ascii: "\""): return string().map(Value.string)
+            case UInt8(ascii: "["):
+                position += 1
+                var values: [Value] = []
+                if take(UInt8(ascii: "]")) { return .array(values) }
+                repeat {
+                    guard let value = value(depth: depth + 1) else { return nil }
+                    values.append(value)
+                } while take(UInt8(ascii: ","))
+                return take(UInt8(ascii: "]")) ? .array(values) : nil
+            case UInt8(ascii: "{"):
+                position += 1
+                var fields: [String: Value] = [:]
+                if take(UInt8(ascii: "}")) { return .object(fields) }
+                repeat {
+                    skipSpace()
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let key = string(), take(UInt8(ascii: ":")),
+                        let value = value(depth: depth + 1)
+                    else { return nil }
+                    fields[key] = value
+                } while take(UInt8(ascii: ","))
+                return take(UInt8(ascii: "}")) ? .object(fields) : nil
+            case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+            case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+            case UInt8(ascii: "n"): return literal("null") ? .null : nil
+            default:
+                let start = position
+                while position < bytes.count, "+-.0123456789eE".utf8.contains(bytes[position]) { position += 1 }
+                return position > start ? .number(String(decoding: bytes[start..<position], as: UTF8.self)) : nil
+            }
+        }
+
+        /// A string literal starting at `position` (its opening quote).
+        mutating func string() -> String? {
+            position += 1
+            let start = position
+            // Without escapes the literal is its bytes: the common case, copied whole.
+            while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
+                guard bytes[position] >= 0x20 else { return nil }
+                position += 1
+            }
+            guard position < bytes.count else { return nil }
+            if bytes[position] == UInt8(ascii: "\"") {
+                position += 1
+                return String(decoding: bytes[start..<position - 1], as: UTF8.self)
+            }
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: String(decoding: bytes[start..<position], as: UTF8.self).unicodeScalars)
+            var pendingHigh: UInt32?
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    position += 1
+                    return pendingHigh == nil ? String(scalars) : nil
+                }
+                if byte == UInt8(ascii: "\\") {
+                    guard position + 1 < bytes.count else { return nil }
+                    let escape = bytes[position + 1]
+                    position += 2
+                    if escape == UInt8(ascii: "u") {
+                        guard position + 4 <= bytes.count, let unit = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+                        else { return nil }
+                        position += 4
+                        if let high = pendingHigh {
+                            guard (0xDC00...0xDFFF).contains(unit), let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00))
+                            else { return nil }
+                            scalars.append(scalar)
+                            pendingHigh = nil
+                        } else if (0xD800...0xDBFF).contains(unit) {
+                            pendingHigh = unit
+                        } else {
+                            guard let scalar = Unicode.Scalar(unit) else { return nil }
+                            scalars.append(scalar)
+                        }
+                        continue
+                    }
+                    guard pendingHigh == nil else { return nil }
+                    switch escape {
+                    case UInt8(ascii: "\""): scalars.append("\"")
+                    case UInt8(ascii: "\\"): scalars.append("\\")
+                    case UInt8(ascii: "/"): scalars.append("/")
+                    case UInt8(ascii: "b"): scalars.append("\u{08}")
+                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                    case UInt8(ascii: "n"): scalars.append("\n")
+                    case UInt8(ascii: "r"): scalars.append("\r")
+                    case UInt8(ascii: "t"): scalars.append("\t")
+                    default: return nil
+                    }
+                    continue
+                }
+                guard byte >= 0x20, pendingHigh == nil else { return nil }
+                // Copy the run of plain bytes up to the next quote or escape.
+                let run = position
+                while position < bytes.count, bytes[position] >= 0x20, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
+                    position += 1
+                }
+                scalars.append(contentsOf: String(decoding: bytes[run..<position], as: UTF8.self).unicodeScalars)
+            }
+            return nil
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        // Most text needs no escape: copy it whole.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return "\"" + text + "\"" }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,136 @@
+import Domain
+import Foundation
+import GRDB
+@testable import Storage
+import Testing
+
+/// Contacts are written and read column by column (`ColumnRecord`) instead of through Codable: what is stored must be
+/// what Codable would store, and read back the same, whatever the text holds.
+@Suite struct ContactColumnsTests {
+    static let awkward = [
+        "plain", "Zoë Ñúñez-O'Brien", "quote \" and backslash \\ and slash /", "line\nbreak\ttab\r\u{01}\u{1F}",
+        "emoji 👩🏽‍💼 and 中文", "",
+    ]
+
+    func directory(_ store: AppDatabase) async throws -> Directory {
+        try await store.write { tx in
+            let company = try tx.insert(Company(name: "Acme"))
+            let domain = try tx.insert(CompanyDomain(companyId: company.id!, name: "Paris", numberingPlanLength: 4))
+            return try tx.insert(
+                Directory(companyId: company.id!, domainId: domain.id!, name: "Sales", kind: .public, source: .csv, priority: 30)
+            )
+        }
+    }
+
+    func contact(in directory: Directory, text: String) -> Contact {
+        var contact = Contact(
+            companyId: directory.companyId, domainId: directory.domainId, directoryId: directory.id!, externalId: "id " + text,
+            lastName: text, firstName: "Anna", company: "Acme", phones: [
+                ContactPhone(kind: .professional, number: "+33 1 55 17 18 89"), ContactPhone(kind: .mobile, number: text, redListed: true),
+            ],
+            mail1: "anna@example.org", privateFields: (0..<10).map { $0 == 3 ? text : "field \($0)" }, vip: "VIP gold"
+        )
+        contact = contact.indexed(plan: DialingPlanSettings(companyId: directory.companyId, domainId: directory.domainId), merge: true)
+        contact.syncGeneration = 7
+        return contact
+    }
+
+    @Test(arguments: awkward) func aContactWrittenByColumnsReadsBackTheSame(text: String) async throws {
+        let store = try AppDatabase.inMemory()
+        let directory = try await directory(store)
+        let written = try await store.write { [contact = contact(in: directory, text: text)] tx in try tx.insert(contact) }
+        #expect(written.id != nil)
+        let read = try await store.read { tx in try tx.fetchOne(Contact.self, id: written.id!) }
+        #expect(read == written)
+
+        var changed = written
+        changed.phones = [ContactPhone(kind: .personal, number: text + " 2")]
+        changed.privateFields[9] = text
+        try await store.write { [changed] tx in try tx.update(changed) }
+        #expect(try await store.read { tx in try tx.fetchOne(Contact.self, id: written.id!) } == changed)
+    }
+
+    @Test(arguments: awkward) func theStoredColumnsAreWhatCodableStores(text: String) async throws {
+        let contact = contact(in: try await directory(try AppDatabase.inMemory()), text: text)
+        // GRDB's own encoding of nested values: JSON with sorted keys.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let values = Dictionary(uniqueKeysWithValues: zip(Contact.columnNames, contact.columnValues))
+        let phones = try JSONDecoder().decode([ContactPhone].self, from: Data(try #require(values["phones"]?.text).utf8))
+        let fields = try JSONDecoder().decode([String].self, from: Data(try #require(values["privateFields"]?.text).utf8))
+        #expect(phones == contact.phones)
+        #expect(fields == contact.privateFields)
+        if !text.contains("/") {  // JSONEncoder writes "/" as "\/"; both read back as "/"
+            #expect(values["phones"]?.text == String(decoding: try encoder.encode(contact.phones), as: UTF8.self))
+            #expect(values["privateFields"]?.text == String(decoding: try encoder.encode(contact.privateFields), as: UTF8.self))
+        }
+    }
+
+    @Test func contactsStoredThroughCodableStillRead() async throws {
+        let store = try AppDatabase.inMemory()
+        let directory = try await directory(store)
+        let original = contact(in: directory, text: "quote \" slash / 👩🏽‍💼")
+        // A row as the Codable encoder wrote it (slashes escaped, a space after the separators), then read by columns.
+        let id = try await store.write { [original] tx -> Int64 in
+            let inserted = try tx.insert(original)
+            guard let grdb = tx as? GRDBTransaction else { throw StoreRowError(column: "transaction") }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let phones = String(decoding: try encoder.encode(original.phones), as: UTF8.self).replacingOccurrences(of: ",", with: ", ")
+            try grdb.db.execute(
+                sql: "UPDATE contact SET phones = ?, privateFields = ? WHERE id = ?",
+                arguments: [phones, String(decoding: try encoder.encode(original.privateFields), as: UTF8.self), inserted.id!]
+            )
+            return inserted.id!
+        }
+        var expected = original
+        expected.id = id
+        #expect(try await store.read { tx in try tx.fetchOne(Contact.self, id: id) } == expected)
+    }
+
+    @Test func aBatchOfContactsIsFoundByTheSearchIndexLikeSingleOnes() async throws {
+        let store = try AppDatabase.inMemory()
+        let directory = try await directory(store)
+        let batch = (0..<50).map { contact(in: directory, text: "Batch\($0)") }
+        let single = contact(in: directory, text: "Single")
+        let inserted = try await store.write { [batch, single] tx in (try tx.insertAll(batch), try tx.insert(single)) }
+        #expect(Set(inserted.0.compactMap(\.id)).count == 50)
+        func found(_ match: String) async throws -> [Int64] {
+            try await store.read { tx in
+                try tx.search(Contact.self, index: Contact.searchIndex, match: match, weights: [], RecordQuery(orderBy: [])).compactMap(\.id)
+            }
+        }
+        #expect(try await found("batch7") == [inserted.0[7].id!])
+        #expect(try await found("single") == [inserted.1.id!])
+        #expect(try await found("anna").count == 51)
+        // Changed and deleted rows leave no stale index entries, whichever way they were inserted.
+        var renamed = inserted.0[3]
+        renamed.lastName = "Renamed"
+        renamed = renamed.indexed(plan: DialingPlanSettings(companyId: directory.companyId, domainId: directory.domainId), merge: true)
+        try await store.write { [renamed, inserted] tx in
+            try tx.update(renamed)
+            _ = try tx.delete(Contact.self, id: inserted.0[4].id!)
+            _ = try tx.delete(Contact.self, id: inserted.1.id!)
+        }
+        #expect(try await found("batch3").isEmpty)
+        #expect(try await found("renamed") == [renamed.id!])
+        #expect(try await found("batch4 OR single").isEmpty)
+        try await store.write { tx in
+            guard let grdb = tx as? GRDBTransaction else { return }
+            try grdb.db.execute(sql: "INSERT INTO contact_fts(contact_fts) VALUES ('integrity-check')")
+        }
+    }
+
+    @Test func updatingAContactThatIsGoneIsNotFound() async throws {
+        let store = try AppDatabase.inMemory()
+        var contact = contact(in: try await directory(store), text: "gone")
+        contact.id = 4242
+        await #expect(throws: DomainError.self) { try await store.write { [contact] tx in try tx.update(contact) } }
+    }
+}
+
+extension StoreValue {
+    fileprivate var text: String? {
+        if case .text(let value) = self { value } else { nil }
+    }
+}
