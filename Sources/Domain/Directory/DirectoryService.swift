@@ -39,20 +39,33 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
                 scopes = access.directories[directoryId] != nil ? ["d\(directoryId)"] : ["u\(principal.userId)"]
             }
             guard !scopes.isEmpty else { return ContactSearchResult(cards: [], offset: search.offset, limit: search.limit, hasMore: false) }
-            // Tier after tier until the page (and one more row, to know whether another page exists) is full.
+            let readable: [StoreFilter] = [.equals("companyId", .int(principal.companyId)), .within("scope", scopes.map { .text($0) })]
             let wanted = search.offset + search.limit + 1
             var found: [Contact] = []
-            for tier in search.tiers() where found.count < wanted {
+            // Few matches of several words: all of them at once, ranked here in the tiers' order.
+            var ranked = false
+            if let candidates = search.candidateQuery() {
+                let matches = try tx.search(
+                    Contact.self,
+                    index: Contact.searchIndex,
+                    match: candidates,
+                    weights: [],
+                    RecordQuery(readable, orderBy: [], limit: ContactSearch.rankedCandidates + 1)
+                )
+                if matches.count <= ContactSearch.rankedCandidates {
+                    found = matches.enumerated().map { (search.tier(of: $0.element), $0.offset, $0.element) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+                        .map(\.2)
+                    ranked = true
+                }
+            }
+            // Otherwise tier after tier until the page (and one more row, to know whether another page exists) is full.
+            for tier in search.tiers() where !ranked && found.count < wanted {
                 found += try tx.search(
                     Contact.self,
                     index: Contact.searchIndex,
                     match: tier,
                     weights: [],
-                    RecordQuery(
-                        [.equals("companyId", .int(principal.companyId)), .within("scope", scopes.map { .text($0) })],
-                        orderBy: [],
-                        limit: wanted - found.count
-                    )
+                    RecordQuery(readable, orderBy: [], limit: wanted - found.count)
                 )
             }
             let page = Array(found.dropFirst(search.offset).prefix(search.limit))
