@@ -121,21 +121,43 @@ struct GRDBTransaction: StoreTransaction {
 
     func search<R: StoredRecord>(_ type: R.Type, index: String, match: String, weights: [Double], _ query: RecordQuery) throws -> [R] {
         try translate {
-            let sql = RecordSQL(query, table: "record")
-            let table = index.quotedDatabaseIdentifier
-            // Without weights, rows come in rowid order and SQLite stops at the limit; bm25 must score every match.
-            // Its weights are part of the statement text: they come from Domain constants, never from a request.
-            let order = weights.isEmpty ? "\(table).rowid" : "bm25(\(table)" + weights.map { ", \($0)" }.joined() + ")"
-            let filters = sql.whereClause.isEmpty ? "" : " AND " + sql.whereClause.dropFirst(" WHERE ".count)
-            let text = """
-                SELECT record.* FROM \(table) JOIN \(R.table.quotedDatabaseIdentifier) AS record ON record.id = \(table).rowid
-                WHERE \(table) MATCH ?\(filters) ORDER BY \(order) LIMIT ? OFFSET ?
-                """
-            var arguments: StatementArguments = [match]
-            _ = arguments.append(contentsOf: sql.arguments)
-            _ = arguments.append(contentsOf: [query.limit ?? -1, query.offset])
+            let (text, arguments) = searchStatement(R.self, index: index, match: match, weights: weights, selecting: "record.*", query)
             return try RecordBox<R>.fetchAll(db.cachedStatement(sql: text), arguments: arguments).map(\.value)
         }
+    }
+
+    func searchColumn<R: StoredRecord>(_ type: R.Type, index: String, match: String, column: String, _ query: RecordQuery) throws
+        -> [(id: Int64, text: String)]
+    {
+        try translate {
+            let selecting = "record.id, record.\(column.quotedDatabaseIdentifier)"
+            let (text, arguments) = searchStatement(R.self, index: index, match: match, weights: [], selecting: selecting, query)
+            return try Row.fetchAll(db.cachedStatement(sql: text), arguments: arguments).map { row in (row[0], row[1] ?? "") }
+        }
+    }
+
+    private func searchStatement<R: StoredRecord>(
+        _ type: R.Type,
+        index: String,
+        match: String,
+        weights: [Double],
+        selecting: String,
+        _ query: RecordQuery
+    ) -> (String, StatementArguments) {
+        let sql = RecordSQL(query, table: "record")
+        let table = index.quotedDatabaseIdentifier
+        // Without weights, rows come in rowid order and SQLite stops at the limit; bm25 must score every match.
+        // Its weights are part of the statement text: they come from Domain constants, never from a request.
+        let order = weights.isEmpty ? "\(table).rowid" : "bm25(\(table)" + weights.map { ", \($0)" }.joined() + ")"
+        let filters = sql.whereClause.isEmpty ? "" : " AND " + sql.whereClause.dropFirst(" WHERE ".count)
+        let text = """
+            SELECT \(selecting) FROM \(table) JOIN \(R.table.quotedDatabaseIdentifier) AS record ON record.id = \(table).rowid
+            WHERE \(table) MATCH ?\(filters) ORDER BY \(order) LIMIT ? OFFSET ?
+            """
+        var arguments: StatementArguments = [match]
+        _ = arguments.append(contentsOf: sql.arguments)
+        _ = arguments.append(contentsOf: [query.limit ?? -1, query.offset])
+        return (text, arguments)
     }
 
     /// Turns constraint violations into the domain's `conflict` errors; other errors pass through.

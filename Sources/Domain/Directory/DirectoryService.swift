@@ -40,42 +40,50 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
             }
             guard !scopes.isEmpty else { return ContactSearchResult(cards: [], offset: search.offset, limit: search.limit, hasMore: false) }
             let readable: [StoreFilter] = [.equals("companyId", .int(principal.companyId)), .within("scope", scopes.map { .text($0) })]
-            let wanted = search.offset + search.limit + 1
-            var found: [Contact] = []
-            // Few matches of several words: all of them at once, ranked here in the tiers' order.
-            var ranked = false
-            if let candidates = search.candidateQuery() {
-                let matches = try tx.search(
-                    Contact.self,
-                    index: Contact.searchIndex,
-                    match: candidates,
-                    weights: [],
-                    RecordQuery(readable, orderBy: [], limit: ContactSearch.rankedCandidates + 1)
-                )
-                if matches.count <= ContactSearch.rankedCandidates {
-                    found = matches.enumerated().map { (search.tier(of: $0.element), $0.offset, $0.element) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-                        .map(\.2)
-                    ranked = true
-                }
-            }
-            // Otherwise tier after tier until the page (and one more row, to know whether another page exists) is full.
-            for tier in search.tiers() where !ranked && found.count < wanted {
-                found += try tx.search(
-                    Contact.self,
-                    index: Contact.searchIndex,
-                    match: tier,
-                    weights: [],
-                    RecordQuery(readable, orderBy: [], limit: wanted - found.count)
-                )
-            }
-            let page = Array(found.dropFirst(search.offset).prefix(search.limit))
+            let (page, hasMore) = try Self.rankedPage(search, readable, tx) ?? Self.tieredPage(search, readable, tx)
             return ContactSearchResult(
                 cards: try Self.cards(page, access: access, showInvisible: false, tx),
                 offset: search.offset,
                 limit: search.limit,
-                hasMore: found.count > search.offset + search.limit
+                hasMore: hasMore
             )
         }
+    }
+
+    /// A page of a search of several words with few matches: ids and names of all of them read at once and ranked in
+    /// the tiers' order here, whole contacts read for the page only. Nil for other searches, or too many matches.
+    static func rankedPage(_ search: ContactSearch, _ readable: [StoreFilter], _ tx: any StoreTransaction) throws -> ([Contact], Bool)? {
+        guard let candidates = search.candidateQuery() else { return nil }
+        let matches = try tx.searchColumn(
+            Contact.self,
+            index: Contact.searchIndex,
+            match: candidates,
+            column: "searchName",
+            RecordQuery(readable, orderBy: [], limit: ContactSearch.rankedCandidates + 1)
+        )
+        guard matches.count <= ContactSearch.rankedCandidates else { return nil }
+        let ranked = matches.enumerated().map { (search.tier(ofName: $0.element.text), $0.offset, $0.element.id) }
+            .sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+        let pageIds = Array(ranked.dropFirst(search.offset).prefix(search.limit))
+        let contacts = try tx.fetchAll(Contact.self, RecordQuery([.within("id", pageIds.map { .int($0) })], orderBy: []))
+        let byId = Dictionary(contacts.map { ($0.id ?? 0, $0) }, uniquingKeysWith: { first, _ in first })
+        return (pageIds.compactMap { byId[$0] }, ranked.count > search.offset + search.limit)
+    }
+
+    /// A page read tier after tier until it (and one more row, to know whether another page exists) is full.
+    static func tieredPage(_ search: ContactSearch, _ readable: [StoreFilter], _ tx: any StoreTransaction) throws -> ([Contact], Bool) {
+        let wanted = search.offset + search.limit + 1
+        var found: [Contact] = []
+        for tier in search.tiers() where found.count < wanted {
+            found += try tx.search(
+                Contact.self,
+                index: Contact.searchIndex,
+                match: tier,
+                weights: [],
+                RecordQuery(readable, orderBy: [], limit: wanted - found.count)
+            )
+        }
+        return (Array(found.dropFirst(search.offset).prefix(search.limit)), found.count > search.offset + search.limit)
     }
 
     /// One contact's card (merged), when the user may read it.

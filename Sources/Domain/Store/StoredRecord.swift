@@ -128,6 +128,10 @@ public protocol StoreTransaction {
     /// With `weights` (one bm25 weight per indexed column) the best matches come first, at the cost of scoring every
     /// match; without, they come in id order and the query stops at the limit.
     func search<R: StoredRecord>(_ type: R.Type, index: String, match: String, weights: [Double], _ query: RecordQuery) throws -> [R]
+    /// The ids and one text column of the records a full-text query finds (as `search` without weights, in id order):
+    /// enough to rank many matches without reading whole records.
+    func searchColumn<R: StoredRecord>(_ type: R.Type, index: String, match: String, column: String, _ query: RecordQuery) throws
+        -> [(id: Int64, text: String)]
 }
 
 /// The tenant database: reads and writes, each write one transaction.
