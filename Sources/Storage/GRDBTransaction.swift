@@ -36,10 +36,8 @@ struct GRDBTransaction: StoreTransaction {
     func insert<R: StoredRecord>(_ record: R) throws -> R {
         try translate {
             if let columns = record as? any ColumnRecord {
-                let names = type(of: columns).columnNames
-                let text = "INSERT INTO \(R.table.quotedDatabaseIdentifier) (id, \(names.map(\.quotedDatabaseIdentifier).joined(separator: ", ")))"
-                    + " VALUES (?\(String(repeating: ", ?", count: names.count)))"
-                try db.cachedStatement(sql: text).execute(arguments: StatementArguments([record.id.databaseValue] + columns.columnValues.map(\.databaseValue)))
+                let statement = try db.cachedStatement(sql: Self.insertSQL(R.table, type(of: columns).columnNames, markedForBatch: false))
+                try statement.execute(arguments: StatementArguments([record.id.databaseValue] + columns.columnValues.map(\.databaseValue)))
                 var inserted = record
                 inserted.id = db.lastInsertedRowID
                 return inserted
@@ -53,11 +51,8 @@ struct GRDBTransaction: StoreTransaction {
     func insertAll<R: StoredRecord>(_ records: [R]) throws -> [R] {
         guard let indexed = R.self as? any SearchIndexedRecord.Type, !records.isEmpty else { return try records.map(insert) }
         return try translate {
-            let names = indexed.columnNames.map(\.quotedDatabaseIdentifier).joined(separator: ", ")
             let table = R.table.quotedDatabaseIdentifier
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO \(table) (id, \(names), indexedInBatch) VALUES (?\(String(repeating: ", ?", count: indexed.columnNames.count)), 1)"
-            )
+            let insert = try db.cachedStatement(sql: Self.insertSQL(R.table, indexed.columnNames, markedForBatch: true))
             var inserted: [R] = []
             inserted.reserveCapacity(records.count)
             for var record in records {
@@ -83,12 +78,19 @@ struct GRDBTransaction: StoreTransaction {
         }
     }
 
+    /// `INSERT` of the id and the columns; `markedForBatch` also sets `indexedInBatch` (see `insertAll`).
+    private static func insertSQL(_ table: String, _ columns: [String], markedForBatch: Bool) -> String {
+        let names = (["id"] + columns + (markedForBatch ? ["indexedInBatch"] : [])).map(\.quotedDatabaseIdentifier).joined(separator: ", ")
+        let values = Array(repeating: "?", count: columns.count + 1) + (markedForBatch ? ["1"] : [])
+        return "INSERT INTO \(table.quotedDatabaseIdentifier) (\(names)) VALUES (\(values.joined(separator: ", ")))"
+    }
+
     func update<R: StoredRecord>(_ record: R) throws {
         try translate {
             if let columns = record as? any ColumnRecord, let id = record.id {
-                let names = type(of: columns).columnNames
-                let text = "UPDATE \(R.table.quotedDatabaseIdentifier) SET \(names.map { "\($0.quotedDatabaseIdentifier) = ?" }.joined(separator: ", ")) WHERE id = ?"
-                try db.cachedStatement(sql: text).execute(arguments: StatementArguments(columns.columnValues.map(\.databaseValue) + [id.databaseValue]))
+                let assignments = type(of: columns).columnNames.map { "\($0.quotedDatabaseIdentifier) = ?" }.joined(separator: ", ")
+                let statement = try db.cachedStatement(sql: "UPDATE \(R.table.quotedDatabaseIdentifier) SET \(assignments) WHERE id = ?")
+                try statement.execute(arguments: StatementArguments(columns.columnValues.map(\.databaseValue) + [id.databaseValue]))
                 guard db.changesCount > 0 else { throw DomainError.notFound("Object") }
                 return
             }

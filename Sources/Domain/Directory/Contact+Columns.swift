@@ -195,7 +195,8 @@ enum JSONText {
                     let escape = bytes[position + 1]
                     position += 2
                     if escape == UInt8(ascii: "u") {
-                        guard position + 4 <= bytes.count, let unit = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+                        guard position + 4 <= bytes.count,
+                            let unit = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
                         else { return nil }
                         position += 4
                         if let high = pendingHigh {
