@@ -74,11 +74,18 @@ func row(_ values: [String: String]) -> SourceRow { SourceRow(values.mapValues {
 
     @Test func phoneKeysMakeEveryWrittenFormOneNumber() {
         let plan = DialingPlanSettings(companyId: 1, domainId: 1)
-        let forms = ["+33 1 55 17 18 89", "0155171889", "0033155171889", "+33 (0)1 55 17 18 89", "01.55.17.18.89"]
+        // ASCII is read byte by byte, anything else through Unicode: both give the same keys.
+        let forms = [
+            "+33 1 55 17 18 89", "0155171889", "0033155171889", "+33 (0)1 55 17 18 89", "01.55.17.18.89", "\t +33155171889",
+            "\u{A0}+33\u{A0}1\u{A0}55\u{A0}17\u{A0}18\u{A0}89", "+33 (0)1 55 17 18 89 ☎", "(0)+33155171889",
+        ]
         #expect(Set(forms.map { PhoneKey.key($0, plan: plan) }) == ["33155171889"])
         #expect(PhoneKey.key("1234", plan: plan) == "1234")
         #expect(PhoneKey.key("+44 20 7946 0958", plan: plan) == "442079460958")
         #expect(PhoneKey.key("no number", plan: plan) == nil)
+        #expect(PhoneKey.key("(0)", plan: plan) == nil)
+        #expect(PhoneKey.searchForms("+33 (0)1 55 17 18 89", key: "33155171889", plan: plan) == ["33155171889", "33155171889", "0155171889"])
+        #expect(PhoneKey.searchForms("01 55 17 18 89 ☎", key: "33155171889", plan: plan) == ["0155171889", "33155171889", "0155171889"])
     }
 
     @Test func redListValuesOfTheGuide() {

@@ -169,11 +169,8 @@ public struct Contact: CompanyScoped, Equatable {
 public enum PhoneKey {
     /// The key of `number`, or nil when it holds no digit.
     public static func key(_ number: String, plan: DialingPlanSettings) -> String? {
-        // "+33 (0)1 55…": the "(0)" is the trunk prefix written for national callers, not part of the number.
-        let written = number.replacingOccurrences(of: "(0)", with: "")
-        let digits = String(written.filter(\.isASCIIDigit))
+        let (digits, international) = digitsAndSign(number)
         guard !digits.isEmpty, digits.count <= 32 else { return nil }
-        let international = written.unicodeScalars.first { !$0.properties.isWhitespace } == "+"
         if international { return digits }
         if !plan.internationalPrefix.isEmpty, digits.hasPrefix(plan.internationalPrefix), digits.count > plan.internalReverseLength {
             return String(digits.dropFirst(plan.internationalPrefix.count))
@@ -184,9 +181,36 @@ public enum PhoneKey {
         return digits
     }
 
+    /// The digits of a number and whether it is written in international form (a "+" first). "+33 (0)1 55…": the
+    /// "(0)" is the trunk prefix written for national callers, not part of the number. ASCII (nearly every number)
+    /// is read byte by byte: Foundation's replacing and Character filtering took a seventh of a synchronisation.
+    static func digitsAndSign(_ number: String) -> (digits: String, international: Bool) {
+        guard number.utf8.allSatisfy({ $0 < 0x80 }) else {
+            let written = number.replacingOccurrences(of: "(0)", with: "")
+            return (String(written.filter(\.isASCIIDigit)), written.unicodeScalars.first { !$0.properties.isWhitespace } == "+")
+        }
+        let bytes = Array(number.utf8)
+        var digits: [UInt8] = []
+        digits.reserveCapacity(bytes.count)
+        var first: UInt8?
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "("), index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "0"), bytes[index + 2] == UInt8(ascii: ")") {
+                index += 3
+                continue
+            }
+            // White_Space in ASCII: tab to carriage return, and space.
+            if first == nil, !(0x09...0x0D).contains(byte), byte != 0x20 { first = byte }
+            if (0x30...0x39).contains(byte) { digits.append(byte) }
+            index += 1
+        }
+        return (String(decoding: digits, as: UTF8.self), first == UInt8(ascii: "+"))
+    }
+
     /// The digit strings a user may start typing to find the number: as written, national and international forms.
     static func searchForms(_ number: String, key: String, plan: DialingPlanSettings) -> [String] {
-        var forms = [String(number.replacingOccurrences(of: "(0)", with: "").filter(\.isASCIIDigit)), key]
+        var forms = [digitsAndSign(number).digits, key]
         if !plan.localCountryPrefix.isEmpty, key.hasPrefix(plan.localCountryPrefix), key.count > plan.internalReverseLength {
             forms.append(DialingPlan.nationalTrunkPrefix + key.dropFirst(plan.localCountryPrefix.count))
         }

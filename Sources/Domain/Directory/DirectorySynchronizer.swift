@@ -102,9 +102,9 @@ public actor DirectorySynchronizer<Store: TenantStore> {
                 fetching = Task { try await reader.next(limit: limit) }
                 var drafts: [Contact] = []
                 drafts.reserveCapacity(rows.count)
-                for row in rows {
+                for mapped in await Self.map(rows, directory: directory, plan: plan) {
                     report.read += 1
-                    switch ContactMapping.contact(from: row, directory: directory) {
+                    switch mapped {
                     case .failure(let ignored):
                         report.ignore(row: report.read, ignored.reason)
                     case .success(let contact):
@@ -112,7 +112,7 @@ public actor DirectorySynchronizer<Store: TenantStore> {
                             report.ignore(row: report.read, "ID \(contact.externalId) appears twice in the source")
                             continue
                         }
-                        drafts.append(contact.indexed(plan: plan, merge: directory.mergeContacts))
+                        drafts.append(contact)
                     }
                 }
                 if let previous = written { add(try await previous.value, to: &report) }
@@ -139,6 +139,21 @@ public actor DirectorySynchronizer<Store: TenantStore> {
                 )
             )
         }
+    }
+
+    /// Rows mapped and indexed, in their order, the two halves at once: mapping was the slowest of the three stages
+    /// and ran on this actor alone (a third of a 500,000-contact synchronisation's CPU).
+    static func map(_ rows: [SourceRow], directory: Directory, plan: DialingPlanSettings) async -> [Result<Contact, ContactMapping.Ignored>] {
+        @Sendable func mapped(_ part: ArraySlice<SourceRow>) -> [Result<Contact, ContactMapping.Ignored>] {
+            part.map { row in
+                ContactMapping.contact(from: row, directory: directory).map { $0.indexed(plan: plan, merge: directory.mergeContacts) }
+            }
+        }
+        guard rows.count >= 200 else { return mapped(rows[...]) }
+        let middle = rows.count / 2
+        async let first = mapped(rows[..<middle])
+        let second = mapped(rows[middle...])
+        return await first + second
     }
 
     private struct Counts { var created = 0, updated = 0, unchanged = 0 }
