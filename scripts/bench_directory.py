@@ -5,7 +5,8 @@
    French/European surnames, ~100 first names, 2,000 companies, unique numbers and e-mails, every 50th red-listed,
    every 100th a VIP), loaded offline with `slapadd -q`.
 2. The release server in demo mode; as its administrator: an LDAP directory on that slapd in the demo domain, read
-   right for the demo user amartin, then one synchronisation (`POST …/sync?wait=true`): wall time, report, RSS.
+   right for the demo user amartin, then one synchronisation (`POST …/sync?wait=true`): wall time, report, RSS; then a
+   second one of the unchanged source (the daily case: every row unchanged, none rewritten).
 3. As amartin, wrk (CLIENTS connections, SECONDS each) cycling through pre-generated requests:
    `GET /api/v1/directory/search?q=…&limit=16` with 1, 2 and 3 words (surname or its 3-6 letter prefix, + first
    name, + company word; a third of them lower-cased without accents), and `GET /api/v1/directory/lookup?number=…`
@@ -251,27 +252,36 @@ def setup_and_sync(server, ldap_port, slapd_pid, contacts):
     server.call("POST", "/api/v1/admin/authorizations", token,
                 json={"objectType": "directory", "objectId": directory, "granteeType": "user", "granteeId": user["id"]})
 
-    cpu0, _, _ = proc_stat(server.proc.pid)
-    ldap_cpu0 = proc_stat(slapd_pid)[0] if slapd_pid else 0
-    t0 = time.perf_counter()
-    r = server.http.post(f"{server.base}/api/v1/admin/directories/{directory}/sync", params={"wait": "true"},
-                         headers={"Authorization": f"Bearer {token}"}, timeout=3600)
-    if r.status_code not in (200, 202): raise BenchError(f"sync answered {r.status_code}: {r.text[:500]}")
-    report = r.json()
-    while report.get("state") == "running":   # a server that answered 202 despite wait=true
-        time.sleep(0.5)
-        report = server.call("GET", f"/api/v1/admin/directories/{directory}/sync", token)
-    wall = time.perf_counter() - t0
-    cpu1, rss, hwm = proc_stat(server.proc.pid)
-    ldap_cpu = (proc_stat(slapd_pid)[0] - ldap_cpu0) if slapd_pid else float("nan")
-    if report.get("state") != "succeeded":
-        raise BenchError(f"synchronisation did not succeed: {json.dumps(report)[:1000]}")
+    def run_sync():
+        cpu0 = proc_stat(server.proc.pid)[0]
+        ldap_cpu0 = proc_stat(slapd_pid)[0] if slapd_pid else 0
+        t0 = time.perf_counter()
+        r = server.http.post(f"{server.base}/api/v1/admin/directories/{directory}/sync", params={"wait": "true"},
+                             headers={"Authorization": f"Bearer {token}"}, timeout=3600)
+        if r.status_code not in (200, 202): raise BenchError(f"sync answered {r.status_code}: {r.text[:500]}")
+        report = r.json()
+        while report.get("state") == "running":   # a server that answered 202 despite wait=true
+            time.sleep(0.5)
+            report = server.call("GET", f"/api/v1/admin/directories/{directory}/sync", token)
+        wall = time.perf_counter() - t0
+        cpu1, rss, hwm = proc_stat(server.proc.pid)
+        ldap_cpu = (proc_stat(slapd_pid)[0] - ldap_cpu0) if slapd_pid else float("nan")
+        if report.get("state") != "succeeded":
+            raise BenchError(f"synchronisation did not succeed: {json.dumps(report)[:1000]}")
+        return report, wall, cpu1 - cpu0, ldap_cpu, rss, hwm
+
+    report, wall, cpu, ldap_cpu, rss, hwm = run_sync()
     problems = []
     stored = report.get("created", 0) + report.get("updated", 0) + report.get("unchanged", 0)
     if report.get("read") != contacts or stored != contacts:
         problems.append(f"synchronisation read {report.get('read')} and stored {stored} of {contacts} contacts: {json.dumps(report)[:1000]}")
+    # The daily case: the same source read again, nothing changed, nothing rewritten.
+    again, again_wall, again_cpu, _, _, _ = run_sync()
+    if again.get("unchanged") != contacts or again.get("created") or again.get("updated") or again.get("deleted"):
+        problems.append(f"a second synchronisation of the unchanged source changed rows: {json.dumps(again)[:1000]}")
     return problems, {"directory": directory, "domain": domain, "user": user["id"], "report": report, "wall": wall,
-            "cpu": cpu1 - cpu0, "ldap_cpu": ldap_cpu, "rss": rss, "hwm": hwm}
+            "cpu": cpu, "ldap_cpu": ldap_cpu, "rss": rss, "hwm": hwm,
+            "again": {"report": again, "wall": again_wall, "cpu": again_cpu}}
 
 
 def check_answers(server, token, paths, sample, per_kind=100):
@@ -389,6 +399,10 @@ def report(a, load, contacts, sync, checks, wrk, ldap, size, errors):
         print(f"sync: {sync['wall']:.1f} s wall; report read {rep.get('read')}, created {rep.get('created')}, updated {rep.get('updated')}, "
               f"unchanged {rep.get('unchanged')}, deleted {rep.get('deleted')}, ignored {rep.get('ignored')}; "
               f"server CPU {sync['cpu']:.1f} s, slapd CPU {sync['ldap_cpu']:.1f} s")
+        if "again" in sync:
+            again = sync["again"]
+            print(f"second sync, source unchanged: {again['wall']:.1f} s wall; unchanged {again['report'].get('unchanged')}, "
+                  f"created {again['report'].get('created')}, updated {again['report'].get('updated')}; server CPU {again['cpu']:.1f} s")
         print(f"server memory: RSS {sync['rss']:.0f} MiB after the sync (peak {sync['hwm']:.0f} MiB); "
               f"peak {sync.get('hwm_end', float('nan')):.0f} MiB after the load runs")
         for name, values in checks.get("flags", {}).items():
