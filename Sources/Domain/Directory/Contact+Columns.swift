@@ -51,33 +51,19 @@ extension Contact: SearchIndexedRecord {
         scope = try row.requiredText("scope")
     }
 
-    /// The phones column: read by `JSONText`, or by JSONDecoder for any form it does not know.
     static func phones(fromJSON text: String) throws -> [ContactPhone] {
-        if let values = JSONText.array(text) {
-            var phones: [ContactPhone] = []
-            phones.reserveCapacity(values.count)
-            for value in values {
-                guard case .object(let fields) = value, case .string(let kind)? = fields["kind"], let kind = ContactPhone.Kind(rawValue: kind),
-                    case .string(let number)? = fields["number"], case .bool(let redListed)? = fields["redListed"]
-                else { return try JSONDecoder().decode([ContactPhone].self, from: Data(text.utf8)) }
-                phones.append(ContactPhone(kind: kind, number: number, redListed: redListed))
-            }
-            return phones
+        try JSONText.decodeArray(text) { value in
+            guard case .object(let fields) = value, case .string(let kind)? = fields["kind"], let kind = ContactPhone.Kind(rawValue: kind),
+                case .string(let number)? = fields["number"], case .bool(let redListed)? = fields["redListed"]
+            else { return nil }
+            return ContactPhone(kind: kind, number: number, redListed: redListed)
         }
-        return try JSONDecoder().decode([ContactPhone].self, from: Data(text.utf8))
     }
 
     static func texts(fromJSON text: String) throws -> [String] {
-        if let values = JSONText.array(text) {
-            var texts: [String] = []
-            texts.reserveCapacity(values.count)
-            for value in values {
-                guard case .string(let field) = value else { return try JSONDecoder().decode([String].self, from: Data(text.utf8)) }
-                texts.append(field)
-            }
-            return texts
+        try JSONText.decodeArray(text) { value in
+            if case .string(let field) = value { field } else { nil }
         }
-        return try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 
     static func json(_ phones: [ContactPhone]) -> String {
@@ -99,6 +85,16 @@ extension Contact: SearchIndexedRecord {
 enum JSONText {
     indirect enum Value: Equatable {
         case string(String), bool(Bool), null, number(String), array([Value]), object([String: Value])
+    }
+
+    /// The array `text` holds, each element read by `element`; JSONDecoder reads any form this reader or `element`
+    /// does not know.
+    static func decodeArray<T: Decodable>(_ text: String, _ element: (Value) -> T?) throws -> [T] {
+        if let values = array(text) {
+            let elements = values.compactMap(element)
+            if elements.count == values.count { return elements }
+        }
+        return try JSONDecoder().decode([T].self, from: Data(text.utf8))
     }
 
     /// The array `text` holds; nil when it is not one, or not well-formed.

@@ -127,10 +127,10 @@ public struct Contact: CompanyScoped, Equatable {
         var numbers: [String] = []
         var keys: [String] = []
         for phone in phones {
-            guard let key = PhoneKey.key(phone.number, plan: plan) else { continue }
+            guard let (key, forms) = PhoneKey.indexForms(phone.number, plan: plan) else { continue }
             if !keys.contains(key) { keys.append(key) }
             guard !phone.redListed else { continue }
-            for form in PhoneKey.searchForms(phone.number, key: key, plan: plan) where !numbers.contains(form) { numbers.append(form) }
+            for form in forms where !numbers.contains(form) { numbers.append(form) }
         }
         contact.searchNumbers = numbers.joined(separator: " ")
         contact.phoneKeys = keys.joined(separator: " ")
@@ -169,7 +169,11 @@ public struct Contact: CompanyScoped, Equatable {
 public enum PhoneKey {
     /// The key of `number`, or nil when it holds no digit.
     public static func key(_ number: String, plan: DialingPlanSettings) -> String? {
-        let (digits, international) = digitsAndSign(number)
+        key(digitsAndSign(number), plan: plan)
+    }
+
+    private static func key(_ written: (digits: String, international: Bool), plan: DialingPlanSettings) -> String? {
+        let (digits, international) = written
         guard !digits.isEmpty, digits.count <= 32 else { return nil }
         if international { return digits }
         if !plan.internationalPrefix.isEmpty, digits.hasPrefix(plan.internationalPrefix), digits.count > plan.internalReverseLength {
@@ -208,12 +212,15 @@ public enum PhoneKey {
         return (String(decoding: digits, as: UTF8.self), first == UInt8(ascii: "+"))
     }
 
-    /// The digit strings a user may start typing to find the number: as written, national and international forms.
-    static func searchForms(_ number: String, key: String, plan: DialingPlanSettings) -> [String] {
-        var forms = [digitsAndSign(number).digits, key]
+    /// The key of `number` and the digit strings a user may start typing to find it (as written, international and
+    /// national forms), from one reading of its digits; nil when it holds no digit.
+    static func indexForms(_ number: String, plan: DialingPlanSettings) -> (key: String, searchForms: [String])? {
+        let written = digitsAndSign(number)
+        guard let key = key(written, plan: plan) else { return nil }
+        var forms = [written.digits, key]
         if !plan.localCountryPrefix.isEmpty, key.hasPrefix(plan.localCountryPrefix), key.count > plan.internalReverseLength {
             forms.append(DialingPlan.nationalTrunkPrefix + key.dropFirst(plan.localCountryPrefix.count))
         }
-        return forms
+        return (key, forms)
     }
 }

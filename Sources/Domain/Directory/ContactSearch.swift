@@ -96,11 +96,13 @@ public struct ContactSearch: Sendable, Equatable {
         return words.map { "{searchName searchCompany searchMail searchNumbers} : " + Self.prefixPhrase($0) }.joined(separator: " AND ")
     }
 
+    /// The search's words folded for `tier(ofName:words:)`, once per search rather than once per candidate.
+    func foldedWords() -> [String] { Self.words(text).map(Self.folded) }
+
     /// The tier of a contact the candidate query found (0 = every word a whole word of the name, 1 = the start of
     /// one, 2 = elsewhere), folding case and accents as the full-text tokenizer does.
-    func tier(ofName searchName: String) -> Int {
-        let name = Self.folded(searchName).split { !($0.isLetter || $0.isNumber) }
-        let words = Self.words(text).map(Self.folded)
+    static func tier(ofName searchName: String, words: [String]) -> Int {
+        let name = folded(searchName).split { !($0.isLetter || $0.isNumber) }
         if words.allSatisfy({ word in name.contains { $0 == word } }) { return 0 }
         if words.allSatisfy({ word in name.contains { $0.hasPrefix(word) } }) { return 1 }
         return 2

@@ -62,7 +62,8 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
             RecordQuery(readable, orderBy: [], limit: ContactSearch.rankedCandidates + 1)
         )
         guard matches.count <= ContactSearch.rankedCandidates else { return nil }
-        let ranked = matches.enumerated().map { (search.tier(ofName: $0.element.text), $0.offset, $0.element.id) }
+        let words = search.foldedWords()
+        let ranked = matches.enumerated().map { (ContactSearch.tier(ofName: $0.element.text, words: words), $0.offset, $0.element.id) }
             .sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
         let pageIds = Array(ranked.dropFirst(search.offset).prefix(search.limit))
         let contacts = try tx.fetchAll(Contact.self, RecordQuery([.within("id", pageIds.map { .int($0) })], orderBy: []))
