@@ -31,6 +31,13 @@ public struct SessionService<Store: TenantStore>: Sendable {
     let loginGuard: LoginGuard
     /// Checked for unknown users too, so a login takes as long whether or not the user exists.
     private let decoyHash: String
+    /// User tokens found live, as of a `sessionVersion` (see `user(token:)`).
+    private let checkedUsers = VersionedCache<String, CheckedUser>(capacity: 10_000)
+
+    private struct CheckedUser: Sendable {
+        var principal: UserPrincipal
+        var expiresAt: Date
+    }
 
     public init(
         store: Store,
@@ -346,16 +353,28 @@ public struct SessionService<Store: TenantStore>: Sendable {
     }
 
     /// The user behind a live user token.
+    ///
+    /// A token already checked is answered from memory while `sessionVersion` stays the same and the session has not
+    /// expired: any committed change to sessions or users (logout, refresh, a user disabled or deleted) moves that
+    /// version, so the next request checks the database again. Keyed by the whole token, so a hit is a token whose
+    /// signature was verified.
     public func user(token: String) async throws -> UserPrincipal {
+        let version = store.sessionVersion
+        let now = self.now()
+        if let known = checkedUsers.cached(token, version: version), now < known.expiresAt { return known.principal }
         let (tokenId, kind) = try await tokens.verify(token)
         guard kind == .user else { throw DomainError.unauthenticated }
-        let now = self.now()
-        return try await store.read { tx in
+        let checked = try await store.read { tx in
             guard let session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), session.kind == .user, session.isLive(at: now),
                 let user = try tx.fetchOne(User.self, id: session.subjectId), user.enabled, let userId = user.id
             else { throw DomainError.unauthenticated }
-            return UserPrincipal(userId: userId, domainId: user.domainId, companyId: user.companyId, sessionTokenId: tokenId)
+            return CheckedUser(
+                principal: UserPrincipal(userId: userId, domainId: user.domainId, companyId: user.companyId, sessionTokenId: tokenId),
+                expiresAt: session.expiresAt
+            )
         }
+        checkedUsers.keep(checked, for: token, version: version)
+        return checked.principal
     }
 
     /// The administrator behind a live admin token, with the account's current scope.

@@ -6,9 +6,11 @@ import GRDB
 /// one transaction. Tests use an in-memory `DatabaseQueue`.
 public struct AppDatabase: TenantStore {
     let writer: any DatabaseWriter
-    let configurationCounter = ConfigurationVersion()
+    let configurationCounter = TableVersion(tables: TableVersion.configuration)
+    let sessionCounter = TableVersion(tables: TableVersion.sessions)
 
     public var configurationVersion: UInt64 { configurationCounter.current }
+    public var sessionVersion: UInt64 { sessionCounter.current }
 
     /// Opens (creating if needed) `tws.sqlite` in `directory` and migrates it.
     public static func open(directory: URL) throws -> AppDatabase {
@@ -21,6 +23,8 @@ public struct AppDatabase: TenantStore {
             // per connection and memory-mapped reads (file-backed, shared between connections) instead.
             try db.execute(sql: "PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824")
         }
+        // Reads run on their caller's thread (see `read`): one reader per thread that may read at once, and a few more.
+        configuration.maximumReaderCount = max(5, ProcessInfo.processInfo.activeProcessorCount + 2)
         let pool = try DatabasePool(path: directory.appendingPathComponent("tws.sqlite").path, configuration: configuration)
         return try AppDatabase(pool)
     }
@@ -34,10 +38,19 @@ public struct AppDatabase: TenantStore {
         self.writer = writer
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: configurationCounter.observer(), extent: .databaseLifetime)
+        writer.add(transactionObserver: sessionCounter.observer(), extent: .databaseLifetime)
     }
 
+    /// Runs `body` in a read transaction on the calling thread. GRDB's async read hops to the pool's waiting queue,
+    /// then to the reader's queue, then back: three thread wake-ups around a read of tens of microseconds. Reads are
+    /// short and never wait for writes (WAL), and a reader is released before `read` returns, by the same thread, so
+    /// a blocked caller never waits for a task that needs its thread.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try await writer.read { db in try body(GRDBTransaction(db: db)) }
+        try Self.readHere(writer, body)
+    }
+
+    private static func readHere<T>(_ writer: any DatabaseWriter, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        try writer.read { db in try body(GRDBTransaction(db: db)) }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
@@ -67,5 +80,6 @@ public struct AppDatabase: TenantStore {
         try source.backup(to: writer)
         try Self.migrator.migrate(writer)
         configurationCounter.bump()
+        sessionCounter.bump()
     }
 }

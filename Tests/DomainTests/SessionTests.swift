@@ -83,6 +83,57 @@ final class TestClock: Sendable {
         )
     }
 
+    /// Checks are kept in memory between requests; each change below follows a successful check of the same token,
+    /// so a kept answer would let it through.
+    @Test func aTokenCheckedBeforeIsCutOffAtOnceByLogoutRefreshDisablingDeletionAndExpiry() async throws {
+        func signIn() async throws -> String {
+            let token = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password")).token
+            #expect(try await sessions.user(token: token).userId == alice.id)
+            #expect(try await sessions.user(token: token).userId == alice.id)
+            return token
+        }
+        let loggedOut = try await signIn()
+        try await sessions.logout(tokenId: try await sessions.user(token: loggedOut).sessionTokenId)
+        #expect(await domainError { _ = try await sessions.user(token: loggedOut) } == .unauthenticated)
+
+        let refreshed = try await signIn()
+        let fresh = try await sessions.refresh(tokenId: try await sessions.user(token: refreshed).sessionTokenId)
+        #expect(await domainError { _ = try await sessions.user(token: refreshed) } == .unauthenticated)
+        #expect(try await sessions.user(token: fresh.token).userId == alice.id)
+
+        let expiring = try await signIn()
+        clock.advance(720 * 60 + 1)
+        #expect(await domainError { _ = try await sessions.user(token: expiring) } == .unauthenticated)
+        #expect(await domainError { _ = try await sessions.user(token: fresh.token) } == .unauthenticated)
+
+        // A row changed by another part of the server, not through SessionService.
+        let revokedElsewhere = try await signIn()
+        let tokenId = try await sessions.user(token: revokedElsewhere).sessionTokenId
+        try await world.store.write { tx in
+            guard var session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))) else { return }
+            session.revokedAt = Date(timeIntervalSince1970: 0)
+            try tx.update(session)
+        }
+        #expect(await domainError { _ = try await sessions.user(token: revokedElsewhere) } == .unauthenticated)
+
+        let disabled = try await signIn()
+        _ = try await world.admin.updateUser(world.root, id: alice.id!, UserChanges(enabled: false))
+        #expect(await domainError { _ = try await sessions.user(token: disabled) } == .unauthenticated)
+        _ = try await world.admin.updateUser(world.root, id: alice.id!, UserChanges(enabled: true))
+        // Disabling revoked the user's sessions: enabling the user again does not bring them back.
+        #expect(await domainError { _ = try await sessions.user(token: disabled) } == .unauthenticated)
+
+        let forgedFrom = try await signIn()
+        let parts = forgedFrom.split(separator: ".")
+        let forged = parts[0] + "." + parts[1] + "." + String(parts[2].dropLast()) + (parts[2].last == "A" ? "B" : "A")
+        #expect(await domainError { _ = try await sessions.user(token: String(forged)) } == .unauthenticated)
+
+        let deleted = try await signIn()
+        try await world.admin.deleteUser(world.root, id: alice.id!)
+        #expect(await domainError { _ = try await sessions.user(token: deleted) } == .unauthenticated)
+        #expect(await domainError { _ = try await sessions.user(token: forgedFrom) } == .unauthenticated)
+    }
+
     @Test func userAndAdminTokensAreNotInterchangeableAndForgedTokensFail() async throws {
         let user = try await sessions.loginUser(LoginAttempt(username: "alice", password: "alice-password"))
         #expect(await domainError { _ = try await sessions.admin(token: user.token) } == .unauthenticated)

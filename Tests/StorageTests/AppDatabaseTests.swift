@@ -66,6 +66,38 @@ import Testing
         #expect(store.configurationVersion == afterCompany + 2)
     }
 
+    @Test func sessionVersionMovesOnSessionAndUserChangesOnly() async throws {
+        let store = try AppDatabase.inMemory()
+        let (company, domain) = try await store.write { tx in
+            let company = try tx.insert(Company(name: "Acme"))
+            return (company, try tx.insert(CompanyDomain(companyId: company.id!, name: "Paris", numberingPlanLength: 4)))
+        }
+        let start = store.sessionVersion
+        let user = try await store.write { tx in try tx.insert(User(companyId: company.id!, domainId: domain.id!, username: "alice")) }
+        let afterUser = store.sessionVersion
+        #expect(afterUser == start + 1)
+        // Rights, audit lines and contacts leave it alone.
+        _ = try await store.write { tx in try tx.insert(AuditEntry(time: Date(), kind: .logout, username: "alice")) }
+        _ = try await store.write { tx in try tx.insert(UserGroup(companyId: company.id!, domainId: domain.id!, name: "Sales")) }
+        #expect(store.sessionVersion == afterUser)
+        let now = Date()
+        var session = try await store.write { tx in
+            try tx.insert(
+                Session(
+                    tokenId: "t1", kind: .user, subjectId: user.id!, companyId: company.id, method: "TWS", createdAt: now,
+                    expiresAt: now.addingTimeInterval(60)
+                )
+            )
+        }
+        #expect(store.sessionVersion == afterUser + 1)
+        session.revokedAt = now
+        try await store.write { [session] tx in try tx.update(session) }
+        #expect(store.sessionVersion == afterUser + 2)
+        // Deleting the company takes its users and their sessions with it.
+        try await store.write { tx in _ = try tx.delete(Company.self, id: company.id!) }
+        #expect(store.sessionVersion == afterUser + 3)
+    }
+
     @Test func aFailedWriteLeavesNothingBehind() async throws {
         let store = try AppDatabase.inMemory()
         do {

@@ -1,18 +1,24 @@
 import GRDB
 import Synchronization
 
-/// Counts committed writes to the tables that rights, parameters, directory settings and dialing plans live in, so
-/// Domain can keep what it derives from them (a user's readable directories, a domain's compiled dialing plan) until
-/// one of them changes, instead of reading and decoding them again on every request.
-final class ConfigurationVersion: Sendable {
-    /// The tables whose changes make derived values stale. Contacts, call logs, sessions and the like are not here:
-    /// they change all the time and nothing cached is derived from them.
-    static let tables: Set<String> = [
+/// Counts committed writes to a set of tables, so Domain can keep what it derives from them until one of them
+/// changes, instead of reading and decoding them again on every request.
+final class TableVersion: Sendable {
+    /// Where rights, parameters, directory settings and dialing plans live: a user's readable directories and a
+    /// domain's compiled dialing plan are derived from them. Contacts, call logs and the like are not here: they
+    /// change all the time and nothing cached is derived from them.
+    static let configuration: Set<String> = [
         "company", "domain", "user", "user_group", "group_membership", "authorization", "licence", "parameter_value",
         "directory", "dialing_plan", "device", "phone_queue", "intercom_group",
     ]
+    /// What decides whether a session token is still good: the session (revoked, refreshed, deleted) and its user
+    /// (disabled, deleted, also through a company or domain deleted with it).
+    static let sessions: Set<String> = ["session", "user", "admin_account", "company", "domain"]
 
+    let tables: Set<String>
     private let counter = Atomic<UInt64>(0)
+
+    init(tables: Set<String>) { self.tables = tables }
 
     var current: UInt64 { counter.load(ordering: .acquiring) }
 
@@ -24,13 +30,13 @@ final class ConfigurationVersion: Sendable {
     func observer() -> some TransactionObserver { Observer(version: self) }
 
     private final class Observer: TransactionObserver {
-        let version: ConfigurationVersion
+        let version: TableVersion
         // Touched only on the writer connection's queue, as GRDB calls observers there.
         var changed = false
 
-        init(version: ConfigurationVersion) { self.version = version }
+        init(version: TableVersion) { self.version = version }
 
-        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { ConfigurationVersion.tables.contains(eventKind.tableName) }
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { version.tables.contains(eventKind.tableName) }
 
         func databaseDidChange(with event: DatabaseEvent) {
             changed = true
