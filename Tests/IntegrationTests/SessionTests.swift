@@ -53,6 +53,28 @@ struct SessionTests {
         }
     }
 
+    /// RFC 9110: the scheme is case-insensitive; spaces around the token are not part of it.
+    @Test
+    func theBearerSchemeIsReadWithoutRegardToCaseAndAnythingElseIsRefused() async throws {
+        try await TWSTestApp.run { client in
+            let setup = try await Setup.make(client)
+            let token = try await setup.login(client)
+            func me(_ authorization: String) async throws -> TestResponse {
+                try await client.send(.get, "/api/v1/me", headers: [.authorization: authorization])
+            }
+            for accepted in ["Bearer \(token)", "bearer \(token)", "BEARER \(token)", "Bearer   \(token) \t"] {
+                let answer = try await me(accepted)
+                #expect(answer.status == .ok, "\(accepted.prefix(9)): \(answer.text)")
+                #expect(try answer.json().object("user")?.string("username") == "sam")
+            }
+            for refused in ["Bearer", "Bearer ", "Bearer    ", "Bearer\t\(token)", "Bearerx \(token)", "Beare \(token)", "Basic \(token)",
+                "Negotiate \(token)", "Bearer \(token)x", "Bearer é\(token)"]
+            {
+                expectProblem(try await me(refused), .unauthorized, "unauthenticated", "\(refused.prefix(10))")
+            }
+        }
+    }
+
     @Test
     func sameUsernameInTwoCompaniesLogsIntoTheNamedOne() async throws {
         try await TWSTestApp.run { client in

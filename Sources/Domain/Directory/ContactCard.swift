@@ -68,9 +68,8 @@ public struct ContactCard: Sendable, Equatable {
             for (contact, directory) in contacts {
                 let text = value(contact)
                 guard !text.isEmpty else { continue }
-                let mapping = directory.fieldMap[field]
-                if mapping?.isInvisible == true && !showInvisible { continue }
-                if mapping?.isAddress == true, let url = mapLink(text) { card.mapLinks.append(MapLink(field: field, url: url)) }
+                if !showInvisible && directory.fieldMap.invisibleFields.contains(field) { continue }
+                if directory.fieldMap.addressFields.contains(field), let url = mapLink(text) { card.mapLinks.append(MapLink(field: field, url: url)) }
                 return text
             }
             return nil
@@ -86,7 +85,7 @@ public struct ContactCard: Sendable, Equatable {
             // The best directory holding a number of this kind decides; red-listed there means hidden, not replaced.
             for (contact, directory) in contacts {
                 guard let phone = contact.phones.first(where: { $0.kind == kind }) else { continue }
-                if directory.fieldMap[kind.phoneField]?.isInvisible == true && !showInvisible { continue }
+                if !showInvisible && directory.fieldMap.invisibleFields.contains(kind.phoneField) { continue }
                 if !phone.redListed { card.phones.append(Phone(kind: kind, number: phone.number)) }
                 break
             }
@@ -95,9 +94,9 @@ public struct ContactCard: Sendable, Equatable {
             let field = ContactField.privateField(index)
             for (contact, directory) in contacts where index < contact.privateFields.count && !contact.privateFields[index].isEmpty {
                 if directory.fieldMap.vipField == field { break }
-                if directory.fieldMap[field]?.isInvisible == true && !showInvisible { continue }
+                if !showInvisible && directory.fieldMap.invisibleFields.contains(field) { continue }
                 let label = directory.fieldMap.privateLabels[index] ?? "Private \(index)"
-                if directory.fieldMap[field]?.isAddress == true, let url = mapLink(contact.privateFields[index]) {
+                if directory.fieldMap.addressFields.contains(field), let url = mapLink(contact.privateFields[index]) {
                     card.mapLinks.append(MapLink(field: field, url: url))
                 }
                 card.privateFields.append(PrivateField(index: index, label: label, value: contact.privateFields[index]))

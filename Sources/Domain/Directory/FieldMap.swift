@@ -11,8 +11,13 @@ public enum ContactField: String, Codable, Sendable, CaseIterable {
     case mail1, mail2, url
     case private0, private1, private2, private3, private4, private5, private6, private7, private8, private9
 
+    /// The private fields 0–9, in order.
+    public static let privateFields: [ContactField] = [
+        .private0, .private1, .private2, .private3, .private4, .private5, .private6, .private7, .private8, .private9,
+    ]
+
     /// The private field `index` (0–9).
-    public static func privateField(_ index: Int) -> ContactField { ContactField(rawValue: "private\(index)")! }
+    public static func privateField(_ index: Int) -> ContactField { privateFields[index] }
 
     /// For a private field, its index.
     public var privateIndex: Int? {
@@ -150,18 +155,21 @@ public struct FieldMap: Sendable, Equatable, Codable {
         }
         self.mappings = mappings
         self.privateLabels = privateLabels.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
+        vipField = self.privateLabels.filter { $0.value.trimmingCharacters(in: .whitespaces).uppercased() == PrivateFieldMapping.vipLabel }
+            .keys.min().map(ContactField.privateField)
+        invisibleFields = Set(mappings.filter { $0.value.isInvisible }.keys)
+        addressFields = Set(mappings.filter { $0.value.isAddress }.keys)
     }
+
+    /// The private field whose label is `[VIP]`, if any (the lowest numbered, should several be).
+    public let vipField: ContactField?
+    /// Fields with option `i` and with option `a`: what a contact card asks of every field of every card it builds.
+    public let invisibleFields: Set<ContactField>
+    public let addressFields: Set<ContactField>
 
     public static let empty = try! FieldMap([:])
 
     public subscript(field: ContactField) -> FieldMapping? { mappings[field] }
-
-    /// The private field whose label is `[VIP]`, if any.
-    public var vipField: ContactField? {
-        privateLabels.first { $0.value.trimmingCharacters(in: .whitespaces).uppercased() == PrivateFieldMapping.vipLabel }.map {
-            ContactField.privateField($0.key)
-        }
-    }
 
     /// The lower-cased source names the map reads (what an LDAP search asks for).
     public var sourceAttributes: [String] { Array(Set(mappings.values.map(\.source))).sorted() }

@@ -15,14 +15,32 @@ public struct RequestFacts: Sendable {
     @TaskLocal public static var current = RequestFacts()
 
     init(headers: HTTPFields, clientAddress: String?, connection: String? = nil) {
-        if let value = headers[.authorization], value.count > 7, value.prefix(7).lowercased() == "bearer " {
-            bearerToken = String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        }
-        if let value = headers[.authorization], value.count > 10, value.prefix(10).lowercased() == "negotiate " {
-            negotiateToken = String(value.dropFirst(10)).trimmingCharacters(in: .whitespaces)
+        if let value = headers[.authorization] {
+            bearerToken = Self.credentials(value, scheme: "bearer")
+            negotiateToken = bearerToken == nil ? Self.credentials(value, scheme: "negotiate") : nil
         }
         self.clientAddress = clientAddress
         self.connection = connection
+    }
+
+    /// What follows `scheme` (lower-case ASCII, matched without regard to case as RFC 9110 says) and a space in an
+    /// `Authorization` value, without surrounding spaces and tabs; nil for another scheme or nothing after it.
+    /// Byte by byte: this runs on every request, and a token is a few hundred characters of ASCII.
+    static func credentials(_ value: String, scheme: String) -> String? {
+        let bytes = value.utf8
+        var index = bytes.startIndex
+        for expected in scheme.utf8 {
+            guard index < bytes.endIndex, bytes[index] | 0x20 == expected else { return nil }
+            index = bytes.index(after: index)
+        }
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard index < bytes.endIndex, bytes[index] == UInt8(ascii: " ") else { return nil }
+        var start = index
+        var end = bytes.endIndex
+        while start < end, isBlank(bytes[start]) { start = bytes.index(after: start) }
+        while end > start, isBlank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        // Only ASCII blanks were stepped over, so both ends fall on character boundaries.
+        return start < end ? String(value[start..<end]) : nil
     }
 
     public init(bearerToken: String? = nil, clientAddress: String? = nil) {
