@@ -11,8 +11,10 @@
    `GET /api/v1/directory/search?q=…&limit=16` with 1, 2 and 3 words (surname or its 3-6 letter prefix, + first
    name, + company word; a third of them lower-cased without accents), and `GET /api/v1/directory/lookup?number=…`
    (existing numbers written "+33 1 55 17 18 89", "0155171889" or "0033155171889", ~10% unknown numbers, which
-   answer 404). p50/p99, requests/s, answers by status. Before that, a sequential pass checks the answers
-   (every search finds something, every lookup finds the right contact or 404 for unknown numbers).
+   answer 404). p50/p99, requests/s, the server's CPU time per request, answers by status. Before that, a
+   sequential pass checks the answers (every search finds something, every lookup finds the right contact or 404
+   for unknown numbers). Then the same with one client, and `GET /health` under the same clients as the floor of
+   the machine and HTTP stack (no session, no database).
 4. Side by side, the same searches with `ldapsearch -x -z 16` against the same slapd, one process per query,
    sequentially: p50/p99 of the process's wall time (process start, connection and bind included), and slapd's own
    `etime` for each search from its stats log.
@@ -408,8 +410,9 @@ def report(a, load, contacts, sync, checks, wrk, ldap, size, errors):
         for name, values in checks.get("flags", {}).items():
             print(f"check: {name}: {sum(values)} of {len(values)}")
     print()
-    print("| measure | p50 | p99 | requests/s | answers | mean hits | target | result |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| measure | p50 | p99 | requests/s | server CPU per request | answers | mean hits | target | result |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    def cpu(w): return fmt_ms(w["cpu_ms"]) if "cpu_ms" in w else "n/a"
     for kind, label in KINDS:
         w = wrk.get(kind)
         target = TARGETS["lookup_p99_ms" if kind == "lookup" else "search_p99_ms"]
@@ -417,18 +420,23 @@ def report(a, load, contacts, sync, checks, wrk, ldap, size, errors):
             p99 = w["p99_us"] / 1000
             answers = f"{w['ok']:,} 2xx, {w['notfound']:,} 404, {w['client_errors']} other 4xx, {w['server_errors']} 5xx"
             hits = checks.get("hits", {}).get(kind, float("nan"))
-            print(f"| {label} | {fmt_ms(w['p50_us'] / 1000)} | {fmt_ms(p99)} | {w['rps']:,.0f} | {answers} | "
+            print(f"| {label} | {fmt_ms(w['p50_us'] / 1000)} | {fmt_ms(p99)} | {w['rps']:,.0f} | {cpu(w)} | {answers} | "
                   f"{'' if kind == 'lookup' or hits != hits else f'{hits:.1f}'} | p99 < {target:g} ms | {verdict(p99, target)} |")
         else:
-            print(f"| {label} | | | | not run | | p99 < {target:g} ms | n/a |")
+            print(f"| {label} | | | | | not run | | p99 < {target:g} ms | n/a |")
     for kind, label in KINDS:
         w = wrk.get(kind + "_single")
         if not w: continue
         target = TARGETS["lookup_p99_ms" if kind == "lookup" else "search_p99_ms"]
         p99 = w["p99_us"] / 1000
         answers = f"{w['ok']:,} 2xx, {w['notfound']:,} 404, {w['client_errors']} other 4xx, {w['server_errors']} 5xx"
-        print(f"| {label}, 1 client | {fmt_ms(w['p50_us'] / 1000)} | {fmt_ms(p99)} | {w['rps']:,.0f} | {answers} | | "
+        print(f"| {label}, 1 client | {fmt_ms(w['p50_us'] / 1000)} | {fmt_ms(p99)} | {w['rps']:,.0f} | {cpu(w)} | {answers} | | "
               f"p99 < {target:g} ms | {verdict(p99, target)} |")
+    for kind, label in [("health", f"floor: GET /health, {a.clients} clients"), ("health_single", "floor: GET /health, 1 client")]:
+        w = wrk.get(kind)
+        if not w: continue
+        print(f"| {label} | {fmt_ms(w['p50_us'] / 1000)} | {fmt_ms(w['p99_us'] / 1000)} | {w['rps']:,.0f} | {cpu(w)} | "
+              f"{w['ok']:,} 2xx, {w['requests'] - w['ok']:,} other | | (no target) | |")
     sync_s = sync["wall"] if sync else None
     print(f"| sync of {contacts:,} contacts | | | | | | < {TARGETS['sync_s']:g} s | "
           f"{'n/a' if sync_s is None else f'{sync_s:.1f} s ' + verdict(sync_s, TARGETS['sync_s'])} |")
@@ -524,9 +532,15 @@ def main():
                 problems, checks["hits"], checks["flags"] = check_answers(server, token, paths, sample)
                 errors += problems
                 size = answer_bytes(server, token, common)
+                def measured(kind, kind_paths, seconds, clients):
+                    """run_wrk, with the server's CPU time per request over the run."""
+                    before = proc_stat(server.proc.pid)[0]
+                    w = run_wrk(server.base, token, kind_paths, seconds, clients, work, kind)
+                    w["cpu_ms"] = (proc_stat(server.proc.pid)[0] - before) * 1000 / max(1, w["requests"])
+                    return w
                 for kind, label in KINDS:
                     print(f"wrk: {label}, {a.seconds} s …", flush=True)
-                    w = wrk[kind] = run_wrk(server.base, token, paths[kind], a.seconds, a.clients, work, kind)
+                    w = wrk[kind] = measured(kind, paths[kind], a.seconds, a.clients)
                     if w["server_errors"] or w["client_errors"]:
                         errors.append(f"{label}: {w['server_errors']} 5xx and {w['client_errors']} 4xx (not 404) answers under load")
                     if kind == "lookup":
@@ -542,7 +556,13 @@ def main():
                 # Alerter or CRM sees), where the 8-client runs above measure the server saturated.
                 for kind, label in KINDS:
                     print(f"wrk: {label}, 1 client, {max(5, a.seconds // 3)} s …", flush=True)
-                    wrk[kind + "_single"] = run_wrk(server.base, token, paths[kind], max(5, a.seconds // 3), 1, work, kind + "_single")
+                    wrk[kind + "_single"] = measured(kind + "_single", paths[kind], max(5, a.seconds // 3), 1)
+                # The floor of this machine and HTTP stack: GET /health (no session, no database, a 15-byte answer)
+                # under the same clients, same token header, same wrk script.
+                floor = [("/health", None, None)]
+                print(f"wrk: GET /health, {max(5, a.seconds // 3)} s, {a.clients} clients then 1 …", flush=True)
+                wrk["health"] = measured("health", floor, max(5, a.seconds // 3), a.clients)
+                wrk["health_single"] = measured("health_single", floor, max(5, a.seconds // 3), 1)
                 sync["hwm_end"] = proc_stat(server.proc.pid)[2]
                 server.stop()   # the LDAP side runs alone
             except Exception as e:  # noqa: BLE001 (the LDAP side still runs; the run fails)

@@ -3,7 +3,8 @@ import Foundation
 import JWTKit
 
 /// Claims of a session token. The token only proves who and until when; whether the session is
-/// still live (not logged out, user not disabled) is checked in the database on every request.
+/// still live (not logged out, user not disabled) is checked in the database, again after any change
+/// to sessions or users (`SessionService.user(token:)`).
 struct SessionClaims: JWTPayload {
     var jti: IDClaim
     var sub: SubjectClaim
