@@ -6,7 +6,8 @@
    every 100th a VIP), loaded offline with `slapadd -q`.
 2. The release server in demo mode; as its administrator: an LDAP directory on that slapd in the demo domain, read
    right for the demo user amartin, then one synchronisation (`POST …/sync?wait=true`): wall time, report, RSS; then a
-   second one of the unchanged source (the daily case: every row unchanged, none rewritten).
+   second one of the unchanged source (the daily case: every row unchanged, none rewritten); then a third after
+   `ldapmodify` gave every 20th contact a new e-mail address (5% of the rows updated, the rest unchanged).
 3. As amartin, wrk (CLIENTS connections, SECONDS each) cycling through pre-generated requests:
    `GET /api/v1/directory/search?q=…&limit=16` with 1, 2 and 3 words (surname or its 3-6 letter prefix, + first
    name, + company word; a third of them lower-cased without accents), and `GET /api/v1/directory/lookup?number=…`
@@ -281,9 +282,26 @@ def setup_and_sync(server, ldap_port, slapd_pid, contacts):
     again, again_wall, again_cpu, _, _, _ = run_sync()
     if again.get("unchanged") != contacts or again.get("created") or again.get("updated") or again.get("deleted"):
         problems.append(f"a second synchronisation of the unchanged source changed rows: {json.dumps(again)[:1000]}")
+    # A day with changes: every 20th contact (5%) gets a new e-mail address in slapd (a value of this run, so a
+    # reused load changes again), then a third synchronisation updates those rows and their search index entries.
+    # Mail is not what the checks and queries below look at.
+    ids = range(20, contacts + 1, 20)
+    stamp = int(time.time())
+    ldif = "".join(f"dn: uid=c{i:07d},{BASE_DN}\nchangetype: modify\n"
+                   f"replace: mail\nmail: moved.{stamp}.{i}@example.org\n\n" for i in ids)
+    t0 = time.perf_counter()
+    r = subprocess.run(["ldapmodify", "-x", "-H", f"ldap://127.0.0.1:{ldap_port}", "-D", "cn=admin,dc=example,dc=org", "-w", "password"],
+                       input=ldif, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    modify_wall = time.perf_counter() - t0
+    if r.returncode != 0: raise BenchError(f"ldapmodify failed ({r.returncode}): {r.stdout[-1000:]}")
+    moved, moved_wall, moved_cpu, _, _, _ = run_sync()
+    if (moved.get("updated") != len(ids) or moved.get("unchanged") != contacts - len(ids) or moved.get("created")
+            or moved.get("deleted")):
+        problems.append(f"after {len(ids)} e-mail changes, the synchronisation reported {json.dumps(moved)[:1000]}")
     return problems, {"directory": directory, "domain": domain, "user": user["id"], "report": report, "wall": wall,
             "cpu": cpu, "ldap_cpu": ldap_cpu, "rss": rss, "hwm": hwm,
-            "again": {"report": again, "wall": again_wall, "cpu": again_cpu}}
+            "again": {"report": again, "wall": again_wall, "cpu": again_cpu},
+            "moved": {"report": moved, "wall": moved_wall, "cpu": moved_cpu, "changed": len(ids), "ldapmodify": modify_wall}}
 
 
 def check_answers(server, token, paths, sample, per_kind=100):
@@ -405,6 +423,11 @@ def report(a, load, contacts, sync, checks, wrk, ldap, size, errors):
             again = sync["again"]
             print(f"second sync, source unchanged: {again['wall']:.1f} s wall; unchanged {again['report'].get('unchanged')}, "
                   f"created {again['report'].get('created')}, updated {again['report'].get('updated')}; server CPU {again['cpu']:.1f} s")
+        if "moved" in sync:
+            moved = sync["moved"]
+            print(f"third sync, {moved['changed']:,} e-mail addresses changed in slapd (ldapmodify {moved['ldapmodify']:.1f} s): "
+                  f"{moved['wall']:.1f} s wall; updated {moved['report'].get('updated')}, unchanged {moved['report'].get('unchanged')}, "
+                  f"created {moved['report'].get('created')}, deleted {moved['report'].get('deleted')}; server CPU {moved['cpu']:.1f} s")
         print(f"server memory: RSS {sync['rss']:.0f} MiB after the sync (peak {sync['hwm']:.0f} MiB); "
               f"peak {sync.get('hwm_end', float('nan')):.0f} MiB after the load runs")
         for name, values in checks.get("flags", {}).items():
