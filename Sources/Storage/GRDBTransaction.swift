@@ -36,10 +36,8 @@ struct GRDBTransaction: StoreTransaction {
     func insert<R: StoredRecord>(_ record: R) throws -> R {
         try translate {
             if let columns = record as? any ColumnRecord {
-                let statement = try db.cachedStatement(sql: Self.insertSQL(R.table, type(of: columns).columnNames, markedForBatch: false))
-                try statement.execute(arguments: StatementArguments([record.id.databaseValue] + columns.columnValues.map(\.databaseValue)))
                 var inserted = record
-                inserted.id = db.lastInsertedRowID
+                inserted.id = try insertColumns(of: columns, into: R.table, markedForBatch: false)
                 return inserted
             }
             var box = RecordBox(record)
@@ -52,14 +50,12 @@ struct GRDBTransaction: StoreTransaction {
         guard let indexed = R.self as? any SearchIndexedRecord.Type, !records.isEmpty else { return try records.map(insert) }
         return try translate {
             let table = R.table.quotedDatabaseIdentifier
-            let insert = try db.cachedStatement(sql: Self.insertSQL(R.table, indexed.columnNames, markedForBatch: true))
             var inserted: [R] = []
             inserted.reserveCapacity(records.count)
             for var record in records {
                 // Safe: R is the SearchIndexedRecord type checked above.
-                let values = (record as! any ColumnRecord).columnValues  // swiftlint:disable:this force_cast
-                try insert.execute(arguments: StatementArguments([record.id.databaseValue] + values.map(\.databaseValue)))
-                record.id = db.lastInsertedRowID
+                let columns = record as! any ColumnRecord  // swiftlint:disable:this force_cast
+                record.id = try insertColumns(of: columns, into: R.table, markedForBatch: true)
                 inserted.append(record)
             }
             // One statement indexes the batch: the rows this call marked, found by their ids.
@@ -76,6 +72,13 @@ struct GRDBTransaction: StoreTransaction {
             }
             return inserted
         }
+    }
+
+    /// Inserts a `ColumnRecord`'s id and columns and returns its row id; `markedForBatch` also sets `indexedInBatch`.
+    private func insertColumns(of record: any ColumnRecord, into table: String, markedForBatch: Bool) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: Self.insertSQL(table, type(of: record).columnNames, markedForBatch: markedForBatch))
+        try statement.execute(arguments: StatementArguments([record.id.databaseValue] + record.columnValues.map(\.databaseValue)))
+        return db.lastInsertedRowID
     }
 
     /// `INSERT` of the id and the columns; `markedForBatch` also sets `indexedInBatch` (see `insertAll`).
