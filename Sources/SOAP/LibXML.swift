@@ -123,8 +123,35 @@ enum LibXML {
             localName(node),
             namespace: namespace(node),
             text: children.isEmpty ? text.trimmingXMLWhitespace() : "",
-            children: children
+            children: children,
+            attributes: node.pointee.properties == nil ? [:] : plainAttributes(node)
         )
+    }
+
+    /// The un-namespaced attributes of `node` by local name (namespaced ones, such as `xsi:schemaLocation`, are left out).
+    static func plainAttributes(_ node: xmlNodePtr) -> [String: String] {
+        var attributes: [String: String] = [:]
+        var property = node.pointee.properties
+        while let current = property {
+            if current.pointee.ns == nil, let name = current.pointee.name {
+                attributes[String(cString: name)] = attributeValue(current)
+            }
+            property = current.pointee.next
+        }
+        return attributes
+    }
+
+    /// The text of an attribute node (its text children joined).
+    private static func attributeValue(_ attribute: xmlAttrPtr) -> String {
+        var value = ""
+        var child = attribute.pointee.children
+        while let text = child {
+            if let content = text.pointee.content {
+                value += String(cString: content)
+            }
+            child = text.pointee.next
+        }
+        return value
     }
 
     /// The local name of an element node.
@@ -158,15 +185,7 @@ enum LibXML {
         var property = node.pointee.properties
         while let current = property {
             if current.pointee.ns == nil, let attributeName = current.pointee.name, String(cString: attributeName) == name {
-                var value = ""
-                var child = current.pointee.children
-                while let text = child {
-                    if let content = text.pointee.content {
-                        value += String(cString: content)
-                    }
-                    child = text.pointee.next
-                }
-                return value
+                return attributeValue(current)
             }
             property = current.pointee.next
         }

@@ -2,8 +2,9 @@ import Foundation
 
 /// A small immutable XML element tree: what the parser hands out and what `SOAPWriter` serialises.
 ///
-/// Only what document/literal SOAP needs is kept: local name, namespace URI, text and element children.
-/// Attributes, comments and processing instructions are dropped; text is kept for leaf elements only
+/// Only what document/literal SOAP and CSTA need is kept: local name, namespace URI, un-namespaced attributes (e.g.
+/// ECMA-323's `typeOfNumber` on a deviceID), text and element children. Namespaced attributes (`xsi:schemaLocation`),
+/// comments and processing instructions are dropped; text is kept for leaf elements only
 /// (mixed content is not part of the contract) and is trimmed of XML whitespace (space, tab, CR, LF).
 public struct SOAPElement: Sendable, Hashable, CustomStringConvertible {
     /// The local name, without prefix.
@@ -14,13 +15,22 @@ public struct SOAPElement: Sendable, Hashable, CustomStringConvertible {
     public var text: String
     /// The element children, in document order.
     public var children: [SOAPElement]
+    /// The attributes without a namespace, by local name (empty for most elements). Not written by `SOAPWriter`.
+    public var attributes: [String: String]
 
     /// Creates an element; nil entries in `children` are dropped so optional leaves can be passed directly.
-    public init(_ name: String, namespace: String? = nil, text: String = "", children: [SOAPElement?] = []) {
+    public init(
+        _ name: String,
+        namespace: String? = nil,
+        text: String = "",
+        children: [SOAPElement?] = [],
+        attributes: [String: String] = [:]
+    ) {
         self.name = name
         self.namespace = namespace
         self.text = text
         self.children = children.compactMap { $0 }
+        self.attributes = attributes
     }
 
     /// A leaf element holding `value`, or nil (omitted by `init`) when `value` is nil.

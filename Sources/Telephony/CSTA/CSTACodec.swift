@@ -35,7 +35,8 @@ public struct CSTACodec: Sendable, Hashable {
         (frame.invokeID, try message(from: try root(of: frame)))
     }
 
-    /// The frame's XML parsed with the codec's limits (both sides of the link read frames this way).
+    /// The frame's XML parsed with the codec's limits (both sides of the link read frames this way; the link keeps the
+    /// root to answer a PBX request in the namespace it came in).
     static func root(of frame: CSTAFrame) throws(CSTAProtocolError) -> SOAPElement {
         do {
             return try SOAPElement(xml: frame.xml, limits: limits)
@@ -70,7 +71,8 @@ public struct CSTACodec: Sendable, Hashable {
             let value = code?.children.first.map { $0.text.isEmpty ? $0.name : $0.text } ?? code?.text ?? "unspecified"
             return .error(CSTAError(category: "applicationSession", value: value.isEmpty ? "unspecified" : value))
         case "SystemStatus":
-            return .systemStatus(try reader.text("systemStatus"))
+            // OpenScape's keep-alive is an empty <SystemStatus/>: still a request that wants its answer.
+            return .systemStatus(root.nonEmptyString("systemStatus"))
         case "ServiceInitiatedEvent":
             return .serviceInitiated(try reader.callEvent(connection: "initiatedConnection"))
         case "OriginatedEvent":
@@ -123,23 +125,30 @@ private struct MessageReader: CSTAElementReader {
     }
 
     /// The optional device child `name` of `parent` (the root by default).
-    func device(_ name: String, in parent: SOAPElement? = nil) -> String? {
+    func device(_ name: String, in parent: SOAPElement? = nil) -> CSTADeviceID? {
         Self.deviceIdentifier((parent ?? root).child(name))
     }
 
-    /// The identifier inside a device element: bare text, or the text of its ExtendedDeviceID choice.
-    static func deviceIdentifier(_ element: SOAPElement?) -> String? {
+    /// The identifier inside a device element: bare text, or the text of its ExtendedDeviceID choice, parsed into its
+    /// number (`N<1001>;noa=nk` is 1001), with the DeviceID's `typeOfNumber` attribute when sent.
+    static func deviceIdentifier(_ element: SOAPElement?) -> CSTADeviceID? {
         guard let element else {
             return nil
         }
         if element.children.isEmpty {
-            return element.text.isEmpty ? nil : element.text
+            return identifier(element)
         }
         // ECMA-323: <callingDevice><deviceIdentifier>1001</deviceIdentifier></callingDevice>.
-        guard let choice = element.child(anyOf: identifierChoices), !choice.text.isEmpty else {
+        return element.child(anyOf: identifierChoices).flatMap(identifier)
+    }
+
+    /// The identifier whose text is `element`'s, nil when that is empty or names no number.
+    private static func identifier(_ element: SOAPElement) -> CSTADeviceID? {
+        guard !element.text.isEmpty else {
             return nil
         }
-        return choice.text
+        let identifier = CSTADeviceID(parsing: element.text, typeOfNumber: element.attributes["typeOfNumber"])
+        return identifier.number.isEmpty ? nil : identifier
     }
 
     /// A CSTAErrorCode's category (its child's local name) and value; a bare-text body counts as `unspecified`.

@@ -20,8 +20,9 @@ public enum CSTAMessage: Sendable, Hashable {
     case positiveResponse(String)
     /// CSTAErrorCode: a negative response to the request with the frame's invoke id.
     case error(CSTAError)
-    /// SystemStatus sent by the PBX (usually `normal`, as a keep-alive); answer with `CSTAResponse.systemStatus`.
-    case systemStatus(String)
+    /// SystemStatus sent by the PBX (usually `normal`, as a keep-alive; nil when it has no `systemStatus` child, as
+    /// OpenScape sends it); answer with `CSTAResponse.systemStatus` in the namespace it came in.
+    case systemStatus(String?)
     /// ServiceInitiatedEvent: a device went off-hook or started dialling (`initiatedConnection`).
     case serviceInitiated(CSTACallEvent)
     /// OriginatedEvent: a call left the originating device (`originatedConnection`).
@@ -101,7 +102,8 @@ public struct CSTAError: Error, Sendable, Hashable, CustomStringConvertible {
 /// What a call event tells a call model. Which fields are set depends on the event (see the `CSTAMessage` cases).
 ///
 /// Device fields hold the device identifier whether the PBX sent `<callingDevice><deviceIdentifier>1001</deviceIdentifier>
-/// </callingDevice>` or bare text; they are nil when absent or `notKnown` / `restricted` / `notRequired`.
+/// </callingDevice>` or bare text, parsed into its number (`CSTADeviceID`: `N<1001>;noa=nk` is 1001); they are nil when
+/// absent or `notKnown` / `restricted` / `notRequired`.
 public struct CSTACallEvent: Sendable, Hashable {
     /// The monitor this event was reported on (from MonitorStartResponse).
     public var monitorCrossRefID: String
@@ -110,35 +112,35 @@ public struct CSTACallEvent: Sendable, Hashable {
     /// (Transfered), `failedConnection` or `queuedConnection`, depending on the event.
     public var connection: ConnectionID
     /// ServiceInitiated: the device that initiated the call.
-    public var initiatingDevice: String?
+    public var initiatingDevice: CSTADeviceID?
     /// The calling party.
-    public var callingDevice: String?
+    public var callingDevice: CSTADeviceID?
     /// The called party.
-    public var calledDevice: String?
+    public var calledDevice: CSTADeviceID?
     /// Delivered: the ringing device.
-    public var alertingDevice: String?
+    public var alertingDevice: CSTADeviceID?
     /// Established: the device that answered.
-    public var answeringDevice: String?
+    public var answeringDevice: CSTADeviceID?
     /// ConnectionCleared: the device that left the call.
-    public var releasingDevice: String?
+    public var releasingDevice: CSTADeviceID?
     /// Held: the device that put the call on hold.
-    public var holdingDevice: String?
+    public var holdingDevice: CSTADeviceID?
     /// Retrieved: the device that retrieved the call.
-    public var retrievingDevice: String?
+    public var retrievingDevice: CSTADeviceID?
     /// Transfered: the device that transferred the call.
-    public var transferringDevice: String?
+    public var transferringDevice: CSTADeviceID?
     /// Transfered: the device the call was transferred to.
-    public var transferredToDevice: String?
+    public var transferredToDevice: CSTADeviceID?
     /// Diverted: the device the call was diverted away from.
-    public var divertingDevice: String?
+    public var divertingDevice: CSTADeviceID?
     /// Diverted: where the call went.
-    public var newDestination: String?
+    public var newDestination: CSTADeviceID?
     /// Failed: the device at which the call failed.
-    public var failingDevice: String?
+    public var failingDevice: CSTADeviceID?
     /// Queued: the queue (ACD/hunt group) device.
-    public var queue: String?
+    public var queue: CSTADeviceID?
     /// The device that last redirected the call, if any.
-    public var lastRedirectionDevice: String?
+    public var lastRedirectionDevice: CSTADeviceID?
     /// Transfered: the consultation call that was merged away (`secondaryOldCall`).
     public var secondaryOldCall: ConnectionID?
     /// Transfered: the connections of the resulting call (`transferredConnections`).
@@ -152,21 +154,21 @@ public struct CSTACallEvent: Sendable, Hashable {
     public init(
         monitorCrossRefID: String,
         connection: ConnectionID,
-        initiatingDevice: String? = nil,
-        callingDevice: String? = nil,
-        calledDevice: String? = nil,
-        alertingDevice: String? = nil,
-        answeringDevice: String? = nil,
-        releasingDevice: String? = nil,
-        holdingDevice: String? = nil,
-        retrievingDevice: String? = nil,
-        transferringDevice: String? = nil,
-        transferredToDevice: String? = nil,
-        divertingDevice: String? = nil,
-        newDestination: String? = nil,
-        failingDevice: String? = nil,
-        queue: String? = nil,
-        lastRedirectionDevice: String? = nil,
+        initiatingDevice: CSTADeviceID? = nil,
+        callingDevice: CSTADeviceID? = nil,
+        calledDevice: CSTADeviceID? = nil,
+        alertingDevice: CSTADeviceID? = nil,
+        answeringDevice: CSTADeviceID? = nil,
+        releasingDevice: CSTADeviceID? = nil,
+        holdingDevice: CSTADeviceID? = nil,
+        retrievingDevice: CSTADeviceID? = nil,
+        transferringDevice: CSTADeviceID? = nil,
+        transferredToDevice: CSTADeviceID? = nil,
+        divertingDevice: CSTADeviceID? = nil,
+        newDestination: CSTADeviceID? = nil,
+        failingDevice: CSTADeviceID? = nil,
+        queue: CSTADeviceID? = nil,
+        lastRedirectionDevice: CSTADeviceID? = nil,
         secondaryOldCall: ConnectionID? = nil,
         transferredConnections: [CSTAConnectionListItem] = [],
         localConnectionInfo: CSTAConnectionState? = nil,
@@ -203,10 +205,10 @@ public struct CSTAConnectionListItem: Sendable, Hashable {
     /// The connection it replaces in the old call.
     public var oldConnection: ConnectionID?
     /// The device at that end of the call.
-    public var endpoint: String?
+    public var endpoint: CSTADeviceID?
 
     /// Creates a list item.
-    public init(newConnection: ConnectionID? = nil, oldConnection: ConnectionID? = nil, endpoint: String? = nil) {
+    public init(newConnection: ConnectionID? = nil, oldConnection: ConnectionID? = nil, endpoint: CSTADeviceID? = nil) {
         self.newConnection = newConnection
         self.oldConnection = oldConnection
         self.endpoint = endpoint
@@ -234,10 +236,10 @@ public struct CSTAForwardingSetting: Sendable, Hashable {
     /// Whether it is switched on.
     public var forwardStatus: Bool
     /// The forwarding destination, if the PBX reports one.
-    public var forwardDN: String?
+    public var forwardDN: CSTADeviceID?
 
     /// Creates a forwarding setting.
-    public init(forwardingType: CSTAForwardingType, forwardStatus: Bool, forwardDN: String?) {
+    public init(forwardingType: CSTAForwardingType, forwardStatus: Bool, forwardDN: CSTADeviceID?) {
         self.forwardingType = forwardingType
         self.forwardStatus = forwardStatus
         self.forwardDN = forwardDN
@@ -249,16 +251,22 @@ public struct CSTAForwardingEvent: Sendable, Hashable {
     /// The monitor this event was reported on.
     public var monitorCrossRefID: String
     /// The device whose forwarding changed.
-    public var device: String
+    public var device: CSTADeviceID
     /// The kind of forwarding, when the PBX says.
     public var forwardingType: CSTAForwardingType?
     /// Whether that forwarding is now on.
     public var forwardStatus: Bool
     /// The forwarding destination, when the PBX says.
-    public var forwardTo: String?
+    public var forwardTo: CSTADeviceID?
 
     /// Creates a forwarding event.
-    public init(monitorCrossRefID: String, device: String, forwardingType: CSTAForwardingType?, forwardStatus: Bool, forwardTo: String?) {
+    public init(
+        monitorCrossRefID: String,
+        device: CSTADeviceID,
+        forwardingType: CSTAForwardingType?,
+        forwardStatus: Bool,
+        forwardTo: CSTADeviceID?
+    ) {
         self.monitorCrossRefID = monitorCrossRefID
         self.device = device
         self.forwardingType = forwardingType
@@ -272,12 +280,12 @@ public struct CSTADoNotDisturbEvent: Sendable, Hashable {
     /// The monitor this event was reported on.
     public var monitorCrossRefID: String
     /// The device whose do-not-disturb changed.
-    public var device: String
+    public var device: CSTADeviceID
     /// Whether do-not-disturb is now on.
     public var doNotDisturbOn: Bool
 
     /// Creates a do-not-disturb event.
-    public init(monitorCrossRefID: String, device: String, doNotDisturbOn: Bool) {
+    public init(monitorCrossRefID: String, device: CSTADeviceID, doNotDisturbOn: Bool) {
         self.monitorCrossRefID = monitorCrossRefID
         self.device = device
         self.doNotDisturbOn = doNotDisturbOn

@@ -159,9 +159,15 @@ public enum CSTAResponse: Sendable, Hashable {
 
     /// The response as a UTF-8 XML document in `edition`'s namespace.
     public func xml(edition: CSTAEdition = .ed4) -> [UInt8] {
+        xml(namespace: edition.namespace)
+    }
+
+    /// The response as a UTF-8 XML document in `namespace` (the request's own, so a PBX of any edition, or one that
+    /// writes no namespace at all, recognises its answer); no namespace when nil.
+    public func xml(namespace: String?) -> [UInt8] {
         switch self {
         case .systemStatus:
-            CSTAXMLWriter.document(SOAPElement("SystemStatusResponse"), namespace: edition.namespace)
+            CSTAXMLWriter.document(SOAPElement("SystemStatusResponse"), namespace: namespace)
         }
     }
 }

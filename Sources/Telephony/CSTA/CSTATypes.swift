@@ -16,6 +16,12 @@ public struct ConnectionID: Sendable, Hashable, CustomStringConvertible {
         self.deviceID = deviceID
     }
 
+    /// The device's identifier parsed into its number (`N<4002>;noa=nk` is 4002); `deviceID` stays as the PBX wrote it,
+    /// because requests naming this connection must echo it.
+    public var device: CSTADeviceID {
+        CSTADeviceID(parsing: deviceID)
+    }
+
     /// `callID@deviceID`, for logs.
     public var description: String {
         "\(callID)@\(deviceID)"

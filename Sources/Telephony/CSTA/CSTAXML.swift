@@ -8,8 +8,8 @@ enum CSTAXMLWriter {
     /// The XML declaration that starts every outgoing document.
     static let declaration = #"<?xml version="1.0" encoding="UTF-8"?>"#
 
-    /// `root` as a complete UTF-8 document whose default namespace is `namespace`.
-    static func document(_ root: SOAPElement, namespace: String) -> [UInt8] {
+    /// `root` as a complete UTF-8 document whose default namespace is `namespace` (none when nil).
+    static func document(_ root: SOAPElement, namespace: String?) -> [UInt8] {
         var xml = declaration
         write(root, namespaceDeclaration: namespace, into: &xml)
         return Array(xml.utf8)

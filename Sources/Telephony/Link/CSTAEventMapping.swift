@@ -48,7 +48,7 @@ enum CSTAEventMapping {
         case .queued: kind = .queued
         case .forwarding(let event):
             guard let type = event.forwardingType, let kind = forwardingKind(type) else { return nil }
-            return .forwarding(device: device, ForwardingSetting(kind: kind, enabled: event.forwardStatus, destination: event.forwardTo))
+            return .forwarding(device: device, ForwardingSetting(kind: kind, enabled: event.forwardStatus, destination: event.forwardTo?.number))
         case .doNotDisturb(let event):
             return .doNotDisturb(device: device, enabled: event.doNotDisturbOn)
         default:
@@ -60,25 +60,25 @@ enum CSTAEventMapping {
                 kind: kind,
                 device: device,
                 callId: event.connection.callID,
-                connectionDevice: event.connection.deviceID.isEmpty ? nil : event.connection.deviceID,
+                connectionDevice: event.connection.deviceID.isEmpty ? nil : event.connection.device.number,
                 localState: state(event.localConnectionInfo),
                 localStateNull: event.localConnectionInfo == .null,
-                callingDevice: event.callingDevice,
-                calledDevice: event.calledDevice,
-                alertingDevice: event.alertingDevice,
-                answeringDevice: event.answeringDevice,
-                releasingDevice: event.releasingDevice,
-                holdingDevice: event.holdingDevice,
-                retrievingDevice: event.retrievingDevice,
-                transferringDevice: event.transferringDevice,
-                transferredToDevice: event.transferredToDevice,
-                divertingDevice: event.divertingDevice,
-                newDestination: event.newDestination,
-                queue: event.queue,
+                callingDevice: event.callingDevice?.number,
+                calledDevice: event.calledDevice?.number,
+                alertingDevice: event.alertingDevice?.number,
+                answeringDevice: event.answeringDevice?.number,
+                releasingDevice: event.releasingDevice?.number,
+                holdingDevice: event.holdingDevice?.number,
+                retrievingDevice: event.retrievingDevice?.number,
+                transferringDevice: event.transferringDevice?.number,
+                transferredToDevice: event.transferredToDevice?.number,
+                divertingDevice: event.divertingDevice?.number,
+                newDestination: event.newDestination?.number,
+                queue: event.queue?.number,
                 secondaryCallId: event.secondaryOldCall?.callID,
                 resultingConnections: event.transferredConnections.compactMap { item in
                     guard let connection = item.newConnection else { return nil }
-                    return CallRef(callId: connection.callID, device: item.endpoint ?? connection.deviceID)
+                    return CallRef(callId: connection.callID, device: item.endpoint?.number ?? connection.device.number)
                 },
                 cause: event.cause
             )
@@ -119,7 +119,7 @@ enum CSTAEventMapping {
             .forwarding(
                 settings.compactMap { setting in
                     forwardingKind(setting.forwardingType).map {
-                        ForwardingSetting(kind: $0, enabled: setting.forwardStatus, destination: setting.forwardDN)
+                        ForwardingSetting(kind: $0, enabled: setting.forwardStatus, destination: setting.forwardDN?.number)
                     }
                 }
             )

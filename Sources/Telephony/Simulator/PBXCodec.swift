@@ -146,7 +146,7 @@ extension PBXCodec {
                     children: [
                         .cstaLeaf("forwardingType", setting.forwardingType.cstaValue),
                         .cstaLeaf("forwardStatus", setting.forwardStatus ? "true" : "false"),
-                        setting.forwardDN.map { .cstaLeaf("forwardDN", $0) },
+                        setting.forwardDN.map { .cstaLeaf("forwardDN", $0.raw) },
                     ]
                 )
             }
@@ -166,7 +166,7 @@ extension PBXCodec {
         case .error(let error):
             return SOAPElement("CSTAErrorCode", children: [.cstaLeaf(error.category, error.value)])
         case .systemStatus(let status):
-            return SOAPElement("SystemStatus", children: [.cstaLeaf("systemStatus", status)])
+            return SOAPElement("SystemStatus", children: [status.map { .cstaLeaf("systemStatus", $0) }])
         case .serviceInitiated(let event):
             return callEvent(
                 "ServiceInitiatedEvent",
@@ -263,7 +263,7 @@ extension PBXCodec {
                 children: [
                     .cstaLeaf("monitorCrossRefID", event.monitorCrossRefID), device("device", event.device),
                     event.forwardingType.map { .cstaLeaf("forwardingType", $0.cstaValue) },
-                    .cstaLeaf("forwardStatus", event.forwardStatus ? "true" : "false"), event.forwardTo.map { .cstaLeaf("forwardTo", $0) },
+                    .cstaLeaf("forwardStatus", event.forwardStatus ? "true" : "false"), event.forwardTo.map { .cstaLeaf("forwardTo", $0.raw) },
                 ]
             )
         case .doNotDisturb(let event):
@@ -291,20 +291,20 @@ extension PBXCodec {
     }
 
     /// A mandatory ExtendedDeviceID: `<name><deviceIdentifier>1001</deviceIdentifier></name>`, or `<notKnown/>` inside.
-    private static func device(_ name: String, _ identifier: String?) -> SOAPElement {
+    private static func device(_ name: String, _ identifier: CSTADeviceID?) -> SOAPElement {
         guard let identifier else {
             return SOAPElement(name, children: [.cstaLeaf("notKnown", "")])
         }
-        return SOAPElement(name, children: [.cstaLeaf("deviceIdentifier", identifier)])
+        return SOAPElement(name, children: [.cstaLeaf("deviceIdentifier", identifier.raw)])
     }
 
     /// An optional ExtendedDeviceID: omitted when unknown.
-    private static func optionalDevice(_ name: String, _ identifier: String?) -> SOAPElement? {
+    private static func optionalDevice(_ name: String, _ identifier: CSTADeviceID?) -> SOAPElement? {
         identifier.map { device(name, $0) }
     }
 
     /// lastRedirectionDevice: the device, or `<notRequired/>` when the call was never redirected (ECMA-323 RedirectionDeviceID).
-    private static func redirectionDevice(_ identifier: String?) -> SOAPElement {
+    private static func redirectionDevice(_ identifier: CSTADeviceID?) -> SOAPElement {
         guard let identifier else {
             return SOAPElement("lastRedirectionDevice", children: [.cstaLeaf("notRequired", "")])
         }
@@ -317,7 +317,7 @@ extension PBXCodec {
             "connectionListItem",
             children: [
                 item.newConnection?.element(named: "newConnection"), item.oldConnection?.element(named: "oldConnection"),
-                item.endpoint.map { SOAPElement("endpoint", children: [.cstaLeaf("deviceID", $0)]) },
+                item.endpoint.map { SOAPElement("endpoint", children: [.cstaLeaf("deviceID", $0.raw)]) },
             ]
         )
     }
@@ -369,13 +369,10 @@ private struct RequestReader: CSTAElementReader {
         guard let element else {
             return nil
         }
-        if element.children.isEmpty {
-            return element.text.isEmpty ? nil : element.text
-        }
-        guard let choice = element.child(anyOf: identifierChoices), !choice.text.isEmpty else {
-            return nil
-        }
-        return choice.text
+        let text = element.children.isEmpty ? element.text : (element.child(anyOf: identifierChoices)?.text ?? "")
+        // Devices are known by their number, however the gateway wrote them (`N<1001>;noa=nk` is 1001).
+        let number = CSTADeviceID(parsing: text).number
+        return number.isEmpty ? nil : number
     }
 
     /// MonitorStart's monitorObject: `<monitorObject><deviceObject>1001</deviceObject></monitorObject>` (or bare text).

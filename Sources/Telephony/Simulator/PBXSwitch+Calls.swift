@@ -35,13 +35,13 @@ extension PBXSwitch {
         let connection = call.connection(caller)
         emit(
             CSTAMessage.serviceInitiated,
-            CSTACallEvent(monitorCrossRefID: "", connection: connection, initiatingDevice: caller, cause: cause),
+            CSTACallEvent(monitorCrossRefID: "", connection: connection, initiatingDevice: CSTADeviceID(caller), cause: cause),
             call: callID
         )
         callTable[callID]?.set(caller, .connected)
         emit(
             CSTAMessage.originated,
-            CSTACallEvent(monitorCrossRefID: "", connection: connection, callingDevice: caller, calledDevice: destination, cause: cause),
+            CSTACallEvent(monitorCrossRefID: "", connection: connection, callingDevice: CSTADeviceID(caller), calledDevice: CSTADeviceID(destination), cause: cause),
             call: callID
         )
         route(callID, to: destination, cause: cause == "makeCall" ? "newCall" : cause, originator: caller, redirections: 0)
@@ -74,10 +74,10 @@ extension PBXSwitch {
                 CSTACallEvent(
                     monitorCrossRefID: "",
                     connection: call.connection(destination),
-                    callingDevice: call.callingDevice,
-                    calledDevice: call.calledDevice,
-                    queue: destination,
-                    lastRedirectionDevice: call.lastRedirectionDevice,
+                    callingDevice: CSTADeviceID(call.callingDevice),
+                    calledDevice: CSTADeviceID(call.calledDevice),
+                    queue: CSTADeviceID(destination),
+                    lastRedirectionDevice: CSTADeviceID(call.lastRedirectionDevice),
                     cause: "enteringDistribution"
                 ),
                 call: callID
@@ -117,10 +117,10 @@ extension PBXSwitch {
             CSTACallEvent(
                 monitorCrossRefID: "",
                 connection: call.connection(device),
-                callingDevice: call.callingDevice,
-                calledDevice: call.calledDevice,
-                alertingDevice: device,
-                lastRedirectionDevice: call.lastRedirectionDevice,
+                callingDevice: CSTADeviceID(call.callingDevice),
+                calledDevice: CSTADeviceID(call.calledDevice),
+                alertingDevice: CSTADeviceID(device),
+                lastRedirectionDevice: CSTADeviceID(call.lastRedirectionDevice),
                 cause: cause
             ),
             call: callID
@@ -181,10 +181,10 @@ extension PBXSwitch {
             CSTACallEvent(
                 monitorCrossRefID: "",
                 connection: call.connection(originator),
-                callingDevice: call.callingDevice,
-                calledDevice: call.calledDevice,
-                failingDevice: device,
-                lastRedirectionDevice: call.lastRedirectionDevice,
+                callingDevice: CSTADeviceID(call.callingDevice),
+                calledDevice: CSTADeviceID(call.calledDevice),
+                failingDevice: CSTADeviceID(device),
+                lastRedirectionDevice: CSTADeviceID(call.lastRedirectionDevice),
                 cause: cause
             ),
             call: callID
@@ -212,11 +212,11 @@ extension PBXSwitch {
             CSTACallEvent(
                 monitorCrossRefID: "",
                 connection: call.connection(device),
-                callingDevice: call.callingDevice,
-                calledDevice: call.calledDevice,
-                divertingDevice: device,
-                newDestination: target,
-                lastRedirectionDevice: device,
+                callingDevice: CSTADeviceID(call.callingDevice),
+                calledDevice: CSTADeviceID(call.calledDevice),
+                divertingDevice: CSTADeviceID(device),
+                newDestination: CSTADeviceID(target),
+                lastRedirectionDevice: CSTADeviceID(device),
                 cause: cause
             ),
             call: callID,
@@ -245,10 +245,10 @@ extension PBXSwitch {
             CSTACallEvent(
                 monitorCrossRefID: "",
                 connection: connection,
-                callingDevice: call.callingDevice,
-                calledDevice: call.calledDevice,
-                answeringDevice: device,
-                lastRedirectionDevice: call.lastRedirectionDevice,
+                callingDevice: CSTADeviceID(call.callingDevice),
+                calledDevice: CSTADeviceID(call.calledDevice),
+                answeringDevice: CSTADeviceID(device),
+                lastRedirectionDevice: CSTADeviceID(call.lastRedirectionDevice),
                 cause: "newCall"
             ),
             call: call.id
@@ -282,7 +282,7 @@ extension PBXSwitch {
         cancelTimers(callID, device)
         emit(
             CSTAMessage.connectionCleared,
-            CSTACallEvent(monitorCrossRefID: "", connection: call.connection(device), releasingDevice: device, cause: cause),
+            CSTACallEvent(monitorCrossRefID: "", connection: call.connection(device), releasingDevice: CSTADeviceID(device), cause: cause),
             call: callID,
             extra: [(device, .null)]
         )
@@ -335,7 +335,7 @@ extension PBXSwitch {
         callTable[call.id]?.set(connection.deviceID, .held)
         emit(
             CSTAMessage.held,
-            CSTACallEvent(monitorCrossRefID: "", connection: connection, holdingDevice: connection.deviceID, cause: cause),
+            CSTACallEvent(monitorCrossRefID: "", connection: connection, holdingDevice: CSTADeviceID(connection.deviceID), cause: cause),
             call: call.id
         )
     }
@@ -348,7 +348,7 @@ extension PBXSwitch {
         callTable[call.id]?.set(connection.deviceID, .connected)
         emit(
             CSTAMessage.retrieved,
-            CSTACallEvent(monitorCrossRefID: "", connection: connection, retrievingDevice: connection.deviceID, cause: "normal"),
+            CSTACallEvent(monitorCrossRefID: "", connection: connection, retrievingDevice: CSTADeviceID(connection.deviceID), cause: "normal"),
             call: call.id
         )
     }
@@ -370,9 +370,9 @@ extension PBXSwitch {
         }
         let items =
             others.map {
-                CSTAConnectionListItem(newConnection: call.connection($0.device), oldConnection: call.connection($0.device), endpoint: $0.device)
+                CSTAConnectionListItem(newConnection: call.connection($0.device), oldConnection: call.connection($0.device), endpoint: CSTADeviceID($0.device))
             }
-            + [CSTAConnectionListItem(newConnection: call.connection(target), endpoint: target)]
+            + [CSTAConnectionListItem(newConnection: call.connection(target), endpoint: CSTADeviceID(target))]
         callTable[call.id]?.remove(device)
         cancelTimers(call.id, device)
         callTable[call.id]?.callingDevice = remaining.device
@@ -383,8 +383,8 @@ extension PBXSwitch {
             CSTACallEvent(
                 monitorCrossRefID: "",
                 connection: connection,
-                transferringDevice: device,
-                transferredToDevice: target,
+                transferringDevice: CSTADeviceID(device),
+                transferredToDevice: CSTADeviceID(target),
                 transferredConnections: items,
                 cause: "singleStepTransfer"
             ),
@@ -448,14 +448,14 @@ extension PBXSwitch {
                 CSTAConnectionListItem(
                     newConnection: merged.connection($0.device),
                     oldConnection: heldCall.connection($0.device),
-                    endpoint: $0.device
+                    endpoint: CSTADeviceID($0.device)
                 )
             }
             + activeOthers.map {
                 CSTAConnectionListItem(
                     newConnection: merged.connection($0.device),
                     oldConnection: activeCall.connection($0.device),
-                    endpoint: $0.device
+                    endpoint: CSTADeviceID($0.device)
                 )
             }
         for key in timers.keys where key.callID == heldCall.id || key.callID == activeCall.id {
@@ -471,8 +471,8 @@ extension PBXSwitch {
             CSTACallEvent(
                 monitorCrossRefID: "",
                 connection: held,
-                transferringDevice: device,
-                transferredToDevice: transferredTo.device,
+                transferringDevice: CSTADeviceID(device),
+                transferredToDevice: CSTADeviceID(transferredTo.device),
                 secondaryOldCall: active,
                 transferredConnections: items,
                 cause: "transfer"
@@ -527,7 +527,13 @@ extension PBXSwitch {
         devices[device] = settings
         emitDeviceEvent(device) { crossRefID in
             .forwarding(
-                CSTAForwardingEvent(monitorCrossRefID: crossRefID, device: device, forwardingType: type, forwardStatus: activate, forwardTo: target)
+                CSTAForwardingEvent(
+                    monitorCrossRefID: crossRefID,
+                    device: CSTADeviceID(parsing: device),
+                    forwardingType: type,
+                    forwardStatus: activate,
+                    forwardTo: CSTADeviceID(target)
+                )
             )
         }
     }
@@ -539,7 +545,7 @@ extension PBXSwitch {
         }
         devices[device, default: DeviceSettings()].doNotDisturb = on
         emitDeviceEvent(device) { crossRefID in
-            .doNotDisturb(CSTADoNotDisturbEvent(monitorCrossRefID: crossRefID, device: device, doNotDisturbOn: on))
+            .doNotDisturb(CSTADoNotDisturbEvent(monitorCrossRefID: crossRefID, device: CSTADeviceID(parsing: device), doNotDisturbOn: on))
         }
         if !on {
             redistributeQueuedCalls()

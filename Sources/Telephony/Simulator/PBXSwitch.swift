@@ -483,7 +483,9 @@ public actor PBXSwitch {
 
     /// Resolves a connection named by a request. An empty call id (a device-only ConnectionID) stands for the device's
     /// only connection.
-    func locate(_ connection: ConnectionID) throws(CSTAError) -> ConnectionID {
+    func locate(_ named: ConnectionID) throws(CSTAError) -> ConnectionID {
+        // A gateway may echo a device as the switch wrote it (`N<1001>;noa=nk`): the switch knows it by its number.
+        let connection = ConnectionID(callID: named.callID, deviceID: named.device.number)
         if connection.callID.isEmpty {
             let candidates = connections(of: connection.deviceID)
             guard candidates.count == 1, let only = candidates.first else {
@@ -644,7 +646,7 @@ public actor PBXSwitch {
     public func forwarding(of device: String) -> [CSTAForwardingSetting] {
         ForwardKind.allCases.map { kind in
             let forward = devices[device]?.forwards[kind]
-            return CSTAForwardingSetting(forwardingType: kind.cstaType, forwardStatus: forward?.active ?? false, forwardDN: forward?.destination)
+            return CSTAForwardingSetting(forwardingType: kind.cstaType, forwardStatus: forward?.active ?? false, forwardDN: CSTADeviceID(forward?.destination))
         }
     }
 

@@ -122,3 +122,13 @@ public struct SimulatorNumbering: Sendable, Hashable {
         return ascii >= UInt8(ascii: "0") && ascii <= UInt8(ascii: "9")
     }
 }
+
+extension CSTADeviceID {
+    /// The identifier of a number the switch writes in an event; nil for nil (an unknown party).
+    init?(_ number: String?) {
+        guard let number else {
+            return nil
+        }
+        self.init(parsing: number)
+    }
+}
