@@ -23,9 +23,10 @@ final class TelephonyRuntime: Service {
         logger: Logger,
         bus: EventBus = EventBus(),
         refreshInterval: Duration = .seconds(10),
+        callTiming: CallModel.Timing = CallModel.Timing(),
         tune: @escaping @Sendable (inout CSTALinkConfiguration) -> Void = { _ in }
     ) {
-        let service = TelephonyService(store: database, publisher: bus, callerNames: CallerNames(store: database))
+        let service = TelephonyService(store: database, publisher: bus, callerNames: CallerNames(store: database), callTiming: callTiming)
         self.bus = bus
         self.service = service
         self.links = PbxLinkManager(logger: logger, tune: tune) { domainId, event in
@@ -51,6 +52,7 @@ final class TelephonyRuntime: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.superviseLoop() }
             group.addTask { await self.retentionLoop() }
+            group.addTask { await self.callSweepLoop() }
             await group.waitForAll()
         }
         await links.shutdown()
@@ -62,6 +64,14 @@ final class TelephonyRuntime: Service {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.refreshInterval) } } catch { return }
             await refresh()
+        }
+    }
+
+    /// Once a second: failed calls leave their lines, calls of a link that stayed down end, silent calls are checked.
+    private func callSweepLoop() async {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) } } catch { return }
+            await service.sweepCalls()
         }
     }
 

@@ -331,6 +331,14 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v7-call-log-end") { db in
+            // When each call ended at the device, and why an unanswered one ended (busy, link_lost, a refused MakeCall):
+            // a CRM's history needs both. Rows written before have neither; their end is startedAt + duration at best.
+            try db.alter(table: "call_log") { t in
+                t.add(column: "endedAt", .datetime)
+                t.add(column: "cause", .text)
+            }
+        }
         return migrator
     }
 }

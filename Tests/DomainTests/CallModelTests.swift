@@ -101,26 +101,41 @@ struct CallModelTests {
         #expect(out.finished.first?.peerNumber == "0612345678")
     }
 
-    @Test("A conference party leaving does not end the call for the others when the PBX says they stay connected")
+    @Test("A party leaving a call of three does not end it for the others; the last one leaving does")
     func partyLeavesConference() {
         var model = monitored("1001")
-        _ = model.apply(
-            call(.established, at: "1001") {
-                $0.answeringDevice = "1001"
-                $0.callingDevice = "1003"
-            },
-            at: t0
-        )
-        let out = model.apply(
+        for joining in ["1003", "1004"] {
+            _ = model.apply(
+                call(.established, at: "1001") {
+                    $0.answeringDevice = joining
+                    $0.callingDevice = "1001"
+                    $0.localState = .connected
+                },
+                at: t0
+            )
+        }
+        let first = model.apply(
             call(.connectionCleared, at: "1001") {
                 $0.releasingDevice = "1003"
                 $0.connectionDevice = "1003"
                 $0.localState = .connected
             },
-            at: t0
+            at: t0.addingTimeInterval(30)
         )
-        #expect(out.finished.isEmpty)
-        #expect(model.line("1001")?.calls.count == 1)
+        #expect(first.finished.isEmpty)
+        #expect(model.line("1001")?.calls.map(\.state) == [.connected])
+        let last = model.apply(
+            call(.connectionCleared, at: "1001") {
+                $0.releasingDevice = "1004"
+                $0.connectionDevice = "1004"
+                $0.localState = .connected
+            },
+            at: t0.addingTimeInterval(60)
+        )
+        #expect(last.finished.map(\.kind) == [.outgoing])
+        #expect(last.finished.first?.endedAt == t0.addingTimeInterval(60))
+        #expect(model.line("1001")?.calls.isEmpty == true)
+        #expect(last.events.compactMap(\.event.call).map { "\($0.event) \($0.state)" } == ["cleared cleared"])
     }
 
     @Test("Hold and retrieve change only the holding device's state")

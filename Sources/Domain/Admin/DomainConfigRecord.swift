@@ -131,13 +131,17 @@ extension AdminService {
 
     // MARK: Dialing plan (admin guide 5)
 
+    /// The domain's plan with the rules in force: the standard rules (admin guide 5.1) while none were stored, so an
+    /// administrator reads what dialling uses and can send it back with a rule added.
     public func dialingPlan(_ admin: AdminPrincipal, domainId: Int64) async throws -> DialingPlanSettings {
         try admin.requireReady()
-        return try await store.read { tx in
+        var settings = try await store.read { tx in
             let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
             return try tx.first(DialingPlanSettings.self, .equals("domainId", .int(domainId)))
                 ?? DialingPlanSettings(companyId: domain.companyId, domainId: domainId)
         }
+        settings.rules = settings.rules ?? DialingRule.standardRules()
+        return settings
     }
 
     public func setDialingPlan(_ admin: AdminPrincipal, domainId: Int64, _ settings: DialingPlanSettings) async throws -> DialingPlanSettings {
@@ -163,10 +167,13 @@ extension AdminService {
             if let existing = try tx.first(DialingPlanSettings.self, .equals("domainId", .int(domainId))) {
                 settings.id = existing.id
                 try tx.update(settings)
-                return settings
+            } else {
+                settings.id = nil
+                settings = try tx.insert(settings)
             }
-            settings.id = nil
-            return try tx.insert(settings)
+            // The answer shows the rules in force, as a GET does.
+            settings.rules = settings.rules ?? DialingRule.standardRules()
+            return settings
         }
     }
 

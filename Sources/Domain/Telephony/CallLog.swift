@@ -24,6 +24,12 @@ public struct CallLogEntry: CompanyScoped, Equatable {
     public var answeredAt: Date?
     /// Seconds between answer and end; 0 when never answered.
     public var durationSeconds: Int
+    /// When the call ended at the device (nil for rows written before this was kept).
+    public var endedAt: Date?
+    /// Why an unanswered call ended, when something other than a hang-up says so: the PBX's failure cause (`busy`,
+    /// `doNotDisturb`, …), the CSTA error of a refused MakeCall, or the gateway's `link_lost`, `no_longer_reported`,
+    /// `monitor_stopped`.
+    public var cause: String?
 
     public init(
         id: Int64? = nil,
@@ -37,7 +43,9 @@ public struct CallLogEntry: CompanyScoped, Equatable {
         startedAt: Date,
         answeredAt: Date?,
         durationSeconds: Int,
-        peerName: String? = nil
+        peerName: String? = nil,
+        endedAt: Date? = nil,
+        cause: String? = nil
     ) {
         self.id = id
         self.companyId = companyId
@@ -51,6 +59,8 @@ public struct CallLogEntry: CompanyScoped, Equatable {
         self.answeredAt = answeredAt
         self.durationSeconds = durationSeconds
         self.peerName = peerName
+        self.endedAt = endedAt
+        self.cause = cause
     }
 }
 

@@ -3,11 +3,16 @@ import Foundation
 /// A device's connection to one call, as commands name it (the PBX's call id and the device).
 public struct CallRef: Sendable, Hashable, Codable {
     public var callId: String
+    /// The device's number: what the gateway monitors and routes commands by.
     public var device: String
+    /// The device as the PBX wrote it in this connection (`N<1001>;noa=nk`, `1001:CM1:…`), when known: requests that
+    /// name the connection echo it, since a switch may not recognise its connection by the bare number.
+    public var connectionDevice: String?
 
-    public init(callId: String, device: String) {
+    public init(callId: String, device: String, connectionDevice: String? = nil) {
         self.callId = callId
         self.device = device
+        self.connectionDevice = connectionDevice
     }
 }
 
@@ -45,12 +50,15 @@ public enum SwitchCommand: Sendable, Hashable {
     case setForwarding(device: String, setting: ForwardingSetting)
     case getForwarding(device: String)
     case setDoNotDisturb(device: String, enabled: Bool)
+    /// Asks the PBX which calls the device has (SnapshotDevice); the answer reaches the call model as a `.snapshot`
+    /// event, in order with the device's other events.
+    case snapshot(device: String)
 
     /// The device whose link must carry the command.
     public var device: String {
         switch self {
         case .makeCall(let device, _), .setForwarding(let device, _), .getForwarding(let device),
-            .setDoNotDisturb(let device, _):
+            .setDoNotDisturb(let device, _), .snapshot(let device):
             device
         case .answer(let call), .clear(let call), .hold(let call), .retrieve(let call), .singleStepTransfer(let call, _),
             .consult(let call, _), .deflect(let call, _):
@@ -112,8 +120,10 @@ public struct SwitchCallEvent: Sendable, Hashable {
     /// The monitored device this copy of the event was reported to.
     public var device: String
     public var callId: String
-    /// The device of the event's subject connection (e.g. the dropped one for ConnectionCleared).
+    /// The number of the event's subject connection's device (e.g. the dropped one for ConnectionCleared).
     public var connectionDevice: String?
+    /// That device as the PBX wrote it in the connection (kept to name the connection in later requests).
+    public var connectionRaw: String?
     /// The monitored device's connection state after the event, when the PBX says.
     public var localState: ConnectionState?
     /// True when the PBX says the monitored device's connection is gone (`null`).
@@ -130,6 +140,8 @@ public struct SwitchCallEvent: Sendable, Hashable {
     public var divertingDevice: String?
     public var newDestination: String?
     public var queue: String?
+    /// The device that last redirected the call (forwarding, deflection, transfer), when the PBX says.
+    public var lastRedirectionDevice: String?
     /// Transferred: the consultation call that was merged away.
     public var secondaryCallId: String?
     /// Transferred: the resulting call's connections (call id, device).
@@ -141,6 +153,7 @@ public struct SwitchCallEvent: Sendable, Hashable {
         device: String,
         callId: String,
         connectionDevice: String? = nil,
+        connectionRaw: String? = nil,
         localState: ConnectionState? = nil,
         localStateNull: Bool = false,
         callingDevice: String? = nil,
@@ -155,6 +168,7 @@ public struct SwitchCallEvent: Sendable, Hashable {
         divertingDevice: String? = nil,
         newDestination: String? = nil,
         queue: String? = nil,
+        lastRedirectionDevice: String? = nil,
         secondaryCallId: String? = nil,
         resultingConnections: [CallRef] = [],
         cause: String? = nil
@@ -163,6 +177,7 @@ public struct SwitchCallEvent: Sendable, Hashable {
         self.device = device
         self.callId = callId
         self.connectionDevice = connectionDevice
+        self.connectionRaw = connectionRaw
         self.localState = localState
         self.localStateNull = localStateNull
         self.callingDevice = callingDevice
@@ -177,6 +192,7 @@ public struct SwitchCallEvent: Sendable, Hashable {
         self.divertingDevice = divertingDevice
         self.newDestination = newDestination
         self.queue = queue
+        self.lastRedirectionDevice = lastRedirectionDevice
         self.secondaryCallId = secondaryCallId
         self.resultingConnections = resultingConnections
         self.cause = cause
@@ -188,10 +204,17 @@ public enum SwitchEvent: Sendable, Hashable {
     case call(SwitchCallEvent)
     case forwarding(device: String, ForwardingSetting)
     case doNotDisturb(device: String, enabled: Bool)
-    /// A monitor started (true) or was lost (false, e.g. the link went down).
+    /// A monitor started (true) or was lost with its link (false): the device's calls are kept, suspended, until a
+    /// snapshot after reconnection says which still exist (or the link-loss grace runs out).
     case monitored(device: String, Bool)
-    /// The calls at a device after a reconnect (SnapshotDevice): call id and the device's state in it.
+    /// The device is no longer supervised by any link (its link was deleted, or it left the supervision plan): its
+    /// calls end now, with cause `monitor_stopped`.
+    case released(device: String)
+    /// The calls at a device (SnapshotDevice, after each MonitorStart and when the gateway checks a silent call):
+    /// call id and the device's state in it.
     case snapshot(device: String, calls: [SnapshotEntry])
+    /// A MakeCall the PBX accepted: the call exists at the device from now on, even before (or without) any event.
+    case placed(CallRef, number: String)
     /// A link connected or went down.
     case link(linkId: Int64, connected: Bool, reason: String?)
 }
@@ -200,9 +223,12 @@ public enum SwitchEvent: Sendable, Hashable {
 public struct SnapshotEntry: Sendable, Hashable {
     public var callId: String
     public var state: ConnectionState
+    /// The device as the PBX wrote it in the connection, when it did.
+    public var connectionDevice: String?
 
-    public init(callId: String, state: ConnectionState) {
+    public init(callId: String, state: ConnectionState, connectionDevice: String? = nil) {
         self.callId = callId
         self.state = state
+        self.connectionDevice = connectionDevice
     }
 }

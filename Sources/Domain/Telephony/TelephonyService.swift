@@ -27,6 +27,8 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
     func nowDate() -> Date { now() }
     private let gateway = Mutex<(any SwitchGateway)?>(nil)
     private let models = Mutex<[Int64: CallModel]>([:])
+    /// How long call models wait before cleaning up what the PBX left unsaid (failed calls, silent calls, link loss).
+    private let callTiming: CallModel.Timing
     /// Each domain's dialing plan, for showing incoming numbers on the PBX event path without a database read.
     private let reversePlans = Mutex<[Int64: DialingPlan]>([:])
 
@@ -48,9 +50,11 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         store: Store,
         publisher: any PushPublisher,
         callerNames: (any CallerNameResolver)? = nil,
+        callTiming: CallModel.Timing = CallModel.Timing(),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
+        self.callTiming = callTiming
         self.publisher = publisher
         self.callerNames = callerNames
         self.now = now
@@ -100,13 +104,34 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             return
         }
         let plan = reversePlans.withLock { $0[domainId] }
+        let timing = callTiming
         let output = models.withLock { models in
             // Mutated in place: copying the model out and back would copy every line of the domain on each event.
-            models[domainId, default: CallModel()].apply(event, at: time) { number in
+            models[domainId, default: CallModel(timing: timing)].apply(event, at: time) { number in
                 guard let shown = plan?.reverse(number).number, !shown.isEmpty else { return number }
                 return shown
             }
         }
+        await publish(output, domainId: domainId, time: time)
+    }
+
+    /// Cleans up every domain's calls (failed calls leaving their line, calls of a link that stayed down) and asks the
+    /// PBX about calls it has been silent about for too long. Called every second by the telephony runtime.
+    public func sweepCalls() async {
+        let time = now()
+        let outputs = models.withLock { models in
+            models.keys.sorted().map { domainId in (domainId, models[domainId]!.sweep(at: time)) }
+        }
+        let gateway = self.gateway.withLock { $0 }
+        for (domainId, output) in outputs {
+            await publish(output, domainId: domainId, time: time)
+            // The answer comes back as a snapshot event, in order with the device's other events.
+            for device in output.devicesToCheck { _ = try? await gateway?.execute(.snapshot(device: device), domainId: domainId) }
+        }
+    }
+
+    /// Publishes a call model's push events (naming incoming callers) and queues the call logs of finished calls.
+    private func publish(_ output: CallModelOutput, domainId: Int64, time: Date) async {
         for (audience, var event) in output.events {
             if let callerNames, var call = event.call, call.direction == .incoming, let peer = call.peerNumber, !peer.isEmpty {
                 call.peerName = await callerNames.callerName(domainId: domainId, device: call.device, number: peer)
@@ -189,7 +214,9 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
                     startedAt: call.startedAt,
                     answeredAt: call.answeredAt,
                     durationSeconds: duration,
-                    peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] }
+                    peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] },
+                    endedAt: call.endedAt,
+                    cause: call.cause
                 )
             )
         }
@@ -284,9 +311,51 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         }
         let from = try ownDevice(device, own)
         let dialled = try Self.transform(plan, number)
-        let reply = try await execute(.makeCall(device: from, number: dialled.number), principal)
+        let reply: SwitchReply
+        do {
+            reply = try await send(.makeCall(device: from, number: dialled.number), principal)
+        } catch {
+            // The PBX refused the call outright: no event will ever tell of it, so the attempt is logged and pushed here.
+            if case .rejected(_, let value) = error { await recordRefusedCall(principal, device: from, number: dialled.number, cause: value) }
+            throw DomainError.pbx(error)
+        }
         guard case .call(let call) = reply else { throw DomainError.pbx(.rejected(category: "unspecified", value: "no call in the answer")) }
         return PlacedCall(call: call, dialled: dialled)
+    }
+
+    /// A MakeCall the PBX refused: a `failed` call event and an unanswered outgoing call-log line with the CSTA error as
+    /// its cause, so the user's history shows the attempt.
+    private func recordRefusedCall(_ principal: UserPrincipal, device: String, number: String, cause: String) async {
+        let time = now()
+        let callId = "refused-\(UUID().uuidString.prefix(8).lowercased())"
+        publisher.publish(
+            domainId: principal.domainId,
+            audience: .device(device),
+            event: PushEvent(
+                type: .call,
+                time: time,
+                call: CallEventPayload(
+                    event: SwitchCallEvent.Kind.failed.rawValue,
+                    callId: callId,
+                    device: device,
+                    state: .failed,
+                    direction: .outgoing,
+                    peerNumber: number,
+                    cause: cause
+                )
+            )
+        )
+        let attempt = FinishedCall(
+            device: device,
+            callId: callId,
+            direction: .outgoing,
+            peerNumber: number,
+            startedAt: time,
+            answeredAt: nil,
+            endedAt: time,
+            cause: cause
+        )
+        callLogQueue.yield(.write(domainId: principal.domainId, calls: [attempt], time: time))
     }
 
     public func answer(_ principal: UserPrincipal, callId: String, device: String?) async throws {
@@ -365,14 +434,14 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             $0.state == .alerting && (callId == nil || $0.callId == callId)
         }
         guard let ringing else { throw DomainError.notFound("Ringing call") }
-        _ = try await execute(.deflect(CallRef(callId: ringing.callId, device: ringingDevice), to: to), principal)
+        _ = try await execute(.deflect(ringing.ref, to: to), principal)
         // The PBX now rings the user's device; answer it there, as picking up at a phone does. Should it not ring
         // within a few seconds (the device is busy or in DND), the call stays where the PBX put it.
         let deadline = ContinuousClock.now.advanced(by: .seconds(3))
         while ContinuousClock.now < deadline {
             let arrived = line(domainId: principal.domainId, device: to)?.calls.first { $0.callId == ringing.callId && $0.state == .alerting }
-            if arrived != nil {
-                _ = try await execute(.answer(CallRef(callId: ringing.callId, device: to)), principal)
+            if let arrived {
+                _ = try await execute(.answer(arrived.ref), principal)
                 break
             }
             try await Task.sleep(for: .milliseconds(5))
@@ -449,18 +518,23 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
             if let call = line(domainId: principal.domainId, device: number)?.calls.first(where: { $0.callId == callId }),
                 state == nil || call.state == state
             {
-                return CallRef(callId: callId, device: number)
+                return call.ref
             }
         }
         throw DomainError.notFound("Call")
     }
 
     private func execute(_ command: SwitchCommand, _ principal: UserPrincipal) async throws -> SwitchReply {
-        guard let gateway = gateway.withLock({ $0 }) else { throw DomainError.pbx(.notConnected(command.device)) }
         do {
-            return try await gateway.execute(command, domainId: principal.domainId)
+            return try await send(command, principal)
         } catch {
             throw DomainError.pbx(error)
         }
+    }
+
+    /// Carries `command` to the PBX of the user's domain.
+    private func send(_ command: SwitchCommand, _ principal: UserPrincipal) async throws(SwitchError) -> SwitchReply {
+        guard let gateway = gateway.withLock({ $0 }) else { throw .notConnected(command.device) }
+        return try await gateway.execute(command, domainId: principal.domainId)
     }
 }

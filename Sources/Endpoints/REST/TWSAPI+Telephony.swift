@@ -286,7 +286,8 @@ extension Components.Schemas.LineCall {
             direction: try convert(c.direction, field: "direction"),
             peerNumber: c.peerNumber,
             startedAt: c.startedAt,
-            answeredAt: c.answeredAt
+            answeredAt: c.answeredAt,
+            cause: c.cause
         )
     }
 }
@@ -319,7 +320,9 @@ extension Components.Schemas.CallLogEntry {
             peerName: e.peerName,
             startedAt: e.startedAt,
             answeredAt: e.answeredAt,
-            durationSeconds: Int32(clamping: e.durationSeconds)
+            durationSeconds: Int32(clamping: e.durationSeconds),
+            endedAt: e.endedAt,
+            cause: e.cause
         )
     }
 }

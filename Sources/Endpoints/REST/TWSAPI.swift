@@ -545,7 +545,9 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createPbxLink(_ input: Operations.CreatePbxLink.Input) async throws -> Operations.CreatePbxLink.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .created(.init(body: .json(.init(try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, PbxLink(body))))))
+        let link = try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, PbxLink(body))
+        await replanSupervision()
+        return .created(.init(body: .json(.init(link))))
     }
 
     package func getPbxLink(_ input: Operations.GetPbxLink.Input) async throws -> Operations.GetPbxLink.Output {
@@ -554,12 +556,22 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func replacePbxLink(_ input: Operations.ReplacePbxLink.Input) async throws -> Operations.ReplacePbxLink.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .ok(.init(body: .json(.init(try await admin.replace(try await signedInAdmin(), id: input.path.pbxLinkId, PbxLink(body))))))
+        let link = try await admin.replace(try await signedInAdmin(), id: input.path.pbxLinkId, PbxLink(body))
+        await replanSupervision()
+        return .ok(.init(body: .json(.init(link))))
     }
 
     package func deletePbxLink(_ input: Operations.DeletePbxLink.Input) async throws -> Operations.DeletePbxLink.Output {
         try await admin.delete(try await signedInAdmin(), PbxLink.self, id: input.path.pbxLinkId)
+        await replanSupervision()
         return .noContent(.init())
+    }
+
+    /// Makes the running PBX links match the stored configuration before the admin's answer goes out: a deleted link
+    /// is stopped and its devices released, a changed one reconnects, a new one starts, and the admin pages show it.
+    private func replanSupervision() async {
+        guard let telephony, let supervisor, let plan = try? await telephony.supervisionPlan() else { return }
+        await supervisor.apply(plan)
     }
 
     package func listIntercomGroups(_ input: Operations.ListIntercomGroups.Input) async throws -> Operations.ListIntercomGroups.Output {
@@ -574,9 +586,9 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createIntercomGroup(_ input: Operations.CreateIntercomGroup.Input) async throws -> Operations.CreateIntercomGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .created(
-            .init(body: .json(try .init(try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try IntercomGroup(body)))))
-        )
+        let group = try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try IntercomGroup(body))
+        await replanSupervision()
+        return .created(.init(body: .json(try .init(group))))
     }
 
     package func getIntercomGroup(_ input: Operations.GetIntercomGroup.Input) async throws -> Operations.GetIntercomGroup.Output {
@@ -585,13 +597,14 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func replaceIntercomGroup(_ input: Operations.ReplaceIntercomGroup.Input) async throws -> Operations.ReplaceIntercomGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .ok(
-            .init(body: .json(try .init(try await admin.replace(try await signedInAdmin(), id: input.path.intercomGroupId, try IntercomGroup(body)))))
-        )
+        let group = try await admin.replace(try await signedInAdmin(), id: input.path.intercomGroupId, try IntercomGroup(body))
+        await replanSupervision()
+        return .ok(.init(body: .json(try .init(group))))
     }
 
     package func deleteIntercomGroup(_ input: Operations.DeleteIntercomGroup.Input) async throws -> Operations.DeleteIntercomGroup.Output {
         try await admin.delete(try await signedInAdmin(), IntercomGroup.self, id: input.path.intercomGroupId)
+        await replanSupervision()
         return .noContent(.init())
     }
 
@@ -607,9 +620,9 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createPhoneQueue(_ input: Operations.CreatePhoneQueue.Input) async throws -> Operations.CreatePhoneQueue.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .created(
-            .init(body: .json(try .init(try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try PhoneQueue(body)))))
-        )
+        let queue = try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try PhoneQueue(body))
+        await replanSupervision()
+        return .created(.init(body: .json(try .init(queue))))
     }
 
     package func getPhoneQueue(_ input: Operations.GetPhoneQueue.Input) async throws -> Operations.GetPhoneQueue.Output {
@@ -618,13 +631,14 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func replacePhoneQueue(_ input: Operations.ReplacePhoneQueue.Input) async throws -> Operations.ReplacePhoneQueue.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .ok(
-            .init(body: .json(try .init(try await admin.replace(try await signedInAdmin(), id: input.path.phoneQueueId, try PhoneQueue(body)))))
-        )
+        let queue = try await admin.replace(try await signedInAdmin(), id: input.path.phoneQueueId, try PhoneQueue(body))
+        await replanSupervision()
+        return .ok(.init(body: .json(try .init(queue))))
     }
 
     package func deletePhoneQueue(_ input: Operations.DeletePhoneQueue.Input) async throws -> Operations.DeletePhoneQueue.Output {
         try await admin.delete(try await signedInAdmin(), PhoneQueue.self, id: input.path.phoneQueueId)
+        await replanSupervision()
         return .noContent(.init())
     }
 

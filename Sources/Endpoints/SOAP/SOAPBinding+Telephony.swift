@@ -199,7 +199,7 @@ extension SOAPBinding {
                         children: [
                             .leaf("callId", call.callId), .leaf("device", call.device), .leaf("state", call.state.rawValue),
                             .leaf("direction", call.direction?.rawValue), .leaf("peerNumber", call.peerNumber), .leaf("startedAt", call.startedAt),
-                            .leaf("answeredAt", call.answeredAt),
+                            .leaf("answeredAt", call.answeredAt), .leaf("cause", call.cause),
                         ]
                     )
                 }
@@ -211,7 +211,7 @@ extension SOAPBinding {
         [
             .leaf("id", e.id ?? 0), .leaf("userId", e.userId), .leaf("device", e.device), .leaf("callId", e.callId), .leaf("kind", e.kind.rawValue),
             .leaf("peerNumber", e.peerNumber), .leaf("startedAt", e.startedAt), .leaf("answeredAt", e.answeredAt),
-            .leaf("durationSeconds", e.durationSeconds),
+            .leaf("durationSeconds", e.durationSeconds), .leaf("peerName", e.peerName), .leaf("endedAt", e.endedAt), .leaf("cause", e.cause),
         ]
     }
 }

@@ -6,20 +6,75 @@ import NIOCore
 /// its 8 bytes have arrived, without waiting for the body: after that the stream cannot be resynchronised, so
 /// `ByteToMessageHandler` stops decoding and fires the error, and the link closes with that reason and reconnects. The
 /// 16-bit length field bounds every frame to 65,535 bytes, so a peer cannot make the decoder buffer more than that per frame.
+///
+/// With a `stallTimeout`, a frame that stops arriving half-way (a header announcing more bytes than ever come) fails the
+/// channel with `stalledFrame` once no byte has arrived for that long, instead of leaving the link "connected" until a
+/// keep-alive times out: the link then closes with that reason and reconnects.
 public struct CSTAFrameDecoder: ByteToMessageDecoder, Sendable {
     /// The decoder's output.
     public typealias InboundOut = CSTAFrame
 
-    /// Creates a decoder; it keeps no state between frames.
-    public init() {}
+    /// How long a partly received frame may wait for its next byte; nil waits for ever.
+    private let stallTimeout: TimeAmount?
+    /// Fires when the partly received frame has waited `stallTimeout`.
+    private var stallTimer: Scheduled<Void>?
+    /// The bytes buffered when the timer was armed: more means the frame is still arriving.
+    private var bufferedWhenArmed = 0
+
+    /// Creates a decoder; `stallTimeout` bounds how long a frame may stall mid-way (nil: no bound).
+    public init(stallTimeout: TimeAmount? = nil) {
+        self.stallTimeout = stallTimeout
+    }
 
     /// Decodes one frame if a complete one is buffered.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = try Self.nextFrame(from: &buffer) else {
+            watchForStall(context: context, buffer: buffer)
             return .needMoreData
         }
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
+    }
+
+    /// Stops the stall timer when the handler goes (the channel closed).
+    public mutating func decoderRemoved(context: ChannelHandlerContext) {
+        stallTimer?.cancel()
+        stallTimer = nil
+    }
+
+    /// (Re)arms the stall timer while part of a frame is buffered and still growing; disarms it when nothing is.
+    private mutating func watchForStall(context: ChannelHandlerContext, buffer: ByteBuffer) {
+        guard let stallTimeout else {
+            return
+        }
+        let buffered = buffer.readableBytes
+        guard buffered > 0 else {
+            stallTimer?.cancel()
+            stallTimer = nil
+            return
+        }
+        guard stallTimer == nil || buffered != bufferedWhenArmed else {
+            return
+        }
+        stallTimer?.cancel()
+        bufferedWhenArmed = buffered
+        var expected = CSTAFrame.headerLength
+        if let header = buffer.getBytes(at: buffer.readerIndex, length: CSTAFrame.headerLength),
+            let parsed = try? CSTAFrame.parseHeader(header)
+        {
+            expected = parsed.length
+        }
+        let error = CSTAProtocolError.stalledFrame(
+            expected: expected,
+            received: buffered,
+            seconds: Double(stallTimeout.nanoseconds) / 1_000_000_000
+        )
+        // The timer runs on the channel's own event loop, the only place the context may be touched.
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        stallTimer = context.eventLoop.scheduleTask(in: stallTimeout) {
+            bound.value.fireErrorCaught(error)
+            bound.value.close(promise: nil)
+        }
     }
 
     /// Decodes what is left when the channel closes; a partial frame at EOF is reported as `truncatedFrame`.

@@ -1,6 +1,6 @@
 /// Everything that can go wrong while framing, parsing or interpreting CSTA XML on a PBX link.
 ///
-/// Framing errors (`invalidHeaderPrefix`, `invalidLength`, `invalidInvokeID`, `truncatedFrame`) mean the byte stream can no
+/// Framing errors (`invalidHeaderPrefix`, `invalidLength`, `invalidInvokeID`, `truncatedFrame`, `stalledFrame`) mean the byte stream can no
 /// longer be trusted: the link must be closed, the reason logged and the connection re-established. The message-level
 /// errors (`invalidXML`, `malformedMessage`) concern one frame whose boundaries are intact; the link layer may log them
 /// and carry on. `invokeIDOutOfRange` and `frameTooLarge` are raised on the sending side only.
@@ -13,6 +13,8 @@ public enum CSTAProtocolError: Error, Sendable, Hashable, CustomStringConvertibl
     case invalidInvokeID([UInt8])
     /// The stream ended in the middle of a frame: `received` of the `expected` bytes had arrived.
     case truncatedFrame(expected: Int, received: Int)
+    /// A frame stopped arriving half-way: `received` of the `expected` bytes, and nothing more for `seconds`.
+    case stalledFrame(expected: Int, received: Int, seconds: Double)
     /// An outgoing frame's invoke id cannot be written as four ASCII digits (it must be in 0...9999).
     case invokeIDOutOfRange(Int)
     /// An outgoing frame would exceed the 65,535 bytes (header included) that the 16-bit length field can express.
@@ -33,6 +35,8 @@ public enum CSTAProtocolError: Error, Sendable, Hashable, CustomStringConvertibl
             "CSTA frame header: invoke id bytes \(bytes.map(Self.hex).joined(separator: " ")) are not four ASCII digits"
         case .truncatedFrame(let expected, let received):
             "CSTA frame truncated: the stream ended after \(received) of \(expected) bytes"
+        case .stalledFrame(let expected, let received, let seconds):
+            "CSTA frame stalled: \(received) of \(expected) bytes, then nothing for \(seconds) s"
         case .invokeIDOutOfRange(let invokeID):
             "CSTA invoke id \(invokeID) is outside 0...9999"
         case .frameTooLarge(let length):

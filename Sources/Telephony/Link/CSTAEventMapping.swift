@@ -61,6 +61,7 @@ enum CSTAEventMapping {
                 device: device,
                 callId: event.connection.callID,
                 connectionDevice: event.connection.deviceID.isEmpty ? nil : event.connection.device.number,
+                connectionRaw: event.connection.deviceID.isEmpty ? nil : event.connection.deviceID,
                 localState: state(event.localConnectionInfo),
                 localStateNull: event.localConnectionInfo == .null,
                 callingDevice: event.callingDevice?.number,
@@ -75,10 +76,15 @@ enum CSTAEventMapping {
                 divertingDevice: event.divertingDevice?.number,
                 newDestination: event.newDestination?.number,
                 queue: event.queue?.number,
+                lastRedirectionDevice: event.lastRedirectionDevice?.number,
                 secondaryCallId: event.secondaryOldCall?.callID,
                 resultingConnections: event.transferredConnections.compactMap { item in
                     guard let connection = item.newConnection else { return nil }
-                    return CallRef(callId: connection.callID, device: item.endpoint?.number ?? connection.device.number)
+                    return CallRef(
+                        callId: connection.callID,
+                        device: item.endpoint?.number ?? connection.device.number,
+                        connectionDevice: connection.deviceID
+                    )
                 },
                 cause: event.cause
             )
@@ -86,7 +92,8 @@ enum CSTAEventMapping {
     }
 
     static func request(_ command: SwitchCommand) -> CSTARequest {
-        func connection(_ call: CallRef) -> ConnectionID { ConnectionID(callID: call.callId, deviceID: call.device) }
+        // A connection is named as the PBX wrote it when it did (`N<1001>;noa=nk`), else by the device's number.
+        func connection(_ call: CallRef) -> ConnectionID { ConnectionID(callID: call.callId, deviceID: call.connectionDevice ?? call.device) }
         switch command {
         case .makeCall(let device, let number): return .makeCall(callingDevice: device, calledDirectoryNumber: number)
         case .answer(let call): return .answerCall(connection(call))
@@ -106,15 +113,16 @@ enum CSTAEventMapping {
             )
         case .getForwarding(let device): return .getForwarding(device: device)
         case .setDoNotDisturb(let device, let enabled): return .setDoNotDisturb(device: device, doNotDisturbOn: enabled)
+        case .snapshot(let device): return .snapshotDevice(device: device)
         }
     }
 
     static func reply(_ message: CSTAMessage, to command: SwitchCommand) -> SwitchReply {
         switch message {
         case .makeCallResponse(let calling):
-            .call(CallRef(callId: calling.callID, device: calling.deviceID.isEmpty ? command.device : calling.deviceID))
+            .call(placedCall(calling, command))
         case .consultationCallResponse(let initiated):
-            .call(CallRef(callId: initiated.callID, device: initiated.deviceID.isEmpty ? command.device : initiated.deviceID))
+            .call(placedCall(initiated, command))
         case .getForwardingResponse(let settings):
             .forwarding(
                 settings.compactMap { setting in
@@ -125,6 +133,26 @@ enum CSTAEventMapping {
             )
         default:
             .done
+        }
+    }
+
+    /// The new call at the commanding device: the device keeps the number the gateway knows it by, and the connection
+    /// the PBX's own spelling of it when that differs.
+    static func placedCall(_ connection: ConnectionID, _ command: SwitchCommand) -> CallRef {
+        let raw = connection.deviceID
+        return CallRef(callId: connection.callID, device: command.device, connectionDevice: raw.isEmpty || raw == command.device ? nil : raw)
+    }
+
+    /// The snapshot entries the call model understands (states it does not model are left out).
+    static func snapshotEntries(_ calls: [CSTASnapshotCall]) -> [SnapshotEntry] {
+        calls.compactMap { call in
+            state(call.localCallState).map {
+                SnapshotEntry(
+                    callId: call.connection.callID,
+                    state: $0,
+                    connectionDevice: call.connection.deviceID.isEmpty ? nil : call.connection.deviceID
+                )
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ public struct CSTALinkConfiguration: Sendable {
     public var applicationSession: ApplicationSession?
     public var keepAliveInterval: Duration
     public var requestTimeout: Duration
+    /// How long a frame may stop arriving half-way before the link is closed as stalled.
+    public var frameStallTimeout: Duration
     public var connectTimeout: Duration
     public var initialBackoff: Duration
     public var maximumBackoff: Duration
@@ -45,6 +47,7 @@ public struct CSTALinkConfiguration: Sendable {
         applicationSession: ApplicationSession? = nil,
         keepAliveInterval: Duration = .seconds(30),
         requestTimeout: Duration = .seconds(5),
+        frameStallTimeout: Duration = .seconds(3),
         connectTimeout: Duration = .seconds(5),
         initialBackoff: Duration = .milliseconds(200),
         maximumBackoff: Duration = .seconds(30),
@@ -58,6 +61,7 @@ public struct CSTALinkConfiguration: Sendable {
         self.applicationSession = applicationSession
         self.keepAliveInterval = keepAliveInterval
         self.requestTimeout = requestTimeout
+        self.frameStallTimeout = frameStallTimeout
         self.connectTimeout = connectTimeout
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
@@ -129,8 +133,16 @@ public final class CSTALink: Sendable {
 
     private enum Purpose {
         case plain
+        /// A keep-alive (ours, or the check after a request timed out).
+        case keepAlive
         case monitor(String)
         case snapshot(String)
+        /// MakeCall from the device to the number: its answer puts the call on the device's line, in stream order.
+        case makeCall(device: String, number: String)
+
+        var isKeepAlive: Bool {
+            if case .keepAlive = self { true } else { false }
+        }
     }
 
     private enum Slot {
@@ -152,6 +164,8 @@ public final class CSTALink: Sendable {
         var lastError: String?
         var reconnects = 0
         var eventsReceived = 0
+        /// A request timed out: the keep-alive loop checks the PBX now rather than at its next interval.
+        var probeRequested = false
     }
 
     public init(
@@ -230,7 +244,7 @@ public final class CSTALink: Sendable {
         }
         for (device, crossRef) in removed {
             _ = try? await send(.monitorStop(crossRefIdentifier: crossRef))
-            await onEvent(.monitored(device: device, false))
+            await onEvent(.released(device: device))
         }
         if state.withLock({ $0.writer != nil }) {
             await monitorMissing()
@@ -239,8 +253,14 @@ public final class CSTALink: Sendable {
 
     /// Sends a Domain command and maps the answer.
     public func execute(_ command: SwitchCommand) async throws(SwitchError) -> SwitchReply {
+        let purpose: Purpose
+        switch command {
+        case .makeCall(let device, let number): purpose = .makeCall(device: device, number: number)
+        case .snapshot(let device): purpose = .snapshot(device)
+        default: purpose = .plain
+        }
         do {
-            let answer = try await send(CSTAEventMapping.request(command))
+            let answer = try await send(CSTAEventMapping.request(command), purpose: purpose)
             return CSTAEventMapping.reply(answer, to: command)
         } catch {
             if case .notConnected = error { throw .notConnected(command.device) }
@@ -326,7 +346,10 @@ public final class CSTALink: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: config.host, port: config.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CSTAFrameDecoder()))
+                    let stall = TimeAmount.nanoseconds(
+                        config.frameStallTimeout.components.seconds * 1_000_000_000 + config.frameStallTimeout.components.attoseconds / 1_000_000_000
+                    )
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CSTAFrameDecoder(stallTimeout: stall)))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(CSTAFrameEncoder()))
                     return try NIOAsyncChannel<CSTAFrame, CSTAFrame>(wrappingChannelSynchronously: channel)
                 }
@@ -416,14 +439,42 @@ public final class CSTALink: Sendable {
         }
     }
 
+    /// Sends SystemStatus every `keepAliveInterval`, and at once when a request timed out (a PBX that answers nothing
+    /// more must not keep the link "connected" until the next interval). An unanswered keep-alive ends the session.
     private func keepAlive() async throws {
+        var last = ContinuousClock.now
         while true {
-            try await Task.sleep(for: configuration.keepAliveInterval)
-            do {
-                _ = try await send(.systemStatus(.normal))
-            } catch .rejected {
-                // An answer, even a negative one, proves the PBX is there.
+            try await Task.sleep(for: .milliseconds(100))
+            let probe = state.withLock { state in
+                defer { state.probeRequested = false }
+                return state.probeRequested
             }
+            guard probe || ContinuousClock.now - last >= configuration.keepAliveInterval else { continue }
+            last = .now
+            let result: Result<CSTAMessage, CSTALinkError>
+            do {
+                result = .success(try await send(.systemStatus(.normal), purpose: .keepAlive))
+            } catch {
+                result = .failure(error)
+            }
+            switch result {
+            case .success, .failure(.rejected):
+                // An answer, even a negative one, proves the PBX is there.
+                break
+            case .failure(.timeout):
+                throw KeepAliveUnanswered(afterRequestTimeout: probe)
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+
+    /// The PBX left a keep-alive unanswered: the link is closed with this reason and reconnects.
+    private struct KeepAliveUnanswered: Error, CustomStringConvertible {
+        let afterRequestTimeout: Bool
+
+        var description: String {
+            afterRequestTimeout ? "the PBX answered neither a request nor the keep-alive check that followed" : "the PBX left a keep-alive unanswered"
         }
     }
 
@@ -432,12 +483,21 @@ public final class CSTALink: Sendable {
             try await Task.sleep(for: .milliseconds(100))
             let now = ContinuousClock.now
             let expired: [Int] = state.withLock { state in
-                state.slots.compactMap { id, slot in
+                var expired: [Int] = []
+                var probe = false
+                for (id, slot) in state.slots {
                     switch slot {
-                    case .waiting(_, let deadline), .attached(_, let deadline, _): deadline < now ? id : nil
-                    case .arrived: nil
+                    case .waiting(let purpose, let deadline), .attached(let purpose, let deadline, _):
+                        guard deadline < now else { continue }
+                        expired.append(id)
+                        // A request the PBX did not answer: check at once whether the PBX is still there.
+                        if !purpose.isKeepAlive { probe = true }
+                    case .arrived:
+                        continue
                     }
                 }
+                if probe { state.probeRequested = true }
+                return expired
             }
             for id in expired { complete(id, with: .failure(.timeout)) }
         }
@@ -446,8 +506,11 @@ public final class CSTALink: Sendable {
     private func read(_ inbound: NIOAsyncChannelInboundStream<CSTAFrame>, _ outbound: NIOAsyncChannelOutboundWriter<CSTAFrame>) async throws {
         for try await frame in inbound {
             let message: CSTAMessage
+            let namespace: String?
             do {
-                message = try CSTACodec.decode(frame).message
+                let root = try CSTACodec.root(of: frame)
+                namespace = root.namespace
+                message = try CSTACodec.message(from: root)
             } catch {
                 if case .invalidXML = error {
                     // The PBX and we no longer agree on the stream: start afresh.
@@ -457,13 +520,17 @@ public final class CSTALink: Sendable {
                 logger.warning("ignoring a malformed PBX message", metadata: ["error": "\(error)"])
                 continue
             }
+            if case .systemStatus = message {
+                // The PBX's keep-alive, with or without a <systemStatus> child, under whatever invoke id it chose: answered
+                // in the namespace it came in, or a switch that writes another edition (or none) drops the link.
+                try await outbound.write(CSTAFrame(invokeID: frame.invokeID, xml: CSTAResponse.systemStatus.xml(namespace: namespace)))
+                continue
+            }
             if frame.invokeID == CSTAFrame.unsolicitedInvokeID {
                 await deliver(message)
                 continue
             }
             switch message {
-            case .systemStatus:
-                try await outbound.write(CSTAFrame(invokeID: frame.invokeID, xml: CSTAResponse.systemStatus.xml(edition: configuration.edition)))
             case .error(let error):
                 complete(frame.invokeID, with: .failure(.rejected(error)))
             default:
@@ -489,10 +556,9 @@ public final class CSTALink: Sendable {
             }
             await onEvent(.monitored(device: device, true))
         case (.snapshot(let device), .snapshotDeviceResponse(let calls)):
-            let entries = calls.compactMap { call in
-                CSTAEventMapping.state(call.localCallState).map { SnapshotEntry(callId: call.connection.callID, state: $0) }
-            }
-            await onEvent(.snapshot(device: device, calls: entries))
+            await onEvent(.snapshot(device: device, calls: CSTAEventMapping.snapshotEntries(calls)))
+        case (.makeCall(let device, let number), .makeCallResponse(let calling)):
+            await onEvent(.placed(CSTAEventMapping.placedCall(calling, .makeCall(device: device, number: number)), number: number))
         default:
             break
         }

@@ -66,6 +66,14 @@ public final class PbxLinkManager: SwitchSupervisor {
             old.task.cancel()
             await old.task.value
         }
+        // Devices of a stopped link that no running link takes over are released now (their calls end and their
+        // presence is out of service), not left waiting for a reconnection that will never come.
+        let supervised = Set(assignments.flatMap(\.devices))
+        for old in stale {
+            for device in old.link.status.devices where !supervised.contains(device) {
+                await onEvent(old.record.domainId, .released(device: device))
+            }
+        }
         for (link, devices) in updates where link.status.devices != devices {
             await link.setDevices(devices)
         }
