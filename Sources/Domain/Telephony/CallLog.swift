@@ -26,7 +26,7 @@ public struct CallLogEntry: CompanyScoped, Equatable {
     public var durationSeconds: Int
     /// When the call ended at the device (nil for rows written before this was kept).
     public var endedAt: Date?
-    /// Why an unanswered call ended, when something other than a hang-up says so: the PBX's failure cause (`busy`,
+    /// Why the call ended, when something other than a hang-up says so: the PBX's failure cause of an unanswered call (`busy`,
     /// `doNotDisturb`, …), the CSTA error of a refused MakeCall, or the gateway's `link_lost`, `no_longer_reported`,
     /// `monitor_stopped`.
     public var cause: String?

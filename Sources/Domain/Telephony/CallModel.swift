@@ -113,8 +113,9 @@ public struct FinishedCall: Sendable, Equatable {
     public var startedAt: Date
     public var answeredAt: Date?
     public var endedAt: Date
-    /// Why the call ended without being answered, when something other than a hang-up says so (a failure cause such as
-    /// `busy`, or `link_lost`, `no_longer_reported`, `monitor_stopped`, or the CSTA error of a refused MakeCall).
+    /// Why the call ended, when something other than a hang-up says so: a failure cause such as `busy`, the CSTA error of
+    /// a refused MakeCall, or the gateway's own `link_lost`, `no_longer_reported`, `monitor_stopped` (then the end time is
+    /// when the gateway learnt of it).
     public var cause: String?
 
     public init(
@@ -460,13 +461,15 @@ public struct CallModel: Sendable {
             call.state = .connected
             join(event.calledDevice)
         case .delivered:
-            // Ringing here (alerting), or the ringback of the calling side (connected): the local state decides.
-            let ringingHere = local.map { $0 == .alerting } ?? (event.alertingDevice == device || own)
-            if ringingHere {
+            // This device rings (its own connection alerting), or it is the calling side hearing ringback (connected).
+            let aboutThisDevice = own || event.alertingDevice == device
+            if aboutThisDevice || local == .alerting {
                 call.direction = call.direction ?? .incoming
                 call.peerNumber = event.callingDevice.map(incomingNumber) ?? call.peerNumber
                 call.state = .alerting
                 join(event.callingDevice)
+                // The same call ringing at a colleague too (hunt group): someone offered it, not a party.
+                if !aboutThisDevice, let other = event.alertingDevice ?? event.connectionDevice, other != device { call.offered.insert(other) }
             } else {
                 call.direction = call.direction ?? .outgoing
                 if call.state == .initiated { call.state = .connected }
@@ -474,7 +477,6 @@ public struct CallModel: Sendable {
                     call.peerNumber = event.alertingDevice ?? event.calledDevice ?? call.peerNumber
                     join(event.alertingDevice)
                 } else if let other = event.alertingDevice, other != device {
-                    // An incoming call ringing elsewhere too (hunt group): a colleague offered it, not a party.
                     call.offered.insert(other)
                 }
             }
@@ -586,7 +588,7 @@ public struct CallModel: Sendable {
             startedAt: call.startedAt,
             answeredAt: call.answeredAt,
             endedAt: now,
-            cause: call.answeredAt == nil ? cause : nil
+            cause: cause
         )
     }
 }

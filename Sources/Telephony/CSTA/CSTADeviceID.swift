@@ -50,7 +50,8 @@ public struct CSTADeviceID: Sendable, Hashable, CustomStringConvertible, Express
             trimmed.first?.isLetter == true, let close = trimmed[open...].firstIndex(of: ">")
         {
             let inside = trimmed[trimmed.index(after: open)..<close]
-            let parameters = trimmed[trimmed.index(after: close)...].split(separator: ";").dropFirst()
+            // What precedes the first `;` is the trailing text (`Line71001`, often empty): the parameters follow it.
+            let parameters = trimmed[trimmed.index(after: close)...].split(separator: ";", omittingEmptySubsequences: false).dropFirst()
             return (compact(inside), displayNumber(in: parameters))
         }
         let lowered = trimmed.prefix(4).lowercased()

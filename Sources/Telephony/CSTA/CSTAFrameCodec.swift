@@ -32,6 +32,9 @@ public struct CSTAFrameDecoder: ByteToMessageDecoder, Sendable {
             watchForStall(context: context, buffer: buffer)
             return .needMoreData
         }
+        // The frame is whole; a partial one behind it arms the timer afresh on the next call.
+        stallTimer?.cancel()
+        stallTimer = nil
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
     }
