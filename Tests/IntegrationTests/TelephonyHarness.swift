@@ -14,7 +14,9 @@ import Testing
 /// The whole server, built as `serve` builds it, supervising a real PBX simulator over TCP on loopback.
 ///
 /// The world: one company and domain, users alice (1001), bob (1002), carol (1003) and dave (1004) with the
-/// password `pw-telephony`, a PBX link to the simulator, and the monitors up before the test starts.
+/// password `pw-telephony`, a PBX link to the simulator speaking in `style` (its own plain ECMA-323, or the manners of
+/// real switches), and the monitors up before the test starts. The telephony runtime runs as the server runs it
+/// (supervision, call sweeps), with a short failed-call linger and link-loss grace.
 struct TelephonyWorld: Sendable {
     let client: any TestClientProtocol
     let simulator: PBXSimulator
@@ -25,6 +27,7 @@ struct TelephonyWorld: Sendable {
     let linkId: Int64
     let userIds: [String: Int64]
     let tokens: [String: String]
+    let style: SimulatorStyle
 
     static let password = "pw-telephony"
     /// The bearer token `GET /metrics` wants in this world.
@@ -34,7 +37,11 @@ struct TelephonyWorld: Sendable {
     func token(_ user: String) -> String { tokens[user]! }
     func userId(_ user: String) -> Int64 { userIds[user]! }
 
+    /// How long calls linger in this world: failed calls leave after 1 s, a down link's calls end after 3 s.
+    static let callTiming = CallModel.Timing(failedLinger: 1, initiatedCheck: 2, unansweredCheck: 120, answeredCheck: 3600, linkLossGrace: 3)
+
     static func run(
+        style: SimulatorStyle = .plain,
         simulator configure: (inout PBXSimulator.Configuration) -> Void = { _ in },
         pbxType: String = "simulator",
         setUp: @Sendable (any TestClientProtocol, _ adminToken: String, _ domainId: Int64, _ userIds: [String: Int64]) async throws -> Void = {
@@ -45,7 +52,7 @@ struct TelephonyWorld: Sendable {
         },
         _ test: @Sendable (TelephonyWorld) async throws -> Void
     ) async throws {
-        var simulatorConfiguration = PBXSimulator.Configuration(keepAliveInterval: nil)
+        var simulatorConfiguration = PBXSimulator.Configuration(edition: style.defaultEdition, style: style, keepAliveInterval: nil)
         simulatorConfiguration.switchConfiguration.numbering.queues = ["7777": ["1002", "1003"]]
         configure(&simulatorConfiguration)
         var logger = Logger(label: "tws-telephony-tests")
@@ -53,8 +60,9 @@ struct TelephonyWorld: Sendable {
         let simulator = PBXSimulator(configuration: simulatorConfiguration, logger: logger)
         let pbxPort = try await simulator.start()
         let database = try AppDatabase.inMemory()
-        let runtime = TelephonyRuntime(database: database, logger: logger, refreshInterval: .seconds(3600)) { link in
-            link.requestTimeout = .seconds(3)
+        let runtime = TelephonyRuntime(database: database, logger: logger, refreshInterval: .seconds(3600), callTiming: callTiming) { link in
+            link.requestTimeout = .seconds(2)
+            link.frameStallTimeout = .seconds(1)
             link.keepAliveInterval = .seconds(1)
             link.initialBackoff = .milliseconds(50)
             link.maximumBackoff = .milliseconds(400)
@@ -64,6 +72,9 @@ struct TelephonyWorld: Sendable {
         let services = try await buildServices(configuration: configuration, database: database, logger: logger, telephony: runtime)
         let metrics = ServerMetrics(requests: HTTPRequestCounters(), telephony: runtime, push: nil)
         let app = try buildApplication(configuration: configuration, services: services, metrics: metrics, logger: logger)
+        // The runtime's own loops (call sweeps, retention) run as in the server; supervision is driven by the test.
+        let running = Task { try? await runtime.run() }
+        defer { running.cancel() }
         do {
             try await app.test(.router) { client in
                 let admin = try await client.superUserToken()
@@ -102,7 +113,8 @@ struct TelephonyWorld: Sendable {
                     domainId: domainId,
                     linkId: linkId,
                     userIds: userIds,
-                    tokens: tokens
+                    tokens: tokens,
+                    style: style
                 )
                 try await test(world)
             }
@@ -164,6 +176,55 @@ struct TelephonyWorld: Sendable {
             after: runtime.bus.currentSeq(domainId: domainId),
             filter: try await runtime.service.pushFilter(principal)
         )
+    }
+}
+
+extension TelephonyWorld {
+    /// Waits until `user`'s call log has `count` entries and returns the newest.
+    @discardableResult
+    func waitLog(_ user: String, count: Int = 1, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        try await eventually("\(user)'s call log of \(count)", sourceLocation: sourceLocation) { (try? await self.callLog(user))?.count ?? 0 >= count }
+        return try #require(try await callLog(user).first, sourceLocation: sourceLocation)
+    }
+
+    /// Checks a call-log entry: its kind, the other party's number, whether it was answered, and times that hold
+    /// together (started ≤ answered ≤ ended, duration from the answer).
+    func expectLog(
+        _ entry: [String: Any],
+        _ kind: String,
+        peer: String,
+        answered: Bool,
+        cause: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(entry.string("kind") == kind, "kind of \(entry)", sourceLocation: sourceLocation)
+        #expect(entry.string("peerNumber") == peer, "peer of \(entry)", sourceLocation: sourceLocation)
+        #expect(entry.string("cause") == cause, "cause of \(entry)", sourceLocation: sourceLocation)
+        let formatter = ISO8601DateFormatter()
+        let started = entry.string("startedAt").flatMap(formatter.date(from:))
+        let ended = entry.string("endedAt").flatMap(formatter.date(from:))
+        let answeredAt = entry.string("answeredAt").flatMap(formatter.date(from:))
+        #expect(started != nil && ended != nil && ended! >= started!, "times of \(entry)", sourceLocation: sourceLocation)
+        #expect((answeredAt != nil) == answered, "answeredAt of \(entry)", sourceLocation: sourceLocation)
+        if let answeredAt, let started, let ended {
+            #expect(started <= answeredAt && answeredAt <= ended, "answer within the call: \(entry)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+extension [PushEvent] {
+    /// The call events of `device`, as `event state direction peer` lines (peer numbers as clients see them).
+    func calls(at device: String) -> [String] {
+        compactMap(\.call).filter { $0.device == device }.map { "\($0.event) \($0.state.rawValue) \($0.direction?.rawValue ?? "-") \($0.peerNumber ?? "-")" }
+    }
+
+    /// Whether every number a client was shown is a plain dialling number (no `N<…>` wrapping, no parameters).
+    var numbersAreClean: Bool {
+        compactMap(\.call).allSatisfy { call in
+            [call.device, call.peerNumber].compactMap { $0 }.allSatisfy { number in
+                !number.isEmpty && number.allSatisfy { $0.isNumber || $0 == "+" }
+            }
+        }
     }
 }
 

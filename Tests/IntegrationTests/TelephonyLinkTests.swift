@@ -8,9 +8,12 @@ import Testing
 /// The PBX link as a whole: chaos, application sessions, admin state pages, dialing plan test, call-log rights.
 @Suite("Telephony link", .serialized)
 struct TelephonyLinkTests {
-    @Test("Link chaos: the link drops during a call; after reconnecting, monitors are back and presence and calls match the PBX")
-    func linkChaos() async throws {
-        try await TelephonyWorld.run { w in
+    @Test(
+        "Link chaos: the link drops during a call; after reconnecting, monitors are back and presence and calls match the PBX",
+        arguments: SimulatorStyle.allCases
+    )
+    func linkChaos(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
             _ = try await w.simulator.placeCall(from: "0698765432", to: "1003")
             try await w.waitPresence("carol", "ringing")
@@ -38,10 +41,139 @@ struct TelephonyLinkTests {
             #expect(link?["connected"] as? Bool == true)
             #expect((link?["reconnects"] as? Int ?? 0) >= 1)
 
-            // And the rebuilt calls are controllable.
-            let callId = try #require(try await w.calls("alice").first?["callId"] as? String)
+            // The call that went on kept what was known of it, and the calls rebuilt are controllable.
+            let kept = try #require(try await w.calls("alice").first)
+            #expect(kept.string("direction") == "outgoing" && kept.string("peerNumber") == "1002" && kept["answeredAt"] != nil)
+            let callId = try #require(kept.string("callId"))
             try await w.client.must(.post, "/api/v1/calls/\(callId)/hangup", token: w.token("alice"), answer: .noContent)
             try await w.waitPresence("bob", "idle")
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true)
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: "1001", answered: true)
+            // carol's call ended while the link was down: the snapshot after reconnection told, and it is logged so.
+            w.expectLog(try await w.waitLog("carol"), "missed", peer: "0698765432", answered: false, cause: "link_lost")
+        }
+    }
+
+    @Test("Link lost during an answered call that ends meanwhile: both users get cleared (link_lost) and their log lines", arguments: SimulatorStyle.allCases)
+    func linkLostCallEndsWhileDown(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+            let bobEvents = try await w.subscribe("bob")
+            await w.simulator.dropAllConnections()
+            try await w.simulator.hangUp(device: "1001")
+            let events = try await collect(bobEvents) { $0.contains { $0.type == .callLog } }
+            #expect(events.compactMap(\.call).map { "\($0.event) \($0.state) \($0.cause ?? "")" } == ["cleared cleared link_lost"])
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: "1001", answered: true, cause: "link_lost")
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true, cause: "link_lost")
+            try await w.waitPresence("bob", "idle")
+        }
+    }
+
+    @Test("A PBX that stays away: calls in progress end with link_lost once the grace runs out, and are logged")
+    func linkStaysDown() async throws {
+        try await TelephonyWorld.run { w in
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+            await w.simulator.stop()
+            try await w.waitPresence("alice", "out_of_service")
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true, cause: "link_lost")
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: "1001", answered: true, cause: "link_lost")
+            #expect(try await w.calls("alice").isEmpty)
+        }
+    }
+
+    @Test("The PBX's own keep-alive is answered in its namespace, with or without a status child: the link stays up", arguments: SimulatorStyle.allCases)
+    func pbxKeepAliveAnswered(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(
+            style: style,
+            simulator: {
+                $0.keepAliveInterval = .milliseconds(100)
+                $0.switchConfiguration.maximumMissedKeepAlives = 2
+            }
+        ) { w in
+            try await eventually("keep-alives answered") { await w.simulator.pbxSwitch.keepAlivesAnswered() >= 5 }
+            #expect(w.runtime.links.linkStates().first?.reconnects == 0)
+            #expect(w.runtime.links.linkStates().first?.connected == true)
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+        }
+    }
+
+    @Test("A frame that stalls half-way closes the link within seconds, with the reason, and the gateway reconnects", arguments: SimulatorStyle.allCases)
+    func stalledFrame(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
+            let before = w.runtime.links.linkStates().first?.reconnects ?? 0
+            await w.simulator.sendGarbage(.stalled)
+            try await eventually("link closed as stalled") { (w.runtime.links.linkStates().first?.reconnects ?? 0) > before }
+            #expect(w.runtime.links.linkStates().first?.lastError?.contains("stalled") == true)
+            try await eventually("monitors back") {
+                let state = w.runtime.links.linkStates().first
+                return state?.connected == true && state?.current == TelephonyWorld.people.count
+            }
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+        }
+    }
+
+    @Test("A request the PBX leaves unanswered triggers a keep-alive check; a silent PBX is disconnected and reconnected")
+    func requestTimeoutChecksTheLink() async throws {
+        try await TelephonyWorld.run { w in
+            let before = w.runtime.links.linkStates().first?.reconnects ?? 0
+            await w.simulator.setAnswering(false)
+            expectProblem(try await w.client.post("/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#), .gatewayTimeout, "pbx_timeout")
+            try await eventually("link checked and closed") { (w.runtime.links.linkStates().first?.reconnects ?? 0) > before }
+            #expect(w.runtime.links.linkStates().first?.lastError?.contains("keep-alive") == true)
+            await w.simulator.setAnswering(true)
+            try await eventually("monitors back") { w.runtime.links.linkStates().first?.current == TelephonyWorld.people.count }
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+        }
+    }
+
+    @Test("Deleting a PBX link stops it before the answer: admin list empty, devices released, calls closed")
+    func linkDeletionIsImmediate() async throws {
+        try await TelephonyWorld.run { w in
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+            try await w.client.must(.delete, "/api/v1/admin/pbx-links/\(w.linkId)", token: w.adminToken, answer: .noContent)
+            // No waiting: all of this holds when the 204 arrives.
+            let links = try await w.client.must(.get, "/api/v1/admin/telephony/links", token: w.adminToken)
+            #expect((try JSONSerialization.jsonObject(with: Data(buffer: links.body)) as? [Any])?.isEmpty == true)
+            #expect(try await w.presence("alice") == "out_of_service")
+            #expect(try await w.calls("alice").isEmpty && w.calls("bob").isEmpty)
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true, cause: "monitor_stopped")
+            try await eventually("the PBX sees the link gone") { await w.simulator.connectionCount() == 0 }
+            expectProblem(try await w.client.post("/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#), .serviceUnavailable, "pbx_unavailable")
+            // A new link is up before its creation is answered.
+            let port = try #require(await w.simulator.port)
+            _ = try await w.client.create(
+                "/api/v1/admin/domains/\(w.domainId)/pbx-links",
+                token: w.adminToken,
+                json: #"{"host":"127.0.0.1","port":\#(port),"capacity":100,"pbxType":"simulator"}"#
+            )
+            #expect(w.runtime.links.linkStates().count == 1)
+            try await eventually("monitors on the new link") { w.runtime.links.linkStates().first?.current == TelephonyWorld.people.count }
+        }
+    }
+
+    @Test("The dialing plan reads back with the rules in force, standard ones included, and takes them back with one added")
+    func dialingPlanShowsRulesInForce() async throws {
+        try await TelephonyWorld.run { w in
+            var plan = try await w.client.must(.get, "/api/v1/admin/domains/\(w.domainId)/dialing-plan", token: w.adminToken).json()
+            let rules = try #require(plan["rules"] as? [[String: Any]])
+            #expect(rules.map { $0.string("pattern") } == DialingRule.standardRules().map(\.pattern))
+            plan["rules"] = rules + [["priority": 50, "name": "operator", "pattern": "9", "value": "1002"]]
+            plan["id"] = nil
+            plan["domainId"] = nil
+            plan["companyId"] = nil
+            let saved = try await w.client.must(.put, "/api/v1/admin/domains/\(w.domainId)/dialing-plan", token: w.adminToken, json: jsonObject(plan))
+                .json()
+            #expect((saved["rules"] as? [[String: Any]])?.count == rules.count + 1)
+            let placed = try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"9"}"#, answer: .created).json()
+            #expect(placed.object("dialled")?.string("number") == "1002")
+            // The standard rules still apply beside it.
+            let test = try await w.client.must(
+                .post,
+                "/api/v1/admin/dialing-plan/test",
+                token: w.adminToken,
+                json: #"{"domainId":\#(w.domainId),"number":"+33 1 55 17 18 89"}"#
+            ).json()
+            #expect(test.object("outgoing")?.string("number") == "00155171889")
         }
     }
 

@@ -1,16 +1,20 @@
 import Domain
 import Foundation
+import Telephony
 import Testing
 
-/// Each switch scenario end to end: REST call control → CSTA over TCP → simulator → events → call model →
-/// REST views, pushed events and call logs.
+/// Each switch scenario end to end, in each manner the simulator speaks (its own plain ECMA-323, and the manners of real
+/// switches: wrapped device identifiers, prefixed XML with private data, one ConnectionCleared for the party that
+/// leaves, vendor events): REST call control → CSTA over TCP → simulator → events → call model → REST views, pushed
+/// events and both users' call logs.
 @Suite("Telephony scenarios", .serialized)
 struct TelephonyScenarioTests {
     static let external = "0612345678"
 
-    @Test("Click-to-call answered: both lines ring/busy/idle, the callee gets its events in order, both get a log")
-    func clickToCallAnswered() async throws {
-        try await TelephonyWorld.run { w in
+    @Test("Internal call, caller hangs up first: directions, clean numbers, states, presence and both logs", arguments: SimulatorStyle.allCases)
+    func internalCallCallerHangsUp(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
+            let aliceEvents = try await w.subscribe("alice")
             let bobEvents = try await w.subscribe("bob")
             let placed = try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#, answer: .created)
                 .json()
@@ -19,61 +23,101 @@ struct TelephonyScenarioTests {
             #expect(placed.object("dialled")?.string("number") == "1002")
             let ringing = try await w.waitCall("bob", state: "alerting")
             try await w.waitPresence("bob", "ringing")
+            // While bob rings, alice hears ringback: her call is outgoing to 1002 and not answered.
+            let ringback = try #require(try await w.calls("alice").first)
+            #expect(ringback.string("direction") == "outgoing" && ringback.string("peerNumber") == "1002" && ringback["answeredAt"] == nil)
+            let bobRinging = try #require(try await w.calls("bob").first)
+            #expect(bobRinging.string("direction") == "incoming" && bobRinging.string("peerNumber") == "1001")
             try await w.client.must(.post, "/api/v1/calls/\(ringing)/answer", token: w.token("bob"), answer: .noContent)
-            try await w.waitCall("alice", state: "connected")
+            try await eventually("alice answered") { (try? await w.calls("alice"))?.first?["answeredAt"] != nil }
             try await w.waitPresence("bob", "busy")
+            try await w.waitPresence("alice", "busy")
             try await w.client.must(.post, "/api/v1/calls/\(callId)/hangup", token: w.token("alice"), answer: .noContent)
             try await w.waitPresence("alice", "idle")
             try await w.waitPresence("bob", "idle")
+            #expect(try await w.calls("bob").isEmpty && w.calls("alice").isEmpty)
 
-            let events = try await collect(bobEvents) { $0.contains { $0.type == .callLog } }
-            // alice leaving ends bob's conversation: his own ConnectionCleared, which follows, changes nothing more.
-            #expect(events.callSteps == ["delivered@1002", "established@1002", "cleared@1002"])
-            #expect(events.compactMap(\.call?.state).suffix(1) == [.cleared])
-            #expect(events.presenceSteps == ["1002:ringing", "1002:busy", "1002:idle"])
-            #expect(zip(events, events.dropFirst()).allSatisfy { $0.seq < $1.seq })
+            let bobSaw = try await collect(bobEvents) { $0.contains { $0.type == .callLog } }
+            #expect(
+                bobSaw.calls(at: "1002") == ["delivered alerting incoming 1001", "established connected incoming 1001", "cleared cleared incoming 1001"]
+            )
+            #expect(bobSaw.presenceSteps == ["1002:ringing", "1002:busy", "1002:idle"])
+            #expect(zip(bobSaw, bobSaw.dropFirst()).allSatisfy { $0.seq < $1.seq })
+            let aliceSaw = try await collect(aliceEvents) { $0.contains { $0.type == .callLog } }
+            #expect(aliceSaw.calls(at: "1001").allSatisfy { $0.hasSuffix(" outgoing 1002") })
+            #expect(aliceSaw.calls(at: "1001").last == "cleared cleared outgoing 1002")
+            #expect(bobSaw.numbersAreClean && aliceSaw.numbersAreClean)
 
-            let aliceLog = try await w.callLog("alice")
-            #expect(aliceLog.first?.string("kind") == "outgoing")
-            #expect(aliceLog.first?.string("peerNumber") == "1002")
-            let bobLog = try await w.callLog("bob")
-            #expect(bobLog.first?.string("kind") == "incoming")
-            #expect(bobLog.first?.string("peerNumber") == "1001")
-            #expect(bobLog.first?.string("answeredAt") != nil)
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true)
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: "1001", answered: true)
         }
     }
 
-    @Test("An outside caller who hangs up while ringing leaves a missed call")
-    func missedCall() async throws {
-        try await TelephonyWorld.run { w in
+    @Test("Internal call, callee hangs up first: both calls end, both logged as answered", arguments: SimulatorStyle.allCases)
+    func internalCallCalleeHangsUp(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
+            _ = try await Self.connect(w, from: "alice", to: "bob")
+            let bobCall = try #require(try await w.calls("bob").first?.string("callId"))
+            try await w.client.must(.post, "/api/v1/calls/\(bobCall)/hangup", token: w.token("bob"), answer: .noContent)
+            try await w.waitPresence("bob", "idle")
+            try await w.waitPresence("alice", "idle")
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true)
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: "1001", answered: true)
+        }
+    }
+
+    @Test("External incoming call answered, then the outside party hangs up", arguments: SimulatorStyle.allCases)
+    func externalIncomingAnswered(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
+            let bobEvents = try await w.subscribe("bob")
+            _ = try await w.simulator.placeCall(from: Self.external, to: "1002")
+            let ringing = try await w.waitCall("bob", state: "alerting")
+            #expect(try await w.calls("bob").first?.string("peerNumber") == Self.external)
+            try await w.client.must(.post, "/api/v1/calls/\(ringing)/answer", token: w.token("bob"), answer: .noContent)
+            try await w.waitPresence("bob", "busy")
+            try await w.simulator.hangUp(device: Self.external)
+            try await w.waitPresence("bob", "idle")
+            let saw = try await collect(bobEvents) { $0.contains { $0.type == .callLog } }
+            #expect(saw.calls(at: "1002").first == "delivered alerting incoming \(Self.external)")
+            #expect(saw.calls(at: "1002").last == "cleared cleared incoming \(Self.external)")
+            #expect(saw.numbersAreClean)
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: Self.external, answered: true)
+        }
+    }
+
+    @Test("External incoming call abandoned while ringing is a missed call", arguments: SimulatorStyle.allCases)
+    func externalIncomingMissed(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             _ = try await w.simulator.placeCall(from: Self.external, to: "1002")
             try await w.waitPresence("bob", "ringing")
             try await w.simulator.hangUp(device: Self.external)
             try await w.waitPresence("bob", "idle")
-            try await eventually("bob's missed call") { (try? await w.callLog("bob"))?.first?.string("kind") == "missed" }
-            #expect(try await w.callLog("bob").first?.string("peerNumber") == Self.external)
+            w.expectLog(try await w.waitLog("bob"), "missed", peer: Self.external, answered: false)
         }
     }
 
-    @Test("An outside caller found in bob's directories is named in his call events and his missed-call log")
-    func incomingCallerNamedByReverseLookup() async throws {
-        try await TelephonyWorld.run(setUp: { client, admin, domainId, userIds in
-            let directories = try await client.must(.get, "/api/v1/admin/domains/\(domainId)/directories", token: admin).items()
-            let directoryId = try #require(directories.first { $0.string("source") == "TwsPublic" }?.int64("id"))
-            // Stored in international form; the PBX presents the national one.
-            _ = try await client.create(
-                "/api/v1/admin/directories/\(directoryId)/contacts",
-                token: admin,
-                json: #"{"lastName":"Martin","firstName":"Claire","company":"Acme","phones":[{"kind":"mobile","number":"+33 6 12 34 56 78"}]}"#
-            )
-            try await client.must(
-                .post,
-                "/api/v1/admin/authorizations",
-                token: admin,
-                json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"user","granteeId":\#(userIds["bob"]!)}"#,
-                answer: .created
-            )
-        }) { w in
+    @Test("An outside caller found in bob's directories is named in his call events and his missed-call log", arguments: SimulatorStyle.allCases)
+    func incomingCallerNamedByReverseLookup(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(
+            style: style,
+            setUp: { client, admin, domainId, userIds in
+                let directories = try await client.must(.get, "/api/v1/admin/domains/\(domainId)/directories", token: admin).items()
+                let directoryId = try #require(directories.first { $0.string("source") == "TwsPublic" }?.int64("id"))
+                // Stored in international form; the PBX presents the national one.
+                _ = try await client.create(
+                    "/api/v1/admin/directories/\(directoryId)/contacts",
+                    token: admin,
+                    json: #"{"lastName":"Martin","firstName":"Claire","company":"Acme","phones":[{"kind":"mobile","number":"+33 6 12 34 56 78"}]}"#
+                )
+                try await client.must(
+                    .post,
+                    "/api/v1/admin/authorizations",
+                    token: admin,
+                    json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"user","granteeId":\#(userIds["bob"]!)}"#,
+                    answer: .created
+                )
+            }
+        ) { w in
             let bobEvents = try await w.subscribe("bob")
             _ = try await w.simulator.placeCall(from: Self.external, to: "1002")
             try await w.waitPresence("bob", "ringing")
@@ -93,21 +137,26 @@ struct TelephonyScenarioTests {
         }
     }
 
-    @Test("Calling a busy line fails at the caller with cause busy")
-    func busyLine() async throws {
-        try await TelephonyWorld.run { w in
+    @Test("Calling a busy line fails with cause busy; the failed call leaves the caller's line and is logged", arguments: SimulatorStyle.allCases)
+    func busyLine(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             await w.simulator.setBusy("1002", true)
             let aliceEvents = try await w.subscribe("alice")
             try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#, answer: .created)
             let events = try await collect(aliceEvents) { $0.contains { $0.call?.event == "failed" } }
-            #expect(events.last?.call?.cause == "busy")
+            #expect(events.last?.call?.cause == "busy" && events.last?.call?.state == .failed)
+            // The PBX never clears the failed connection itself: the gateway takes it off the line within seconds.
+            try await w.waitPresence("alice", "idle")
+            #expect(try await w.calls("alice").isEmpty)
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: false, cause: "busy")
             #expect(try await w.presence("bob") == "idle")
+            #expect(try await w.callLog("bob").isEmpty)
         }
     }
 
-    @Test("Hold and retrieve: the holder shows held, the other side stays busy")
-    func holdRetrieve() async throws {
-        try await TelephonyWorld.run { w in
+    @Test("Hold and retrieve: the holder shows held, the other side stays busy; both logged after", arguments: SimulatorStyle.allCases)
+    func holdRetrieve(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             let callId = try await Self.connect(w, from: "alice", to: "bob")
             try await w.client.must(.post, "/api/v1/calls/\(callId)/hold", token: w.token("alice"), answer: .noContent)
             try await w.waitPresence("alice", "held")
@@ -115,12 +164,16 @@ struct TelephonyScenarioTests {
             try await w.client.must(.post, "/api/v1/calls/\(callId)/retrieve", token: w.token("alice"), answer: .noContent)
             try await w.waitPresence("alice", "busy")
             #expect(try await w.calls("alice").first?["state"] as? String == "connected")
+            try await w.client.must(.post, "/api/v1/calls/\(callId)/hangup", token: w.token("alice"), answer: .noContent)
+            try await w.waitPresence("bob", "idle")
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true)
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: "1001", answered: true)
         }
     }
 
-    @Test("Blind transfer: an outside call answered by alice goes to bob, alice is free and has her log line")
-    func blindTransfer() async throws {
-        try await TelephonyWorld.run { w in
+    @Test("Blind transfer: an outside call answered by alice goes to bob; alice is free with her log line, bob talks to the caller", arguments: SimulatorStyle.allCases)
+    func blindTransfer(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             _ = try await w.simulator.placeCall(from: Self.external, to: "1001")
             let callId = try await w.waitCall("alice", state: "alerting")
             try await w.client.must(.post, "/api/v1/calls/\(callId)/answer", token: w.token("alice"), answer: .noContent)
@@ -128,17 +181,20 @@ struct TelephonyScenarioTests {
             let answer = try await w.client.must(.post, "/api/v1/calls/\(callId)/transfer", token: w.token("alice"), json: #"{"to":"1002"}"#).json()
             #expect(answer.string("number") == "1002")
             try await w.waitPresence("alice", "idle")
+            w.expectLog(try await w.waitLog("alice"), "incoming", peer: Self.external, answered: true)
             let ringing = try await w.waitCall("bob", state: "alerting")
             try await w.client.must(.post, "/api/v1/calls/\(ringing)/answer", token: w.token("bob"), answer: .noContent)
             try await w.waitCall("bob", state: "connected")
             #expect(try await w.calls("bob").first?["peerNumber"] as? String == Self.external)
-            try await eventually("alice's log") { (try? await w.callLog("alice"))?.first?.string("kind") == "incoming" }
+            try await w.simulator.hangUp(device: Self.external)
+            try await w.waitPresence("bob", "idle")
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: Self.external, answered: true)
         }
     }
 
-    @Test("Consultation then transfer: the outside caller ends up with carol; cancel takes the held call back")
-    func consultationTransfer() async throws {
-        try await TelephonyWorld.run { w in
+    @Test("Consultation then transfer: the outside caller ends up with carol; cancel takes the held call back", arguments: SimulatorStyle.allCases)
+    func consultationTransfer(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             _ = try await w.simulator.placeCall(from: Self.external, to: "1001")
             let callId = try await w.waitCall("alice", state: "alerting")
             try await w.client.must(.post, "/api/v1/calls/\(callId)/answer", token: w.token("alice"), answer: .noContent)
@@ -158,6 +214,8 @@ struct TelephonyScenarioTests {
             try await w.client.must(.post, "/api/v1/calls/\(callId)/consult/\(consultId)/cancel", token: w.token("alice"), answer: .noContent)
             try await w.waitPresence("bob", "idle")
             try await eventually("alice back with the caller") { (try? await w.calls("alice"))?.map { $0["state"] as? String } == ["connected"] }
+            // bob was offered the consultation and never answered it.
+            w.expectLog(try await w.waitLog("bob"), "missed", peer: "1001", answered: false)
 
             // Then one she completes.
             consult = try await w.client.must(
@@ -176,13 +234,21 @@ struct TelephonyScenarioTests {
             try await eventually("carol talks to the caller") { (try? await w.calls("carol"))?.first?["peerNumber"] as? String == Self.external }
             let truth = await w.simulator.calls()
             #expect(truth.count == 1)
-            #expect(Set(truth.first?.connections.map(\.connection.deviceID) ?? []) == [Self.external, "1003"])
+            #expect(Set(truth.first?.connections.map(\.connection.deviceID) ?? []).count == 2)
+            #expect(truth.first?.connections.contains { $0.connection.deviceID == "1003" } == true)
+            // alice's log: the outside call she answered, and her consultations (the cancelled one with bob, and carol's).
+            let aliceLog = try await w.callLog("alice")
+            #expect(aliceLog.contains { $0.string("kind") == "incoming" && $0.string("peerNumber") == Self.external })
+            #expect(aliceLog.contains { $0.string("kind") == "outgoing" && $0.string("peerNumber") == "1003" })
+            try await w.simulator.hangUp(device: "1003")
+            try await w.waitPresence("carol", "idle")
+            w.expectLog(try await w.waitLog("carol"), "incoming", peer: Self.external, answered: true)
         }
     }
 
-    @Test("Immediate forwarding set over REST is applied in the PBX, shows in presence, and sends calls on")
-    func forwardImmediate() async throws {
-        try await TelephonyWorld.run { w in
+    @Test("Immediate forwarding set over REST is applied in the PBX, shows in presence, and sends calls on", arguments: SimulatorStyle.allCases)
+    func forwardImmediate(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             let applied = try await w.client.must(
                 .put,
                 "/api/v1/telephony/devices/1002/forwarding",
@@ -197,8 +263,16 @@ struct TelephonyScenarioTests {
             #expect(immediate?["enabled"] as? Bool == true)
             #expect(immediate?["destination"] as? String == "1003")
             try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#, answer: .created)
-            try await w.waitCall("carol", state: "alerting")
+            let ringing = try await w.waitCall("carol", state: "alerting")
+            #expect(try await w.calls("carol").first?.string("peerNumber") == "1001")
             #expect(try await w.calls("bob").isEmpty)
+            // alice sees the call going to carol.
+            try await eventually("alice calls carol") { (try? await w.calls("alice"))?.first?.string("peerNumber") == "1003" }
+            try await w.client.must(.post, "/api/v1/calls/\(ringing)/answer", token: w.token("carol"), answer: .noContent)
+            try await w.simulator.hangUp(device: "1003")
+            w.expectLog(try await w.waitLog("carol"), "incoming", peer: "1001", answered: true)
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1003", answered: true)
+            #expect(try await w.callLog("bob").isEmpty)
             // Forwarding is refused when the user's parameters forbid that kind.
             let forbidden = try await w.client.setParameter(
                 scope: "user",
@@ -218,16 +292,18 @@ struct TelephonyScenarioTests {
         }
     }
 
-    @Test("Deflect sends a ringing call elsewhere; busy and no-answer forwarding follow the PBX")
-    func deflectAndConditionalForwarding() async throws {
-        try await TelephonyWorld.run(simulator: { $0.switchConfiguration.noAnswerTimeout = .milliseconds(300) }) { w in
+    @Test("Deflect sends a ringing call elsewhere; no-answer forwarding leaves bob a missed call", arguments: SimulatorStyle.allCases)
+    func deflectAndConditionalForwarding(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style, simulator: { $0.switchConfiguration.noAnswerTimeout = .milliseconds(300) }) { w in
             _ = try await w.simulator.placeCall(from: Self.external, to: "1002")
             let ringing = try await w.waitCall("bob", state: "alerting")
             try await w.client.must(.post, "/api/v1/calls/\(ringing)/deflect", token: w.token("bob"), json: #"{"to":"1003"}"#)
             try await w.waitCall("carol", state: "alerting")
+            #expect(try await w.calls("carol").first?.string("peerNumber") == Self.external)
             try await w.waitPresence("bob", "idle")
             try await w.simulator.hangUp(device: Self.external)
             try await w.waitPresence("carol", "idle")
+            w.expectLog(try await w.waitLog("carol"), "missed", peer: Self.external, answered: false)
 
             try await w.client.must(
                 .put,
@@ -239,33 +315,37 @@ struct TelephonyScenarioTests {
             try await w.waitCall("bob", state: "alerting")
             try await w.waitCall("dave", state: "alerting")
             try await eventually("bob's missed call") { (try? await w.callLog("bob"))?.first?.string("kind") == "missed" }
+            w.expectLog(try await w.waitLog("bob"), "missed", peer: Self.external, answered: false)
         }
     }
 
-    @Test("Pickup needs AuthorizeInterception and an intercom group with the device")
-    func pickup() async throws {
-        try await TelephonyWorld.run(setUp: { client, admin, domainId, users in
-            let groupId = try await client.create(
-                "/api/v1/admin/domains/\(domainId)/intercom-groups",
-                token: admin,
-                json: #"{"name":"Desk","devices":[{"number":"1002"}]}"#
-            )
-            for user in ["carol", "dave"] {
-                _ = try await client.create(
-                    "/api/v1/admin/authorizations",
+    @Test("Pickup needs AuthorizeInterception and an intercom group with the device", arguments: SimulatorStyle.allCases)
+    func pickup(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(
+            style: style,
+            setUp: { client, admin, domainId, users in
+                let groupId = try await client.create(
+                    "/api/v1/admin/domains/\(domainId)/intercom-groups",
                     token: admin,
-                    json: jsonObject(["objectType": "intercomGroup", "objectId": groupId, "granteeType": "user", "granteeId": users[user]!])
+                    json: #"{"name":"Desk","devices":[{"number":"1002"}]}"#
+                )
+                for user in ["carol", "dave"] {
+                    _ = try await client.create(
+                        "/api/v1/admin/authorizations",
+                        token: admin,
+                        json: jsonObject(["objectType": "intercomGroup", "objectId": groupId, "granteeType": "user", "granteeId": users[user]!])
+                    )
+                }
+                _ = try await client.setParameter(
+                    scope: "user",
+                    scopeId: users["carol"]!,
+                    application: "Caller",
+                    name: "AuthorizeInterception",
+                    value: "true",
+                    token: admin
                 )
             }
-            _ = try await client.setParameter(
-                scope: "user",
-                scopeId: users["carol"]!,
-                application: "Caller",
-                name: "AuthorizeInterception",
-                value: "true",
-                token: admin
-            )
-        }) { w in
+        ) { w in
             let carolEvents = try await w.subscribe("carol")
             try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#, answer: .created)
             try await w.waitCall("bob", state: "alerting")
@@ -287,22 +367,29 @@ struct TelephonyScenarioTests {
             #expect(try await w.waitCall("carol", state: "connected") == picked.string("callId"))
             try await w.waitCall("alice", state: "connected")
             try await w.waitPresence("bob", "idle")
+            #expect(try await w.calls("carol").first?.string("peerNumber") == "1001")
+            try await eventually("alice talks to carol") { (try? await w.calls("alice"))?.first?.string("peerNumber") == "1003" }
             // carol saw bob's ringing through the intercom group before taking the call.
             let events = try await collect(carolEvents) { $0.contains { $0.call?.event == "established" && $0.call?.device == "1003" } }
             #expect(events.presenceSteps.starts(with: ["1002:ringing"]))
+            #expect(events.numbersAreClean)
+            try await w.simulator.hangUp(device: "1001")
+            w.expectLog(try await w.waitLog("carol"), "incoming", peer: "1001", answered: true)
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1003", answered: true)
         }
     }
 
-    @Test("Do-not-disturb from REST reaches the PBX; calls to the device fail")
-    func doNotDisturb() async throws {
-        try await TelephonyWorld.run { w in
+    @Test("Do-not-disturb from REST reaches the PBX; calls to the device fail with its cause", arguments: SimulatorStyle.allCases)
+    func doNotDisturb(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             try await w.client.must(.put, "/api/v1/telephony/devices/1002/dnd", token: w.token("bob"), json: #"{"enabled":true}"#, answer: .noContent)
             try await w.waitPresence("bob", "dnd")
             #expect(await w.simulator.isDoNotDisturb("1002"))
             let aliceEvents = try await w.subscribe("alice")
             try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#, answer: .created)
             let events = try await collect(aliceEvents) { $0.contains { $0.call?.event == "failed" } }
-            #expect(events.contains { $0.call?.event == "failed" })
+            #expect(events.last?.call?.cause == "doNotDisturb")
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: false, cause: "doNotDisturb")
             // Not the user's device: 404, as for a device that does not exist.
             expectProblem(
                 try await w.client.put("/api/v1/telephony/devices/1002/dnd", token: w.token("alice"), json: #"{"enabled":false}"#),
@@ -312,32 +399,55 @@ struct TelephonyScenarioTests {
         }
     }
 
-    @Test("A queue device rings its agents; the first to answer takes the call, the others stop ringing")
-    func queue() async throws {
-        try await TelephonyWorld.run(setUp: { client, admin, domainId, _ in
-            _ = try await client.create(
-                "/api/v1/admin/domains/\(domainId)/phone-queues",
-                token: admin,
-                json: #"{"name":"Hotline","device":{"number":"7777"}}"#
-            )
-        }) { w in
+    @Test("A queue rings its agents; the first to answer takes the call, the other stops ringing and has no missed call", arguments: SimulatorStyle.allCases)
+    func queue(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(
+            style: style,
+            setUp: { client, admin, domainId, _ in
+                _ = try await client.create(
+                    "/api/v1/admin/domains/\(domainId)/phone-queues",
+                    token: admin,
+                    json: #"{"name":"Hotline","device":{"number":"7777"}}"#
+                )
+            }
+        ) { w in
             try await eventually("queue monitored") { await w.simulator.monitoredDevices().contains("7777") }
             _ = try await w.simulator.placeCall(from: Self.external, to: "7777")
             let bobCall = try await w.waitCall("bob", state: "alerting")
             try await w.waitCall("carol", state: "alerting")
+            #expect(try await w.calls("carol").first?.string("peerNumber") == Self.external)
             try await w.client.must(.post, "/api/v1/calls/\(bobCall)/answer", token: w.token("bob"), answer: .noContent)
             try await w.waitCall("bob", state: "connected")
             try await w.waitPresence("carol", "idle")
+            try await w.simulator.hangUp(device: Self.external)
+            try await w.waitPresence("bob", "idle")
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: Self.external, answered: true)
+            #expect(try await w.callLog("carol").isEmpty)
         }
     }
 
-    /// alice calls `to` and the callee answers over REST; returns alice's call id.
+    @Test("A MakeCall the PBX refuses is answered 409 and still shows in the caller's history with its cause", arguments: SimulatorStyle.allCases)
+    func refusedMakeCall(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
+            let aliceEvents = try await w.subscribe("alice")
+            // Calling oneself: the switch refuses the request (invalidCalledDevice).
+            let refused = try await w.client.post("/api/v1/calls", token: w.token("alice"), json: #"{"number":"1001"}"#)
+            expectProblem(refused, .conflict, "pbx_refused")
+            let events = try await collect(aliceEvents) { $0.contains { $0.type == .callLog } }
+            #expect(events.compactMap(\.call).map { "\($0.event) \($0.state) \($0.cause ?? "")" } == ["failed failed invalidCalledDevice"])
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1001", answered: false, cause: "invalidCalledDevice")
+            #expect(try await w.presence("alice") == "idle")
+        }
+    }
+
+    /// `from` calls `to` and the callee answers over REST; returns the caller's call id.
     static func connect(_ w: TelephonyWorld, from: String, to: String) async throws -> String {
         let number = TelephonyWorld.people[to]!
         let placed = try await w.client.must(.post, "/api/v1/calls", token: w.token(from), json: #"{"number":"\#(number)"}"#, answer: .created).json()
         let ringing = try await w.waitCall(to, state: "alerting")
         try await w.client.must(.post, "/api/v1/calls/\(ringing)/answer", token: w.token(to), answer: .noContent)
         try await w.waitCall(from, state: "connected")
+        try await w.waitPresence(to, "busy")
         return try #require(placed.string("callId"))
     }
 }
