@@ -19,7 +19,9 @@ struct PBXSimCommand: AsyncParsableCommand {
             first --queue.
 
             Faults (--fault, repeatable): drop-every=SECONDS, garbage[=SECONDS] (a non-XML frame, default every 10 s), \
-            bad-length[=SECONDS] (a header whose length field lies), delay=MILLISECONDS, silent (requests are ignored).
+            bad-length[=SECONDS] (a header whose length field lies), stall[=SECONDS] (a frame header announcing 200 \
+            bytes, a few bytes, then nothing: the link stays open but nothing more can be read on it), \
+            delay=MILLISECONDS, silent (requests are ignored).
 
             Prints one JSON status line on stdout once listening and one when stopped (SIGINT, SIGTERM); logs go to stderr.
             """
@@ -70,7 +72,7 @@ struct PBXSimCommand: AsyncParsableCommand {
     @Option(help: "Load mode: a seed to repeat a run exactly.")
     var seed: UInt64?
 
-    @Option(help: "A fault to show (repeatable): drop-every=SECONDS, garbage[=SECONDS], bad-length[=SECONDS], delay=MS, silent.")
+    @Option(help: "A fault to show (repeatable): drop-every=SECONDS, garbage[=SECONDS], bad-length[=SECONDS], stall[=SECONDS], delay=MS, silent.")
     var fault: [String] = []
 
     @Option(help: "A scripted scenario to play (repeatable), see below.")

@@ -261,7 +261,8 @@ public actor PBXSimulator {
         await pbxSwitch.closeAllSessions()
     }
 
-    /// Sends a bad frame on every connection (`.truncated` also closes them, so the gateway sees the frame cut short).
+    /// Sends a bad frame on every connection (`.truncated` also closes them, so the gateway sees the frame cut short;
+    /// after `.stalled` they stay open, with the frame never finished).
     public func sendGarbage(_ garbage: SimulatorGarbage) async {
         await Self.send(garbage, on: pbxSwitch)
     }
