@@ -4,7 +4,8 @@ import SOAP
 public enum PBXInbound: Sendable, Hashable {
     /// One of the requests the gateway sends (the 16 ECMA-269 services and ECMA-354 StartApplicationSession).
     case request(CSTARequest)
-    /// A response to a request the PBX sent (in practice `SystemStatusResponse` to the keep-alive), by root name.
+    /// A response to a request the PBX sent (in practice `SystemStatusResponse` to the keep-alive), by root name; the
+    /// namespace it came in goes to `PBXSwitch.receive(_:namespace:invokeID:session:)` beside it.
     case response(String)
     /// A root element the simulator does not serve: its local name. The switch answers it with a CSTAErrorCode.
     case unknown(String)
