@@ -18,8 +18,18 @@ struct PBXSimCommand: AsyncParsableCommand {
             connected, and replayed every --scenario-interval seconds when that is given. The queue scenario uses the \
             first --queue.
 
+            Styles (--style): plain (the simulator's own ECMA-323: bare numbers, one line of unprefixed XML, a \
+            ConnectionClearedEvent for every connection of an ending call) or real (the manners of OpenScape Voice, \
+            OpenScape 4000 and HiPath: identifiers such as N<1001>;displayNumber=1001;noa=nk and \
+            N<0612345678>Line71001;displayNumber=0612345678, pretty-printed prefixed XML with private data, \
+            TransferredEvent, CallInformationEvent and vendor events, an empty ed3 <SystemStatus/> keep-alive answered \
+            only in its own namespace, and a party left alone hears only the leaver's ConnectionClearedEvent). \
+            Without --edition, real writes ed3 (OpenScape's edition) and plain ed4.
+
             Faults (--fault, repeatable): drop-every=SECONDS, garbage[=SECONDS] (a non-XML frame, default every 10 s), \
-            bad-length[=SECONDS] (a header whose length field lies), delay=MILLISECONDS, silent (requests are ignored).
+            bad-length[=SECONDS] (a header whose length field lies), stall[=SECONDS] (a frame header announcing 200 \
+            bytes, a few bytes, then nothing: the link stays open but nothing more can be read on it), \
+            delay=MILLISECONDS, silent (requests are ignored).
 
             Prints one JSON status line on stdout once listening and one when stopped (SIGINT, SIGTERM); logs go to stderr.
             """
@@ -31,8 +41,11 @@ struct PBXSimCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0: any free port, reported in the status line).")
     var port = 5060
 
-    @Option(help: "The ECMA-323 edition of outgoing XML: ed2 … ed6.")
-    var edition = "ed4"
+    @Option(help: "The ECMA-323 edition of outgoing XML: ed2 … ed6 (default: ed4, or ed3 with --style real).")
+    var edition: String?
+
+    @Option(help: "How the switch speaks: plain or real (see below).")
+    var style = "plain"
 
     @Option(help: "The extensions: ranges and numbers, e.g. 1000-1999 or 1001,1002,2000-2099.")
     var devices = "1000-9999"
@@ -70,7 +83,7 @@ struct PBXSimCommand: AsyncParsableCommand {
     @Option(help: "Load mode: a seed to repeat a run exactly.")
     var seed: UInt64?
 
-    @Option(help: "A fault to show (repeatable): drop-every=SECONDS, garbage[=SECONDS], bad-length[=SECONDS], delay=MS, silent.")
+    @Option(help: "A fault to show (repeatable): drop-every=SECONDS, garbage[=SECONDS], bad-length[=SECONDS], stall[=SECONDS], delay=MS, silent.")
     var fault: [String] = []
 
     @Option(help: "A scripted scenario to play (repeatable), see below.")
@@ -96,6 +109,11 @@ struct PBXSimCommand: AsyncParsableCommand {
 
     /// The simulator configuration the options describe.
     func simulatorConfiguration() throws -> PBXSimulator.Configuration {
+        guard let style = SimulatorStyle(rawValue: style) else {
+            throw ValidationError("--style must be one of \(SimulatorStyle.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        // A real switch of the style chooses its edition when none is asked for (OpenScape Voice speaks ed3).
+        let edition = self.edition ?? style.defaultEdition.description
         guard let editionNumber = Int(edition.hasPrefix("ed") ? String(edition.dropFirst(2)) : edition),
             let edition = CSTAEdition(rawValue: editionNumber)
         else {
@@ -126,6 +144,7 @@ struct PBXSimCommand: AsyncParsableCommand {
             host: host,
             port: port,
             edition: edition,
+            style: style,
             keepAliveInterval: keepAlive > 0 ? Self.duration(keepAlive) : nil,
             faults: faults,
             switchConfiguration: PBXSwitch.Configuration(

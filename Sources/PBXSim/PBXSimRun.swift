@@ -23,6 +23,7 @@ struct PBXSimRun {
         let host: String
         let port: Int
         let edition: String
+        let style: String
         let devices: String
         let queues: [String: [String]]
         let requiresSession: Bool
@@ -53,6 +54,7 @@ struct PBXSimRun {
                 host: configuration.host,
                 port: port,
                 edition: configuration.edition.description,
+                style: configuration.style.rawValue,
                 devices: devices,
                 queues: switchConfiguration.numbering.queues,
                 requiresSession: switchConfiguration.requiresApplicationSession,

@@ -333,3 +333,94 @@ func withSimulator<Result>(
         throw error
     }
 }
+
+extension CSTAMessage {
+    /// The message with every device identifier and connection device reduced to its number (`N<1001>;noa=nk` is
+    /// `1001`), so that what the two styles write can be compared.
+    var byNumbers: CSTAMessage {
+        switch self {
+        case .makeCallResponse(let connection): .makeCallResponse(callingDevice: connection.byNumber)
+        case .consultationCallResponse(let connection): .consultationCallResponse(initiatedCall: connection.byNumber)
+        case .snapshotDeviceResponse(let calls):
+            .snapshotDeviceResponse(calls.map { CSTASnapshotCall(connection: $0.connection.byNumber, localCallState: $0.localCallState) })
+        case .getForwardingResponse(let settings):
+            .getForwardingResponse(
+                settings.map {
+                    CSTAForwardingSetting(forwardingType: $0.forwardingType, forwardStatus: $0.forwardStatus, forwardDN: $0.forwardDN?.byNumber)
+                }
+            )
+        case .serviceInitiated(let event): .serviceInitiated(event.byNumbers)
+        case .originated(let event): .originated(event.byNumbers)
+        case .delivered(let event): .delivered(event.byNumbers)
+        case .established(let event): .established(event.byNumbers)
+        case .connectionCleared(let event): .connectionCleared(event.byNumbers)
+        case .held(let event): .held(event.byNumbers)
+        case .retrieved(let event): .retrieved(event.byNumbers)
+        case .transferred(let event): .transferred(event.byNumbers)
+        case .diverted(let event): .diverted(event.byNumbers)
+        case .failed(let event): .failed(event.byNumbers)
+        case .queued(let event): .queued(event.byNumbers)
+        case .forwarding(let event):
+            .forwarding(
+                CSTAForwardingEvent(
+                    monitorCrossRefID: event.monitorCrossRefID,
+                    device: event.device.byNumber,
+                    forwardingType: event.forwardingType,
+                    forwardStatus: event.forwardStatus,
+                    forwardTo: event.forwardTo?.byNumber
+                )
+            )
+        case .doNotDisturb(let event):
+            .doNotDisturb(
+                CSTADoNotDisturbEvent(monitorCrossRefID: event.monitorCrossRefID, device: event.device.byNumber, doNotDisturbOn: event.doNotDisturbOn)
+            )
+        default: self
+        }
+    }
+}
+
+extension CSTACallEvent {
+    /// The event with every device reduced to its number.
+    var byNumbers: CSTACallEvent {
+        var event = self
+        event.connection = connection.byNumber
+        event.initiatingDevice = initiatingDevice?.byNumber
+        event.callingDevice = callingDevice?.byNumber
+        event.calledDevice = calledDevice?.byNumber
+        event.alertingDevice = alertingDevice?.byNumber
+        event.answeringDevice = answeringDevice?.byNumber
+        event.releasingDevice = releasingDevice?.byNumber
+        event.holdingDevice = holdingDevice?.byNumber
+        event.retrievingDevice = retrievingDevice?.byNumber
+        event.transferringDevice = transferringDevice?.byNumber
+        event.transferredToDevice = transferredToDevice?.byNumber
+        event.divertingDevice = divertingDevice?.byNumber
+        event.newDestination = newDestination?.byNumber
+        event.failingDevice = failingDevice?.byNumber
+        event.queue = queue?.byNumber
+        event.lastRedirectionDevice = lastRedirectionDevice?.byNumber
+        event.secondaryOldCall = secondaryOldCall?.byNumber
+        event.transferredConnections = transferredConnections.map {
+            CSTAConnectionListItem(
+                newConnection: $0.newConnection?.byNumber,
+                oldConnection: $0.oldConnection?.byNumber,
+                endpoint: $0.endpoint?.byNumber
+            )
+        }
+        return event
+    }
+}
+
+extension CSTADeviceID {
+    /// The identifier of the number alone.
+    var byNumber: CSTADeviceID {
+        CSTADeviceID(parsing: number)
+    }
+}
+
+extension ConnectionID {
+    /// The connection with its device reduced to its number.
+    var byNumber: ConnectionID {
+        ConnectionID(callID: callID, deviceID: device.number)
+    }
+}

@@ -175,6 +175,45 @@ import Testing
         }
     }
 
+    @Test func stalledFrameLeavesTheLinkOpenAndSwallowsWhatFollows() async throws {
+        try await withSimulator { simulator, port in
+            let client = try await SimClient.connect(port: port)
+            _ = try await client.request(.systemStatus(.normal), invokeID: 1)
+            await simulator.sendGarbage(.stalled)
+            client.send(.systemStatus(.normal), invokeID: 2)
+            try await simulator.pbxSwitch.waitUntil(timeout: .seconds(10)) { $0.requestsHandled >= 2 }
+            // The response went out, but into the frame the header announced: nothing more can be read.
+            await #expect(throws: SimTimeout.self) {
+                try await client.inbox.wait(timeout: .milliseconds(300), "anything after the stall") { $0.count > 1 }
+            }
+            #expect(await simulator.connectionCount() == 1)
+            await client.close()
+        }
+    }
+
+    @Test func stalledGarbageAnnouncesMoreThanItSendsAndTheDecoderWaits() throws {
+        let bytes = SimulatorGarbage.stalled.bytes
+        #expect(bytes.prefix(4) == [0, 0, 0, 200])
+        #expect(Array(bytes[4..<8]) == Array("9999".utf8))
+        #expect(bytes.count > CSTAFrame.headerLength && bytes.count < 200)
+        let channel = FrameChannel()
+        try channel.feed(bytes)
+        #expect(try channel.frames().isEmpty, "the frame is never finished, and nothing is wrong with it yet")
+    }
+
+    @Test(arguments: [
+        ("stall", SimulatorFault.garbageEvery(.seconds(10), .stalled)), ("stall=2.5", .garbageEvery(.milliseconds(2500), .stalled)),
+    ])
+    func stallFaultArgumentsParse(argument: String, fault: SimulatorFault) {
+        #expect(SimulatorFault(argument: argument) == fault)
+        #expect(SimulatorFault(argument: fault.description) == fault, "the spelling it prints parses back")
+    }
+
+    @Test func stallFaultNeedsANumber() {
+        #expect(SimulatorFault(argument: "stall=soon") == nil)
+        #expect(SimulatorGarbage(rawValue: "stall") == .stalled)
+    }
+
     @Test func dropClosesEveryConnectionAndTheGatewayCanReconnect() async throws {
         try await withSimulator { simulator, port in
             let client = try await SimClient.connect(port: port)

@@ -4,7 +4,8 @@ import SOAP
 public enum PBXInbound: Sendable, Hashable {
     /// One of the requests the gateway sends (the 16 ECMA-269 services and ECMA-354 StartApplicationSession).
     case request(CSTARequest)
-    /// A response to a request the PBX sent (in practice `SystemStatusResponse` to the keep-alive), by root name.
+    /// A response to a request the PBX sent (in practice `SystemStatusResponse` to the keep-alive), by root name; the
+    /// namespace it came in goes to `PBXSwitch.receive(_:namespace:invokeID:session:)` beside it.
     case response(String)
     /// A root element the simulator does not serve: its local name. The switch answers it with a CSTAErrorCode.
     case unknown(String)
@@ -15,13 +16,25 @@ public enum PBXInbound: Sendable, Hashable {
 /// It is the mirror of `CSTACodec`: for every `CSTAMessage` value `m` the simulator emits,
 /// `CSTACodec.decode(PBXCodec().frame(m, invokeID: n))` gives back `(n, m)`. Requests are matched on their local name in
 /// any edition's namespace (or none), like `CSTACodec` matches responses; the output is written in `edition`'s namespace.
+///
+/// In the `real` style (see `SimulatorStyle`) the same messages are written the way real switches write them: device
+/// identifiers in their numbering-plan form (which needs `numbering` to tell extensions from trunk numbers), pretty-
+/// printed prefixed XML with a schema location, private data in events, `TransferredEvent`, and the keep-alive as an
+/// empty ed3 `<SystemStatus/>`. The gateway's codec then gives back the same messages up to the identifiers' raw form.
 public struct PBXCodec: Sendable, Hashable {
     /// The edition outgoing responses and events are written in.
     public var edition: CSTAEdition
+    /// How the output is written.
+    public var style: SimulatorStyle
+    /// The switch's numbering plan: in the `real` style it decides how each number is written.
+    public var numbering: SimulatorNumbering
 
-    /// Creates a codec that writes `edition` (ed4 by default).
-    public init(edition: CSTAEdition = .ed4) {
+    /// Creates a codec that writes `edition` (ed4 by default) in `style` (plain by default), classifying numbers with
+    /// `numbering` (the default plan: extensions 1000–9999).
+    public init(edition: CSTAEdition = .ed4, style: SimulatorStyle = .plain, numbering: SimulatorNumbering = SimulatorNumbering()) {
         self.edition = edition
+        self.style = style
+        self.numbering = numbering
     }
 
     /// Frames `message` under `invokeID` (the request's id for a response, 9999 for an event).
@@ -29,19 +42,37 @@ public struct PBXCodec: Sendable, Hashable {
         CSTAFrame(invokeID: invokeID, xml: xml(message))
     }
 
+    /// Frames a vendor event under `invokeID` (9999 unless told otherwise).
+    public func frame(_ event: SimulatorVendorEvent, invokeID: Int = CSTAFrame.unsolicitedInvokeID) -> CSTAFrame {
+        CSTAFrame(invokeID: invokeID, xml: xml(event))
+    }
+
     /// `message` as a UTF-8 document: ECMA-354 messages in the application-session namespace, the rest in `edition`'s.
     ///
     /// Call events are written with the parameters ECMA-323 declares for their event, in schema order; a field of
     /// `CSTACallEvent` that the event does not declare (e.g. `holdingDevice` on a DeliveredEvent) is not written.
     public func xml(_ message: CSTAMessage) -> [UInt8] {
-        let root = Self.element(message)
+        let root = element(message)
+        let namespace: String
         switch message {
         case .applicationSessionStarted:
-            return CSTAXMLWriter.document(root, namespace: CSTARequest.applicationSessionNamespace)
+            namespace = CSTARequest.applicationSessionNamespace
         case .error(let error) where error.category == Self.applicationSessionCategory:
-            return CSTAXMLWriter.document(root, namespace: CSTARequest.applicationSessionNamespace)
+            namespace = CSTARequest.applicationSessionNamespace
+        case .systemStatus(nil) where style == .real:
+            // OpenScape's keep-alive: an empty <SystemStatus/> in ed3's default namespace, whatever the link's edition.
+            return CSTAXMLWriter.document(root, namespace: Self.keepAliveEdition.namespace)
         default:
-            return CSTAXMLWriter.document(root, namespace: edition.namespace)
+            namespace = edition.namespace
+        }
+        return document(root, namespace: namespace)
+    }
+
+    /// `root` as a document in `namespace`, written as the style writes it.
+    func document(_ root: SOAPElement, namespace: String) -> [UInt8] {
+        switch style {
+        case .plain: CSTAXMLWriter.document(root, namespace: namespace)
+        case .real: SimulatorXMLWriter.document(root, namespace: namespace)
         }
     }
 
@@ -124,12 +155,12 @@ extension PBXCodec {
     static let applicationSessionCategory = "applicationSession"
 
     /// The element tree of `message`, children in ECMA-323 schema order.
-    static func element(_ message: CSTAMessage) -> SOAPElement {
+    func element(_ message: CSTAMessage) -> SOAPElement {
         switch message {
         case .makeCallResponse(let callingDevice):
-            return SOAPElement("MakeCallResponse", children: [callingDevice.element(named: "callingDevice")])
+            return SOAPElement("MakeCallResponse", children: [connection(callingDevice, named: "callingDevice")])
         case .consultationCallResponse(let initiatedCall):
-            return SOAPElement("ConsultationCallResponse", children: [initiatedCall.element(named: "initiatedCall")])
+            return SOAPElement("ConsultationCallResponse", children: [connection(initiatedCall, named: "initiatedCall")])
         case .monitorStartResponse(let monitorCrossRefID):
             return SOAPElement("MonitorStartResponse", children: [.cstaLeaf("monitorCrossRefID", monitorCrossRefID)])
         case .snapshotDeviceResponse(let calls):
@@ -146,7 +177,7 @@ extension PBXCodec {
                     children: [
                         .cstaLeaf("forwardingType", setting.forwardingType.cstaValue),
                         .cstaLeaf("forwardStatus", setting.forwardStatus ? "true" : "false"),
-                        setting.forwardDN.map { .cstaLeaf("forwardDN", $0.raw) },
+                        setting.forwardDN.map { .cstaLeaf("forwardDN", identifierText($0, field: "forwardDN")) },
                     ]
                 )
             }
@@ -157,7 +188,7 @@ extension PBXCodec {
             return SOAPElement("StartApplicationSessionPosResponse", children: [.cstaLeaf("sessionID", sessionID)])
         case .positiveResponse(let name):
             return SOAPElement(name)
-        case .error(let error) where error.category == applicationSessionCategory:
+        case .error(let error) where error.category == Self.applicationSessionCategory:
             // ECMA-354: the refusal is an errorCode choice; definedError carries the reason.
             return SOAPElement(
                 "StartApplicationSessionNegResponse",
@@ -171,14 +202,14 @@ extension PBXCodec {
             return callEvent(
                 "ServiceInitiatedEvent",
                 event,
-                [event.connection.element(named: "initiatedConnection"), optionalDevice("initiatingDevice", event.initiatingDevice)]
+                [connection(event.connection, named: "initiatedConnection"), optionalDevice("initiatingDevice", event.initiatingDevice)]
             )
         case .originated(let event):
             return callEvent(
                 "OriginatedEvent",
                 event,
                 [
-                    event.connection.element(named: "originatedConnection"), device("callingDevice", event.callingDevice),
+                    connection(event.connection, named: "originatedConnection"), device("callingDevice", event.callingDevice),
                     device("calledDevice", event.calledDevice),
                 ]
             )
@@ -187,7 +218,7 @@ extension PBXCodec {
                 "DeliveredEvent",
                 event,
                 [
-                    event.connection.element(named: "connection"), device("alertingDevice", event.alertingDevice),
+                    connection(event.connection, named: "connection"), device("alertingDevice", event.alertingDevice),
                     device("callingDevice", event.callingDevice), device("calledDevice", event.calledDevice),
                     redirectionDevice(event.lastRedirectionDevice),
                 ]
@@ -197,7 +228,7 @@ extension PBXCodec {
                 "EstablishedEvent",
                 event,
                 [
-                    event.connection.element(named: "establishedConnection"), device("answeringDevice", event.answeringDevice),
+                    connection(event.connection, named: "establishedConnection"), device("answeringDevice", event.answeringDevice),
                     device("callingDevice", event.callingDevice), device("calledDevice", event.calledDevice),
                     redirectionDevice(event.lastRedirectionDevice),
                 ]
@@ -206,23 +237,26 @@ extension PBXCodec {
             return callEvent(
                 "ConnectionClearedEvent",
                 event,
-                [event.connection.element(named: "droppedConnection"), device("releasingDevice", event.releasingDevice)]
+                [connection(event.connection, named: "droppedConnection"), device("releasingDevice", event.releasingDevice)]
             )
         case .held(let event):
-            return callEvent("HeldEvent", event, [event.connection.element(named: "heldConnection"), device("holdingDevice", event.holdingDevice)])
+            return callEvent(
+                "HeldEvent",
+                event,
+                [connection(event.connection, named: "heldConnection"), device("holdingDevice", event.holdingDevice)]
+            )
         case .retrieved(let event):
             return callEvent(
                 "RetrievedEvent",
                 event,
-                [event.connection.element(named: "retrievedConnection"), device("retrievingDevice", event.retrievingDevice)]
+                [connection(event.connection, named: "retrievedConnection"), device("retrievingDevice", event.retrievingDevice)]
             )
         case .transferred(let event):
-            // ECMA-323 spells the event "Transfered".
             return callEvent(
-                "TransferedEvent",
+                message.rootName(in: style),
                 event,
                 [
-                    event.connection.element(named: "primaryOldCall"), event.secondaryOldCall?.element(named: "secondaryOldCall"),
+                    connection(event.connection, named: "primaryOldCall"), event.secondaryOldCall.map { connection($0, named: "secondaryOldCall") },
                     device("transferringDevice", event.transferringDevice), device("transferredToDevice", event.transferredToDevice),
                     SOAPElement("transferredConnections", children: event.transferredConnections.map(connectionListItem)),
                 ]
@@ -232,7 +266,7 @@ extension PBXCodec {
                 "DivertedEvent",
                 event,
                 [
-                    event.connection.element(named: "connection"), device("divertingDevice", event.divertingDevice),
+                    connection(event.connection, named: "connection"), device("divertingDevice", event.divertingDevice),
                     device("newDestination", event.newDestination), optionalDevice("callingDevice", event.callingDevice),
                     optionalDevice("calledDevice", event.calledDevice), redirectionDevice(event.lastRedirectionDevice),
                 ]
@@ -242,7 +276,7 @@ extension PBXCodec {
                 "FailedEvent",
                 event,
                 [
-                    event.connection.element(named: "failedConnection"), device("failingDevice", event.failingDevice),
+                    connection(event.connection, named: "failedConnection"), device("failingDevice", event.failingDevice),
                     device("callingDevice", event.callingDevice), device("calledDevice", event.calledDevice),
                     redirectionDevice(event.lastRedirectionDevice),
                 ]
@@ -252,7 +286,7 @@ extension PBXCodec {
                 "QueuedEvent",
                 event,
                 [
-                    event.connection.element(named: "queuedConnection"), device("queue", event.queue),
+                    connection(event.connection, named: "queuedConnection"), device("queue", event.queue),
                     device("callingDevice", event.callingDevice), device("calledDevice", event.calledDevice),
                     redirectionDevice(event.lastRedirectionDevice),
                 ]
@@ -263,7 +297,9 @@ extension PBXCodec {
                 children: [
                     .cstaLeaf("monitorCrossRefID", event.monitorCrossRefID), device("device", event.device),
                     event.forwardingType.map { .cstaLeaf("forwardingType", $0.cstaValue) },
-                    .cstaLeaf("forwardStatus", event.forwardStatus ? "true" : "false"), event.forwardTo.map { .cstaLeaf("forwardTo", $0.raw) },
+                    .cstaLeaf("forwardStatus", event.forwardStatus ? "true" : "false"),
+                    event.forwardTo.map { .cstaLeaf("forwardTo", identifierText($0, field: "forwardTo")) },
+                    privateData(device: event.device),
                 ]
             )
         case .doNotDisturb(let event):
@@ -271,7 +307,7 @@ extension PBXCodec {
                 "DoNotDisturbEvent",
                 children: [
                     .cstaLeaf("monitorCrossRefID", event.monitorCrossRefID), device("device", event.device),
-                    .cstaLeaf("doNotDisturbOn", event.doNotDisturbOn ? "true" : "false"),
+                    .cstaLeaf("doNotDisturbOn", event.doNotDisturbOn ? "true" : "false"), privateData(device: event.device),
                 ]
             )
         case .unknown(let name):
@@ -279,32 +315,34 @@ extension PBXCodec {
         }
     }
 
-    /// A call event: monitorCrossRefID, the event's own parameters, then localConnectionInfo and cause (ECMA-323 order).
-    private static func callEvent(_ name: String, _ event: CSTACallEvent, _ parameters: [SOAPElement?]) -> SOAPElement {
+    /// A call event: monitorCrossRefID, the event's own parameters, then localConnectionInfo and cause (ECMA-323 order),
+    /// and in the real style the vendor's private data last, in `extensions`.
+    private func callEvent(_ name: String, _ event: CSTACallEvent, _ parameters: [SOAPElement?]) -> SOAPElement {
         SOAPElement(
             name,
             children: [.cstaLeaf("monitorCrossRefID", event.monitorCrossRefID)] + parameters + [
                 event.localConnectionInfo.map { .cstaLeaf("localConnectionInfo", $0.cstaValue) },
                 event.cause.map { .cstaLeaf("cause", $0) },
+                privateData(call: event.connection.callID),
             ]
         )
     }
 
     /// A mandatory ExtendedDeviceID: `<name><deviceIdentifier>1001</deviceIdentifier></name>`, or `<notKnown/>` inside.
-    private static func device(_ name: String, _ identifier: CSTADeviceID?) -> SOAPElement {
+    func device(_ name: String, _ identifier: CSTADeviceID?) -> SOAPElement {
         guard let identifier else {
             return SOAPElement(name, children: [.cstaLeaf("notKnown", "")])
         }
-        return SOAPElement(name, children: [.cstaLeaf("deviceIdentifier", identifier.raw)])
+        return SOAPElement(name, children: [deviceIdentifier(identifier, field: name)])
     }
 
     /// An optional ExtendedDeviceID: omitted when unknown.
-    private static func optionalDevice(_ name: String, _ identifier: CSTADeviceID?) -> SOAPElement? {
+    private func optionalDevice(_ name: String, _ identifier: CSTADeviceID?) -> SOAPElement? {
         identifier.map { device(name, $0) }
     }
 
     /// lastRedirectionDevice: the device, or `<notRequired/>` when the call was never redirected (ECMA-323 RedirectionDeviceID).
-    private static func redirectionDevice(_ identifier: CSTADeviceID?) -> SOAPElement {
+    private func redirectionDevice(_ identifier: CSTADeviceID?) -> SOAPElement {
         guard let identifier else {
             return SOAPElement("lastRedirectionDevice", children: [.cstaLeaf("notRequired", "")])
         }
@@ -312,19 +350,19 @@ extension PBXCodec {
     }
 
     /// One ConnectionList item of a Transfered event: newConnection, oldConnection, endpoint.
-    private static func connectionListItem(_ item: CSTAConnectionListItem) -> SOAPElement {
+    private func connectionListItem(_ item: CSTAConnectionListItem) -> SOAPElement {
         SOAPElement(
             "connectionListItem",
             children: [
-                item.newConnection?.element(named: "newConnection"), item.oldConnection?.element(named: "oldConnection"),
-                item.endpoint.map { SOAPElement("endpoint", children: [.cstaLeaf("deviceID", $0.raw)]) },
+                item.newConnection.map { connection($0, named: "newConnection") }, item.oldConnection.map { connection($0, named: "oldConnection") },
+                item.endpoint.map { SOAPElement("endpoint", children: [.cstaLeaf("deviceID", identifierText($0, field: "endpoint"))]) },
             ]
         )
     }
 
     /// One snapshotDeviceResponseInfo: the connection and its state as a compoundCallState (or a simpleCallState when the
     /// state is not a LocalConnectionState).
-    private static func snapshotInfo(_ call: CSTASnapshotCall) -> SOAPElement {
+    private func snapshotInfo(_ call: CSTASnapshotCall) -> SOAPElement {
         let state: SOAPElement? = call.localCallState.map { state in
             if case .other(let simple) = state {
                 return SOAPElement("localCallState", children: [.cstaLeaf("simpleCallState", simple)])
@@ -334,7 +372,7 @@ extension PBXCodec {
                 children: [SOAPElement("compoundCallState", children: [.cstaLeaf("localConnectionState", state.cstaValue)])]
             )
         }
-        return SOAPElement("snapshotDeviceResponseInfo", children: [call.connection.element(named: "connectionIdentifier"), state])
+        return SOAPElement("snapshotDeviceResponseInfo", children: [connection(call.connection, named: "connectionIdentifier"), state])
     }
 }
 

@@ -19,8 +19,12 @@ public actor PBXSimulator {
         public var host: String
         /// The port to listen on; 0 picks a free one (see `port`).
         public var port: Int
-        /// The ECMA-323 edition responses and events are written in.
+        /// The ECMA-323 edition responses and events are written in (`style.defaultEdition` is what a real switch of
+        /// the style would choose; the real style's keep-alive is ed3 whatever this says).
         public var edition: CSTAEdition
+        /// How the simulated switch speaks; the simulator gives it to both the switch and the codec, replacing
+        /// `switchConfiguration.style`.
+        public var style: SimulatorStyle
         /// How often the switch sends its SystemStatus keep-alive on every link; nil sends none.
         public var keepAliveInterval: Duration?
         /// Faults active from the start.
@@ -28,11 +32,12 @@ public actor PBXSimulator {
         /// The telephony model: numbering, timeouts, application session.
         public var switchConfiguration: PBXSwitch.Configuration
 
-        /// Creates a configuration: 127.0.0.1 on a free port, ed4, a keep-alive every 30 s, no fault.
+        /// Creates a configuration: 127.0.0.1 on a free port, ed4, the plain style, a keep-alive every 30 s, no fault.
         public init(
             host: String = "127.0.0.1",
             port: Int = 0,
             edition: CSTAEdition = .ed4,
+            style: SimulatorStyle = .plain,
             keepAliveInterval: Duration? = .seconds(30),
             faults: [SimulatorFault] = [],
             switchConfiguration: PBXSwitch.Configuration = PBXSwitch.Configuration()
@@ -40,6 +45,7 @@ public actor PBXSimulator {
             self.host = host
             self.port = port
             self.edition = edition
+            self.style = style
             self.keepAliveInterval = keepAliveInterval
             self.faults = faults
             self.switchConfiguration = switchConfiguration
@@ -80,9 +86,11 @@ public actor PBXSimulator {
         configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "tws.pbx-sim", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        var configuration = configuration
+        configuration.switchConfiguration.style = configuration.style
         self.configuration = configuration
         self.logger = logger
-        codec = PBXCodec(edition: configuration.edition)
+        codec = PBXCodec(edition: configuration.edition, style: configuration.style, numbering: configuration.switchConfiguration.numbering)
         pbxSwitch = PBXSwitch(configuration: configuration.switchConfiguration)
         for fault in configuration.faults {
             switch fault {
@@ -185,17 +193,22 @@ public actor PBXSimulator {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await output in outputs {
+                            let frame: CSTAFrame
                             switch output {
                             case .message(let invokeID, let message):
-                                do {
-                                    try await outbound.write(try codec.frame(message, invokeID: invokeID).encode())
-                                } catch let error as CSTAProtocolError {
-                                    logger.error("cannot frame an outgoing message", metadata: ["error": "\(error)"])
-                                }
+                                frame = codec.frame(message, invokeID: invokeID)
+                            case .vendorEvent(let event):
+                                frame = codec.frame(event)
                             case .raw(let bytes):
                                 try await outbound.write(ByteBuffer(bytes: bytes))
+                                continue
                             case .close:
                                 return
+                            }
+                            do {
+                                try await outbound.write(try frame.encode())
+                            } catch let error as CSTAProtocolError {
+                                logger.error("cannot frame an outgoing message", metadata: ["error": "\(error)"])
                             }
                         }
                     }
@@ -261,7 +274,8 @@ public actor PBXSimulator {
         await pbxSwitch.closeAllSessions()
     }
 
-    /// Sends a bad frame on every connection (`.truncated` also closes them, so the gateway sees the frame cut short).
+    /// Sends a bad frame on every connection (`.truncated` also closes them, so the gateway sees the frame cut short;
+    /// after `.stalled` they stay open, with the frame never finished).
     public func sendGarbage(_ garbage: SimulatorGarbage) async {
         await Self.send(garbage, on: pbxSwitch)
     }

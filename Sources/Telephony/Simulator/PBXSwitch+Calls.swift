@@ -41,7 +41,13 @@ extension PBXSwitch {
         callTable[callID]?.set(caller, .connected)
         emit(
             CSTAMessage.originated,
-            CSTACallEvent(monitorCrossRefID: "", connection: connection, callingDevice: CSTADeviceID(caller), calledDevice: CSTADeviceID(destination), cause: cause),
+            CSTACallEvent(
+                monitorCrossRefID: "",
+                connection: connection,
+                callingDevice: CSTADeviceID(caller),
+                calledDevice: CSTADeviceID(destination),
+                cause: cause
+            ),
             call: callID
         )
         route(callID, to: destination, cause: cause == "makeCall" ? "newCall" : cause, originator: caller, redirections: 0)
@@ -125,6 +131,18 @@ extension PBXSwitch {
             ),
             call: callID
         )
+        if configuration.style == .real {
+            // OpenScape follows a DeliveredEvent with a CallInformationEvent (ECMA-269) carrying the account code.
+            emitVendorEvent(call: callID) { crossRefID in
+                .callInformation(
+                    monitorCrossRefID: crossRefID,
+                    connection: call.connection(device),
+                    device: CSTADeviceID(parsing: device),
+                    callingDevice: CSTADeviceID(call.callingDevice),
+                    accountInfo: "CC\(callID)"
+                )
+            }
+        }
         armTimers(callID, device)
     }
 
@@ -253,6 +271,12 @@ extension PBXSwitch {
             ),
             call: call.id
         )
+        if configuration.style == .real {
+            // A private event in the vendor's own namespace, which a gateway must read past.
+            emitVendorEvent(call: call.id) { crossRefID in
+                .callDetail(monitorCrossRefID: crossRefID, connection: connection, answeringDevice: CSTADeviceID(parsing: device))
+            }
+        }
         callTable[call.id]?.queue = nil
         for party in call.parties where party.device != device && Self.pendingStates.contains(party.state) {
             removeParty(call.id, party.device, cause: "normalClearing")
@@ -289,7 +313,12 @@ extension PBXSwitch {
     }
 
     /// Ends the call when what is left cannot go on: fewer than two active parties, or one active party and nobody being
-    /// offered the call. Each remaining connection gets its own ConnectionClearedEvent.
+    /// offered the call.
+    ///
+    /// In the plain style each remaining connection gets its own ConnectionClearedEvent. In the real style the parties
+    /// left behind have already heard the leaver's ConnectionClearedEvent (with their own state) and their connections
+    /// go without another event, as OpenScape and HiPath end a call; agents still offered a hunt group call are
+    /// cleared one by one as in the plain style.
     func settle(_ callID: String) {
         guard let call = callTable[callID] else {
             return
@@ -298,8 +327,19 @@ extension PBXSwitch {
         let pending = call.parties.filter { Self.pendingStates.contains($0.state) }
         let survives = active.count >= 2 || (active.count == 1 && !pending.isEmpty)
         if !survives {
-            for party in call.parties {
-                removeParty(callID, party.device, cause: "normalClearing")
+            switch configuration.style {
+            case .plain:
+                for party in call.parties {
+                    removeParty(callID, party.device, cause: "normalClearing")
+                }
+            case .real:
+                for party in call.parties where call.queue != nil && Self.pendingStates.contains(party.state) {
+                    removeParty(callID, party.device, cause: "normalClearing")
+                }
+                for party in callTable[callID]?.parties ?? [] {
+                    callTable[callID]?.remove(party.device)
+                    cancelTimers(callID, party.device)
+                }
             }
         }
         if callTable[callID]?.parties.isEmpty == true {
@@ -370,7 +410,11 @@ extension PBXSwitch {
         }
         let items =
             others.map {
-                CSTAConnectionListItem(newConnection: call.connection($0.device), oldConnection: call.connection($0.device), endpoint: CSTADeviceID($0.device))
+                CSTAConnectionListItem(
+                    newConnection: call.connection($0.device),
+                    oldConnection: call.connection($0.device),
+                    endpoint: CSTADeviceID($0.device)
+                )
             }
             + [CSTAConnectionListItem(newConnection: call.connection(target), endpoint: CSTADeviceID(target))]
         callTable[call.id]?.remove(device)

@@ -30,9 +30,13 @@ public actor PBXSwitch {
         public var maximumMissedKeepAlives: Int?
         /// The longest chain of forwards and deflections a call follows before it fails (forwarding loops).
         public var maximumRedirections: Int
+        /// How the switch behaves where real switches differ from the simulator's plain model: in the `real` style a
+        /// party left alone in a call hears only about the leaver, the keep-alive is an empty ed3 SystemStatus that
+        /// counts only when answered in its own namespace, and vendor events follow some call events (`SimulatorStyle`).
+        public var style: SimulatorStyle
 
         /// Creates a configuration; the defaults are a 1000–9999 plan, a 15 s no-answer timeout, ringing trunk parties,
-        /// no call waiting and no application session.
+        /// no call waiting, no application session and the plain style.
         public init(
             numbering: SimulatorNumbering = SimulatorNumbering(),
             noAnswerTimeout: Duration = .seconds(15),
@@ -41,7 +45,8 @@ public actor PBXSwitch {
             callWaiting: Bool = false,
             requiresApplicationSession: Bool = false,
             maximumMissedKeepAlives: Int? = nil,
-            maximumRedirections: Int = 5
+            maximumRedirections: Int = 5,
+            style: SimulatorStyle = .plain
         ) {
             self.numbering = numbering
             self.noAnswerTimeout = noAnswerTimeout
@@ -51,6 +56,7 @@ public actor PBXSwitch {
             self.requiresApplicationSession = requiresApplicationSession
             self.maximumMissedKeepAlives = maximumMissedKeepAlives
             self.maximumRedirections = maximumRedirections
+            self.style = style
         }
     }
 
@@ -79,6 +85,8 @@ public actor PBXSwitch {
         var keepAlivesOutstanding = 0
         /// Keep-alives answered since the link opened.
         var keepAlivesAnswered = 0
+        /// The namespace the last keep-alive was written in, when the style wants its answer in that namespace.
+        var keepAliveNamespace: String?
     }
 
     /// One MonitorStart.
@@ -294,7 +302,8 @@ public actor PBXSwitch {
         }
     }
 
-    /// Sends the switch's SystemStatus keep-alive (`normal`) on every link, each under that link's next invoke id.
+    /// Sends the switch's SystemStatus keep-alive on every link, each under that link's next invoke id: `normal` in the
+    /// plain style; in the real style an empty `<SystemStatus/>` in ECMA-323 ed3's namespace, as OpenScape sends it.
     ///
     /// With `maximumMissedKeepAlives` set, a link that has left that many keep-alives unanswered is closed instead.
     public func sendKeepAlive() {
@@ -308,8 +317,16 @@ public actor PBXSwitch {
             }
             let invokeID = session.invokeIDs.next()
             session.keepAlivesOutstanding += 1
+            let keepAlive: CSTAMessage
+            switch configuration.style {
+            case .plain:
+                keepAlive = .systemStatus(CSTASystemStatus.normal.rawValue)
+            case .real:
+                keepAlive = .systemStatus(nil)
+                session.keepAliveNamespace = PBXCodec.keepAliveEdition.namespace
+            }
             sessions[id] = session
-            session.output(.message(invokeID: invokeID, .systemStatus(CSTASystemStatus.normal.rawValue)))
+            session.output(.message(invokeID: invokeID, keepAlive))
         }
     }
 
@@ -350,23 +367,37 @@ public actor PBXSwitch {
             return
         }
         let inbound: PBXInbound
+        let namespace: String?
         do {
-            inbound = try PBXCodec.decode(frame).inbound
+            let root = try CSTACodec.root(of: frame)
+            inbound = try PBXCodec.inbound(from: root)
+            namespace = root.namespace
         } catch {
             counters.requestsHandled += 1
             reply(.error(PBXErrorCode.unreadableRequest), invokeID: frame.invokeID, session: session)
             return
         }
-        receive(inbound, invokeID: frame.invokeID, session: session)
+        receive(inbound, namespace: namespace, invokeID: frame.invokeID, session: session)
     }
 
-    /// Serves one decoded message from a link.
+    /// Serves one decoded message from a link, as if it had come without a namespace (see
+    /// `receive(_:namespace:invokeID:session:)`).
     public func receive(_ inbound: PBXInbound, invokeID: Int, session: PBXSessionID) {
+        receive(inbound, namespace: nil, invokeID: invokeID, session: session)
+    }
+
+    /// Serves one decoded message from a link whose root element was in `namespace` (nil: no namespace).
+    ///
+    /// A `SystemStatusResponse` answers the link's keep-alives: in the plain style whatever its namespace; in the real
+    /// style only in the namespace the keep-alive was written in, as OpenScape matches its answer.
+    public func receive(_ inbound: PBXInbound, namespace: String?, invokeID: Int, session: PBXSessionID) {
         switch inbound {
         case .request(let request):
             handle(request, invokeID: invokeID, session: session)
         case .response(let name):
-            if name == "SystemStatusResponse", var link = sessions[session] {
+            if name == "SystemStatusResponse", var link = sessions[session],
+                configuration.style == .plain || (link.keepAliveNamespace != nil && link.keepAliveNamespace == namespace)
+            {
                 link.keepAlivesOutstanding = 0
                 link.keepAlivesAnswered += 1
                 sessions[session] = link
@@ -563,6 +594,20 @@ public actor PBXSwitch {
         emit(make, event, to: extra + parties)
     }
 
+    /// Queues a vendor event (real style) for every monitor of the parties of `callID`, in the order `emit(_:_:call:)`
+    /// sends call events; `make` gets the monitor's cross-reference id. Not counted in `eventsSent`, not traced.
+    func emitVendorEvent(call callID: String, _ make: (String) -> SimulatorVendorEvent) {
+        var seen: Set<String> = []
+        for party in callTable[callID]?.parties ?? [] where seen.insert(party.device).inserted {
+            for crossRefID in monitorsByDevice[party.device] ?? [] {
+                guard let monitor = monitors[crossRefID] else {
+                    continue
+                }
+                outbox.append((monitor.session, .vendorEvent(make(crossRefID))))
+            }
+        }
+    }
+
     /// Queues a device event (forwarding, do-not-disturb) for every monitor of `device`.
     func emitDeviceEvent(_ device: String, _ make: (String) -> CSTAMessage) {
         for crossRefID in monitorsByDevice[device] ?? [] {
@@ -646,7 +691,11 @@ public actor PBXSwitch {
     public func forwarding(of device: String) -> [CSTAForwardingSetting] {
         ForwardKind.allCases.map { kind in
             let forward = devices[device]?.forwards[kind]
-            return CSTAForwardingSetting(forwardingType: kind.cstaType, forwardStatus: forward?.active ?? false, forwardDN: CSTADeviceID(forward?.destination))
+            return CSTAForwardingSetting(
+                forwardingType: kind.cstaType,
+                forwardStatus: forward?.active ?? false,
+                forwardDN: CSTADeviceID(forward?.destination)
+            )
         }
     }
 

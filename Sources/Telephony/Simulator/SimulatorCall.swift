@@ -79,12 +79,14 @@ public struct SimulatorTraceRecord: Sendable, Hashable, Codable {
     public var device: String
     /// The call id of the event's connection.
     public var callID: String
-    /// The event's root element, e.g. `DeliveredEvent`.
+    /// The event's root element as ECMA-323 names it, e.g. `DeliveredEvent` (`TransferedEvent` in both styles, so that
+    /// tools reading the trace, such as `scripts/bench_telephony.py`, need one table of names).
     public var event: String
 }
 
 extension CSTAMessage {
-    /// The root element of a call event as the switch writes it (e.g. `DeliveredEvent`); empty for other messages.
+    /// The root element of a call event as ECMA-323 names it and the plain style writes it (e.g. `DeliveredEvent`);
+    /// empty for other messages.
     var rootName: String {
         switch self {
         case .serviceInitiated: "ServiceInitiatedEvent"
@@ -100,5 +102,14 @@ extension CSTAMessage {
         case .queued: "QueuedEvent"
         default: ""
         }
+    }
+
+    /// The root element as a switch of `style` writes it: the real style corrects ECMA-323's `TransferedEvent` to
+    /// `TransferredEvent`, as several switches do.
+    func rootName(in style: SimulatorStyle) -> String {
+        if case .transferred = self, style == .real {
+            return "TransferredEvent"
+        }
+        return rootName
     }
 }

@@ -10,7 +10,8 @@ public enum SimulatorFault: Sendable, Hashable, CustomStringConvertible {
     case silent
 
     /// Parses a command-line fault: `drop-every=SECONDS`, `garbage[=SECONDS]` (a non-XML frame, default every 10 s),
-    /// `bad-length[=SECONDS]` (a header that lies about its length), `delay=MILLISECONDS` or `silent`.
+    /// `bad-length[=SECONDS]` (a header that lies about its length), `stall[=SECONDS]` (a frame never finished, the link
+    /// left open), `delay=MILLISECONDS` or `silent`.
     public init?(argument: String) {
         let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
         let name = parts.first ?? ""
@@ -28,6 +29,8 @@ public enum SimulatorFault: Sendable, Hashable, CustomStringConvertible {
             self = .garbageEvery(.milliseconds(Int((value ?? 10) * 1000)), .notXML)
         case "bad-length":
             self = .garbageEvery(.milliseconds(Int((value ?? 10) * 1000)), .lyingLength)
+        case "stall":
+            self = .garbageEvery(.milliseconds(Int((value ?? 10) * 1000)), .stalled)
         case "delay":
             guard let value, value >= 0 else {
                 return nil
@@ -63,6 +66,10 @@ public enum SimulatorGarbage: String, Sendable, Hashable, CaseIterable {
     case lyingLength = "bad-length"
     /// A header announcing more bytes than follow, then the PBX closes the link: the gateway sees a truncated frame.
     case truncated
+    /// A header announcing 200 bytes followed by a few bytes of XML, and the link left open: a switch that froze in the
+    /// middle of a frame. Nothing more can be read on that link (later frames are swallowed by the unfinished one), so
+    /// only the gateway's own timeouts (unanswered requests, keep-alives) can tell it to reconnect.
+    case stalled = "stall"
 
     /// The bytes sent on the wire.
     public var bytes: [UInt8] {
@@ -76,6 +83,8 @@ public enum SimulatorGarbage: String, Sendable, Hashable, CaseIterable {
             return [0, 0, 0, 4] + Array("9999".utf8) + text
         case .truncated:
             return [0, 0, 0, 200] + Array("9999".utf8) + text
+        case .stalled:
+            return [0, 0, 0, 200] + Array("9999".utf8) + Array(#"<?xml version="1.0""#.utf8)
         }
     }
 }
