@@ -101,9 +101,13 @@ struct TelephonyLinkTests {
     func stalledFrame(style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(style: style) { w in
             let before = w.runtime.links.linkStates().first?.reconnects ?? 0
+            // Nothing else may follow the stalled bytes (an answer to the gateway's keep-alive would fill the frame and
+            // close the link as garbage instead): the PBX falls silent behind them.
+            await w.simulator.setAnswering(false)
             await w.simulator.sendGarbage(.stalled)
             try await eventually("link closed as stalled") { (w.runtime.links.linkStates().first?.reconnects ?? 0) > before }
-            #expect(w.runtime.links.linkStates().first?.lastError?.contains("stalled") == true)
+            #expect(w.runtime.links.linkStates().first?.lastError?.contains("stalled") == true, "\(w.runtime.links.linkStates().first?.lastError ?? "")")
+            await w.simulator.setAnswering(true)
             try await eventually("monitors back") {
                 let state = w.runtime.links.linkStates().first
                 return state?.connected == true && state?.current == TelephonyWorld.people.count
@@ -135,7 +139,8 @@ struct TelephonyLinkTests {
             let links = try await w.client.must(.get, "/api/v1/admin/telephony/links", token: w.adminToken)
             #expect((try JSONSerialization.jsonObject(with: Data(buffer: links.body)) as? [Any])?.isEmpty == true)
             #expect(try await w.presence("alice") == "out_of_service")
-            #expect(try await w.calls("alice").isEmpty && w.calls("bob").isEmpty)
+            #expect(try await w.calls("alice").isEmpty)
+            #expect(try await w.calls("bob").isEmpty)
             w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true, cause: "monitor_stopped")
             try await eventually("the PBX sees the link gone") { await w.simulator.connectionCount() == 0 }
             expectProblem(try await w.client.post("/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#), .serviceUnavailable, "pbx_unavailable")

@@ -6,20 +6,11 @@ import Telephony
 import Testing
 
 /// The gateway's own PBX link (`CSTALink`) and call model (`CallModel`) against the simulator in each style: what the
-/// real style is for. Where the real style shows a gateway bug the check is a known issue, so that the test says what
-/// is wrong today and fails (known issue not recorded) once the gateway is fixed, as a reminder to tighten it.
+/// real style is for. Every scenario leaves every line free, and the real switch's empty keep-alive is answered in its
+/// own namespace, whatever edition the gateway writes.
 @Suite struct GatewayAgainstStylesTests {
     /// The devices the gateway supervises.
     static let devices = ["1001", "1002", "1003", "1004", "1005", "3000"]
-
-    /// The scenarios after which, in the real style, the gateway still shows a call at a device: the party left alone
-    /// heard only the leaver's ConnectionClearedEvent (with its own state, e.g. `connected`), which `CallModel` takes for
-    /// "the call goes on" (it ends a line's call only on its own connection, its own release or a null state).
-    static let callsLeftBehindInTheRealStyle: [String: String] = [
-        "basic-call": "1002", "caller-hangs-up": "1002", "hold-retrieve": "1002", "blind-transfer": "1003", "consultation-transfer": "1003",
-        "forward-immediate": "1003", "forward-busy": "1003", "forward-no-answer": "1003", "deflect": "1003", "pickup": "1003", "queue": "1004",
-        "inbound-external": "1001",
-    ]
 
     /// The gateway's view of the lines, fed by the link's events.
     final class Lines: Sendable {
@@ -83,15 +74,7 @@ import Testing
                 } >= sent
             }
 
-            let busy = lines.busyLines()
-            if style == .real, let device = Self.callsLeftBehindInTheRealStyle[name] {
-                #expect(busy.keys.sorted() == [device])
-                withKnownIssue("CallModel keeps the call of a party left alone (real-style clearing)") {
-                    #expect(busy.isEmpty)
-                }
-            } else {
-                #expect(busy.isEmpty)
-            }
+            #expect(lines.busyLines().isEmpty)
         }
     }
 
@@ -110,14 +93,8 @@ import Testing
             }
             let answered = await simulator.pbxSwitch.keepAlivesAnswered()
             let reconnects = link.status.reconnects
-            if gatewayEdition == .ed3 {
-                #expect(answered >= 3 && reconnects == 0)
-            } else {
-                // CSTALink answers a PBX SystemStatus in its configured edition, not in the namespace it came in.
-                withKnownIssue("CSTALink answers the keep-alive in its own edition; the switch drops the link") {
-                    #expect(answered >= 3 && reconnects == 0)
-                }
-            }
+            // Answered in the namespace it came in, whatever edition the gateway writes.
+            #expect(answered >= 3 && reconnects == 0)
         }
     }
 }

@@ -129,11 +129,7 @@ import Testing
         }
         #expect(event.callingDevice?.number == "+33155171889" && event.callingDevice?.typeOfNumber == "dialingNumber")
         #expect(event.lastRedirectionDevice?.number == "1005")
-        // The gateway's CSTADeviceID takes `displayNumber=…` for the trunk-line text when nothing stands between `>` and
-        // the first `;` (it drops the first parameter): a gateway bug this style found, left for the gateway to fix.
-        withKnownIssue("CSTADeviceID loses displayNumber in N<1005>;displayNumber=1005;noa=nk") {
-            #expect(event.lastRedirectionDevice?.displayNumber == "1005")
-        }
+        #expect(event.lastRedirectionDevice?.displayNumber == "1005")
         #expect(event.connection.device.number == "0612345678" && event.connection.device.displayNumber == "0612345678")
     }
 
