@@ -3,14 +3,18 @@ import ServiceLifecycle
 import Telephony
 
 /// Demo mode's PBX: the simulator on loopback, placing a call every few seconds between the demo devices so a newcomer
-/// sees presence and call events flow on the push channel.
+/// sees presence and call events flow on the push channel. It speaks in `style`: its own plain ECMA-323, or the
+/// manners of real switches (OpenScape-like wrapped identifiers, empty keep-alives, one ConnectionCleared for the
+/// party that leaves).
 struct DemoPBX: Service {
     let port: Int
     let devices: [String]
+    let style: SimulatorStyle
     let logger: Logger
 
     func run() async throws {
-        let simulator = PBXSimulator(configuration: .init(host: "127.0.0.1", port: port), logger: logger)
+        let configuration = PBXSimulator.Configuration(host: "127.0.0.1", port: port, edition: style.defaultEdition, style: style)
+        let simulator = PBXSimulator(configuration: configuration, logger: logger)
         _ = try await simulator.start()
         await simulator.startLoad(
             SimulatorLoad(

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import Storage
+import Telephony
 
 /// `tws-server`: serve, back up and restore the Telephony Web Services gateway.
 @main
@@ -66,6 +67,15 @@ struct Serve: AsyncParsableCommand {
         help: "Seed a demo company, domain, users, groups and rights on an empty database (a temporary one unless --data-dir is given)."
     )
     var demo = false
+    @Option(
+        name: .customLong("demo-pbx-style"),
+        help: "With --demo: how the simulated PBX speaks, plain (tidy ECMA-323) or real (the manners of real switches such as OpenScape)."
+    )
+    var demoPBXStyle = "plain"
+
+    func validate() throws {
+        guard SimulatorStyle(rawValue: demoPBXStyle) != nil else { throw ValidationError("--demo-pbx-style must be plain or real") }
+    }
 
     func run() async throws {
         var configuration = try common.load()
@@ -98,7 +108,8 @@ struct Serve: AsyncParsableCommand {
         var running: [any Service] = [app, push, telephony, scheduler]
         if demo {
             // The simulated PBX where the seeded link points, with a little traffic so events flow.
-            running.insert(DemoPBX(port: DemoSeed.pbxPort, devices: DemoSeed.deviceNumbers, logger: logger), at: 0)
+            let style = SimulatorStyle(rawValue: demoPBXStyle) ?? .plain
+            running.insert(DemoPBX(port: DemoSeed.pbxPort, devices: DemoSeed.deviceNumbers, style: style, logger: logger), at: 0)
             Self.printDemo(configuration, seeded: seeded)
         }
         let group = ServiceGroup(
