@@ -240,9 +240,10 @@ struct TelephonyLinkTests {
                 token: w.adminToken,
                 json: jsonObject(["host": "127.0.0.1", "port": stored["port"] as? Int ?? 0, "capacity": 3, "pbxType": "simulator"])
             )
-            await w.runtime.refresh()
-            try await eventually("1004 released") { await !w.simulator.monitoredDevices().contains("1004") }
+            // In force when the PUT is answered: the device states already say so, and 1004 is out of service.
             let all = try await w.client.must(.get, "/api/v1/admin/domains/\(w.domainId)/device-states", token: w.adminToken)
+            #expect(try await w.presence("dave") == "out_of_service")
+            try await eventually("1004 released at the PBX") { await !w.simulator.monitoredDevices().contains("1004") }
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(buffer: all.body)) as? [[String: Any]])
             #expect(rows.map { $0["device"] as? String } == ["1001", "1002", "1003", "1004"])
             let over = try #require(rows.last)
