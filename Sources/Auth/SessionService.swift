@@ -116,6 +116,15 @@ public struct SessionService<Store: TenantStore>: Sendable {
         }
         let (user, parameters, methods, method) = winner
         await loginGuard.succeeded(username: username)
+        if method == .tws, let password = attempt.password, let hash = user.passwordHash, hasher.needsUpgrade(hash) {
+            // The password just proved right: its hash is rewritten in the current form (every byte counting).
+            let upgraded = try hasher.hash(password)
+            try await store.write { tx in
+                guard var stored = try tx.fetchOne(User.self, id: userId), stored.passwordHash == hash else { return }
+                stored.passwordHash = upgraded
+                try tx.update(stored)
+            }
+        }
         return try await openUserSession(
             user,
             userId: userId,
@@ -267,7 +276,9 @@ public struct SessionService<Store: TenantStore>: Sendable {
 
     /// The problem a locked sign-in answers.
     static func locked(_ lock: LoginGuard.Lock) -> DomainError {
-        DomainError(.tooManyRequests, code: "login_locked", "Too many failed sign-ins; retry in \(lock.retryAfter) s")
+        var error = DomainError(.tooManyRequests, code: "login_locked", "Too many failed sign-ins; retry in \(lock.retryAfter) s")
+        error.retryAfter = lock.retryAfter
+        return error
     }
 
     /// Writes an audit line on its own (failures and locks, which have no other write to join).
@@ -312,6 +323,15 @@ public struct SessionService<Store: TenantStore>: Sendable {
             throw DomainError.invalidCredentials
         }
         await loginGuard.succeeded(username: guardName)
+        if hasher.needsUpgrade(account.passwordHash) {
+            // The password just proved right: its hash is rewritten in the current form (every byte counting).
+            let upgraded = try hasher.hash(password)
+            try await store.write { tx in
+                guard var stored = try tx.fetchOne(AdminAccount.self, id: adminId), stored.passwordHash == account.passwordHash else { return }
+                stored.passwordHash = upgraded
+                try tx.update(stored)
+            }
+        }
         let session = try await open(
             .admin,
             subjectId: adminId,

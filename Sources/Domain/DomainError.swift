@@ -13,6 +13,8 @@ public struct DomainError: Error, Sendable, Equatable {
     public var code: String
     public var message: String
     public var field: String?
+    /// For `tooManyRequests`: seconds until a retry may succeed (sent as `Retry-After`).
+    public var retryAfter: Int?
 
     public init(_ kind: Kind, code: String, _ message: String, field: String? = nil) {
         self.kind = kind

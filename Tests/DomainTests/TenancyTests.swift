@@ -37,10 +37,12 @@ import Testing
                 == "currentPassword"
         )
         #expect(await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: "short") }?.field == "newPassword")
+        // 1,026 bytes of UTF-8 in 513 characters: over the byte limit.
         #expect(
-            await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: String(repeating: "é", count: 40)) }?.field
+            await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: String(repeating: "é", count: 513)) }?.field
                 == "newPassword"
         )
+        #expect(await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: "abc\u{0}defghij") }?.field == "newPassword")
     }
 
     @Test func theLastSuperUserCannotBeRemovedOrDemoted() async throws {

@@ -51,6 +51,7 @@ struct SignInAbuseTests {
             let locked = try await client.userLoginResponse(username: "alice", password: "right-password")
             expectProblem(locked, .tooManyRequests, "login_locked")
             #expect(locked.problem?.detail?.contains("retry in 900 s") == true)
+            #expect(locked.headers[.retryAfter] == "900")
             // The same name in other case is the same name.
             expectProblem(try await client.userLoginResponse(username: "ALICE", password: "right-password"), .tooManyRequests, "login_locked")
             _ = try await client.userLogin(username: "bob", password: "right-password")

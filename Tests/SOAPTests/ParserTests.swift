@@ -71,7 +71,7 @@ import Testing
         ("AdminLogin", "<tws:AdminLogin><tws:username>root</tws:username><tws:password>pw</tws:password></tws:AdminLogin>"),
         (
             "ChangeAdminPassword",
-            "<tws:ChangeAdminPassword><tws:currentPassword>a</tws:currentPassword><tws:newPassword>b</tws:newPassword></tws:ChangeAdminPassword>"
+            "<tws:ChangeAdminPassword><tws:currentPassword>a</tws:currentPassword><tws:newPassword>b-new-password</tws:newPassword></tws:ChangeAdminPassword>"
         ),
         (
             "ListUsers",

@@ -137,7 +137,8 @@ extension AdminService {
             var user = try tx.scoped(User.self, id, admin, "User")
             try changes.apply(to: &user, passwordHash: passwordHash)
             try tx.update(user)
-            if changes.enabled == false { try tx.revokeSessions(.user, subjectId: id) }
+            // A disabled user, or one whose password was reset, keeps no session: whoever held the old password is out.
+            if changes.enabled == false || passwordHash != nil { try tx.revokeSessions(.user, subjectId: id) }
             return user
         }
     }

@@ -2,16 +2,32 @@
 public protocol PasswordHasher: Sendable {
     func hash(_ password: String) throws -> String
     func verify(_ password: String, hash: String) -> Bool
+    /// Whether `hash` was made the old way and should be replaced by `hash(_:)` once its password has been verified.
+    func needsUpgrade(_ hash: String) -> Bool
+}
+
+extension PasswordHasher {
+    public func needsUpgrade(_ hash: String) -> Bool { false }
 }
 
 /// Rules every password set through the API follows.
 public enum PasswordPolicy {
     public static let minimumLength = 8
-    /// bcrypt only reads 72 bytes; longer passwords would be silently truncated, so they are refused.
-    public static let maximumBytes = 72
+    /// Every byte counts (the hasher pre-hashes before bcrypt, which alone reads 72 bytes and stops at NUL); this bounds
+    /// the work a sign-in attempt costs, the same limit sign-in itself applies.
+    public static let maximumBytes = 1024
 
     public static func check(_ password: String, field: String = "password") throws(DomainError) {
         guard password.count >= minimumLength else { throw .invalid(field: field, "A password needs at least \(minimumLength) characters") }
         guard password.utf8.count <= maximumBytes else { throw .invalid(field: field, "A password may not exceed \(maximumBytes) bytes") }
+        // A NUL would end the password for C code (bcrypt among it); other controls cannot be typed and are mistakes.
+        guard !password.unicodeScalars.contains(where: isControl) else {
+            throw .invalid(field: field, "A password may not contain control characters")
+        }
+    }
+
+    /// C0 and C1 control characters and DEL (Unicode general category Cc).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 }

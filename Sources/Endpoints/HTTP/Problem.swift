@@ -75,6 +75,9 @@ struct ProblemMiddleware: ServerMiddleware {
             var headers = HTTPFields()
             headers[.contentType] = "application/problem+json"
             if problem.code == "unauthenticated" || problem.code == "invalid_credentials" { headers[.wwwAuthenticate] = "Bearer" }
+            if let seconds = ((error as? ServerError)?.underlyingError as? DomainError ?? error as? DomainError)?.retryAfter {
+                headers[.retryAfter] = String(seconds)
+            }
             return (HTTPResponse(status: .init(code: problem.status), headerFields: headers), HTTPBody(Data(buffer: problem.body)))
         }
     }
@@ -141,6 +144,7 @@ struct HTTPProblemMiddleware: RouterMiddleware {
             switch error {
             case let error as DomainError:
                 problem = Problem(error)
+                retryAfter = error.retryAfter
             case let error as RateLimited:
                 problem = Problem(status: .tooManyRequests, code: "rate_limited", detail: "Too many login attempts; retry in \(error.retryAfter) s")
                 retryAfter = error.retryAfter

@@ -118,6 +118,7 @@ public func buildRouter<Store: TenantStore>(
         let answer = await soap.handle(Array(buffer: body), contentType: request.headers[.contentType])
         var headers: HTTPFields = [.contentType: answer.contentType]
         if let challenge = answer.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
+        if let seconds = answer.retryAfter { headers[.retryAfter] = String(seconds) }
         return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 

@@ -28,6 +28,8 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         public var body: [UInt8]
         /// `WWW-Authenticate` for a Login signed in with HTTP Negotiate that needs another leg.
         public var wwwAuthenticate: String?
+        /// `Retry-After` (seconds) for a fault such as `login_locked`.
+        public var retryAfter: Int?
     }
 
     /// A Login by HTTP Negotiate that needs the client's next token (NTLM's second leg).
@@ -84,7 +86,9 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         } catch let fault as SOAPFault {
             return answer(Self.withRESTCode(fault), version: fault.version ?? version)
         } catch let error as DomainError {
-            return answer(Self.fault(error), version: version)
+            var answer = answer(Self.fault(error), version: version)
+            answer.retryAfter = error.retryAfter
+            return answer
         } catch let error as DialingPlanError {
             // TelephonyService lets the dialing plan's own error through; it carries its Domain twin for this mapping.
             return answer(Self.fault(error.domainError), version: version)
