@@ -125,7 +125,9 @@ final class TestClock: Sendable {
 
         let forgedFrom = try await signIn()
         let parts = forgedFrom.split(separator: ".")
-        let forged = parts[0] + "." + parts[1] + "." + String(parts[2].dropLast()) + (parts[2].last == "A" ? "B" : "A")
+        // The signature's first character, not its last: the last base64url character of a 32-byte signature also
+        // carries two padding bits, so changing it can leave the decoded signature the same (a 1-in-16 false pass).
+        let forged = parts[0] + "." + parts[1] + "." + (parts[2].first == "A" ? "B" : "A") + String(parts[2].dropFirst())
         #expect(await domainError { _ = try await sessions.user(token: String(forged)) } == .unauthenticated)
 
         let deleted = try await signIn()
