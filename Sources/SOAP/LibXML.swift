@@ -177,6 +177,20 @@ enum LibXML {
         return result
     }
 
+    /// The value of the attribute `name` in `namespace` on `node` (e.g. `soap:mustUnderstand`).
+    static func attribute(_ node: xmlNodePtr, _ name: String, namespace: String) -> String? {
+        var property = node.pointee.properties
+        while let current = property {
+            if let href = current.pointee.ns?.pointee.href, String(cString: href) == namespace, let attributeName = current.pointee.name,
+                String(cString: attributeName) == name
+            {
+                return attributeValue(current)
+            }
+            property = current.pointee.next
+        }
+        return nil
+    }
+
     /// The value of the un-namespaced attribute `name` on `node`.
     ///
     /// Walks the attribute list instead of calling xmlGetProp, whose result would have to be released with the

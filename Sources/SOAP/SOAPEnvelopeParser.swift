@@ -30,10 +30,8 @@ public struct SOAPRequest: Sendable, Hashable {
     public var operation: String
     /// The Body's first element itself (already validated against the schema).
     public var payload: SOAPElement
-    /// The element children of the SOAP Header, if any; not validated.
-    ///
-    /// Header blocks marked mustUnderstand="1"/"true" are *not* rejected yet: no TWS operation defines header
-    /// blocks (authentication is the HTTP `Authorization: Bearer` header), so the server may ignore them all.
+    /// The element children of the SOAP Header, if any; not validated. None is understood (authentication is the HTTP
+    /// `Authorization` header): blocks meant for the server and marked mustUnderstand are refused by the parser.
     public var headers: [SOAPElement]
 
     /// Creates a request value (mostly useful in tests of code that consumes requests).
@@ -104,8 +102,11 @@ public struct SOAPEnvelopeParser: Sendable {
             throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "the root element is not a SOAP Envelope")
         }
         guard let version = LibXML.namespace(envelope).flatMap(SOAPVersion.init(envelopeNamespace:)) else {
+            // SOAP 1.1 §4.4.1 / SOAP 1.2 part 1 §5.4.7: an Envelope in another namespace is a VersionMismatch.
             let namespace = LibXML.namespace(envelope) ?? "no namespace"
-            throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "unsupported SOAP envelope namespace: \(namespace)")
+            var fault = SOAPFault(sender: SOAPFaultCode.versionMismatch, "unsupported SOAP envelope namespace: \(namespace)")
+            fault.envelopeCode = .versionMismatch
+            throw fault
         }
         do {
             return try interpret(envelope, version: version, errors: errors)
@@ -124,8 +125,22 @@ public struct SOAPEnvelopeParser: Sendable {
             throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "the SOAP Envelope has no Body")
         }
         let headers = parts.first(where: { isEnvelopeChild($0, "Header") }).map(LibXML.elementChildren) ?? []
-        guard let operationNode = LibXML.elementChildren(body).first else {
+        // No header block is understood here: one meant for this server and marked mustUnderstand stops everything.
+        if let block = headers.first(where: { Self.mustBeUnderstood($0, version: version) }) {
+            var fault = SOAPFault(
+                sender: SOAPFaultCode.mustUnderstand,
+                "header block {\(LibXML.namespace(block) ?? "")}\(LibXML.localName(block)) must be understood, and is not"
+            )
+            fault.envelopeCode = .mustUnderstand
+            throw fault
+        }
+        let operations = LibXML.elementChildren(body)
+        guard let operationNode = operations.first else {
             throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "the SOAP Body is empty")
+        }
+        // One operation per request: a second element would otherwise be silently ignored (WS-I BP R2210).
+        guard operations.count == 1 else {
+            throw SOAPFault(sender: SOAPFaultCode.invalidEnvelope, "the SOAP Body holds \(operations.count) elements; send one operation per request")
         }
 
         let operation = LibXML.localName(operationNode)
@@ -147,6 +162,24 @@ public struct SOAPEnvelopeParser: Sendable {
             payload: LibXML.element(from: operationNode),
             headers: headers.map(LibXML.element(from:))
         )
+    }
+
+    /// Whether a header block is addressed to this server (no actor/role, or the "next" / ultimate-receiver one) and
+    /// marked mustUnderstand (`1`, or `true` in SOAP 1.2).
+    private static func mustBeUnderstood(_ block: xmlNodePtr, version: SOAPVersion) -> Bool {
+        let flag = LibXML.attribute(block, "mustUnderstand", namespace: version.envelopeNamespace)?.trimmingXMLWhitespace()
+        guard flag == "1" || flag == "true" else { return false }
+        switch version {
+        case .soap11:
+            // SOAP 1.1 §4.2.2: no actor means the ultimate recipient, which this server is.
+            let actor = LibXML.attribute(block, "actor", namespace: version.envelopeNamespace)?.trimmingXMLWhitespace()
+            return actor == nil || actor == "" || actor == "http://schemas.xmlsoap.org/soap/actor/next"
+        case .soap12:
+            // SOAP 1.2 part 1 §5.2.2: no role means the ultimate receiver; "none" is nobody.
+            let role = LibXML.attribute(block, "role", namespace: version.envelopeNamespace)?.trimmingXMLWhitespace()
+            return role == nil || role == "" || role == "http://www.w3.org/2003/05/soap-envelope/role/next"
+                || role == "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"
+        }
     }
 }
 

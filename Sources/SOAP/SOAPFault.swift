@@ -14,6 +14,16 @@ public struct SOAPFault: Error, Sendable, Equatable, CustomStringConvertible {
     public var httpStatus: Int
     /// The envelope version, when the parser got far enough to read it; lets the server answer in kind.
     public var version: SOAPVersion?
+    /// A fault code of the SOAP specifications themselves, written instead of Client/Server (Sender/Receiver).
+    public var envelopeCode: EnvelopeCode?
+
+    /// The fault codes the SOAP specifications define beside Client/Server (1.1) and Sender/Receiver (1.2).
+    public enum EnvelopeCode: String, Sendable, Equatable {
+        /// A header block the server must understand, and does not (SOAP 1.1 §4.4.1, SOAP 1.2 part 1 §5.4.8).
+        case mustUnderstand = "MustUnderstand"
+        /// The envelope is not of a SOAP version the server speaks, or not the one the transport announced.
+        case versionMismatch = "VersionMismatch"
+    }
 
     /// Creates a fault with every field spelled out.
     public init(code: String, message: String, isSenderFault: Bool, httpStatus: Int, version: SOAPVersion? = nil) {
@@ -32,6 +42,18 @@ public struct SOAPFault: Error, Sendable, Equatable, CustomStringConvertible {
     /// Creates a receiver (server) fault, HTTP 500.
     public init(receiver code: String, _ message: String, version: SOAPVersion? = nil) {
         self.init(code: code, message: message, isSenderFault: false, httpStatus: 500, version: version)
+    }
+
+    /// The HTTP status of the response carrying this fault in `version`, as the specifications fix it: SOAP 1.1 faults
+    /// travel with 500 (WS-I Basic Profile R1126); SOAP 1.2 Sender faults with 400 and every other fault with 500 (part 2
+    /// §7.5.1.2, table 20). Two answers keep their own status because they are about HTTP, not the envelope: 401 with a
+    /// Negotiate challenge, and 415 for a media type that is no SOAP version's.
+    public func httpStatus(in version: SOAPVersion) -> Int {
+        if (httpStatus == 401 && code == "negotiate_continue") || httpStatus == 415 { return httpStatus }
+        switch version {
+        case .soap11: return 500
+        case .soap12: return isSenderFault && envelopeCode == nil ? 400 : 500
+        }
     }
 
     /// `SOAPFault(code, status): message`, for logs.
@@ -61,6 +83,14 @@ public enum SOAPFaultCode {
     public static let invalidEnvelope = "invalid_envelope"
     /// The Body element is not a known operation in the service namespace.
     public static let unknownOperation = "unknown_operation"
+    /// A header block marked mustUnderstand that the server does not understand (fault code MustUnderstand).
+    public static let mustUnderstand = "must_understand"
+    /// The envelope's version is unknown, or is not the one the Content-Type announced (fault code VersionMismatch).
+    public static let versionMismatch = "version_mismatch"
+    /// The SOAPAction header (or the `action` media-type parameter) names another operation than the Body.
+    public static let actionMismatch = "action_mismatch"
+    /// The Content-Type is neither SOAP 1.1's `text/xml` nor SOAP 1.2's `application/soap+xml` (HTTP 415).
+    public static let unsupportedMediaType = "unsupported_media_type"
     /// The operation element does not satisfy the XML schema from the WSDL.
     public static let schemaViolation = "schema_violation"
     /// libxml2 failed for a reason that is not the request's fault (e.g. out of memory).

@@ -45,10 +45,10 @@ public enum SOAPWriter {
         xml += "<\(env):Fault>"
         switch version {
         case .soap11:
-            let code = fault.isSenderFault ? "Client" : "Server"
+            let code = fault.envelopeCode?.rawValue ?? (fault.isSenderFault ? "Client" : "Server")
             xml += "<faultcode>\(env):\(code)</faultcode><faultstring>\(message)</faultstring><detail>\(detail)</detail>"
         case .soap12:
-            let code = fault.isSenderFault ? "Sender" : "Receiver"
+            let code = fault.envelopeCode?.rawValue ?? (fault.isSenderFault ? "Sender" : "Receiver")
             xml += "<\(env):Code><\(env):Value>\(env):\(code)</\(env):Value></\(env):Code>"
             xml += "<\(env):Reason><\(env):Text xml:lang=\"en\">\(message)</\(env):Text></\(env):Reason>"
             xml += "<\(env):Detail>\(detail)</\(env):Detail>"

@@ -311,6 +311,12 @@ enum SOAPTestVersion: Sendable {
         }
     }
 
+    /// The HTTP status of a fault in this version: SOAP 1.1 always 500 (WS-I BP R1126); SOAP 1.2 400 for a Sender
+    /// fault, 500 otherwise.
+    func faultStatus(sender: Bool) -> HTTPResponse.Status {
+        self == .soap12 && sender ? .badRequest : .internalServerError
+    }
+
     var contentType: String {
         switch self {
         case .soap11: "text/xml; charset=utf-8"

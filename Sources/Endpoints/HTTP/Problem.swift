@@ -182,7 +182,7 @@ struct HTTPProblemMiddleware: RouterMiddleware {
             httpStatus: problem.status
         )
         return Response(
-            status: .init(code: problem.status),
+            status: .init(code: fault.httpStatus(in: version)),
             headers: [.contentType: SOAPWriter.contentType(for: version)],
             body: .init(byteBuffer: ByteBuffer(bytes: SOAPWriter.fault(version: version, fault: fault, namespace: soapNamespace)))
         )

@@ -1,6 +1,7 @@
 import Auth
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import OpenAPIHummingbird
@@ -115,7 +116,11 @@ public func buildRouter<Store: TenantStore>(
         } catch {
             throw HTTPError(.contentTooLarge)
         }
-        let answer = await soap.handle(Array(buffer: body), contentType: request.headers[.contentType])
+        let answer = await soap.handle(
+            Array(buffer: body),
+            contentType: request.headers[.contentType],
+            soapAction: HTTPField.Name("SOAPAction").flatMap { request.headers[$0] }
+        )
         var headers: HTTPFields = [.contentType: answer.contentType]
         if let challenge = answer.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
         if let seconds = answer.retryAfter { headers[.retryAfter] = String(seconds) }

@@ -64,12 +64,35 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         Array(WSDLDocument.replacingLocation(in: String(decoding: wsdl, as: UTF8.self), with: baseURL + "/soap").utf8)
     }
 
-    /// Handles one POST /soap body.
-    public func handle(_ body: [UInt8], contentType: String?) async -> Answer {
-        var version = SOAPVersion(contentType: contentType ?? "") ?? .soap11
+    /// Handles one POST /soap body, with its `Content-Type` and `SOAPAction` headers.
+    ///
+    /// The media type must be a SOAP version's (415 otherwise) and agree with the envelope (VersionMismatch otherwise);
+    /// a SOAPAction (SOAP 1.1) or `action` parameter (SOAP 1.2) that names another operation than the Body is refused.
+    /// Either way nothing runs.
+    public func handle(_ body: [UInt8], contentType: String?, soapAction: String? = nil) async -> Answer {
+        guard let announced = SOAPVersion(contentType: contentType ?? "") else {
+            let fault = SOAPFault(
+                sender: SOAPFaultCode.unsupportedMediaType,
+                "Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2), not \(contentType ?? "none")",
+                httpStatus: 415
+            )
+            return answer(fault, version: .soap11)
+        }
+        var version = announced
         do {
             let request = try parser.parse(body)
-            version = request.version
+            guard request.version == announced else {
+                var fault = SOAPFault(
+                    sender: SOAPFaultCode.versionMismatch,
+                    "a \(request.version == .soap11 ? "SOAP 1.1" : "SOAP 1.2") envelope was sent as \(announced.mediaType)"
+                )
+                fault.envelopeCode = .versionMismatch
+                return answer(fault, version: announced)
+            }
+            let action = announced == .soap11 ? soapAction : Self.actionParameter(contentType ?? "")
+            if let action = action.map(Self.unquoted), !action.isEmpty, !Self.action(action, names: request.operation) {
+                throw SOAPFault(sender: SOAPFaultCode.actionMismatch, "the SOAP action \(action) does not name the operation \(request.operation)")
+            }
             let response = try await dispatch(request)
             return Answer(
                 status: 200,
@@ -139,10 +162,35 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
 
     private func answer(_ fault: SOAPFault, version: SOAPVersion) -> Answer {
         Answer(
-            status: fault.httpStatus,
+            status: fault.httpStatus(in: version),
             contentType: SOAPWriter.contentType(for: version),
             body: SOAPWriter.fault(version: version, fault: fault, namespace: namespace)
         )
+    }
+
+    /// The `action` parameter of a SOAP 1.2 Content-Type (RFC 3902), if any.
+    static func actionParameter(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let parts = parameter.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "action" {
+                return String(parts[1]).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    /// A header or parameter value without its surrounding quotes and blanks.
+    static func unquoted(_ value: String) -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 2, trimmed.hasPrefix("\""), trimmed.hasSuffix("\"") else { return trimmed }
+        return String(trimmed.dropFirst().dropLast())
+    }
+
+    /// Whether an action URI names `operation`: the WSDL's `urn:opentws:soap:v1#Login`, or any URI whose last part
+    /// (after `#` or `/`) is the operation's name, as clients generated from other conventions write it.
+    static func action(_ action: String, names operation: String) -> Bool {
+        guard let last = action.split(whereSeparator: { $0 == "#" || $0 == "/" || $0 == ":" }).last else { return false }
+        return last == operation
     }
 
     private func dispatch(_ request: SOAPRequest) async throws -> SOAPElement {
