@@ -81,6 +81,7 @@ func buildApplication(
         services: services,
         loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond),
         metrics: metrics.map { metrics in MetricsEndpoint(token: configuration.metricsToken, requests: metrics.requests) { metrics.collect() } },
+        trustedProxies: configuration.trustedProxyAddresses,
         logger: logger
     )
     return Application(

@@ -31,6 +31,14 @@ struct AppConfiguration: Codable, Sendable {
     var negotiateNTLMUsers: String?
     /// Folder CSV directories (and SQLite files read through ODBC) must be in; default `<dataDirectory>/imports`.
     var csvImportFolder: String?
+    /// Addresses of reverse proxies whose `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host` are believed (for the
+    /// WSDL's service address behind a TLS-terminating proxy), comma-separated IP addresses; none by default.
+    var trustedProxies: String = ""
+
+    /// `trustedProxies` as a set of addresses.
+    var trustedProxyAddresses: Set<String> {
+        Set(trustedProxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
 
     /// The CSV import folder in use.
     var importFolder: URL {
@@ -59,6 +67,7 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_NEGOTIATE_REALMS"] { configuration.negotiateRealms = value }
         if let value = environment["TWS_NEGOTIATE_NTLM_USERS"] { configuration.negotiateNTLMUsers = value }
         if let value = environment["TWS_CSV_IMPORT_FOLDER"] { configuration.csvImportFolder = value }
+        if let value = environment["TWS_TRUSTED_PROXIES"] { configuration.trustedProxies = value }
         return configuration
     }
 
@@ -87,11 +96,12 @@ struct AppConfiguration: Codable, Sendable {
         negotiateRealms = try container.decodeIfPresent(String.self, forKey: .negotiateRealms) ?? negotiateRealms
         negotiateNTLMUsers = try container.decodeIfPresent(String.self, forKey: .negotiateNTLMUsers)
         csvImportFolder = try container.decodeIfPresent(String.self, forKey: .csvImportFolder)
+        trustedProxies = try container.decodeIfPresent(String.self, forKey: .trustedProxies) ?? trustedProxies
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort, metricsToken, negotiateKeytab,
-            negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder
+            negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder, trustedProxies
     }
 
     private struct AnyKey: CodingKey {

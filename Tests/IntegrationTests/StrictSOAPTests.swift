@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import Server
+
 /// The SOAP endpoint holds clients to the specifications: header blocks it must understand, one operation per Body,
 /// a media type that matches the envelope, a SOAPAction that names the operation. Each refusal runs nothing.
 @Suite("Strict SOAP")
@@ -104,6 +106,36 @@ struct StrictSOAPTests {
             headers[soapAction] = "\"urn:opentws:soap:v1#Logout\""
             #expect(try await Self.post(client, soap11, headers).status == .ok)
             expectProblem(try await client.get("/api/v1/me", token: token), .unauthorized, "unauthenticated")
+        }
+    }
+}
+
+/// The WSDL's service address behind a TLS-terminating reverse proxy.
+@Suite("WSDL address")
+struct WSDLAddressTests {
+    /// The `soap:address` locations of the WSDL served for `headers`.
+    static func locations(_ client: some TestClientProtocol, _ headers: HTTPFields) async throws -> Set<String> {
+        let wsdl = try await client.execute(uri: "/soap?wsdl", method: .get, headers: headers, body: nil).text
+        return Set(wsdl.matches(of: /address location="([^"]+)"/).map { String($0.1) })
+    }
+
+    @Test("A trusted proxy's Forwarded or X-Forwarded-* headers give clients an https address; anyone else's are ignored")
+    func forwardedHeadersFromTrustedProxiesOnly() async throws {
+        let forwarded: HTTPFields = [HTTPField.Name("Forwarded")!: #"for=192.0.2.60;proto=https;host="tws.example.org""#]
+        let xForwarded: HTTPFields = [HTTPField.Name("X-Forwarded-Proto")!: "https", HTTPField.Name("X-Forwarded-Host")!: "tws.example.org:8443"]
+        try await TWSTestApp.run(.live, configure: { $0.trustedProxies = "127.0.0.1, ::1" }) { client in
+            let viaForwarded = try await Self.locations(client, forwarded)
+            #expect(viaForwarded == ["https://tws.example.org/soap"])
+            let viaXForwarded = try await Self.locations(client, xForwarded)
+            #expect(viaXForwarded == ["https://tws.example.org:8443/soap"])
+            // A forged host that would break out of the attribute is not believed.
+            let hostile = try await Self.locations(client, [HTTPField.Name("X-Forwarded-Host")!: #"evil"><x"#])
+            #expect(hostile.allSatisfy { $0.hasPrefix("http://") && !$0.contains("evil") })
+        }
+        try await TWSTestApp.run(.live) { client in
+            // Not a trusted proxy: the headers are a client's claims and change nothing.
+            let plain = try await Self.locations(client, forwarded)
+            #expect(plain.count == 1 && plain.allSatisfy { $0.hasPrefix("http://") && $0.hasSuffix("/soap") && !$0.contains("example.org") })
         }
     }
 }

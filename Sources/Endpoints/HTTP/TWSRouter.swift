@@ -52,6 +52,7 @@ public func buildRouter<Store: TenantStore>(
     services: TWSServices<Store>,
     loginLimits: LoginRateLimiter.Limits = .init(),
     metrics: MetricsEndpoint? = nil,
+    trustedProxies: Set<String> = [],
     logger: Logger
 ) throws -> Router<TWSRequestContext> {
     let soap = try SOAPBinding(
@@ -101,12 +102,12 @@ public func buildRouter<Store: TenantStore>(
         }
     }
 
-    router.get("/soap") { request, _ in
+    router.get("/soap") { request, context in
         guard request.uri.queryParameters.has("wsdl") || request.uri.query?.lowercased() == "wsdl" else {
             throw HTTPError(.notFound)
         }
-        let host = request.head.authority ?? "localhost:8000"
-        let document = soap.wsdlDocument(baseURL: "http://\(host)")
+        let trusted = context.remoteAddress?.ipAddress.map(trustedProxies.contains) ?? false
+        let document = soap.wsdlDocument(baseURL: PublicAddress(request: request, fromTrustedProxy: trusted).baseURL)
         return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
     router.post("/soap") { request, context in
