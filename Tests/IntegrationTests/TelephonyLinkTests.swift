@@ -157,6 +157,29 @@ struct TelephonyLinkTests {
         }
     }
 
+    @Test("A forwarding destination over the contract's 64 characters is refused over REST and SOAP, and never reaches the PBX")
+    func forwardingDestinationBound() async throws {
+        try await TelephonyWorld.run { w in
+            for length in [65, 200, 5_000] {
+                let destination = String(repeating: "1", count: length)
+                let rest = try await w.client.put(
+                    "/api/v1/telephony/devices/1002/forwarding",
+                    token: w.token("bob"),
+                    json: jsonObject(["kind": "immediate", "enabled": true, "destination": destination])
+                )
+                #expect(rest.status == .badRequest, "\(length): \(rest.text)")
+                let soap = try await w.client.soap(
+                    "<tws:SetForwarding><tws:kind>immediate</tws:kind><tws:enabled>true</tws:enabled><tws:destination>\(destination)</tws:destination></tws:SetForwarding>",
+                    token: w.token("bob")
+                )
+                #expect(soap.status == .badRequest && soap.text.contains("<tws:code>invalid_"), "\(length): \(soap.text.prefix(300))")
+            }
+            #expect(await w.simulator.forwarding(of: "1002").allSatisfy { !$0.forwardStatus })
+            let settings = try await w.client.must(.get, "/api/v1/telephony/devices/1002/forwarding", token: w.token("bob"))
+            #expect(settings.status == .ok)
+        }
+    }
+
     @Test("The dialing plan reads back with the rules in force, standard ones included, and takes them back with one added")
     func dialingPlanShowsRulesInForce() async throws {
         try await TelephonyWorld.run { w in

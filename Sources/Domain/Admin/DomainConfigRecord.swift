@@ -32,8 +32,7 @@ extension PbxLink: DomainConfigRecord {
     public static let searchColumns = ["host", "pbxType", "pbxDomain"]
     public func validated() throws(DomainError) -> PbxLink {
         var link = self
-        link.host = try Check.name(host, field: "host", max: 255)
-        guard !link.host.contains(where: { $0 == " " || $0 == "/" }) else { throw .invalid(field: "host", "host must be a host name or IP address") }
+        link.host = try NetworkHost.check(try Check.name(host, field: "host", max: 255), field: "host")
         try Check.range(port, 1...65535, field: "port")
         try Check.range(capacity, 1...100_000, field: "capacity")
         link.pbxType = try Check.name(pbxType, field: "pbxType", max: 64)
@@ -156,6 +155,15 @@ extension AdminService {
         try Check.range(settings.internalReverseLength, 1...16, field: "internalReverseLength")
         if let rules = settings.rules {
             guard rules.count <= 200 else { throw DomainError.invalid(field: "rules", "At most 200 rules") }
+            // The contract's bounds of a rule, the same for every client.
+            for (index, rule) in rules.enumerated() {
+                try Check.range(rule.priority, 0...100_000, field: "rules[\(index)].priority")
+                guard rule.name.count <= 128 else { throw DomainError.invalid(field: "rules[\(index)].name", "A rule name has at most 128 characters") }
+                guard (1...256).contains(rule.pattern.count) else {
+                    throw DomainError.invalid(field: "rules[\(index)].pattern", "A rule pattern has 1 to 256 characters")
+                }
+                guard rule.value.count <= 256 else { throw DomainError.invalid(field: "rules[\(index)].value", "A rule value has at most 256 characters") }
+            }
             // Every rule must compile now, so dialling never meets a broken plan.
             do { _ = try DialingPlan(settings: settings, rules: rules) } catch { throw error.domainError }
         }

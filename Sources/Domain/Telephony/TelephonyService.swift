@@ -478,6 +478,10 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         let from = try ownDevice(device, own)
         guard allowed else { throw DomainError.forbidden(code: "forwarding_not_allowed", "This kind of forwarding is not allowed for this user") }
         var applied = setting
+        // The contract's bound (64 characters), the same over REST and SOAP, checked before anything reaches the PBX.
+        if let destination = setting.destination, destination.count > 64 {
+            throw DomainError.invalid(field: "destination", "A forwarding destination has at most 64 characters")
+        }
         if setting.enabled {
             guard let destination = setting.destination, !destination.isEmpty else {
                 throw DomainError.invalid(field: "destination", "A destination is required to switch forwarding on")
