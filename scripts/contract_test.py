@@ -8,7 +8,7 @@
 3. The SOAP endpoint refuses hostile XML (external entity) with a fault and changes nothing.
 Prints 'N passed, N failed' last; exits non-zero on any failure.
 """
-import argparse, os, shutil, signal, socket, subprocess, sys, tempfile, time, traceback
+import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, traceback
 import requests
 import zeep, zeep.exceptions, zeep.transports
 from openapi_spec_validator import validate
@@ -63,7 +63,7 @@ def main():
                 time.sleep(0.1)
         else:
             raise SystemExit("server did not start")
-        run_soap_checks(base)
+        run_soap_checks(base, os.path.join(os.path.dirname(args.server), "pbx-sim"))
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -95,7 +95,7 @@ def fault_code(fault):
     return None
 
 
-def run_soap_checks(base):
+def run_soap_checks(base, pbx_sim):
     state = {}
 
     @check("GET /openapi.yaml serves the contract")
@@ -211,6 +211,45 @@ def run_soap_checks(base):
         assert "xml_dtd_forbidden" in response.text and "root:" not in response.text
         after = requests.get(f"{base}/api/v1/admin/domains/{state['domain']}/users", headers={"Authorization": f"Bearer {state['admin']}"}, timeout=5).json()["total"]
         assert before == after
+
+    @check("PHP SoapClient (SOAP 1.1 and 1.2): sign in, GetMe, search, click-to-call through a PBX, and a fault's code")
+    def _():
+        if shutil.which("php") is None:
+            raise AssertionError("php is not installed (make deps installs php-cli and php-soap)")
+        h = {"Authorization": f"Bearer {state['admin']}"}
+        pbx_port = free_port()
+        sim = subprocess.Popen([pbx_sim, "--port", str(pbx_port), "--devices", "2000-2099", "--keep-alive", "0", "--log-level", "error"],
+                               stdout=subprocess.PIPE, text=True)
+        try:
+            assert "listening" in (sim.stdout.readline() or ""), "pbx-sim did not start"
+            link = requests.post(f"{base}/api/v1/admin/domains/{state['domain']}/pbx-links", headers=h, timeout=10,
+                                 json={"host": "127.0.0.1", "port": pbx_port, "capacity": 100, "pbxType": "simulator"})
+            assert link.status_code == 201, link.text
+            token = requests.post(f"{base}/api/v1/auth/login", json={"username": "zoe", "password": "zoe-password"}, timeout=5).json()["token"]
+            for _ in range(100):
+                lines = requests.get(f"{base}/api/v1/telephony/devices", headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
+                if lines and lines[0]["presence"] == "idle":
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"device 2001 never monitored: {lines}")
+            script = os.path.join(ROOT, "scripts", "soap_clients", "php_client.php")
+            for version, status, faultcode in (("11", 500, "Client"), ("12", 400, "Sender")):
+                run = subprocess.run(["php", script, base, version, "Contract Co", "Lyon", "zoe", "zoe-password"],
+                                     capture_output=True, text=True, timeout=60)
+                assert run.returncode == 0, run.stderr or run.stdout
+                result = json.loads(run.stdout.strip().splitlines()[-1])
+                assert result["token"] and result["username"] == "zoe" and result["contact"] == "Lemaire", result
+                assert result["callId"] and result["callDevice"] == "2001", result
+                # PHP reads the fault's code from its detail, whatever the HTTP status the specifications fix.
+                assert result["fault"] == "invalid_credentials", result
+                assert result["faultcode"].endswith(faultcode) and result["status"] == status, result
+        finally:
+            sim.send_signal(signal.SIGTERM)
+            try:
+                sim.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                sim.kill()
 
 
 if __name__ == "__main__":
