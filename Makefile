@@ -9,11 +9,12 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Windows sign-in), gss-ntlmssp (NTLM), and for the Kerberos tests a real MIT KDC: krb5-kdc, krb5-admin-server
 # (kadmin.local), krb5-user (kinit) (scripts/test-services/kdc.sh); unixodbc-dev (SQL directories over ODBC), and for
 # the directory-connector tests the Debian ODBC drivers odbc-postgresql and libsqliteodbc, sqlite3 (creates the test
-# database) and a real PostgreSQL 15: postgresql (scripts/test-services/postgres.sh runs its own cluster); php-cli and
-# php-soap (PHP's SoapClient, an independent SOAP client the contract checks drive).
+# database) and a real PostgreSQL 15: postgresql (scripts/test-services/postgres.sh runs its own cluster); two independent
+# SOAP clients the contract checks drive: php-cli and php-soap (PHP's SoapClient), gsoap, libgsoap-dev and g++ (a C++
+# client generated from the served WSDL).
 DEBIAN_PACKAGES := libxml2-dev libsqlite3-dev pkg-config python3-venv curl libldap-dev slapd ldap-utils openssl \
 	libkrb5-dev krb5-kdc krb5-admin-server krb5-user gss-ntlmssp unixodbc-dev odbc-postgresql libsqliteodbc sqlite3 \
-	postgresql php-cli php-soap
+	postgresql php-cli php-soap gsoap libgsoap-dev g++
 VENV := .venv
 
 .PHONY: deps stop-system-slapd stop-system-postgresql build run test swift-test contract bench clean
