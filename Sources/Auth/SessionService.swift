@@ -62,7 +62,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
     public func loginUser(_ attempt: LoginAttempt) async throws -> LoginResult {
         let username = attempt.username.trimmingCharacters(in: .whitespaces)
         guard !username.isEmpty, username.count <= 256 else { throw DomainError.invalid(field: "username", "username is required") }
-        if let password = attempt.password, password.utf8.count > 1024 { throw DomainError.invalid(field: "password", "password is too long") }
+        if let password = attempt.password, password.unicodeScalars.count > PasswordPolicy.maximumLength { throw DomainError.invalid(field: "password", "password is too long") }
         let clock = now().timeIntervalSince1970
         if let lock = await loginGuard.lock(username: username, address: attempt.clientAddress, now: clock) {
             await audit(
@@ -288,7 +288,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
 
     /// Logs an administrator in (separate from users; scoped to the account's companies).
     public func loginAdmin(username: String, password: String, clientAddress: String? = nil) async throws -> AdminLoginResult {
-        guard !username.isEmpty, username.count <= 256, password.utf8.count <= 1024 else { throw DomainError.invalidCredentials }
+        guard !username.isEmpty, username.unicodeScalars.count <= 256, password.unicodeScalars.count <= PasswordPolicy.maximumLength else { throw DomainError.invalidCredentials }
         // Administrators are guarded like users, under a name users cannot have.
         let guardName = "admin\u{0}" + username
         let clock = now().timeIntervalSince1970

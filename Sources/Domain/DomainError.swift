@@ -4,6 +4,10 @@
 public struct DomainError: Error, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case invalid, unauthorized, forbidden, notFound, conflict, tooManyRequests
+        /// The value has the contract's shape but its meaning cannot be used (422): a regular expression that does not
+        /// compile, a capture group the expression does not have. JSON Schema cannot say these, so the contract's
+        /// descriptions do; everything a schema can say is a 400 `invalid`.
+        case unprocessable
         /// The PBX behind the request cannot be reached (503) or did not answer in time (504).
         case unavailable, gatewayTimeout
     }
@@ -27,6 +31,11 @@ public struct DomainError: Error, Sendable, Equatable {
         DomainError(.invalid, code: "invalid_field", message, field: field)
     }
     public static func notFound(_ what: String) -> DomainError { DomainError(.notFound, code: "not_found", "\(what) not found") }
+    /// A body naming an object that does not exist, or that the caller may not see: 404 like the object's own address
+    /// would answer, with the field that named it. (400 stays for input whose shape the contract refuses.)
+    public static func missing(field: String, _ message: String) -> DomainError {
+        DomainError(.notFound, code: "not_found", message, field: field)
+    }
     public static func conflict(code: String, _ message: String) -> DomainError { DomainError(.conflict, code: code, message) }
     public static func forbidden(code: String = "forbidden", _ message: String) -> DomainError { DomainError(.forbidden, code: code, message) }
     /// How a PBX failure reads to a client: a refusal is a conflict with the call's state, the rest are gateway errors.

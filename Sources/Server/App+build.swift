@@ -26,7 +26,15 @@ func buildServices(
         store: database,
         hasher: hasher,
         tokens: tokens,
-        authenticators: [TWSPasswordAuthenticator(hasher: hasher), LDAPAuthenticator(logger: logger), NoAuthenticator(logger: logger)]
+        authenticators: [TWSPasswordAuthenticator(hasher: hasher), LDAPAuthenticator(logger: logger), NoAuthenticator(logger: logger)],
+        loginGuard: LoginGuard(
+            limits: .init(
+                userFailures: configuration.loginLockUserFailures,
+                addressFailures: configuration.loginLockAddressFailures,
+                window: configuration.loginLockMinutes * 60,
+                lockDuration: configuration.loginLockMinutes * 60
+            )
+        )
     )
     var negotiate: NegotiateAcceptor?
     if let keytab = configuration.negotiateKeytab, !keytab.isEmpty {

@@ -17,6 +17,10 @@ struct AppConfiguration: Codable, Sendable {
     /// Login attempts a client address may make at once, and per second after that.
     var loginBurst: Double = 20
     var loginPerSecond: Double = 1
+    /// Sign-in lockout: failures within the window that lock a user name, or a client address, for `loginLockMinutes`.
+    var loginLockUserFailures: Int = 5
+    var loginLockAddressFailures: Int = 20
+    var loginLockMinutes: Double = 15
     /// Port of the push channel (WebSocket `/events`, long-poll `/events/poll`), on the same host.
     var pushPort: Int = 9000
     /// Bearer token a Prometheus scraper sends for `GET /metrics`; when unset, metrics are served to loopback only.
@@ -60,6 +64,9 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_BCRYPT_COST"].flatMap(Int.init) { configuration.bcryptCost = value }
         if let value = environment["TWS_LOGIN_BURST"].flatMap(Double.init) { configuration.loginBurst = value }
         if let value = environment["TWS_LOGIN_PER_SECOND"].flatMap(Double.init) { configuration.loginPerSecond = value }
+        if let value = environment["TWS_LOGIN_LOCK_USER_FAILURES"].flatMap(Int.init) { configuration.loginLockUserFailures = value }
+        if let value = environment["TWS_LOGIN_LOCK_ADDRESS_FAILURES"].flatMap(Int.init) { configuration.loginLockAddressFailures = value }
+        if let value = environment["TWS_LOGIN_LOCK_MINUTES"].flatMap(Double.init) { configuration.loginLockMinutes = value }
         if let value = environment["TWS_PUSH_PORT"].flatMap(Int.init) { configuration.pushPort = value }
         if let value = environment["TWS_METRICS_TOKEN"] { configuration.metricsToken = value }
         if let value = environment["TWS_NEGOTIATE_KEYTAB"] { configuration.negotiateKeytab = value }
@@ -89,6 +96,9 @@ struct AppConfiguration: Codable, Sendable {
         bcryptCost = try container.decodeIfPresent(Int.self, forKey: .bcryptCost) ?? bcryptCost
         loginBurst = try container.decodeIfPresent(Double.self, forKey: .loginBurst) ?? loginBurst
         loginPerSecond = try container.decodeIfPresent(Double.self, forKey: .loginPerSecond) ?? loginPerSecond
+        loginLockUserFailures = try container.decodeIfPresent(Int.self, forKey: .loginLockUserFailures) ?? loginLockUserFailures
+        loginLockAddressFailures = try container.decodeIfPresent(Int.self, forKey: .loginLockAddressFailures) ?? loginLockAddressFailures
+        loginLockMinutes = try container.decodeIfPresent(Double.self, forKey: .loginLockMinutes) ?? loginLockMinutes
         pushPort = try container.decodeIfPresent(Int.self, forKey: .pushPort) ?? pushPort
         metricsToken = try container.decodeIfPresent(String.self, forKey: .metricsToken)
         negotiateKeytab = try container.decodeIfPresent(String.self, forKey: .negotiateKeytab)
@@ -100,7 +110,8 @@ struct AppConfiguration: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort, metricsToken, negotiateKeytab,
+        case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, loginLockUserFailures,
+            loginLockAddressFailures, loginLockMinutes, pushPort, metricsToken, negotiateKeytab,
             negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder, trustedProxies
     }
 
@@ -121,6 +132,9 @@ struct AppConfiguration: Codable, Sendable {
         }
         if let tokenSecret, tokenSecret.utf8.count < 32 { throw ConfigurationError("tokenSecret needs at least 32 bytes") }
         guard loginBurst >= 1, loginPerSecond > 0 else { throw ConfigurationError("loginBurst must be at least 1 and loginPerSecond above 0") }
+        guard loginLockUserFailures >= 1, loginLockAddressFailures >= 1, loginLockMinutes > 0 else {
+            throw ConfigurationError("loginLockUserFailures and loginLockAddressFailures must be at least 1, loginLockMinutes above 0")
+        }
     }
 }
 

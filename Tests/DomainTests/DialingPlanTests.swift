@@ -173,10 +173,11 @@ import Testing
         let error = try #require(
             Self.planError([DialingRule(priority: 1, pattern: "0", value: ""), DialingRule(priority: 2, pattern: #"[(\d+]"#, value: "")])
         )
-        #expect(error == .invalidRule(index: 1, field: "pattern", reason: "not a valid regular expression"))
+        // The contract's pattern cannot tell an expression that compiles: a 422, not a 400 for a malformed field.
+        #expect(error == .unusableRule(index: 1, field: "pattern", reason: "not a valid regular expression"))
         #expect(error.field == "rules[1].pattern")
-        #expect(error.domainError.kind == .invalid)
-        #expect(error.domainError.code == "invalid_dialing_rule")
+        #expect(error.domainError.kind == .unprocessable)
+        #expect(error.domainError.code == "unusable_dialing_rule")
     }
 
     @Test(arguments: [
@@ -188,7 +189,7 @@ import Testing
         (DialingRule(priority: 1, pattern: "0", value: String(repeating: "1", count: 257)), "value"),
         (DialingRule(priority: 1, pattern: "0", value: "0\n"), "value"),
         (DialingRule(priority: 1, name: String(repeating: "n", count: 129), pattern: "0", value: "0"), "name"),
-        (DialingRule(priority: 1, pattern: #"[(\d)]"#, value: "$2"), "value"),
+        (DialingRule(priority: 1, pattern: "0\u{85}", value: "0"), "pattern"),
     ])
     func badRulesAreRefusedNamingTheField(_ rule: DialingRule, _ field: String) {
         guard case .invalidRule(0, let actual, _) = Self.planError([rule]) else {
@@ -196,6 +197,13 @@ import Testing
             return
         }
         #expect(actual == field)
+    }
+
+    @Test func aCaptureGroupTheExpressionLacksIsUnusableNotMalformed() {
+        guard case .unusableRule(0, "value", _) = Self.planError([DialingRule(priority: 1, pattern: #"[(\d)]"#, value: "$2")]) else {
+            Issue.record("a value naming group 2 of a one-group expression was not refused as unusable")
+            return
+        }
     }
 
     @Test(arguments: ["", "   ", "abc", "+", "()", "+ (-) ."])

@@ -61,10 +61,20 @@ func row(_ values: [String: String]) -> SourceRow { SourceRow(values.mapValues {
         #expect(try FieldMapping("code|u,p : X-{0}-Y : ^[A-Z,]+$").transform("ab,c") == "X-AB,C-Y")
     }
 
-    @Test func badOptionsAreRefusedNamingTheField() {
-        for text in ["sn|z", "sn|p", "sn|p : 9 : ^1$", "sn|p : 9{0} : [unclosed", "|u", "sn|uu", "s;n"] {
+    @Test func badOptionsAreRefusedNamingTheField() throws {
+        for text in ["sn|z", "sn|p", "sn|p : 9 : ^1$", "sn|p : 9{0} : [unclosed", "|u", "sn|uu", "s\tn", "sn|u\u{0}"] {
             #expect(throws: DomainError.self, "\(text)") { try FieldMap([.lastName: text]) }
         }
+        // A regular expression that does not compile has the contract's shape: 422, not 400.
+        do {
+            _ = try FieldMap([.lastName: "sn|p : 9{0} : [unclosed"])
+        } catch {
+            #expect(error.kind == .unprocessable && error.code == "unusable_field_map" && error.field == "fieldMap.lastName")
+        }
+        // A source name is any text without control characters (a CSV or SQL column may hold ";" or accents); a mark
+        // after ":" or "," does not hide it, as the contract's pattern reads code points too.
+        #expect(try FieldMap([.lastName: "Nom;Société|u"]).mappings[.lastName]?.source == "nom;société")
+        #expect(try FieldMapping("ext|p :\u{1F3FB} {0}").options.count == 1)
         do {
             _ = try FieldMap([.lastName: "sn|q"])
         } catch {
@@ -313,7 +323,9 @@ struct DirectoryWorld {
         #expect(try await w.search("\"lef* OR NOT").isEmpty)
         let page = try await w.service.search(w.principal, ContactSearch(text: "acme", limit: 1))
         #expect(page.cards.count == 1 && page.hasMore)
-        #expect(throws: DomainError.self) { try ContactSearch(text: "  ..  ") }
+        // Nothing to search (only spaces and punctuation) is an empty page, not an error: a search box still being typed.
+        #expect(try ContactSearch(text: "  ..  ").isEmpty)
+        #expect(try await w.search("  ..  ").isEmpty)
     }
 
     @Test func severalWordsRankWholeNameWordsThenNameStartsThenOtherFieldsWithFewOrManyMatches() async throws {
@@ -560,5 +572,16 @@ struct DirectoryWorld {
         // A draft is never due.
         _ = try await admin.updateDirectory(w.world.root, id: daily.id!, DirectoryChanges(kind: .draft))
         #expect(try await due(at(6, 30)).contains("Daily") == false)
+    }
+}
+
+/// The server checks PBX hosts with the very pattern the contract publishes, so the two cannot drift apart.
+@Suite struct NetworkHostPatternTests {
+    @Test func theServerPatternIsTheContractPattern() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let contract = try String(contentsOf: root.appendingPathComponent("openapi/tws.yaml"), encoding: .utf8)
+        let line = try #require(contract.split(separator: "\n").first { $0.contains("(?![0-9.]+$)") })
+        let published = line.trimmingCharacters(in: .whitespaces).dropFirst("pattern: ".count)
+        #expect(String(published) == NetworkHost.pattern)
     }
 }

@@ -37,9 +37,9 @@ import Testing
                 == "currentPassword"
         )
         #expect(await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: "short") }?.field == "newPassword")
-        // 1,026 bytes of UTF-8 in 513 characters: over the byte limit.
+        // Lengths count code points, as the contract's maxLength does: 1,025 characters are over the limit.
         #expect(
-            await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: String(repeating: "é", count: 513)) }?.field
+            await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: String(repeating: "é", count: 1025)) }?.field
                 == "newPassword"
         )
         #expect(await domainError { try await world.admin.changeOwnPassword(boot, current: "tws", new: "abc\u{0}defghij") }?.field == "newPassword")
@@ -47,12 +47,19 @@ import Testing
 
     @Test func theLastSuperUserCannotBeRemovedOrDemoted() async throws {
         let world = try await World()
+        // An administrator can neither demote nor delete themselves, so a super-user always remains, nor reset their own
+        // password without the current one (changeOwnPassword): a stolen session alone cannot take the account over.
         #expect(
             await domainError { _ = try await world.admin.updateAdmin(world.root, id: 1, password: nil, superUser: false, companyIds: nil) }?.code
-                == "last_super_user"
+                == "cannot_demote_self"
+        )
+        #expect(
+            await domainError { _ = try await world.admin.updateAdmin(world.root, id: 1, password: "taken-over-1", superUser: nil, companyIds: nil) }?
+                .code == "own_password"
         )
         let other = try await world.admin.createAdmin(world.root, username: "second", password: "second-password", superUser: true, companyIds: [])
         #expect(await domainError { try await world.admin.deleteAdmin(world.root, id: 1) }?.code == "cannot_delete_self")
+        #expect(try await world.admin.updateAdmin(world.root, id: other.id!, password: "reset-by-root", superUser: false, companyIds: nil).superUser == false)
         try await world.admin.deleteAdmin(world.root, id: other.id!)
         #expect(try await world.admin.listAdmins(world.root, .all).total == 1)
     }

@@ -46,7 +46,7 @@ struct BootModeTests {
         try await TWSTestApp.run { client in
             let boot = try await client.adminLogin("tws", "tws")
             let wrong = try await client.changePassword(token: boot.token, current: "not-tws", new: "a-brand-new-password")
-            expectProblem(wrong, .badRequest, "invalid_field", field: "currentPassword")
+            expectProblem(wrong, .forbidden, "wrong_password", field: "currentPassword")
 
             // Still in boot mode, and the boot password still works.
             expectProblem(try await client.get("/api/v1/admin/companies", token: boot.token), .forbidden, "password_change_required")

@@ -71,7 +71,8 @@ struct DirectoryAPITests {
             let vip = try await client.must(.get, "/api/v1/directory/lookup?number=00442079460958", token: world.userAToken).json()
             #expect(vip.object("contact")?.bool("vip") == true && vip.object("contact")?.string("vipInfo") == "Client or")
             expectProblem(try await client.get("/api/v1/directory/lookup?number=0199999999", token: world.userAToken), .notFound, "no_contact")
-            expectProblem(try await client.get("/api/v1/directory/search?q=%20", token: world.userAToken), .badRequest, "invalid_field", field: "q")
+            let blank = try await client.must(.get, "/api/v1/directory/search?q=%20", token: world.userAToken).json()
+            #expect(blank.objects("items")?.isEmpty == true && blank.bool("hasMore") == false, "a blank search is an empty page")
 
             let soap = try await client.soap("<tws:SearchDirectory><tws:query>hollande</tws:query></tws:SearchDirectory>", token: world.userAToken)
             #expect(
@@ -166,7 +167,8 @@ struct DirectoryAPITests {
                 token: userBToken,
                 json: #"{"name":"Stolen","contactIds":[\#(a.publicContactId)]}"#
             )
-            expectProblem(list, .badRequest, "invalid_field", field: "contactIds")
+            // Another company's contact is missing, as its own address would answer.
+            expectProblem(list, .notFound, "not_found", field: "contactIds")
             #expect(try await client.must(.get, "/api/v1/contact-lists", token: userBToken).items().isEmpty)
             expectProblem(
                 try await client.patch("/api/v1/contact-lists/\(listId)", token: userBToken, json: #"{"name":"Mine"}"#),

@@ -31,6 +31,7 @@ struct HostileInputTests {
             case .soapExternalEntity: "xml_dtd_forbidden"
             case .soapUnknownOperation: "unknown_operation"
             case .unknownRoute, .unknownRouteUnderAdmin: "not_found"
+            case .nullForRequiredField: "null_value"
             default: "invalid_request"
             }
         }

@@ -135,7 +135,7 @@ struct ParameterTests {
                 value: value,
                 token: setup.token
             )
-            expectProblem(response, .badRequest, "invalid_field", field: "value", "\(invalid):")
+            expectProblem(response, .unprocessableContent, "invalid_parameter_value", field: "value", "\(invalid):")
             let stored = try await client.must(.get, "/api/v1/admin/parameter-values?scope=\(scope)&scopeId=\(id)", token: setup.token).items()
             #expect(stored.isEmpty, "\(stored)")
         }

@@ -61,6 +61,16 @@ extension AdminService {
     ) async throws -> AdminAccount {
         try admin.requireSuperUser()
         if let password { try PasswordPolicy.check(password) }
+        if id == admin.adminId {
+            // Their own password changes through changeOwnPassword, which asks for the current one: a stolen session
+            // alone cannot take the account over. Demoting themselves would lock them out of this very screen.
+            guard password == nil else {
+                throw DomainError(.conflict, code: "own_password", "Change your own password with your current one (changeAdminPassword)", field: "password")
+            }
+            guard superUser != false else {
+                throw DomainError(.conflict, code: "cannot_demote_self", "An administrator cannot take their own super-user right away", field: "superUser")
+            }
+        }
         let hash = try password.map { try hasher.hash($0) }
         return try await store.write { tx in
             guard var account = try tx.fetchOne(AdminAccount.self, id: id) else { throw DomainError.notFound("Admin account") }
@@ -93,13 +103,16 @@ extension AdminService {
     /// Changes the caller's own password; the one operation allowed in boot mode.
     public func changeOwnPassword(_ admin: AdminPrincipal, current: String, new: String) async throws {
         try PasswordPolicy.check(new, field: "newPassword")
-        guard current != new else { throw DomainError.invalid(field: "newPassword", "The new password must differ from the current one") }
         let hash = try hasher.hash(new)
         let hasher = self.hasher
         try await store.write { tx in
             guard var account = try tx.fetchOne(AdminAccount.self, id: admin.adminId) else { throw DomainError.unauthenticated }
             guard hasher.verify(current, hash: account.passwordHash) else {
-                throw DomainError.invalid(field: "currentPassword", "The current password is wrong")
+                // A well-formed request the account's own secret refuses: 403, not a malformed field.
+                throw DomainError(.forbidden, code: "wrong_password", "The current password is wrong", field: "currentPassword")
+            }
+            guard current != new else {
+                throw DomainError(.conflict, code: "same_password", "The new password must differ from the current one", field: "newPassword")
             }
             account.passwordHash = hash
             account.mustChangePassword = false
@@ -111,7 +124,7 @@ extension AdminService {
 
     private static func checkCompanies(_ ids: [Int64], _ tx: any StoreTransaction) throws {
         for id in ids where try tx.fetchOne(Company.self, id: id) == nil {
-            throw DomainError.invalid(field: "companyIds", "Company \(id) does not exist")
+            throw DomainError.missing(field: "companyIds", "Company \(id) does not exist")
         }
     }
 

@@ -65,7 +65,7 @@ extension AdminService {
             let group = try tx.scoped(UserGroup.self, groupId, admin, "Group")
             let user = try tx.scoped(User.self, userId, admin, "User")
             guard user.companyId == group.companyId, user.domainId == group.domainId else {
-                throw DomainError.invalid(field: "userId", "A group holds users of its own domain only")
+                throw DomainError(.conflict, code: "other_domain", "A group holds users of its own domain only", field: "userId")
             }
             let existing = try tx.first(GroupMembership.self, RecordQuery([.equals("groupId", .int(groupId)), .equals("userId", .int(userId))]))
             guard existing == nil else { return }

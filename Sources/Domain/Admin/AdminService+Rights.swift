@@ -112,7 +112,9 @@ extension AdminService {
     /// Sets how many licences of an application a company has; only a super-user may, and never below what is in use.
     public func setLicences(_ admin: AdminPrincipal, companyId: Int64, application: Application, available: Int) async throws -> LicenceUsage {
         try admin.requireSuperUser()
-        guard application.isLicensed else { throw DomainError.invalid(field: "application", "\(application.rawValue) is not licensed") }
+        guard application.isLicensed else {
+            throw DomainError(.notFound, code: "not_licensed", "\(application.rawValue) is not licensed: it has no licence to set", field: "application")
+        }
         try Check.range(available, 0...1_000_000, field: "available")
         return try await store.write { tx in
             guard try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }

@@ -44,13 +44,7 @@ public struct UserChanges: Sendable {
         if let username { user.username = try Check.name(username, field: "username", max: 128) }
         if let firstName { user.firstName = try Check.text(firstName, field: "firstName", max: 128) }
         if let lastName { user.lastName = try Check.text(lastName, field: "lastName", max: 128) }
-        if let email {
-            let email = try Check.text(email, field: "email")
-            guard email.isEmpty || (email.contains("@") && !email.contains(" ")) else {
-                throw .invalid(field: "email", "email is not an e-mail address")
-            }
-            user.email = email
-        }
+        if let email { user.email = try Check.mail(email, field: "email") }
         if let mobile { user.mobile = mobile.isEmpty ? "" : try Check.number(mobile, field: "mobile") }
         if let enabled { user.enabled = enabled }
         if let passwordHash { user.passwordHash = passwordHash }

@@ -21,7 +21,10 @@ extension SupervisedDeviceRange {
         range.number = try Check.number(number, field: "\(field).number")
         try Check.range(lines, 1...64, field: "\(field).lines")
         try Check.range(duplicateX, 1...1000, field: "\(field).duplicateX")
-        if duplicateX > 1 && Int(range.number) == nil { throw .invalid(field: "\(field).duplicateX", "Only a plain number can be duplicated") }
+        // Contract: duplicateX above 1 needs a number of 1 to 18 digits (one that counts up without overflowing).
+        if duplicateX > 1 && !(range.number.unicodeScalars.count <= 18 && range.number.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) })) {
+            throw .invalid(field: "\(field).duplicateX", "Only a plain number of up to 18 digits can be duplicated")
+        }
         if let password { range.password = password.isEmpty ? nil : try Check.text(password, field: "\(field).password", max: 64) }
         return range
     }
@@ -32,7 +35,8 @@ extension PbxLink: DomainConfigRecord {
     public static let searchColumns = ["host", "pbxType", "pbxDomain"]
     public func validated() throws(DomainError) -> PbxLink {
         var link = self
-        link.host = try NetworkHost.check(try Check.name(host, field: "host", max: 255), field: "host")
+        _ = try Check.name(host, field: "host", max: 255)
+        link.host = try NetworkHost.check(host, field: "host")
         try Check.range(port, 1...65535, field: "port")
         try Check.range(capacity, 1...100_000, field: "capacity")
         link.pbxType = try Check.name(pbxType, field: "pbxType", max: 64)
@@ -223,6 +227,11 @@ extension AdminService {
         _ supervisor: any SwitchSupervisor
     ) async throws -> [DeviceSupervisionState] {
         try admin.requireReady()
+        for (field, bound) in [("first", first), ("last", last)] {
+            if let bound, bound.isEmpty || bound.unicodeScalars.count > 32 {
+                throw DomainError.invalid(field: field, "\(field) is a device number of 1 to 32 characters")
+            }
+        }
         let (wanted, hasLinks) = try await store.read { tx in
             _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
             return (

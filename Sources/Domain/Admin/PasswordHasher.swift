@@ -12,14 +12,16 @@ extension PasswordHasher {
 
 /// Rules every password set through the API follows.
 public enum PasswordPolicy {
+    /// Lengths count Unicode code points, as the contract's minLength/maxLength do.
     public static let minimumLength = 8
-    /// Every byte counts (the hasher pre-hashes before bcrypt, which alone reads 72 bytes and stops at NUL); this bounds
-    /// the work a sign-in attempt costs, the same limit sign-in itself applies.
-    public static let maximumBytes = 1024
+    /// Every character counts (the hasher pre-hashes before bcrypt, which alone reads 72 bytes and stops at NUL); this
+    /// bounds the work a sign-in attempt costs, the same limit sign-in itself applies.
+    public static let maximumLength = 1024
 
     public static func check(_ password: String, field: String = "password") throws(DomainError) {
-        guard password.count >= minimumLength else { throw .invalid(field: field, "A password needs at least \(minimumLength) characters") }
-        guard password.utf8.count <= maximumBytes else { throw .invalid(field: field, "A password may not exceed \(maximumBytes) bytes") }
+        let length = password.unicodeScalars.count
+        guard length >= minimumLength else { throw .invalid(field: field, "A password needs at least \(minimumLength) characters") }
+        guard length <= maximumLength else { throw .invalid(field: field, "A password may not exceed \(maximumLength) characters") }
         // A NUL would end the password for C code (bcrypt among it); other controls cannot be typed and are mistakes.
         guard !password.unicodeScalars.contains(where: isControl) else {
             throw .invalid(field: field, "A password may not contain control characters")
@@ -27,7 +29,7 @@ public enum PasswordPolicy {
     }
 
     /// C0 and C1 control characters and DEL (Unicode general category Cc).
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 }

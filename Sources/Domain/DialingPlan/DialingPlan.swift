@@ -50,7 +50,7 @@ public struct DialingPlan: Sendable {
     /// Throws `.numberTooLong` beyond ``maxNumberLength`` characters and `.emptyNumber` when nothing dialable is left
     /// once spaces and punctuation are removed: such input is a client error, not a number to send.
     public func transform(_ dialled: String) throws(DialingPlanError) -> DialingResult {
-        guard dialled.count <= Self.maxNumberLength else { throw .numberTooLong(limit: Self.maxNumberLength) }
+        guard dialled.unicodeScalars.count <= Self.maxNumberLength else { throw .numberTooLong(limit: Self.maxNumberLength) }
         let number = Self.cleaned(dialled)
         guard number.contains(where: { $0.isDialKey }) else { throw .emptyNumber }
         var steps: [String] = []
@@ -155,8 +155,12 @@ public struct DialingPlan: Sendable {
 
     /// The characters rules may look at: digits, `+ * #` and the parentheses of "+33 (0) 1…" (5.1 and 5.3 match them),
     /// without spaces, dots, dashes or letters.
+    /// Read by code point, so a digit carrying a combining mark still counts as that digit (the contract's pattern for a
+    /// dialled number, "holds a digit, * or #", reads code points too).
     static func cleaned(_ number: String) -> String {
-        String(number.filter { $0.isDialKey || $0 == "+" || $0 == "(" || $0 == ")" })
+        var kept = String.UnicodeScalarView()
+        kept.append(contentsOf: number.unicodeScalars.filter { ("0"..."9").contains($0) || "+*#()".unicodeScalars.contains($0) })
+        return String(kept)
     }
 
     /// Admin guide 5.1: "any non-numerical character is deleted, except for +, #, * when they are the first character".
@@ -197,12 +201,13 @@ private struct CompiledRule: Sendable {
 
     init(_ rule: DialingRule, settings: DialingPlanSettings, index: Int) throws(DialingPlanError) {
         func invalid(_ field: String, _ reason: String) -> DialingPlanError { .invalidRule(index: index, field: field, reason: reason) }
-        guard rule.name.count <= DialingPlan.maxNameLength else { throw invalid("name", "takes at most \(DialingPlan.maxNameLength) characters") }
+        func unusable(_ field: String, _ reason: String) -> DialingPlanError { .unusableRule(index: index, field: field, reason: reason) }
+        guard rule.name.unicodeScalars.count <= DialingPlan.maxNameLength else { throw invalid("name", "takes at most \(DialingPlan.maxNameLength) characters") }
         for (field, text) in [("name", rule.name), ("pattern", rule.pattern), ("value", rule.value)] {
-            guard text.count <= DialingPlan.maxRuleTextLength else {
+            guard text.unicodeScalars.count <= DialingPlan.maxRuleTextLength else {
                 throw invalid(field, "takes at most \(DialingPlan.maxRuleTextLength) characters")
             }
-            guard !text.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+            guard !text.unicodeScalars.contains(where: PasswordPolicy.isControl) else {
                 throw invalid(field, "may not contain control characters")
             }
         }
@@ -212,27 +217,32 @@ private struct CompiledRule: Sendable {
         let value = Self.expand(rule.value, settings: settings, escape: false)
 
         guard rule.isExtended else {
-            let pattern = Self.expand(rule.pattern, settings: settings, escape: false)
-            guard !pattern.isEmpty, DialingPlan.cleaned(pattern) == pattern else {
-                throw invalid("pattern", "a plain pattern holds only digits, +, *, #, ( and ); wrap a regular expression in [ ]")
+            let literal = DialingRule.Placeholder.allCases.reduce(rule.pattern) { $0.replacingOccurrences(of: $1.rawValue, with: "") }
+            guard literal.unicodeScalars.allSatisfy({ "0123456789+*#()".unicodeScalars.contains($0) }) else {
+                throw invalid("pattern", "a plain pattern holds only digits, +, *, #, ( and ) and placeholders; wrap a regular expression in [ ]")
             }
+            let pattern = Self.expand(rule.pattern, settings: settings, escape: false)
+            guard !pattern.isEmpty else { throw unusable("pattern", "is empty once the placeholders are replaced by this plan's settings") }
             matcher = .prefix(pattern)
             self.value = [.text(value)]
             return
         }
-        let expression = Self.expand(String(rule.pattern.dropFirst().dropLast()), settings: settings, escape: true)
-        guard !expression.isEmpty else { throw invalid("pattern", "the regular expression between [ ] is empty") }
+        guard rule.pattern.unicodeScalars.count > 2 else { throw invalid("pattern", "the regular expression between [ ] is empty") }
+        var inner = String.UnicodeScalarView()
+        inner.append(contentsOf: rule.pattern.unicodeScalars.dropFirst().dropLast())
+        let expression = Self.expand(String(inner), settings: settings, escape: true)
+        guard !expression.isEmpty else { throw unusable("pattern", "the regular expression between [ ] is empty once the placeholders are replaced") }
         let regex: NSRegularExpression
         do {
             regex = try NSRegularExpression(pattern: expression)
         } catch {
-            throw invalid("pattern", "not a valid regular expression")
+            throw unusable("pattern", "not a valid regular expression")
         }
         matcher = .expression(regex)
         let groups = regex.numberOfCaptureGroups
         self.value = Self.parts(of: value, groups: groups)
         for case .capture(let group) in self.value where group > groups {
-            throw invalid("value", "refers to $\(group) but the pattern has \(groups) capture group(s)")
+            throw unusable("value", "refers to $\(group) but the pattern has \(groups) capture group(s)")
         }
     }
 

@@ -22,7 +22,7 @@ public struct DialingRule: Codable, Sendable, Equatable {
     /// True when the pattern is a regular expression: admin guide 5.3, "the model's square brackets informs that it is
     /// a regular expression".
     public var isExtended: Bool {
-        pattern.count >= 2 && pattern.hasPrefix("[") && pattern.hasSuffix("]")
+        pattern.unicodeScalars.count >= 2 && pattern.unicodeScalars.first == "[" && pattern.unicodeScalars.last == "]"
     }
 
     /// The placeholders a pattern or a value may contain, replaced by the plan's settings.

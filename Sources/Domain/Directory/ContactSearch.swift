@@ -28,8 +28,8 @@ public struct ContactSearch: Sendable, Equatable {
     public var limit: Int
 
     public init(text: String = "", fields: [Field: String] = [:], directoryId: Int64? = nil, offset: Int = 0, limit: Int = 20) throws(DomainError) {
-        guard text.count <= 128 else { throw .invalid(field: "q", "A search takes at most 128 characters") }
-        for (field, value) in fields where value.count > 128 {
+        guard text.unicodeScalars.count <= 128 else { throw .invalid(field: "q", "A search takes at most 128 characters") }
+        for (field, value) in fields where value.unicodeScalars.count > 128 {
             throw .invalid(field: field.rawValue, "A search takes at most 128 characters")
         }
         guard (0...Self.maxOffset).contains(offset) else { throw .invalid(field: "offset", "offset must be between 0 and \(Self.maxOffset)") }
@@ -39,10 +39,11 @@ public struct ContactSearch: Sendable, Equatable {
         self.directoryId = directoryId
         self.offset = offset
         self.limit = limit
-        guard !Self.words(text).isEmpty || self.fields.values.contains(where: { !Self.words($0).isEmpty }) else {
-            throw .invalid(field: "q", "Type at least one letter or digit to search")
-        }
     }
+
+    /// A search with no letter or digit (nothing typed yet, or only punctuation) matches nothing; it is answered with
+    /// an empty page rather than refused, as a search box does while its user is still typing.
+    public var isEmpty: Bool { Self.words(text).isEmpty && !fields.values.contains(where: { !Self.words($0).isEmpty }) }
 
     /// The words of a search: a number written with spaces, dots, dashes or "(0)" is one word of digits; other
     /// text splits on anything that is not a letter or digit (the full-text tokenizer does the same).

@@ -40,10 +40,10 @@ public struct DirectoryChanges: Sendable {
         }
         if let kind {
             guard directory.source != .twsPrivate || kind != .public else {
-                throw .invalid(field: "kind", "The TWS private directory holds each user's own contacts and cannot be public")
+                throw DomainError(.conflict, code: "kind_not_allowed", "The TWS private directory holds each user's own contacts and cannot be public", field: "kind")
             }
             guard kind != .private || directory.source == .twsPrivate else {
-                throw .invalid(field: "kind", "Only the TWS private directory is private; another directory is public or draft")
+                throw DomainError(.conflict, code: "kind_not_allowed", "Only the TWS private directory is private; another directory is public or draft", field: "kind")
             }
             directory.kind = kind
         }
@@ -52,20 +52,24 @@ public struct DirectoryChanges: Sendable {
                 try Check.range(minutes, DirectorySyncSchedule.intervalRange, field: "synchronization.minutes")
             }
             guard synchronization == .manual || directory.source.isExternal || directory.source == .twsUsers else {
-                throw .invalid(field: "synchronization", "\(directory.name) has no source to synchronise")
+                throw DomainError(.conflict, code: "built_in_directory", "\(directory.name) has no source to synchronise", field: "synchronization")
             }
             directory.synchronization = synchronization
         }
         if let mergeContacts { directory.mergeContacts = mergeContacts }
         if let fieldMap {
-            guard directory.source.isExternal else { throw .invalid(field: "fieldMap", "The field map of a built-in directory is fixed") }
+            guard directory.source.isExternal else {
+                throw DomainError(.conflict, code: "built_in_directory", "The field map of a built-in directory is fixed", field: "fieldMap")
+            }
             guard fieldMap[.id] != nil else {
                 throw .invalid(field: "fieldMap.id", "The field map needs an ID field: it matches rows between synchronisations")
             }
             directory.fieldMap = fieldMap
         }
         if var connection {
-            guard directory.source.isExternal else { throw .invalid(field: "connection", "A built-in directory has no connection") }
+            guard directory.source.isExternal else {
+                throw DomainError(.conflict, code: "built_in_directory", "A built-in directory has no connection", field: "connection")
+            }
             // The answers show the password as ******** : sending that back (or nothing) keeps the stored one.
             switch (connection, directory.connection) {
             case (.ldap(var new), .ldap(let old)?) where new.password.isEmpty || new.password == "********":
@@ -78,6 +82,12 @@ public struct DirectoryChanges: Sendable {
             default: break
             }
             try Self.check(connection, source: directory.source)
+            if case .ldap(var settings) = connection {
+                settings = try settings.checked()
+                // An empty filter reads every entry under the base DN.
+                if settings.filter.isEmpty { settings.filter = "(objectClass=*)" }
+                connection = .ldap(settings)
+            }
             directory.connection = connection
         }
     }
@@ -85,30 +95,23 @@ public struct DirectoryChanges: Sendable {
     static func check(_ connection: DirectoryConnection, source: Directory.Source) throws(DomainError) {
         switch (connection, source) {
         case (.ldap(let settings), .ldap):
-            _ = try Check.name(settings.host, field: "connection.host", max: 255)
-            try Check.range(settings.port, 1...65535, field: "connection.port")
-            _ = try Check.name(settings.baseDN, field: "connection.baseDN", max: 1024)
-            guard settings.filter.hasPrefix("("), settings.filter.hasSuffix(")"), settings.filter.count <= 1024 else {
-                throw .invalid(field: "connection.filter", "An LDAP filter is written in parentheses, e.g. (objectClass=person)")
-            }
-            try Check.range(settings.pageSize, 0...10_000, field: "connection.pageSize")
-            try Check.range(settings.sizeLimit, 0...10_000_000, field: "connection.sizeLimit")
-            try Check.range(settings.timeoutSeconds, 1...300, field: "connection.timeoutSeconds")
+            _ = try settings.checked()
         case (.odbc(let settings), .sql):
             _ = try Check.name(settings.connectionString, field: "connection.connectionString", max: 1024)
             guard !settings.table.isEmpty || !settings.query.isEmpty else {
                 throw .invalid(field: "connection.table", "Name a table or write a query")
             }
-            guard settings.query.count <= 4096, settings.table.count <= 256 else {
+            guard settings.query.unicodeScalars.count <= 4096, settings.table.unicodeScalars.count <= 256 else {
                 throw .invalid(field: "connection.query", "The query is too long")
             }
         case (.csv(let settings), .csv):
             _ = try Check.name(settings.path, field: "connection.path", max: 1024)
-            guard settings.delimiter.count == 1, settings.delimiter != "\"", settings.delimiter != "\n" else {
+            guard settings.delimiter.unicodeScalars.count == 1, settings.delimiter != "\"", settings.delimiter != "\n" else {
                 throw .invalid(field: "connection.delimiter", "The delimiter is one character other than a quote or a newline")
             }
         default:
-            throw .invalid(field: "connection", "The connection does not fit a \(source.rawValue) directory")
+            // The body is well formed; it does not fit the directory it would change (its source is stored).
+            throw DomainError(.conflict, code: "source_mismatch", "The connection does not fit a \(source.rawValue) directory", field: "connection")
         }
     }
 }
@@ -148,7 +151,9 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
 
     public func updateDirectory(_ admin: AdminPrincipal, id: Int64, _ changes: DirectoryChanges) async throws -> Directory {
         try admin.requireReady()
-        guard changes.source == nil else { throw DomainError.invalid(field: "source", "The source of a directory cannot change; create another") }
+        guard changes.source == nil else {
+            throw DomainError(.conflict, code: "source_mismatch", "The source of a directory cannot change; create another", field: "source")
+        }
         return try await store.write { tx in
             var directory = try tx.scoped(Directory.self, id, admin, "Directory")
             let mergeBefore = directory.mergeContacts

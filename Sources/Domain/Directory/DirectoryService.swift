@@ -38,7 +38,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
                 }
                 scopes = access.directories[directoryId] != nil ? ["d\(directoryId)"] : ["u\(principal.userId)"]
             }
-            guard !scopes.isEmpty else { return ContactSearchResult(cards: [], offset: search.offset, limit: search.limit, hasMore: false) }
+            guard !scopes.isEmpty, !search.isEmpty else { return ContactSearchResult(cards: [], offset: search.offset, limit: search.limit, hasMore: false) }
             let readable: [StoreFilter] = [.equals("companyId", .int(principal.companyId)), .within("scope", scopes.map { .text($0) })]
             let (page, hasMore) = try Self.rankedPage(search, readable, tx) ?? Self.tieredPage(search, readable, tx)
             return ContactSearchResult(
@@ -103,8 +103,8 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     /// user's domain dialing plan, so every way of writing it finds the same contact; the lowest priority number wins.
     /// Red-listed numbers are found too (the name is shown, the number never sent).
     public func lookup(_ principal: UserPrincipal, number: String) async throws -> CallerIdentity? {
-        guard number.count <= DialingPlan.maxNumberLength else { throw DomainError.invalid(field: "number", "A number takes at most 64 characters") }
-        guard number.contains(where: \.isASCIIDigit) else { throw DomainError.invalid(field: "number", "number must hold digits") }
+        guard number.unicodeScalars.count <= DialingPlan.maxNumberLength else { throw DomainError.invalid(field: "number", "A number takes at most 64 characters") }
+        guard number.unicodeScalars.contains(where: { ("0"..."9").contains($0) }) else { throw DomainError.invalid(field: "number", "number must hold digits") }
         return try await store.read { [version = store.configurationVersion] tx in
             let access = try access(principal.userId, version: version, tx)
             let plan = try plans.value(principal.domainId, version: version) { try DialingPlanStore.plan(domainId: principal.domainId, tx) }
@@ -351,7 +351,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
         let contacts = try tx.fetchAll(Contact.self, RecordQuery([.within("id", unique.map { .int($0) })], orderBy: []))
         for id in unique {
             guard let contact = contacts.first(where: { $0.id == id }), contact.companyId == principal.companyId, access.directory(of: contact) != nil
-            else { throw DomainError.invalid(field: "contactIds", "Contact \(id) does not exist or is not readable") }
+            else { throw DomainError.missing(field: "contactIds", "Contact \(id) does not exist or is not readable") }
         }
         return unique
     }

@@ -182,3 +182,26 @@ public protocol DirectoryConnector: Sendable {
     /// field map uses; an LDAP search asks for those only, SQL and CSV sources may return more.
     func open(_ connection: DirectoryConnection, attributes: [String]) async throws(DirectorySourceError) -> any DirectoryReader
 }
+
+extension LDAPSourceSettings {
+    /// The one set of bounds for an LDAP connection, whether a directory or a user import reads it (the contract's
+    /// `LDAPSourceSettings`): host and base DN are names, the filter is empty or written in parentheses (the LDAP
+    /// server parses the rest and a run reports its refusal), StartTLS cannot ride on ldaps.
+    func checked(_ prefix: String = "connection") throws(DomainError) -> LDAPSourceSettings {
+        var settings = self
+        settings.host = try Check.name(host, field: "\(prefix).host", max: 255)
+        try Check.range(port, 1...65535, field: "\(prefix).port")
+        guard !(ldaps && startTLS) else { throw .invalid(field: "\(prefix).startTLS", "\(prefix).startTLS cannot be used with ldaps") }
+        settings.caFile = try Check.text(caFile, field: "\(prefix).caFile", max: 1024)
+        settings.bindDN = try Check.text(bindDN, field: "\(prefix).bindDN", max: 1024)
+        guard password.unicodeScalars.count <= 256 else { throw .invalid(field: "\(prefix).password", "\(prefix).password takes at most 256 characters") }
+        settings.baseDN = try Check.name(baseDN, field: "\(prefix).baseDN", max: 1024)
+        guard filter.unicodeScalars.count <= 4096, filter.isEmpty || (filter.unicodeScalars.first == "(" && filter.unicodeScalars.last == ")") else {
+            throw .invalid(field: "\(prefix).filter", "\(prefix).filter is empty or an LDAP filter in parentheses, e.g. (objectClass=person)")
+        }
+        try Check.range(pageSize, 0...100_000, field: "\(prefix).pageSize")
+        try Check.range(sizeLimit, 0...10_000_000, field: "\(prefix).sizeLimit")
+        try Check.range(timeoutSeconds, 1...3600, field: "\(prefix).timeoutSeconds")
+        return settings
+    }
+}

@@ -52,58 +52,77 @@ public struct FieldMapping: Sendable, Equatable {
     public static func == (lhs: FieldMapping, rhs: FieldMapping) -> Bool { lhs.text == rhs.text }
 
     /// Parses `name[|option,option,…]`; a `p` option takes the rest of the text when its regular expression holds commas.
+    /// The name is any text without control characters (a column of a CSV file or a database, an LDAP attribute): it is
+    /// only looked up among what the source returns. The contract's `FieldMap` pattern spells the same grammar.
     public init(_ text: String, field: String = "fieldMap") throws(DomainError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.count <= 512 else { throw .invalid(field: field, "\(field) takes at most 512 characters") }
-        let parts = trimmed.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-        let source = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
-        guard !source.isEmpty else { throw .invalid(field: field, "\(field) names no source attribute before |") }
-        guard source.allSatisfy({ $0.isLetter || $0.isNumber || "_-.$ ".contains($0) }) else {
-            throw .invalid(field: field, "\(field): \"\(source)\" is not an attribute or column name")
+        guard text.unicodeScalars.count <= 512 else { throw .invalid(field: field, "\(field) takes at most 512 characters") }
+        guard !text.unicodeScalars.contains(where: PasswordPolicy.isControl) else {
+            throw .invalid(field: field, "\(field) may not contain control characters")
         }
+        // Read by code point (a mark after ":" or "(" must not hide it), spaces as the contract's pattern lists them.
+        let scalars = Array(text.unicodeScalars)
+        func trimmed(_ part: ArraySlice<Unicode.Scalar>) -> ArraySlice<Unicode.Scalar> {
+            var part = part
+            while let first = part.first, Check.isSpace(first) { part.removeFirst() }
+            while let last = part.last, Check.isSpace(last) { part.removeLast() }
+            return part
+        }
+        func string(_ part: ArraySlice<Unicode.Scalar>) -> String {
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: part)
+            return String(view)
+        }
+        let whole = trimmed(scalars[...])
+        let bar = whole.firstIndex(of: "|")
+        let source = string(trimmed(whole[..<(bar ?? whole.endIndex)])).lowercased()
+        guard !source.isEmpty else { throw .invalid(field: field, "\(field) names no source attribute before |") }
         var options: [FieldOption] = []
         var expressions: [NSRegularExpression?] = []
-        if parts.count == 2 {
-            var rest = Substring(parts[1])
-            while !rest.isEmpty {
-                let letter = rest.first!.lowercased()
-                switch letter {
-                case "a", "h", "i", "l", "u", "m":
-                    let item = rest.prefix { $0 != "," }.trimmingCharacters(in: .whitespaces)
-                    guard item.count == 1 else { throw .invalid(field: field, "\(field): unknown option \"\(item)\" (a, h, i, l, m, u or p)") }
-                    options.append(["a": .address, "h": .hash, "i": .invisible, "l": .lowercase, "u": .uppercase, "m": .capitalized][letter]!)
+        if let bar {
+            var rest = whole[(bar + 1)...]
+            let letters: [Unicode.Scalar: FieldOption] = ["a": .address, "h": .hash, "i": .invisible, "l": .lowercase, "u": .uppercase, "m": .capitalized]
+            while let first = rest.first {
+                let letter = ("A"..."Z").contains(first) ? Unicode.Scalar(first.value + 0x20)! : first
+                if first == " " || first == "," {
+                    rest = rest.dropFirst()
+                } else if let option = letters[letter] {
+                    let item = rest.prefix { $0 != "," }
+                    guard trimmed(item).count == 1 else {
+                        throw .invalid(field: field, "\(field): unknown option \"\(string(trimmed(item)))\" (a, h, i, l, m, u or p)")
+                    }
+                    options.append(option)
                     expressions.append(nil)
                     rest = rest.drop { $0 != "," }.dropFirst()
-                case "p":
-                    // p : FORMAT : REGEX: the format ends at the next " : " or ":", the expression runs to the end of the text
+                } else if first == "p" || first == "P" {
+                    // p : FORMAT : REGEX: the format ends at the next ":", the expression runs to the end of the text
                     // (a regular expression may hold commas, so a `p` option is the last one).
                     let body = rest.dropFirst().drop { $0 == " " }
                     guard body.first == ":" else { throw .invalid(field: field, "\(field): option p is written p : FORMAT{0} : REGEX") }
-                    let pieces = body.dropFirst().split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-                    let format = pieces[0].trimmingCharacters(in: .whitespaces)
-                    guard format.contains("{0}") else { throw .invalid(field: field, "\(field): the format of option p must contain {0}") }
-                    let pattern = pieces.count == 2 ? pieces[1].trimmingCharacters(in: .whitespaces) : ""
+                    let afterColon = body.dropFirst()
+                    let colon = afterColon.firstIndex(of: ":")
+                    let format = string(trimmed(afterColon[..<(colon ?? afterColon.endIndex)]))
+                    guard Check.contains(format, "{0}") else { throw .invalid(field: field, "\(field): the format of option p must contain {0}") }
+                    let pattern = colon.map { string(trimmed(afterColon[($0 + 1)...])) } ?? ""
                     var expression: NSRegularExpression?
                     if !pattern.isEmpty {
                         do {
                             expression = try NSRegularExpression(pattern: pattern)
                         } catch {
-                            throw .invalid(field: field, "\(field): \"\(pattern)\" is not a regular expression")
+                            // The contract's pattern cannot tell a regular expression that compiles: 422, not 400.
+                            throw DomainError(.unprocessable, code: "unusable_field_map", "\(field): \"\(pattern)\" is not a regular expression", field: field)
                         }
                     }
                     options.append(.decorate(format: format, pattern: pattern.isEmpty ? nil : pattern))
                     expressions.append(expression)
-                    rest = ""
-                case ",", " ":
-                    rest = rest.dropFirst()
-                default:
-                    throw .invalid(field: field, "\(field): unknown option \"\(letter)\" (a, h, i, l, m, u or p)")
+                    rest = rest[rest.endIndex...]
+                } else {
+                    throw .invalid(field: field, "\(field): unknown option \"\(string(rest.prefix(1)))\" (a, h, i, l, m, u or p)")
                 }
             }
         }
         self.source = source
         self.options = options
-        self.text = trimmed
+        self.text = string(whole)
         self.expressions = expressions
     }
 
@@ -146,12 +165,16 @@ public struct FieldMap: Sendable, Equatable, Codable {
 
     public init(_ texts: [ContactField: String], privateLabels: [Int: String] = [:]) throws(DomainError) {
         var mappings: [ContactField: FieldMapping] = [:]
-        for (field, text) in texts where !text.trimmingCharacters(in: .whitespaces).isEmpty {
+        for (field, text) in texts {
+            guard text.unicodeScalars.contains(where: { !Check.isSpace($0) }) else {
+                guard text.unicodeScalars.count <= 512 else { throw .invalid(field: "fieldMap.\(field.rawValue)", "takes at most 512 characters") }
+                continue  // blank: the field is not mapped
+            }
             mappings[field] = try FieldMapping(text, field: "fieldMap.\(field.rawValue)")
         }
         for (index, label) in privateLabels {
             guard (0..<10).contains(index) else { throw .invalid(field: "privateLabels", "Private fields are numbered 0 to 9") }
-            guard label.count <= 64 else { throw .invalid(field: "privateLabels.\(index)", "A label takes at most 64 characters") }
+            guard label.unicodeScalars.count <= 64 else { throw .invalid(field: "privateLabels.\(index)", "A label takes at most 64 characters") }
         }
         self.mappings = mappings
         self.privateLabels = privateLabels.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }

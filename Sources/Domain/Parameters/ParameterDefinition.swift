@@ -62,32 +62,39 @@ public struct ParameterDefinition: Sendable, Equatable {
     }
 
     /// Checks and normalises a value for this parameter (booleans become `true`/`false`).
+    /// A value of the wrong kind is a 422: the contract takes any text for every parameter, and which text fits
+    /// depends on the parameter the path names (listed by GET /api/v1/admin/parameters).
     public func normalise(_ raw: String) throws(DomainError) -> String {
+        func unusable(_ message: String) -> DomainError { DomainError(.unprocessable, code: "invalid_parameter_value", message, field: "value") }
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         switch kind {
         case .bool:
             switch value.lowercased() {
             case "true", "yes", "1", "y": return "true"
             case "false", "no", "0", "n": return "false"
-            default: throw .invalid(field: "value", "\(name) takes true or false")
+            default: throw unusable("\(name) takes true or false")
             }
         case .integer(let range):
             guard let number = Int(value), range.contains(number) else {
-                throw .invalid(field: "value", "\(name) takes a whole number from \(range.lowerBound) to \(range.upperBound)")
+                throw unusable("\(name) takes a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return String(number)
         case .text(let maxLength):
-            guard raw.count <= maxLength else { throw .invalid(field: "value", "\(name) takes at most \(maxLength) characters") }
+            guard raw.unicodeScalars.count <= maxLength else { throw unusable("\(name) takes at most \(maxLength) characters") }
             return raw
         case .timeOfDay:
             let parts = value.split(separator: ":")
             guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]),
                 (0..<24).contains(hour),
                 (0..<60).contains(minute)
-            else { throw .invalid(field: "value", "\(name) takes a time as HH:MM") }
+            else { throw unusable("\(name) takes a time as HH:MM") }
             return value
         case .authMethods:
-            return try AuthMethod.parseList(value).map(\.rawValue).joined(separator: "|")
+            do {
+                return try AuthMethod.parseList(value).map(\.rawValue).joined(separator: "|")
+            } catch {
+                throw unusable(error.message)
+            }
         }
     }
 }

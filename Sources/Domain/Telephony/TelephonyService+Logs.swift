@@ -95,7 +95,7 @@ extension TelephonyService {
     public func setUserPresence(_ principal: UserPrincipal, status: UserPresenceStatus, message: String?) async throws -> UserPresencePayload {
         guard status != .offline else { throw DomainError.invalid(field: "status", "offline is derived from the user's sessions and cannot be set") }
         let message = message.flatMap { $0.isEmpty ? nil : $0 }
-        if let message, message.count > 255 { throw DomainError.invalid(field: "message", "A presence message has at most 255 characters") }
+        if let message, message.unicodeScalars.count > 255 { throw DomainError.invalid(field: "message", "A presence message has at most 255 characters") }
         let time = nowDate()
         let saved = try await store.write { tx in
             guard let user = try tx.fetchOne(User.self, id: principal.userId) else { throw DomainError.unauthenticated }

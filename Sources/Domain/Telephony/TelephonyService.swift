@@ -479,7 +479,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
         guard allowed else { throw DomainError.forbidden(code: "forwarding_not_allowed", "This kind of forwarding is not allowed for this user") }
         var applied = setting
         // The contract's bound (64 characters), the same over REST and SOAP, checked before anything reaches the PBX.
-        if let destination = setting.destination, destination.count > 64 {
+        if let destination = setting.destination, destination.unicodeScalars.count > 64 {
             throw DomainError.invalid(field: "destination", "A forwarding destination has at most 64 characters")
         }
         if setting.enabled {
@@ -515,7 +515,7 @@ public final class TelephonyService<Store: TenantStore>: Sendable {
 
     /// The user's connection to `callId` (at `device` when named), from the call model.
     private func ownCall(_ principal: UserPrincipal, callId: String, device: String?, state: ConnectionState? = nil) async throws -> CallRef {
-        guard !callId.isEmpty, callId.count <= 64 else { throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters") }
+        guard !callId.isEmpty, callId.unicodeScalars.count <= 64 else { throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters") }
         let own = try await ownDevices(principal)
         let candidates = device.map { own.contains($0) ? [$0] : [] } ?? own.sorted()
         for number in candidates {

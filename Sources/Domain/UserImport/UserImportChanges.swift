@@ -69,43 +69,13 @@ public struct UserImportChanges: Sendable {
     ) throws(DomainError)
         -> LDAPSourceSettings
     {
-        var settings = settings
-        settings.host = try Check.name(settings.host, field: "connection.host", max: 255)
-        try Check.range(settings.port, 1...65535, field: "connection.port")
-        guard !(settings.ldaps && settings.startTLS) else {
-            throw .invalid(field: "connection.startTLS", "connection.startTLS cannot be used with ldaps")
-        }
-        settings.caFile = try Check.text(settings.caFile, field: "connection.caFile", max: 1024)
-        settings.bindDN = try Check.text(settings.bindDN, field: "connection.bindDN", max: 1024)
-        guard settings.password.count <= 256 else { throw .invalid(field: "connection.password", "connection.password takes at most 256 characters") }
+        var settings = try settings.checked()
         if settings.bindDN.isEmpty {
             settings.password = ""
         } else if settings.password.isEmpty || settings.password == passwordPlaceholder {
             settings.password = storedPassword
         }
-        settings.baseDN = try Check.name(settings.baseDN, field: "connection.baseDN", max: 1024)
-        settings.filter = try Check.text(settings.filter, field: "connection.filter", max: 4096)
         if settings.filter.isEmpty { settings.filter = kind.defaultFilter }
-        guard Self.isBalanced(settings.filter) else {
-            throw .invalid(field: "connection.filter", "connection.filter must be an LDAP filter in parentheses, e.g. \(kind.defaultFilter)")
-        }
-        try Check.range(settings.pageSize, 0...100_000, field: "connection.pageSize")
-        try Check.range(settings.sizeLimit, 0...10_000_000, field: "connection.sizeLimit")
-        try Check.range(settings.timeoutSeconds, 1...3600, field: "connection.timeoutSeconds")
         return settings
-    }
-
-    /// RFC 4515 shape check: enclosed in parentheses that balance (escaped parentheses are written `\28`, `\29`).
-    /// The server does the full parse; this catches the usual typo before a run fails on it.
-    private static func isBalanced(_ filter: String) -> Bool {
-        guard filter.hasPrefix("("), filter.hasSuffix(")") else { return false }
-        let characters = Array(filter)
-        var depth = 0
-        for (index, character) in characters.enumerated() {
-            if character == "(" { depth += 1 }
-            if character == ")" { depth -= 1 }
-            if depth < 0 || (depth == 0 && index < characters.count - 1) { return false }
-        }
-        return depth == 0
     }
 }

@@ -65,17 +65,17 @@ public struct UserImportFieldMap: Codable, Sendable, Equatable {
     /// The map with every name lowercased and checked, each error naming its field (`fieldMap.email`, …).
     func checked() throws(DomainError) -> UserImportFieldMap {
         func attribute(_ name: String, _ field: String, required: Bool = false) throws(DomainError) -> String {
-            let name = name.trimmingCharacters(in: .whitespaces).lowercased()
             if name.isEmpty {
                 guard !required else { throw .invalid(field: field, "\(field) is required") }
                 return name
             }
-            // RFC 4512 attribute descriptions: a name or an OID, with options after ";".
-            let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789-.;")
-            guard name.count <= 128, name.unicodeScalars.allSatisfy({ allowed.contains($0) }) else {
+            // RFC 4512 attribute descriptions: a name or an OID, with options after ";" (contract pattern
+            // `^[A-Za-z0-9.;-]*$`); LDAP compares them without case.
+            let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.;")
+            guard name.unicodeScalars.count <= 128, name.unicodeScalars.allSatisfy({ allowed.contains($0) }) else {
                 throw .invalid(field: field, "\(field) must be an attribute name (letters, digits, '-', '.', ';')")
             }
-            return name
+            return name.lowercased()
         }
         guard privateFields.count <= User.privateFieldCount else {
             throw .invalid(field: "fieldMap.privateFields", "At most \(User.privateFieldCount) private fields")

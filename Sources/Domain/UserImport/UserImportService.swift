@@ -152,7 +152,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
     private static func checkGroup(_ userImport: UserImport, _ tx: any StoreTransaction) throws {
         guard let groupId = userImport.addToGroupId else { return }
         guard let group = try tx.fetchOne(UserGroup.self, id: groupId), group.domainId == userImport.domainId else {
-            throw DomainError.invalid(field: "addToGroupId", "addToGroupId must be a group of the import's domain")
+            throw DomainError.missing(field: "addToGroupId", "addToGroupId must be a group of the import's domain")
         }
     }
 }

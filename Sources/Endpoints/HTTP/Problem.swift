@@ -44,6 +44,7 @@ extension DomainError.Kind {
     var httpStatus: HTTPResponse.Status {
         switch self {
         case .invalid: .badRequest
+        case .unprocessable: .unprocessableContent
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound

@@ -269,17 +269,19 @@ extension Components.Schemas.DirectorySyncReport {
 }
 
 extension ContactChanges {
+    /// The whole contact: a field left out is empty, so PUT replaces the contact as HTTP says it does, and whether it
+    /// has a name or a company is read from the body alone (the contract's rule), not from what was stored before.
     init(_ body: Components.Schemas.ContactInput) throws {
         self.init(
-            lastName: body.lastName,
-            firstName: body.firstName,
-            company: body.company,
-            phones: try body.phones?.map { phone in
+            lastName: body.lastName ?? "",
+            firstName: body.firstName ?? "",
+            company: body.company ?? "",
+            phones: try (body.phones ?? []).map { phone in
                 ContactPhone(kind: try convert(phone.kind, field: "phones.kind"), number: phone.number)
             },
-            mail1: body.mail1,
-            mail2: body.mail2,
-            url: body.url
+            mail1: body.mail1 ?? "",
+            mail2: body.mail2 ?? "",
+            url: body.url ?? ""
         )
     }
 }
@@ -297,13 +299,22 @@ extension DirectoryChanges {
             }
             var labels: [Int: String] = [:]
             for (key, label) in map.privateLabels?.additionalProperties ?? [:] {
-                guard let index = Int(key) else { throw DomainError.invalid(field: "fieldMap.privateLabels", "Private fields are numbered 0 to 9") }
+                guard key.unicodeScalars.count == 1, let index = Int(key) else {
+                    throw DomainError.invalid(field: "fieldMap.privateLabels", "Private fields are numbered 0 to 9")
+                }
                 labels[index] = label
             }
             fieldMap = try FieldMap(texts, privateLabels: labels)
         }
         var synchronization: DirectorySyncSchedule?
         if let sync = body.synchronization {
+            // The contract bounds minutes whatever the mode; a daily schedule ignores them but may not carry nonsense.
+            if let minutes = sync.minutes, !DirectorySyncSchedule.intervalRange.contains(Int(minutes)) {
+                throw DomainError.invalid(
+                    field: "synchronization.minutes",
+                    "synchronization.minutes must be between \(DirectorySyncSchedule.intervalRange.lowerBound) and \(DirectorySyncSchedule.intervalRange.upperBound)"
+                )
+            }
             switch sync.mode {
             case .manual: synchronization = .manual
             case .daily: synchronization = .daily

@@ -88,7 +88,8 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func negotiateLogin(_ input: Operations.NegotiateLogin.Input) async throws -> Operations.NegotiateLogin.Output {
         guard let negotiate else {
-            throw DomainError(.unavailable, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
+            // Not a server failure: this server offers no Windows sign-in, as if the address did not exist.
+            throw DomainError(.notFound, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
         }
         func challenge(_ output: [UInt8], _ problem: Components.Schemas.Problem) -> Operations.NegotiateLogin.Output {
             let header = output.isEmpty ? "Negotiate" : "Negotiate " + Data(output).base64EncodedString()

@@ -141,7 +141,8 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
     /// must be the user the request names.
     private func negotiatedLogin(token: String, username: String) async throws -> LoginResult {
         guard let negotiate else {
-            throw DomainError(.unavailable, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
+            // Not a server failure: this server offers no Windows sign-in, as if the address did not exist.
+            throw DomainError(.notFound, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
         }
         let facts = RequestFacts.current
         do {
