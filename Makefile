@@ -1,6 +1,6 @@
 # Two commands on a fresh Debian 12 machine with the Swift toolchain:
 #   make run   installs what is missing, builds, starts the demo server
-#   make test  installs what is missing, builds, runs every Swift test and the contract checks
+#   make test  installs what is missing, builds, runs every Swift test, the contract checks and the contract fuzzing
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Build and test needs from Debian: libxml2 (SOAP), SQLite (storage), pkg-config (system-library shims),
@@ -62,10 +62,17 @@ build: deps
 run: build
 	$(SWIFT) run tws-server serve --demo $(ARGS)
 
+# The contract checks and the schemathesis fuzzing of the REST contract (scripts/fuzz_contract.py: fixed seed, about three
+# minutes, as a user, a company administrator and a super-user) run side by side, each on its own free ports; the
+# fuzzing's output follows the contract checks', and either one failing fails the target.
 test: deps $(VENV)/.ready
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	$(VENV)/bin/python scripts/contract_test.py --server "$$($(SWIFT) build --show-bin-path)/tws-server"
+	@bin="$$($(SWIFT) build --show-bin-path)"; log="$$(mktemp)"; \
+	$(VENV)/bin/python scripts/fuzz_contract.py --server "$$bin/tws-server" >"$$log" 2>&1 & fuzz=$$!; \
+	$(VENV)/bin/python scripts/contract_test.py --server "$$bin/tws-server"; contract=$$?; \
+	wait $$fuzz; fuzzed=$$?; cat "$$log"; rm -f "$$log"; \
+	echo "contract checks: exit $$contract; fuzzing: exit $$fuzzed"; [ $$contract -eq 0 ] && [ $$fuzzed -eq 0 ]
 
 bench: deps $(VENV)/.ready
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }

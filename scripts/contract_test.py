@@ -8,8 +8,9 @@
 3. The SOAP endpoint refuses hostile XML (external entity) with a fault and changes nothing.
 Prints 'N passed, N failed' last; exits non-zero on any failure.
 """
-import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, traceback
+import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time, traceback
 import requests
+from tws_harness import free_port, tws_server
 import zeep, zeep.exceptions, zeep.transports
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
@@ -32,12 +33,6 @@ def check(name):
     return wrap
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", required=True, help="path to the tws-server binary")
@@ -49,28 +44,8 @@ def main():
         validate(spec)
         assert spec["openapi"].startswith("3.1"), spec["openapi"]
 
-    data = tempfile.mkdtemp(prefix="tws-contract-")
-    port = free_port()
-    env = dict(os.environ, TWS_BCRYPT_COST="4", TWS_LOG_LEVEL="warning", TWS_LOGIN_BURST="1000")
-    server = subprocess.Popen([args.server, "serve", "--data-dir", data, "--port", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("server did not start")
+    with tws_server(args.server) as base:
         run_soap_checks(base, os.path.join(os.path.dirname(args.server), "pbx-sim"))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(data, ignore_errors=True)
 
     failed = sum(1 for _, error in results if error)
     print(f"{len(results) - failed} passed, {failed} failed")

@@ -24,7 +24,7 @@ struct CommonOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "JSON configuration file (keys: host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, pushPort, metricsToken)."
+            "JSON configuration file (keys: host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, loginLockUserFailures, loginLockAddressFailures, loginLockMinutes, pushPort, metricsToken, …; see README)."
     )
     var config: String?
 
