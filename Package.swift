@@ -75,7 +75,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Domain", swiftSettings: swiftSettings),
+        // swift-crypto for SHA-256 (the field-map option h); nothing else outside Foundation.
+        .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // SPNEGO acceptor over MIT GSSAPI (libkrb5-dev; NTLM when gss-ntlmssp is installed): a small C layer because
         // GSSAPI's macros do not import into Swift.
         .target(name: "CGSSAPI", path: "Sources/CGSSAPI", linkerSettings: [.linkedLibrary("gssapi_krb5")]),

@@ -2,6 +2,8 @@ import Foundation
 import HummingbirdTesting
 import Testing
 
+@testable import Endpoints
+
 /// The contract and the server agree both ways: what openapi/tws.yaml allows is not refused as malformed (400), and
 /// what it forbids is not stored. `make test` also fuzzes every operation with schemathesis; these are the cases that
 /// fuzzing found, kept as plain tests.
@@ -73,5 +75,43 @@ struct ContractAgreementTests {
             let wrong = try await client.post("/api/v1/admin/auth/password", token: admin, json: #"{"currentPassword":"nope","newPassword":"another-password"}"#)
             expectProblem(wrong, .forbidden, "wrong_password", field: "currentPassword")
         }
+    }
+}
+
+@Suite("Integer parameters")
+struct IntegerParameterTests {
+    @Test("An integer id written 16.0, as JSON Schema allows, is the id 16 in a path and in a query; strings keep their .0")
+    func wholeNumbersWithAZeroFraction() async throws {
+        try await TWSTestApp.run { client in
+            let admin = try await client.superUserToken()
+            let company = try await client.createCompany("Acme", token: admin)
+            let fetched = try await client.must(.get, "/api/v1/admin/companies/\(company).0", token: admin).json()
+            #expect(fetched.int64("id") == company)
+            let licences = try await client.must(.get, "/api/v1/admin/licences?companyId=\(company).00", token: admin)
+            #expect(licences.status == .ok)
+            // Not a whole number, or not an integer parameter: left to the decoder and the handler.
+            expectProblem(try await client.get("/api/v1/admin/companies/\(company).5", token: admin), .badRequest, "invalid_request")
+            #expect(IntegerParameterMiddleware.wholeNumber("16.0") == "16" && IntegerParameterMiddleware.wholeNumber("-3.00") == "-3")
+            #expect(IntegerParameterMiddleware.wholeNumber("16.") == nil && IntegerParameterMiddleware.wholeNumber("1e3") == nil)
+        }
+    }
+
+    @Test("The middleware's lists are exactly the contract's integer path and query parameters")
+    func namesMatchTheContract() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let contract = try String(contentsOf: root.appendingPathComponent("openapi/tws.yaml"), encoding: .utf8)
+        // Parameter objects as the contract writes them: "- name: X / in: path|query / ... type: integer".
+        var path: Set<String> = [], query: Set<String> = []
+        let lines = contract.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (index, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).hasPrefix("- name: ") {
+            let name = line.trimmingCharacters(in: .whitespaces).dropFirst("- name: ".count)
+            let following = lines[(index + 1)..<min(index + 8, lines.count)]
+            let location = following.first { $0.contains("in: ") }?.trimmingCharacters(in: .whitespaces)
+            guard following.contains(where: { $0.contains("type: integer") }) else { continue }
+            if location == "in: path" { path.insert(String(name)) }
+            if location == "in: query" { query.insert(String(name)) }
+        }
+        #expect(path == IntegerParameterMiddleware.pathNames)
+        #expect(query == IntegerParameterMiddleware.queryNames)
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A contact field of the server's directory model (admin guide 8.1 "Fields tab").
@@ -135,7 +136,7 @@ public struct FieldMapping: Sendable, Equatable {
         for (option, expression) in zip(options, expressions) {
             switch option {
             case .address, .invisible: break
-            case .hash: value = SHA256.hex(Array(value.utf8))
+            case .hash: value = SHA256.hash(data: Array(value.utf8)).map { String(format: "%02x", $0) }.joined()
             case .lowercase: value = value.lowercased()
             case .uppercase: value = value.uppercased()
             case .capitalized: value = value.prefix(1).uppercased() + value.dropFirst().lowercased()

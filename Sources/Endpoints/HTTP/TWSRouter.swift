@@ -143,7 +143,7 @@ public func buildRouter<Store: TenantStore>(
     try api.registerHandlers(
         on: router,
         configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-        middlewares: [ProblemMiddleware(logger: logger), JSONNullMiddleware()]
+        middlewares: [ProblemMiddleware(logger: logger), IntegerParameterMiddleware(), JSONNullMiddleware()]
     )
     return router
 }
