@@ -22,7 +22,7 @@ extension SupervisedDeviceRange {
         try Check.range(lines, 1...64, field: "\(field).lines")
         try Check.range(duplicateX, 1...1000, field: "\(field).duplicateX")
         // Contract: duplicateX above 1 needs a number of 1 to 18 digits (one that counts up without overflowing).
-        if duplicateX > 1 && !(range.number.unicodeScalars.count <= 18 && range.number.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) })) {
+        if duplicateX > 1 && !(range.number.unicodeScalars.count <= 18 && range.number.unicodeScalars.allSatisfy(\.isASCIIDigit)) {
             throw .invalid(field: "\(field).duplicateX", "Only a plain number of up to 18 digits can be duplicated")
         }
         if let password { range.password = password.isEmpty ? nil : try Check.text(password, field: "\(field).password", max: 64) }

@@ -1,5 +1,19 @@
 import Foundation
 
+extension Unicode.Scalar {
+    /// `0`–`9`: the digits the contract's patterns mean by `[0-9]`.
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}
+
+extension String {
+    /// The string of these code points, as they are (no grapheme joins them differently).
+    init(scalars: some Sequence<Unicode.Scalar>) {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        self.init(view)
+    }
+}
+
 /// Field checks shared by the admin operations, each naming the field at fault.
 ///
 /// Lengths count Unicode code points, the unit of the contract's `minLength`/`maxLength` (JSON Schema), so a value the
@@ -55,14 +69,14 @@ enum Check {
     /// `^\+?[0-9*#]{1,32}$`).
     static func number(_ value: String, field: String) throws(DomainError) -> String {
         let body = value.unicodeScalars.first == "+" ? value.unicodeScalars.dropFirst() : value.unicodeScalars[...]
-        guard !body.isEmpty, body.count <= 32, body.allSatisfy({ ("0"..."9").contains($0) || $0 == "*" || $0 == "#" }) else {
+        guard !body.isEmpty, body.count <= 32, body.allSatisfy({ $0.isASCIIDigit || $0 == "*" || $0 == "#" }) else {
             throw .invalid(field: field, "\(field) must be a phone number (digits, * or #, optional leading +)")
         }
         return value
     }
 
     static func digits(_ value: String, field: String, max: Int = 8) throws(DomainError) -> String {
-        guard value.unicodeScalars.count <= max, value.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) else {
+        guard value.unicodeScalars.count <= max, value.unicodeScalars.allSatisfy(\.isASCIIDigit) else {
             throw .invalid(field: field, "\(field) takes up to \(max) digits")
         }
         return value

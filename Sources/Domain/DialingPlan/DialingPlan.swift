@@ -158,9 +158,7 @@ public struct DialingPlan: Sendable {
     /// Read by code point, so a digit carrying a combining mark still counts as that digit (the contract's pattern for a
     /// dialled number, "holds a digit, * or #", reads code points too).
     static func cleaned(_ number: String) -> String {
-        var kept = String.UnicodeScalarView()
-        kept.append(contentsOf: number.unicodeScalars.filter { ("0"..."9").contains($0) || "+*#()".unicodeScalars.contains($0) })
-        return String(kept)
+        String(scalars: number.unicodeScalars.filter { $0.isASCIIDigit || "+*#()".unicodeScalars.contains($0) })
     }
 
     /// Admin guide 5.1: "any non-numerical character is deleted, except for +, #, * when they are the first character".
@@ -228,9 +226,7 @@ private struct CompiledRule: Sendable {
             return
         }
         guard rule.pattern.unicodeScalars.count > 2 else { throw invalid("pattern", "the regular expression between [ ] is empty") }
-        var inner = String.UnicodeScalarView()
-        inner.append(contentsOf: rule.pattern.unicodeScalars.dropFirst().dropLast())
-        let expression = Self.expand(String(inner), settings: settings, escape: true)
+        let expression = Self.expand(String(scalars: rule.pattern.unicodeScalars.dropFirst().dropLast()), settings: settings, escape: true)
         guard !expression.isEmpty else { throw unusable("pattern", "the regular expression between [ ] is empty once the placeholders are replaced") }
         let regex: NSRegularExpression
         do {

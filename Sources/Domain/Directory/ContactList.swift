@@ -95,8 +95,8 @@ public struct ContactChanges: Sendable {
     /// without its outer spaces. Contract pattern: `^[ +\-./()*#]*[0-9][0-9 +\-./()*#]*$`, at most 40 characters.
     private static func phoneNumber(_ value: String, field: String) throws(DomainError) -> String {
         let scalars = value.unicodeScalars
-        guard scalars.count <= 40, scalars.contains(where: { ("0"..."9").contains($0) }),
-            scalars.allSatisfy({ ("0"..."9").contains($0) || " +-./()*#".unicodeScalars.contains($0) })
+        guard scalars.count <= 40, scalars.contains(where: \.isASCIIDigit),
+            scalars.allSatisfy({ $0.isASCIIDigit || " +-./()*#".unicodeScalars.contains($0) })
         else { throw .invalid(field: field, "\(field) must be a phone number (digits, spaces, + . - / ( ) * #)") }
         return value.trimmingCharacters(in: .whitespaces)
     }

@@ -81,21 +81,18 @@ public struct DirectoryChanges: Sendable {
                 connection = .odbc(new)
             default: break
             }
-            try Self.check(connection, source: directory.source)
-            if case .ldap(var settings) = connection {
-                settings = try settings.checked()
-                // An empty filter reads every entry under the base DN.
-                if settings.filter.isEmpty { settings.filter = "(objectClass=*)" }
-                connection = .ldap(settings)
-            }
-            directory.connection = connection
+            directory.connection = try Self.checked(connection, source: directory.source)
         }
     }
 
-    static func check(_ connection: DirectoryConnection, source: Directory.Source) throws(DomainError) {
+    /// The connection as stored: checked against the directory's source, an LDAP one with its names trimmed and an
+    /// empty filter read as every entry under the base DN.
+    static func checked(_ connection: DirectoryConnection, source: Directory.Source) throws(DomainError) -> DirectoryConnection {
         switch (connection, source) {
         case (.ldap(let settings), .ldap):
-            _ = try settings.checked()
+            var settings = try settings.checked()
+            if settings.filter.isEmpty { settings.filter = "(objectClass=*)" }
+            return .ldap(settings)
         case (.odbc(let settings), .sql):
             _ = try Check.name(settings.connectionString, field: "connection.connectionString", max: 1024)
             guard !settings.table.isEmpty || !settings.query.isEmpty else {
@@ -104,11 +101,13 @@ public struct DirectoryChanges: Sendable {
             guard settings.query.unicodeScalars.count <= 4096, settings.table.unicodeScalars.count <= 256 else {
                 throw .invalid(field: "connection.query", "The query is too long")
             }
+            return connection
         case (.csv(let settings), .csv):
             _ = try Check.name(settings.path, field: "connection.path", max: 1024)
             guard settings.delimiter.unicodeScalars.count == 1, settings.delimiter != "\"", settings.delimiter != "\n" else {
                 throw .invalid(field: "connection.delimiter", "The delimiter is one character other than a quote or a newline")
             }
+            return connection
         default:
             // The body is well formed; it does not fit the directory it would change (its source is stored).
             throw DomainError(.conflict, code: "source_mismatch", "The connection does not fit a \(source.rawValue) directory", field: "connection")

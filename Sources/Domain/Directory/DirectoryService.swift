@@ -104,7 +104,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     /// Red-listed numbers are found too (the name is shown, the number never sent).
     public func lookup(_ principal: UserPrincipal, number: String) async throws -> CallerIdentity? {
         guard number.unicodeScalars.count <= DialingPlan.maxNumberLength else { throw DomainError.invalid(field: "number", "A number takes at most 64 characters") }
-        guard number.unicodeScalars.contains(where: { ("0"..."9").contains($0) }) else { throw DomainError.invalid(field: "number", "number must hold digits") }
+        guard number.unicodeScalars.contains(where: \.isASCIIDigit) else { throw DomainError.invalid(field: "number", "number must hold digits") }
         return try await store.read { [version = store.configurationVersion] tx in
             let access = try access(principal.userId, version: version, tx)
             let plan = try plans.value(principal.domainId, version: version) { try DialingPlanStore.plan(domainId: principal.domainId, tx) }

@@ -68,14 +68,9 @@ public struct FieldMapping: Sendable, Equatable {
             while let last = part.last, Check.isSpace(last) { part.removeLast() }
             return part
         }
-        func string(_ part: ArraySlice<Unicode.Scalar>) -> String {
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: part)
-            return String(view)
-        }
         let whole = trimmed(scalars[...])
         let bar = whole.firstIndex(of: "|")
-        let source = string(trimmed(whole[..<(bar ?? whole.endIndex)])).lowercased()
+        let source = String(scalars: trimmed(whole[..<(bar ?? whole.endIndex)])).lowercased()
         guard !source.isEmpty else { throw .invalid(field: field, "\(field) names no source attribute before |") }
         var options: [FieldOption] = []
         var expressions: [NSRegularExpression?] = []
@@ -89,7 +84,7 @@ public struct FieldMapping: Sendable, Equatable {
                 } else if let option = letters[letter] {
                     let item = rest.prefix { $0 != "," }
                     guard trimmed(item).count == 1 else {
-                        throw .invalid(field: field, "\(field): unknown option \"\(string(trimmed(item)))\" (a, h, i, l, m, u or p)")
+                        throw .invalid(field: field, "\(field): unknown option \"\(String(scalars: trimmed(item)))\" (a, h, i, l, m, u or p)")
                     }
                     options.append(option)
                     expressions.append(nil)
@@ -101,9 +96,9 @@ public struct FieldMapping: Sendable, Equatable {
                     guard body.first == ":" else { throw .invalid(field: field, "\(field): option p is written p : FORMAT{0} : REGEX") }
                     let afterColon = body.dropFirst()
                     let colon = afterColon.firstIndex(of: ":")
-                    let format = string(trimmed(afterColon[..<(colon ?? afterColon.endIndex)]))
+                    let format = String(scalars: trimmed(afterColon[..<(colon ?? afterColon.endIndex)]))
                     guard Check.contains(format, "{0}") else { throw .invalid(field: field, "\(field): the format of option p must contain {0}") }
-                    let pattern = colon.map { string(trimmed(afterColon[($0 + 1)...])) } ?? ""
+                    let pattern = colon.map { String(scalars: trimmed(afterColon[($0 + 1)...])) } ?? ""
                     var expression: NSRegularExpression?
                     if !pattern.isEmpty {
                         do {
@@ -117,13 +112,13 @@ public struct FieldMapping: Sendable, Equatable {
                     expressions.append(expression)
                     rest = rest[rest.endIndex...]
                 } else {
-                    throw .invalid(field: field, "\(field): unknown option \"\(string(rest.prefix(1)))\" (a, h, i, l, m, u or p)")
+                    throw .invalid(field: field, "\(field): unknown option \"\(String(scalars: rest.prefix(1)))\" (a, h, i, l, m, u or p)")
                 }
             }
         }
         self.source = source
         self.options = options
-        self.text = string(whole)
+        self.text = String(scalars: whole)
         self.expressions = expressions
     }
 

@@ -76,17 +76,20 @@ struct ProblemMiddleware: ServerMiddleware {
             var headers = HTTPFields()
             headers[.contentType] = "application/problem+json"
             if problem.code == "unauthenticated" || problem.code == "invalid_credentials" { headers[.wwwAuthenticate] = "Bearer" }
-            if let seconds = ((error as? ServerError)?.underlyingError as? DomainError ?? error as? DomainError)?.retryAfter {
-                headers[.retryAfter] = String(seconds)
-            }
+            if let seconds = Self.domainError(in: error)?.retryAfter { headers[.retryAfter] = String(seconds) }
             return (HTTPResponse(status: .init(code: problem.status), headerFields: headers), HTTPBody(Data(buffer: problem.body)))
         }
+    }
+
+    /// The DomainError a handler threw, whether or not the generated code wrapped it in a ServerError.
+    static func domainError(in error: any Error) -> DomainError? {
+        ((error as? ServerError)?.underlyingError ?? error) as? DomainError
     }
 
     static func problem(for error: any Error, operationID: String, logger: Logger) -> Problem {
         let server = error as? ServerError
         let underlying = server?.underlyingError ?? error
-        if let domain = underlying as? DomainError { return Problem(domain) }
+        if let domain = Self.domainError(in: error) { return Problem(domain) }
         if let server, server.operationInput == nil {
             // The request did not decode (wrong type, unknown field, bad JSON, missing parameter).
             if let decoding = underlying as? DecodingError { return Self.problem(for: decoding) }
