@@ -5,17 +5,163 @@ import Endpoints
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import Storage
+import Telephony
 
 /// The services of one server process over one database.
 typealias AppServices = TWSServices<AppDatabase>
 
-/// Builds the services: boot admin on a new database, bcrypt, token key, authenticators.
-func buildServices(
+/// What a server is built with beyond its configuration: tests shorten timings, and may stand in for the PBX side.
+struct ServerOptions: Sendable {
+    /// How often supervision is planned again (links, devices, groups and queues changed elsewhere).
+    var refreshInterval: Duration = .seconds(10)
+    var callTiming = CallModel.Timing()
+    /// Adjusts each PBX link's timeouts before it starts (tests shorten them).
+    var tuneLinks: @Sendable (inout CSTALinkConfiguration) -> Void = { _ in }
+    /// Carries call control's commands instead of the PBX links (tests that record them).
+    var gateway: (any SwitchGateway)?
+    /// False leaves the PBX side unconnected: stored links are planned but never dialled, and commands answer
+    /// `pbx_unavailable`. For tests of the API alone, whose links name made-up hosts: resolving those blocks on DNS.
+    var connectsLinks = true
+    /// Long-lived work to start before the server's own and stop after it (demo mode's simulated PBX).
+    var leadingServices: [any Service] = []
+}
+
+/// One server process, as `serve`, `--demo` and the integration tests all build it (`buildServer`): the services the
+/// endpoints call, the two listeners, and every long-lived loop as a Service, in one group.
+struct TWSServer: Sendable {
+    let services: AppServices
+    let bus: EventBus
+    let events: CallEventPipeline<AppDatabase>
+    let callLogs: CallLogWriter<AppDatabase>
+    let links: PbxLinks
+    let push: PushTransport
+    let metrics: ServerMetrics
+    /// Port 8000: REST, SOAP, contract documents, health, metrics.
+    let api: any ApplicationProtocol
+    /// Port 9000: WebSocket and long-poll events.
+    let pushApplication: any ApplicationProtocol
+    /// Everything long-lived other than the listeners, in start order.
+    let background: [any Service]
+
+    /// The one service group. Services stop in reverse order on SIGTERM/SIGINT: the listeners stop accepting and drain
+    /// their requests first, then the synchronisations, the telephony upkeep and the PBX links, and the call-log
+    /// writer last, once every line queued by the calls that ended is written; storage closes when the group returns.
+    /// Tests leave out the listeners (they reach the API through the router) and the signals.
+    func serviceGroup(listeners: Bool = true, signals: [UnixSignal] = [.sigterm, .sigint], logger: Logger) -> ServiceGroup {
+        let running = background + (listeners ? [pushApplication, api] : [])
+        return ServiceGroup(configuration: .init(services: running.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger))
+    }
+}
+
+/// Builds the whole server over `database`: boot admin on a new database, sessions and sign-in, directories, the
+/// telephony side (the link side before what uses it), the push channel, the API, and the group's services.
+func buildServer(
     configuration: AppConfiguration,
     database: AppDatabase,
     logger: Logger,
-    telephony: TelephonyRuntime? = nil
+    options: ServerOptions = ServerOptions()
+) async throws -> TWSServer {
+    let bus = EventBus()
+    let plans = DialingPlans(store: database)
+    let callerNames = CallerNames(store: database, plans: plans)
+    let callLogs = CallLogWriter(store: database, publisher: bus, callerNames: callerNames) { error, lines in
+        // Counted by the writer for /metrics (tws_call_log_write_failures_total).
+        logger.error("call-log lines not written", metadata: ["lines": "\(lines)", "error": "\(error)"])
+    }
+    let events = CallEventPipeline(
+        publisher: bus,
+        callLogs: callLogs,
+        plans: plans,
+        callerNames: callerNames,
+        callTiming: options.callTiming
+    )
+    let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
+    let supervision = Supervision(store: database, links: links)
+    let services = try await buildServices(
+        configuration: configuration,
+        database: database,
+        logger: logger,
+        bus: bus,
+        plans: plans,
+        calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
+        presence: PresenceService(store: database, events: events, publisher: bus),
+        supervision: supervision
+    )
+    let push = PushTransport(
+        bus: bus,
+        authenticate: { [sessions = services.sessions] token in try await sessions.user(token: token) },
+        audience: { [presence = services.presence] user in try await presence.pushFilter(user) },
+        logger: logger
+    )
+    let metrics = ServerMetrics(requests: HTTPRequestCounters(), links: links, bus: bus, push: push, callLogs: callLogs)
+    let router = try buildRouter(
+        services: services,
+        loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond),
+        metrics: MetricsEndpoint(token: configuration.metricsToken, requests: metrics.requests) { metrics.collect() },
+        trustedProxies: configuration.trustedProxyAddresses,
+        logger: logger
+    )
+    let api = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tws"),
+        logger: logger
+    )
+    let synchronizer = services.directoryAdmin.synchronizer
+    if !options.connectsLinks { links.stop() }
+    let background: [any Service] =
+        options.leadingServices + [DrainingService(run: { await callLogs.run() }, stop: { callLogs.finish() })]
+        + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
+            TelephonyUpkeep(
+                supervision: supervision,
+                events: events,
+                links: links,
+                history: services.callHistory,
+                refreshInterval: options.refreshInterval,
+                logger: logger
+            ),
+            DrainingService(
+                run: {
+                    await synchronizer.runQueued { directoryId, report in
+                        logger.info(
+                            "directory synchronisation ended",
+                            metadata: [
+                                "directory": "\(directoryId)", "state": "\(report.state.rawValue)", "read": "\(report.read)",
+                                "error": "\(report.error ?? "")",
+                            ]
+                        )
+                    }
+                },
+                stop: { synchronizer.stopQueue() }
+            ),
+            DirectorySyncScheduler(database: database, synchronizer: synchronizer, logger: logger),
+        ]
+    return TWSServer(
+        services: services,
+        bus: bus,
+        events: events,
+        callLogs: callLogs,
+        links: links,
+        push: push,
+        metrics: metrics,
+        api: api,
+        pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, logger: logger),
+        background: background
+    )
+}
+
+/// The services the endpoints call: boot admin on a new database, bcrypt, token key, authenticators, directories.
+private func buildServices(
+    configuration: AppConfiguration,
+    database: AppDatabase,
+    logger: Logger,
+    bus: EventBus,
+    plans: DialingPlans<AppDatabase>,
+    calls: CallControl<AppDatabase>,
+    presence: PresenceService<AppDatabase>,
+    supervision: Supervision<AppDatabase>
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
     let secret = try tokenSecret(configuration: configuration)
@@ -55,47 +201,26 @@ func buildServices(
     }
     let connector = directoryConnector(configuration: configuration)
     let synchronizer = DirectorySynchronizer(store: database, connector: connector)
-    if let bus = telephony?.bus {
-        // Progress and the end of each synchronisation, to the users who read the directory.
-        await synchronizer.onProgress { domainId, directoryId, report in
-            _ = bus.publish(
-                domainId: domainId,
-                audience: .directory(directoryId),
-                event: PushEvent(type: .directorySync, time: Date(), directorySync: DirectorySyncPayload(directoryId: directoryId, report: report))
-            )
-        }
+    // Progress and the end of each synchronisation, to the users who read the directory.
+    await synchronizer.onProgress { domainId, directoryId, report in
+        _ = bus.publish(
+            domainId: domainId,
+            audience: .directory(directoryId),
+            event: PushEvent(type: .directorySync, time: Date(), directorySync: DirectorySyncPayload(directoryId: directoryId, report: report))
+        )
     }
     return TWSServices(
         admin: admin,
         sessions: sessions,
         profiles: UserProfileService(store: database),
-        telephony: telephony?.service,
-        supervisor: telephony?.links,
+        calls: calls,
+        presence: presence,
+        callHistory: CallHistory(store: database),
+        supervision: supervision,
         negotiate: negotiate,
+        directories: DirectoryService(store: database, plans: plans),
         directoryAdmin: DirectoryAdminService(store: database, synchronizer: synchronizer),
         userImports: UserImportService(store: database, connector: connector)
-    )
-}
-
-/// Builds the application listening on the configured host and port, as `serve` runs it and tests use it.
-/// `metrics` adds `GET /metrics` (the server passes what it runs; tests may leave it out).
-func buildApplication(
-    configuration: AppConfiguration,
-    services: AppServices,
-    metrics: ServerMetrics? = nil,
-    logger: Logger
-) throws -> some ApplicationProtocol {
-    let router = try buildRouter(
-        services: services,
-        loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond),
-        metrics: metrics.map { metrics in MetricsEndpoint(token: configuration.metricsToken, requests: metrics.requests) { metrics.collect() } },
-        trustedProxies: configuration.trustedProxyAddresses,
-        logger: logger
-    )
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tws"),
-        logger: logger
     )
 }
 
@@ -112,23 +237,6 @@ func tokenSecret(configuration: AppConfiguration) throws -> [UInt8] {
         throw ConfigurationError("cannot write the token key \(file.path)")
     }
     return key
-}
-
-/// The push channel (port `pushPort`): events of the telephony runtime, for signed-in users.
-func buildPushTransport(services: AppServices, telephony: TelephonyRuntime, logger: Logger) -> PushTransport {
-    let sessions = services.sessions
-    let telephonyService = telephony.service
-    return PushTransport(
-        bus: telephony.bus,
-        authenticate: { token in try await sessions.user(token: token) },
-        audience: { user in try await telephonyService.pushFilter(user) },
-        logger: logger
-    )
-}
-
-/// The push channel's application on the configured host and `pushPort`.
-func buildPushApplication(configuration: AppConfiguration, transport: PushTransport, logger: Logger) -> some ApplicationProtocol {
-    buildPushApplication(transport, host: configuration.host, port: configuration.pushPort, logger: logger)
 }
 
 /// The connectors of LDAP, SQL (ODBC) and CSV directories; CSV files and SQLite databases must be in the import

@@ -24,18 +24,10 @@ struct DirectorySyncScheduler: Service {
                 logger.error("directory schedule unreadable", metadata: ["error": "\(error)"])
                 continue
             }
+            // Handed to the server's synchronisation runs, which log how each ended.
             for directory in due {
-                guard let id = directory.id, (try? await synchronizer.begin(directoryId: id)) != nil else { continue }
+                guard let id = directory.id, (try? await synchronizer.start(directoryId: id)) != nil else { continue }
                 logger.info("directory synchronisation started", metadata: ["directory": "\(id)"])
-                Task {
-                    let report = await synchronizer.run(directoryId: id)
-                    logger.info(
-                        "directory synchronisation ended",
-                        metadata: [
-                            "directory": "\(id)", "state": "\(report.state.rawValue)", "read": "\(report.read)", "error": "\(report.error ?? "")",
-                        ]
-                    )
-                }
             }
         }
     }

@@ -1,14 +1,17 @@
 import Domain
 import Endpoints
 import Foundation
+import Storage
 import Telephony
 
 /// What `GET /metrics` reports for one server process: the process, port 8000's answers, the PBX links and the
 /// push channel. Read on each scrape from counters the components keep anyway; nothing is sampled in between.
 struct ServerMetrics: Sendable {
     let requests: HTTPRequestCounters
-    let telephony: TelephonyRuntime?
-    let push: PushTransport?
+    let links: PbxLinks
+    let bus: EventBus
+    let push: PushTransport
+    let callLogs: CallLogWriter<AppDatabase>
 
     func collect() -> [MetricFamily] {
         var families = Self.process()
@@ -20,9 +23,9 @@ struct ServerMetrics: Sendable {
                 samples: requests.byClass.map { .init(Double($0.1), labels: [.init("class", $0.0)]) }
             )
         )
-        if let telephony {
-            families += Self.links(telephony.links.links.map(\.status), capacities: telephony.links.linkStates())
-            let bus = telephony.bus.metrics
+        do {
+            families += Self.links(links.links.map(\.status), capacities: links.linkStates())
+            let bus = bus.metrics
             families += [
                 MetricFamily(
                     "tws_push_events_published_total",
@@ -46,16 +49,19 @@ struct ServerMetrics: Sendable {
                 MetricFamily("tws_push_waiting_polls", .gauge, help: "Long-polls waiting for an event.", value: Double(bus.waitingPolls)),
             ]
         }
-        if let push {
-            families.append(
-                MetricFamily(
-                    "tws_push_connections",
-                    .gauge,
-                    help: "WebSockets and long-polls open on the push port.",
-                    value: Double(push.openConnections)
-                )
-            )
-        }
+        families.append(
+            MetricFamily("tws_push_connections", .gauge, help: "WebSockets and long-polls open on the push port.", value: Double(push.openConnections))
+        )
+        let lines = callLogs.counters
+        families += [
+            MetricFamily("tws_call_log_lines_written_total", .counter, help: "Call-log lines written.", value: Double(lines.written)),
+            MetricFamily(
+                "tws_call_log_write_failures_total",
+                .counter,
+                help: "Call-log lines lost because their write failed (each failure is also logged).",
+                value: Double(lines.failed)
+            ),
+        ]
         return families
     }
 

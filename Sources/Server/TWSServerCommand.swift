@@ -89,32 +89,24 @@ struct Serve: AsyncParsableCommand {
         try configuration.validate()
         let logger = bootstrapLogging(configuration.logLevel)
         let database = try AppDatabase.open(directory: URL(fileURLWithPath: configuration.dataDirectory))
-        let telephony = TelephonyRuntime(database: database, logger: logger)
-        let services = try await buildServices(configuration: configuration, database: database, logger: logger, telephony: telephony)
-        var seeded = false
+        var options = ServerOptions()
         if demo {
+            // The simulated PBX where the seeded link points, with a little traffic so events flow.
+            let style = SimulatorStyle(rawValue: demoPBXStyle) ?? .plain
+            options.leadingServices = [DemoPBX(port: DemoSeed.pbxPort, devices: DemoSeed.deviceNumbers, style: style, logger: logger)]
+        }
+        let server = try await buildServer(configuration: configuration, database: database, logger: logger, options: options)
+        if demo {
+            var seeded = false
             do {
-                try await DemoSeed.seed(services)
+                try await DemoSeed.seed(server.services)
                 seeded = true
             } catch let error as DomainError where error.kind == .unauthorized {
                 logger.notice("demo data not seeded: the database already has an administrator password")
             }
-        }
-        let transport = buildPushTransport(services: services, telephony: telephony, logger: logger)
-        let metrics = ServerMetrics(requests: HTTPRequestCounters(), telephony: telephony, push: transport)
-        let app = try buildApplication(configuration: configuration, services: services, metrics: metrics, logger: logger)
-        let push = buildPushApplication(configuration: configuration, transport: transport, logger: logger)
-        let scheduler = DirectorySyncScheduler(database: database, synchronizer: services.directoryAdmin.synchronizer, logger: logger)
-        var running: [any Service] = [app, push, telephony, scheduler]
-        if demo {
-            // The simulated PBX where the seeded link points, with a little traffic so events flow.
-            let style = SimulatorStyle(rawValue: demoPBXStyle) ?? .plain
-            running.insert(DemoPBX(port: DemoSeed.pbxPort, devices: DemoSeed.deviceNumbers, style: style, logger: logger), at: 0)
             Self.printDemo(configuration, seeded: seeded)
         }
-        let group = ServiceGroup(
-            configuration: .init(services: running.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        let group = server.serviceGroup(logger: logger)
         try await group.run()
     }
 

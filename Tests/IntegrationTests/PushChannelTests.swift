@@ -286,8 +286,8 @@ struct PushWorld: Sendable {
         var logger = Logger(label: "push-channel-tests")
         logger.logLevel = .critical
         let database = try AppDatabase.inMemory()
-        let services = try await buildServices(configuration: appConfiguration, database: database, logger: logger)
-        let api = try buildApplication(configuration: appConfiguration, services: services, logger: logger)
+        let server = try await buildServer(configuration: appConfiguration, database: database, logger: logger)
+        let (services, api) = (server.services, server.api)
         let bus = EventBus(configuration: configuration)
         let sessions = services.sessions
         let transport = PushTransport(

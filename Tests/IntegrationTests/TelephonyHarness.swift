@@ -20,7 +20,7 @@ import Testing
 struct TelephonyWorld: Sendable {
     let client: any TestClientProtocol
     let simulator: PBXSimulator
-    let runtime: TelephonyRuntime
+    let server: TWSServer
     let adminToken: String
     let companyId: Int64
     let domainId: Int64
@@ -60,7 +60,8 @@ struct TelephonyWorld: Sendable {
         let simulator = PBXSimulator(configuration: simulatorConfiguration, logger: logger)
         let pbxPort = try await simulator.start()
         let database = try AppDatabase.inMemory()
-        let runtime = TelephonyRuntime(database: database, logger: logger, refreshInterval: .seconds(3600), callTiming: callTiming) { link in
+        var options = ServerOptions(refreshInterval: .seconds(3600), callTiming: callTiming)
+        options.tuneLinks = { link in
             link.requestTimeout = .seconds(2)
             link.frameStallTimeout = .seconds(1)
             link.keepAliveInterval = .seconds(1)
@@ -69,14 +70,11 @@ struct TelephonyWorld: Sendable {
         }
         var configuration = TWSTestApp.configuration()
         configuration.metricsToken = metricsToken
-        let services = try await buildServices(configuration: configuration, database: database, logger: logger, telephony: runtime)
-        let metrics = ServerMetrics(requests: HTTPRequestCounters(), telephony: runtime, push: nil)
-        let app = try buildApplication(configuration: configuration, services: services, metrics: metrics, logger: logger)
-        // The runtime's own loops (call sweeps, retention) run as in the server; supervision is driven by the test.
-        let running = Task { try? await runtime.run() }
-        defer { running.cancel() }
+        let server = try await buildServer(configuration: configuration, database: database, logger: logger, options: options)
+        // The server's own loops (call sweeps, retention, links) run as in `serve`; supervision is driven by the test.
         do {
-            try await app.test(.router) { client in
+            try await server.running(logger: logger) {
+            try await server.api.test(.router) { client in
                 let admin = try await client.superUserToken()
                 let companyId = try await client.createCompany("Telco", token: admin)
                 for application in ["Caller", "Alerter"] {
@@ -97,17 +95,17 @@ struct TelephonyWorld: Sendable {
                 )
                 var tokens: [String: String] = [:]
                 for name in people.keys { tokens[name] = try await client.userLogin(username: name, password: password) }
-                await runtime.refresh()
+                try await server.services.supervision.replan()
                 let expected = Set(people.values)
                 try await eventually("monitors on \(expected.sorted())") { await simulator.monitoredDevices().isSuperset(of: expected) }
                 // And the gateway has taken them in (its call model knows each line), so tests start from a quiet state.
                 try await eventually("lines known") {
-                    expected.allSatisfy { runtime.service.line(domainId: domainId, device: $0)?.monitored == true }
+                    expected.allSatisfy { server.events.line(domainId: domainId, device: $0)?.monitored == true }
                 }
                 let world = TelephonyWorld(
                     client: client,
                     simulator: simulator,
-                    runtime: runtime,
+                    server: server,
                     adminToken: admin,
                     companyId: companyId,
                     domainId: domainId,
@@ -118,12 +116,11 @@ struct TelephonyWorld: Sendable {
                 )
                 try await test(world)
             }
+            }
         } catch {
-            await runtime.links.shutdown()
             await simulator.stop()
             throw error
         }
-        await runtime.links.shutdown()
         await simulator.stop()
     }
 
@@ -171,10 +168,10 @@ struct TelephonyWorld: Sendable {
     /// A live subscription to what `user` may see, from now on.
     func subscribe(_ user: String) async throws -> PushSubscription {
         let principal = UserPrincipal(userId: userId(user), domainId: domainId, companyId: companyId, sessionTokenId: "test")
-        return try runtime.bus.subscribe(
+        return try server.bus.subscribe(
             domainId: domainId,
-            after: runtime.bus.currentSeq(domainId: domainId),
-            filter: try await runtime.service.pushFilter(principal)
+            after: server.bus.currentSeq(domainId: domainId),
+            filter: try await server.services.presence.pushFilter(principal)
         )
     }
 }

@@ -92,8 +92,8 @@ struct TelephonyLinkTests {
             }
         ) { w in
             try await eventually("keep-alives answered") { await w.simulator.pbxSwitch.keepAlivesAnswered() >= 5 }
-            #expect(w.runtime.links.linkStates().first?.reconnects == 0)
-            #expect(w.runtime.links.linkStates().first?.connected == true)
+            #expect(w.server.links.linkStates().first?.reconnects == 0)
+            #expect(w.server.links.linkStates().first?.connected == true)
             _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
         }
     }
@@ -101,16 +101,16 @@ struct TelephonyLinkTests {
     @Test("A frame that stalls half-way closes the link within seconds, with the reason, and the gateway reconnects", arguments: SimulatorStyle.allCases)
     func stalledFrame(style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(style: style) { w in
-            let before = w.runtime.links.linkStates().first?.reconnects ?? 0
+            let before = w.server.links.linkStates().first?.reconnects ?? 0
             // Nothing else may follow the stalled bytes (an answer to the gateway's keep-alive would fill the frame and
             // close the link as garbage instead): the PBX falls silent behind them.
             await w.simulator.setAnswering(false)
             await w.simulator.sendGarbage(.stalled)
-            try await eventually("link closed as stalled") { (w.runtime.links.linkStates().first?.reconnects ?? 0) > before }
-            #expect(w.runtime.links.linkStates().first?.lastError?.contains("stalled") == true, "\(w.runtime.links.linkStates().first?.lastError ?? "")")
+            try await eventually("link closed as stalled") { (w.server.links.linkStates().first?.reconnects ?? 0) > before }
+            #expect(w.server.links.linkStates().first?.lastError?.contains("stalled") == true, "\(w.server.links.linkStates().first?.lastError ?? "")")
             await w.simulator.setAnswering(true)
             try await eventually("monitors back") {
-                let state = w.runtime.links.linkStates().first
+                let state = w.server.links.linkStates().first
                 return state?.connected == true && state?.current == TelephonyWorld.people.count
             }
             _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
@@ -120,13 +120,13 @@ struct TelephonyLinkTests {
     @Test("A request the PBX leaves unanswered triggers a keep-alive check; a silent PBX is disconnected and reconnected")
     func requestTimeoutChecksTheLink() async throws {
         try await TelephonyWorld.run { w in
-            let before = w.runtime.links.linkStates().first?.reconnects ?? 0
+            let before = w.server.links.linkStates().first?.reconnects ?? 0
             await w.simulator.setAnswering(false)
             expectProblem(try await w.client.post("/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#), .gatewayTimeout, "pbx_timeout")
-            try await eventually("link checked and closed") { (w.runtime.links.linkStates().first?.reconnects ?? 0) > before }
-            #expect(w.runtime.links.linkStates().first?.lastError?.contains("keep-alive") == true)
+            try await eventually("link checked and closed") { (w.server.links.linkStates().first?.reconnects ?? 0) > before }
+            #expect(w.server.links.linkStates().first?.lastError?.contains("keep-alive") == true)
             await w.simulator.setAnswering(true)
-            try await eventually("monitors back") { w.runtime.links.linkStates().first?.current == TelephonyWorld.people.count }
+            try await eventually("monitors back") { w.server.links.linkStates().first?.current == TelephonyWorld.people.count }
             _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
         }
     }
@@ -152,8 +152,8 @@ struct TelephonyLinkTests {
                 token: w.adminToken,
                 json: #"{"host":"127.0.0.1","port":\#(port),"capacity":100,"pbxType":"simulator"}"#
             )
-            #expect(w.runtime.links.linkStates().count == 1)
-            try await eventually("monitors on the new link") { w.runtime.links.linkStates().first?.current == TelephonyWorld.people.count }
+            #expect(w.server.links.linkStates().count == 1)
+            try await eventually("monitors on the new link") { w.server.links.linkStates().first?.current == TelephonyWorld.people.count }
         }
     }
 
@@ -210,10 +210,10 @@ struct TelephonyLinkTests {
     func garbageFrame() async throws {
         try await TelephonyWorld.run { w in
             for garbage in SimulatorGarbage.allCases {
-                let before = w.runtime.links.linkStates().first?.reconnects ?? 0
+                let before = w.server.links.linkStates().first?.reconnects ?? 0
                 await w.simulator.sendGarbage(garbage)
                 try await eventually("reconnect after \(garbage)") {
-                    let state = w.runtime.links.linkStates().first
+                    let state = w.server.links.linkStates().first
                     return (state?.reconnects ?? 0) > before && state?.connected == true && state?.current == TelephonyWorld.people.count
                 }
             }
@@ -229,7 +229,7 @@ struct TelephonyLinkTests {
             expectProblem(timeout, .gatewayTimeout, "pbx_timeout")
             await w.simulator.setAnswering(true)
             await w.simulator.stop()
-            try await eventually("link down") { w.runtime.links.linkStates().first?.connected == false }
+            try await eventually("link down") { w.server.links.linkStates().first?.connected == false }
             let down = try await w.client.post("/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#)
             expectProblem(down, .serviceUnavailable, "pbx_unavailable")
             try await w.waitPresence("alice", "out_of_service")

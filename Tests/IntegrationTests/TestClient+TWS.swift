@@ -37,10 +37,30 @@ enum TWSTestApp {
         try configuration.validate()
         var logger = Logger(label: "tws-integration-tests")
         logger.logLevel = .critical
-        let services = try await buildServices(configuration: configuration, database: try database ?? AppDatabase.inMemory(), logger: logger)
-        let metrics = ServerMetrics(requests: HTTPRequestCounters(), telephony: nil, push: nil)
-        let app = try buildApplication(configuration: configuration, services: services, metrics: metrics, logger: logger)
-        return try await app.test(setup, test)
+        // Links are not dialled: these tests store links to made-up hosts (TelephonyWorld runs a connected PBX side).
+        let server = try await buildServer(
+            configuration: configuration,
+            database: try database ?? AppDatabase.inMemory(),
+            logger: logger,
+            options: ServerOptions(connectsLinks: false)
+        )
+        return try await server.running(logger: logger) { try await server.api.test(setup, test) }
+    }
+}
+
+extension TWSServer {
+    /// Runs `body` while the server's long-lived services run as `serve` runs them (without the listeners: tests reach
+    /// the API through `api.test`), then shuts them down in order, as SIGTERM would.
+    func running<Value: Sendable>(logger: Logger, _ body: () async throws -> Value) async throws -> Value {
+        let group = serviceGroup(listeners: false, signals: [], logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let result: Result<Value, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try result.get()
+        }
     }
 }
 

@@ -187,9 +187,9 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
         guard directory.source.isExternal || directory.source == .twsUsers else {
             throw DomainError.conflict(code: "directory_not_synchronised", "\(directory.name) is kept by the server and has no source")
         }
-        let started = try await synchronizer.begin(directoryId: id)
-        let run = Task { await synchronizer.run(directoryId: id) }
-        return wait ? await run.value : started
+        // A caller who waits runs it inside their request; otherwise the server's synchronisation runs take it.
+        guard wait else { return try await synchronizer.start(directoryId: id) }
+        return try await synchronizer.synchronise(directoryId: id)
     }
 
     /// The running synchronisation's report, else the last one (nil before the first).

@@ -12,10 +12,12 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     /// changes: without them every search and lookup decoded every readable directory's field map and compiled the
     /// dialing plan again.
     let accesses = VersionedCache<Int64, DirectoryAccess>()
-    let plans = VersionedCache<Int64, DialingPlan>()
+    let plans: DialingPlans<Store>
 
-    public init(store: Store) {
+    /// - Parameter plans: the server's shared dialing plans (a service of its own when not given).
+    public init(store: Store, plans: DialingPlans<Store>? = nil) {
         self.store = store
+        self.plans = plans ?? DialingPlans(store: store)
     }
 
     /// What `userId` may read, as of `version` (read before the transaction `tx` began).
@@ -107,7 +109,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
         guard number.unicodeScalars.contains(where: \.isASCIIDigit) else { throw DomainError.invalid(field: "number", "number must hold digits") }
         return try await store.read { [version = store.configurationVersion] tx in
             let access = try access(principal.userId, version: version, tx)
-            let plan = try plans.value(principal.domainId, version: version) { try DialingPlanStore.plan(domainId: principal.domainId, tx) }
+            let plan = try plans.plan(domainId: principal.domainId, version: version, tx)
             return try Self.lookup(number, plan: plan, access: access, companyId: principal.companyId, tx)
         }
     }
@@ -386,13 +388,21 @@ public protocol CallerNameResolver: Sendable {
 /// (and its call-log line) ask for the same number, and the PBX event path should not wait on the database each time.
 public final class CallerNames<Store: TenantStore>: CallerNameResolver {
     let store: Store
+    let plans: DialingPlans<Store>
     let lifetime: TimeInterval
     let capacity: Int
     let now: @Sendable () -> Date
     private let cache = Mutex<[String: (name: String?, expires: Date)]>([:])
 
-    public init(store: Store, lifetime: TimeInterval = 60, capacity: Int = 10_000, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: Store,
+        plans: DialingPlans<Store>? = nil,
+        lifetime: TimeInterval = 60,
+        capacity: Int = 10_000,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
+        self.plans = plans ?? DialingPlans(store: store)
         self.lifetime = lifetime
         self.capacity = capacity
         self.now = now
@@ -402,10 +412,10 @@ public final class CallerNames<Store: TenantStore>: CallerNameResolver {
         let key = "\(domainId)|\(device)|\(number)"
         let time = now()
         if let hit = cache.withLock({ $0[key] }), hit.expires > time { return hit.name }
-        let name = try? await store.read { tx -> String? in
+        let name = try? await store.read { [version = store.configurationVersion] tx -> String? in
             guard let access = try Self.access(domainId: domainId, device: device, tx), let domain = try tx.fetchOne(CompanyDomain.self, id: domainId)
             else { return nil }
-            let plan = try DialingPlanStore.plan(domainId: domainId, tx)
+            let plan = try self.plans.plan(domainId: domainId, version: version, tx)
             return try DirectoryService<Store>.lookup(number, plan: plan, access: access, companyId: domain.companyId, tx)?.name
         }
         cache.withLock { cache in

@@ -13,11 +13,49 @@ public actor DirectorySynchronizer<Store: TenantStore> {
     private var running: [Int64: DirectorySyncReport] = [:]
     private var progress: Progress?
 
+    /// A synchronisation begun and waiting for `runQueued()`.
+    private struct Job: Sendable {
+        var directoryId: Int64
+    }
+
+    private nonisolated let jobs: AsyncStream<Job>
+    private nonisolated let queue: AsyncStream<Job>.Continuation
+
     public init(store: Store, connector: any DirectoryConnector, batchSize: Int = 2_000, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.connector = connector
         self.batchSize = batchSize
         self.now = now
+        (jobs, queue) = AsyncStream.makeStream(of: Job.self)
+    }
+
+    /// Begins a synchronisation and hands it to `runQueued()`; answers the running report at once. `sync_running` (409)
+    /// while one of the same directory runs.
+    public func start(directoryId: Int64) throws(DomainError) -> DirectorySyncReport {
+        let started = try begin(directoryId: directoryId)
+        if case .terminated = queue.yield(Job(directoryId: directoryId)) {
+            running[directoryId] = nil
+            throw DomainError(.unavailable, code: "shutting_down", "The server is shutting down")
+        }
+        return started
+    }
+
+    /// Runs the synchronisations `start` queues, several at once (one per directory), until `stopQueue()`; then waits
+    /// for those running to end. The server's one place where synchronisations run.
+    public nonisolated func runQueued(onFinished: @escaping @Sendable (_ directoryId: Int64, DirectorySyncReport) -> Void = { _, _ in }) async {
+        await withDiscardingTaskGroup { group in
+            for await job in jobs {
+                group.addTask {
+                    let report = await self.run(directoryId: job.directoryId)
+                    onFinished(job.directoryId, report)
+                }
+            }
+        }
+    }
+
+    /// Stops taking synchronisations; `runQueued()` returns once the running ones end.
+    public nonisolated func stopQueue() {
+        queue.finish()
     }
 
     /// Receives the report at the start, after each batch and at the end (the push channel's progress events).

@@ -138,3 +138,6 @@ public final class EventBus: Sendable {
         }
     }
 }
+
+/// The bus is where Domain publishes push events.
+extension EventBus: PushPublisher {}

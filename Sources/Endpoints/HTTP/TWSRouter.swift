@@ -12,36 +12,40 @@ public struct TWSServices<Store: TenantStore>: Sendable {
     public let admin: AdminService<Store>
     public let sessions: SessionService<Store>
     public let profiles: UserProfileService<Store>
-    public let telephony: TelephonyService<Store>?
-    public let supervisor: (any SwitchSupervisor)?
+    public let calls: CallControl<Store>
+    public let presence: PresenceService<Store>
+    public let callHistory: CallHistory<Store>
+    public let supervision: Supervision<Store>
     /// Windows single sign-on; nil when no keytab is configured.
     public let negotiate: NegotiateAcceptor?
     public let directories: DirectoryService<Store>
     public let directoryAdmin: DirectoryAdminService<Store>
     public let userImports: UserImportService<Store>
 
-    /// Without `directoryAdmin`, synchronisations of LDAP, SQL and CSV directories fail with "no connectors".
     public init(
         admin: AdminService<Store>,
         sessions: SessionService<Store>,
         profiles: UserProfileService<Store>,
-        telephony: TelephonyService<Store>? = nil,
-        supervisor: (any SwitchSupervisor)? = nil,
-        negotiate: NegotiateAcceptor? = nil,
-        directoryAdmin: DirectoryAdminService<Store>? = nil,
-        userImports: UserImportService<Store>? = nil
+        calls: CallControl<Store>,
+        presence: PresenceService<Store>,
+        callHistory: CallHistory<Store>,
+        supervision: Supervision<Store>,
+        negotiate: NegotiateAcceptor?,
+        directories: DirectoryService<Store>,
+        directoryAdmin: DirectoryAdminService<Store>,
+        userImports: UserImportService<Store>
     ) {
-        self.userImports = userImports ?? UserImportService(store: admin.store, connector: NoDirectoryConnector())
-        self.negotiate = negotiate
-        self.directories = DirectoryService(store: admin.store)
-        self.directoryAdmin =
-            directoryAdmin
-            ?? DirectoryAdminService(store: admin.store, synchronizer: DirectorySynchronizer(store: admin.store, connector: NoDirectoryConnector()))
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
-        self.telephony = telephony
-        self.supervisor = supervisor
+        self.calls = calls
+        self.presence = presence
+        self.callHistory = callHistory
+        self.supervision = supervision
+        self.negotiate = negotiate
+        self.directories = directories
+        self.directoryAdmin = directoryAdmin
+        self.userImports = userImports
     }
 }
 
@@ -60,7 +64,10 @@ public func buildRouter<Store: TenantStore>(
         admin: services.admin,
         sessions: services.sessions,
         profiles: services.profiles,
-        telephony: services.telephony,
+        calls: services.calls,
+        presence: services.presence,
+        callHistory: services.callHistory,
+        directories: services.directories,
         negotiate: services.negotiate,
         logger: logger
     )
@@ -132,8 +139,10 @@ public func buildRouter<Store: TenantStore>(
         admin: services.admin,
         sessions: services.sessions,
         profiles: services.profiles,
-        telephony: services.telephony,
-        supervisor: services.supervisor,
+        calls: services.calls,
+        presence: services.presence,
+        callHistory: services.callHistory,
+        supervision: services.supervision,
         negotiate: services.negotiate,
         directories: services.directories,
         directoryAdmin: services.directoryAdmin,

@@ -4,61 +4,40 @@ import Foundation
 
 /// Call control, lines, presence and call logs for users; link and device states and the dialing-plan test for admins.
 extension TWSAPI {
-    /// The telephony service; without one, an anonymous caller still gets 401 before the 503.
-    private var telephonyService: TelephonyService<Store> {
-        get async throws {
-            guard let telephony else {
-                _ = try await signedInUser()
-                throw DomainError.pbx(.notConnected(""))
-            }
-            return telephony
-        }
-    }
-
-    private var switchSupervisor: any SwitchSupervisor {
-        get async throws {
-            guard let supervisor else {
-                _ = try await signedInAdmin()
-                throw DomainError.pbx(.notConnected(""))
-            }
-            return supervisor
-        }
-    }
-
     // MARK: Lines and presence
 
     package func listMyDevices(_ input: Operations.ListMyDevices.Input) async throws -> Operations.ListMyDevices.Output {
-        let lines = try await telephonyService.lines(try await signedInUser())
+        let lines = try await presence.lines(try await signedInUser())
         return .ok(.init(body: .json(try lines.map(Components.Schemas.DeviceLine.init))))
     }
 
     package func getDeviceLine(_ input: Operations.GetDeviceLine.Input) async throws -> Operations.GetDeviceLine.Output {
-        let line = try await telephonyService.visibleLine(try await signedInUser(), device: input.path.number)
+        let line = try await presence.visibleLine(try await signedInUser(), device: input.path.number)
         return .ok(.init(body: .json(try .init(line))))
     }
 
     package func setDoNotDisturb(_ input: Operations.SetDoNotDisturb.Input) async throws -> Operations.SetDoNotDisturb.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        try await telephonyService.setDoNotDisturb(try await signedInUser(), device: input.path.number, enabled: body.enabled)
+        try await calls.setDoNotDisturb(try await signedInUser(), device: input.path.number, enabled: body.enabled)
         return .noContent(.init())
     }
 
     package func getForwarding(_ input: Operations.GetForwarding.Input) async throws -> Operations.GetForwarding.Output {
-        let settings = try await telephonyService.forwarding(try await signedInUser(), device: input.path.number)
+        let settings = try await calls.forwarding(try await signedInUser(), device: input.path.number)
         return .ok(.init(body: .json(try settings.map(Components.Schemas.ForwardingSetting.init))))
     }
 
     package func setForwarding(_ input: Operations.SetForwarding.Input) async throws -> Operations.SetForwarding.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let setting = ForwardingSetting(kind: try convert(body.kind, field: "kind"), enabled: body.enabled, destination: body.destination)
-        let applied = try await telephonyService.setForwarding(try await signedInUser(), device: input.path.number, setting: setting)
+        let applied = try await calls.setForwarding(try await signedInUser(), device: input.path.number, setting: setting)
         return .ok(.init(body: .json(try .init(applied))))
     }
 
     package func getPresence(_ input: Operations.GetPresence.Input) async throws -> Operations.GetPresence.Output {
         let user = try await signedInUser()
-        let devices = try await telephonyService.devicePresence(user)
-        let users = try await telephonyService.userPresences(user)
+        let devices = try await presence.devicePresence(user)
+        let users = try await presence.userPresences(user)
         return .ok(
             .init(
                 body: .json(
@@ -73,7 +52,7 @@ extension TWSAPI {
 
     package func setMyPresence(_ input: Operations.SetMyPresence.Input) async throws -> Operations.SetMyPresence.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let saved = try await telephonyService.setUserPresence(
+        let saved = try await presence.setUserPresence(
             try await signedInUser(),
             status: try convert(body.status, field: "status"),
             message: body.message
@@ -85,13 +64,13 @@ extension TWSAPI {
 
     package func makeCall(_ input: Operations.MakeCall.Input) async throws -> Operations.MakeCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let placed = try await telephonyService.makeCall(try await signedInUser(), device: body.device, number: body.number)
+        let placed = try await calls.makeCall(try await signedInUser(), device: body.device, number: body.number)
         return .created(.init(body: .json(.init(placed))))
     }
 
     package func pickUpCall(_ input: Operations.PickUpCall.Input) async throws -> Operations.PickUpCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let call = try await telephonyService.pickUp(
+        let call = try await calls.pickUp(
             try await signedInUser(),
             ringingDevice: body.ringingDevice,
             callId: body.callId,
@@ -101,7 +80,7 @@ extension TWSAPI {
     }
 
     package func answerCall(_ input: Operations.AnswerCall.Input) async throws -> Operations.AnswerCall.Output {
-        try await telephonyService.answer(
+        try await calls.answer(
             try await signedInUser(),
             callId: input.path.callId,
             device: input.body.map {
@@ -114,7 +93,7 @@ extension TWSAPI {
     }
 
     package func hangUpCall(_ input: Operations.HangUpCall.Input) async throws -> Operations.HangUpCall.Output {
-        try await telephonyService.hangUp(
+        try await calls.hangUp(
             try await signedInUser(),
             callId: input.path.callId,
             device: input.body.map {
@@ -127,7 +106,7 @@ extension TWSAPI {
     }
 
     package func holdCall(_ input: Operations.HoldCall.Input) async throws -> Operations.HoldCall.Output {
-        try await telephonyService.hold(
+        try await calls.hold(
             try await signedInUser(),
             callId: input.path.callId,
             device: input.body.map {
@@ -140,7 +119,7 @@ extension TWSAPI {
     }
 
     package func retrieveCall(_ input: Operations.RetrieveCall.Input) async throws -> Operations.RetrieveCall.Output {
-        try await telephonyService.retrieve(
+        try await calls.retrieve(
             try await signedInUser(),
             callId: input.path.callId,
             device: input.body.map {
@@ -154,18 +133,18 @@ extension TWSAPI {
 
     package func transferCall(_ input: Operations.TransferCall.Input) async throws -> Operations.TransferCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let dialled = try await telephonyService.transfer(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
+        let dialled = try await calls.transfer(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
         return .ok(.init(body: .json(.init(dialled))))
     }
 
     package func consultCall(_ input: Operations.ConsultCall.Input) async throws -> Operations.ConsultCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let placed = try await telephonyService.consult(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
+        let placed = try await calls.consult(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
         return .created(.init(body: .json(.init(placed))))
     }
 
     package func completeTransfer(_ input: Operations.CompleteTransfer.Input) async throws -> Operations.CompleteTransfer.Output {
-        try await telephonyService.completeTransfer(
+        try await calls.completeTransfer(
             try await signedInUser(),
             heldCallId: input.path.callId,
             consultationCallId: input.path.consultationCallId,
@@ -179,7 +158,7 @@ extension TWSAPI {
     }
 
     package func cancelTransfer(_ input: Operations.CancelTransfer.Input) async throws -> Operations.CancelTransfer.Output {
-        try await telephonyService.cancelTransfer(
+        try await calls.cancelTransfer(
             try await signedInUser(),
             heldCallId: input.path.callId,
             consultationCallId: input.path.consultationCallId,
@@ -194,12 +173,12 @@ extension TWSAPI {
 
     package func deflectCall(_ input: Operations.DeflectCall.Input) async throws -> Operations.DeflectCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let dialled = try await telephonyService.deflect(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
+        let dialled = try await calls.deflect(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
         return .ok(.init(body: .json(.init(dialled))))
     }
 
     package func listCallLogs(_ input: Operations.ListCallLogs.Input) async throws -> Operations.ListCallLogs.Output {
-        let page = try await telephonyService.callLogs(
+        let page = try await callHistory.callLogs(
             try await signedInUser(),
             userId: input.query.userId,
             kind: try convert(input.query.kind, field: "kind"),
@@ -211,7 +190,7 @@ extension TWSAPI {
     // MARK: Admin
 
     package func listPbxLinkStates(_ input: Operations.ListPbxLinkStates.Input) async throws -> Operations.ListPbxLinkStates.Output {
-        let states = try await admin.linkStates(try await signedInAdmin(), try await switchSupervisor)
+        let states = try await admin.linkStates(try await signedInAdmin(), supervision.links)
         return .ok(.init(body: .json(states.map(Components.Schemas.PbxLinkState.init))))
     }
 
@@ -221,7 +200,7 @@ extension TWSAPI {
             domainId: input.path.domainId,
             first: input.query.first,
             last: input.query.last,
-            try await switchSupervisor
+            supervision.links
         )
         return .ok(.init(body: .json(states.map(Components.Schemas.DeviceSupervisionState.init))))
     }

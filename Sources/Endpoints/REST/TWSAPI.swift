@@ -9,9 +9,10 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     let admin: AdminService<Store>
     let sessions: SessionService<Store>
     let profiles: UserProfileService<Store>
-    /// Nil in a server without telephony; its operations then answer 503 `pbx_unavailable`.
-    let telephony: TelephonyService<Store>?
-    let supervisor: (any SwitchSupervisor)?
+    let calls: CallControl<Store>
+    let presence: PresenceService<Store>
+    let callHistory: CallHistory<Store>
+    let supervision: Supervision<Store>
     /// Windows single sign-on (HTTP Negotiate); nil when not configured.
     let negotiate: NegotiateAcceptor?
     let directories: DirectoryService<Store>
@@ -22,8 +23,10 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         admin: AdminService<Store>,
         sessions: SessionService<Store>,
         profiles: UserProfileService<Store>,
-        telephony: TelephonyService<Store>? = nil,
-        supervisor: (any SwitchSupervisor)? = nil,
+        calls: CallControl<Store>,
+        presence: PresenceService<Store>,
+        callHistory: CallHistory<Store>,
+        supervision: Supervision<Store>,
         negotiate: NegotiateAcceptor? = nil,
         directories: DirectoryService<Store>,
         directoryAdmin: DirectoryAdminService<Store>,
@@ -36,8 +39,10 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
-        self.telephony = telephony
-        self.supervisor = supervisor
+        self.calls = calls
+        self.presence = presence
+        self.callHistory = callHistory
+        self.supervision = supervision
     }
 
     /// The administrator behind the request's bearer token.
@@ -69,7 +74,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
                 clientAddress: RequestFacts.current.clientAddress
             )
         )
-        await telephony?.announcePresence(userId: result.userId)
+        await presence.announcePresence(userId: result.userId)
         return .ok(
             .init(
                 body: .json(
@@ -82,7 +87,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
         let user = try await signedInUser()
         try await sessions.logout(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
-        await telephony?.announcePresence(userId: user.userId)
+        await presence.announcePresence(userId: user.userId)
         return .noContent(.init())
     }
 
@@ -571,8 +576,8 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     /// Makes the running PBX links match the stored configuration before the admin's answer goes out: a deleted link
     /// is stopped and its devices released, a changed one reconnects, a new one starts, and the admin pages show it.
     private func replanSupervision() async {
-        guard let telephony, let supervisor, let plan = try? await telephony.supervisionPlan() else { return }
-        await supervisor.apply(plan)
+        // Failing to read the plan leaves the links as they are; the next periodic re-plan tries again.
+        try? await supervision.replan()
     }
 
     package func listIntercomGroups(_ input: Operations.ListIntercomGroups.Input) async throws -> Operations.ListIntercomGroups.Output {
@@ -650,8 +655,6 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func setDialingPlan(_ input: Operations.SetDialingPlan.Input) async throws -> Operations.SetDialingPlan.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let settings = try await admin.setDialingPlan(try await signedInAdmin(), domainId: input.path.domainId, DialingPlanSettings(body))
-        // Incoming numbers are shown with the new plan from the next PBX event on.
-        await telephony?.reloadDialingPlans()
         return .ok(.init(body: .json(.init(settings))))
     }
 

@@ -3,58 +3,43 @@ import Foundation
 import SOAP
 
 /// The telephony operations of the SOAP binding: the twins of `TWSAPI+Telephony.swift`, calling the same
-/// `TelephonyService` methods with the request's elements in place of the REST path and body.
+/// Domain methods (`CallControl`, `PresenceService`, `CallHistory`) with the request's elements in place of the REST path and body.
 extension SOAPBinding {
-    /// The telephony service, or `pbx_unavailable` (503) when the server runs without a PBX side, as in REST.
-    private var telephonyService: TelephonyService<Store> {
-        get throws {
-            guard let telephony else { throw DomainError.pbx(.notConnected("")) }
-            return telephony
-        }
-    }
-
-    /// The signed-in user and the telephony service; the token is checked first, so an anonymous caller learns nothing
-    /// about the PBX side.
-    private func signedInTelephony() async throws -> (TelephonyService<Store>, UserPrincipal) {
-        let user = try await signedInUser()
-        return (try telephonyService, user)
-    }
-
     // MARK: Lines and presence
 
     func getDeviceLines() async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let lines = try await telephony.lines(user)
+        let user = try await signedInUser()
+        let lines = try await presence.lines(user)
         return SOAPElement("GetDeviceLinesResponse", children: lines.map { Self.deviceLine("line", $0) })
     }
 
     func setDoNotDisturb(_ payload: SOAPElement) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        try await telephony.setDoNotDisturb(user, device: payload.string("device"), enabled: try payload.requiredBool("enabled"))
+        let user = try await signedInUser()
+        try await calls.setDoNotDisturb(user, device: payload.string("device"), enabled: try payload.requiredBool("enabled"))
         return SOAPElement("SetDoNotDisturbResponse")
     }
 
     func getForwarding(_ payload: SOAPElement) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let settings = try await telephony.forwarding(user, device: payload.string("device"))
+        let user = try await signedInUser()
+        let settings = try await calls.forwarding(user, device: payload.string("device"))
         return SOAPElement("GetForwardingResponse", children: settings.map { SOAPElement("forwarding", children: Self.forwarding($0)) })
     }
 
     func setForwarding(_ payload: SOAPElement) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
+        let user = try await signedInUser()
         let setting = ForwardingSetting(
             kind: try payload.required("kind", as: ForwardingKind.self),
             enabled: try payload.requiredBool("enabled"),
             destination: payload.string("destination")
         )
-        let applied = try await telephony.setForwarding(user, device: payload.string("device"), setting: setting)
+        let applied = try await calls.setForwarding(user, device: payload.string("device"), setting: setting)
         return SOAPElement("SetForwardingResponse", children: Self.forwarding(applied))
     }
 
     func getPresence() async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let devices = try await telephony.devicePresence(user)
-        let users = try await telephony.userPresences(user)
+        let user = try await signedInUser()
+        let devices = try await presence.devicePresence(user)
+        let users = try await presence.userPresences(user)
         return SOAPElement(
             "GetPresenceResponse",
             children: devices.map { SOAPElement("device", children: [.leaf("device", $0.device), .leaf("presence", $0.presence.rawValue)]) }
@@ -63,8 +48,8 @@ extension SOAPBinding {
     }
 
     func setPresence(_ payload: SOAPElement) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let saved = try await telephony.setUserPresence(
+        let user = try await signedInUser()
+        let saved = try await presence.setUserPresence(
             user,
             status: try payload.required("status", as: UserPresenceStatus.self),
             message: payload.string("message")
@@ -75,14 +60,14 @@ extension SOAPBinding {
     // MARK: Call control
 
     func makeCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let placed = try await telephony.makeCall(user, device: payload.string("device"), number: try payload.required("number"))
+        let user = try await signedInUser()
+        let placed = try await calls.makeCall(user, device: payload.string("device"), number: try payload.required("number"))
         return SOAPElement("MakeCallResponse", children: Self.placedCall(placed))
     }
 
     func pickUpCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let call = try await telephony.pickUp(
+        let user = try await signedInUser()
+        let call = try await calls.pickUp(
             user,
             ringingDevice: try payload.required("ringingDevice"),
             callId: payload.string("callId"),
@@ -96,10 +81,10 @@ extension SOAPBinding {
     func callAction(
         _ operation: SOAPOperation,
         _ payload: SOAPElement,
-        _ command: (TelephonyService<Store>, UserPrincipal, String, String?) async throws -> Void
+        _ command: (CallControl<Store>, UserPrincipal, String, String?) async throws -> Void
     ) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        try await command(telephony, user, try payload.required("callId"), payload.string("device"))
+        let user = try await signedInUser()
+        try await command(calls, user, try payload.required("callId"), payload.string("device"))
         return SOAPElement(operation.rawValue + "Response")
     }
 
@@ -108,16 +93,16 @@ extension SOAPBinding {
     func redirectCall(
         _ operation: SOAPOperation,
         _ payload: SOAPElement,
-        _ command: (TelephonyService<Store>, UserPrincipal, String, String?, String) async throws -> DialingResult
+        _ command: (CallControl<Store>, UserPrincipal, String, String?, String) async throws -> DialingResult
     ) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let dialled = try await command(telephony, user, try payload.required("callId"), payload.string("device"), try payload.required("to"))
+        let user = try await signedInUser()
+        let dialled = try await command(calls, user, try payload.required("callId"), payload.string("device"), try payload.required("to"))
         return SOAPElement(operation.rawValue + "Response", children: Self.dialingResult(dialled))
     }
 
     func consultCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let placed = try await telephony.consult(
+        let user = try await signedInUser()
+        let placed = try await calls.consult(
             user,
             callId: try payload.required("callId"),
             device: payload.string("device"),
@@ -131,16 +116,16 @@ extension SOAPBinding {
     func consultationAction(
         _ operation: SOAPOperation,
         _ payload: SOAPElement,
-        _ command: (TelephonyService<Store>, UserPrincipal, String, String, String?) async throws -> Void
+        _ command: (CallControl<Store>, UserPrincipal, String, String, String?) async throws -> Void
     ) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        try await command(telephony, user, try payload.required("callId"), try payload.required("consultationCallId"), payload.string("device"))
+        let user = try await signedInUser()
+        try await command(calls, user, try payload.required("callId"), try payload.required("consultationCallId"), payload.string("device"))
         return SOAPElement(operation.rawValue + "Response")
     }
 
     func getCallLogs(_ payload: SOAPElement) async throws -> SOAPElement {
-        let (telephony, user) = try await signedInTelephony()
-        let page = try await telephony.callLogs(
+        let user = try await signedInUser()
+        let page = try await callHistory.callLogs(
             user,
             userId: try payload.optionalLong("userId"),
             kind: try payload.optional("kind", as: CallLogKind.self),

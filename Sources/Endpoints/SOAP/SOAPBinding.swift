@@ -14,8 +14,9 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
     let admin: AdminService<Store>
     let sessions: SessionService<Store>
     let profiles: UserProfileService<Store>
-    /// Nil when no PBX side is wired (as in `TWSAPI`): telephony operations then fault `pbx_unavailable`.
-    let telephony: TelephonyService<Store>?
+    let calls: CallControl<Store>
+    let presence: PresenceService<Store>
+    let callHistory: CallHistory<Store>
     /// Windows single sign-on for Login; nil when not configured.
     let negotiate: NegotiateAcceptor?
     let directories: DirectoryService<Store>
@@ -42,12 +43,15 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         admin: AdminService<Store>,
         sessions: SessionService<Store>,
         profiles: UserProfileService<Store>,
-        telephony: TelephonyService<Store>? = nil,
+        calls: CallControl<Store>,
+        presence: PresenceService<Store>,
+        callHistory: CallHistory<Store>,
+        directories: DirectoryService<Store>,
         negotiate: NegotiateAcceptor? = nil,
         logger: Logger
     ) throws {
         self.negotiate = negotiate
-        self.directories = DirectoryService(store: admin.store)
+        self.directories = directories
         let schema = try SOAPSchema(wsdl: wsdl)
         self.parser = SOAPEnvelopeParser(schema: schema)
         self.namespace = schema.targetNamespace
@@ -55,7 +59,9 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
-        self.telephony = telephony
+        self.calls = calls
+        self.presence = presence
+        self.callHistory = callHistory
         self.logger = logger
     }
 
@@ -215,7 +221,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                     )
                 )
             }
-            await telephony?.announcePresence(userId: result.userId)
+            await presence.announcePresence(userId: result.userId)
             return SOAPElement(
                 "LoginResponse",
                 children: [
@@ -226,7 +232,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         case .logout:
             let user = try await signedInUser()
             try await sessions.logout(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
-            await telephony?.announcePresence(userId: user.userId)
+            await presence.announcePresence(userId: user.userId)
             return SOAPElement("LogoutResponse")
         case .getMe:
             let profile = try await profiles.profile(try await signedInUser())

@@ -4,17 +4,22 @@ import Synchronization
 
 /// All PBX links of the server: starts, reconfigures and stops one `CSTALink` per stored PbxLink, and routes Domain's
 /// commands to the link that supervises the device.
-public final class PbxLinkManager: SwitchSupervisor {
+///
+/// The links run as child tasks of `run()` (a Service of the server); `apply` hands new links to it and stops old ones
+/// through their `LinkSwitch`, so no link outlives the server's service group.
+public final class PbxLinks: SwitchSupervisor {
     private struct Running {
         var link: CSTALink
         var record: PbxLink
-        var task: Task<Void, Never>
+        var power: LinkSwitch
     }
 
     private let logger: Logger
     private let onEvent: @Sendable (Int64, SwitchEvent) async -> Void
     private let tune: @Sendable (inout CSTALinkConfiguration) -> Void
     private let running = Mutex<[Int64: Running]>([:])
+    private let starts: AsyncStream<(CSTALink, LinkSwitch)>
+    private let startQueue: AsyncStream<(CSTALink, LinkSwitch)>.Continuation
 
     /// - Parameters:
     ///   - tune: adjusts each link's configuration (timeouts, keep-alive) before it starts; tests shorten them.
@@ -27,6 +32,23 @@ public final class PbxLinkManager: SwitchSupervisor {
         self.logger = logger
         self.tune = tune
         self.onEvent = onEvent
+        (starts, startQueue) = AsyncStream.makeStream(of: (CSTALink, LinkSwitch).self)
+    }
+
+    /// Runs every link `apply` starts until `stop()`; then closes them all and returns.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for await (link, power) in starts {
+                group.addTask { await power.run(link) }
+            }
+            group.cancelAll()
+        }
+        running.withLock { $0 = [:] }
+    }
+
+    /// Stops every link (the server is shutting down): `run()` returns once they have closed.
+    public func stop() {
+        startQueue.finish()
     }
 
     /// Makes the running links match `assignments`: new links start, removed or moved ones stop, device lists update.
@@ -59,13 +81,13 @@ public final class PbxLinkManager: SwitchSupervisor {
                 let link = CSTALink(configuration: configuration, devices: assignment.devices, logger: logger) { event in
                     await onEvent(domainId, event)
                 }
-                running[id] = Running(link: link, record: assignment.link, task: Task { await link.run() })
+                let power = LinkSwitch()
+                running[id] = Running(link: link, record: assignment.link, power: power)
+                // After `stop()` nothing runs it: the switch is then closed already, so removing it later cannot wait.
+                if case .terminated = startQueue.yield((link, power)) { power.neverStarted() }
             }
         }
-        for old in stale {
-            old.task.cancel()
-            await old.task.value
-        }
+        for old in stale { await old.power.turnOff() }
         // Devices of a stopped link that no running link takes over are released now (their calls end and their
         // presence is out of service), not left waiting for a reconnection that will never come.
         let supervised = Set(assignments.flatMap(\.devices))
@@ -77,16 +99,6 @@ public final class PbxLinkManager: SwitchSupervisor {
         for (link, devices) in updates where link.status.devices != devices {
             await link.setDevices(devices)
         }
-    }
-
-    /// Stops every link and waits for them to close.
-    public func shutdown() async {
-        let all = running.withLock { running in
-            defer { running = [:] }
-            return Array(running.values)
-        }
-        for link in all { link.task.cancel() }
-        for link in all { await link.task.value }
     }
 
     private static func sameEndpoint(_ a: PbxLink, _ b: PbxLink) -> Bool {

@@ -1,0 +1,134 @@
+import Foundation
+import Synchronization
+
+/// The PBX event path (DESIGN "How data flows" 2): a switch event → the domain's call model → push events (incoming
+/// callers named) and, for calls that ended, call-log lines queued to the writer. It also holds the call models that
+/// commands and line views read.
+///
+/// It needs nothing of the PBX side, so the links are built after it and hand it their events.
+public final class CallEventPipeline<Store: TenantStore>: Sendable {
+    let publisher: any PushPublisher
+    let callLogs: CallLogWriter<Store>
+    let plans: DialingPlans<Store>
+    /// Names callers of incoming calls in events (reverse lookup in the directories).
+    let callerNames: (any CallerNameResolver)?
+    /// How long call models wait before cleaning up what the PBX left unsaid (failed calls, silent calls, link loss).
+    private let callTiming: CallModel.Timing
+    private let now: @Sendable () -> Date
+    private let models = Mutex<[Int64: CallModel]>([:])
+
+    public init(
+        publisher: any PushPublisher,
+        callLogs: CallLogWriter<Store>,
+        plans: DialingPlans<Store>,
+        callerNames: (any CallerNameResolver)? = nil,
+        callTiming: CallModel.Timing = CallModel.Timing(),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.publisher = publisher
+        self.callLogs = callLogs
+        self.plans = plans
+        self.callerNames = callerNames
+        self.callTiming = callTiming
+        self.now = now
+    }
+
+    /// Applies one PBX event: call model, call logs of finished calls, push events. Called in PBX order per link.
+    public func handle(domainId: Int64, _ event: SwitchEvent) async {
+        let time = now()
+        if case .link(let linkId, let connected, let reason) = event {
+            publisher.publish(
+                domainId: domainId,
+                audience: .domain,
+                event: PushEvent(type: .link, time: time, link: LinkStatePayload(linkId: linkId, connected: connected, reason: reason))
+            )
+            return
+        }
+        // A domain whose plan cannot be read shows numbers as the PBX sent them.
+        let plan = try? await plans.plan(domainId: domainId)
+        let timing = callTiming
+        let output = models.withLock { models in
+            // Mutated in place: copying the model out and back would copy every line of the domain on each event.
+            models[domainId, default: CallModel(timing: timing)].apply(event, at: time) { number in
+                guard let shown = plan?.reverse(number).number, !shown.isEmpty else { return number }
+                return shown
+            }
+        }
+        await publish(output, domainId: domainId, time: time)
+    }
+
+    /// Cleans up every domain's calls (failed calls leaving their line, calls of a link that stayed down) and asks
+    /// `gateway` about calls the PBX has been silent about for too long. Called every second by the server.
+    public func sweepCalls(asking gateway: any SwitchGateway) async {
+        let time = now()
+        let outputs = models.withLock { models in
+            models.keys.sorted().map { domainId in (domainId, models[domainId]!.sweep(at: time)) }
+        }
+        for (domainId, output) in outputs {
+            await publish(output, domainId: domainId, time: time)
+            // The answer comes back as a snapshot event, in order with the device's other events.
+            for device in output.devicesToCheck { _ = try? await gateway.execute(.snapshot(device: device), domainId: domainId) }
+        }
+    }
+
+    /// The current line of `device` in `domainId` (nil when never seen).
+    public func line(domainId: Int64, device: String) -> DeviceLine? {
+        models.withLock { $0[domainId]?.line(device) }
+    }
+
+    /// The current lines of `devices` in `domainId`, read together.
+    func lines(domainId: Int64, devices: some Sequence<String>) -> [String: DeviceLine] {
+        models.withLock { models in
+            var lines: [String: DeviceLine] = [:]
+            for number in devices { lines[number] = models[domainId]?.line(number) }
+            return lines
+        }
+    }
+
+    /// A MakeCall the PBX refused: a `failed` call event and an unanswered outgoing call-log line with the CSTA error as
+    /// its cause, so the user's history shows the attempt (no PBX event will ever tell of it).
+    func recordRefusedCall(domainId: Int64, device: String, number: String, cause: String) {
+        let time = now()
+        let callId = "refused-\(UUID().uuidString.prefix(8).lowercased())"
+        publisher.publish(
+            domainId: domainId,
+            audience: .device(device),
+            event: PushEvent(
+                type: .call,
+                time: time,
+                call: CallEventPayload(
+                    event: SwitchCallEvent.Kind.failed.rawValue,
+                    callId: callId,
+                    device: device,
+                    state: .failed,
+                    direction: .outgoing,
+                    peerNumber: number,
+                    cause: cause
+                )
+            )
+        )
+        let attempt = FinishedCall(
+            device: device,
+            callId: callId,
+            direction: .outgoing,
+            peerNumber: number,
+            startedAt: time,
+            answeredAt: nil,
+            endedAt: time,
+            cause: cause
+        )
+        callLogs.enqueue([attempt], domainId: domainId, time: time)
+    }
+
+    /// Publishes a call model's push events (naming incoming callers) and queues the call logs of finished calls.
+    private func publish(_ output: CallModelOutput, domainId: Int64, time: Date) async {
+        for (audience, var event) in output.events {
+            if let callerNames, var call = event.call, call.direction == .incoming, let peer = call.peerNumber, !peer.isEmpty {
+                call.peerName = await callerNames.callerName(domainId: domainId, device: call.device, number: peer)
+                event.call = call
+            }
+            publisher.publish(domainId: domainId, audience: audience, event: event)
+        }
+        callLogs.enqueue(output.finished, domainId: domainId, time: time)
+    }
+}

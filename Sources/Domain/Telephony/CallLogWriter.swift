@@ -1,0 +1,152 @@
+import Foundation
+import Synchronization
+
+/// Writes the call-log lines of finished calls, in the order calls ended, off the PBX event path: a SQLite commit
+/// takes milliseconds, and a link reads its next event only when the previous one is handled, so writing inline would
+/// delay every event behind a cleared call.
+///
+/// `run()` is the writer's one loop (a Service of the server); `finish()` ends it once everything queued so far is
+/// written, which is how a shutdown keeps the last calls' lines. A write that fails is reported to `onFailure` and
+/// counted, never dropped in silence.
+public final class CallLogWriter<Store: TenantStore>: Sendable {
+    /// Work for the writer, in order.
+    private enum Work: Sendable {
+        /// Calls that finished together: their rows, written in one transaction.
+        case write(domainId: Int64, calls: [FinishedCall], time: Date)
+        /// Resumed once everything queued before it is written.
+        case flush(CheckedContinuation<Void, Never>)
+    }
+
+    let store: Store
+    let publisher: any PushPublisher
+    /// Names callers of incoming calls in the lines (reverse lookup in the directories).
+    let callerNames: (any CallerNameResolver)?
+    private let onFailure: @Sendable (_ error: any Error, _ lines: Int) -> Void
+    private let queue: AsyncStream<Work>.Continuation
+    private let work: AsyncStream<Work>
+    private let counts = Mutex<(written: UInt64, failed: UInt64)>((0, 0))
+
+    /// - Parameter onFailure: told of every write that failed and how many lines it held (the server logs it).
+    public init(
+        store: Store,
+        publisher: any PushPublisher,
+        callerNames: (any CallerNameResolver)? = nil,
+        onFailure: @escaping @Sendable (_ error: any Error, _ lines: Int) -> Void = { _, _ in }
+    ) {
+        self.store = store
+        self.publisher = publisher
+        self.callerNames = callerNames
+        self.onFailure = onFailure
+        (work, queue) = AsyncStream.makeStream(of: Work.self)
+    }
+
+    /// Lines written, and lines lost to failed writes (or queued after the writer stopped), since start.
+    public var counters: (written: UInt64, failed: UInt64) { counts.withLock { $0 } }
+
+    /// Queues the lines of calls that finished together at `time`.
+    public func enqueue(_ calls: [FinishedCall], domainId: Int64, time: Date) {
+        guard !calls.isEmpty else { return }
+        if case .terminated = queue.yield(.write(domainId: domainId, calls: calls, time: time)) {
+            counts.withLock { $0.failed += UInt64(calls.count) }
+            onFailure(CallLogWriterStopped(), calls.count)
+        }
+    }
+
+    /// Waits until every line queued so far is written (tests; a stopped writer returns at once).
+    public func flush() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            if case .terminated = queue.yield(.flush(done)) { done.resume() }
+        }
+    }
+
+    /// Writes queued lines until `finish()`, then what was queued before it, and returns.
+    public func run() async {
+        for await item in work {
+            switch item {
+            case .write(let domainId, let calls, let time): await write(calls, domainId: domainId, time: time)
+            case .flush(let done): done.resume()
+            }
+        }
+    }
+
+    /// Stops taking lines; `run()` returns once the ones already queued are written.
+    public func finish() {
+        queue.finish()
+    }
+
+    /// Writes the lines of calls that finished together, in one transaction, then announces them to their users.
+    private func write(_ finished: [FinishedCall], domainId: Int64, time: Date) async {
+        var names: [String: String] = [:]
+        if let callerNames {
+            for call in finished where call.direction == .incoming {
+                guard let peer = call.peerNumber, !peer.isEmpty else { continue }
+                names["\(call.device)|\(peer)"] = await callerNames.callerName(domainId: domainId, device: call.device, number: peer)
+            }
+        }
+        let written: [CallLogEntry]
+        do {
+            let resolved = names
+            written = try await store.write { tx in try Self.insert(finished, names: resolved, domainId: domainId, tx) }
+        } catch {
+            counts.withLock { $0.failed += UInt64(finished.count) }
+            onFailure(error, finished.count)
+            return
+        }
+        counts.withLock { $0.written += UInt64(written.count) }
+        for entry in written {
+            publisher.publish(
+                domainId: domainId,
+                audience: .user(entry.userId),
+                event: PushEvent(
+                    type: .callLog,
+                    time: time,
+                    callLog: CallLogPayload(
+                        entryId: entry.id ?? 0,
+                        kind: entry.kind.rawValue,
+                        device: entry.device,
+                        peerNumber: entry.peerNumber,
+                        peerName: entry.peerName
+                    )
+                )
+            )
+        }
+    }
+
+    /// One line per finished call at a device of the domain that a user owns (queue and intercom devices have none).
+    private static func insert(_ finished: [FinishedCall], names: [String: String], domainId: Int64, _ tx: any StoreTransaction) throws
+        -> [CallLogEntry]
+    {
+        let devices = try tx.fetchAll(
+            Device.self,
+            // No ORDER BY: with one, SQLite walks the domainId index in id order (every device of the domain)
+            // instead of seeking the (domainId, number) key; measured 2–6 ms instead of 20 µs at 10,000 devices.
+            RecordQuery([.equals("domainId", .int(domainId)), .within("number", finished.map { .text($0.device) })], orderBy: [])
+        )
+        return try finished.compactMap { call in
+            guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
+            let duration = call.answeredAt.map { max(0, Int(call.endedAt.timeIntervalSince($0).rounded())) } ?? 0
+            return try tx.insert(
+                CallLogEntry(
+                    companyId: device.companyId,
+                    domainId: domainId,
+                    userId: device.userId,
+                    device: call.device,
+                    callId: call.callId,
+                    kind: call.kind,
+                    peerNumber: call.peerNumber,
+                    startedAt: call.startedAt,
+                    answeredAt: call.answeredAt,
+                    durationSeconds: duration,
+                    peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] },
+                    endedAt: call.endedAt,
+                    cause: call.cause
+                )
+            )
+        }
+    }
+}
+
+/// A call ended after the call-log writer stopped (the server was shutting down): its line cannot be written.
+public struct CallLogWriterStopped: Error, CustomStringConvertible {
+    public var description: String { "the call-log writer has stopped" }
+}

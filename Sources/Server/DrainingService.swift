@@ -1,0 +1,17 @@
+import ServiceLifecycle
+
+/// A long-lived loop that ends by itself once told to stop: on graceful shutdown `stop` is called, and the service
+/// returns when `run` has finished what it had taken (the call-log writer its queued lines, the links their closing,
+/// the synchronisation runs those under way).
+struct DrainingService: Service {
+    let run: @Sendable () async -> Void
+    let stop: @Sendable () -> Void
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await run()
+        } onGracefulShutdown: {
+            stop()
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Domain
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+import Telephony
+
+/// The telephony side's periodic work: planning which link supervises which device (at start, then every
+/// `refreshInterval`), sweeping the call models every second, and call-log retention at each domain's cleaning hour.
+struct TelephonyUpkeep: Service {
+    let supervision: Supervision<AppDatabase>
+    let events: CallEventPipeline<AppDatabase>
+    let links: PbxLinks
+    let history: CallHistory<AppDatabase>
+    let refreshInterval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await replan()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await every(refreshInterval) { await replan() } }
+            // Failed calls leave their lines, calls of a link that stayed down end, silent calls are checked.
+            group.addTask { await every(.seconds(1)) { await events.sweepCalls(asking: links) } }
+            group.addTask { await cleanCallLogsEachMinute() }
+        }
+    }
+
+    /// Plans supervision again and applies it to the links.
+    func replan() async {
+        do {
+            try await supervision.replan()
+        } catch {
+            logger.error("cannot plan PBX supervision", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs `work` every `interval` until graceful shutdown.
+    private func every(_ interval: Duration, _ work: () async -> Void) async {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) } } catch { return }
+            await work()
+        }
+    }
+
+    /// Checks at the start of every minute whether it is a domain's `CallLog-StartCleaningHour`.
+    private func cleanCallLogsEachMinute() async {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let toNextMinute = 60 - Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60)
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(toNextMinute)) } } catch { return }
+            do {
+                let deleted = try await history.cleanCallLogs(now: Date())
+                if deleted > 0 { logger.info("call logs cleaned", metadata: ["deleted": "\(deleted)"]) }
+            } catch {
+                logger.error("call-log cleaning failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
