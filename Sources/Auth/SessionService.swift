@@ -379,11 +379,22 @@ public struct SessionService<Store: TenantStore>: Sendable {
     /// version, so the next request checks the database again. Keyed by the whole token, so a hit is a token whose
     /// signature was verified.
     public func user(token: String) async throws -> UserPrincipal {
-        let version = store.sessionVersion
-        let now = self.now()
-        if let known = checkedUsers.cached(token, version: version), now < known.expiresAt { return known.principal }
+        if let known = cachedUser(token) { return known }
         let (tokenId, kind) = try await tokens.verify(token)
         guard kind == .user else { throw DomainError.unauthenticated }
+        return try await user(token: token, tokenId: tokenId)
+    }
+
+    /// The user of a token checked earlier, while sessions and users stay as they were and the session lasts.
+    private func cachedUser(_ token: String) -> UserPrincipal? {
+        guard let known = checkedUsers.cached(token, version: store.sessionVersion), now() < known.expiresAt else { return nil }
+        return known.principal
+    }
+
+    /// The user of a verified user token, from its live session.
+    private func user(token: String, tokenId: String) async throws -> UserPrincipal {
+        let version = store.sessionVersion
+        let now = self.now()
         let checked = try await store.read { tx in
             guard let session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), session.kind == .user, session.isLive(at: now),
                 let user = try tx.fetchOne(User.self, id: session.subjectId), user.enabled, let userId = user.id
@@ -397,10 +408,30 @@ public struct SessionService<Store: TenantStore>: Sendable {
         return checked.principal
     }
 
+    /// Whoever a bearer token signs in: a user or an administrator with a live session, else why not.
+    public func caller(token: String) async -> Caller {
+        if let known = cachedUser(token) { return .user(known) }
+        do {
+            // The token's kind decides which session it must open.
+            let (tokenId, kind) = try await tokens.verify(token)
+            switch kind {
+            case .user: return .user(try await user(token: token, tokenId: tokenId))
+            case .admin: return .admin(try await admin(tokenId: tokenId))
+            }
+        } catch {
+            return .refused(error)
+        }
+    }
+
     /// The administrator behind a live admin token, with the account's current scope.
     public func admin(token: String) async throws -> AdminPrincipal {
         let (tokenId, kind) = try await tokens.verify(token)
         guard kind == .admin else { throw DomainError.unauthenticated }
+        return try await admin(tokenId: tokenId)
+    }
+
+    /// The administrator of a verified admin token, from its live session.
+    private func admin(tokenId: String) async throws -> AdminPrincipal {
         let now = self.now()
         return try await store.read { tx in
             guard let session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), session.kind == .admin, session.isLive(at: now),

@@ -81,6 +81,7 @@ public func buildRouter<Store: TenantStore>(
     router.add(middleware: EmptyActionBodyMiddleware())
     router.add(middleware: NegotiateHeaderMiddleware())
     router.add(middleware: RequestFactsMiddleware())
+    router.add(middleware: CallerMiddleware(sessions: services.sessions))
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
 
     let openAPI = Contract.openAPI

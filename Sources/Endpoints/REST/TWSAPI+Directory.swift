@@ -1,4 +1,5 @@
 import API
+import Auth
 import Domain
 import Foundation
 
@@ -8,7 +9,7 @@ extension TWSAPI {
     // MARK: - Users
 
     package func searchDirectory(_ input: Operations.SearchDirectory.Input) async throws -> Operations.SearchDirectory.Output {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let query = input.query
         var fields: [ContactSearch.Field: String] = [:]
         if let name = query.name { fields[.name] = name }
@@ -38,7 +39,7 @@ extension TWSAPI {
     }
 
     package func lookupNumber(_ input: Operations.LookupNumber.Input) async throws -> Operations.LookupNumber.Output {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         guard let caller = try await directories.lookup(user, number: input.query.number) else {
             throw DomainError(.notFound, code: "no_contact", "No readable contact has this number")
         }
@@ -46,41 +47,41 @@ extension TWSAPI {
     }
 
     package func getContact(_ input: Operations.GetContact.Input) async throws -> Operations.GetContact.Output {
-        let card = try await directories.contact(try await signedInUser(), id: input.path.contactId)
+        let card = try await directories.contact(try Caller.current.user(), id: input.path.contactId)
         return .ok(.init(body: .json(.init(card))))
     }
 
     package func listPrivateContacts(_ input: Operations.ListPrivateContacts.Input) async throws -> Operations.ListPrivateContacts.Output {
-        let cards = try await directories.privateContacts(try await signedInUser())
+        let cards = try await directories.privateContacts(try Caller.current.user())
         return .ok(.init(body: .json(.init(items: cards.map(Components.Schemas.ContactCard.init)))))
     }
 
     package func createPrivateContact(_ input: Operations.CreatePrivateContact.Input) async throws -> Operations.CreatePrivateContact.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let card = try await directories.createPrivateContact(try await signedInUser(), try ContactChanges(body))
+        let card = try await directories.createPrivateContact(try Caller.current.user(), try ContactChanges(body))
         return .created(.init(body: .json(.init(card))))
     }
 
     package func updatePrivateContact(_ input: Operations.UpdatePrivateContact.Input) async throws -> Operations.UpdatePrivateContact.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let card = try await directories.updatePrivateContact(try await signedInUser(), id: input.path.contactId, try ContactChanges(body))
+        let card = try await directories.updatePrivateContact(try Caller.current.user(), id: input.path.contactId, try ContactChanges(body))
         return .ok(.init(body: .json(.init(card))))
     }
 
     package func deletePrivateContact(_ input: Operations.DeletePrivateContact.Input) async throws -> Operations.DeletePrivateContact.Output {
-        try await directories.deletePrivateContact(try await signedInUser(), id: input.path.contactId)
+        try await directories.deletePrivateContact(try Caller.current.user(), id: input.path.contactId)
         return .noContent(.init())
     }
 
     package func listContactLists(_ input: Operations.ListContactLists.Input) async throws -> Operations.ListContactLists.Output {
-        let lists = try await directories.contactLists(try await signedInUser())
+        let lists = try await directories.contactLists(try Caller.current.user())
         return .ok(.init(body: .json(.init(items: lists.map(Components.Schemas.ContactListView.init)))))
     }
 
     package func createContactList(_ input: Operations.CreateContactList.Input) async throws -> Operations.CreateContactList.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let view = try await directories.createContactList(
-            try await signedInUser(),
+            try Caller.current.user(),
             name: body.name,
             isPublic: body.isPublic ?? false,
             contactIds: body.contactIds ?? []
@@ -91,7 +92,7 @@ extension TWSAPI {
     package func updateContactList(_ input: Operations.UpdateContactList.Input) async throws -> Operations.UpdateContactList.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let view = try await directories.updateContactList(
-            try await signedInUser(),
+            try Caller.current.user(),
             id: input.path.listId,
             name: body.name,
             isPublic: body.isPublic,
@@ -101,7 +102,7 @@ extension TWSAPI {
     }
 
     package func deleteContactList(_ input: Operations.DeleteContactList.Input) async throws -> Operations.DeleteContactList.Output {
-        try await directories.deleteContactList(try await signedInUser(), id: input.path.listId)
+        try await directories.deleteContactList(try Caller.current.user(), id: input.path.listId)
         return .noContent(.init())
     }
 
@@ -109,28 +110,28 @@ extension TWSAPI {
 
     package func createDirectory(_ input: Operations.CreateDirectory.Input) async throws -> Operations.CreateDirectory.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let directory = try await directoryAdmin.createDirectory(try await signedInAdmin(), domainId: input.path.domainId, try DirectoryChanges(body))
+        let directory = try await directoryAdmin.createDirectory(try Caller.current.admin(), domainId: input.path.domainId, try DirectoryChanges(body))
         return .created(.init(body: .json(try .init(directory))))
     }
 
     package func getDirectory(_ input: Operations.GetDirectory.Input) async throws -> Operations.GetDirectory.Output {
-        let directory = try await directoryAdmin.directory(try await signedInAdmin(), id: input.path.directoryId)
+        let directory = try await directoryAdmin.directory(try Caller.current.admin(), id: input.path.directoryId)
         return .ok(.init(body: .json(try .init(directory))))
     }
 
     package func updateDirectory(_ input: Operations.UpdateDirectory.Input) async throws -> Operations.UpdateDirectory.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let directory = try await directoryAdmin.updateDirectory(try await signedInAdmin(), id: input.path.directoryId, try DirectoryChanges(body))
+        let directory = try await directoryAdmin.updateDirectory(try Caller.current.admin(), id: input.path.directoryId, try DirectoryChanges(body))
         return .ok(.init(body: .json(try .init(directory))))
     }
 
     package func deleteDirectory(_ input: Operations.DeleteDirectory.Input) async throws -> Operations.DeleteDirectory.Output {
-        try await directoryAdmin.deleteDirectory(try await signedInAdmin(), id: input.path.directoryId)
+        try await directoryAdmin.deleteDirectory(try Caller.current.admin(), id: input.path.directoryId)
         return .noContent(.init())
     }
 
     package func getDirectorySync(_ input: Operations.GetDirectorySync.Input) async throws -> Operations.GetDirectorySync.Output {
-        guard let report = try await directoryAdmin.synchronisation(try await signedInAdmin(), id: input.path.directoryId) else {
+        guard let report = try await directoryAdmin.synchronisation(try Caller.current.admin(), id: input.path.directoryId) else {
             throw DomainError(.notFound, code: "never_synchronised", "This directory has not been synchronised yet")
         }
         return .ok(.init(body: .json(.init(report))))
@@ -138,13 +139,13 @@ extension TWSAPI {
 
     package func syncDirectory(_ input: Operations.SyncDirectory.Input) async throws -> Operations.SyncDirectory.Output {
         let wait = input.query.wait ?? false
-        let report = try await directoryAdmin.synchronise(try await signedInAdmin(), id: input.path.directoryId, wait: wait)
+        let report = try await directoryAdmin.synchronise(try Caller.current.admin(), id: input.path.directoryId, wait: wait)
         return wait ? .ok(.init(body: .json(.init(report)))) : .accepted(.init(body: .json(.init(report))))
     }
 
     package func listPublicContacts(_ input: Operations.ListPublicContacts.Input) async throws -> Operations.ListPublicContacts.Output {
         let page = try await directoryAdmin.publicContacts(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             directoryId: input.path.directoryId,
             try PageRequest(offset: input.query.offset.map(Int.init), limit: input.query.limit.map(Int.init), search: input.query.q)
         )
@@ -165,7 +166,7 @@ extension TWSAPI {
     package func createPublicContact(_ input: Operations.CreatePublicContact.Input) async throws -> Operations.CreatePublicContact.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let contact = try await directoryAdmin.createPublicContact(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             directoryId: input.path.directoryId,
             try ContactChanges(body)
         )
@@ -175,7 +176,7 @@ extension TWSAPI {
     package func updatePublicContact(_ input: Operations.UpdatePublicContact.Input) async throws -> Operations.UpdatePublicContact.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let contact = try await directoryAdmin.updatePublicContact(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             directoryId: input.path.directoryId,
             id: input.path.contactId,
             try ContactChanges(body)
@@ -184,7 +185,7 @@ extension TWSAPI {
     }
 
     package func deletePublicContact(_ input: Operations.DeletePublicContact.Input) async throws -> Operations.DeletePublicContact.Output {
-        try await directoryAdmin.deletePublicContact(try await signedInAdmin(), directoryId: input.path.directoryId, id: input.path.contactId)
+        try await directoryAdmin.deletePublicContact(try Caller.current.admin(), directoryId: input.path.directoryId, id: input.path.contactId)
         return .noContent(.init())
     }
 }

@@ -1,4 +1,5 @@
 import API
+import Auth
 import Domain
 import Foundation
 
@@ -7,35 +8,35 @@ extension TWSAPI {
     // MARK: Lines and presence
 
     package func listMyDevices(_ input: Operations.ListMyDevices.Input) async throws -> Operations.ListMyDevices.Output {
-        let lines = try await presence.lines(try await signedInUser())
+        let lines = try await presence.lines(try Caller.current.user())
         return .ok(.init(body: .json(try lines.map(Components.Schemas.DeviceLine.init))))
     }
 
     package func getDeviceLine(_ input: Operations.GetDeviceLine.Input) async throws -> Operations.GetDeviceLine.Output {
-        let line = try await presence.visibleLine(try await signedInUser(), device: input.path.number)
+        let line = try await presence.visibleLine(try Caller.current.user(), device: input.path.number)
         return .ok(.init(body: .json(try .init(line))))
     }
 
     package func setDoNotDisturb(_ input: Operations.SetDoNotDisturb.Input) async throws -> Operations.SetDoNotDisturb.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        try await calls.setDoNotDisturb(try await signedInUser(), device: input.path.number, enabled: body.enabled)
+        try await calls.setDoNotDisturb(try Caller.current.user(), device: input.path.number, enabled: body.enabled)
         return .noContent(.init())
     }
 
     package func getForwarding(_ input: Operations.GetForwarding.Input) async throws -> Operations.GetForwarding.Output {
-        let settings = try await calls.forwarding(try await signedInUser(), device: input.path.number)
+        let settings = try await calls.forwarding(try Caller.current.user(), device: input.path.number)
         return .ok(.init(body: .json(try settings.map(Components.Schemas.ForwardingSetting.init))))
     }
 
     package func setForwarding(_ input: Operations.SetForwarding.Input) async throws -> Operations.SetForwarding.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let setting = ForwardingSetting(kind: try convert(body.kind, field: "kind"), enabled: body.enabled, destination: body.destination)
-        let applied = try await calls.setForwarding(try await signedInUser(), device: input.path.number, setting: setting)
+        let applied = try await calls.setForwarding(try Caller.current.user(), device: input.path.number, setting: setting)
         return .ok(.init(body: .json(try .init(applied))))
     }
 
     package func getPresence(_ input: Operations.GetPresence.Input) async throws -> Operations.GetPresence.Output {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let devices = try await presence.devicePresence(user)
         let users = try await presence.userPresences(user)
         return .ok(
@@ -53,7 +54,7 @@ extension TWSAPI {
     package func setMyPresence(_ input: Operations.SetMyPresence.Input) async throws -> Operations.SetMyPresence.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let saved = try await presence.setUserPresence(
-            try await signedInUser(),
+            try Caller.current.user(),
             status: try convert(body.status, field: "status"),
             message: body.message
         )
@@ -64,14 +65,14 @@ extension TWSAPI {
 
     package func makeCall(_ input: Operations.MakeCall.Input) async throws -> Operations.MakeCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let placed = try await calls.makeCall(try await signedInUser(), device: body.device, number: body.number)
+        let placed = try await calls.makeCall(try Caller.current.user(), device: body.device, number: body.number)
         return .created(.init(body: .json(.init(placed))))
     }
 
     package func pickUpCall(_ input: Operations.PickUpCall.Input) async throws -> Operations.PickUpCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let call = try await calls.pickUp(
-            try await signedInUser(),
+            try Caller.current.user(),
             ringingDevice: body.ringingDevice,
             callId: body.callId,
             device: body.device
@@ -81,7 +82,7 @@ extension TWSAPI {
 
     package func answerCall(_ input: Operations.AnswerCall.Input) async throws -> Operations.AnswerCall.Output {
         try await calls.answer(
-            try await signedInUser(),
+            try Caller.current.user(),
             callId: input.path.callId,
             device: input.body.map {
                 switch $0 {
@@ -94,7 +95,7 @@ extension TWSAPI {
 
     package func hangUpCall(_ input: Operations.HangUpCall.Input) async throws -> Operations.HangUpCall.Output {
         try await calls.hangUp(
-            try await signedInUser(),
+            try Caller.current.user(),
             callId: input.path.callId,
             device: input.body.map {
                 switch $0 {
@@ -107,7 +108,7 @@ extension TWSAPI {
 
     package func holdCall(_ input: Operations.HoldCall.Input) async throws -> Operations.HoldCall.Output {
         try await calls.hold(
-            try await signedInUser(),
+            try Caller.current.user(),
             callId: input.path.callId,
             device: input.body.map {
                 switch $0 {
@@ -120,7 +121,7 @@ extension TWSAPI {
 
     package func retrieveCall(_ input: Operations.RetrieveCall.Input) async throws -> Operations.RetrieveCall.Output {
         try await calls.retrieve(
-            try await signedInUser(),
+            try Caller.current.user(),
             callId: input.path.callId,
             device: input.body.map {
                 switch $0 {
@@ -133,19 +134,19 @@ extension TWSAPI {
 
     package func transferCall(_ input: Operations.TransferCall.Input) async throws -> Operations.TransferCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let dialled = try await calls.transfer(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
+        let dialled = try await calls.transfer(try Caller.current.user(), callId: input.path.callId, device: body.device, to: body.to)
         return .ok(.init(body: .json(.init(dialled))))
     }
 
     package func consultCall(_ input: Operations.ConsultCall.Input) async throws -> Operations.ConsultCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let placed = try await calls.consult(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
+        let placed = try await calls.consult(try Caller.current.user(), callId: input.path.callId, device: body.device, to: body.to)
         return .created(.init(body: .json(.init(placed))))
     }
 
     package func completeTransfer(_ input: Operations.CompleteTransfer.Input) async throws -> Operations.CompleteTransfer.Output {
         try await calls.completeTransfer(
-            try await signedInUser(),
+            try Caller.current.user(),
             heldCallId: input.path.callId,
             consultationCallId: input.path.consultationCallId,
             device: input.body.map {
@@ -159,7 +160,7 @@ extension TWSAPI {
 
     package func cancelTransfer(_ input: Operations.CancelTransfer.Input) async throws -> Operations.CancelTransfer.Output {
         try await calls.cancelTransfer(
-            try await signedInUser(),
+            try Caller.current.user(),
             heldCallId: input.path.callId,
             consultationCallId: input.path.consultationCallId,
             device: input.body.map {
@@ -173,13 +174,13 @@ extension TWSAPI {
 
     package func deflectCall(_ input: Operations.DeflectCall.Input) async throws -> Operations.DeflectCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let dialled = try await calls.deflect(try await signedInUser(), callId: input.path.callId, device: body.device, to: body.to)
+        let dialled = try await calls.deflect(try Caller.current.user(), callId: input.path.callId, device: body.device, to: body.to)
         return .ok(.init(body: .json(.init(dialled))))
     }
 
     package func listCallLogs(_ input: Operations.ListCallLogs.Input) async throws -> Operations.ListCallLogs.Output {
         let page = try await callHistory.callLogs(
-            try await signedInUser(),
+            try Caller.current.user(),
             userId: input.query.userId,
             kind: try convert(input.query.kind, field: "kind"),
             page: PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
@@ -190,13 +191,13 @@ extension TWSAPI {
     // MARK: Admin
 
     package func listPbxLinkStates(_ input: Operations.ListPbxLinkStates.Input) async throws -> Operations.ListPbxLinkStates.Output {
-        let states = try await admin.linkStates(try await signedInAdmin(), supervision.links)
+        let states = try await admin.linkStates(try Caller.current.admin(), supervision.links)
         return .ok(.init(body: .json(states.map(Components.Schemas.PbxLinkState.init))))
     }
 
     package func listDeviceStates(_ input: Operations.ListDeviceStates.Input) async throws -> Operations.ListDeviceStates.Output {
         let states = try await admin.deviceStates(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             domainId: input.path.domainId,
             first: input.query.first,
             last: input.query.last,
@@ -209,7 +210,7 @@ extension TWSAPI {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let incoming = body.direction == .incoming
         let (outgoing, reverse) = try await admin.testDialingPlan(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             domainId: body.domainId,
             number: body.number,
             incoming: incoming

@@ -1,37 +1,38 @@
 import API
+import Auth
 import Domain
 import Foundation
 
 /// User imports from LDAP and Active Directory (admin guide 7.2).
 extension TWSAPI {
     package func listUserImports(_ input: Operations.ListUserImports.Input) async throws -> Operations.ListUserImports.Output {
-        let imports = try await userImports.listImports(try await signedInAdmin(), domainId: input.path.domainId)
+        let imports = try await userImports.listImports(try Caller.current.admin(), domainId: input.path.domainId)
         return .ok(.init(body: .json(.init(items: imports.map(Components.Schemas.UserImport.init)))))
     }
 
     package func createUserImport(_ input: Operations.CreateUserImport.Input) async throws -> Operations.CreateUserImport.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let created = try await userImports.createImport(try await signedInAdmin(), domainId: input.path.domainId, try UserImportChanges(body))
+        let created = try await userImports.createImport(try Caller.current.admin(), domainId: input.path.domainId, try UserImportChanges(body))
         return .created(.init(body: .json(.init(created))))
     }
 
     package func getUserImport(_ input: Operations.GetUserImport.Input) async throws -> Operations.GetUserImport.Output {
-        .ok(.init(body: .json(.init(try await userImports.importSettings(try await signedInAdmin(), id: input.path.importId)))))
+        .ok(.init(body: .json(.init(try await userImports.importSettings(try Caller.current.admin(), id: input.path.importId)))))
     }
 
     package func updateUserImport(_ input: Operations.UpdateUserImport.Input) async throws -> Operations.UpdateUserImport.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let updated = try await userImports.updateImport(try await signedInAdmin(), id: input.path.importId, try UserImportChanges(body))
+        let updated = try await userImports.updateImport(try Caller.current.admin(), id: input.path.importId, try UserImportChanges(body))
         return .ok(.init(body: .json(.init(updated))))
     }
 
     package func deleteUserImport(_ input: Operations.DeleteUserImport.Input) async throws -> Operations.DeleteUserImport.Output {
-        try await userImports.deleteImport(try await signedInAdmin(), id: input.path.importId)
+        try await userImports.deleteImport(try Caller.current.admin(), id: input.path.importId)
         return .noContent(.init())
     }
 
     package func runUserImport(_ input: Operations.RunUserImport.Input) async throws -> Operations.RunUserImport.Output {
-        let report = try await userImports.run(try await signedInAdmin(), id: input.path.importId)
+        let report = try await userImports.run(try Caller.current.admin(), id: input.path.importId)
         return .ok(.init(body: .json(.init(report))))
     }
 }

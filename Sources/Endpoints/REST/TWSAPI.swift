@@ -45,18 +45,6 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         self.supervision = supervision
     }
 
-    /// The administrator behind the request's bearer token.
-    func signedInAdmin() async throws -> AdminPrincipal {
-        guard let token = RequestFacts.current.bearerToken else { throw DomainError.unauthenticated }
-        return try await sessions.admin(token: token)
-    }
-
-    /// The user behind the request's bearer token.
-    func signedInUser() async throws -> UserPrincipal {
-        guard let token = RequestFacts.current.bearerToken else { throw DomainError.unauthenticated }
-        return try await sessions.user(token: token)
-    }
-
     // MARK: System and sessions
 
     package func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
@@ -85,56 +73,51 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     package func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         try await sessions.logout(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
         await presence.announcePresence(userId: user.userId)
         return .noContent(.init())
     }
 
     package func negotiateLogin(_ input: Operations.NegotiateLogin.Input) async throws -> Operations.NegotiateLogin.Output {
-        guard let negotiate else {
-            // Not a server failure: this server offers no Windows sign-in, as if the address did not exist.
-            throw DomainError(.notFound, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
-        }
         func challenge(_ output: [UInt8], _ problem: Components.Schemas.Problem) -> Operations.NegotiateLogin.Output {
             let header = output.isEmpty ? "Negotiate" : "Negotiate " + Data(output).base64EncodedString()
             return .unauthorized(.init(headers: .init(wwwAuthenticate: header), body: .applicationProblemJson(problem)))
         }
         let facts = RequestFacts.current
         guard let token = facts.negotiateToken else {
+            // Not configured answers 404 before any challenge.
+            guard negotiate != nil else {
+                throw DomainError(.notFound, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
+            }
             return challenge(
                 [],
                 .init(title: "Unauthorized", status: 401, detail: "Send Authorization: Negotiate <token>", code: "negotiate_required")
             )
         }
         do {
-            switch try await negotiate.accept(base64Token: token, connection: facts.connection ?? facts.clientAddress ?? "-") {
+            let connection = facts.connection ?? facts.clientAddress ?? "-"
+            switch try await sessions.signIn(negotiate: negotiate, token: token, connection: connection, clientAddress: facts.clientAddress) {
             case .continueNeeded(let output):
                 return challenge(
                     output,
                     .init(title: "Unauthorized", status: 401, detail: "Send the next Negotiate token", code: "negotiate_continue")
                 )
-            case .authenticated(let principal, let output):
-                let result = try await sessions.loginNegotiated(principal, clientAddress: facts.clientAddress)
+            case .signedIn(let result, let output):
                 return .ok(
                     .init(
                         headers: .init(wwwAuthenticate: output.isEmpty ? nil : "Negotiate " + Data(output).base64EncodedString()),
-                        body: .json(
-                            Components.Schemas.LoginResponse(result)
-                        )
+                        body: .json(Components.Schemas.LoginResponse(result))
                     )
                 )
             }
-        } catch let refusal as NegotiateRefusal {
-            await sessions.auditNegotiateRefusal(refusal.reason, clientAddress: facts.clientAddress)
-            return challenge([], .init(title: "Unauthorized", status: 401, detail: "Invalid credentials", code: "invalid_credentials"))
         } catch let error as DomainError where error == .invalidCredentials {
             return challenge([], .init(title: "Unauthorized", status: 401, detail: error.message, code: error.code))
         }
     }
 
     package func refreshSession(_ input: Operations.RefreshSession.Input) async throws -> Operations.RefreshSession.Output {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let result = try await sessions.refresh(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
         return .ok(
             .init(
@@ -146,7 +129,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     package func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
-        let profile = try await profiles.profile(try await signedInUser())
+        let profile = try await profiles.profile(try Caller.current.user())
         return .ok(
             .init(
                 body: .json(
@@ -174,14 +157,14 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     package func adminLogout(_ input: Operations.AdminLogout.Input) async throws -> Operations.AdminLogout.Output {
-        let principal = try await signedInAdmin()
+        let principal = try Caller.current.admin()
         try await sessions.logout(tokenId: principal.sessionTokenId)
         return .noContent(.init())
     }
 
     package func changeAdminPassword(_ input: Operations.ChangeAdminPassword.Input) async throws -> Operations.ChangeAdminPassword.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        try await admin.changeOwnPassword(try await signedInAdmin(), current: body.currentPassword, new: body.newPassword)
+        try await admin.changeOwnPassword(try Caller.current.admin(), current: body.currentPassword, new: body.newPassword)
         return .noContent(.init())
     }
 
@@ -189,7 +172,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listCompanies(_ input: Operations.ListCompanies.Input) async throws -> Operations.ListCompanies.Output {
         let page = try await admin.listCompanies(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
         )
         return .ok(.init(body: .json(wirePage(page, Components.Schemas.CompanyPage.init, Components.Schemas.Company.init))))
@@ -197,26 +180,26 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createCompany(_ input: Operations.CreateCompany.Input) async throws -> Operations.CreateCompany.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .created(.init(body: .json(.init(try await admin.createCompany(try await signedInAdmin(), name: body.name)))))
+        return .created(.init(body: .json(.init(try await admin.createCompany(try Caller.current.admin(), name: body.name)))))
     }
 
     package func getCompany(_ input: Operations.GetCompany.Input) async throws -> Operations.GetCompany.Output {
-        .ok(.init(body: .json(.init(try await admin.company(try await signedInAdmin(), id: input.path.companyId)))))
+        .ok(.init(body: .json(.init(try await admin.company(try Caller.current.admin(), id: input.path.companyId)))))
     }
 
     package func updateCompany(_ input: Operations.UpdateCompany.Input) async throws -> Operations.UpdateCompany.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .ok(.init(body: .json(.init(try await admin.renameCompany(try await signedInAdmin(), id: input.path.companyId, name: body.name)))))
+        return .ok(.init(body: .json(.init(try await admin.renameCompany(try Caller.current.admin(), id: input.path.companyId, name: body.name)))))
     }
 
     package func deleteCompany(_ input: Operations.DeleteCompany.Input) async throws -> Operations.DeleteCompany.Output {
-        try await admin.deleteCompany(try await signedInAdmin(), id: input.path.companyId)
+        try await admin.deleteCompany(try Caller.current.admin(), id: input.path.companyId)
         return .noContent(.init())
     }
 
     package func listDomains(_ input: Operations.ListDomains.Input) async throws -> Operations.ListDomains.Output {
         let page = try await admin.listDomains(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             companyId: input.query.companyId,
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
         )
@@ -226,7 +209,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func createDomain(_ input: Operations.CreateDomain.Input) async throws -> Operations.CreateDomain.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let domain = try await admin.createDomain(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             companyId: body.companyId,
             name: body.name,
             numberingPlanLength: Int(body.numberingPlanLength)
@@ -235,13 +218,13 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     package func getDomain(_ input: Operations.GetDomain.Input) async throws -> Operations.GetDomain.Output {
-        .ok(.init(body: .json(.init(try await admin.domain(try await signedInAdmin(), id: input.path.domainId)))))
+        .ok(.init(body: .json(.init(try await admin.domain(try Caller.current.admin(), id: input.path.domainId)))))
     }
 
     package func updateDomain(_ input: Operations.UpdateDomain.Input) async throws -> Operations.UpdateDomain.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let domain = try await admin.updateDomain(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             id: input.path.domainId,
             name: body.name,
             numberingPlanLength: body.numberingPlanLength.map(Int.init)
@@ -250,12 +233,12 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     package func deleteDomain(_ input: Operations.DeleteDomain.Input) async throws -> Operations.DeleteDomain.Output {
-        try await admin.deleteDomain(try await signedInAdmin(), id: input.path.domainId)
+        try await admin.deleteDomain(try Caller.current.admin(), id: input.path.domainId)
         return .noContent(.init())
     }
 
     package func listDirectories(_ input: Operations.ListDirectories.Input) async throws -> Operations.ListDirectories.Output {
-        let directories = try await admin.listDirectories(try await signedInAdmin(), domainId: input.path.domainId)
+        let directories = try await admin.listDirectories(try Caller.current.admin(), domainId: input.path.domainId)
         return .ok(.init(body: .json(.init(items: try directories.map(Components.Schemas.Directory.init)))))
     }
 
@@ -263,7 +246,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listAdmins(_ input: Operations.ListAdmins.Input) async throws -> Operations.ListAdmins.Output {
         let page = try await admin.listAdmins(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
         )
         return .ok(.init(body: .json(wirePage(page, Components.Schemas.AdminPage.init, Components.Schemas.AdminAccount.init))))
@@ -271,7 +254,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listAuditLog(_ input: Operations.ListAuditLog.Input) async throws -> Operations.ListAuditLog.Output {
         let page = try await admin.auditLog(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             companyId: input.query.companyId,
             kind: try input.query.kind.map { try convert($0, field: "kind") },
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
@@ -282,7 +265,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func createAdmin(_ input: Operations.CreateAdmin.Input) async throws -> Operations.CreateAdmin.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let account = try await admin.createAdmin(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             username: body.username,
             password: body.password,
             superUser: body.superUser,
@@ -292,13 +275,13 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     package func getAdmin(_ input: Operations.GetAdmin.Input) async throws -> Operations.GetAdmin.Output {
-        .ok(.init(body: .json(.init(try await admin.adminAccount(try await signedInAdmin(), id: input.path.adminId)))))
+        .ok(.init(body: .json(.init(try await admin.adminAccount(try Caller.current.admin(), id: input.path.adminId)))))
     }
 
     package func updateAdmin(_ input: Operations.UpdateAdmin.Input) async throws -> Operations.UpdateAdmin.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let account = try await admin.updateAdmin(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             id: input.path.adminId,
             password: body.password,
             superUser: body.superUser,
@@ -308,7 +291,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     package func deleteAdmin(_ input: Operations.DeleteAdmin.Input) async throws -> Operations.DeleteAdmin.Output {
-        try await admin.deleteAdmin(try await signedInAdmin(), id: input.path.adminId)
+        try await admin.deleteAdmin(try Caller.current.admin(), id: input.path.adminId)
         return .noContent(.init())
     }
 
@@ -316,7 +299,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
         let page = try await admin.listUsers(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             domainId: input.path.domainId,
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
         )
@@ -325,59 +308,59 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createUser(_ input: Operations.CreateUser.Input) async throws -> Operations.CreateUser.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let user = try await admin.createUser(try await signedInAdmin(), domainId: input.path.domainId, UserChanges(body))
+        let user = try await admin.createUser(try Caller.current.admin(), domainId: input.path.domainId, UserChanges(body))
         return .created(.init(body: .json(try .init(user, devices: []))))
     }
 
     package func getUser(_ input: Operations.GetUser.Input) async throws -> Operations.GetUser.Output {
-        let principal = try await signedInAdmin()
+        let principal = try Caller.current.admin()
         let user = try await admin.user(principal, id: input.path.userId)
         return .ok(.init(body: .json(try .init(user, devices: try await admin.devices(principal, userId: input.path.userId)))))
     }
 
     package func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let principal = try await signedInAdmin()
+        let principal = try Caller.current.admin()
         let user = try await admin.updateUser(principal, id: input.path.userId, UserChanges(body))
         return .ok(.init(body: .json(try .init(user, devices: try await admin.devices(principal, userId: input.path.userId)))))
     }
 
     package func deleteUser(_ input: Operations.DeleteUser.Input) async throws -> Operations.DeleteUser.Output {
-        try await admin.deleteUser(try await signedInAdmin(), id: input.path.userId)
+        try await admin.deleteUser(try Caller.current.admin(), id: input.path.userId)
         return .noContent(.init())
     }
 
     package func listDevices(_ input: Operations.ListDevices.Input) async throws -> Operations.ListDevices.Output {
-        let devices = try await admin.devices(try await signedInAdmin(), userId: input.path.userId)
+        let devices = try await admin.devices(try Caller.current.admin(), userId: input.path.userId)
         return .ok(.init(body: .json(.init(items: try devices.map(Components.Schemas.Device.init)))))
     }
 
     package func createDevice(_ input: Operations.CreateDevice.Input) async throws -> Operations.CreateDevice.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         return .created(
-            .init(body: .json(try .init(try await admin.createDevice(try await signedInAdmin(), userId: input.path.userId, DeviceChanges(body)))))
+            .init(body: .json(try .init(try await admin.createDevice(try Caller.current.admin(), userId: input.path.userId, DeviceChanges(body)))))
         )
     }
 
     package func getDevice(_ input: Operations.GetDevice.Input) async throws -> Operations.GetDevice.Output {
-        .ok(.init(body: .json(try .init(try await admin.device(try await signedInAdmin(), id: input.path.deviceId)))))
+        .ok(.init(body: .json(try .init(try await admin.device(try Caller.current.admin(), id: input.path.deviceId)))))
     }
 
     package func updateDevice(_ input: Operations.UpdateDevice.Input) async throws -> Operations.UpdateDevice.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         return .ok(
-            .init(body: .json(try .init(try await admin.updateDevice(try await signedInAdmin(), id: input.path.deviceId, DeviceChanges(body)))))
+            .init(body: .json(try .init(try await admin.updateDevice(try Caller.current.admin(), id: input.path.deviceId, DeviceChanges(body)))))
         )
     }
 
     package func deleteDevice(_ input: Operations.DeleteDevice.Input) async throws -> Operations.DeleteDevice.Output {
-        try await admin.deleteDevice(try await signedInAdmin(), id: input.path.deviceId)
+        try await admin.deleteDevice(try Caller.current.admin(), id: input.path.deviceId)
         return .noContent(.init())
     }
 
     package func getResolvedParameters(_ input: Operations.GetResolvedParameters.Input) async throws -> Operations.GetResolvedParameters.Output {
         let resolved = try await admin.resolvedParameters(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             userId: input.path.userId,
             application: try convert(input.query.application, field: "application"),
             expert: input.query.expert ?? false
@@ -389,7 +372,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listGroups(_ input: Operations.ListGroups.Input) async throws -> Operations.ListGroups.Output {
         let page = try await admin.listGroups(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             domainId: input.path.domainId,
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
         )
@@ -399,27 +382,27 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func createGroup(_ input: Operations.CreateGroup.Input) async throws -> Operations.CreateGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         return .created(
-            .init(body: .json(.init(try await admin.createGroup(try await signedInAdmin(), domainId: input.path.domainId, name: body.name))))
+            .init(body: .json(.init(try await admin.createGroup(try Caller.current.admin(), domainId: input.path.domainId, name: body.name))))
         )
     }
 
     package func getGroup(_ input: Operations.GetGroup.Input) async throws -> Operations.GetGroup.Output {
-        .ok(.init(body: .json(.init(try await admin.group(try await signedInAdmin(), id: input.path.groupId)))))
+        .ok(.init(body: .json(.init(try await admin.group(try Caller.current.admin(), id: input.path.groupId)))))
     }
 
     package func updateGroup(_ input: Operations.UpdateGroup.Input) async throws -> Operations.UpdateGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        return .ok(.init(body: .json(.init(try await admin.renameGroup(try await signedInAdmin(), id: input.path.groupId, name: body.name)))))
+        return .ok(.init(body: .json(.init(try await admin.renameGroup(try Caller.current.admin(), id: input.path.groupId, name: body.name)))))
     }
 
     package func deleteGroup(_ input: Operations.DeleteGroup.Input) async throws -> Operations.DeleteGroup.Output {
-        try await admin.deleteGroup(try await signedInAdmin(), id: input.path.groupId)
+        try await admin.deleteGroup(try Caller.current.admin(), id: input.path.groupId)
         return .noContent(.init())
     }
 
     package func listGroupMembers(_ input: Operations.ListGroupMembers.Input) async throws -> Operations.ListGroupMembers.Output {
         let page = try await admin.members(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             groupId: input.path.groupId,
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
         )
@@ -427,12 +410,12 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     }
 
     package func addGroupMember(_ input: Operations.AddGroupMember.Input) async throws -> Operations.AddGroupMember.Output {
-        try await admin.addMember(try await signedInAdmin(), groupId: input.path.groupId, userId: input.path.userId)
+        try await admin.addMember(try Caller.current.admin(), groupId: input.path.groupId, userId: input.path.userId)
         return .noContent(.init())
     }
 
     package func removeGroupMember(_ input: Operations.RemoveGroupMember.Input) async throws -> Operations.RemoveGroupMember.Output {
-        try await admin.removeMember(try await signedInAdmin(), groupId: input.path.groupId, userId: input.path.userId)
+        try await admin.removeMember(try Caller.current.admin(), groupId: input.path.groupId, userId: input.path.userId)
         return .noContent(.init())
     }
 
@@ -441,7 +424,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func listAuthorizations(_ input: Operations.ListAuthorizations.Input) async throws -> Operations.ListAuthorizations.Output {
         let query = input.query
         let page = try await admin.listAuthorizations(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             companyId: query.companyId,
             objectType: try convert(query.objectType, field: "objectType"),
             granteeType: try convert(query.granteeType, field: "granteeType"),
@@ -461,27 +444,27 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
             granteeType: try convert(body.granteeType, field: "granteeType"),
             granteeId: body.granteeId
         )
-        return .created(.init(body: .json(try .init(try await admin.grant(try await signedInAdmin(), request)))))
+        return .created(.init(body: .json(try .init(try await admin.grant(try Caller.current.admin(), request)))))
     }
 
     package func getAuthorization(_ input: Operations.GetAuthorization.Input) async throws -> Operations.GetAuthorization.Output {
-        .ok(.init(body: .json(try .init(try await admin.authorization(try await signedInAdmin(), id: input.path.authorizationId)))))
+        .ok(.init(body: .json(try .init(try await admin.authorization(try Caller.current.admin(), id: input.path.authorizationId)))))
     }
 
     package func deleteAuthorization(_ input: Operations.DeleteAuthorization.Input) async throws -> Operations.DeleteAuthorization.Output {
-        try await admin.revoke(try await signedInAdmin(), id: input.path.authorizationId)
+        try await admin.revoke(try Caller.current.admin(), id: input.path.authorizationId)
         return .noContent(.init())
     }
 
     package func listLicences(_ input: Operations.ListLicences.Input) async throws -> Operations.ListLicences.Output {
-        let licences = try await admin.licences(try await signedInAdmin(), companyId: input.query.companyId)
+        let licences = try await admin.licences(try Caller.current.admin(), companyId: input.query.companyId)
         return .ok(.init(body: .json(.init(items: try licences.map(Components.Schemas.Licence.init)))))
     }
 
     package func setLicence(_ input: Operations.SetLicence.Input) async throws -> Operations.SetLicence.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let usage = try await admin.setLicences(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             companyId: input.query.companyId,
             application: try convert(input.path.application, field: "application"),
             available: Int(body.available)
@@ -495,7 +478,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         _ input: Operations.ListParameterDefinitions.Input
     ) async throws -> Operations.ListParameterDefinitions.Output {
         let definitions = try admin.parameterDefinitions(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             application: try convert(input.query.application, field: "application"),
             expert: input.query.expert ?? false
         )
@@ -504,7 +487,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listParameterValues(_ input: Operations.ListParameterValues.Input) async throws -> Operations.ListParameterValues.Output {
         let values = try await admin.parameterValues(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             scope: try convert(input.query.scope, field: "scope"),
             scopeId: input.query.scopeId
         )
@@ -515,7 +498,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let path = input.path
         let value = try await admin.setParameter(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             scope: try convert(path.scope, field: "scope"),
             scopeId: path.scopeId,
             application: try convert(path.application, field: "application"),
@@ -528,7 +511,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
     package func clearParameterValue(_ input: Operations.ClearParameterValue.Input) async throws -> Operations.ClearParameterValue.Output {
         let path = input.path
         try await admin.clearParameter(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             scope: try convert(path.scope, field: "scope"),
             scopeId: path.scopeId,
             application: try convert(path.application, field: "application"),
@@ -541,7 +524,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listPbxLinks(_ input: Operations.ListPbxLinks.Input) async throws -> Operations.ListPbxLinks.Output {
         let page = try await admin.list(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             PbxLink.self,
             domainId: input.path.domainId,
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
@@ -551,24 +534,24 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createPbxLink(_ input: Operations.CreatePbxLink.Input) async throws -> Operations.CreatePbxLink.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let link = try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, PbxLink(body))
+        let link = try await admin.create(try Caller.current.admin(), domainId: input.path.domainId, PbxLink(body))
         await replanSupervision()
         return .created(.init(body: .json(.init(link))))
     }
 
     package func getPbxLink(_ input: Operations.GetPbxLink.Input) async throws -> Operations.GetPbxLink.Output {
-        .ok(.init(body: .json(.init(try await admin.get(try await signedInAdmin(), PbxLink.self, id: input.path.pbxLinkId)))))
+        .ok(.init(body: .json(.init(try await admin.get(try Caller.current.admin(), PbxLink.self, id: input.path.pbxLinkId)))))
     }
 
     package func replacePbxLink(_ input: Operations.ReplacePbxLink.Input) async throws -> Operations.ReplacePbxLink.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let link = try await admin.replace(try await signedInAdmin(), id: input.path.pbxLinkId, PbxLink(body))
+        let link = try await admin.replace(try Caller.current.admin(), id: input.path.pbxLinkId, PbxLink(body))
         await replanSupervision()
         return .ok(.init(body: .json(.init(link))))
     }
 
     package func deletePbxLink(_ input: Operations.DeletePbxLink.Input) async throws -> Operations.DeletePbxLink.Output {
-        try await admin.delete(try await signedInAdmin(), PbxLink.self, id: input.path.pbxLinkId)
+        try await admin.delete(try Caller.current.admin(), PbxLink.self, id: input.path.pbxLinkId)
         await replanSupervision()
         return .noContent(.init())
     }
@@ -582,7 +565,7 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func listIntercomGroups(_ input: Operations.ListIntercomGroups.Input) async throws -> Operations.ListIntercomGroups.Output {
         let page = try await admin.list(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             IntercomGroup.self,
             domainId: input.path.domainId,
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
@@ -592,31 +575,31 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createIntercomGroup(_ input: Operations.CreateIntercomGroup.Input) async throws -> Operations.CreateIntercomGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let group = try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try IntercomGroup(body))
+        let group = try await admin.create(try Caller.current.admin(), domainId: input.path.domainId, try IntercomGroup(body))
         await replanSupervision()
         return .created(.init(body: .json(try .init(group))))
     }
 
     package func getIntercomGroup(_ input: Operations.GetIntercomGroup.Input) async throws -> Operations.GetIntercomGroup.Output {
-        .ok(.init(body: .json(try .init(try await admin.get(try await signedInAdmin(), IntercomGroup.self, id: input.path.intercomGroupId)))))
+        .ok(.init(body: .json(try .init(try await admin.get(try Caller.current.admin(), IntercomGroup.self, id: input.path.intercomGroupId)))))
     }
 
     package func replaceIntercomGroup(_ input: Operations.ReplaceIntercomGroup.Input) async throws -> Operations.ReplaceIntercomGroup.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let group = try await admin.replace(try await signedInAdmin(), id: input.path.intercomGroupId, try IntercomGroup(body))
+        let group = try await admin.replace(try Caller.current.admin(), id: input.path.intercomGroupId, try IntercomGroup(body))
         await replanSupervision()
         return .ok(.init(body: .json(try .init(group))))
     }
 
     package func deleteIntercomGroup(_ input: Operations.DeleteIntercomGroup.Input) async throws -> Operations.DeleteIntercomGroup.Output {
-        try await admin.delete(try await signedInAdmin(), IntercomGroup.self, id: input.path.intercomGroupId)
+        try await admin.delete(try Caller.current.admin(), IntercomGroup.self, id: input.path.intercomGroupId)
         await replanSupervision()
         return .noContent(.init())
     }
 
     package func listPhoneQueues(_ input: Operations.ListPhoneQueues.Input) async throws -> Operations.ListPhoneQueues.Output {
         let page = try await admin.list(
-            try await signedInAdmin(),
+            try Caller.current.admin(),
             PhoneQueue.self,
             domainId: input.path.domainId,
             PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)
@@ -626,35 +609,35 @@ package struct TWSAPI<Store: TenantStore>: APIProtocol {
 
     package func createPhoneQueue(_ input: Operations.CreatePhoneQueue.Input) async throws -> Operations.CreatePhoneQueue.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let queue = try await admin.create(try await signedInAdmin(), domainId: input.path.domainId, try PhoneQueue(body))
+        let queue = try await admin.create(try Caller.current.admin(), domainId: input.path.domainId, try PhoneQueue(body))
         await replanSupervision()
         return .created(.init(body: .json(try .init(queue))))
     }
 
     package func getPhoneQueue(_ input: Operations.GetPhoneQueue.Input) async throws -> Operations.GetPhoneQueue.Output {
-        .ok(.init(body: .json(try .init(try await admin.get(try await signedInAdmin(), PhoneQueue.self, id: input.path.phoneQueueId)))))
+        .ok(.init(body: .json(try .init(try await admin.get(try Caller.current.admin(), PhoneQueue.self, id: input.path.phoneQueueId)))))
     }
 
     package func replacePhoneQueue(_ input: Operations.ReplacePhoneQueue.Input) async throws -> Operations.ReplacePhoneQueue.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let queue = try await admin.replace(try await signedInAdmin(), id: input.path.phoneQueueId, try PhoneQueue(body))
+        let queue = try await admin.replace(try Caller.current.admin(), id: input.path.phoneQueueId, try PhoneQueue(body))
         await replanSupervision()
         return .ok(.init(body: .json(try .init(queue))))
     }
 
     package func deletePhoneQueue(_ input: Operations.DeletePhoneQueue.Input) async throws -> Operations.DeletePhoneQueue.Output {
-        try await admin.delete(try await signedInAdmin(), PhoneQueue.self, id: input.path.phoneQueueId)
+        try await admin.delete(try Caller.current.admin(), PhoneQueue.self, id: input.path.phoneQueueId)
         await replanSupervision()
         return .noContent(.init())
     }
 
     package func getDialingPlan(_ input: Operations.GetDialingPlan.Input) async throws -> Operations.GetDialingPlan.Output {
-        .ok(.init(body: .json(.init(try await admin.dialingPlan(try await signedInAdmin(), domainId: input.path.domainId)))))
+        .ok(.init(body: .json(.init(try await admin.dialingPlan(try Caller.current.admin(), domainId: input.path.domainId)))))
     }
 
     package func setDialingPlan(_ input: Operations.SetDialingPlan.Input) async throws -> Operations.SetDialingPlan.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let settings = try await admin.setDialingPlan(try await signedInAdmin(), domainId: input.path.domainId, DialingPlanSettings(body))
+        let settings = try await admin.setDialingPlan(try Caller.current.admin(), domainId: input.path.domainId, DialingPlanSettings(body))
         return .ok(.init(body: .json(.init(settings))))
     }
 

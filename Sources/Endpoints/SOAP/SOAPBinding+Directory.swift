@@ -1,3 +1,4 @@
+import Auth
 import Domain
 import Foundation
 import SOAP
@@ -5,7 +6,7 @@ import SOAP
 /// The SOAP twins of directory search and reverse lookup.
 extension SOAPBinding {
     func searchDirectory(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let search = try ContactSearch(
             text: payload.string("query") ?? "",
             directoryId: try payload.optionalLong("directoryId"),
@@ -21,7 +22,7 @@ extension SOAPBinding {
     }
 
     func lookupNumber(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         guard let number = payload.string("number") else { throw DomainError.invalid(field: "number", "number is required") }
         guard let caller = try await directories.lookup(user, number: number) else {
             throw DomainError(.notFound, code: "no_contact", "No readable contact has this number")

@@ -1,3 +1,4 @@
+import Auth
 import Domain
 import Foundation
 import SOAP
@@ -8,25 +9,25 @@ extension SOAPBinding {
     // MARK: Lines and presence
 
     func getDeviceLines() async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let lines = try await presence.lines(user)
         return SOAPElement("GetDeviceLinesResponse", children: lines.map { Self.deviceLine("line", $0) })
     }
 
     func setDoNotDisturb(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         try await calls.setDoNotDisturb(user, device: payload.string("device"), enabled: try payload.requiredBool("enabled"))
         return SOAPElement("SetDoNotDisturbResponse")
     }
 
     func getForwarding(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let settings = try await calls.forwarding(user, device: payload.string("device"))
         return SOAPElement("GetForwardingResponse", children: settings.map { SOAPElement("forwarding", children: Self.forwarding($0)) })
     }
 
     func setForwarding(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let setting = ForwardingSetting(
             kind: try payload.required("kind", as: ForwardingKind.self),
             enabled: try payload.requiredBool("enabled"),
@@ -37,7 +38,7 @@ extension SOAPBinding {
     }
 
     func getPresence() async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let devices = try await presence.devicePresence(user)
         let users = try await presence.userPresences(user)
         return SOAPElement(
@@ -48,7 +49,7 @@ extension SOAPBinding {
     }
 
     func setPresence(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let saved = try await presence.setUserPresence(
             user,
             status: try payload.required("status", as: UserPresenceStatus.self),
@@ -60,13 +61,13 @@ extension SOAPBinding {
     // MARK: Call control
 
     func makeCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let placed = try await calls.makeCall(user, device: payload.string("device"), number: try payload.required("number"))
         return SOAPElement("MakeCallResponse", children: Self.placedCall(placed))
     }
 
     func pickUpCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let call = try await calls.pickUp(
             user,
             ringingDevice: try payload.required("ringingDevice"),
@@ -83,7 +84,7 @@ extension SOAPBinding {
         _ payload: SOAPElement,
         _ command: (CallControl<Store>, UserPrincipal, String, String?) async throws -> Void
     ) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         try await command(calls, user, try payload.required("callId"), payload.string("device"))
         return SOAPElement(operation.rawValue + "Response")
     }
@@ -95,13 +96,13 @@ extension SOAPBinding {
         _ payload: SOAPElement,
         _ command: (CallControl<Store>, UserPrincipal, String, String?, String) async throws -> DialingResult
     ) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let dialled = try await command(calls, user, try payload.required("callId"), payload.string("device"), try payload.required("to"))
         return SOAPElement(operation.rawValue + "Response", children: Self.dialingResult(dialled))
     }
 
     func consultCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let placed = try await calls.consult(
             user,
             callId: try payload.required("callId"),
@@ -118,13 +119,13 @@ extension SOAPBinding {
         _ payload: SOAPElement,
         _ command: (CallControl<Store>, UserPrincipal, String, String, String?) async throws -> Void
     ) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         try await command(calls, user, try payload.required("callId"), try payload.required("consultationCallId"), payload.string("device"))
         return SOAPElement(operation.rawValue + "Response")
     }
 
     func getCallLogs(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try await signedInUser()
+        let user = try Caller.current.user()
         let page = try await callHistory.callLogs(
             user,
             userId: try payload.optionalLong("userId"),

@@ -84,7 +84,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
             )
             return answer(fault, version: .soap11)
         }
-        var version = announced
+        let version = announced
         do {
             let request = try parser.parse(body)
             guard request.version == announced else {
@@ -146,24 +146,17 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
     /// Login signed in with HTTP Negotiate (Windows single sign-on) instead of a password: the authenticated principal
     /// must be the user the request names.
     private func negotiatedLogin(token: String, username: String) async throws -> LoginResult {
-        guard let negotiate else {
-            // Not a server failure: this server offers no Windows sign-in, as if the address did not exist.
-            throw DomainError(.notFound, code: "negotiate_unavailable", "Windows sign-in is not configured on this server")
-        }
         let facts = RequestFacts.current
-        do {
-            switch try await negotiate.accept(base64Token: token, connection: facts.connection ?? facts.clientAddress ?? "-") {
-            case .continueNeeded(let output):
-                throw NegotiateChallenge(output: output)
-            case .authenticated(let principal, _):
-                guard principal.user.lowercased() == username.trimmingCharacters(in: .whitespaces).lowercased() else {
-                    throw NegotiateRefusal(reason: "\(principal.name) signed in as \(username)")
-                }
-                return try await sessions.loginNegotiated(principal, clientAddress: facts.clientAddress)
-            }
-        } catch let refusal as NegotiateRefusal {
-            await sessions.auditNegotiateRefusal(refusal.reason, clientAddress: facts.clientAddress)
-            throw DomainError.invalidCredentials
+        let connection = facts.connection ?? facts.clientAddress ?? "-"
+        switch try await sessions.signIn(
+            negotiate: negotiate,
+            token: token,
+            connection: connection,
+            clientAddress: facts.clientAddress,
+            expectedUser: username
+        ) {
+        case .continueNeeded(let output): throw NegotiateChallenge(output: output)
+        case .signedIn(let result, _): return result
         }
     }
 
@@ -230,12 +223,12 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                 ]
             )
         case .logout:
-            let user = try await signedInUser()
+            let user = try Caller.current.user()
             try await sessions.logout(tokenId: user.sessionTokenId, clientAddress: RequestFacts.current.clientAddress)
             await presence.announcePresence(userId: user.userId)
             return SOAPElement("LogoutResponse")
         case .getMe:
-            let profile = try await profiles.profile(try await signedInUser())
+            let profile = try await profiles.profile(try Caller.current.user())
             return SOAPElement(
                 "GetMeResponse",
                 children: [
@@ -274,7 +267,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
             )
         case .changeAdminPassword:
             try await admin.changeOwnPassword(
-                try await signedInAdmin(),
+                try Caller.current.admin(),
                 current: payload.string("currentPassword") ?? "",
                 new: payload.string("newPassword") ?? ""
             )
@@ -284,7 +277,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                 throw DomainError.invalid(field: "domainId", "domainId is required")
             }
             let page = try await admin.listUsers(
-                try await signedInAdmin(),
+                try Caller.current.admin(),
                 domainId: domainId,
                 try PageRequest(offset: payload.int("offset"), limit: payload.int("limit"), search: payload.string("query"))
             )
@@ -296,7 +289,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
             guard let companyId = payload.string("companyId").flatMap(Int64.init) else {
                 throw DomainError.invalid(field: "companyId", "companyId is required")
             }
-            let licences = try await admin.licences(try await signedInAdmin(), companyId: companyId)
+            let licences = try await admin.licences(try Caller.current.admin(), companyId: companyId)
             return SOAPElement(
                 "GetLicencesResponse",
                 children: licences.map {
@@ -318,7 +311,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
                 }
                 return application
             }
-            let resolved = try await admin.resolvedParameters(try await signedInAdmin(), userId: userId, application: application, expert: true)
+            let resolved = try await admin.resolvedParameters(try Caller.current.admin(), userId: userId, application: application, expert: true)
             return SOAPElement(
                 "GetResolvedParametersResponse",
                 children: resolved.map {
@@ -360,15 +353,6 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
         }
     }
 
-    func signedInUser() async throws -> UserPrincipal {
-        guard let token = RequestFacts.current.bearerToken else { throw DomainError.unauthenticated }
-        return try await sessions.user(token: token)
-    }
-
-    private func signedInAdmin() async throws -> AdminPrincipal {
-        guard let token = RequestFacts.current.bearerToken else { throw DomainError.unauthenticated }
-        return try await sessions.admin(token: token)
-    }
 
     private static func user(_ name: String, _ user: User, withDomain: Bool) -> SOAPElement {
         SOAPElement(
