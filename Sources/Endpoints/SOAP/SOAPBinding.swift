@@ -119,7 +119,7 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
             answer.retryAfter = error.retryAfter
             return answer
         } catch let error as DialingPlanError {
-            // TelephonyService lets the dialing plan's own error through; it carries its Domain twin for this mapping.
+            // Call control lets the dialing plan's own error through; it carries its Domain twin for this mapping.
             return answer(Self.fault(error.domainError), version: version)
         } catch {
             logger.error("SOAP operation failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])

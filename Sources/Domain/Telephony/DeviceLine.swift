@@ -1,0 +1,47 @@
+import Foundation
+
+/// A monitored device's line: its calls, do-not-disturb and forwarding.
+public struct DeviceLine: Sendable, Equatable {
+    public var number: String
+    public var monitored: Bool
+    public var doNotDisturb: Bool
+    public var forwarding: [ForwardingKind: String]
+    /// The device's calls, oldest first.
+    public var calls: [LineCall]
+    /// Calls that ended here lately (newest last), so a late MakeCall answer or a duplicate event cannot revive one.
+    var ended: [String] = []
+
+    public init(
+        number: String,
+        monitored: Bool = false,
+        doNotDisturb: Bool = false,
+        forwarding: [ForwardingKind: String] = [:],
+        calls: [LineCall] = []
+    ) {
+        self.number = number
+        self.monitored = monitored
+        self.doNotDisturb = doNotDisturb
+        self.forwarding = forwarding
+        self.calls = calls
+    }
+
+    /// What colleagues see: calls first (ringing beats busy beats held), then DND, then forwarding.
+    public var presence: TelephonyPresence {
+        guard monitored else { return .outOfService }
+        let states = Set(calls.map(\.state))
+        if states.contains(.alerting) || states.contains(.queued) { return .ringing }
+        if states.contains(.connected) || states.contains(.initiated) || states.contains(.failed) { return .busy }
+        if states.contains(.held) { return .held }
+        if doNotDisturb { return .doNotDisturb }
+        if forwarding[.immediate] != nil { return .forwarded }
+        return .idle
+    }
+
+    func index(of callId: String) -> Int? { calls.firstIndex { $0.callId == callId } }
+
+    /// Remembers that `callId` ended here (the last 16 only).
+    mutating func remember(_ callId: String) {
+        ended.append(callId)
+        if ended.count > 16 { ended.removeFirst(ended.count - 16) }
+    }
+}
