@@ -47,7 +47,8 @@ struct PBXSimRun {
 
     func run() async throws {
         let simulator = PBXSimulator(configuration: configuration, logger: logger)
-        let port = try await simulator.start()
+        let traceWriter = try traceFile.map { try TraceWriter(path: $0) }
+        try await simulator.running { port in
         let switchConfiguration = configuration.switchConfiguration
         try printLine(
             ListeningStatus(
@@ -64,29 +65,30 @@ struct PBXSimRun {
                 load: load.map { LoadStatus(devices: $0.devices.count, callsPerSecond: $0.callsPerSecond) }
             )
         )
-        let traceWriter = try traceFile.map { try TraceWriter(path: $0) }
         if traceWriter != nil {
             await simulator.pbxSwitch.startTracing()
-        }
-        let traceTask = traceWriter.map { writer in
-            Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(250))
-                    writer.write(await simulator.pbxSwitch.takeTrace())
-                }
-            }
         }
         if let load {
             await simulator.startLoad(load)
         }
-        let scenarioTask = scenarios.isEmpty ? nil : Task { await playScenarios(on: simulator) }
-        await Self.waitForTerminationSignal()
-        logger.info("stopping")
-        scenarioTask?.cancel()
-        await scenarioTask?.value
-        await simulator.stop()
-        traceTask?.cancel()
-        await traceTask?.value
+        // The trace and the scenarios run beside the simulator until SIGTERM/SIGINT, then end before it stops.
+        await withTaskGroup(of: Void.self) { group in
+            if let traceWriter {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(250))
+                        traceWriter.write(await simulator.pbxSwitch.takeTrace())
+                    }
+                }
+            }
+            if !scenarios.isEmpty {
+                group.addTask { await playScenarios(on: simulator) }
+            }
+            await Self.waitForTerminationSignal()
+            logger.info("stopping")
+            group.cancelAll()
+        }
+        }
         traceWriter?.write(await simulator.pbxSwitch.takeTrace())
         traceWriter?.close()
         try printLine(StoppedStatus(counters: await simulator.counters()))

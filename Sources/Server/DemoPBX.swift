@@ -15,7 +15,7 @@ struct DemoPBX: Service {
     func run() async throws {
         let configuration = PBXSimulator.Configuration(host: "127.0.0.1", port: port, edition: style.defaultEdition, style: style)
         let simulator = PBXSimulator(configuration: configuration, logger: logger)
-        _ = try await simulator.start()
+        // Queued until the simulator runs.
         await simulator.startLoad(
             SimulatorLoad(
                 devices: devices,
@@ -26,8 +26,7 @@ struct DemoPBX: Service {
                 maximumRingTime: .seconds(8)
             )
         )
-        try? await gracefulShutdown()
-        await simulator.stopLoad()
-        await simulator.stop()
+        // Runs in this service's task; graceful shutdown cancels it, and the simulator stops before `run` returns.
+        try await cancelWhenGracefulShutdown { try await simulator.run() }
     }
 }

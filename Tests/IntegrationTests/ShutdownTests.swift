@@ -63,7 +63,7 @@ struct ShutdownTests {
         var logger = Logger(label: "shutdown-tests")
         logger.logLevel = .critical
         let simulator = PBXSimulator(configuration: PBXSimulator.Configuration(keepAliveInterval: nil), logger: logger)
-        let pbxPort = try await simulator.start()
+        try await simulator.running { pbxPort in
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("tws-shutdown-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: data) }
 
@@ -114,6 +114,6 @@ struct ShutdownTests {
         #expect(lines.map(\.device).sorted() == ["1001", "1002"], "\(lines)")
         #expect(lines.first { $0.device == "1001" }?.kind == .outgoing)
         #expect(lines.first { $0.device == "1002" }?.kind == .incoming)
-        await simulator.stop()
+        }
     }
 }

@@ -58,7 +58,7 @@ struct TelephonyWorld: Sendable {
         var logger = Logger(label: "tws-telephony-tests")
         logger.logLevel = .critical
         let simulator = PBXSimulator(configuration: simulatorConfiguration, logger: logger)
-        let pbxPort = try await simulator.start()
+        try await simulator.running { pbxPort in
         let database = try AppDatabase.inMemory()
         var options = ServerOptions(refreshInterval: .seconds(3600), callTiming: callTiming)
         options.tuneLinks = { link in
@@ -72,7 +72,6 @@ struct TelephonyWorld: Sendable {
         configuration.metricsToken = metricsToken
         let server = try await buildServer(configuration: configuration, database: database, logger: logger, options: options)
         // The server's own loops (call sweeps, retention, links) run as in `serve`; supervision is driven by the test.
-        do {
             try await server.running(logger: logger) {
             try await server.api.test(.router) { client in
                 let admin = try await client.superUserToken()
@@ -117,11 +116,7 @@ struct TelephonyWorld: Sendable {
                 try await test(world)
             }
             }
-        } catch {
-            await simulator.stop()
-            throw error
         }
-        await simulator.stop()
     }
 
     // MARK: Views

@@ -318,20 +318,12 @@ struct SimClient {
 }
 
 /// Starts a simulator on a free port for one test and stops it afterwards.
-func withSimulator<Result>(
+func withSimulator<Result: Sendable>(
     _ configuration: PBXSimulator.Configuration = PBXSimulator.Configuration(keepAliveInterval: nil),
     _ body: (PBXSimulator, Int) async throws -> Result
 ) async throws -> Result {
     let simulator = PBXSimulator(configuration: configuration)
-    let port = try await simulator.start()
-    do {
-        let result = try await body(simulator, port)
-        await simulator.stop()
-        return result
-    } catch {
-        await simulator.stop()
-        throw error
-    }
+    return try await simulator.running { port in try await body(simulator, port) }
 }
 
 extension CSTAMessage {

@@ -72,15 +72,18 @@ public actor PBXSimulator {
     private let logger: Logger
     private let codec: PBXCodec
     private var serverChannel: (any Channel)?
-    private var serverTask: Task<Void, Never>?
-    private var backgroundTasks: [Task<Void, Never>] = []
-    private var loadTask: Task<Void, Never>?
+    /// Whether `serve(_:)` runs: accepting and serving connections, the keep-alive, periodic faults and load mode, all
+    /// children of the task that runs the simulator (`run(listening:)` or `running(_:)`).
+    private var isServing = false
+    /// Load mode's requests, taken by the child of `serve(_:)` that runs the load.
+    private let loadRequests: AsyncStream<LoadRequest>
+    private let loadQueue: AsyncStream<LoadRequest>.Continuation
     private var boundPort: Int?
     private var responseDelay: Duration?
     /// Set by `stop()`: the switch is shut down for good.
     private var stopped = false
 
-    /// Creates a simulator; nothing listens before `start()`. Without a `logger` the simulator logs nothing (tests);
+    /// Creates a simulator; nothing listens before `run(listening:)` or `running(_:)`. Without a `logger` the simulator logs nothing (tests);
     /// `pbx-sim` passes the one it bootstrapped.
     public init(
         configuration: Configuration = Configuration(),
@@ -92,6 +95,7 @@ public actor PBXSimulator {
         self.logger = logger
         codec = PBXCodec(edition: configuration.edition, style: configuration.style, numbering: configuration.switchConfiguration.numbering)
         pbxSwitch = PBXSwitch(configuration: configuration.switchConfiguration)
+        (loadRequests, loadQueue) = AsyncStream.makeStream(of: LoadRequest.self)
         for fault in configuration.faults {
             switch fault {
             case .responseDelay(let delay): responseDelay = delay
@@ -105,10 +109,8 @@ public actor PBXSimulator {
         boundPort
     }
 
-    /// Binds the listening socket and starts serving; returns the bound port. Throws when binding fails, when already
-    /// started, or after `stop()` (a simulator runs once; make a new one).
-    @discardableResult
-    public func start() async throws -> Int {
+    /// Binds the listening socket (once per simulator) and applies the faults active from the start.
+    private func bind() async throws -> (NIOAsyncChannel<NIOAsyncChannel<CSTAFrame, ByteBuffer>, Never>, Int) {
         guard serverChannel == nil, !stopped else {
             throw StartError(description: stopped ? "a stopped simulator cannot be started again" : "the simulator is already running")
         }
@@ -131,31 +133,90 @@ public actor PBXSimulator {
         if configuration.faults.contains(.silent) {
             await pbxSwitch.setAnswering(false)
         }
-        serverTask = Task { await self.accept(server) }
-        startBackgroundTasks()
         logger.info("PBX simulator listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
-        return port
+        return (server, port)
     }
 
-    /// Stops listening, closes every connection, stops load and timers, and waits until everything has ended.
+    /// The PBX goes away: stops listening, closes every connection and stops load for good (a simulator runs once);
+    /// what still runs ends when `running(_:)` or `run(listening:)` returns. Calling it again does nothing more.
     public func stop() async {
         stopped = true
-        loadTask?.cancel()
-        await loadTask?.value
-        loadTask = nil
-        for task in backgroundTasks {
-            task.cancel()
-        }
-        backgroundTasks = []
+        await stopLoad()
+        loadQueue.finish()
         try? await serverChannel?.close()
         serverChannel = nil
         await pbxSwitch.shutdown()
-        await serverTask?.value
-        serverTask = nil
         boundPort = nil
     }
 
+    /// Runs the simulator beside `body` (tests, `pbx-sim`): listening before `body` starts, with the port it got, and
+    /// stopped, everything it ran ended, before this returns.
+    public nonisolated func running<Result: Sendable>(_ body: (Int) async throws -> Result) async throws -> Result {
+        let (server, port) = try await bind()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.serve(server) }
+            let outcome: Swift.Result<Result, any Error>
+            do { outcome = .success(try await body(port)) } catch { outcome = .failure(error) }
+            await stopLoad()
+            group.cancelAll()
+            await stop()
+            try await group.waitForAll()
+            return try outcome.get()
+        }
+    }
+
+    /// Runs the simulator in the calling task until it is cancelled (the demo's Service and `pbx-sim`): binds, tells
+    /// `listening` the port, serves, and stops everything before returning.
+    public func run(listening: @Sendable (Int) -> Void = { _ in }) async throws {
+        let (server, port) = try await bind()
+        listening(port)
+        await serve(server)
+        await stop()
+    }
+
     // MARK: Serving
+
+    /// Everything a started simulator does, as children of one task group: accepting connections, the keep-alive,
+    /// periodic faults, and load mode.
+    private func serve(_ server: NIOAsyncChannel<NIOAsyncChannel<CSTAFrame, ByteBuffer>, Never>) async {
+        isServing = true
+        defer { isServing = false }
+        let pbxSwitch = self.pbxSwitch
+        let loadRequests = self.loadRequests
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.accept(server) }
+            if let interval = configuration.keepAliveInterval {
+                group.addTask { await Self.repeating(every: interval) { await pbxSwitch.sendKeepAlive() } }
+            }
+            for fault in configuration.faults {
+                switch fault {
+                case .dropEvery(let interval):
+                    group.addTask { await Self.repeating(every: interval) { await pbxSwitch.closeAllSessions() } }
+                case .garbageEvery(let interval, let garbage):
+                    group.addTask { await Self.repeating(every: interval) { await Self.send(garbage, on: pbxSwitch) } }
+                case .responseDelay, .silent:
+                    break
+                }
+            }
+            group.addTask { await Self.runLoads(loadRequests, on: pbxSwitch) }
+        }
+    }
+
+    /// Load mode: one load at a time, replaced by the next request or stopped by `stopLoad()`; a load that ends hangs
+    /// up its calls (`PBXSwitch.runLoad`).
+    private static func runLoads(_ requests: AsyncStream<LoadRequest>, on pbxSwitch: PBXSwitch) async {
+        await withTaskGroup(of: Void.self) { loads in
+            for await request in requests {
+                loads.cancelAll()
+                await loads.waitForAll()
+                switch request {
+                case .start(let load): loads.addTask { await pbxSwitch.runLoad(load) }
+                case .stop(let stopped): stopped.resume()
+                }
+            }
+            loads.cancelAll()
+        }
+    }
 
     /// Accepts connections until the server channel closes; each connection is served in its own child task.
     private func accept(_ server: NIOAsyncChannel<NIOAsyncChannel<CSTAFrame, ByteBuffer>, Never>) async {
@@ -237,24 +298,6 @@ public actor PBXSimulator {
         await pbxSwitch.receive(frame, session: session)
     }
 
-    /// Starts the keep-alive and the periodic faults.
-    private func startBackgroundTasks() {
-        let pbxSwitch = self.pbxSwitch
-        if let interval = configuration.keepAliveInterval {
-            backgroundTasks.append(Task { await Self.repeating(every: interval) { await pbxSwitch.sendKeepAlive() } })
-        }
-        for fault in configuration.faults {
-            switch fault {
-            case .dropEvery(let interval):
-                backgroundTasks.append(Task { await Self.repeating(every: interval) { await pbxSwitch.closeAllSessions() } })
-            case .garbageEvery(let interval, let garbage):
-                backgroundTasks.append(Task { await Self.repeating(every: interval) { await Self.send(garbage, on: pbxSwitch) } })
-            case .responseDelay, .silent:
-                break
-            }
-        }
-    }
-
     /// Runs `action` every `interval` until the task is cancelled.
     private static func repeating(every interval: Duration, _ action: @Sendable () async -> Void) async {
         while true {
@@ -305,18 +348,17 @@ public actor PBXSimulator {
 
     // MARK: Load and scenarios
 
-    /// Starts load mode (replacing a running load); see `SimulatorLoad`.
+    /// Starts load mode (replacing a running load) once the simulator runs; see `SimulatorLoad`.
     public func startLoad(_ load: SimulatorLoad) {
-        loadTask?.cancel()
-        let pbxSwitch = self.pbxSwitch
-        loadTask = Task { await pbxSwitch.runLoad(load) }
+        loadQueue.yield(.start(load))
     }
 
-    /// Stops load mode and waits until its calls are hung up.
+    /// Stops load mode and waits until its calls are hung up (at once when the simulator does not run).
     public func stopLoad() async {
-        loadTask?.cancel()
-        await loadTask?.value
-        loadTask = nil
+        guard isServing else { return }
+        await withCheckedContinuation { (stopped: CheckedContinuation<Void, Never>) in
+            if case .terminated = loadQueue.yield(.stop(stopped)) { stopped.resume() }
+        }
     }
 
     /// Plays a scripted scenario; see `SimulatorScenario.run(on:pace:)`.
@@ -377,4 +419,11 @@ public actor PBXSimulator {
     public nonisolated func counters() async -> SimulatorCounters {
         await pbxSwitch.currentCounters()
     }
+}
+
+/// What load mode is asked to do.
+enum LoadRequest: Sendable {
+    case start(SimulatorLoad)
+    /// Stop the running load; resumed once its calls are hung up.
+    case stop(CheckedContinuation<Void, Never>)
 }
