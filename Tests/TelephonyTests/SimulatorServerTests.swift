@@ -4,6 +4,33 @@ import Testing
 /// The simulator over real sockets (loopback, port 0): framing, invoke ids, events, keep-alive, several connections,
 /// application sessions, and the fault modes.
 @Suite struct SimulatorServerTests {
+    @Test func loadModeRunsUntilStoppedOrReplacedAndHangsUpItsCalls() async throws {
+        try await withSimulator { simulator, _ in
+            let fast = SimulatorLoad(
+                devices: ["1001", "1002", "1003", "1004"],
+                callsPerSecond: 100,
+                minimumDuration: .milliseconds(1),
+                maximumDuration: .milliseconds(5),
+                minimumRingTime: .zero,
+                maximumRingTime: .milliseconds(2),
+                seed: 7
+            )
+            await simulator.startLoad(fast)
+            try await waitUntil("load places calls") { await simulator.counters().callsStarted >= 5 }
+            // A second load replaces the first; its calls go on.
+            let started = await simulator.counters().callsStarted
+            await simulator.startLoad(fast)
+            try await waitUntil("the replacing load places calls") { await simulator.counters().callsStarted >= started + 5 }
+            await simulator.stopLoad()
+            let counters = await simulator.counters()
+            #expect(counters.callsCompleted == counters.callsStarted)
+            #expect(await simulator.calls().isEmpty)
+            // Stopped means stopped: no call is placed afterwards.
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(await simulator.counters().callsStarted == counters.callsStarted)
+        }
+    }
+
     @Test func monitorMakeCallAndAnswerOverTCP() async throws {
         try await withSimulator { simulator, port in
             let client = try await SimClient.connect(port: port)
@@ -280,4 +307,14 @@ import Testing
         #expect(SimulatorNumbering(devices: "1999-1000") == nil)
         #expect(SimulatorNumbering(devices: "abc") == nil)
     }
+}
+
+/// Polls `condition` every 10 ms for up to 10 s.
+func waitUntil(_ what: String, _ condition: () async -> Bool) async throws {
+    let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+    while ContinuousClock.now < deadline {
+        if await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("timed out waiting until \(what)")
 }

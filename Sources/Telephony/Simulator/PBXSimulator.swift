@@ -202,20 +202,49 @@ public actor PBXSimulator {
         }
     }
 
-    /// Load mode: one load at a time, replaced by the next request or stopped by `stopLoad()`; a load that ends hangs
-    /// up its calls (`PBXSwitch.runLoad`).
+    /// Load mode: one load at a time, run until the next request replaces or stops it (a load that stops hangs up its
+    /// calls, `PBXSwitch.runLoad`), or until the simulator stops.
     private static func runLoads(_ requests: AsyncStream<LoadRequest>, on pbxSwitch: PBXSwitch) async {
-        await withTaskGroup(of: Void.self) { loads in
-            for await request in requests {
-                loads.cancelAll()
-                await loads.waitForAll()
-                switch request {
-                case .start(let load): loads.addTask { await pbxSwitch.runLoad(load) }
-                case .stop(let stopped): stopped.resume()
+        /// What ends a running load's wait.
+        enum Turn: Sendable {
+            case request(LoadRequest)
+            case loadEnded
+            case noMoreRequests
+        }
+        var next = await first(of: requests)
+        while let request = next {
+            switch request {
+            case .stop(let stopped):
+                stopped.resume()
+                next = await first(of: requests)
+            case .start(let load):
+                next = await withTaskGroup(of: Turn.self) { group in
+                    group.addTask {
+                        await pbxSwitch.runLoad(load)
+                        return .loadEnded
+                    }
+                    group.addTask { await first(of: requests).map(Turn.request) ?? .noMoreRequests }
+                    for await turn in group {
+                        switch turn {
+                        case .loadEnded: continue
+                        case .request(let request):
+                            group.cancelAll()
+                            return request
+                        case .noMoreRequests:
+                            group.cancelAll()
+                            return nil
+                        }
+                    }
+                    return nil
                 }
             }
-            loads.cancelAll()
         }
+    }
+
+    /// The next element of a stream read by one task at a time; nil once it is finished or the task is cancelled.
+    private static func first<Element>(of stream: AsyncStream<Element>) async -> Element? {
+        var iterator = stream.makeAsyncIterator()
+        return await iterator.next()
     }
 
     /// Accepts connections until the server channel closes; each connection is served in its own child task.
@@ -230,6 +259,8 @@ public actor PBXSimulator {
                     }
                 }
             }
+        } catch where Task.isCancelled {
+            // The simulator is stopping.
         } catch {
             logger.error("PBX simulator stopped accepting", metadata: ["error": "\(error)"])
         }
