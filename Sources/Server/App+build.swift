@@ -35,7 +35,7 @@ struct TWSServer: Sendable {
     let services: AppServices
     let bus: EventBus
     let events: CallEventPipeline<AppDatabase>
-    let callLogs: CallLogWriter<AppDatabase>
+    let callLogs: CallLogWriter
     let links: PbxLinks
     let push: PushTransport
     let metrics: ServerMetrics

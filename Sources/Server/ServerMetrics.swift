@@ -11,7 +11,7 @@ struct ServerMetrics: Sendable {
     let links: PbxLinks
     let bus: EventBus
     let push: PushTransport
-    let callLogs: CallLogWriter<AppDatabase>
+    let callLogs: CallLogWriter
 
     func collect() -> [MetricFamily] {
         var families = Self.process()

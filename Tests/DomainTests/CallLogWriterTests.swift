@@ -7,13 +7,30 @@ import Testing
 /// be written is reported and counted, never dropped in silence.
 @Suite("Call-log writer")
 struct CallLogWriterTests {
-    /// A store whose every read and write fails, as a full disk or a locked database file would.
-    struct BrokenStore: TenantStore {
+    /// A store whose every write fails, as a full disk or a locked database file would.
+    struct BrokenStore: CallLogStore {
         struct Broken: Error {}
-        var configurationVersion: UInt64 { 0 }
-        var sessionVersion: UInt64 { 0 }
-        func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T { throw Broken() }
-        func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T { throw Broken() }
+        func writeLines(for calls: [FinishedCall], names: [String: String], domainId: Int64) async throws -> [CallLogEntry] { throw Broken() }
+    }
+
+    /// A store that keeps lines in memory, giving each an id.
+    final class MemoryStore: CallLogStore {
+        let lines = Mutex<[CallLogEntry]>([])
+        func writeLines(for calls: [FinishedCall], names: [String: String], domainId: Int64) async throws -> [CallLogEntry] {
+            lines.withLock { lines in
+                calls.map { call in
+                    var line = CallLogEntry(
+                        call,
+                        owner: Device(companyId: 1, domainId: domainId, userId: 7, number: call.device),
+                        domainId: domainId,
+                        peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] }
+                    )
+                    line.id = Int64(lines.count + 1)
+                    lines.append(line)
+                    return line
+                }
+            }
+        }
     }
 
     /// Keeps what is published.
@@ -50,5 +67,21 @@ struct CallLogWriterTests {
         #expect(writer.counters.failed == 4)
         // A flush after the writer stopped returns at once.
         await writer.flush()
+    }
+
+    @Test("Lines are written in the order calls ended and announced to their owner; flush waits for them")
+    func linesAreWrittenInOrderAndAnnounced() async {
+        let store = MemoryStore()
+        let published = Published()
+        let writer = CallLogWriter(store: store, publisher: published)
+        async let running: Void = writer.run()
+        for id in ["c1", "c2", "c3"] { writer.enqueue([Self.call(id, at: "1001")], domainId: 1, time: Date()) }
+        await writer.flush()
+        #expect(store.lines.withLock { $0 }.map(\.callId) == ["c1", "c2", "c3"])
+        #expect(store.lines.withLock { $0 }.allSatisfy { $0.kind == .outgoing && $0.durationSeconds == 0 })
+        #expect(published.events.withLock { $0 }.compactMap(\.callLog?.entryId) == [1, 2, 3])
+        #expect(writer.counters.written == 3 && writer.counters.failed == 0)
+        writer.finish()
+        await running
     }
 }

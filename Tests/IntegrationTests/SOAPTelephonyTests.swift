@@ -414,7 +414,7 @@ extension SOAPTelephonyTests {
     struct Rig: Sendable {
         let pbx: RecordingSwitch
         let events: CallEventPipeline<AppDatabase>
-        let callLogs: CallLogWriter<AppDatabase>
+        let callLogs: CallLogWriter
 
         /// Runs `test` against the application built as `serve` builds it; `wired: false` leaves the recording PBX out,
         /// as a server without a PBX side runs.

@@ -8,7 +8,7 @@ import Synchronization
 /// It needs nothing of the PBX side, so the links are built after it and hand it their events.
 public final class CallEventPipeline<Store: TenantStore>: Sendable {
     let publisher: any PushPublisher
-    let callLogs: CallLogWriter<Store>
+    let callLogs: CallLogWriter
     let plans: DialingPlans<Store>
     /// Names callers of incoming calls in events (reverse lookup in the directories).
     let callerNames: (any CallerNameResolver)?
@@ -19,7 +19,7 @@ public final class CallEventPipeline<Store: TenantStore>: Sendable {
 
     public init(
         publisher: any PushPublisher,
-        callLogs: CallLogWriter<Store>,
+        callLogs: CallLogWriter,
         plans: DialingPlans<Store>,
         callerNames: (any CallerNameResolver)? = nil,
         callTiming: CallModel.Timing = CallModel.Timing(),

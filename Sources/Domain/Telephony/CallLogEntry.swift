@@ -56,3 +56,25 @@ public struct CallLogEntry: CompanyScoped, Equatable {
         self.cause = cause
     }
 }
+
+extension CallLogEntry {
+    /// The line of a finished call at `owner`'s device: its kind from the direction and answer, its duration from the
+    /// answer to the end (0 when never answered).
+    public init(_ call: FinishedCall, owner: Device, domainId: Int64, peerName: String?) {
+        self.init(
+            companyId: owner.companyId,
+            domainId: domainId,
+            userId: owner.userId,
+            device: call.device,
+            callId: call.callId,
+            kind: call.kind,
+            peerNumber: call.peerNumber,
+            startedAt: call.startedAt,
+            answeredAt: call.answeredAt,
+            durationSeconds: call.answeredAt.map { max(0, Int(call.endedAt.timeIntervalSince($0).rounded())) } ?? 0,
+            peerName: peerName,
+            endedAt: call.endedAt,
+            cause: call.cause
+        )
+    }
+}
