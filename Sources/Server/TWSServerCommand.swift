@@ -108,6 +108,8 @@ struct Serve: AsyncParsableCommand {
         }
         let group = server.serviceGroup(logger: logger)
         try await group.run()
+        // Last: every service that writes (the call-log writer above all) has stopped.
+        try database.close()
     }
 
     static func printDemo(_ configuration: AppConfiguration, seeded: Bool) {

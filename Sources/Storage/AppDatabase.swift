@@ -57,6 +57,12 @@ public struct AppDatabase: TenantStore {
         try await writer.write { db in try body(GRDBTransaction(db: db)) }
     }
 
+    /// Closes the database once the server's services have stopped (storage closes last); a WAL checkpoint leaves
+    /// everything in `tws.sqlite`.
+    public func close() throws {
+        try writer.close()
+    }
+
     /// Copies the live database to `file` with SQLite's online backup API (readers and writers go on).
     public func backup(to file: URL) throws {
         if FileManager.default.fileExists(atPath: file.path) {
