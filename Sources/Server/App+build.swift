@@ -5,6 +5,7 @@ import Endpoints
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import Storage
@@ -27,6 +28,8 @@ struct ServerOptions: Sendable {
     var connectsLinks = true
     /// Long-lived work to start before the server's own and stop after it (demo mode's simulated PBX).
     var leadingServices: [any Service] = []
+    /// The registry `GET /metrics` serves: `serve` passes the one it bootstrapped swift-metrics with, tests get a new one.
+    var metrics = PrometheusCollectorRegistry()
 }
 
 /// One server process, as `serve`, `--demo` and the integration tests all build it (`buildServer`): the services the
@@ -96,11 +99,11 @@ func buildServer(
         audience: { [presence = services.presence] user in try await presence.pushFilter(user) },
         logger: logger
     )
-    let metrics = ServerMetrics(requests: HTTPRequestCounters(), links: links, bus: bus, push: push, callLogs: callLogs)
+    let metrics = ServerMetrics(factory: PrometheusMetricsFactory(registry: options.metrics), links: links, bus: bus, push: push, callLogs: callLogs)
     let router = try buildRouter(
         services: services,
         loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond),
-        metrics: MetricsEndpoint(token: configuration.metricsToken, requests: metrics.requests) { metrics.collect() },
+        metrics: MetricsEndpoint(token: configuration.metricsToken, registry: options.metrics) { metrics.refresh() },
         trustedProxies: configuration.trustedProxyAddresses,
         logger: logger
     )

@@ -1,112 +1,86 @@
 import Domain
 import Endpoints
 import Foundation
+import Metrics
 import Storage
+import Synchronization
 import Telephony
 
-/// What `GET /metrics` reports for one server process: the process, port 8000's answers, the PBX links and the
-/// push channel. Read on each scrape from counters the components keep anyway; nothing is sampled in between.
-struct ServerMetrics: Sendable {
-    let requests: HTTPRequestCounters
+/// What `GET /metrics` reports beyond port 8000's answers: the process, the PBX links, the push channel and the
+/// call-log writer. Read on each scrape (`refresh`) from counters the components keep anyway and set into swift-metrics
+/// gauges and counters made by `factory` (the server's Prometheus registry); nothing is sampled in between.
+final class ServerMetrics: Sendable {
+    private let factory: any MetricsFactory
     let links: PbxLinks
     let bus: EventBus
     let push: PushTransport
     let callLogs: CallLogWriter
+    /// The `link` and `domain` labels of the link series set by the last scrape, to drop those of links since removed.
+    private let linkSeries = Mutex<Set<[String]>>([])
 
-    func collect() -> [MetricFamily] {
-        var families = Self.process()
-        families.append(
-            MetricFamily(
-                "tws_http_requests_total",
-                .counter,
-                help: "Answers of the REST and SOAP port, by status class.",
-                samples: requests.byClass.map { .init(Double($0.1), labels: [.init("class", $0.0)]) }
-            )
-        )
-        do {
-            families += Self.links(links.links.map(\.status), capacities: links.linkStates())
-            let bus = bus.metrics
-            families += [
-                MetricFamily(
-                    "tws_push_events_published_total",
-                    .counter,
-                    help: "Events published on the event bus (all domains).",
-                    value: Double(bus.published)
-                ),
-                MetricFamily(
-                    "tws_push_events_delivered_total",
-                    .counter,
-                    help: "Event copies handed to WebSockets and long-polls, resync events included.",
-                    value: Double(bus.delivered)
-                ),
-                MetricFamily(
-                    "tws_push_slow_consumers_total",
-                    .counter,
-                    help: "WebSockets closed because they fell too far behind.",
-                    value: Double(bus.droppedSubscribers)
-                ),
-                MetricFamily("tws_push_subscriptions", .gauge, help: "Open event subscriptions.", value: Double(bus.subscribers)),
-                MetricFamily("tws_push_waiting_polls", .gauge, help: "Long-polls waiting for an event.", value: Double(bus.waitingPolls)),
-            ]
-        }
-        families.append(
-            MetricFamily("tws_push_connections", .gauge, help: "WebSockets and long-polls open on the push port.", value: Double(push.openConnections))
-        )
+    init(factory: any MetricsFactory, links: PbxLinks, bus: EventBus, push: PushTransport, callLogs: CallLogWriter) {
+        self.factory = factory
+        self.links = links
+        self.bus = bus
+        self.push = push
+        self.callLogs = callLogs
+    }
+
+    /// Sets every figure read at scrape time. `MetricsEndpoint` runs one scrape at a time.
+    func refresh() {
+        refreshProcess()
+        refreshLinks(links.links.map(\.status), capacities: links.linkStates())
+        let bus = bus.metrics
+        count("tws_push_events_published_total", to: bus.published)
+        count("tws_push_events_delivered_total", to: bus.delivered)
+        count("tws_push_slow_consumers_total", to: bus.droppedSubscribers)
+        record("tws_push_subscriptions", bus.subscribers)
+        record("tws_push_waiting_polls", bus.waitingPolls)
+        record("tws_push_connections", push.openConnections)
         let lines = callLogs.counters
-        families += [
-            MetricFamily("tws_call_log_lines_written_total", .counter, help: "Call-log lines written.", value: Double(lines.written)),
-            MetricFamily(
-                "tws_call_log_write_failures_total",
-                .counter,
-                help: "Call-log lines lost because their write failed (each failure is also logged).",
-                value: Double(lines.failed)
-            ),
-        ]
-        return families
+        count("tws_call_log_lines_written_total", to: lines.written)
+        count("tws_call_log_write_failures_total", to: lines.failed)
     }
 
-    static func links(_ statuses: [CSTALinkStatus], capacities: [PbxLinkState]) -> [MetricFamily] {
+    /// Each link's gauges and counters, labelled with its link and domain ids; the series of links gone are removed.
+    private func refreshLinks(_ statuses: [CSTALinkStatus], capacities: [PbxLinkState]) {
         let capacity = Dictionary(capacities.map { ($0.linkId, $0.capacity) }, uniquingKeysWith: { first, _ in first })
-        func samples(_ value: (CSTALinkStatus) -> Double) -> [MetricFamily.Sample] {
-            statuses.map { .init(value($0), labels: [.init("link", String($0.linkId)), .init("domain", String($0.domainId))]) }
+        var current = Set<[String]>()
+        for status in statuses {
+            let labels = [String(status.linkId), String(status.domainId)]
+            current.insert(labels)
+            let series = [("link", labels[0]), ("domain", labels[1])]
+            record("tws_pbx_link_up", status.connected ? 1 : 0, series)
+            record("tws_pbx_link_monitored_devices", status.monitored.count, series)
+            record("tws_pbx_link_wanted_devices", status.devices.count, series)
+            record("tws_pbx_link_capacity_devices", capacity[status.linkId] ?? 0, series)
+            count("tws_pbx_link_events_received_total", to: status.eventsReceived, series)
+            count("tws_pbx_link_reconnects_total", to: status.reconnects, series)
         }
-        return [
-            MetricFamily("tws_pbx_link_up", .gauge, help: "1 when the CSTA link is connected.", samples: samples { $0.connected ? 1 : 0 }),
-            MetricFamily(
-                "tws_pbx_link_monitored_devices",
-                .gauge,
-                help: "Devices monitored on the link.",
-                samples: samples { Double($0.monitored.count) }
-            ),
-            MetricFamily("tws_pbx_link_wanted_devices", .gauge, help: "Devices assigned to the link.", samples: samples { Double($0.devices.count) }),
-            MetricFamily(
-                "tws_pbx_link_capacity_devices",
-                .gauge,
-                help: "Devices the link may monitor.",
-                samples: samples { Double(capacity[$0.linkId] ?? 0) }
-            ),
-            MetricFamily(
-                "tws_pbx_link_events_received_total",
-                .counter,
-                help: "CSTA events received on the link (one per monitor per event).",
-                samples: samples { Double($0.eventsReceived) }
-            ),
-            MetricFamily("tws_pbx_link_reconnects_total", .counter, help: "Reconnections of the link.", samples: samples { Double($0.reconnects) }),
-        ]
+        let gone = linkSeries.withLock { previous in
+            defer { previous = current }
+            return previous.subtracting(current)
+        }
+        for labels in gone {
+            let series = [("link", labels[0]), ("domain", labels[1])]
+            for name in ["tws_pbx_link_up", "tws_pbx_link_monitored_devices", "tws_pbx_link_wanted_devices", "tws_pbx_link_capacity_devices"] {
+                Gauge(label: name, dimensions: series, factory: factory).destroy()
+            }
+            for name in ["tws_pbx_link_events_received_total", "tws_pbx_link_reconnects_total"] {
+                Counter(label: name, dimensions: series, factory: factory).destroy()
+            }
+        }
     }
 
-    /// Resident memory, CPU time, open files and start time, from /proc/self (Linux).
-    static func process() -> [MetricFamily] {
-        var families: [MetricFamily] = []
+    /// Resident memory, CPU time, open files and start time, from /proc/self (Linux); a figure that cannot be read is
+    /// left out.
+    private func refreshProcess() {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
-            for (field, name, help) in [
-                ("VmRSS:", "process_resident_memory_bytes", "Resident memory size in bytes."),
-                ("VmHWM:", "tws_process_peak_resident_memory_bytes", "Peak resident memory size in bytes."),
-            ] {
+            for (field, name) in [("VmRSS:", "process_resident_memory_bytes"), ("VmHWM:", "tws_process_peak_resident_memory_bytes")] {
                 if let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
                     let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Double($0) })
                 {
-                    families.append(MetricFamily(name, .gauge, help: help, value: kilobytes * 1024))
+                    Gauge(label: name, factory: factory).record(kilobytes * 1024)
                 }
             }
         }
@@ -117,32 +91,31 @@ struct ServerMetrics: Sendable {
             let fields = stat[afterName.upperBound...].split(separator: " ")
             let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
             if fields.count > 19, let user = Double(fields[11]), let system = Double(fields[12]), ticks > 0 {
-                families.append(
-                    MetricFamily(
-                        "process_cpu_seconds_total",
-                        .counter,
-                        help: "User and system CPU time spent in seconds.",
-                        value: (user + system) / ticks
-                    )
-                )
+                let cpu = FloatingPointCounter(label: "process_cpu_seconds_total", dimensions: [], factory: factory)
+                cpu.reset()
+                cpu.increment(by: (user + system) / ticks)
                 if let start = Double(fields[19]), let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
                     let up = uptime.split(separator: " ").first.flatMap({ Double($0) })
                 {
                     let startTime = Date().timeIntervalSince1970 - up + start / ticks
-                    families.append(
-                        MetricFamily(
-                            "process_start_time_seconds",
-                            .gauge,
-                            help: "Start time of the process since the Unix epoch in seconds.",
-                            value: startTime.rounded()
-                        )
-                    )
+                    Gauge(label: "process_start_time_seconds", factory: factory).record(startTime.rounded())
                 }
             }
         }
         if let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
-            families.append(MetricFamily("process_open_fds", .gauge, help: "Number of open file descriptors.", value: Double(descriptors.count)))
+            record("process_open_fds", descriptors.count)
         }
-        return families
+    }
+
+    private func record(_ name: String, _ value: some BinaryInteger, _ dimensions: [(String, String)] = []) {
+        Gauge(label: name, dimensions: dimensions, factory: factory).record(value)
+    }
+
+    /// Sets a counter to a total its component keeps. A swift-metrics counter only goes up, so it is reset and raised
+    /// by the total; no scrape sees it in between, since scrapes run one at a time.
+    private func count(_ name: String, to total: some BinaryInteger, _ dimensions: [(String, String)] = []) {
+        let counter = Counter(label: name, dimensions: dimensions, factory: factory)
+        counter.reset()
+        counter.increment(by: total)
     }
 }

@@ -4,6 +4,8 @@ import Endpoints
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import Storage
 import Telephony
@@ -56,6 +58,14 @@ func bootstrapLogging(_ level: String) -> Logger {
     return logger
 }
 
+/// Bootstraps swift-metrics once per process (it refuses a second bootstrap) onto a Prometheus registry, which
+/// `GET /metrics` then serves: the server's own metrics and any a library records through swift-metrics.
+func bootstrapMetrics() -> PrometheusCollectorRegistry {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (REST and SOAP on the configured port).")
 
@@ -90,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         let logger = bootstrapLogging(configuration.logLevel)
         let database = try AppDatabase.open(directory: URL(fileURLWithPath: configuration.dataDirectory))
         var options = ServerOptions()
+        options.metrics = bootstrapMetrics()
         if demo {
             // The simulated PBX where the seeded link points, with a little traffic so events flow.
             let style = SimulatorStyle(rawValue: demoPBXStyle) ?? .plain

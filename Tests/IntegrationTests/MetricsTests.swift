@@ -51,6 +51,18 @@ struct MetricsTests {
                     > (Self.sample(before, "tws_http_requests_total{class=\"2xx\"}") ?? 0)
             )
             #expect(Self.sample(after, "tws_pbx_link_reconnects_total\(series)") == 0)
+            // Counters are set to their sources' totals at each scrape: scrapes at the same time do not add up.
+            let received = try await withThrowingTaskGroup(of: Double?.self) { group in
+                for _ in 0..<6 { group.addTask { Self.sample(try await scrape(), "tws_pbx_link_events_received_total\(series)") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(received == Array(repeating: Double(sent), count: 6))
+            // The ended call's line is written by the call-log writer, after the call.
+            let linesBefore = Self.sample(before, "tws_call_log_lines_written_total") ?? 0
+            try await eventually("the call's log lines are counted") {
+                (Self.sample((try? await scrape()) ?? "", "tws_call_log_lines_written_total") ?? 0) > linesBefore
+            }
+            #expect(Self.sample(try await scrape(), "tws_call_log_write_failures_total") == 0)
         }
     }
 
@@ -83,22 +95,40 @@ struct MetricsTests {
         }
     }
 
-    @Test("Label values are escaped and integral values printed without a fraction")
-    func exposition() {
-        let text = MetricFamily.render([
-            MetricFamily("a_total", .counter, help: "Line one\nline two", samples: [.init(3, labels: [.init("x", #"q"u\o"#)])]),
-            MetricFamily("b", .gauge, help: "B.", value: 0.25),
-        ])
-        #expect(
-            text == """
-                # HELP a_total Line one\\nline two
-                # TYPE a_total counter
-                a_total{x="q\\"u\\\\o"} 3
-                # HELP b B.
-                # TYPE b gauge
-                b 0.25
+    /// Every metric the README documents, with its type: the contract with operators' dashboards and alerts.
+    static let documented: [(name: String, type: String)] = [
+        ("process_resident_memory_bytes", "gauge"),
+        ("tws_process_peak_resident_memory_bytes", "gauge"),
+        ("process_cpu_seconds_total", "counter"),
+        ("process_start_time_seconds", "gauge"),
+        ("process_open_fds", "gauge"),
+        ("tws_http_requests_total", "counter"),
+        ("tws_pbx_link_up", "gauge"),
+        ("tws_pbx_link_monitored_devices", "gauge"),
+        ("tws_pbx_link_wanted_devices", "gauge"),
+        ("tws_pbx_link_capacity_devices", "gauge"),
+        ("tws_pbx_link_events_received_total", "counter"),
+        ("tws_pbx_link_reconnects_total", "counter"),
+        ("tws_push_events_published_total", "counter"),
+        ("tws_push_events_delivered_total", "counter"),
+        ("tws_push_slow_consumers_total", "counter"),
+        ("tws_push_subscriptions", "gauge"),
+        ("tws_push_waiting_polls", "gauge"),
+        ("tws_push_connections", "gauge"),
+        ("tws_call_log_lines_written_total", "counter"),
+        ("tws_call_log_write_failures_total", "counter"),
+    ]
 
-                """
-        )
+    @Test("Every documented metric is exposed with its type, and every status class from the first scrape")
+    func documentedMetrics() async throws {
+        try await TelephonyWorld.run { w in
+            let text = try await w.client.must(.get, "/metrics", token: TelephonyWorld.metricsToken).text
+            for (name, type) in Self.documented {
+                #expect(text.contains("# TYPE \(name) \(type)\n"), "\(name) is not exposed as a \(type)")
+            }
+            for statusClass in ["1xx", "2xx", "3xx", "4xx", "5xx"] {
+                #expect(Self.sample(text, "tws_http_requests_total{class=\"\(statusClass)\"}") != nil)
+            }
+        }
     }
 }

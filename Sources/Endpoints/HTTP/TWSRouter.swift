@@ -101,7 +101,7 @@ public func buildRouter<Store: TenantStore>(
                     .response
                     : Problem(status: .unauthorized, code: "unauthorized", detail: "The metrics token is missing or wrong").response
             }
-            let text = MetricFamily.render(await metrics.collect())
+            let text = metrics.exposition()
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
