@@ -89,11 +89,15 @@ let package = Package(
         .target(name: "CGSSAPI", path: "Sources/CGSSAPI", linkerSettings: [.linkedLibrary("gssapi_krb5")]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CLDAP", path: "Sources/CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
-        .target(name: "SOAP", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
+        // The hardened libxml2 reader (no DTD, no entities, no network, size and depth limits), the element tree and
+        // escaping; SOAP and the CSTA codec both read XML through it.
+        .target(name: "XML", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
+        // CLibXML2 directly as well: SOAP validates parsed nodes against the WSDL's schema with libxml2.
+        .target(name: "SOAP", dependencies: ["XML", "CLibXML2"], swiftSettings: swiftSettings),
         .target(
             name: "Telephony",
             dependencies: [
-                "Domain", "SOAP",
+                "Domain", "XML",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,11 +122,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConnectorsTests", dependencies: ["Connectors", "Domain"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMLTests", dependencies: ["XML"], swiftSettings: swiftSettings),
         .testTarget(name: "SOAPTests", dependencies: ["SOAP"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TelephonyTests",
             dependencies: [
-                "Telephony", "SOAP", "Domain",
+                "Telephony", "XML", "Domain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

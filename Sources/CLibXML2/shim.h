@@ -2,7 +2,7 @@
 #define CLIBXML2_SHIM_H
 
 /*
- * Umbrella header for the libxml2 pieces the SOAP module uses. Debian installs the
+ * Umbrella header for the libxml2 pieces the XML and SOAP modules use. Debian installs the
  * headers under /usr/include/libxml2; the -I flag comes from pkg-config (libxml-2.0).
  */
 #include <libxml/xmlversion.h>
@@ -10,7 +10,7 @@
  * Debian builds libxml2 with ICU, so encoding.h would include the system <unicode/*.h>, whose UErrorCode
  * clashes with Foundation's bundled ICU ("has different definitions in different modules"). Only the tail of
  * xmlCharEncodingHandler (two ICU converter pointers) depends on this macro; Swift never allocates, copies or
- * reads that struct, so hiding the ICU part is layout-safe for everything the SOAP module touches.
+ * reads that struct, so hiding the ICU part is layout-safe for everything the XML and SOAP modules touch.
  */
 #undef LIBXML_ICU_ENABLED
 #include <libxml/globals.h>
@@ -23,7 +23,7 @@
 
 /*
  * libxml2's generic error callback is variadic, which Swift cannot implement. This
- * no-op is installed as the generic handler while the SOAP module calls into libxml2,
+ * no-op is installed as the generic handler while the XML and SOAP modules call into libxml2,
  * so that no message that bypasses the structured handler can reach stderr.
  */
 static inline void clibxml2_discard_generic_error(void *context, const char *message, ...) {

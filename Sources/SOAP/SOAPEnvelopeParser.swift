@@ -1,26 +1,9 @@
 import CLibXML2
+import XML
 
-/// Resource limits applied to every incoming document before and while it is parsed.
-public struct SOAPLimits: Sendable, Hashable {
-    /// Bodies larger than this are rejected before parsing (`payload_too_large`). Default 1 MiB.
-    public var maxBytes: Int
-    /// Maximum element nesting depth, the Envelope being level 1 (`xml_too_deep`). Default 32.
-    ///
-    /// Values above 255 behave as 255 and values below 1 as 1: libxml2 itself refuses deeper documents without
-    /// XML_PARSE_HUGE, which we never enable.
-    public var maxDepth: Int
-
-    /// Creates limits; the defaults suit the TWS operations, whose deepest payload is about 5 levels.
-    public init(maxBytes: Int = 1 << 20, maxDepth: Int = 32) {
-        self.maxBytes = maxBytes
-        self.maxDepth = maxDepth
-    }
-
-    /// `maxDepth` clamped to what libxml2 can enforce without XML_PARSE_HUGE.
-    var effectiveMaxDepth: Int {
-        min(max(maxDepth, 1), 255)
-    }
-}
+/// The SOAP module's name for the reader's limits (`maxBytes` → `payload_too_large`, `maxDepth` → `xml_too_deep`, the
+/// Envelope being level 1), so that SOAP clients can configure `SOAPEnvelopeParser` without importing XML.
+public typealias SOAPLimits = XMLLimits
 
 /// A parsed, schema-valid SOAP request.
 public struct SOAPRequest: Sendable, Hashable {
@@ -29,13 +12,13 @@ public struct SOAPRequest: Sendable, Hashable {
     /// The local name of the Body's first element, e.g. `Login`.
     public var operation: String
     /// The Body's first element itself (already validated against the schema).
-    public var payload: SOAPElement
+    public var payload: XElement
     /// The element children of the SOAP Header, if any; not validated. None is understood (authentication is the HTTP
     /// `Authorization` header): blocks meant for the server and marked mustUnderstand are refused by the parser.
-    public var headers: [SOAPElement]
+    public var headers: [XElement]
 
     /// Creates a request value (mostly useful in tests of code that consumes requests).
-    public init(version: SOAPVersion, operation: String, payload: SOAPElement, headers: [SOAPElement] = []) {
+    public init(version: SOAPVersion, operation: String, payload: XElement, headers: [XElement] = []) {
         self.version = version
         self.operation = operation
         self.payload = payload
@@ -51,10 +34,10 @@ public struct SOAPEnvelopeParser: Sendable {
     /// The compiled schema that operation payloads are validated against.
     public let schema: SOAPSchema
     /// The size and depth limits applied to every request.
-    public let limits: SOAPLimits
+    public let limits: XMLLimits
 
     /// Creates a parser for `schema` with `limits`.
-    public init(schema: SOAPSchema, limits: SOAPLimits = SOAPLimits()) {
+    public init(schema: SOAPSchema, limits: XMLLimits = XMLLimits()) {
         self.schema = schema
         self.limits = limits
     }
@@ -69,11 +52,7 @@ public struct SOAPEnvelopeParser: Sendable {
         // Check the size before copying anything: count is O(1) for the usual contiguous collections.
         let count = bytes.count
         guard count <= limits.maxBytes else {
-            throw SOAPFault(
-                sender: SOAPFaultCode.payloadTooLarge,
-                "request body is \(count) bytes, the limit is \(limits.maxBytes)",
-                httpStatus: 413
-            )
+            throw SOAPFault(XMLError.tooLarge(bytes: count, limit: limits.maxBytes))
         }
         let contiguous: Result<SOAPRequest, SOAPFault>? = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(SOAPFault) in try parse(UnsafeRawBufferPointer(buffer)) }
@@ -90,7 +69,7 @@ public struct SOAPEnvelopeParser: Sendable {
     /// Parses bytes that are already contiguous in memory.
     private func parse(_ bytes: UnsafeRawBufferPointer) throws(SOAPFault) -> SOAPRequest {
         try LibXML.capturingErrors { (errors) throws(SOAPFault) -> SOAPRequest in
-            try LibXML.withDocument(bytes, limits: limits, errors: errors) { (document) throws(SOAPFault) -> SOAPRequest in
+            try LibXML.withDocument(bytes, limits: limits, errors: errors, mapError: SOAPFault.init) { (document) throws(SOAPFault) -> SOAPRequest in
                 try interpret(document, errors: errors)
             }
         }
@@ -180,35 +159,5 @@ public struct SOAPEnvelopeParser: Sendable {
             return role == nil || role == "" || role == "http://www.w3.org/2003/05/soap-envelope/role/next"
                 || role == "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"
         }
-    }
-}
-
-extension SOAPElement {
-    /// Parses any XML document into an element tree with the same hardening as `SOAPEnvelopeParser`
-    /// (no DTD, no entities, no network, size and depth limits) but without SOAP or schema checks.
-    ///
-    /// Meant for reading SOAP responses and faults (tests, clients); the root element is returned.
-    public init(xml bytes: some Collection<UInt8>, limits: SOAPLimits = SOAPLimits()) throws(SOAPFault) {
-        guard bytes.count <= limits.maxBytes else {
-            throw SOAPFault(
-                sender: SOAPFaultCode.payloadTooLarge,
-                "document is \(bytes.count) bytes, the limit is \(limits.maxBytes)",
-                httpStatus: 413
-            )
-        }
-        let copy = Array(bytes)
-        let result = copy.withUnsafeBytes { buffer in
-            Result { () throws(SOAPFault) -> SOAPElement in
-                try LibXML.capturingErrors { (errors) throws(SOAPFault) -> SOAPElement in
-                    try LibXML.withDocument(buffer, limits: limits, errors: errors) { (document) throws(SOAPFault) -> SOAPElement in
-                        guard let root = xmlDocGetRootElement(document) else {
-                            throw SOAPFault(sender: SOAPFaultCode.invalidXML, "the document has no root element")
-                        }
-                        return LibXML.element(from: root)
-                    }
-                }
-            }
-        }
-        self = try result.get()
     }
 }

@@ -71,13 +71,13 @@ public struct SOAPFault: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// The fault codes the SOAP module itself produces. Other layers add their own (`unauthorized`, `not_found`, ...).
 public enum SOAPFaultCode {
-    /// The body exceeds `SOAPLimits.maxBytes` (HTTP 413).
+    /// The body exceeds `XMLLimits.maxBytes` (HTTP 413).
     public static let payloadTooLarge = "payload_too_large"
     /// The body is not well-formed XML (or is empty).
     public static let invalidXML = "invalid_xml"
     /// The document contains a DOCTYPE; DTDs and entities are never processed.
     public static let xmlDTDForbidden = "xml_dtd_forbidden"
-    /// Elements are nested deeper than `SOAPLimits.maxDepth`.
+    /// Elements are nested deeper than `XMLLimits.maxDepth`.
     public static let xmlTooDeep = "xml_too_deep"
     /// Not a SOAP 1.1/1.2 Envelope, no Body, or an empty Body.
     public static let invalidEnvelope = "invalid_envelope"

@@ -1,4 +1,5 @@
 import CLibXML2
+import XML
 
 /// Why a WSDL could not be turned into a `SOAPSchema`. A start-up error, not a SOAP fault.
 public struct SOAPSchemaError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -44,7 +45,7 @@ public final class SOAPSchema: @unchecked Sendable {
     public init(wsdl: some Collection<UInt8>) throws(SOAPSchemaError) {
         let bytes = Array(wsdl)
         // A WSDL is trusted configuration, but it goes through the same hardened parser as requests anyway.
-        let limits = SOAPLimits(maxBytes: 16 << 20, maxDepth: 64)
+        let limits = XMLLimits(maxBytes: 16 << 20, maxDepth: 64)
         let result = bytes.withUnsafeBytes { buffer in
             Result { () throws(SOAPSchemaError) -> Compiled in
                 try LibXML.capturingErrors { (errors) throws(SOAPSchemaError) -> Compiled in
@@ -73,7 +74,7 @@ public final class SOAPSchema: @unchecked Sendable {
             throw SOAPFault(receiver: SOAPFaultCode.internalError, "could not create a schema validation context")
         }
         defer { xmlSchemaFreeValidCtxt(validation) }
-        xmlSchemaSetValidStructuredErrors(validation, collectStructuredError, errors.context)
+        xmlSchemaSetValidStructuredErrors(validation, ErrorCollector.handler, errors.context)
         let status = xmlSchemaValidateOneElement(validation, element)
         if status > 0 {
             throw SOAPFault(sender: SOAPFaultCode.schemaViolation, errors.message ?? "the request does not match the schema")
@@ -94,19 +95,13 @@ public final class SOAPSchema: @unchecked Sendable {
     /// Parses the WSDL, extracts the schema into a document of its own and compiles it.
     private static func compile(
         _ bytes: UnsafeRawBufferPointer,
-        limits: SOAPLimits,
+        limits: XMLLimits,
         errors: ErrorCollector
     ) throws(SOAPSchemaError) -> Compiled {
-        let outcome: Result<Compiled, SOAPSchemaError>
-        do throws(SOAPFault) {
-            // The inner Result keeps the two error types apart without re-wrapping one in the other.
-            outcome = try LibXML.withDocument(bytes, limits: limits, errors: errors) { wsdl in
-                Result { () throws(SOAPSchemaError) -> Compiled in try compile(wsdl: wsdl, errors: errors) }
-            }
-        } catch {
-            throw SOAPSchemaError("the WSDL is not usable XML: \(error.message)")
+        let unusable = { (error: XMLError) in SOAPSchemaError("the WSDL is not usable XML: \(SOAPFault(error).message)") }
+        return try LibXML.withDocument(bytes, limits: limits, errors: errors, mapError: unusable) { (wsdl) throws(SOAPSchemaError) -> Compiled in
+            try compile(wsdl: wsdl, errors: errors)
         }
-        return try outcome.get()
     }
 
     /// Finds the schema inside a parsed WSDL document and compiles a standalone copy of it.
@@ -142,7 +137,7 @@ public final class SOAPSchema: @unchecked Sendable {
             throw SOAPSchemaError("could not create a schema parser")
         }
         defer { xmlSchemaFreeParserCtxt(parser) }
-        xmlSchemaSetParserStructuredErrors(parser, collectStructuredError, errors.context)
+        xmlSchemaSetParserStructuredErrors(parser, ErrorCollector.handler, errors.context)
         guard let schema = xmlSchemaParse(parser) else {
             xmlFreeDoc(document)
             throw SOAPSchemaError("the embedded XML schema does not compile: \(errors.message ?? "unknown error")")

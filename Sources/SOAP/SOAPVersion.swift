@@ -1,3 +1,5 @@
+import XML
+
 /// The two SOAP envelope versions the gateway speaks.
 ///
 /// The version of a request is always taken from the namespace of its `Envelope` element, never from the

@@ -1,3 +1,5 @@
+import XML
+
 /// Serialises SOAP responses and faults. Pure string building: no libxml2, no shared state.
 ///
 /// HTTP status policy (both versions): sender faults are answered with their 4xx status (400, or 413 for
@@ -13,12 +15,12 @@ public enum SOAPWriter {
     }
 
     /// A complete response envelope whose Body holds `<tws:{operation}>` with the content (text and children) of
-    /// `body`; `body`'s own name is not used, so `SOAPElement("LoginResponse", children: ...)` and
-    /// `SOAPElement("", children: ...)` are equivalent here.
+    /// `body`; `body`'s own name is not used, so `XElement("LoginResponse", children: ...)` and
+    /// `XElement("", children: ...)` are equivalent here.
     ///
     /// Children whose `namespace` is nil or `namespace` are written qualified with the `tws` prefix, as the
     /// schema's elementFormDefault="qualified" requires.
-    public static func response(version: SOAPVersion, operation: String, namespace: String, body: SOAPElement) -> [UInt8] {
+    public static func response(version: SOAPVersion, operation: String, namespace: String, body: XElement) -> [UInt8] {
         var wrapper = body
         wrapper.name = operation
         wrapper.namespace = namespace
@@ -29,7 +31,7 @@ public enum SOAPWriter {
     }
 
     /// A response envelope whose Body holds `body` itself, named after `body.name`.
-    public static func response(version: SOAPVersion, namespace: String, body: SOAPElement) -> [UInt8] {
+    public static func response(version: SOAPVersion, namespace: String, body: XElement) -> [UInt8] {
         response(version: version, operation: body.name, namespace: namespace, body: body)
     }
 
@@ -77,7 +79,7 @@ public enum SOAPWriter {
     /// namespace is written unprefixed with a default-namespace declaration where the one in scope differs.
     /// Element names are trusted (they come from code, not from requests) and written as given.
     private static func write(
-        _ element: SOAPElement,
+        _ element: XElement,
         serviceNamespace: String,
         inheritedNamespace: String,
         defaultNamespace: String?,
@@ -103,35 +105,5 @@ public enum SOAPWriter {
             write(child, serviceNamespace: serviceNamespace, inheritedNamespace: namespace, defaultNamespace: scopeDefault, into: &xml)
         }
         xml += "</\(name)>"
-    }
-}
-
-/// XML 1.0 text and attribute escaping, shared by every XML writer of the server (SOAP, CSTA).
-public enum XMLEscaping {
-    /// Escapes `& < > " '` (usable in both text and attribute values), writes CR as a character reference so it
-    /// survives end-of-line normalisation, and replaces characters XML 1.0 forbids (C0 controls other than tab,
-    /// LF and CR, U+FFFE, U+FFFF) with U+FFFD, since no escape can represent them.
-    public static func escape(_ text: String) -> String {
-        var result = ""
-        result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            case "\r": result += "&#xD;"
-            case "\t", "\n": result.unicodeScalars.append(scalar)
-            default:
-                // Swift strings cannot hold lone surrogates, so these are the only illegal scalars left.
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
-                    result.unicodeScalars.append("\u{FFFD}")
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result
     }
 }

@@ -1,6 +1,6 @@
-import SOAP
 import Telephony
 import Testing
+import XML
 
 /// A payload the hardened parser must refuse, with a word its reason must mention.
 struct HostileXMLCase: Sendable, CustomTestStringConvertible {
@@ -189,7 +189,7 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
         let channel = FrameChannel()
         try channel.feed(bytes)
         let received = try #require(try channel.frames().first)
-        let root = try SOAPElement(xml: received.xml)
+        let root = try XElement(xml: received.xml)
         #expect(root.name == "HoldCall")
         #expect(root.child("callToBeHeld").map { $0.string("callID") } == "Zoé-1")
     }

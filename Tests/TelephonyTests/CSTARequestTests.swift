@@ -1,6 +1,6 @@
-import SOAP
 import Telephony
 import Testing
+import XML
 
 /// A request and what its XML must contain: the root's local name, its children in order, and leaf values by path.
 struct RequestCase: Sendable, CustomTestStringConvertible {
@@ -137,8 +137,8 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
     ]
 
     /// The element at `path` below `root`, following the first child of each name.
-    static func element(_ root: SOAPElement, at path: [String]) -> SOAPElement? {
-        var current: SOAPElement? = root
+    static func element(_ root: XElement, at path: [String]) -> XElement? {
+        var current: XElement? = root
         for name in path {
             current = current?.child(name)
         }
@@ -146,13 +146,13 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
     }
 
     /// Every element of the tree, root included.
-    static func allElements(_ root: SOAPElement) -> [SOAPElement] {
+    static func allElements(_ root: XElement) -> [XElement] {
         [root] + root.children.flatMap(allElements)
     }
 
     @Test(arguments: cases)
     func requestXMLParsesBackWithTheRightNamesOrderAndValues(_ testCase: RequestCase) throws {
-        let root = try SOAPElement(xml: testCase.request.xml())
+        let root = try XElement(xml: testCase.request.xml())
         #expect(root.name == testCase.root)
         #expect(testCase.request.operationName == testCase.root)
         #expect(root.children.map(\.name) == testCase.children)
@@ -163,7 +163,7 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: cases)
     func requestIsWrittenInTheEd4NamespaceByDefault(_ testCase: RequestCase) throws {
-        let root = try SOAPElement(xml: testCase.request.xml())
+        let root = try XElement(xml: testCase.request.xml())
         for element in Self.allElements(root) {
             #expect(element.namespace == "http://www.ecma-international.org/standards/ecma-323/csta/ed4", "\(element.name)")
         }
@@ -171,7 +171,7 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: cases)
     func requestIsWrittenInTheEd6NamespaceWhenAsked(_ testCase: RequestCase) throws {
-        let root = try SOAPElement(xml: testCase.request.xml(edition: .ed6))
+        let root = try XElement(xml: testCase.request.xml(edition: .ed6))
         for element in Self.allElements(root) {
             #expect(element.namespace == "http://www.ecma-international.org/standards/ecma-323/csta/ed6", "\(element.name)")
         }
@@ -179,7 +179,7 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: CSTAEdition.allCases)
     func everyEditionNamespaceRoundTrips(_ edition: CSTAEdition) throws {
-        let root = try SOAPElement(xml: CSTARequest.snapshotDevice(device: "1001").xml(edition: edition))
+        let root = try XElement(xml: CSTARequest.snapshotDevice(device: "1001").xml(edition: edition))
         let namespace = try #require(root.namespace)
         #expect(namespace.hasSuffix("/csta/ed\(edition.rawValue)"))
         #expect(CSTAEdition(namespace: namespace) == edition)
@@ -188,8 +188,8 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
     @Test func codecWritesItsConfiguredEdition() throws {
         let frame = CSTACodec(edition: .ed3).frame(.monitorStart(device: "1001"), invokeID: 5)
         #expect(frame.invokeID == 5)
-        #expect(try SOAPElement(xml: frame.xml).namespace == CSTAEdition.ed3.namespace)
-        #expect(try SOAPElement(xml: CSTACodec().frame(.monitorStart(device: "1001"), invokeID: 5).xml).namespace == CSTAEdition.ed4.namespace)
+        #expect(try XElement(xml: frame.xml).namespace == CSTAEdition.ed3.namespace)
+        #expect(try XElement(xml: CSTACodec().frame(.monitorStart(device: "1001"), invokeID: 5).xml).namespace == CSTAEdition.ed4.namespace)
     }
 
     @Test func documentStartsWithAnXMLDeclaration() {
@@ -203,21 +203,21 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
         let xml = String(decoding: request.xml(), as: UTF8.self)
         #expect(!xml.contains("<b>"))
         #expect(xml.contains("&lt;b&gt;&amp;amp; &quot;quoted&quot; &apos;single&apos;&lt;/b&gt;"))
-        let root = try SOAPElement(xml: request.xml())
+        let root = try XElement(xml: request.xml())
         #expect(root.string("callingDevice") == hostile)
         #expect(root.string("calledDirectoryNumber") == "Zoé & Chloë")
     }
 
     @Test func injectedElementsInAConnectionIDStayText() throws {
         let sneaky = ConnectionID(callID: "1</callID><deviceID>9999", deviceID: "1001")
-        let root = try SOAPElement(xml: CSTARequest.clearConnection(sneaky).xml())
+        let root = try XElement(xml: CSTARequest.clearConnection(sneaky).xml())
         let connection = try #require(root.child("connectionToBeCleared"))
         #expect(connection.children.map(\.name) == ["callID", "deviceID"])
         #expect(connection.string("callID") == "1</callID><deviceID>9999")
     }
 
     @Test func controlCharactersThatXMLCannotCarryAreReplacedSoTheDocumentStillParses() throws {
-        let root = try SOAPElement(xml: CSTARequest.getForwarding(device: "10\u{01}01").xml())
+        let root = try XElement(xml: CSTARequest.getForwarding(device: "10\u{01}01").xml())
         #expect(root.string("device") == "10\u{FFFD}01")
     }
 
@@ -231,11 +231,11 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
 
     @Test func otherForwardingTypesAreWrittenVerbatim() throws {
         let request = CSTARequest.setForwarding(device: "1001", forwardingType: .other("forwardDND"), forwardDN: nil, activate: true)
-        #expect(try SOAPElement(xml: request.xml()).string("forwardingType") == "forwardDND")
+        #expect(try XElement(xml: request.xml()).string("forwardingType") == "forwardDND")
     }
 
     @Test func systemStatusResponseIsAnEmptyElementInTheEditionNamespace() throws {
-        let root = try SOAPElement(xml: CSTAResponse.systemStatus.xml(edition: .ed5))
+        let root = try XElement(xml: CSTAResponse.systemStatus.xml(edition: .ed5))
         #expect(root.name == "SystemStatusResponse")
         #expect(root.namespace == CSTAEdition.ed5.namespace)
         #expect(root.children.isEmpty)

@@ -1,8 +1,8 @@
 import NIOCore
 import NIOEmbedded
-import SOAP
 import Telephony
 import Testing
+import XML
 
 /// A device identifier as a switch sends it and what the gateway must read from it.
 struct IdentifierCase: Sendable, CustomTestStringConvertible {
@@ -115,7 +115,7 @@ struct IdentifierCase: Sendable, CustomTestStringConvertible {
         "http://www.ecma-international.org/standards/ecma-323/csta/ed3", "http://www.ecma-international.org/standards/ecma-323/csta/ed6", nil,
     ])
     func keepAliveAnswerIsWrittenInTheRequestsNamespace(namespace: String?) throws {
-        let answer = try SOAPElement(xml: CSTAResponse.systemStatus.xml(namespace: namespace), limits: CSTACodec.limits)
+        let answer = try XElement(xml: CSTAResponse.systemStatus.xml(namespace: namespace), limits: CSTACodec.limits)
         #expect(answer.name == "SystemStatusResponse")
         #expect(answer.namespace == namespace)
     }

@@ -1,6 +1,6 @@
-import SOAP
 import Telephony
 import Testing
+import XML
 
 /// A request the gateway sends, for the PBX-side decoding table.
 struct SimRequestCase: Sendable, CustomTestStringConvertible {
@@ -271,7 +271,7 @@ struct SimMessageCase: Sendable, CustomTestStringConvertible {
         #expect(String(decoding: event, as: UTF8.self).contains(CSTAEdition.ed6.namespace))
         let session = PBXCodec(edition: .ed6).xml(.applicationSessionStarted(sessionID: "s"))
         #expect(String(decoding: session, as: UTF8.self).contains(CSTARequest.applicationSessionNamespace))
-        let root = try SOAPElement(xml: PBXCodec().xml(.transferred(Samples.transferEvent)))
+        let root = try XElement(xml: PBXCodec().xml(.transferred(Samples.transferEvent)))
         #expect(root.name == "TransferedEvent")
         #expect(root.namespace == CSTAEdition.ed4.namespace)
     }

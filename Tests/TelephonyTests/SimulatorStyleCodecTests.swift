@@ -1,7 +1,7 @@
 import NIOCore
-import SOAP
 import Telephony
 import Testing
+import XML
 
 /// The simulator's two ways of writing: what the `real` style writes (identifiers, layout, private data, vendor events,
 /// the keep-alive, the stalled frame) and that the gateway's `CSTACodec` reads it back to what the switch meant.
@@ -85,7 +85,7 @@ import Testing
         #expect(xml.contains(#"<osc:CallData xmlns:osc="http://pbx-sim.invalid/csta/private">"#))
         #expect(xml.contains("<osc:globalCallID>PBXSIM-7</osc:globalCallID>"))
 
-        let root = try SOAPElement(xml: Array(xml.utf8))
+        let root = try XElement(xml: Array(xml.utf8))
         #expect(root.namespace == Self.ed3)
         // ECMA-323 CSTACommonArguments: the extensions come after the event's standard parameters.
         #expect(root.children.map(\.name).suffix(3) == ["localConnectionInfo", "cause", "extensions"])
@@ -106,7 +106,7 @@ import Testing
                 cause: "newCall"
             )
         )
-        let root = try SOAPElement(xml: PBXCodec(edition: .ed3, style: .real).xml(message))
+        let root = try XElement(xml: PBXCodec(edition: .ed3, style: .real).xml(message))
         let identifier = { (field: String) in root.child(field)?.child("deviceIdentifier") }
         #expect(identifier("callingDevice")?.text == "N<+33155171889>")
         #expect(identifier("callingDevice")?.attributes == ["typeOfNumber": "dialingNumber"])
@@ -118,7 +118,7 @@ import Testing
         #expect(root.child("establishedConnection")?.string("deviceID") == "N<0612345678>Line71007;displayNumber=0612345678")
 
         let held = CSTAMessage.held(CSTACallEvent(monitorCrossRefID: "3", connection: Self.extensionCall, holdingDevice: "1002", cause: "normal"))
-        let heldRoot = try SOAPElement(xml: PBXCodec(style: .real).xml(held))
+        let heldRoot = try XElement(xml: PBXCodec(style: .real).xml(held))
         #expect(heldRoot.child("holdingDevice")?.string("deviceIdentifier") == "N<1002>;noa=nk")
         #expect(heldRoot.child("heldConnection")?.string("deviceID") == "1002", "an extension's connection stays bare")
 
@@ -134,7 +134,7 @@ import Testing
     }
 
     @Test func realStyleSpellsTheTransferEventTransferredAndWrapsItsConnectionList() throws {
-        let plain = try SOAPElement(xml: PBXCodec(style: .plain).xml(.transferred(Samples.transferEvent)))
+        let plain = try XElement(xml: PBXCodec(style: .plain).xml(.transferred(Samples.transferEvent)))
         #expect(plain.name == "TransferedEvent")
         let transfer = CSTACallEvent(
             monitorCrossRefID: "4",
@@ -147,7 +147,7 @@ import Testing
             ],
             cause: "singleStepTransfer"
         )
-        let real = try SOAPElement(xml: PBXCodec(style: .real).xml(.transferred(transfer)))
+        let real = try XElement(xml: PBXCodec(style: .real).xml(.transferred(transfer)))
         #expect(real.name == "TransferredEvent")
         let items = try #require(real.child("transferredConnections")?.children)
         #expect(items.first?.child("endpoint")?.string("deviceID") == "N<0612345678>;noa=unknown")
@@ -168,7 +168,7 @@ import Testing
         #expect(xml == #"<?xml version="1.0" encoding="UTF-8"?><SystemStatus xmlns="\#(Self.ed3)"/>"#)
         #expect(try CSTACodec.decode(CSTAFrame(invokeID: 1, xml: Array(xml.utf8))).message == .systemStatus(nil))
         // A SystemStatus with a value is an ordinary message of the link's edition.
-        let normal = try SOAPElement(xml: PBXCodec(edition: edition, style: .real).xml(.systemStatus("normal")))
+        let normal = try XElement(xml: PBXCodec(edition: edition, style: .real).xml(.systemStatus("normal")))
         #expect(normal.namespace == edition.namespace && normal.string("systemStatus") == "normal")
     }
 
@@ -187,10 +187,10 @@ import Testing
         #expect(decodedInformation.invokeID == 9999 && decodedInformation.message == .unknown("CallInformationEvent"))
         let decodedDetail = try CSTACodec.decode(codec.frame(detail))
         #expect(decodedDetail.invokeID == 9999 && decodedDetail.message == .unknown("CallDetailEvent"))
-        let informationRoot = try SOAPElement(xml: codec.xml(information))
+        let informationRoot = try XElement(xml: codec.xml(information))
         #expect(informationRoot.namespace == Self.ed3)
         #expect(informationRoot.string("accountInfo") == "CC7" && informationRoot.string("monitorCrossRefID") == "5")
-        let detailRoot = try SOAPElement(xml: codec.xml(detail))
+        let detailRoot = try XElement(xml: codec.xml(detail))
         #expect(detailRoot.namespace == Self.vendorNamespace && detailRoot.string("monitorCrossRefID") == "5")
         if style == .real {
             #expect(String(decoding: codec.xml(detail), as: UTF8.self).contains(#"<osc:CallDetailEvent xmlns:osc="\#(Self.vendorNamespace)""#))

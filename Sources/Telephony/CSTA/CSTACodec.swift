@@ -1,13 +1,13 @@
-import SOAP
+import XML
 
 /// Turns frames into `CSTAMessage`s and requests into frames.
 ///
-/// Decoding uses the SOAP module's hardened libxml2 parser (no DTD, no entities, no network, size and depth limits) and
+/// Decoding uses the XML module's hardened libxml2 reader (no DTD, no entities, no network, size and depth limits) and
 /// matches elements on their local names only, so ECMA-323 ed2–ed6 namespaces and un-namespaced XML are all accepted.
 /// Encoding writes `edition`'s namespace (ed4 unless configured otherwise).
 public struct CSTACodec: Sendable, Hashable {
     /// The parser limits for CSTA payloads: a frame is at most 65,535 bytes, and ECMA-323 messages nest about 8 deep.
-    public static let limits = SOAPLimits(maxBytes: CSTAFrame.maximumLength, maxDepth: 32)
+    public static let limits = XMLLimits(maxBytes: CSTAFrame.maximumLength, maxDepth: 32)
 
     /// The edition outgoing requests are written in.
     public var edition: CSTAEdition
@@ -37,16 +37,16 @@ public struct CSTACodec: Sendable, Hashable {
 
     /// The frame's XML parsed with the codec's limits (both sides of the link read frames this way; the link keeps the
     /// root to answer a PBX request in the namespace it came in).
-    static func root(of frame: CSTAFrame) throws(CSTAProtocolError) -> SOAPElement {
+    static func root(of frame: CSTAFrame) throws(CSTAProtocolError) -> XElement {
         do {
-            return try SOAPElement(xml: frame.xml, limits: limits)
+            return try XElement(xml: frame.xml, limits: limits)
         } catch {
             throw .invalidXML("\(error.code): \(error.message)")
         }
     }
 
     /// Interprets an already parsed root element.
-    public static func message(from root: SOAPElement) throws(CSTAProtocolError) -> CSTAMessage {
+    public static func message(from root: XElement) throws(CSTAProtocolError) -> CSTAMessage {
         let reader = MessageReader(root: root)
         switch root.name {
         case "CSTAErrorCode":
@@ -111,7 +111,7 @@ public struct CSTACodec: Sendable, Hashable {
 /// Reads the parameters of one message, throwing `malformedMessage` with the root's name when one is missing.
 private struct MessageReader: CSTAElementReader {
     /// The message's root element.
-    let root: SOAPElement
+    let root: XElement
 
     /// The ExtendedDeviceID choices that carry an identifier (ECMA-323), plus the `deviceID` a ConnectionList endpoint
     /// wraps; notKnown, restricted and notRequired carry none.
@@ -125,13 +125,13 @@ private struct MessageReader: CSTAElementReader {
     }
 
     /// The optional device child `name` of `parent` (the root by default).
-    func device(_ name: String, in parent: SOAPElement? = nil) -> CSTADeviceID? {
+    func device(_ name: String, in parent: XElement? = nil) -> CSTADeviceID? {
         Self.deviceIdentifier((parent ?? root).child(name))
     }
 
     /// The identifier inside a device element: bare text, or the text of its ExtendedDeviceID choice, parsed into its
     /// number (`N<1001>;noa=nk` is 1001), with the DeviceID's `typeOfNumber` attribute when sent.
-    static func deviceIdentifier(_ element: SOAPElement?) -> CSTADeviceID? {
+    static func deviceIdentifier(_ element: XElement?) -> CSTADeviceID? {
         guard let element else {
             return nil
         }
@@ -143,7 +143,7 @@ private struct MessageReader: CSTAElementReader {
     }
 
     /// The identifier whose text is `element`'s, nil when that is empty or names no number.
-    private static func identifier(_ element: SOAPElement) -> CSTADeviceID? {
+    private static func identifier(_ element: XElement) -> CSTADeviceID? {
         guard !element.text.isEmpty else {
             return nil
         }
@@ -222,7 +222,7 @@ private struct MessageReader: CSTAElementReader {
     }
 
     /// A CallState: compoundCallState's first localConnectionState, simpleCallState verbatim, or plain text.
-    private static func localCallState(_ element: SOAPElement?) -> CSTAConnectionState? {
+    private static func localCallState(_ element: XElement?) -> CSTAConnectionState? {
         guard let element else {
             return nil
         }
@@ -278,7 +278,7 @@ private struct MessageReader: CSTAElementReader {
 /// What the gateway's and the simulator's readers share: mandatory parameters of one message's root element, each
 /// missing one thrown as `malformedMessage` naming the root.
 protocol CSTAElementReader {
-    var root: SOAPElement { get }
+    var root: XElement { get }
 }
 
 extension CSTAElementReader {

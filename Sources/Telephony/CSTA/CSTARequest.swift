@@ -1,4 +1,4 @@
-import SOAP
+import XML
 
 /// A request the gateway sends to a PBX (ECMA-269 services, ECMA-323 XML).
 ///
@@ -83,12 +83,12 @@ public enum CSTARequest: Sendable, Hashable {
     }
 
     /// The request's element tree, parameters in ECMA-323 schema order.
-    var element: SOAPElement {
-        SOAPElement(operationName, children: parameters)
+    var element: XElement {
+        XElement(operationName, children: parameters)
     }
 
     /// The root's children, in the order the ECMA-323 schema declares them.
-    private var parameters: [SOAPElement] {
+    private var parameters: [XElement] {
         switch self {
         case .makeCall(let callingDevice, let calledDirectoryNumber):
             [.cstaLeaf("callingDevice", callingDevice), .cstaLeaf("calledDirectoryNumber", calledDirectoryNumber)]
@@ -121,22 +121,22 @@ public enum CSTARequest: Sendable, Hashable {
         case .snapshotDevice(let device):
             [.cstaLeaf("snapshotObject", device)]
         case .monitorStart(let device):
-            [SOAPElement("monitorObject", children: [.cstaLeaf("deviceObject", device)])]
+            [XElement("monitorObject", children: [.cstaLeaf("deviceObject", device)])]
         case .monitorStop(let crossRefIdentifier):
             [.cstaLeaf("monitorCrossRefID", crossRefIdentifier)]
         case .systemStatus(let status):
             [.cstaLeaf("systemStatus", status.rawValue)]
         case .startApplicationSession(let applicationID, let userName, let password, let protocolVersion, let duration):
             [
-                SOAPElement(
+                XElement(
                     "applicationInfo",
                     children: [.cstaLeaf("applicationID", applicationID)]
                         + (userName.map { user in
                             [
-                                SOAPElement(
+                                XElement(
                                     "applicationSpecificInfo",
                                     children: [
-                                        SOAPElement(
+                                        XElement(
                                             "SessionLoginInfo",
                                             children: [.cstaLeaf("userName", user), .cstaLeaf("password", password ?? "")]
                                         )
@@ -145,7 +145,7 @@ public enum CSTARequest: Sendable, Hashable {
                             ]
                         } ?? [])
                 ),
-                SOAPElement("requestedProtocolVersions", children: [.cstaLeaf("protocolVersion", protocolVersion.namespace)]),
+                XElement("requestedProtocolVersions", children: [.cstaLeaf("protocolVersion", protocolVersion.namespace)]),
                 .cstaLeaf("requestedSessionDuration", String(duration)),
             ]
         }
@@ -167,7 +167,7 @@ public enum CSTAResponse: Sendable, Hashable {
     public func xml(namespace: String?) -> [UInt8] {
         switch self {
         case .systemStatus:
-            CSTAXMLWriter.document(SOAPElement("SystemStatusResponse"), namespace: namespace)
+            CSTAXMLWriter.document(XElement("SystemStatusResponse"), namespace: namespace)
         }
     }
 }

@@ -1,4 +1,4 @@
-import SOAP
+import XML
 
 /// A connection: one device's participation in one call (ECMA-323 type ConnectionID).
 ///
@@ -28,14 +28,14 @@ public struct ConnectionID: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The connection as an element named `name`: callID, then deviceID (ECMA-323 ConnectionID sequence order).
-    public func element(named name: String = "connectionID") -> SOAPElement {
-        SOAPElement(name, children: [.cstaLeaf("callID", callID), .cstaLeaf("deviceID", deviceID)])
+    public func element(named name: String = "connectionID") -> XElement {
+        XElement(name, children: [.cstaLeaf("callID", callID), .cstaLeaf("deviceID", deviceID)])
     }
 
     /// Reads a ConnectionID-typed element; nil when it carries neither a callID nor a deviceID.
     ///
     /// deviceID may be plain text or wrap ECMA-323's `staticID` / `dynamicID` choice.
-    init?(element: SOAPElement) {
+    init?(element: XElement) {
         let callID = element.string("callID") ?? ""
         var deviceID = ""
         if let device = element.child("deviceID") {

@@ -1,6 +1,6 @@
-import SOAP
+import XML
 
-/// Serialises the small element trees the CSTA encoder builds (reusing `SOAPElement` as the tree type).
+/// Serialises the small element trees the CSTA encoder builds (the XML module's `XElement` tree).
 ///
 /// Every element is written without prefix; the root declares the edition's namespace as the default namespace, so all
 /// descendants are in it, as ECMA-323's element-form-qualified schemas require.
@@ -9,14 +9,14 @@ enum CSTAXMLWriter {
     static let declaration = #"<?xml version="1.0" encoding="UTF-8"?>"#
 
     /// `root` as a complete UTF-8 document whose default namespace is `namespace` (none when nil).
-    static func document(_ root: SOAPElement, namespace: String?) -> [UInt8] {
+    static func document(_ root: XElement, namespace: String?) -> [UInt8] {
         var xml = declaration
         write(root, namespaceDeclaration: namespace, into: &xml)
         return Array(xml.utf8)
     }
 
     /// Appends `element` (and its subtree) to `xml`; only the root carries the `xmlns` declaration.
-    private static func write(_ element: SOAPElement, namespaceDeclaration: String?, into xml: inout String) {
+    private static func write(_ element: XElement, namespaceDeclaration: String?, into xml: inout String) {
         let declaration = namespaceDeclaration.map { " xmlns=\"\(XMLEscaping.escape($0))\"" } ?? ""
         if element.children.isEmpty, element.text.isEmpty {
             xml += "<\(element.name)\(declaration)/>"
@@ -31,15 +31,15 @@ enum CSTAXMLWriter {
     }
 }
 
-extension SOAPElement {
+extension XElement {
     /// A leaf element with `text` (the writer emits `<name/>` when `text` is empty).
-    static func cstaLeaf(_ name: String, _ text: String) -> SOAPElement {
-        SOAPElement(name, text: text)
+    static func cstaLeaf(_ name: String, _ text: String) -> XElement {
+        XElement(name, text: text)
     }
 
     /// Every descendant (not `self`) named `name`, depth-first in document order.
-    func descendants(named name: String) -> [SOAPElement] {
-        var found: [SOAPElement] = []
+    func descendants(named name: String) -> [XElement] {
+        var found: [XElement] = []
         for child in children {
             if child.name == name {
                 found.append(child)
@@ -50,7 +50,7 @@ extension SOAPElement {
     }
 
     /// The first descendant (not `self`) named `name`, depth-first in document order.
-    func firstDescendant(named name: String) -> SOAPElement? {
+    func firstDescendant(named name: String) -> XElement? {
         for child in children {
             if child.name == name {
                 return child
@@ -63,7 +63,7 @@ extension SOAPElement {
     }
 
     /// The first direct child whose local name is one of `names`, trying the names in order.
-    func child(anyOf names: [String]) -> SOAPElement? {
+    func child(anyOf names: [String]) -> XElement? {
         for name in names {
             if let match = child(name) {
                 return match

@@ -1,4 +1,4 @@
-import SOAP
+import XML
 
 /// What the codec writes differently in the `real` style: device identifiers and connections in the forms real switches
 /// use, private data, and the vendor events. In the `plain` style every function here gives what the simulator always
@@ -19,12 +19,12 @@ extension PBXCodec {
     private static let typedFields: Set<String> = ["callingDevice", "calledDevice"]
 
     /// The deviceIdentifier element of the device field `field`.
-    func deviceIdentifier(_ identifier: CSTADeviceID, field: String) -> SOAPElement {
+    func deviceIdentifier(_ identifier: CSTADeviceID, field: String) -> XElement {
         let text = identifierText(identifier, field: field)
         guard style == .real, Self.typedFields.contains(field) else {
             return .cstaLeaf("deviceIdentifier", text)
         }
-        return SOAPElement("deviceIdentifier", text: text, attributes: ["typeOfNumber": "dialingNumber"])
+        return XElement("deviceIdentifier", text: text, attributes: ["typeOfNumber": "dialingNumber"])
     }
 
     /// The text of a device identifier in the field `field`: as given in the plain style; in the real style the
@@ -50,7 +50,7 @@ extension PBXCodec {
 
     /// A ConnectionID element named `name`. In the real style a trunk party's deviceID names the trunk line the call
     /// uses (`N<0612345678>Line71001;displayNumber=0612345678`); an extension's stays bare, as real switches write it.
-    func connection(_ connection: ConnectionID, named name: String) -> SOAPElement {
+    func connection(_ connection: ConnectionID, named name: String) -> XElement {
         guard style == .real else {
             return connection.element(named: name)
         }
@@ -72,16 +72,16 @@ extension PBXCodec {
 
     /// The `extensions` block of a call event in the real style (ECMA-323 CSTACommonArguments: privateData, whose
     /// `private` element holds any vendor XML); nil in the plain style.
-    func privateData(call callID: String) -> SOAPElement? {
+    func privateData(call callID: String) -> XElement? {
         privateData(
-            SOAPElement("CallData", namespace: Self.vendorNamespace, children: [.cstaLeaf("globalCallID", Self.globalCallID(callID))])
+            XElement("CallData", namespace: Self.vendorNamespace, children: [.cstaLeaf("globalCallID", Self.globalCallID(callID))])
         )
     }
 
     /// The `extensions` block of a device event (forwarding, do-not-disturb) in the real style; nil in the plain style.
-    func privateData(device: CSTADeviceID) -> SOAPElement? {
+    func privateData(device: CSTADeviceID) -> XElement? {
         privateData(
-            SOAPElement(
+            XElement(
                 "DeviceData",
                 namespace: Self.vendorNamespace,
                 children: [.cstaLeaf("featureSource", "phone"), .cstaLeaf("deviceNumber", device.number)]
@@ -90,13 +90,13 @@ extension PBXCodec {
     }
 
     /// `vendor` wrapped in extensions/privateData/private, in the real style only.
-    private func privateData(_ vendor: SOAPElement) -> SOAPElement? {
+    private func privateData(_ vendor: XElement) -> XElement? {
         guard style == .real else {
             return nil
         }
-        return SOAPElement(
+        return XElement(
             "extensions",
-            children: [SOAPElement("privateData", children: [SOAPElement("private", children: [vendor])])]
+            children: [XElement("privateData", children: [XElement("private", children: [vendor])])]
         )
     }
 
@@ -110,7 +110,7 @@ extension PBXCodec {
         switch event {
         case .callInformation(let monitorCrossRefID, let connection, let device, let callingDevice, let accountInfo):
             // ECMA-323 CallInformationEvent: monitorCrossRefID, connection, device, callingDevice, accountInfo, …
-            let root = SOAPElement(
+            let root = XElement(
                 event.rootName,
                 children: [
                     .cstaLeaf("monitorCrossRefID", monitorCrossRefID), self.connection(connection, named: "connection"),
@@ -120,7 +120,7 @@ extension PBXCodec {
             )
             return document(root, namespace: edition.namespace)
         case .callDetail(let monitorCrossRefID, let connection, let answeringDevice):
-            let root = SOAPElement(
+            let root = XElement(
                 event.rootName,
                 children: [
                     .cstaLeaf("monitorCrossRefID", monitorCrossRefID), .cstaLeaf("callID", connection.callID),

@@ -1,4 +1,4 @@
-import SOAP
+import XML
 
 /// What a PBX reads from a gateway: a CSTA request, a response to one of the PBX's own requests, or something else.
 public enum PBXInbound: Sendable, Hashable {
@@ -69,7 +69,7 @@ public struct PBXCodec: Sendable, Hashable {
     }
 
     /// `root` as a document in `namespace`, written as the style writes it.
-    func document(_ root: SOAPElement, namespace: String) -> [UInt8] {
+    func document(_ root: XElement, namespace: String) -> [UInt8] {
         switch style {
         case .plain: CSTAXMLWriter.document(root, namespace: namespace)
         case .real: SimulatorXMLWriter.document(root, namespace: namespace)
@@ -85,7 +85,7 @@ public struct PBXCodec: Sendable, Hashable {
     }
 
     /// Interprets an already parsed root element.
-    public static func inbound(from root: SOAPElement) throws(CSTAProtocolError) -> PBXInbound {
+    public static func inbound(from root: XElement) throws(CSTAProtocolError) -> PBXInbound {
         let reader = RequestReader(root: root)
         switch root.name {
         case "MakeCall":
@@ -155,24 +155,24 @@ extension PBXCodec {
     static let applicationSessionCategory = "applicationSession"
 
     /// The element tree of `message`, children in ECMA-323 schema order.
-    func element(_ message: CSTAMessage) -> SOAPElement {
+    func element(_ message: CSTAMessage) -> XElement {
         switch message {
         case .makeCallResponse(let callingDevice):
-            return SOAPElement("MakeCallResponse", children: [connection(callingDevice, named: "callingDevice")])
+            return XElement("MakeCallResponse", children: [connection(callingDevice, named: "callingDevice")])
         case .consultationCallResponse(let initiatedCall):
-            return SOAPElement("ConsultationCallResponse", children: [connection(initiatedCall, named: "initiatedCall")])
+            return XElement("ConsultationCallResponse", children: [connection(initiatedCall, named: "initiatedCall")])
         case .monitorStartResponse(let monitorCrossRefID):
-            return SOAPElement("MonitorStartResponse", children: [.cstaLeaf("monitorCrossRefID", monitorCrossRefID)])
+            return XElement("MonitorStartResponse", children: [.cstaLeaf("monitorCrossRefID", monitorCrossRefID)])
         case .snapshotDeviceResponse(let calls):
             // ECMA-323 ed3+: the snapshot travels inside crossRefIDorSnapshotData/snapshotData.
             let infos = calls.map(snapshotInfo)
-            return SOAPElement(
+            return XElement(
                 "SnapshotDeviceResponse",
-                children: [SOAPElement("crossRefIDorSnapshotData", children: [SOAPElement("snapshotData", children: infos)])]
+                children: [XElement("crossRefIDorSnapshotData", children: [XElement("snapshotData", children: infos)])]
             )
         case .getForwardingResponse(let settings):
             let items = settings.map { setting in
-                SOAPElement(
+                XElement(
                     "forwardListItem",
                     children: [
                         .cstaLeaf("forwardingType", setting.forwardingType.cstaValue),
@@ -181,23 +181,23 @@ extension PBXCodec {
                     ]
                 )
             }
-            return SOAPElement("GetForwardingResponse", children: [SOAPElement("forwardingList", children: items)])
+            return XElement("GetForwardingResponse", children: [XElement("forwardingList", children: items)])
         case .systemStatusResponse:
-            return SOAPElement("SystemStatusResponse")
+            return XElement("SystemStatusResponse")
         case .applicationSessionStarted(let sessionID):
-            return SOAPElement("StartApplicationSessionPosResponse", children: [.cstaLeaf("sessionID", sessionID)])
+            return XElement("StartApplicationSessionPosResponse", children: [.cstaLeaf("sessionID", sessionID)])
         case .positiveResponse(let name):
-            return SOAPElement(name)
+            return XElement(name)
         case .error(let error) where error.category == Self.applicationSessionCategory:
             // ECMA-354: the refusal is an errorCode choice; definedError carries the reason.
-            return SOAPElement(
+            return XElement(
                 "StartApplicationSessionNegResponse",
-                children: [SOAPElement("errorCode", children: [.cstaLeaf("definedError", error.value)])]
+                children: [XElement("errorCode", children: [.cstaLeaf("definedError", error.value)])]
             )
         case .error(let error):
-            return SOAPElement("CSTAErrorCode", children: [.cstaLeaf(error.category, error.value)])
+            return XElement("CSTAErrorCode", children: [.cstaLeaf(error.category, error.value)])
         case .systemStatus(let status):
-            return SOAPElement("SystemStatus", children: [status.map { .cstaLeaf("systemStatus", $0) }])
+            return XElement("SystemStatus", children: [status.map { .cstaLeaf("systemStatus", $0) }])
         case .serviceInitiated(let event):
             return callEvent(
                 "ServiceInitiatedEvent",
@@ -258,7 +258,7 @@ extension PBXCodec {
                 [
                     connection(event.connection, named: "primaryOldCall"), event.secondaryOldCall.map { connection($0, named: "secondaryOldCall") },
                     device("transferringDevice", event.transferringDevice), device("transferredToDevice", event.transferredToDevice),
-                    SOAPElement("transferredConnections", children: event.transferredConnections.map(connectionListItem)),
+                    XElement("transferredConnections", children: event.transferredConnections.map(connectionListItem)),
                 ]
             )
         case .diverted(let event):
@@ -292,7 +292,7 @@ extension PBXCodec {
                 ]
             )
         case .forwarding(let event):
-            return SOAPElement(
+            return XElement(
                 "ForwardingEvent",
                 children: [
                     .cstaLeaf("monitorCrossRefID", event.monitorCrossRefID), device("device", event.device),
@@ -303,7 +303,7 @@ extension PBXCodec {
                 ]
             )
         case .doNotDisturb(let event):
-            return SOAPElement(
+            return XElement(
                 "DoNotDisturbEvent",
                 children: [
                     .cstaLeaf("monitorCrossRefID", event.monitorCrossRefID), device("device", event.device),
@@ -311,14 +311,14 @@ extension PBXCodec {
                 ]
             )
         case .unknown(let name):
-            return SOAPElement(name)
+            return XElement(name)
         }
     }
 
     /// A call event: monitorCrossRefID, the event's own parameters, then localConnectionInfo and cause (ECMA-323 order),
     /// and in the real style the vendor's private data last, in `extensions`.
-    private func callEvent(_ name: String, _ event: CSTACallEvent, _ parameters: [SOAPElement?]) -> SOAPElement {
-        SOAPElement(
+    private func callEvent(_ name: String, _ event: CSTACallEvent, _ parameters: [XElement?]) -> XElement {
+        XElement(
             name,
             children: [.cstaLeaf("monitorCrossRefID", event.monitorCrossRefID)] + parameters + [
                 event.localConnectionInfo.map { .cstaLeaf("localConnectionInfo", $0.cstaValue) },
@@ -329,50 +329,50 @@ extension PBXCodec {
     }
 
     /// A mandatory ExtendedDeviceID: `<name><deviceIdentifier>1001</deviceIdentifier></name>`, or `<notKnown/>` inside.
-    func device(_ name: String, _ identifier: CSTADeviceID?) -> SOAPElement {
+    func device(_ name: String, _ identifier: CSTADeviceID?) -> XElement {
         guard let identifier else {
-            return SOAPElement(name, children: [.cstaLeaf("notKnown", "")])
+            return XElement(name, children: [.cstaLeaf("notKnown", "")])
         }
-        return SOAPElement(name, children: [deviceIdentifier(identifier, field: name)])
+        return XElement(name, children: [deviceIdentifier(identifier, field: name)])
     }
 
     /// An optional ExtendedDeviceID: omitted when unknown.
-    private func optionalDevice(_ name: String, _ identifier: CSTADeviceID?) -> SOAPElement? {
+    private func optionalDevice(_ name: String, _ identifier: CSTADeviceID?) -> XElement? {
         identifier.map { device(name, $0) }
     }
 
     /// lastRedirectionDevice: the device, or `<notRequired/>` when the call was never redirected (ECMA-323 RedirectionDeviceID).
-    private func redirectionDevice(_ identifier: CSTADeviceID?) -> SOAPElement {
+    private func redirectionDevice(_ identifier: CSTADeviceID?) -> XElement {
         guard let identifier else {
-            return SOAPElement("lastRedirectionDevice", children: [.cstaLeaf("notRequired", "")])
+            return XElement("lastRedirectionDevice", children: [.cstaLeaf("notRequired", "")])
         }
         return device("lastRedirectionDevice", identifier)
     }
 
     /// One ConnectionList item of a Transfered event: newConnection, oldConnection, endpoint.
-    private func connectionListItem(_ item: CSTAConnectionListItem) -> SOAPElement {
-        SOAPElement(
+    private func connectionListItem(_ item: CSTAConnectionListItem) -> XElement {
+        XElement(
             "connectionListItem",
             children: [
                 item.newConnection.map { connection($0, named: "newConnection") }, item.oldConnection.map { connection($0, named: "oldConnection") },
-                item.endpoint.map { SOAPElement("endpoint", children: [.cstaLeaf("deviceID", identifierText($0, field: "endpoint"))]) },
+                item.endpoint.map { XElement("endpoint", children: [.cstaLeaf("deviceID", identifierText($0, field: "endpoint"))]) },
             ]
         )
     }
 
     /// One snapshotDeviceResponseInfo: the connection and its state as a compoundCallState (or a simpleCallState when the
     /// state is not a LocalConnectionState).
-    private func snapshotInfo(_ call: CSTASnapshotCall) -> SOAPElement {
-        let state: SOAPElement? = call.localCallState.map { state in
+    private func snapshotInfo(_ call: CSTASnapshotCall) -> XElement {
+        let state: XElement? = call.localCallState.map { state in
             if case .other(let simple) = state {
-                return SOAPElement("localCallState", children: [.cstaLeaf("simpleCallState", simple)])
+                return XElement("localCallState", children: [.cstaLeaf("simpleCallState", simple)])
             }
-            return SOAPElement(
+            return XElement(
                 "localCallState",
-                children: [SOAPElement("compoundCallState", children: [.cstaLeaf("localConnectionState", state.cstaValue)])]
+                children: [XElement("compoundCallState", children: [.cstaLeaf("localConnectionState", state.cstaValue)])]
             )
         }
-        return SOAPElement("snapshotDeviceResponseInfo", children: [connection(call.connection, named: "connectionIdentifier"), state])
+        return XElement("snapshotDeviceResponseInfo", children: [connection(call.connection, named: "connectionIdentifier"), state])
     }
 }
 
@@ -381,7 +381,7 @@ extension PBXCodec {
 /// Reads the parameters of one request, throwing `malformedMessage` with the root's name when one is missing.
 private struct RequestReader: CSTAElementReader {
     /// The request's root element.
-    let root: SOAPElement
+    let root: XElement
 
     /// The ExtendedDeviceID / DeviceID choices that carry an identifier.
     private static let identifierChoices = [
@@ -403,7 +403,7 @@ private struct RequestReader: CSTAElementReader {
     }
 
     /// The identifier inside a device element, or nil.
-    private static func identifier(in element: SOAPElement?) -> String? {
+    private static func identifier(in element: XElement?) -> String? {
         guard let element else {
             return nil
         }

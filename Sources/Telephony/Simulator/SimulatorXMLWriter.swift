@@ -1,4 +1,4 @@
-import SOAP
+import XML
 
 /// Serialises element trees the way real switches format their XML (the `real` style of `PBXCodec`).
 ///
@@ -6,13 +6,13 @@ import SOAP
 /// prefix (`csta:`, `acs:` for ECMA-354, `osc:` for the vendor's private namespace); the root declares its namespace,
 /// `xmlns:xsi` and an `xsi:schemaLocation`. An element whose `namespace` differs from its parent's declares its own
 /// prefix (vendor private data). A leaf's text stays on its element's line, so a parser that trims leaf text (as
-/// `SOAPElement` does) reads back exactly what was written; attributes are written in name order.
+/// `XElement` does) reads back exactly what was written; attributes are written in name order.
 enum SimulatorXMLWriter {
     /// XML Schema instance, for `xsi:schemaLocation`.
     static let schemaInstanceNamespace = "http://www.w3.org/2001/XMLSchema-instance"
 
     /// `root` as a complete UTF-8 document in `namespace`.
-    static func document(_ root: SOAPElement, namespace: String) -> [UInt8] {
+    static func document(_ root: XElement, namespace: String) -> [UInt8] {
         var xml = CSTAXMLWriter.declaration + "\n"
         let rootAttributes = [
             ("xmlns:xsi", schemaInstanceNamespace), ("xsi:schemaLocation", "\(namespace) \(schemaFile(for: namespace))"),
@@ -23,7 +23,7 @@ enum SimulatorXMLWriter {
 
     /// Appends `element` and its subtree; `prefixes` are the namespace declarations in scope (namespace → prefix).
     private static func write(
-        _ element: SOAPElement,
+        _ element: XElement,
         inherited: String,
         prefixes: [String: String],
         extraAttributes: [(String, String)],

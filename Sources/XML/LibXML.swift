@@ -1,7 +1,10 @@
 import CLibXML2
 
-/// Thin, hardened wrappers around the libxml2 calls the module needs. Internal: nothing here leaks a pointer.
-enum LibXML {
+/// Thin, hardened wrappers around the libxml2 calls the XML and SOAP modules need.
+///
+/// Package-visible, not public: SOAP validates parsed nodes against its schema, so it needs the document itself;
+/// nothing outside this package ever sees a libxml2 pointer.
+package enum LibXML {
     /// One-time process-wide libxml2 initialisation; Swift runs a static initialiser exactly once, thread-safely.
     ///
     /// xmlInitParser must run before libxml2 is used from several threads, and is idempotent.
@@ -20,11 +23,11 @@ enum LibXML {
     ///
     /// libxml2 2.9 keeps the error handlers in thread-local state, and `body` is synchronous, so it cannot hop
     /// threads; the previous handlers are restored afterwards, so nothing of ours outlives the call.
-    static func capturingErrors<R, E: Error>(_ body: (ErrorCollector) throws(E) -> R) throws(E) -> R {
+    package static func capturingErrors<R, E: Error>(_ body: (ErrorCollector) throws(E) -> R) throws(E) -> R {
         ensureInitialized()
         let collector = ErrorCollector()
         return try withExtendedLifetime(collector) { () throws(E) -> R in
-            let previous = clibxml2_install_error_handlers(collector.context, collectStructuredError)
+            let previous = clibxml2_install_error_handlers(collector.context, ErrorCollector.handler)
             defer { clibxml2_restore_error_handlers(previous) }
             return try body(collector)
         }
@@ -33,29 +36,39 @@ enum LibXML {
     /// Parses `bytes` into a document, enforcing `limits`, and passes it to `body`; the document is freed afterwards.
     ///
     /// Must be called inside `capturingErrors` so that parse errors land in `errors`. Any DOCTYPE aborts the parse
-    /// before its internal subset is even read, so no entity is ever declared, loaded or expanded.
-    static func withDocument<R>(
+    /// before its internal subset is even read, so no entity is ever declared, loaded or expanded. A refused
+    /// document becomes `mapError(reason)`, so that callers whose `body` throws their own error type (a SOAP fault,
+    /// a schema error) get one error type out.
+    package static func withDocument<R, E: Error>(
         _ bytes: UnsafeRawBufferPointer,
-        limits: SOAPLimits,
+        limits: XMLLimits,
         errors: ErrorCollector,
-        _ body: (xmlDocPtr) throws(SOAPFault) -> R
-    ) throws(SOAPFault) -> R {
+        mapError: (XMLError) -> E,
+        _ body: (xmlDocPtr) throws(E) -> R
+    ) throws(E) -> R {
+        let document: xmlDocPtr
+        switch parse(bytes, limits: limits, errors: errors) {
+        case .success(let parsed): document = parsed
+        case .failure(let reason): throw mapError(reason)
+        }
+        defer { xmlFreeDoc(document) }
+        return try body(document)
+    }
+
+    /// The parsing half of `withDocument`: a document the caller must free, or why there is none.
+    private static func parse(_ bytes: UnsafeRawBufferPointer, limits: XMLLimits, errors: ErrorCollector) -> Result<xmlDocPtr, XMLError> {
         guard bytes.count <= limits.maxBytes else {
-            throw SOAPFault(
-                sender: SOAPFaultCode.payloadTooLarge,
-                "request body is \(bytes.count) bytes, the limit is \(limits.maxBytes)",
-                httpStatus: 413
-            )
+            return .failure(.tooLarge(bytes: bytes.count, limit: limits.maxBytes))
         }
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
-            throw SOAPFault(sender: SOAPFaultCode.invalidXML, "request body is empty")
+            return .failure(.empty)
         }
         guard bytes.count <= Int(Int32.max) else {
             // Only reachable with a maxBytes above 2 GiB; libxml2 takes an int length.
-            throw SOAPFault(sender: SOAPFaultCode.payloadTooLarge, "request body is too large for the XML parser", httpStatus: 413)
+            return .failure(.tooLarge(bytes: bytes.count, limit: Int(Int32.max)))
         }
         guard let context = xmlCreateMemoryParserCtxt(base.assumingMemoryBound(to: CChar.self), Int32(bytes.count)) else {
-            throw SOAPFault(receiver: SOAPFaultCode.internalError, "could not create an XML parser")
+            return .failure(.parserUnavailable)
         }
         defer { xmlFreeParserCtxt(context) }
         _ = xmlCtxtUseOptions(context, parseOptions)
@@ -66,8 +79,8 @@ enum LibXML {
             defer { context.pointee._private = nil }
             // The SAX handler block belongs to this parser context (xmlInitParserCtxt allocates it), so
             // overriding two callbacks here does not affect any other parse.
-            context.pointee.sax.pointee.internalSubset = rejectDoctype
-            context.pointee.sax.pointee.startElementNs = startElementWithDepthLimit
+            context.pointee.sax.pointee.internalSubset = ParseGuard.rejectDoctype
+            context.pointee.sax.pointee.startElementNs = ParseGuard.startElementWithDepthLimit
             let status = xmlParseDocument(context)
             let document = context.pointee.myDoc
             context.pointee.myDoc = nil
@@ -82,28 +95,28 @@ enum LibXML {
 
         switch guardState.stopReason {
         case .doctype:
-            throw SOAPFault(sender: SOAPFaultCode.xmlDTDForbidden, "DOCTYPE declarations are not allowed")
+            return .failure(.dtdForbidden)
         case .tooDeep:
-            throw SOAPFault(sender: SOAPFaultCode.xmlTooDeep, "elements are nested deeper than \(limits.effectiveMaxDepth) levels")
+            return .failure(.tooDeep(limit: limits.effectiveMaxDepth))
         case nil:
             break
         }
         guard let document else {
-            throw SOAPFault(sender: SOAPFaultCode.invalidXML, errors.message ?? "the request body is not well-formed XML")
+            return .failure(.malformed(errors.message))
         }
-        defer { xmlFreeDoc(document) }
         // Belt and braces: the SAX hook above should make a DTD node impossible.
         guard document.pointee.intSubset == nil, document.pointee.extSubset == nil else {
-            throw SOAPFault(sender: SOAPFaultCode.xmlDTDForbidden, "DOCTYPE declarations are not allowed")
+            xmlFreeDoc(document)
+            return .failure(.dtdForbidden)
         }
-        return try body(document)
+        return .success(document)
     }
 
-    /// Converts `node` and its element descendants into a `SOAPElement` tree.
+    /// Converts `node` and its element descendants into an `XElement` tree.
     ///
     /// Recursion depth is bounded by the parse depth limit, which the caller has already enforced.
-    static func element(from node: xmlNodePtr) -> SOAPElement {
-        var children: [SOAPElement] = []
+    package static func element(from node: xmlNodePtr) -> XElement {
+        var children: [XElement] = []
         var text = ""
         var child = node.pointee.children
         while let current = child {
@@ -119,7 +132,7 @@ enum LibXML {
             }
             child = current.pointee.next
         }
-        return SOAPElement(
+        return XElement(
             localName(node),
             namespace: namespace(node),
             text: children.isEmpty ? text.trimmingXMLWhitespace() : "",
@@ -155,17 +168,17 @@ enum LibXML {
     }
 
     /// The local name of an element node.
-    static func localName(_ node: xmlNodePtr) -> String {
+    package static func localName(_ node: xmlNodePtr) -> String {
         node.pointee.name.map { String(cString: $0) } ?? ""
     }
 
     /// The namespace URI of an element node, or nil if it has none.
-    static func namespace(_ node: xmlNodePtr) -> String? {
+    package static func namespace(_ node: xmlNodePtr) -> String? {
         node.pointee.ns?.pointee.href.map { String(cString: $0) }
     }
 
     /// The element children of `node`, in document order.
-    static func elementChildren(_ node: xmlNodePtr) -> [xmlNodePtr] {
+    package static func elementChildren(_ node: xmlNodePtr) -> [xmlNodePtr] {
         var result: [xmlNodePtr] = []
         var child = node.pointee.children
         while let current = child {
@@ -178,7 +191,7 @@ enum LibXML {
     }
 
     /// The value of the attribute `name` in `namespace` on `node` (e.g. `soap:mustUnderstand`).
-    static func attribute(_ node: xmlNodePtr, _ name: String, namespace: String) -> String? {
+    package static func attribute(_ node: xmlNodePtr, _ name: String, namespace: String) -> String? {
         var property = node.pointee.properties
         while let current = property {
             if let href = current.pointee.ns?.pointee.href, String(cString: href) == namespace, let attributeName = current.pointee.name,
@@ -195,7 +208,7 @@ enum LibXML {
     ///
     /// Walks the attribute list instead of calling xmlGetProp, whose result would have to be released with the
     /// global `xmlFree` variable, which Swift 6 rightly refuses to read as shared mutable state.
-    static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
+    package static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
         var property = node.pointee.properties
         while let current = property {
             if current.pointee.ns == nil, let attributeName = current.pointee.name, String(cString: attributeName) == name {
@@ -204,109 +217,5 @@ enum LibXML {
             property = current.pointee.next
         }
         return nil
-    }
-}
-
-/// Collects libxml2's structured errors for one operation on one thread.
-///
-/// Not Sendable and never shared: it is created, filled and read on the thread that runs `capturingErrors`.
-final class ErrorCollector {
-    private var firstError: String?
-    private var firstWarning: String?
-
-    /// The opaque pointer handed to libxml2 as the handler's user data (valid while the collector is alive).
-    var context: UnsafeMutableRawPointer {
-        Unmanaged.passUnretained(self).toOpaque()
-    }
-
-    /// The first error message, or the first warning if there was no error.
-    var message: String? {
-        firstError ?? firstWarning
-    }
-
-    /// Records one libxml2 diagnostic; only the first of each severity is kept since later ones tend to be fallout.
-    func record(level: xmlErrorLevel, message: String, line: Int32) {
-        var text = message.trimmingXMLWhitespace()
-        if text.isEmpty {
-            text = "unspecified XML error"
-        }
-        if line > 0 {
-            text += " (line \(line))"
-        }
-        if level == XML_ERR_WARNING {
-            firstWarning = firstWarning ?? text
-        } else {
-            firstError = firstError ?? text
-        }
-    }
-}
-
-/// The structured error handler: forwards each libxml2 error to the `ErrorCollector` passed as user data.
-let collectStructuredError: xmlStructuredErrorFunc = { userData, error in
-    guard let userData, let error else {
-        return
-    }
-    let collector = Unmanaged<ErrorCollector>.fromOpaque(userData).takeUnretainedValue()
-    let message = error.pointee.message.map { String(cString: $0) } ?? ""
-    collector.record(level: error.pointee.level, message: message, line: error.pointee.line)
-}
-
-/// Per-parse state reachable from the SAX callbacks through the parser context's `_private` pointer.
-///
-/// Not Sendable and never shared: it lives on the stack of one `withDocument` call.
-final class ParseGuard {
-    /// Why the guard halted the parser.
-    enum StopReason {
-        case doctype
-        case tooDeep
-    }
-
-    let maxDepth: Int
-    var stopReason: StopReason?
-
-    init(maxDepth: Int) {
-        self.maxDepth = maxDepth
-    }
-
-    /// Recovers the guard from a SAX callback's context argument (which libxml2 sets to the parser context).
-    static func from(_ context: UnsafeMutableRawPointer?) -> (xmlParserCtxtPtr, ParseGuard)? {
-        guard let parser = context?.assumingMemoryBound(to: xmlParserCtxt.self), let state = parser.pointee._private else {
-            return nil
-        }
-        return (parser, Unmanaged<ParseGuard>.fromOpaque(state).takeUnretainedValue())
-    }
-}
-
-/// SAX `internalSubset` hook: called as soon as `<!DOCTYPE name ...` has been read and before the internal
-/// subset (`[...]`) is parsed or any external subset is considered, so stopping here means no entity or DTD is
-/// ever declared, fetched or expanded.
-private let rejectDoctype: internalSubsetSAXFunc = { context, _, _, _ in
-    guard let (parser, state) = ParseGuard.from(context) else {
-        return
-    }
-    state.stopReason = state.stopReason ?? .doctype
-    xmlStopParser(parser)
-}
-
-/// SAX `startElementNs` hook: builds the node as usual, then halts the parse once nesting exceeds the limit,
-/// long before libxml2's own 256-level limit or the tree builder's recursion could matter.
-private let startElementWithDepthLimit: startElementNsSAX2Func = {
-    context,
-    localName,
-    prefix,
-    uri,
-    namespaceCount,
-    namespaces,
-    attributeCount,
-    defaultedCount,
-    attributes in
-    xmlSAX2StartElementNs(context, localName, prefix, uri, namespaceCount, namespaces, attributeCount, defaultedCount, attributes)
-    guard let (parser, state) = ParseGuard.from(context) else {
-        return
-    }
-    // xmlSAX2StartElementNs has just pushed the new node, so nodeNr is its depth (the root is 1).
-    if Int(parser.pointee.nodeNr) > state.maxDepth {
-        state.stopReason = state.stopReason ?? .tooDeep
-        xmlStopParser(parser)
     }
 }
