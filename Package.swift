@@ -74,6 +74,7 @@ let package = Package(
                 "Domain",
                 "CGSSAPI",
                 "CLDAP",
+                "LDAP",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -89,6 +90,8 @@ let package = Package(
         .target(name: "CGSSAPI", path: "Sources/CGSSAPI", linkerSettings: [.linkedLibrary("gssapi_krb5")]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CLDAP", path: "Sources/CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
+        // One libldap connection (options, TLS, watchdog, bind, paged search) for sign-in (Auth) and directories (Connectors).
+        .target(name: "LDAP", dependencies: ["CLDAP"], swiftSettings: swiftSettings),
         .target(name: "SOAP", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
         .target(
             name: "Telephony",
@@ -111,7 +114,7 @@ let package = Package(
         ),
         // unixODBC driver manager for SQL directories: sql.h/sqlext.h plus inline wrappers for their function-like macros.
         .systemLibrary(name: "CODBC", path: "Sources/CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
-        .target(name: "Connectors", dependencies: ["Domain", "CODBC", "CLDAP"], swiftSettings: swiftSettings),
+        .target(name: "Connectors", dependencies: ["Domain", "CODBC", "CLDAP", "LDAP"], swiftSettings: swiftSettings),
         .target(
             name: "Storage",
             dependencies: ["Domain", .product(name: "GRDB", package: "GRDB.swift")],
