@@ -74,6 +74,7 @@ let package = Package(
                 "Domain",
                 "CGSSAPI",
                 "CLDAP",
+                "LDAP",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -92,6 +93,8 @@ let package = Package(
         // The hardened libxml2 reader (no DTD, no entities, no network, size and depth limits), the element tree and
         // escaping; SOAP and the CSTA codec both read XML through it.
         .target(name: "XML", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
+        // One libldap connection (options, TLS, watchdog, bind, paged search) for sign-in (Auth) and directories (Connectors).
+        .target(name: "LDAP", dependencies: ["CLDAP"], swiftSettings: swiftSettings),
         // CLibXML2 directly as well: SOAP validates parsed nodes against the WSDL's schema with libxml2.
         .target(name: "SOAP", dependencies: ["XML", "CLibXML2"], swiftSettings: swiftSettings),
         .target(
@@ -115,7 +118,7 @@ let package = Package(
         ),
         // unixODBC driver manager for SQL directories: sql.h/sqlext.h plus inline wrappers for their function-like macros.
         .systemLibrary(name: "CODBC", path: "Sources/CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
-        .target(name: "Connectors", dependencies: ["Domain", "CODBC", "CLDAP"], swiftSettings: swiftSettings),
+        .target(name: "Connectors", dependencies: ["Domain", "CODBC", "CLDAP", "LDAP"], swiftSettings: swiftSettings),
         .target(
             name: "Storage",
             dependencies: ["Domain", .product(name: "GRDB", package: "GRDB.swift")],

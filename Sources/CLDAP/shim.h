@@ -3,8 +3,8 @@
 
 /*
  * Umbrella header for the OpenLDAP client library (libldap + liblber, Debian package libldap-dev).
- * The Auth module uses it for one simple bind per sign-in; every option is set on the handle,
- * never globally, so binds with different TLS settings can run side by side.
+ * Only the LDAP module uses the handle (LDAPConnection, for sign-in binds and directory searches); every
+ * option is set on the handle, never globally, so connections with different TLS settings run side by side.
  */
 #include <lber.h>
 #include <ldap.h>
