@@ -158,7 +158,7 @@ public actor PBXSimulator {
             let outcome: Swift.Result<Result, any Error>
             do { outcome = .success(try await body(port)) } catch { outcome = .failure(error) }
             await stopLoad()
-            group.cancelAll()
+            // Stopping closes the socket and the sessions; serving then ends once every connection is written out.
             await stop()
             try await group.waitForAll()
             return try outcome.get()
@@ -184,7 +184,6 @@ public actor PBXSimulator {
         let pbxSwitch = self.pbxSwitch
         let loadRequests = self.loadRequests
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.accept(server) }
             if let interval = configuration.keepAliveInterval {
                 group.addTask { await Self.repeating(every: interval) { await pbxSwitch.sendKeepAlive() } }
             }
@@ -199,6 +198,10 @@ public actor PBXSimulator {
                 }
             }
             group.addTask { await Self.runLoads(loadRequests, on: pbxSwitch) }
+            // Serving ends when accepting does: `stop()` closes the listening socket and the sessions, whose
+            // connections first write what the switch still had for them (the last hang-ups' events).
+            await accept(server)
+            group.cancelAll()
         }
     }
 
