@@ -24,19 +24,11 @@ public enum LDAPBindOutcome: Sendable, Equatable {
 /// Every option is set on the bind's own connection, never on libldap's global defaults, so binds to
 /// servers with different CAs or time limits run side by side. `perform` blocks its thread until
 /// the bind ends; `run` moves it to a thread pool, off the event loops and the cooperative pool.
+@dynamicMemberLookup
 public struct LDAPBind: Sendable {
-    /// `ldap://host:port` or `ldaps://host:port`.
-    public var url: String
-    /// Upgrade an `ldap://` connection with StartTLS (RFC 4511 4.14) before binding.
-    public var startTLS: Bool
-    /// PEM file of trusted CAs; nil: the CAs libldap is configured with (`TLS_CACERT` of /etc/ldap/ldap.conf).
-    public var caFile: String?
-    /// Check the server's certificate chain and name.
-    public var verifyCertificate: Bool
-    /// Time allowed for the TCP connection.
-    public var networkTimeout: Duration
-    /// Time allowed for each answer (StartTLS, bind); also bounds the ldaps handshake through the watchdog.
-    public var operationTimeout: Duration
+    /// Where the server is, its TLS and time limits (the operation time-out also bounds the ldaps handshake through
+    /// the watchdog); read through as `bind.url`, `bind.operationTimeout`, ….
+    public var options: LDAPConnectionOptions
 
     public init(
         url: String,
@@ -46,20 +38,7 @@ public struct LDAPBind: Sendable {
         networkTimeout: Duration = .seconds(3),
         operationTimeout: Duration = .seconds(5)
     ) {
-        self.url = url
-        self.startTLS = startTLS
-        self.caFile = caFile
-        self.verifyCertificate = verifyCertificate
-        self.networkTimeout = networkTimeout
-        self.operationTimeout = operationTimeout
-    }
-
-    /// True for `ldaps://` URLs, whose connection starts with a TLS handshake.
-    public var isLDAPS: Bool { options.isLDAPS }
-
-    /// The connection these settings describe.
-    var options: LDAPConnectionOptions {
-        LDAPConnectionOptions(
+        options = LDAPConnectionOptions(
             url: url,
             startTLS: startTLS,
             caFile: caFile,
@@ -67,6 +46,10 @@ public struct LDAPBind: Sendable {
             networkTimeout: networkTimeout,
             operationTimeout: operationTimeout
         )
+    }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<LDAPConnectionOptions, Value>) -> Value {
+        options[keyPath: keyPath]
     }
 
     /// Binds on a thread of `pool`, so the blocking libldap calls never hold an event loop or a task thread.
@@ -83,7 +66,7 @@ public struct LDAPBind: Sendable {
         // RFC 4513 5.1.2: a DN with an empty password is an "unauthenticated bind", which many servers
         // answer with success without checking anything. It never proves who someone is.
         guard !password.isEmpty else { return .invalidCredentials }
-        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+        if let caFile = options.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             return .tlsFailure("the CA file \(caFile) cannot be read")
         }
         let connection: LDAPConnection
@@ -109,17 +92,17 @@ public struct LDAPBind: Sendable {
         case LDAP_INVALID_CREDENTIALS:
             return .invalidCredentials
         case _ where connection.timedOutByWatchdog:
-            return .timedOut("\(url) did not answer within \(Self.seconds(options.bindDeadline)) (\(step))")
+            return .timedOut("\(options.url) did not answer within \(Self.seconds(options.bindDeadline)) (\(step))")
         case LDAP_TIMEOUT:
-            return .timedOut("\(url) did not answer the \(step) within \(Self.seconds(operationTimeout))")
+            return .timedOut("\(options.url) did not answer the \(step) within \(Self.seconds(options.operationTimeout))")
         case LDAP_CONNECT_ERROR where result.step == .startTLS:
-            return .tlsFailure("StartTLS with \(url) failed (untrusted certificate or name mismatch): \(detail)")
-        case LDAP_SERVER_DOWN where isLDAPS && connection.hasConnected:
-            return .tlsFailure("TLS handshake with \(url) failed (untrusted certificate, name mismatch or not an ldaps port)")
+            return .tlsFailure("StartTLS with \(options.url) failed (untrusted certificate or name mismatch): \(detail)")
+        case LDAP_SERVER_DOWN where options.isLDAPS && connection.hasConnected:
+            return .tlsFailure("TLS handshake with \(options.url) failed (untrusted certificate, name mismatch or not an ldaps port)")
         case LDAP_SERVER_DOWN, LDAP_CONNECT_ERROR:
-            return .unreachable("cannot connect to \(url) (refused, or no connection within \(Self.seconds(networkTimeout)))")
+            return .unreachable("cannot connect to \(options.url) (refused, or no connection within \(Self.seconds(options.networkTimeout)))")
         default:
-            return .failure(code: result.code, message: "\(step) on \(url): \(detail)")
+            return .failure(code: result.code, message: "\(step) on \(options.url): \(detail)")
         }
     }
 
