@@ -13,16 +13,13 @@ struct DirectorySyncScheduler: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            let now = Date()
-            let toNextMinute = 60 - now.timeIntervalSince1970.truncatingRemainder(dividingBy: 60)
-            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(toNextMinute)) } } catch { return }
+        await atEveryMinute {
             let due: [Directory]
             do {
                 due = try await database.read { tx in try DirectorySchedule.due(at: Date(), calendar: .current, tx) }
             } catch {
                 logger.error("directory schedule unreadable", metadata: ["error": "\(error)"])
-                continue
+                return
             }
             // Handed to the server's synchronisation runs, which log how each ended.
             for directory in due {

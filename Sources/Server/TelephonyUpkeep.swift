@@ -44,9 +44,7 @@ struct TelephonyUpkeep: Service {
 
     /// Checks at the start of every minute whether it is a domain's `CallLog-StartCleaningHour`.
     private func cleanCallLogsEachMinute() async {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            let toNextMinute = 60 - Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 60)
-            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(toNextMinute)) } } catch { return }
+        await atEveryMinute {
             do {
                 let deleted = try await history.cleanCallLogs(now: Date())
                 if deleted > 0 { logger.info("call logs cleaned", metadata: ["deleted": "\(deleted)"]) }
