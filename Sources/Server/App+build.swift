@@ -26,6 +26,9 @@ struct ServerOptions: Sendable {
     /// False leaves the PBX side unconnected: stored links are planned but never dialled, and commands answer
     /// `pbx_unavailable`. For tests of the API alone, whose links name made-up hosts: resolving those blocks on DNS.
     var connectsLinks = true
+    /// False leaves out the synchronisation scheduler: tests of the API start synchronisations themselves, and one the
+    /// scheduler started at a minute's turn would answer their request `sync_running`.
+    var schedulesSynchronisations = true
     /// Long-lived work to start before the server's own and stop after it (demo mode's simulated PBX).
     var leadingServices: [any Service] = []
     /// The registry `GET /metrics` serves: `serve` passes the one it bootstrapped swift-metrics with, tests get a new one.
@@ -139,8 +142,7 @@ func buildServer(
                 },
                 stop: { synchronizer.stopQueue() }
             ),
-            DirectorySyncScheduler(database: database, synchronizer: synchronizer, logger: logger),
-        ]
+        ] + (options.schedulesSynchronisations ? [DirectorySyncScheduler(database: database, synchronizer: synchronizer, logger: logger)] : [])
     return TWSServer(
         services: services,
         bus: bus,

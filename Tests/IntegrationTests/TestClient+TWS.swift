@@ -37,12 +37,13 @@ enum TWSTestApp {
         try configuration.validate()
         var logger = Logger(label: "tws-integration-tests")
         logger.logLevel = .critical
-        // Links are not dialled: these tests store links to made-up hosts (TelephonyWorld runs a connected PBX side).
+        // Links are not dialled (these tests store links to made-up hosts; TelephonyWorld runs a connected PBX side), and
+        // synchronisations start only when a test asks.
         let server = try await buildServer(
             configuration: configuration,
             database: try database ?? AppDatabase.inMemory(),
             logger: logger,
-            options: ServerOptions(connectsLinks: false)
+            options: ServerOptions(connectsLinks: false, schedulesSynchronisations: false)
         )
         return try await server.running(logger: logger) { try await server.api.test(setup, test) }
     }
