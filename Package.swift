@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -94,7 +95,11 @@ let package = Package(
         // escaping; SOAP and the CSTA codec both read XML through it.
         .target(name: "XML", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
         // One libldap connection (options, TLS, watchdog, bind, paged search) for sign-in (Auth) and directories (Connectors).
-        .target(name: "LDAP", dependencies: ["CLDAP"], swiftSettings: swiftSettings),
+        .target(
+            name: "LDAP",
+            dependencies: ["CLDAP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // CLibXML2 directly as well: SOAP validates parsed nodes against the WSDL's schema with libxml2.
         .target(name: "SOAP", dependencies: ["XML", "CLibXML2"], swiftSettings: swiftSettings),
         .target(
@@ -118,13 +123,21 @@ let package = Package(
         ),
         // unixODBC driver manager for SQL directories: sql.h/sqlext.h plus inline wrappers for their function-like macros.
         .systemLibrary(name: "CODBC", path: "Sources/CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
-        .target(name: "Connectors", dependencies: ["Domain", "CODBC", "CLDAP", "LDAP"], swiftSettings: swiftSettings),
+        .target(
+            name: "Connectors",
+            dependencies: ["Domain", "CODBC", "CLDAP", "LDAP", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Storage",
             dependencies: ["Domain", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ConnectorsTests", dependencies: ["Connectors", "Domain"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConnectorsTests",
+            dependencies: ["Connectors", "Domain", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "XMLTests", dependencies: ["XML"], swiftSettings: swiftSettings),
         .testTarget(name: "SOAPTests", dependencies: ["SOAP"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,14 +1,15 @@
 import CGSSAPI
-import Dispatch
 import Domain
 import Foundation
+import NIOPosix
 import Synchronization
 
 /// The server side of Windows single sign-on (HTTP Negotiate, RFC 4559): accepts SPNEGO tokens with MIT GSSAPI
 /// (Kerberos from a keytab; NTLM through gss-ntlmssp when a user file is configured) and tells who the client is.
 ///
 /// A multi-leg exchange (NTLM takes two) keeps its GSSAPI context per TCP connection, as RFC 4559 expects, for at
-/// most `contextLifetime`; at most `maxContexts` are kept. GSSAPI calls run on a dispatch queue, never on an event loop.
+/// most `contextLifetime`; at most `maxContexts` are kept. GSSAPI calls run on the shared pool for blocking calls, never
+/// on an event loop or the cooperative pool.
 public final class NegotiateAcceptor: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// The keytab holding the service key (e.g. `HTTP/host@REALM`).
@@ -53,12 +54,14 @@ public final class NegotiateAcceptor: @unchecked Sendable {
     public let configuration: Configuration
     private let acceptor: OpaquePointer
     private let contexts = Mutex<[String: PendingContext]>([:])
-    private let queue = DispatchQueue(label: "tws.negotiate", attributes: .concurrent)
+    /// Runs the GSSAPI calls, which may block (keytab, replay cache, KDC-less checks on files).
+    private let pool: NIOThreadPool
     private let contextLifetime: TimeInterval = 60
     private let maxContexts = 10_000
 
-    /// Acquires the acceptor credential; throws a message naming what is wrong (keytab, service name).
-    public init(configuration: Configuration) throws {
+    /// Acquires the acceptor credential; throws a message naming what is wrong (keytab, service name). `pool` runs the
+    /// GSSAPI calls of each exchange.
+    public init(configuration: Configuration, pool: NIOThreadPool = .singleton) throws {
         var error = [CChar](repeating: 0, count: 1024)
         guard
             let acceptor = tws_gss_acceptor_create(
@@ -74,6 +77,7 @@ public final class NegotiateAcceptor: @unchecked Sendable {
         }
         self.acceptor = acceptor
         self.configuration = configuration
+        self.pool = pool
     }
 
     deinit {
@@ -89,8 +93,12 @@ public final class NegotiateAcceptor: @unchecked Sendable {
         }
         let pending = take(connection)
         let acceptor = GSSHandle(pointer: self.acceptor)
-        let outcome = await withCheckedContinuation { (done: CheckedContinuation<LegOutcome, Never>) in
-            queue.async { done.resume(returning: Self.leg(acceptor.pointer!, context: pending.pointer, token: Array(token))) }
+        let outcome: LegOutcome
+        do {
+            outcome = try await pool.runIfActive { Self.leg(acceptor.pointer!, context: pending.pointer, token: Array(token)) }
+        } catch {
+            tws_gss_context_free(pending.pointer)
+            throw NegotiateRefusal(reason: "GSSAPI did not run: \(error)")
         }
         switch outcome {
         case .continueNeeded(let context, let output):

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 import Storage
@@ -66,6 +67,14 @@ func bootstrapMetrics() -> PrometheusCollectorRegistry {
     return registry
 }
 
+/// Sizes NIO's shared blocking pool once per process, before its first use. Every blocking C call runs there (libldap,
+/// GSSAPI, unixODBC, directory files), and most of them wait on another server (a bind to a silent directory waits up to
+/// its time-outs), so it has more threads than cores. NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT, when set, wins.
+func sizeBlockingPool() {
+    guard ProcessInfo.processInfo.environment["NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT"] == nil else { return }
+    NIOSingletons.blockingPoolThreadCountSuggestion = max(16, System.coreCount)
+}
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (REST and SOAP on the configured port).")
 
@@ -88,6 +97,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        sizeBlockingPool()
         var configuration = try common.load()
         if let host { configuration.host = host }
         if let port { configuration.port = port }

@@ -1,52 +1,53 @@
 import Domain
+import NIOPosix
 
-/// What a reader drives on its own thread: an open file, ODBC statement or LDAP search. The type (not its
-/// instances) is shared between the reader and its thread, hence `SendableMetatype`.
+/// What a reader drives with its blocking calls: an open file, ODBC statement or LDAP search. The type (not its
+/// instances) is shared between the reader and the pool threads that run its calls, hence `SendableMetatype`.
 protocol ReadingSession: AnyObject, SendableMetatype {
-    /// The next rows, at most `limit`; nil once the source is exhausted. Blocks the session's thread.
+    /// The next rows, at most `limit`; nil once the source is exhausted. Blocks the calling thread.
     func nextRows(limit: Int) throws(DirectorySourceError) -> [SourceRow]?
     /// Releases the connection or file; safe to call twice and after an error.
     func close()
 }
 
-/// A `DirectoryReader` over a session that lives on a `SessionThread`: every blocking call runs there.
+/// A `DirectoryReader` over a session kept by a `SessionQueue`: every blocking call runs on the shared pool.
 final class SessionReader<Session: ReadingSession>: DirectoryReader {
-    private let thread: SessionThread<Session>
+    private let queue: SessionQueue<Session>
 
-    private init(thread: SessionThread<Session>) { self.thread = thread }
+    private init(queue: SessionQueue<Session>) { self.queue = queue }
 
-    /// Starts the thread and opens the session on it with `makeSession` (connect, bind, open the file).
+    /// Opens the session on `pool` with `makeSession` (connect, bind, open the file).
     static func open(
-        threadName: String,
+        on pool: NIOThreadPool,
         _ makeSession: @escaping @Sendable () throws(DirectorySourceError) -> Session
     ) async throws(DirectorySourceError) -> SessionReader {
-        let thread = SessionThread<Session>(name: threadName)
+        let queue = SessionQueue<Session>(pool: pool)
         do throws(DirectorySourceError) {
-            try await thread.run { (session: inout Session?) throws(DirectorySourceError) in session = try makeSession() }
+            try await queue.run { (session: inout Session?) throws(DirectorySourceError) in session = try makeSession() }
         } catch {
-            thread.finish()
+            queue.finish()
             throw error
         }
-        return SessionReader(thread: thread)
+        return SessionReader(queue: queue)
     }
 
     func next(limit: Int) async throws(DirectorySourceError) -> [SourceRow]? {
-        try await thread.run { (session: inout Session?) throws(DirectorySourceError) in
+        try await queue.run { (session: inout Session?) throws(DirectorySourceError) in
             guard let session else { throw DirectorySourceError(.readFailed, "the reader is closed") }
             return try session.nextRows(limit: max(limit, 1))
         }
     }
 
     func close() async {
-        _ = try? await thread.run { (session: inout Session?) in
+        _ = try? await queue.run { (session: inout Session?) in
             session?.close()
             session = nil
         }
-        thread.finish()
+        queue.finish()
     }
 
-    /// Reads a value of the session on its thread (for tests and metrics); nil once closed.
+    /// Reads a value of the session on the pool (for tests and metrics); nil once closed.
     func inspect<Value: Sendable>(_ body: @escaping @Sendable (Session) -> Value) async -> Value? {
-        try? await thread.run { (session: inout Session?) in session.map(body) }
+        try? await queue.run { (session: inout Session?) in session.map(body) }
     }
 }
