@@ -120,7 +120,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
             // The password just proved right: its hash is rewritten in the current form (every byte counting).
             let upgraded = try hasher.hash(password)
             try await store.write { tx in
-                guard var stored = try tx.fetchOne(User.self, id: userId), stored.passwordHash == hash else { return }
+                guard var stored = try tx.user(id: userId), stored.passwordHash == hash else { return }
                 stored.passwordHash = upgraded
                 try tx.update(stored)
             }
@@ -230,7 +230,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
         let now = self.now()
         let (session, user, parameters) = try await store.write { tx -> (Session, User, [String: String]) in
             guard var old = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), old.kind == .user, old.isLive(at: now),
-                let user = try tx.fetchOne(User.self, id: old.subjectId), user.enabled, let userId = user.id
+                let user = try tx.user(id: old.subjectId), user.enabled, let userId = user.id
             else { throw DomainError.unauthenticated }
             let definitions = ParameterCatalogue.all.filter { $0.application == .twsServer }
             let parameters = Dictionary(
@@ -327,7 +327,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
             // The password just proved right: its hash is rewritten in the current form (every byte counting).
             let upgraded = try hasher.hash(password)
             try await store.write { tx in
-                guard var stored = try tx.fetchOne(AdminAccount.self, id: adminId), stored.passwordHash == account.passwordHash else { return }
+                guard var stored = try tx.adminAccount(id: adminId), stored.passwordHash == account.passwordHash else { return }
                 stored.passwordHash = upgraded
                 try tx.update(stored)
             }
@@ -355,7 +355,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
             if session.revokedAt == nil {
                 session.revokedAt = now
                 try tx.update(session)
-                if session.kind == .user, let user = try tx.fetchOne(User.self, id: session.subjectId) {
+                if session.kind == .user, let user = try tx.user(id: session.subjectId) {
                     _ = try tx.insert(
                         AuditEntry(
                             time: now,
@@ -397,7 +397,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
         let now = self.now()
         let checked = try await store.read { tx in
             guard let session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), session.kind == .user, session.isLive(at: now),
-                let user = try tx.fetchOne(User.self, id: session.subjectId), user.enabled, let userId = user.id
+                let user = try tx.user(id: session.subjectId), user.enabled, let userId = user.id
             else { throw DomainError.unauthenticated }
             return CheckedUser(
                 principal: UserPrincipal(userId: userId, domainId: user.domainId, companyId: user.companyId, sessionTokenId: tokenId),
@@ -435,7 +435,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
         let now = self.now()
         return try await store.read { tx in
             guard let session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), session.kind == .admin, session.isLive(at: now),
-                let account = try tx.fetchOne(AdminAccount.self, id: session.subjectId)
+                let account = try tx.adminAccount(id: session.subjectId)
             else { throw DomainError.unauthenticated }
             return AdminPrincipal(account, sessionTokenId: tokenId)
         }
@@ -463,7 +463,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
         // Expired sessions are dropped as new ones open, so the table does not grow without bound.
         return try await store.write { tx in
             let previous = try tx.fetchAll(Session.self, RecordQuery([.equals("kind", .text(kind.rawValue)), .equals("subjectId", .int(subjectId))]))
-            for old in previous where old.expiresAt < now { try tx.delete(Session.self, id: old.id ?? 0) }
+            for old in previous where old.expiresAt < now { try tx.deleteSession(id: old.id ?? 0) }
             _ = try tx.insert(audit)
             return try tx.insert(session)
         }

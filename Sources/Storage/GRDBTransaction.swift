@@ -166,7 +166,7 @@ struct GRDBTransaction: StoreTransaction {
     }
 
     /// Turns constraint violations into the domain's `conflict` errors; other errors pass through.
-    private func translate<T>(_ body: () throws -> T) throws -> T {
+    func translate<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {

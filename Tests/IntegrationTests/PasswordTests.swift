@@ -93,7 +93,7 @@ struct PasswordTests {
             let (_, _, userId) = try await Self.world(client, password: "placeholder-pw")
             let legacy = Bcrypt.hash("legacy-password", cost: 4)
             try await database.write { tx in
-                var user = try #require(try tx.fetchOne(User.self, id: userId))
+                var user = try #require(try tx.user(id: userId))
                 user.passwordHash = legacy
                 try tx.update(user)
             }
@@ -103,7 +103,7 @@ struct PasswordTests {
                 "invalid_credentials"
             )
             _ = try await client.userLogin(username: "alice", password: "legacy-password")
-            let stored = try await database.read { tx in try tx.fetchOne(User.self, id: userId)?.passwordHash }
+            let stored = try await database.read { tx in try tx.user(id: userId)?.passwordHash }
             #expect(stored?.hasPrefix("$twsp1$$2") == true)
             #expect(stored != legacy)
             _ = try await client.userLogin(username: "alice", password: "legacy-password")

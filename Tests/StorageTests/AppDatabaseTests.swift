@@ -21,7 +21,7 @@ import Testing
         user.passwordHash = nil
         user.voicemailPassword = nil
         try await store.write { [user] tx in try tx.update(user) }
-        let reread = try await store.read { [user] tx in try tx.fetchOne(User.self, id: user.id!) }
+        let reread = try await store.read { [user] tx in try tx.user(id: user.id!) }
         #expect(reread?.passwordHash == nil)
         #expect(reread?.voicemailPassword == nil)
         #expect(reread?.privateFields.count == User.privateFieldCount)
@@ -62,7 +62,7 @@ import Testing
         }
         #expect(store.configurationVersion == afterCompany + 1)
         // Deleting the company cascades to its domains and users: that is a change too.
-        try await store.write { [company] tx in _ = try tx.delete(Company.self, id: company.id!) }
+        try await store.write { [company] tx in _ = try tx.deleteCompany(id: company.id!) }
         #expect(store.configurationVersion == afterCompany + 2)
     }
 
@@ -94,7 +94,7 @@ import Testing
         try await store.write { [session] tx in try tx.update(session) }
         #expect(store.sessionVersion == afterUser + 2)
         // Deleting the company takes its users and their sessions with it.
-        try await store.write { tx in _ = try tx.delete(Company.self, id: company.id!) }
+        try await store.write { tx in _ = try tx.deleteCompany(id: company.id!) }
         #expect(store.sessionVersion == afterUser + 3)
     }
 

@@ -39,6 +39,13 @@ public struct AdminPrincipal: Sendable, Equatable {
 
     public func canSee(companyId: Int64) -> Bool { superUser || companyIds.contains(companyId) }
 
+    /// `record` when it exists in a company this admin sees; otherwise `not_found` naming `what`, the same answer
+    /// for an object of another company as for one that does not exist.
+    func visible<R: CompanyScoped>(_ record: R?, _ what: String) throws(DomainError) -> R {
+        guard let record, canSee(companyId: record.companyId) else { throw .notFound(what) }
+        return record
+    }
+
     /// The filter limiting a query to the companies this admin sees; nil for a super-user.
     var companyFilter: StoreFilter? { superUser ? nil : .within("companyId", companyIds.sorted().map { .int($0) }) }
 }

@@ -28,7 +28,7 @@ extension AdminService {
     public func adminAccount(_ admin: AdminPrincipal, id: Int64) async throws -> AdminAccount {
         try admin.requireSuperUser()
         return try await store.read { tx in
-            guard let account = try tx.fetchOne(AdminAccount.self, id: id) else { throw DomainError.notFound("Admin account") }
+            guard let account = try tx.adminAccount(id: id) else { throw DomainError.notFound("Admin account") }
             return account
         }
     }
@@ -73,7 +73,7 @@ extension AdminService {
         }
         let hash = try password.map { try hasher.hash($0) }
         return try await store.write { tx in
-            guard var account = try tx.fetchOne(AdminAccount.self, id: id) else { throw DomainError.notFound("Admin account") }
+            guard var account = try tx.adminAccount(id: id) else { throw DomainError.notFound("Admin account") }
             if let companyIds {
                 try Self.checkCompanies(companyIds, tx)
                 account.companyIds = Array(Set(companyIds)).sorted()
@@ -93,9 +93,9 @@ extension AdminService {
         try admin.requireSuperUser()
         guard id != admin.adminId else { throw DomainError.conflict(code: "cannot_delete_self", "An administrator cannot delete their own account") }
         try await store.write { tx in
-            guard let account = try tx.fetchOne(AdminAccount.self, id: id) else { throw DomainError.notFound("Admin account") }
+            guard let account = try tx.adminAccount(id: id) else { throw DomainError.notFound("Admin account") }
             if account.superUser { try Self.keepOneSuperUser(except: id, tx) }
-            try tx.delete(AdminAccount.self, id: id)
+            try tx.deleteAdminAccount(id: id)
             try tx.deleteAll(Session.self, RecordQuery([.equals("kind", .text(Session.Kind.admin.rawValue)), .equals("subjectId", .int(id))]))
         }
     }
@@ -106,7 +106,7 @@ extension AdminService {
         let hash = try hasher.hash(new)
         let hasher = self.hasher
         try await store.write { tx in
-            guard var account = try tx.fetchOne(AdminAccount.self, id: admin.adminId) else { throw DomainError.unauthenticated }
+            guard var account = try tx.adminAccount(id: admin.adminId) else { throw DomainError.unauthenticated }
             guard hasher.verify(current, hash: account.passwordHash) else {
                 // A well-formed request the account's own secret refuses: 403, not a malformed field.
                 throw DomainError(.forbidden, code: "wrong_password", "The current password is wrong", field: "currentPassword")
@@ -123,7 +123,7 @@ extension AdminService {
     }
 
     private static func checkCompanies(_ ids: [Int64], _ tx: any StoreTransaction) throws {
-        for id in ids where try tx.fetchOne(Company.self, id: id) == nil {
+        for id in ids where try tx.company(id: id) == nil {
             throw DomainError.missing(field: "companyIds", "Company \(id) does not exist")
         }
     }

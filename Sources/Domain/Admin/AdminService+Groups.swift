@@ -4,21 +4,21 @@ extension AdminService {
     public func listGroups(_ admin: AdminPrincipal, domainId: Int64, _ page: PageRequest) async throws -> Page<UserGroup> {
         try admin.requireReady()
         return try await store.read { tx in
-            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            _ = try admin.visible(tx.domain(id: domainId), "Domain")
             return try tx.page(UserGroup.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["name"]), page, searchColumns: ["name"])
         }
     }
 
     public func group(_ admin: AdminPrincipal, id: Int64) async throws -> UserGroup {
         try admin.requireReady()
-        return try await store.read { tx in try tx.scoped(UserGroup.self, id, admin, "Group") }
+        return try await store.read { tx in try admin.visible(tx.group(id: id), "Group") }
     }
 
     public func createGroup(_ admin: AdminPrincipal, domainId: Int64, name: String) async throws -> UserGroup {
         try admin.requireReady()
         let name = try Check.name(name, field: "name")
         return try await store.write { tx in
-            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            let domain = try admin.visible(tx.domain(id: domainId), "Domain")
             return try tx.insert(UserGroup(companyId: domain.companyId, domainId: domainId, name: name))
         }
     }
@@ -27,7 +27,7 @@ extension AdminService {
         try admin.requireReady()
         let name = try Check.name(name, field: "name")
         return try await store.write { tx in
-            var group = try tx.scoped(UserGroup.self, id, admin, "Group")
+            var group = try admin.visible(tx.group(id: id), "Group")
             group.name = name
             try tx.update(group)
             return group
@@ -37,8 +37,8 @@ extension AdminService {
     public func deleteGroup(_ admin: AdminPrincipal, id: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            let group = try tx.scoped(UserGroup.self, id, admin, "Group")
-            try tx.delete(UserGroup.self, id: id)
+            let group = try admin.visible(tx.group(id: id), "Group")
+            try tx.deleteGroup(id: id)
             try tx.pruneDangling(companyId: group.companyId)
         }
     }
@@ -46,7 +46,7 @@ extension AdminService {
     public func members(_ admin: AdminPrincipal, groupId: Int64, _ page: PageRequest) async throws -> Page<User> {
         try admin.requireReady()
         return try await store.read { tx in
-            _ = try tx.scoped(UserGroup.self, groupId, admin, "Group")
+            _ = try admin.visible(tx.group(id: groupId), "Group")
             let userIds = try tx.fetchAll(GroupMembership.self, .equals("groupId", .int(groupId))).map { StoreValue.int($0.userId) }
             return try tx.page(
                 User.self,
@@ -62,8 +62,8 @@ extension AdminService {
     public func addMember(_ admin: AdminPrincipal, groupId: Int64, userId: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            let group = try tx.scoped(UserGroup.self, groupId, admin, "Group")
-            let user = try tx.scoped(User.self, userId, admin, "User")
+            let group = try admin.visible(tx.group(id: groupId), "Group")
+            let user = try admin.visible(tx.user(id: userId), "User")
             guard user.companyId == group.companyId, user.domainId == group.domainId else {
                 throw DomainError(.conflict, code: "other_domain", "A group holds users of its own domain only", field: "userId")
             }
@@ -87,7 +87,7 @@ extension AdminService {
     public func removeMember(_ admin: AdminPrincipal, groupId: Int64, userId: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            _ = try tx.scoped(UserGroup.self, groupId, admin, "Group")
+            _ = try admin.visible(tx.group(id: groupId), "Group")
             let removed = try tx.deleteAll(GroupMembership.self, RecordQuery([.equals("groupId", .int(groupId)), .equals("userId", .int(userId))]))
             guard removed > 0 else { throw DomainError.notFound("Membership") }
         }

@@ -72,16 +72,16 @@ extension AdminService {
     ) async throws -> [ResolvedParameter] {
         let definitions = try parameterDefinitions(admin, application: application, expert: expert)
         return try await store.read { tx in
-            let user = try tx.scoped(User.self, userId, admin, "User")
+            let user = try admin.visible(tx.user(id: userId), "User")
             return try ParameterResolver().resolve(definitions, for: user, in: tx)
         }
     }
 
     private static func scopeCompany(_ scope: ParameterScope, _ id: Int64, _ admin: AdminPrincipal, _ tx: any StoreTransaction) throws -> Int64 {
         switch scope {
-        case .domain: try tx.scoped(CompanyDomain.self, id, admin, "Domain").companyId
-        case .group: try tx.scoped(UserGroup.self, id, admin, "Group").companyId
-        case .user: try tx.scoped(User.self, id, admin, "User").companyId
+        case .domain: try admin.visible(tx.domain(id: id), "Domain").companyId
+        case .group: try admin.visible(tx.group(id: id), "Group").companyId
+        case .user: try admin.visible(tx.user(id: id), "User").companyId
         }
     }
 }

@@ -48,7 +48,7 @@ extension AdminService {
 
     public func authorization(_ admin: AdminPrincipal, id: Int64) async throws -> Authorization {
         try admin.requireReady()
-        return try await store.read { tx in try tx.scoped(Authorization.self, id, admin, "Authorization") }
+        return try await store.read { tx in try admin.visible(tx.authorization(id: id), "Authorization") }
     }
 
     /// Grants a right. Object and grantee must exist in one company the admin sees (domains may
@@ -96,8 +96,8 @@ extension AdminService {
     public func revoke(_ admin: AdminPrincipal, id: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            _ = try tx.scoped(Authorization.self, id, admin, "Authorization")
-            try tx.delete(Authorization.self, id: id)
+            _ = try admin.visible(tx.authorization(id: id), "Authorization")
+            try tx.deleteAuthorization(id: id)
         }
     }
 
@@ -117,7 +117,7 @@ extension AdminService {
         }
         try Check.range(available, 0...1_000_000, field: "available")
         return try await store.write { tx in
-            guard try tx.fetchOne(Company.self, id: companyId) != nil else { throw DomainError.notFound("Company") }
+            guard try tx.company(id: companyId) != nil else { throw DomainError.notFound("Company") }
             let used = try LicenceLedger.holders(of: application, companyId: companyId, tx).count
             guard available >= used else {
                 throw DomainError.conflict(
@@ -154,10 +154,10 @@ extension AdminService {
 
     private static func companyOfGrantee(_ type: GranteeType, _ id: Int64, _ admin: AdminPrincipal, _ tx: any StoreTransaction) throws -> Int64 {
         switch type {
-        case .user: try tx.scoped(User.self, id, admin, "Grantee").companyId
-        case .group: try tx.scoped(UserGroup.self, id, admin, "Grantee").companyId
-        case .intercomGroup: try tx.scoped(IntercomGroup.self, id, admin, "Grantee").companyId
-        case .phoneQueue: try tx.scoped(PhoneQueue.self, id, admin, "Grantee").companyId
+        case .user: try admin.visible(tx.user(id: id), "Grantee").companyId
+        case .group: try admin.visible(tx.group(id: id), "Grantee").companyId
+        case .intercomGroup: try admin.visible(tx.intercomGroup(id: id), "Grantee").companyId
+        case .phoneQueue: try admin.visible(tx.phoneQueue(id: id), "Grantee").companyId
         }
     }
 
@@ -165,12 +165,12 @@ extension AdminService {
         guard let id = request.objectId else { return nil }
         switch request.objectType {
         case .application: return nil
-        case .directory: return try tx.scoped(Directory.self, id, admin, "Object").companyId
-        case .intercomGroup: return try tx.scoped(IntercomGroup.self, id, admin, "Object").companyId
-        case .phoneQueue: return try tx.scoped(PhoneQueue.self, id, admin, "Object").companyId
+        case .directory: return try admin.visible(tx.directory(id: id), "Object").companyId
+        case .intercomGroup: return try admin.visible(tx.intercomGroup(id: id), "Object").companyId
+        case .phoneQueue: return try admin.visible(tx.phoneQueue(id: id), "Object").companyId
         case .calendar, .callLog, .statistics:
             return request.objectKind == .group
-                ? try tx.scoped(UserGroup.self, id, admin, "Object").companyId : try tx.scoped(User.self, id, admin, "Object").companyId
+                ? try admin.visible(tx.group(id: id), "Object").companyId : try admin.visible(tx.user(id: id), "Object").companyId
         }
     }
 }

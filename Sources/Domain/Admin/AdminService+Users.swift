@@ -97,7 +97,7 @@ extension AdminService {
     public func listUsers(_ admin: AdminPrincipal, domainId: Int64, _ page: PageRequest) async throws -> Page<User> {
         try admin.requireReady()
         return try await store.read { tx in
-            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            _ = try admin.visible(tx.domain(id: domainId), "Domain")
             return try tx.page(
                 User.self,
                 RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["username"]),
@@ -109,7 +109,7 @@ extension AdminService {
 
     public func user(_ admin: AdminPrincipal, id: Int64) async throws -> User {
         try admin.requireReady()
-        return try await store.read { tx in try tx.scoped(User.self, id, admin, "User") }
+        return try await store.read { tx in try admin.visible(tx.user(id: id), "User") }
     }
 
     public func createUser(_ admin: AdminPrincipal, domainId: Int64, _ changes: UserChanges) async throws -> User {
@@ -117,7 +117,7 @@ extension AdminService {
         guard let username = changes.username else { throw DomainError.invalid(field: "username", "username is required") }
         let passwordHash = try hashIfSet(changes.password)
         return try await store.write { tx in
-            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            let domain = try admin.visible(tx.domain(id: domainId), "Domain")
             var user = User(companyId: domain.companyId, domainId: domainId, username: username)
             try changes.apply(to: &user, passwordHash: passwordHash)
             return try tx.insert(user)
@@ -128,7 +128,7 @@ extension AdminService {
         try admin.requireReady()
         let passwordHash = try hashIfSet(changes.password)
         return try await store.write { tx in
-            var user = try tx.scoped(User.self, id, admin, "User")
+            var user = try admin.visible(tx.user(id: id), "User")
             try changes.apply(to: &user, passwordHash: passwordHash)
             try tx.update(user)
             // A disabled user, or one whose password was reset, keeps no session: whoever held the old password is out.
@@ -140,8 +140,8 @@ extension AdminService {
     public func deleteUser(_ admin: AdminPrincipal, id: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            let user = try tx.scoped(User.self, id, admin, "User")
-            try tx.delete(User.self, id: id)
+            let user = try admin.visible(tx.user(id: id), "User")
+            try tx.deleteUser(id: id)
             try tx.revokeSessions(.user, subjectId: id)
             try tx.pruneDangling(companyId: user.companyId)
         }
@@ -150,21 +150,21 @@ extension AdminService {
     public func devices(_ admin: AdminPrincipal, userId: Int64) async throws -> [Device] {
         try admin.requireReady()
         return try await store.read { tx in
-            _ = try tx.scoped(User.self, userId, admin, "User")
+            _ = try admin.visible(tx.user(id: userId), "User")
             return try tx.fetchAll(Device.self, RecordQuery([.equals("userId", .int(userId))], orderBy: ["number"]))
         }
     }
 
     public func device(_ admin: AdminPrincipal, id: Int64) async throws -> Device {
         try admin.requireReady()
-        return try await store.read { tx in try tx.scoped(Device.self, id, admin, "Device") }
+        return try await store.read { tx in try admin.visible(tx.device(id: id), "Device") }
     }
 
     public func createDevice(_ admin: AdminPrincipal, userId: Int64, _ changes: DeviceChanges) async throws -> Device {
         try admin.requireReady()
         guard let number = changes.number else { throw DomainError.invalid(field: "number", "number is required") }
         return try await store.write { tx in
-            let user = try tx.scoped(User.self, userId, admin, "User")
+            let user = try admin.visible(tx.user(id: userId), "User")
             var device = Device(companyId: user.companyId, domainId: user.domainId, userId: userId, number: number)
             try changes.apply(to: &device)
             return try tx.insert(device)
@@ -174,7 +174,7 @@ extension AdminService {
     public func updateDevice(_ admin: AdminPrincipal, id: Int64, _ changes: DeviceChanges) async throws -> Device {
         try admin.requireReady()
         return try await store.write { tx in
-            var device = try tx.scoped(Device.self, id, admin, "Device")
+            var device = try admin.visible(tx.device(id: id), "Device")
             try changes.apply(to: &device)
             try tx.update(device)
             return device
@@ -184,8 +184,8 @@ extension AdminService {
     public func deleteDevice(_ admin: AdminPrincipal, id: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            _ = try tx.scoped(Device.self, id, admin, "Device")
-            try tx.delete(Device.self, id: id)
+            _ = try admin.visible(tx.device(id: id), "Device")
+            try tx.deleteDevice(id: id)
         }
     }
 

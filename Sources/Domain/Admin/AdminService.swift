@@ -16,15 +16,9 @@ public struct AdminService<Store: TenantStore>: Sendable {
 }
 
 extension StoreTransaction {
-    /// Loads a company-scoped record the admin may see, or throws `not_found`.
-    func scoped<R: CompanyScoped>(_ type: R.Type, _ id: Int64, _ admin: AdminPrincipal, _ what: String) throws -> R {
-        guard let record = try fetchOne(type, id: id), admin.canSee(companyId: record.companyId) else { throw DomainError.notFound(what) }
-        return record
-    }
-
     /// The company `id` if it exists and the admin may see it, or `not_found`.
     func visibleCompany(_ id: Int64, _ admin: AdminPrincipal) throws -> Company {
-        guard admin.canSee(companyId: id), let company = try fetchOne(Company.self, id: id) else { throw DomainError.notFound("Company") }
+        guard admin.canSee(companyId: id), let company = try company(id: id) else { throw DomainError.notFound("Company") }
         return company
     }
 
@@ -48,10 +42,10 @@ extension StoreTransaction {
     func pruneDangling(companyId: Int64) throws {
         func exists(_ type: GranteeType, _ id: Int64) throws -> Bool {
             switch type {
-            case .user: try fetchOne(User.self, id: id) != nil
-            case .group: try fetchOne(UserGroup.self, id: id) != nil
-            case .intercomGroup: try fetchOne(IntercomGroup.self, id: id) != nil
-            case .phoneQueue: try fetchOne(PhoneQueue.self, id: id) != nil
+            case .user: try user(id: id) != nil
+            case .group: try group(id: id) != nil
+            case .intercomGroup: try intercomGroup(id: id) != nil
+            case .phoneQueue: try phoneQueue(id: id) != nil
             }
         }
         for authorization in try fetchAll(Authorization.self, .equals("companyId", .int(companyId))) {
@@ -59,23 +53,23 @@ extension StoreTransaction {
             if alive, let objectId = authorization.objectId {
                 switch authorization.objectType {
                 case .application: break
-                case .directory: alive = try fetchOne(Directory.self, id: objectId) != nil
-                case .intercomGroup: alive = try fetchOne(IntercomGroup.self, id: objectId) != nil
-                case .phoneQueue: alive = try fetchOne(PhoneQueue.self, id: objectId) != nil
+                case .directory: alive = try directory(id: objectId) != nil
+                case .intercomGroup: alive = try intercomGroup(id: objectId) != nil
+                case .phoneQueue: alive = try phoneQueue(id: objectId) != nil
                 case .calendar, .callLog, .statistics:
                     alive = try exists(authorization.objectKind == .group ? .group : .user, objectId)
                 }
             }
-            if !alive, let id = authorization.id { try delete(Authorization.self, id: id) }
+            if !alive, let id = authorization.id { try deleteAuthorization(id: id) }
         }
         for value in try fetchAll(ParameterValue.self, .equals("companyId", .int(companyId))) {
             let alive: Bool =
                 switch value.scope {
-                case .domain: try fetchOne(CompanyDomain.self, id: value.scopeId) != nil
-                case .group: try fetchOne(UserGroup.self, id: value.scopeId) != nil
-                case .user: try fetchOne(User.self, id: value.scopeId) != nil
+                case .domain: try domain(id: value.scopeId) != nil
+                case .group: try group(id: value.scopeId) != nil
+                case .user: try user(id: value.scopeId) != nil
                 }
-            if !alive, let id = value.id { try delete(ParameterValue.self, id: id) }
+            if !alive, let id = value.id { try deleteParameterValue(id: id) }
         }
     }
 }
@@ -127,7 +121,7 @@ extension AdminService {
     public func deleteCompany(_ admin: AdminPrincipal, id: Int64) async throws {
         try admin.requireSuperUser()
         try await store.write { tx in
-            guard try tx.delete(Company.self, id: id) else { throw DomainError.notFound("Company") }
+            guard try tx.deleteCompany(id: id) else { throw DomainError.notFound("Company") }
             for var account in try tx.fetchAll(AdminAccount.self, RecordQuery()) where account.companyIds.contains(id) {
                 account.companyIds.removeAll { $0 == id }
                 try tx.update(account)
@@ -149,7 +143,7 @@ extension AdminService {
 
     public func domain(_ admin: AdminPrincipal, id: Int64) async throws -> CompanyDomain {
         try admin.requireReady()
-        return try await store.read { tx in try tx.scoped(CompanyDomain.self, id, admin, "Domain") }
+        return try await store.read { tx in try admin.visible(tx.domain(id: id), "Domain") }
     }
 
     /// Creates a domain with its built-in directories and a default dialing plan.
@@ -178,7 +172,7 @@ extension AdminService {
         let name = try name.map { name throws(DomainError) in try Check.name(name, field: "name") }
         if let numberingPlanLength { try Check.range(numberingPlanLength, 1...16, field: "numberingPlanLength") }
         return try await store.write { tx in
-            var domain = try tx.scoped(CompanyDomain.self, id, admin, "Domain")
+            var domain = try admin.visible(tx.domain(id: id), "Domain")
             if let name { domain.name = name }
             if let numberingPlanLength { domain.numberingPlanLength = numberingPlanLength }
             try tx.update(domain)
@@ -189,8 +183,8 @@ extension AdminService {
     public func deleteDomain(_ admin: AdminPrincipal, id: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            let domain = try tx.scoped(CompanyDomain.self, id, admin, "Domain")
-            try tx.delete(CompanyDomain.self, id: id)
+            let domain = try admin.visible(tx.domain(id: id), "Domain")
+            try tx.deleteDomain(id: id)
             try tx.pruneDangling(companyId: domain.companyId)
         }
     }
@@ -198,7 +192,7 @@ extension AdminService {
     public func listDirectories(_ admin: AdminPrincipal, domainId: Int64) async throws -> [Directory] {
         try admin.requireReady()
         return try await store.read { tx in
-            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            _ = try admin.visible(tx.domain(id: domainId), "Domain")
             return try tx.fetchAll(Directory.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["priority", "id"]))
         }
     }

@@ -2,13 +2,19 @@
 /// through the same generic list/create/replace/delete operations.
 public protocol DomainConfigRecord: CompanyScoped {
     static var displayName: String { get }
-    static var searchColumns: [String] { get }
     var companyId: Int64 { get set }
     var domainId: Int64 { get set }
     /// Checks and normalises the fields a client sent.
     func validated() throws(DomainError) -> Self
     /// Keeps write-only secrets the client did not resend on replace.
     mutating func keepSecrets(from stored: Self)
+    /// The stored record with this id, if any.
+    static func stored(id: Int64, in records: any PbxRecords) throws -> Self?
+    /// A page of a domain's records, narrowed by the request's search text.
+    static func page(domainId: Int64, _ request: PageRequest, in records: any PbxRecords) throws -> Page<Self>
+    func inserted(into records: any PbxRecords) throws -> Self
+    func update(in records: any PbxRecords) throws
+    static func delete(id: Int64, from records: any PbxRecords) throws
 }
 
 extension DomainConfigRecord {
@@ -32,7 +38,13 @@ extension SupervisedDeviceRange {
 
 extension PbxLink: DomainConfigRecord {
     public static let displayName = "PBX link"
-    public static let searchColumns = ["host", "pbxType", "pbxDomain"]
+    public static func stored(id: Int64, in records: any PbxRecords) throws -> PbxLink? { try records.pbxLink(id: id) }
+    public static func page(domainId: Int64, _ request: PageRequest, in records: any PbxRecords) throws -> Page<PbxLink> {
+        try records.pbxLinks(domainId: domainId, request)
+    }
+    public func inserted(into records: any PbxRecords) throws -> PbxLink { try records.insert(self) }
+    public func update(in records: any PbxRecords) throws { try records.update(self) }
+    public static func delete(id: Int64, from records: any PbxRecords) throws { try records.deletePbxLink(id: id) }
     public func validated() throws(DomainError) -> PbxLink {
         var link = self
         _ = try Check.name(host, field: "host", max: 255)
@@ -50,7 +62,13 @@ extension PbxLink: DomainConfigRecord {
 
 extension IntercomGroup: DomainConfigRecord {
     public static let displayName = "Intercom group"
-    public static let searchColumns = ["name"]
+    public static func stored(id: Int64, in records: any PbxRecords) throws -> IntercomGroup? { try records.intercomGroup(id: id) }
+    public static func page(domainId: Int64, _ request: PageRequest, in records: any PbxRecords) throws -> Page<IntercomGroup> {
+        try records.intercomGroups(domainId: domainId, request)
+    }
+    public func inserted(into records: any PbxRecords) throws -> IntercomGroup { try records.insert(self) }
+    public func update(in records: any PbxRecords) throws { try records.update(self) }
+    public static func delete(id: Int64, from records: any PbxRecords) throws { try records.deleteIntercomGroup(id: id) }
     public func validated() throws(DomainError) -> IntercomGroup {
         var group = self
         group.name = try Check.name(name, field: "name")
@@ -67,7 +85,13 @@ extension IntercomGroup: DomainConfigRecord {
 
 extension PhoneQueue: DomainConfigRecord {
     public static let displayName = "Phone queue"
-    public static let searchColumns = ["name"]
+    public static func stored(id: Int64, in records: any PbxRecords) throws -> PhoneQueue? { try records.phoneQueue(id: id) }
+    public static func page(domainId: Int64, _ request: PageRequest, in records: any PbxRecords) throws -> Page<PhoneQueue> {
+        try records.phoneQueues(domainId: domainId, request)
+    }
+    public func inserted(into records: any PbxRecords) throws -> PhoneQueue { try records.insert(self) }
+    public func update(in records: any PbxRecords) throws { try records.update(self) }
+    public static func delete(id: Int64, from records: any PbxRecords) throws { try records.deletePhoneQueue(id: id) }
     public func validated() throws(DomainError) -> PhoneQueue {
         var queue = self
         queue.name = try Check.name(name, field: "name")
@@ -83,14 +107,14 @@ extension AdminService {
     public func list<R: DomainConfigRecord>(_ admin: AdminPrincipal, _ type: R.Type, domainId: Int64, _ page: PageRequest) async throws -> Page<R> {
         try admin.requireReady()
         return try await store.read { tx in
-            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
-            return try tx.page(R.self, RecordQuery([.equals("domainId", .int(domainId))]), page, searchColumns: R.searchColumns)
+            _ = try admin.visible(tx.domain(id: domainId), "Domain")
+            return try R.page(domainId: domainId, page, in: tx)
         }
     }
 
     public func get<R: DomainConfigRecord>(_ admin: AdminPrincipal, _ type: R.Type, id: Int64) async throws -> R {
         try admin.requireReady()
-        return try await store.read { tx in try tx.scoped(R.self, id, admin, R.displayName) }
+        return try await store.read { tx in try admin.visible(R.stored(id: id, in: tx), R.displayName) }
     }
 
     /// Creates a record in a domain; the company and domain come from the path, never from the body.
@@ -99,11 +123,11 @@ extension AdminService {
         let validated = try record.validated()
         return try await store.write { tx in
             var record = validated
-            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            let domain = try admin.visible(tx.domain(id: domainId), "Domain")
             record.id = nil
             record.companyId = domain.companyId
             record.domainId = domainId
-            return try tx.insert(record)
+            return try record.inserted(into: tx)
         }
     }
 
@@ -113,12 +137,12 @@ extension AdminService {
         let validated = try record.validated()
         return try await store.write { tx in
             var record = validated
-            let stored = try tx.scoped(R.self, id, admin, R.displayName)
+            let stored = try admin.visible(R.stored(id: id, in: tx), R.displayName)
             record.id = id
             record.companyId = stored.companyId
             record.domainId = stored.domainId
             record.keepSecrets(from: stored)
-            try tx.update(record)
+            try record.update(in: tx)
             return record
         }
     }
@@ -126,8 +150,8 @@ extension AdminService {
     public func delete<R: DomainConfigRecord>(_ admin: AdminPrincipal, _ type: R.Type, id: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            let stored = try tx.scoped(R.self, id, admin, R.displayName)
-            try tx.delete(R.self, id: id)
+            let stored = try admin.visible(R.stored(id: id, in: tx), R.displayName)
+            try R.delete(id: id, from: tx)
             try tx.pruneDangling(companyId: stored.companyId)
         }
     }
@@ -139,8 +163,8 @@ extension AdminService {
     public func dialingPlan(_ admin: AdminPrincipal, domainId: Int64) async throws -> DialingPlanSettings {
         try admin.requireReady()
         var settings = try await store.read { tx in
-            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
-            return try tx.first(DialingPlanSettings.self, .equals("domainId", .int(domainId)))
+            let domain = try admin.visible(tx.domain(id: domainId), "Domain")
+            return try tx.dialingPlanSettings(domainId: domainId)
                 ?? DialingPlanSettings(companyId: domain.companyId, domainId: domainId)
         }
         settings.rules = settings.rules ?? DialingRule.standardRules()
@@ -173,10 +197,10 @@ extension AdminService {
         }
         return try await store.write { [settings] tx in
             var settings = settings
-            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            let domain = try admin.visible(tx.domain(id: domainId), "Domain")
             settings.companyId = domain.companyId
             settings.domainId = domainId
-            if let existing = try tx.first(DialingPlanSettings.self, .equals("domainId", .int(domainId))) {
+            if let existing = try tx.dialingPlanSettings(domainId: domainId) {
                 settings.id = existing.id
                 try tx.update(settings)
             } else {
@@ -198,7 +222,7 @@ extension AdminService {
     ) async throws -> (DialingResult?, ReverseResult?) {
         try admin.requireReady()
         let plan = try await store.read { tx in
-            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            _ = try admin.visible(tx.domain(id: domainId), "Domain")
             return try DialingPlanStore.plan(domainId: domainId, tx)
         }
         if incoming { return (nil, plan.reverse(number)) }
@@ -233,10 +257,10 @@ extension AdminService {
             }
         }
         let (wanted, hasLinks) = try await store.read { tx in
-            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            _ = try admin.visible(tx.domain(id: domainId), "Domain")
             return (
                 try SupervisedDevices.of(domainId: domainId, tx),
-                try tx.first(PbxLink.self, .equals("domainId", .int(domainId))) != nil
+                try tx.hasPbxLink(domainId: domainId)
             )
         }
         func inRange(_ device: String) -> Bool {

@@ -2,9 +2,9 @@
 public enum DialingPlanStore {
     /// The domain's settings and rules compiled; the defaults and standard rules when the domain has none stored.
     public static func plan(domainId: Int64, _ tx: any StoreTransaction) throws -> DialingPlan {
-        guard let domain = try tx.fetchOne(CompanyDomain.self, id: domainId) else { throw DomainError.notFound("Domain") }
+        guard let domain = try tx.domain(id: domainId) else { throw DomainError.notFound("Domain") }
         let settings =
-            try tx.first(DialingPlanSettings.self, .equals("domainId", .int(domainId)))
+            try tx.dialingPlanSettings(domainId: domainId)
             ?? DialingPlanSettings(companyId: domain.companyId, domainId: domainId)
         do {
             return try DialingPlan(settings: settings, rules: settings.rules ?? DialingRule.standardRules())

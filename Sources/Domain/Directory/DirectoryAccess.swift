@@ -35,7 +35,7 @@ public struct DirectoryAccess: Sendable {
 
     /// Reads the user's directory rights and parameters in one transaction.
     public static func of(userId: Int64, _ tx: any StoreTransaction) throws -> DirectoryAccess {
-        guard let user = try tx.fetchOne(User.self, id: userId), user.enabled else { throw DomainError.unauthenticated }
+        guard let user = try tx.user(id: userId), user.enabled else { throw DomainError.unauthenticated }
         let groupIds = Set(try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId))
         let grants = try directoryGrants(companyId: user.companyId, tx).filter {
             ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId))

@@ -128,7 +128,7 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
 
     public func directory(_ admin: AdminPrincipal, id: Int64) async throws -> Directory {
         try admin.requireReady()
-        return try await store.read { tx in try tx.scoped(Directory.self, id, admin, "Directory") }
+        return try await store.read { tx in try admin.visible(tx.directory(id: id), "Directory") }
     }
 
     /// A new LDAP, SQL (ODBC) or CSV directory; it starts empty until its first synchronisation.
@@ -141,7 +141,7 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
         guard changes.connection != nil else { throw DomainError.invalid(field: "connection", "connection is required") }
         guard changes.fieldMap != nil else { throw DomainError.invalid(field: "fieldMap", "fieldMap is required") }
         return try await store.write { tx in
-            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            let domain = try admin.visible(tx.domain(id: domainId), "Domain")
             var directory = Directory(companyId: domain.companyId, domainId: domainId, name: "", kind: .public, source: source, priority: 50)
             try changes.apply(to: &directory)
             return try tx.insert(directory)
@@ -154,7 +154,7 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
             throw DomainError(.conflict, code: "source_mismatch", "The source of a directory cannot change; create another", field: "source")
         }
         return try await store.write { tx in
-            var directory = try tx.scoped(Directory.self, id, admin, "Directory")
+            var directory = try admin.visible(tx.directory(id: id), "Directory")
             let mergeBefore = directory.mergeContacts
             try changes.apply(to: &directory)
             try tx.update(directory)
@@ -170,12 +170,12 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
     public func deleteDirectory(_ admin: AdminPrincipal, id: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            let directory = try tx.scoped(Directory.self, id, admin, "Directory")
+            let directory = try admin.visible(tx.directory(id: id), "Directory")
             guard !directory.source.isBuiltIn else {
                 throw DomainError.conflict(code: "built_in_directory", "\(directory.name) is built in; make it a draft to disable it")
             }
             try tx.deleteAll(Contact.self, RecordQuery([.equals("directoryId", .int(id))], orderBy: []))
-            try tx.delete(Directory.self, id: id)
+            try tx.deleteDirectory(id: id)
             try tx.pruneDangling(companyId: directory.companyId)
         }
     }
@@ -236,7 +236,7 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
         try admin.requireReady()
         return try await store.write { tx in
             let directory = try Self.publicDirectory(admin, directoryId, tx)
-            guard var contact = try tx.fetchOne(Contact.self, id: id), contact.directoryId == directory.id else {
+            guard var contact = try tx.contact(id: id), contact.directoryId == directory.id else {
                 throw DomainError.notFound("Contact")
             }
             try changes.apply(to: &contact)
@@ -251,15 +251,15 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
         try admin.requireReady()
         try await store.write { tx in
             let directory = try Self.publicDirectory(admin, directoryId, tx)
-            guard let contact = try tx.fetchOne(Contact.self, id: id), contact.directoryId == directory.id else {
+            guard let contact = try tx.contact(id: id), contact.directoryId == directory.id else {
                 throw DomainError.notFound("Contact")
             }
-            try tx.delete(Contact.self, id: contact.id!)
+            try tx.deleteContact(id: contact.id!)
         }
     }
 
     private static func publicDirectory(_ admin: AdminPrincipal, _ id: Int64, _ tx: any StoreTransaction) throws -> Directory {
-        let directory = try tx.scoped(Directory.self, id, admin, "Directory")
+        let directory = try admin.visible(tx.directory(id: id), "Directory")
         guard directory.source == .twsPublic else {
             throw DomainError.conflict(code: "not_public_tws_directory", "Contacts are edited by hand only in the TWS public contacts directory")
         }

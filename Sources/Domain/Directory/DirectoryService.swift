@@ -93,7 +93,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     public func contact(_ principal: UserPrincipal, id: Int64) async throws -> ContactCard {
         try await store.read { [version = store.configurationVersion] tx in
             let access = try access(principal.userId, version: version, tx)
-            guard let contact = try tx.fetchOne(Contact.self, id: id), contact.companyId == principal.companyId, access.directory(of: contact) != nil
+            guard let contact = try tx.contact(id: id), contact.companyId == principal.companyId, access.directory(of: contact) != nil
             else { throw DomainError.notFound("Contact") }
             return try Self.cards([contact], access: access, showInvisible: false, tx)[0]
         }
@@ -240,7 +240,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
         try await store.write { tx in
             _ = try Self.privateDirectoryForEditing(principal, tx)
             let contact = try Self.ownPrivateContact(principal, id: id, tx)
-            try tx.delete(Contact.self, id: contact.id!)
+            try tx.deleteContact(id: contact.id!)
         }
     }
 
@@ -258,7 +258,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     }
 
     private static func ownPrivateContact(_ principal: UserPrincipal, id: Int64, _ tx: any StoreTransaction) throws -> Contact {
-        guard let contact = try tx.fetchOne(Contact.self, id: id), contact.ownerUserId == principal.userId else {
+        guard let contact = try tx.contact(id: id), contact.ownerUserId == principal.userId else {
             throw DomainError.notFound("Contact")
         }
         return contact
@@ -311,7 +311,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     {
         try await store.write { tx in
             let access = try DirectoryAccess.of(userId: principal.userId, tx)
-            guard var list = try tx.fetchOne(ContactList.self, id: id), list.ownerUserId == principal.userId else {
+            guard var list = try tx.contactList(id: id), list.ownerUserId == principal.userId else {
                 throw DomainError.notFound("Contact list")
             }
             if let name { list.name = try Check.name(name, field: "name") }
@@ -329,10 +329,10 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
 
     public func deleteContactList(_ principal: UserPrincipal, id: Int64) async throws {
         try await store.write { tx in
-            guard let list = try tx.fetchOne(ContactList.self, id: id), list.ownerUserId == principal.userId else {
+            guard let list = try tx.contactList(id: id), list.ownerUserId == principal.userId else {
                 throw DomainError.notFound("Contact list")
             }
-            try tx.delete(ContactList.self, id: list.id!)
+            try tx.deleteContactList(id: list.id!)
         }
     }
 
@@ -413,7 +413,7 @@ public final class CallerNames<Store: TenantStore>: CallerNameResolver {
         let time = now()
         if let hit = cache.withLock({ $0[key] }), hit.expires > time { return hit.name }
         let name = try? await store.read { [version = store.configurationVersion] tx -> String? in
-            guard let access = try Self.access(domainId: domainId, device: device, tx), let domain = try tx.fetchOne(CompanyDomain.self, id: domainId)
+            guard let access = try Self.access(domainId: domainId, device: device, tx), let domain = try tx.domain(id: domainId)
             else { return nil }
             let plan = try self.plans.plan(domainId: domainId, version: version, tx)
             return try DirectoryService<Store>.lookup(number, plan: plan, access: access, companyId: domain.companyId, tx)?.name
@@ -433,11 +433,11 @@ public final class CallerNames<Store: TenantStore>: CallerNameResolver {
             access = try? DirectoryAccess.of(userId: owner.userId, tx)
         }
         var holders: [DirectoryAccess] = []
-        for queue in try tx.fetchAll(PhoneQueue.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: []))
+        for queue in try tx.phoneQueues(domainId: domainId)
         where queue.device.numbers.contains(device) {
             holders.append(try DirectoryAccess.of(grantee: .phoneQueue, id: queue.id!, companyId: queue.companyId, tx))
         }
-        for group in try tx.fetchAll(IntercomGroup.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: []))
+        for group in try tx.intercomGroups(domainId: domainId)
         where group.devices.contains(where: { $0.numbers.contains(device) }) {
             holders.append(try DirectoryAccess.of(grantee: .intercomGroup, id: group.id!, companyId: group.companyId, tx))
         }

@@ -91,11 +91,11 @@ public actor DirectorySynchronizer<Store: TenantStore> {
         report.finishedAt = now()
         let final = report
         _ = try? await store.write { tx in
-            guard var directory = try tx.fetchOne(Directory.self, id: directoryId) else { return }
+            guard var directory = try tx.directory(id: directoryId) else { return }
             directory.lastSync = final
             try tx.update(directory)
         }
-        if let directory = try? await store.read({ tx in try tx.fetchOne(Directory.self, id: directoryId) }) {
+        if let directory = try? await store.read({ tx in try tx.directory(id: directoryId) }) {
             progress?(directory.domainId, directoryId, final)
         }
         return final
@@ -110,7 +110,7 @@ public actor DirectorySynchronizer<Store: TenantStore> {
     private func synchronise(directoryId: Int64, report: inout DirectorySyncReport) async throws {
         // A new generation per run: rows read by this run carry it, the others are deleted once the read completes.
         let (directory, plan) = try await store.write { tx -> (Directory, DialingPlanSettings) in
-            guard var directory = try tx.fetchOne(Directory.self, id: directoryId) else { throw DomainError.notFound("Directory") }
+            guard var directory = try tx.directory(id: directoryId) else { throw DomainError.notFound("Directory") }
             guard directory.kind != .draft else { throw DomainError.conflict(code: "directory_draft", "A draft directory does not synchronise") }
             guard directory.source.isExternal || directory.source == .twsUsers else {
                 throw DomainError.conflict(code: "directory_not_synchronised", "\(directory.name) is kept by the server and has no source")

@@ -18,8 +18,8 @@ public struct UserProfileService<Store: TenantStore>: Sendable {
 
     public func profile(_ principal: UserPrincipal) async throws -> UserProfile {
         try await store.read { tx in
-            guard let user = try tx.fetchOne(User.self, id: principal.userId), user.companyId == principal.companyId, user.enabled,
-                let domain = try tx.fetchOne(CompanyDomain.self, id: user.domainId), let company = try tx.fetchOne(Company.self, id: user.companyId)
+            guard let user = try tx.user(id: principal.userId), user.companyId == principal.companyId, user.enabled,
+                let domain = try tx.domain(id: user.domainId), let company = try tx.company(id: user.companyId)
             else { throw DomainError.unauthenticated }
             let devices = try tx.fetchAll(Device.self, RecordQuery([.equals("userId", .int(principal.userId))], orderBy: ["number"]))
             let applications = try Self.applications(of: user, tx)

@@ -159,7 +159,7 @@ public struct CallControl<Store: TenantStore>: Sendable {
     public func setForwarding(_ principal: UserPrincipal, device: String?, setting: ForwardingSetting) async throws -> ForwardingSetting {
         let version = store.configurationVersion
         let (own, allowed, plan) = try await store.read { tx in
-            guard let user = try tx.fetchOne(User.self, id: principal.userId) else { throw DomainError.unauthenticated }
+            guard let user = try tx.user(id: principal.userId) else { throw DomainError.unauthenticated }
             let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
             func flag(_ name: String) -> Bool { parameters.first { $0.name == name }?.value != "false" }
             let names: [ForwardingKind: String] = [

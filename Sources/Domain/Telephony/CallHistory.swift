@@ -14,7 +14,7 @@ public struct CallHistory<Store: TenantStore>: Sendable {
         try await store.read { tx in
             let target = userId ?? principal.userId
             if target != principal.userId {
-                guard let other = try tx.fetchOne(User.self, id: target), other.companyId == principal.companyId else {
+                guard let other = try tx.user(id: target), other.companyId == principal.companyId else {
                     throw DomainError.notFound("User")
                 }
                 guard try Self.mayReadCallLogs(of: other, principal, tx) else {
@@ -67,7 +67,7 @@ public struct CallHistory<Store: TenantStore>: Sendable {
                 let groups = Dictionary(grouping: entries) { "\($0.userId)/\($0.kind.rawValue)" }
                 var count = 0
                 for (_, newestFirst) in groups {
-                    for id in retention.expired(newestFirst, now: now) where try tx.delete(CallLogEntry.self, id: id) { count += 1 }
+                    for id in retention.expired(newestFirst, now: now) where try tx.deleteCallLogEntry(id: id) { count += 1 }
                 }
                 return count
             }

@@ -88,7 +88,7 @@ public struct PresenceService<Store: TenantStore>: Sendable {
         if let message, message.unicodeScalars.count > 255 { throw DomainError.invalid(field: "message", "A presence message has at most 255 characters") }
         let time = now()
         let saved = try await store.write { tx in
-            guard let user = try tx.fetchOne(User.self, id: principal.userId) else { throw DomainError.unauthenticated }
+            guard let user = try tx.user(id: principal.userId) else { throw DomainError.unauthenticated }
             if message != nil {
                 let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
                 guard parameters.first(where: { $0.name == "AuthorizedCustomMessagePresences" })?.value != "false" else {
@@ -145,7 +145,7 @@ public struct PresenceService<Store: TenantStore>: Sendable {
     public func announcePresence(userId: Int64) async {
         let time = now()
         let found = try? await store.read { tx -> (Int64, UserPresencePayload)? in
-            guard let user = try tx.fetchOne(User.self, id: userId) else { return nil }
+            guard let user = try tx.user(id: userId) else { return nil }
             let live = try tx.fetchAll(
                 Session.self,
                 RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .equals("subjectId", .int(userId))])

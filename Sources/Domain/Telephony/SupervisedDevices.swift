@@ -10,10 +10,10 @@ public enum SupervisedDevices {
                 orderBy: []
             )
         ).map(\.number).sorted()
-        for group in try tx.fetchAll(IntercomGroup.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["id"])) {
+        for group in try tx.intercomGroups(domainId: domainId) {
             wanted += group.devices.filter { $0.pbxProtocol == .csta }.flatMap(\.numbers)
         }
-        for queue in try tx.fetchAll(PhoneQueue.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["id"]))
+        for queue in try tx.phoneQueues(domainId: domainId)
         where queue.device.pbxProtocol == .csta {
             wanted += queue.device.numbers
         }

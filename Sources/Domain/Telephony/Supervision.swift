@@ -19,7 +19,7 @@ public struct Supervision<Store: TenantStore>: Sendable {
     /// devices, without duplicates, spread over the domain's links in id order up to each link's capacity.
     public func plan() async throws -> [LinkAssignment] {
         try await store.read { tx in
-            let links = try tx.fetchAll(PbxLink.self, RecordQuery([], orderBy: ["id"]))
+            let links = try tx.allPbxLinks()
             var plan: [LinkAssignment] = []
             for (domainId, domainLinks) in Dictionary(grouping: links, by: \.domainId).sorted(by: { $0.key < $1.key }) {
                 var remaining = try SupervisedDevices.of(domainId: domainId, tx)[...]

@@ -23,7 +23,7 @@ public struct TelephonyVisibility: Sendable, Equatable {
     /// - `AuthorizeSupervisionInformation` / `AuthorizeShareRulesGroup` name a user group of the company (the bosses):
     ///   its members' devices become visible too, so the secretary sees their calls and forwarding.
     public static func of(userId: Int64, _ tx: any StoreTransaction) throws -> TelephonyVisibility {
-        guard let user = try tx.fetchOne(User.self, id: userId) else { throw DomainError.unauthenticated }
+        guard let user = try tx.user(id: userId) else { throw DomainError.unauthenticated }
         let own = try ownDevices(userId: userId, tx)
         let groupIds = Set(try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId))
         let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
@@ -39,11 +39,11 @@ public struct TelephonyVisibility: Sendable, Equatable {
         let intercomIds = grants.filter { $0.objectType == .intercomGroup }.compactMap(\.objectId)
         let queueIds = grants.filter { $0.objectType == .phoneQueue }.compactMap(\.objectId)
         var intercom = Set<String>()
-        for group in try tx.fetchAll(IntercomGroup.self, .equals("companyId", .int(user.companyId))) where intercomIds.contains(group.id ?? -1) {
+        for group in try tx.intercomGroups(companyId: user.companyId) where intercomIds.contains(group.id ?? -1) {
             for range in group.devices { intercom.formUnion(range.numbers) }
         }
         var queues = Set<String>()
-        for queue in try tx.fetchAll(PhoneQueue.self, .equals("companyId", .int(user.companyId))) where queueIds.contains(queue.id ?? -1) {
+        for queue in try tx.phoneQueues(companyId: user.companyId) where queueIds.contains(queue.id ?? -1) {
             queues.formUnion(queue.device.numbers)
         }
         var bosses = Set<String>()

@@ -8,7 +8,7 @@ struct UserImportBatch: Sendable {
     /// Creates and updates this batch's users; returns what it did. Every check that could make an insert fail runs
     /// before the user's first write, so an ignored row leaves the store untouched and the batch's transaction goes on.
     func apply(_ tx: any StoreTransaction) throws -> UserImportReport {
-        guard let importId = userImport.id, try tx.fetchOne(UserImport.self, id: importId) != nil else {
+        guard let importId = userImport.id, try tx.userImport(id: importId) != nil else {
             throw DomainError.notFound("User import")
         }
         let domainId = userImport.domainId
@@ -155,7 +155,7 @@ struct UserImportBatch: Sendable {
         for var user in unlisted {
             let userId = user.id!
             if userImport.mode == .full {
-                try tx.delete(User.self, id: userId)
+                try tx.deleteUser(id: userId)
                 report.deleted += 1
             } else if user.enabled {
                 user.enabled = false
@@ -178,7 +178,7 @@ private struct GroupJoining {
 
     init(_ userImport: UserImport, _ tx: any StoreTransaction) throws {
         // A group moved to another domain or deleted since the import was set up is not joined.
-        guard let groupId = userImport.addToGroupId, let group = try tx.fetchOne(UserGroup.self, id: groupId), group.domainId == userImport.domainId
+        guard let groupId = userImport.addToGroupId, let group = try tx.group(id: groupId), group.domainId == userImport.domainId
         else {
             self.group = nil
             return

@@ -27,7 +27,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
     public func listImports(_ admin: AdminPrincipal, domainId: Int64) async throws -> [UserImport] {
         try admin.requireReady()
         return try await store.read { tx in
-            _ = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            _ = try admin.visible(tx.domain(id: domainId), "Domain")
             return try tx.fetchAll(UserImport.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["name", "id"])).map(\.redacted)
         }
     }
@@ -35,7 +35,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
     /// One import with its last report, password blanked.
     public func importSettings(_ admin: AdminPrincipal, id: Int64) async throws -> UserImport {
         try admin.requireReady()
-        return try await store.read { tx in try tx.scoped(UserImport.self, id, admin, "User import").redacted }
+        return try await store.read { tx in try admin.visible(tx.userImport(id: id), "User import").redacted }
     }
 
     /// Creates an import in a domain; `name`, `kind` and `connection` are required, the rest defaults to the kind's
@@ -51,7 +51,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
         try changes.apply(to: &draft)
         let checked = draft
         return try await store.write { tx in
-            let domain = try tx.scoped(CompanyDomain.self, domainId, admin, "Domain")
+            let domain = try admin.visible(tx.domain(id: domainId), "Domain")
             var userImport = checked
             userImport.companyId = domain.companyId
             try Self.checkGroup(userImport, tx)
@@ -63,7 +63,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
     public func updateImport(_ admin: AdminPrincipal, id: Int64, _ changes: UserImportChanges) async throws -> UserImport {
         try admin.requireReady()
         return try await store.write { tx in
-            var userImport = try tx.scoped(UserImport.self, id, admin, "User import")
+            var userImport = try admin.visible(tx.userImport(id: id), "User import")
             try changes.apply(to: &userImport)
             try Self.checkGroup(userImport, tx)
             try tx.update(userImport)
@@ -75,13 +75,13 @@ public struct UserImportService<Store: TenantStore>: Sendable {
     public func deleteImport(_ admin: AdminPrincipal, id: Int64) async throws {
         try admin.requireReady()
         try await store.write { tx in
-            _ = try tx.scoped(UserImport.self, id, admin, "User import")
+            _ = try admin.visible(tx.userImport(id: id), "User import")
             for var user in try tx.fetchAll(User.self, .equals("importId", .int(id))) {
                 user.importId = nil
                 user.externalId = nil
                 try tx.update(user)
             }
-            try tx.delete(UserImport.self, id: id)
+            try tx.deleteUserImport(id: id)
         }
     }
 
@@ -93,8 +93,8 @@ public struct UserImportService<Store: TenantStore>: Sendable {
         try admin.requireReady()
         let startedAt = Date()
         let (userImport, numberingPlanLength) = try await store.read { tx in
-            let userImport = try tx.scoped(UserImport.self, id, admin, "User import")
-            guard let domain = try tx.fetchOne(CompanyDomain.self, id: userImport.domainId) else { throw DomainError.notFound("Domain") }
+            let userImport = try admin.visible(tx.userImport(id: id), "User import")
+            guard let domain = try tx.domain(id: userImport.domainId) else { throw DomainError.notFound("Domain") }
             return (userImport, domain.numberingPlanLength)
         }
         var report = UserImportReport(startedAt: startedAt)
@@ -138,7 +138,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
         let listed = mapper.listedKeys
         let read = report
         return try await store.write { tx in
-            guard var current = try tx.fetchOne(UserImport.self, id: id) else { throw DomainError.notFound("User import") }
+            guard var current = try tx.userImport(id: id) else { throw DomainError.notFound("User import") }
             var report = read
             if report.error == nil { try UserImportBatch.removeUnlisted(current, listed: listed, into: &report, tx) }
             report.finishedAt = Date()
@@ -151,7 +151,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
     /// The group new users join must belong to the import's domain.
     private static func checkGroup(_ userImport: UserImport, _ tx: any StoreTransaction) throws {
         guard let groupId = userImport.addToGroupId else { return }
-        guard let group = try tx.fetchOne(UserGroup.self, id: groupId), group.domainId == userImport.domainId else {
+        guard let group = try tx.group(id: groupId), group.domainId == userImport.domainId else {
             throw DomainError.missing(field: "addToGroupId", "addToGroupId must be a group of the import's domain")
         }
     }

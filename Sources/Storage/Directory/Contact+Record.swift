@@ -1,54 +1,105 @@
+import Domain
 import Foundation
+import GRDB
 
 /// Contacts are written by the hundred thousand during a synchronisation and read 17 to a search page: their columns
-/// are written and read here instead of through the Codable coders (`ColumnRecord`). `phones` and `privateFields`
-/// are JSON text in the form the encoder writes (keys sorted), so either way of writing reads back the same.
-extension Contact: SearchIndexedRecord {
-    public static let searchColumns = ["searchName", "searchCompany", "searchMail", "searchNumbers", "phoneKeys"]
+/// are written and read here instead of through the Codable coders, which took a fifth of either. `phones` and
+/// `privateFields` are JSON text in the form the encoder writes (keys sorted), so either way of writing reads back the same.
+extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
+    public static let databaseTableName = "contact"
 
-    public static let columnNames = [
-        "companyId", "domainId", "directoryId", "ownerUserId", "externalId", "lastName", "firstName", "company", "picture", "phones",
-        "mail1", "mail2", "url", "privateFields", "vip", "mergeKey", "contentHash", "syncGeneration", "searchName", "searchCompany",
-        "searchMail", "searchNumbers", "phoneKeys", "scope",
-    ]
-
-    public var columnValues: [StoreValue] {
-        [
-            .int(companyId), .int(domainId), .int(directoryId), ownerUserId.map { .int($0) } ?? .null, .text(externalId), .text(lastName),
-            .text(firstName), .text(company), .text(picture), .text(Self.json(phones)), .text(mail1), .text(mail2), .text(url),
-            .text(Self.json(privateFields)), .text(vip), .text(mergeKey), .text(contentHash), .int(syncGeneration), .text(searchName),
-            .text(searchCompany), .text(searchMail), .text(searchNumbers), .text(phoneKeys), .text(scope),
-        ]
+    public enum Columns {
+        static let id = Column("id")
+        static let companyId = Column("companyId")
+        static let domainId = Column("domainId")
+        static let directoryId = Column("directoryId")
+        static let ownerUserId = Column("ownerUserId")
+        static let externalId = Column("externalId")
+        static let mergeKey = Column("mergeKey")
+        static let contentHash = Column("contentHash")
+        static let syncGeneration = Column("syncGeneration")
+        static let phoneKeys = Column("phoneKeys")
+        static let scope = Column("scope")
+        static let lastName = Column("lastName")
+        static let firstName = Column("firstName")
+        /// Set on rows a batch insert indexes itself (see `insertBatch`); the insert trigger skips them.
+        static let indexedInBatch = Column("indexedInBatch")
     }
 
-    public init(row: some StoreRow) throws {
+    /// The FTS5 index over the contact table (external content, rowid = contact id) and its columns, in order.
+    static let searchIndex = "contact_fts"
+    static let searchColumns = ["searchName", "searchCompany", "searchMail", "searchNumbers", "phoneKeys"]
+
+    public init(row: Row) throws {
+        func text(_ column: String) throws -> String {
+            guard let value: String = row[column] else { throw RowError(column: column) }
+            return value
+        }
+        func int(_ column: String) throws -> Int64 {
+            guard let value: Int64 = row[column] else { throw RowError(column: column) }
+            return value
+        }
         self.init(
-            id: row.int("id"),
-            companyId: try row.requiredInt("companyId"),
-            domainId: try row.requiredInt("domainId"),
-            directoryId: try row.requiredInt("directoryId"),
-            ownerUserId: row.int("ownerUserId"),
-            externalId: try row.requiredText("externalId"),
-            lastName: try row.requiredText("lastName"),
-            firstName: try row.requiredText("firstName"),
-            company: try row.requiredText("company"),
-            picture: try row.requiredText("picture"),
-            phones: try Self.phones(fromJSON: try row.requiredText("phones")),
-            mail1: try row.requiredText("mail1"),
-            mail2: try row.requiredText("mail2"),
-            url: try row.requiredText("url"),
-            privateFields: try Self.texts(fromJSON: try row.requiredText("privateFields")),
-            vip: try row.requiredText("vip")
+            id: row["id"],
+            companyId: try int("companyId"),
+            domainId: try int("domainId"),
+            directoryId: try int("directoryId"),
+            ownerUserId: row["ownerUserId"],
+            externalId: try text("externalId"),
+            lastName: try text("lastName"),
+            firstName: try text("firstName"),
+            company: try text("company"),
+            picture: try text("picture"),
+            phones: try Self.phones(fromJSON: try text("phones")),
+            mail1: try text("mail1"),
+            mail2: try text("mail2"),
+            url: try text("url"),
+            privateFields: try Self.texts(fromJSON: try text("privateFields")),
+            vip: try text("vip")
         )
-        mergeKey = try row.requiredText("mergeKey")
-        contentHash = try row.requiredText("contentHash")
-        syncGeneration = try row.requiredInt("syncGeneration")
-        searchName = try row.requiredText("searchName")
-        searchCompany = try row.requiredText("searchCompany")
-        searchMail = try row.requiredText("searchMail")
-        searchNumbers = try row.requiredText("searchNumbers")
-        phoneKeys = try row.requiredText("phoneKeys")
-        scope = try row.requiredText("scope")
+        mergeKey = try text("mergeKey")
+        contentHash = try text("contentHash")
+        syncGeneration = try int("syncGeneration")
+        searchName = try text("searchName")
+        searchCompany = try text("searchCompany")
+        searchMail = try text("searchMail")
+        searchNumbers = try text("searchNumbers")
+        phoneKeys = try text("phoneKeys")
+        scope = try text("scope")
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["companyId"] = companyId
+        container["domainId"] = domainId
+        container["directoryId"] = directoryId
+        container["ownerUserId"] = ownerUserId
+        container["externalId"] = externalId
+        container["lastName"] = lastName
+        container["firstName"] = firstName
+        container["company"] = company
+        container["picture"] = picture
+        container["phones"] = Self.json(phones)
+        container["mail1"] = mail1
+        container["mail2"] = mail2
+        container["url"] = url
+        container["privateFields"] = Self.json(privateFields)
+        container["vip"] = vip
+        container["mergeKey"] = mergeKey
+        container["contentHash"] = contentHash
+        container["syncGeneration"] = syncGeneration
+        container["searchName"] = searchName
+        container["searchCompany"] = searchCompany
+        container["searchMail"] = searchMail
+        container["searchNumbers"] = searchNumbers
+        container["phoneKeys"] = phoneKeys
+        container["scope"] = scope
+    }
+
+    /// A row lacks a column a contact needs: the schema and this mapping disagree.
+    struct RowError: Error, CustomStringConvertible {
+        var column: String
+        var description: String { "the contact row has no value in column \(column)" }
     }
 
     static func phones(fromJSON text: String) throws -> [ContactPhone] {
