@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import GRDB
 
 extension GRDBTransaction {
@@ -32,4 +33,14 @@ extension GRDBTransaction {
 extension Column {
     /// Sorts as the admin lists always have: letters without regard to case.
     var caseless: SQLOrdering { collating(.nocase).asc }
+}
+
+extension Column {
+    /// `column IN (values)` with the list bound as one JSON array: one statement text whatever the list's length, so
+    /// the connection's statement cache compiles it once, and no limit on bound variables. The comparison uses the
+    /// column's collation, as `IN` does.
+    func among<V: Encodable>(_ values: [V]) -> SQLExpression {
+        let json = (try? JSONEncoder().encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        return SQL("\(self) IN (SELECT value FROM json_each(\(json)))").sqlExpression
+    }
 }

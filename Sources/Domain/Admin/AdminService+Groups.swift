@@ -5,7 +5,7 @@ extension AdminService {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try admin.visible(tx.domain(id: domainId), "Domain")
-            return try tx.page(UserGroup.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["name"]), page, searchColumns: ["name"])
+            return try tx.groups(domainId: domainId, page)
         }
     }
 
@@ -47,13 +47,7 @@ extension AdminService {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try admin.visible(tx.group(id: groupId), "Group")
-            let userIds = try tx.fetchAll(GroupMembership.self, .equals("groupId", .int(groupId))).map { StoreValue.int($0.userId) }
-            return try tx.page(
-                User.self,
-                RecordQuery([.within("id", userIds)], orderBy: ["username"]),
-                page,
-                searchColumns: ["username", "firstName", "lastName"]
-            )
+            return try tx.members(ofGroup: groupId, page)
         }
     }
 
@@ -67,15 +61,9 @@ extension AdminService {
             guard user.companyId == group.companyId, user.domainId == group.domainId else {
                 throw DomainError(.conflict, code: "other_domain", "A group holds users of its own domain only", field: "userId")
             }
-            let existing = try tx.first(GroupMembership.self, RecordQuery([.equals("groupId", .int(groupId)), .equals("userId", .int(userId))]))
+            let existing = try tx.membership(groupId: groupId, userId: userId)
             guard existing == nil else { return }
-            let groupGrants = try tx.fetchAll(
-                Authorization.self,
-                RecordQuery([
-                    .equals("granteeType", .text(GranteeType.group.rawValue)), .equals("granteeId", .int(groupId)),
-                    .equals("objectType", .text(AuthorizationObjectType.application.rawValue)),
-                ])
-            )
+            let groupGrants = try tx.authorizations(granteeType: .group, granteeId: groupId).filter { $0.objectType == .application }
             for application in Set(groupGrants.compactMap(\.application)) {
                 let holders = try LicenceLedger.holders(of: application, companyId: group.companyId, tx, adding: [userId])
                 try LicenceLedger.check(application, companyId: group.companyId, holders: holders, tx)
@@ -88,8 +76,7 @@ extension AdminService {
         try admin.requireReady()
         try await store.write { tx in
             _ = try admin.visible(tx.group(id: groupId), "Group")
-            let removed = try tx.deleteAll(GroupMembership.self, RecordQuery([.equals("groupId", .int(groupId)), .equals("userId", .int(userId))]))
-            guard removed > 0 else { throw DomainError.notFound("Membership") }
+            guard try tx.deleteMembership(groupId: groupId, userId: userId) else { throw DomainError.notFound("Membership") }
         }
     }
 }

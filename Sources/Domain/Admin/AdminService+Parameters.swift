@@ -11,10 +11,7 @@ extension AdminService {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try Self.scopeCompany(scope, scopeId, admin, tx)
-            return try tx.fetchAll(
-                ParameterValue.self,
-                RecordQuery([.equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId))], orderBy: ["application", "name"])
-            )
+            return try tx.parameterValues(scope: scope, scopeId: scopeId)
         }
     }
 
@@ -32,11 +29,7 @@ extension AdminService {
         let value = try definition.normalise(value)
         return try await store.write { tx in
             let companyId = try Self.scopeCompany(scope, scopeId, admin, tx)
-            let query = RecordQuery([
-                .equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId)), .equals("application", .text(application.rawValue)),
-                .equals("name", .text(name)),
-            ])
-            if var existing = try tx.first(ParameterValue.self, query) {
+            if var existing = try tx.parameterValue(scope: scope, scopeId: scopeId, application: application, name: name) {
                 existing.value = value
                 try tx.update(existing)
                 return existing
@@ -52,14 +45,9 @@ extension AdminService {
         _ = try ParameterCatalogue.definition(application, name)
         try await store.write { tx in
             _ = try Self.scopeCompany(scope, scopeId, admin, tx)
-            let removed = try tx.deleteAll(
-                ParameterValue.self,
-                RecordQuery([
-                    .equals("scope", .text(scope.rawValue)), .equals("scopeId", .int(scopeId)), .equals("application", .text(application.rawValue)),
-                    .equals("name", .text(name)),
-                ])
-            )
-            guard removed > 0 else { throw DomainError.notFound("Parameter override") }
+            guard let value = try tx.parameterValue(scope: scope, scopeId: scopeId, application: application, name: name), let id = value.id
+            else { throw DomainError.notFound("Parameter override") }
+            try tx.deleteParameterValue(id: id)
         }
     }
 

@@ -38,11 +38,7 @@ extension AdminService {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try tx.visibleCompany(companyId, admin)
-            var filters: [StoreFilter] = [.equals("companyId", .int(companyId))]
-            if let objectType { filters.append(.equals("objectType", .text(objectType.rawValue))) }
-            if let granteeType { filters.append(.equals("granteeType", .text(granteeType.rawValue))) }
-            if let granteeId { filters.append(.equals("granteeId", .int(granteeId))) }
-            return try tx.page(Authorization.self, RecordQuery(filters), page, searchColumns: [])
+            return try tx.authorizations(companyId: companyId, objectType: objectType, granteeType: granteeType, granteeId: granteeId, page)
         }
     }
 
@@ -71,10 +67,7 @@ extension AdminService {
                 granteeType: request.granteeType,
                 granteeId: request.granteeId
             )
-            let duplicate = try tx.fetchAll(
-                Authorization.self,
-                RecordQuery([.equals("granteeType", .text(request.granteeType.rawValue)), .equals("granteeId", .int(request.granteeId))])
-            ).first {
+            let duplicate = try tx.authorizations(granteeType: request.granteeType, granteeId: request.granteeId).first {
                 $0.objectType == authorization.objectType && $0.application == authorization.application && $0.objectId == authorization.objectId
                     && $0.objectKind == authorization.objectKind
             }
@@ -125,8 +118,7 @@ extension AdminService {
                     "\(used) users hold \(application.displayName); revoke rights before lowering to \(available)"
                 )
             }
-            let query = RecordQuery([.equals("companyId", .int(companyId)), .equals("application", .text(application.rawValue))])
-            if var licence = try tx.first(Licence.self, query) {
+            if var licence = try tx.licence(companyId: companyId, application: application) {
                 licence.available = available
                 try tx.update(licence)
             } else {

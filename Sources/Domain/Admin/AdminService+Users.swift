@@ -98,12 +98,7 @@ extension AdminService {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try admin.visible(tx.domain(id: domainId), "Domain")
-            return try tx.page(
-                User.self,
-                RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["username"]),
-                page,
-                searchColumns: ["username", "firstName", "lastName", "email", "mobile"]
-            )
+            return try tx.users(domainId: domainId, page)
         }
     }
 
@@ -151,7 +146,7 @@ extension AdminService {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try admin.visible(tx.user(id: userId), "User")
-            return try tx.fetchAll(Device.self, RecordQuery([.equals("userId", .int(userId))], orderBy: ["number"]))
+            return try tx.devices(userId: userId)
         }
     }
 

@@ -48,7 +48,7 @@ extension StoreTransaction {
             case .phoneQueue: try phoneQueue(id: id) != nil
             }
         }
-        for authorization in try fetchAll(Authorization.self, .equals("companyId", .int(companyId))) {
+        for authorization in try authorizations(companyId: companyId) {
             var alive = try exists(authorization.granteeType, authorization.granteeId)
             if alive, let objectId = authorization.objectId {
                 switch authorization.objectType {
@@ -62,7 +62,7 @@ extension StoreTransaction {
             }
             if !alive, let id = authorization.id { try deleteAuthorization(id: id) }
         }
-        for value in try fetchAll(ParameterValue.self, .equals("companyId", .int(companyId))) {
+        for value in try parameterValues(companyId: companyId) {
             let alive: Bool =
                 switch value.scope {
                 case .domain: try domain(id: value.scopeId) != nil

@@ -36,7 +36,7 @@ public struct DirectoryAccess: Sendable {
     /// Reads the user's directory rights and parameters in one transaction.
     public static func of(userId: Int64, _ tx: any StoreTransaction) throws -> DirectoryAccess {
         guard let user = try tx.user(id: userId), user.enabled else { throw DomainError.unauthenticated }
-        let groupIds = Set(try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId))
+        let groupIds = Set(try tx.groupIds(ofUser: userId))
         let grants = try directoryGrants(companyId: user.companyId, tx).filter {
             ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId))
         }
@@ -68,10 +68,7 @@ public struct DirectoryAccess: Sendable {
     }
 
     private static func directoryGrants(companyId: Int64, _ tx: any StoreTransaction) throws -> [Authorization] {
-        try tx.fetchAll(
-            Authorization.self,
-            RecordQuery([.equals("companyId", .int(companyId)), .equals("objectType", .text(AuthorizationObjectType.directory.rawValue))])
-        )
+        try tx.authorizations(companyId: companyId, objectTypes: [.directory])
     }
 
     private static func readable(ids: Set<Int64>, companyId: Int64, _ tx: any StoreTransaction) throws -> DirectoryAccess {

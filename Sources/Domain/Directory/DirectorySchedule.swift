@@ -7,10 +7,7 @@ public enum DirectorySchedule {
     /// passed since the last start (or never synchronised).
     public static func due(at now: Date, calendar: Calendar, _ tx: any StoreTransaction) throws -> [Directory] {
         let directories = try tx.fetchAll(Directory.self, RecordQuery([.notEquals("kind", .text(Directory.Kind.draft.rawValue))], orderBy: []))
-        let times = try tx.fetchAll(
-            ParameterValue.self,
-            RecordQuery([.equals("application", .text(Application.system.rawValue)), .equals("name", .text("timeSynchronizationDirectories"))])
-        ).filter { $0.scope == .domain }
+        let times = try tx.parameterValues(application: .system, name: "timeSynchronizationDirectories").filter { $0.scope == .domain }
         let defaultTime =
             ParameterCatalogue.all.first { $0.application == .system && $0.name == "timeSynchronizationDirectories" }?.defaultValue ?? "02:00"
         let minuteOfDay = calendar.component(.hour, from: now) * 60 + calendar.component(.minute, from: now)

@@ -429,7 +429,7 @@ public final class CallerNames<Store: TenantStore>: CallerNameResolver {
     /// groups holding it (admin guide 7.4.2: queue and boss/secretary displays show the names those rights give).
     static func access(domainId: Int64, device: String, _ tx: any StoreTransaction) throws -> DirectoryAccess? {
         var access: DirectoryAccess?
-        if let owner = try tx.first(Device.self, RecordQuery([.equals("domainId", .int(domainId)), .equals("number", .text(device))], orderBy: [])) {
+        if let owner = try tx.device(domainId: domainId, number: device) {
             access = try? DirectoryAccess.of(userId: owner.userId, tx)
         }
         var holders: [DirectoryAccess] = []

@@ -319,9 +319,9 @@ struct UserRowReader<Store: TenantStore>: DirectoryReader {
         let rows: [SourceRow]
         do {
             rows = try await store.read { tx -> [SourceRow] in
-                let users = try tx.fetchAll(User.self, RecordQuery([.equals("domainId", .int(domainId)), .equals("enabled", .bool(true))]))
+                let users = try tx.enabledUsers(domainId: domainId)
                     .filter { ($0.id ?? 0) > after }.prefix(limit)
-                let devices = try tx.fetchAll(Device.self, RecordQuery([.within("userId", users.map { .int($0.id!) })]))
+                let devices = try tx.devices(userIds: users.map { $0.id! })
                 return users.map { user in
                     var values: [String: [String]] = [
                         "id": [String(user.id!)], "lastname": [user.lastName], "firstname": [user.firstName], "mail": [user.email],

@@ -6,4 +6,15 @@ public protocol ParameterRecords {
     func update(_ record: ParameterValue) throws
     /// False when there was nothing to delete.
     @discardableResult func deleteParameterValue(id: Int64) throws -> Bool
+
+    /// The values set at one scope (a domain, group or user), by application and name.
+    func parameterValues(scope: ParameterScope, scopeId: Int64) throws -> [ParameterValue]
+    /// The one value of a parameter set at a scope, if any.
+    func parameterValue(scope: ParameterScope, scopeId: Int64, application: Application, name: String) throws -> ParameterValue?
+    /// The values of one parameter, at every scope of every company.
+    func parameterValues(application: Application, name: String) throws -> [ParameterValue]
+    /// A company's values of these applications' parameters, at every scope.
+    func parameterValues(companyId: Int64, applications: Set<Application>) throws -> [ParameterValue]
+    /// Every value set in a company.
+    func parameterValues(companyId: Int64) throws -> [ParameterValue]
 }

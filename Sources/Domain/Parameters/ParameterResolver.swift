@@ -34,14 +34,8 @@ public struct ParameterResolver: Sendable {
     /// Reads what resolution needs for one user inside a transaction and resolves.
     public func resolve(_ definitions: [ParameterDefinition], for user: User, in tx: any StoreTransaction) throws -> [ResolvedParameter] {
         guard let userId = user.id else { return resolve(definitions, user: user, groupIds: [], overrides: []) }
-        let groupIds = try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId)
-        let overrides = try tx.fetchAll(
-            ParameterValue.self,
-            RecordQuery([
-                .equals("companyId", .int(user.companyId)),
-                .within("application", Set(definitions.map(\.application)).map { .text($0.rawValue) }),
-            ])
-        ).filter { value in
+        let groupIds = try tx.groupIds(ofUser: userId)
+        let overrides = try tx.parameterValues(companyId: user.companyId, applications: Set(definitions.map(\.application))).filter { value in
             switch value.scope {
             case .user: value.scopeId == userId
             case .group: groupIds.contains(value.scopeId)

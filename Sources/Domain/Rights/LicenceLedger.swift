@@ -11,27 +11,18 @@ enum LicenceLedger {
         adding extraUsers: Set<Int64> = [],
         extraGroups: Set<Int64> = []
     ) throws -> Set<Int64> {
-        let grants = try tx.fetchAll(
-            Authorization.self,
-            RecordQuery([
-                .equals("companyId", .int(companyId)), .equals("objectType", .text(AuthorizationObjectType.application.rawValue)),
-                .equals("application", .text(application.rawValue)),
-            ])
-        )
+        let grants = try tx.applicationGrants(companyId: companyId, application: application)
         var users = Set(grants.filter { $0.granteeType == .user }.map(\.granteeId)).union(extraUsers)
         let groups = Set(grants.filter { $0.granteeType == .group }.map(\.granteeId)).union(extraGroups)
         if !groups.isEmpty {
-            let members = try tx.fetchAll(GroupMembership.self, RecordQuery([.within("groupId", groups.sorted().map { .int($0) })]))
-            users.formUnion(members.map(\.userId))
+            let members = try tx.memberIds(ofGroups: groups.sorted())
+            users.formUnion(members)
         }
         return users
     }
 
     static func available(_ application: Application, companyId: Int64, _ tx: any StoreTransaction) throws -> Int {
-        try tx.first(
-            Licence.self,
-            RecordQuery([.equals("companyId", .int(companyId)), .equals("application", .text(application.rawValue))])
-        )?.available ?? 0
+        try tx.licence(companyId: companyId, application: application)?.available ?? 0
     }
 
     /// Throws `licence_exhausted` when `holders` would exceed the licences of the company.

@@ -13,4 +13,18 @@ public protocol RightsRecords {
     func update(_ record: Licence) throws
     /// False when there was nothing to delete.
     @discardableResult func deleteLicence(id: Int64) throws -> Bool
+
+    /// A company's authorizations on one kind of object (applications, directories, call logs, …).
+    func authorizations(companyId: Int64, objectTypes: [AuthorizationObjectType]) throws -> [Authorization]
+    /// Every authorization of a company.
+    func authorizations(companyId: Int64) throws -> [Authorization]
+    /// The authorizations held by one user or group.
+    func authorizations(granteeType: GranteeType, granteeId: Int64) throws -> [Authorization]
+    /// Who holds an application in a company (users and groups).
+    func applicationGrants(companyId: Int64, application: Application) throws -> [Authorization]
+    /// A page of a company's authorizations, narrowed by object type and grantee when given.
+    func authorizations(
+        companyId: Int64, objectType: AuthorizationObjectType?, granteeType: GranteeType?, granteeId: Int64?, _ page: PageRequest
+    ) throws -> Page<Authorization>
+    func licence(companyId: Int64, application: Application) throws -> Licence?
 }

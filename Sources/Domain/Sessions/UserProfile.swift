@@ -21,7 +21,7 @@ public struct UserProfileService<Store: TenantStore>: Sendable {
             guard let user = try tx.user(id: principal.userId), user.companyId == principal.companyId, user.enabled,
                 let domain = try tx.domain(id: user.domainId), let company = try tx.company(id: user.companyId)
             else { throw DomainError.unauthenticated }
-            let devices = try tx.fetchAll(Device.self, RecordQuery([.equals("userId", .int(principal.userId))], orderBy: ["number"]))
+            let devices = try tx.devices(userId: principal.userId)
             let applications = try Self.applications(of: user, tx)
             let wanted = Set(applications + [.twsServer])
             let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { wanted.contains($0.application) }, for: user, in: tx)
@@ -32,11 +32,8 @@ public struct UserProfileService<Store: TenantStore>: Sendable {
     /// Applications granted to the user directly or through any of their groups.
     static func applications(of user: User, _ tx: any StoreTransaction) throws -> [Application] {
         guard let userId = user.id else { return [] }
-        let groupIds = try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId)
-        let grants = try tx.fetchAll(
-            Authorization.self,
-            RecordQuery([.equals("companyId", .int(user.companyId)), .equals("objectType", .text(AuthorizationObjectType.application.rawValue))])
-        )
+        let groupIds = try tx.groupIds(ofUser: userId)
+        let grants = try tx.authorizations(companyId: user.companyId, objectTypes: [.application])
         let held = grants.filter {
             ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId))
         }
@@ -62,8 +59,6 @@ public enum LoginLookup {
             if let domain { filters.append(.equals("name", .text(domain))) }
             domainIds = try tx.fetchAll(CompanyDomain.self, RecordQuery(filters)).compactMap(\.id)
         }
-        var filters: [StoreFilter] = [.equals("username", .text(username)), .equals("enabled", .bool(true))]
-        if let domainIds { filters.append(.within("domainId", domainIds.map { .int($0) })) }
-        return try tx.fetchAll(User.self, RecordQuery(filters, limit: maxCandidates))
+        return try tx.signInCandidates(username: username, domainIds: domainIds, limit: maxCandidates)
     }
 }

@@ -34,12 +34,9 @@ public struct CallHistory<Store: TenantStore>: Sendable {
 
     static func mayReadCallLogs(of other: User, _ principal: UserPrincipal, _ tx: any StoreTransaction) throws -> Bool {
         guard let otherId = other.id else { return false }
-        let myGroups = Set(try tx.fetchAll(GroupMembership.self, .equals("userId", .int(principal.userId))).map(\.groupId))
-        let theirGroups = Set(try tx.fetchAll(GroupMembership.self, .equals("userId", .int(otherId))).map(\.groupId))
-        let grants = try tx.fetchAll(
-            Authorization.self,
-            RecordQuery([.equals("companyId", .int(principal.companyId)), .equals("objectType", .text(AuthorizationObjectType.callLog.rawValue))])
-        )
+        let myGroups = Set(try tx.groupIds(ofUser: principal.userId))
+        let theirGroups = Set(try tx.groupIds(ofUser: otherId))
+        let grants = try tx.authorizations(companyId: principal.companyId, objectTypes: [.callLog])
         return grants.contains { grant in
             let mine =
                 (grant.granteeType == .user && grant.granteeId == principal.userId)
@@ -77,10 +74,7 @@ public struct CallHistory<Store: TenantStore>: Sendable {
 
     /// The System parameters `CallLog-*` for a domain: the domain's value, else the default.
     static func retention(domainId: Int64, _ tx: any StoreTransaction) throws -> CallLogRetention {
-        let values = try tx.fetchAll(
-            ParameterValue.self,
-            RecordQuery([.equals("application", .text(Application.system.rawValue)), .equals("scopeId", .int(domainId))])
-        ).filter { $0.scope == .domain }
+        let values = try tx.parameterValues(scope: .domain, scopeId: domainId).filter { $0.application == .system }
         func value(_ name: String) -> String {
             values.first { $0.name == name }?.value ?? ParameterCatalogue.all.first { $0.application == .system && $0.name == name }?.defaultValue
                 ?? ""

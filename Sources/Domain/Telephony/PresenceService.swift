@@ -119,10 +119,7 @@ public struct PresenceService<Store: TenantStore>: Sendable {
     public func userPresences(_ principal: UserPrincipal) async throws -> [UserPresencePayload] {
         let time = now()
         return try await store.read { tx in
-            let users = try tx.fetchAll(
-                User.self,
-                RecordQuery([.equals("domainId", .int(principal.domainId)), .equals("enabled", .bool(true))], orderBy: ["id"])
-            )
+            let users = try tx.enabledUsers(domainId: principal.domainId)
             let rows = try tx.fetchAll(UserPresence.self, .equals("domainId", .int(principal.domainId)))
             let live = Set(
                 try tx.fetchAll(

@@ -25,17 +25,11 @@ public struct TelephonyVisibility: Sendable, Equatable {
     public static func of(userId: Int64, _ tx: any StoreTransaction) throws -> TelephonyVisibility {
         guard let user = try tx.user(id: userId) else { throw DomainError.unauthenticated }
         let own = try ownDevices(userId: userId, tx)
-        let groupIds = Set(try tx.fetchAll(GroupMembership.self, .equals("userId", .int(userId))).map(\.groupId))
+        let groupIds = Set(try tx.groupIds(ofUser: userId))
         let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
         func parameter(_ name: String) -> String { parameters.first { $0.name == name }?.value ?? "" }
 
-        let grants = try tx.fetchAll(
-            Authorization.self,
-            RecordQuery([
-                .equals("companyId", .int(user.companyId)),
-                .within("objectType", [.text(AuthorizationObjectType.intercomGroup.rawValue), .text(AuthorizationObjectType.phoneQueue.rawValue)]),
-            ])
-        ).filter { ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId)) }
+        let grants = try tx.authorizations(companyId: user.companyId, objectTypes: [.intercomGroup, .phoneQueue]).filter { ($0.granteeType == .user && $0.granteeId == userId) || ($0.granteeType == .group && groupIds.contains($0.granteeId)) }
         let intercomIds = grants.filter { $0.objectType == .intercomGroup }.compactMap(\.objectId)
         let queueIds = grants.filter { $0.objectType == .phoneQueue }.compactMap(\.objectId)
         var intercom = Set<String>()
@@ -49,11 +43,9 @@ public struct TelephonyVisibility: Sendable, Equatable {
         var bosses = Set<String>()
         for name in Set([parameter("AuthorizeSupervisionInformation"), parameter("AuthorizeShareRulesGroup")]) where !name.isEmpty && name != "false"
         {
-            let groups = try tx.fetchAll(UserGroup.self, RecordQuery([.equals("companyId", .int(user.companyId)), .equals("name", .text(name))]))
-            let members = try tx.fetchAll(GroupMembership.self, RecordQuery([.within("groupId", groups.compactMap(\.id).map { .int($0) })])).map(
-                \.userId
-            )
-            bosses.formUnion(try tx.fetchAll(Device.self, RecordQuery([.within("userId", members.map { .int($0) })])).map(\.number))
+            let groups = try tx.groups(companyId: user.companyId, named: name)
+            let members = try tx.memberIds(ofGroups: groups.compactMap(\.id))
+            bosses.formUnion(try tx.devices(userIds: members).map(\.number))
         }
         let seesColleagues = parameter("AuthorizedPhoneSupervisionPresences") != "false"
         let visible = own.union(seesColleagues ? intercom.union(queues) : []).union(bosses)
@@ -62,6 +54,6 @@ public struct TelephonyVisibility: Sendable, Equatable {
 
     /// The user's own device numbers: all call control needs, without the rights and parameters `of` reads.
     public static func ownDevices(userId: Int64, _ tx: any StoreTransaction) throws -> Set<String> {
-        Set(try tx.fetchAll(Device.self, .equals("userId", .int(userId))).map(\.number))
+        Set(try tx.devices(userId: userId).map(\.number))
     }
 }

@@ -14,23 +14,23 @@ struct UserImportBatch: Sendable {
         let domainId = userImport.domainId
         var report = UserImportReport(startedAt: Date())
         var own = Dictionary(
-            try tx.fetchAll(User.self, RecordQuery([.equals("importId", .int(importId)), .within("externalId", users.map { .text($0.key) })]))
+            try tx.users(importId: importId, externalIds: users.map(\.key))
                 .map { ($0.externalId ?? $0.username.lowercased(), $0) },
             uniquingKeysWith: { first, _ in first }
         )
         // The username column compares without case (COLLATE NOCASE), and so does this lookup.
         var byName = Dictionary(
-            try tx.fetchAll(User.self, RecordQuery([.equals("domainId", .int(domainId)), .within("username", users.map { .text($0.username) })]))
+            try tx.users(domainId: domainId, usernames: users.map(\.username))
                 .map { ($0.username.lowercased(), $0) },
             uniquingKeysWith: { first, _ in first }
         )
         var byNumber = Dictionary(
-            try tx.fetchAll(Device.self, RecordQuery([.equals("domainId", .int(domainId)), .within("number", users.map { .text($0.number) })]))
+            try tx.devices(domainId: domainId, numbers: users.map(\.number))
                 .map { ($0.number, $0) },
             uniquingKeysWith: { first, _ in first }
         )
         var devicesOfUser = Dictionary(
-            grouping: try tx.fetchAll(Device.self, RecordQuery([.within("userId", own.values.compactMap(\.id).map { .int($0) })], orderBy: ["id"])),
+            grouping: try tx.devices(userIds: own.values.compactMap(\.id)),
             by: \.userId
         )
         var joining = try GroupJoining(userImport, tx)
@@ -149,7 +149,7 @@ struct UserImportBatch: Sendable {
         throws
     {
         guard let importId = userImport.id, userImport.mode == .full || userImport.mode == .insertUpdateDisable else { return }
-        let unlisted = try tx.fetchAll(User.self, .equals("importId", .int(importId))).filter {
+        let unlisted = try tx.users(importId: importId).filter {
             !listed.contains($0.externalId ?? $0.username.lowercased())
         }
         for var user in unlisted {
@@ -184,13 +184,7 @@ private struct GroupJoining {
             return
         }
         self.group = group
-        let grants = try tx.fetchAll(
-            Authorization.self,
-            RecordQuery([
-                .equals("granteeType", .text(GranteeType.group.rawValue)), .equals("granteeId", .int(groupId)),
-                .equals("objectType", .text(AuthorizationObjectType.application.rawValue)),
-            ])
-        )
+        let grants = try tx.authorizations(granteeType: .group, granteeId: groupId).filter { $0.objectType == .application }
         for application in Set(grants.compactMap(\.application)) {
             let holders = try LicenceLedger.holders(of: application, companyId: group.companyId, tx)
             room[application] = try LicenceLedger.available(application, companyId: group.companyId, tx) - holders.count

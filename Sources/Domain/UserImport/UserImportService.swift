@@ -76,7 +76,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
         try admin.requireReady()
         try await store.write { tx in
             _ = try admin.visible(tx.userImport(id: id), "User import")
-            for var user in try tx.fetchAll(User.self, .equals("importId", .int(id))) {
+            for var user in try tx.users(importId: id) {
                 user.importId = nil
                 user.externalId = nil
                 try tx.update(user)

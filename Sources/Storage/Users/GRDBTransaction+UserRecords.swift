@@ -3,18 +3,49 @@ import GRDB
 
 extension User: FetchableRecord, MutablePersistableRecord, StorageRecord {
     public static let databaseTableName = "user"
+    public enum Columns {
+        static let id = Column("id")
+        static let companyId = Column("companyId")
+        static let domainId = Column("domainId")
+        static let username = Column("username")
+        static let firstName = Column("firstName")
+        static let lastName = Column("lastName")
+        static let email = Column("email")
+        static let mobile = Column("mobile")
+        static let enabled = Column("enabled")
+        static let importId = Column("importId")
+        static let externalId = Column("externalId")
+    }
 }
 
 extension Device: FetchableRecord, MutablePersistableRecord, StorageRecord {
     public static let databaseTableName = "device"
+    public enum Columns {
+        static let id = Column("id")
+        static let domainId = Column("domainId")
+        static let userId = Column("userId")
+        static let number = Column("number")
+        static let pbxProtocol = Column("pbxProtocol")
+    }
 }
 
 extension UserGroup: FetchableRecord, MutablePersistableRecord, StorageRecord {
     public static let databaseTableName = "user_group"
+    public enum Columns {
+        static let id = Column("id")
+        static let companyId = Column("companyId")
+        static let domainId = Column("domainId")
+        static let name = Column("name")
+    }
 }
 
 extension GroupMembership: FetchableRecord, MutablePersistableRecord, StorageRecord {
     public static let databaseTableName = "group_membership"
+    public enum Columns {
+        static let id = Column("id")
+        static let groupId = Column("groupId")
+        static let userId = Column("userId")
+    }
 }
 
 extension GRDBTransaction: UserRecords {
@@ -37,4 +68,104 @@ extension GRDBTransaction: UserRecords {
     public func insert(_ record: GroupMembership) throws -> GroupMembership { try inserted(record) }
     public func update(_ record: GroupMembership) throws { try updated(record) }
     public func deleteMembership(id: Int64) throws -> Bool { try deleted(GroupMembership.self, id: id) }
+
+    public func enabledUsers(domainId: Int64) throws -> [User] {
+        try all(User.filter(User.Columns.domainId == domainId && User.Columns.enabled == true).order(User.Columns.id))
+    }
+
+    public func users(domainId: Int64, _ page: PageRequest) throws -> Page<User> {
+        typealias Columns = User.Columns
+        return try self.page(
+            User.filter(Columns.domainId == domainId).order(Columns.username.caseless), page,
+            searching: [Columns.username, Columns.firstName, Columns.lastName, Columns.email, Columns.mobile]
+        )
+    }
+
+    public func users(domainId: Int64, usernames: [String]) throws -> [User] {
+        try all(User.filter(User.Columns.domainId == domainId && User.Columns.username.among(usernames)).order(User.Columns.id))
+    }
+
+    public func signInCandidates(username: String, domainIds: [Int64]?, limit: Int) throws -> [User] {
+        var request = User.filter(User.Columns.username == username && User.Columns.enabled == true)
+        if let domainIds { request = request.filter(User.Columns.domainId.among(domainIds)) }
+        return try all(request.order(User.Columns.id).limit(limit))
+    }
+
+    public func users(importId: Int64) throws -> [User] {
+        try all(User.filter(User.Columns.importId == importId).order(User.Columns.id))
+    }
+
+    public func users(importId: Int64, externalIds: [String]) throws -> [User] {
+        try all(User.filter(User.Columns.importId == importId && User.Columns.externalId.among(externalIds)).order(User.Columns.id))
+    }
+
+    public func devices(userId: Int64) throws -> [Device] {
+        try all(Device.filter(Device.Columns.userId == userId).order(Device.Columns.number.caseless))
+    }
+
+    public func devices(userIds: [Int64]) throws -> [Device] {
+        try all(Device.filter(Device.Columns.userId.among(userIds)).order(Device.Columns.id))
+    }
+
+    public func device(domainId: Int64, number: String) throws -> Device? {
+        // No ORDER BY: with one, SQLite walks the domainId index in id order instead of seeking the (domainId, number) key.
+        try first(Device.filter(Device.Columns.domainId == domainId && Device.Columns.number == number))
+    }
+
+    public func devices(domainId: Int64, numbers: [String]) throws -> [Device] {
+        try all(Device.filter(Device.Columns.domainId == domainId && Device.Columns.number.among(numbers)))
+    }
+
+    public func deviceNumbers(domainId: Int64, pbxProtocol: Device.PBXProtocol) throws -> [String] {
+        try translate {
+            try String.fetchAll(
+                db, Device.select(Device.Columns.number).filter(Device.Columns.domainId == domainId && Device.Columns.pbxProtocol == pbxProtocol.rawValue)
+            )
+        }
+    }
+
+    public func groups(domainId: Int64, _ page: PageRequest) throws -> Page<UserGroup> {
+        typealias Columns = UserGroup.Columns
+        return try self.page(UserGroup.filter(Columns.domainId == domainId).order(Columns.name.caseless), page, searching: [Columns.name])
+    }
+
+    public func groups(companyId: Int64, named name: String) throws -> [UserGroup] {
+        try all(UserGroup.filter(UserGroup.Columns.companyId == companyId && UserGroup.Columns.name == name).order(UserGroup.Columns.id))
+    }
+
+    public func groupIds(ofUser userId: Int64) throws -> [Int64] {
+        try translate {
+            try Int64.fetchAll(
+                db, GroupMembership.select(GroupMembership.Columns.groupId).filter(GroupMembership.Columns.userId == userId).order(GroupMembership.Columns.id)
+            )
+        }
+    }
+
+    public func memberIds(ofGroups groupIds: [Int64]) throws -> [Int64] {
+        try translate {
+            try Int64.fetchAll(
+                db,
+                GroupMembership.select(GroupMembership.Columns.userId).filter(GroupMembership.Columns.groupId.among(groupIds))
+                    .order(GroupMembership.Columns.id)
+            )
+        }
+    }
+
+    public func members(ofGroup groupId: Int64, _ page: PageRequest) throws -> Page<User> {
+        let members = GroupMembership.select(GroupMembership.Columns.userId).filter(GroupMembership.Columns.groupId == groupId)
+        return try self.page(
+            User.filter(members.contains(User.Columns.id)).order(User.Columns.username.caseless), page,
+            searching: [User.Columns.username, User.Columns.firstName, User.Columns.lastName]
+        )
+    }
+
+    public func membership(groupId: Int64, userId: Int64) throws -> GroupMembership? {
+        try first(GroupMembership.filter(GroupMembership.Columns.groupId == groupId && GroupMembership.Columns.userId == userId))
+    }
+
+    public func deleteMembership(groupId: Int64, userId: Int64) throws -> Bool {
+        try translate {
+            try GroupMembership.filter(GroupMembership.Columns.groupId == groupId && GroupMembership.Columns.userId == userId).deleteAll(db) > 0
+        }
+    }
 }
