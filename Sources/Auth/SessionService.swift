@@ -229,7 +229,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
     public func refresh(tokenId: String, clientAddress: String? = nil) async throws -> LoginResult {
         let now = self.now()
         let (session, user, parameters) = try await store.write { tx -> (Session, User, [String: String]) in
-            guard var old = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), old.kind == .user, old.isLive(at: now),
+            guard var old = try tx.session(tokenId: tokenId), old.kind == .user, old.isLive(at: now),
                 let user = try tx.user(id: old.subjectId), user.enabled, let userId = user.id
             else { throw DomainError.unauthenticated }
             let definitions = ParameterCatalogue.all.filter { $0.application == .twsServer }
@@ -298,7 +298,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
             )
             throw Self.locked(lock)
         }
-        let account = try await store.read { tx in try tx.first(AdminAccount.self, .equals("username", .text(username))) }
+        let account = try await store.read { tx in try tx.adminAccount(named: username) }
         let verified: Bool
         if let account {
             verified = hasher.verify(password, hash: account.passwordHash)
@@ -351,7 +351,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
     public func logout(tokenId: String, clientAddress: String? = nil) async throws {
         let now = self.now()
         try await store.write { tx in
-            guard var session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))) else { return }
+            guard var session = try tx.session(tokenId: tokenId) else { return }
             if session.revokedAt == nil {
                 session.revokedAt = now
                 try tx.update(session)
@@ -396,7 +396,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
         let version = store.sessionVersion
         let now = self.now()
         let checked = try await store.read { tx in
-            guard let session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), session.kind == .user, session.isLive(at: now),
+            guard let session = try tx.session(tokenId: tokenId), session.kind == .user, session.isLive(at: now),
                 let user = try tx.user(id: session.subjectId), user.enabled, let userId = user.id
             else { throw DomainError.unauthenticated }
             return CheckedUser(
@@ -434,7 +434,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
     private func admin(tokenId: String) async throws -> AdminPrincipal {
         let now = self.now()
         return try await store.read { tx in
-            guard let session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))), session.kind == .admin, session.isLive(at: now),
+            guard let session = try tx.session(tokenId: tokenId), session.kind == .admin, session.isLive(at: now),
                 let account = try tx.adminAccount(id: session.subjectId)
             else { throw DomainError.unauthenticated }
             return AdminPrincipal(account, sessionTokenId: tokenId)
@@ -462,7 +462,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
         )
         // Expired sessions are dropped as new ones open, so the table does not grow without bound.
         return try await store.write { tx in
-            let previous = try tx.fetchAll(Session.self, RecordQuery([.equals("kind", .text(kind.rawValue)), .equals("subjectId", .int(subjectId))]))
+            let previous = try tx.sessions(kind: kind, subjectId: subjectId)
             for old in previous where old.expiresAt < now { try tx.deleteSession(id: old.id ?? 0) }
             _ = try tx.insert(audit)
             return try tx.insert(session)

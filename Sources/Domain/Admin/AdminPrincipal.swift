@@ -46,8 +46,8 @@ public struct AdminPrincipal: Sendable, Equatable {
         return record
     }
 
-    /// The filter limiting a query to the companies this admin sees; nil for a super-user.
-    var companyFilter: StoreFilter? { superUser ? nil : .within("companyId", companyIds.sorted().map { .int($0) }) }
+    /// The companies this admin sees; nil for a super-user, who sees all.
+    var visibleCompanyIds: [Int64]? { superUser ? nil : companyIds.sorted() }
 }
 
 /// An authenticated user of a domain, as carried by a user session token.

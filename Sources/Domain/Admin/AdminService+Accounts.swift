@@ -10,7 +10,7 @@ extension AdminService {
     public func ensureBootAdmin() async throws {
         let hash = try hasher.hash("tws")
         try await store.write { tx in
-            if try tx.count(AdminAccount.self, RecordQuery()) == 0 {
+            if try tx.adminAccountCount() == 0 {
                 _ = try tx.insert(
                     AdminAccount(username: Self.bootUsername, passwordHash: hash, superUser: true, companyIds: [], mustChangePassword: true)
                 )
@@ -21,7 +21,7 @@ extension AdminService {
     public func listAdmins(_ admin: AdminPrincipal, _ page: PageRequest) async throws -> Page<AdminAccount> {
         try admin.requireSuperUser()
         return try await store.read { tx in
-            try tx.page(AdminAccount.self, RecordQuery(orderBy: ["username"]), page, searchColumns: ["username"])
+            try tx.adminAccounts(page)
         }
     }
 
@@ -96,7 +96,7 @@ extension AdminService {
             guard let account = try tx.adminAccount(id: id) else { throw DomainError.notFound("Admin account") }
             if account.superUser { try Self.keepOneSuperUser(except: id, tx) }
             try tx.deleteAdminAccount(id: id)
-            try tx.deleteAll(Session.self, RecordQuery([.equals("kind", .text(Session.Kind.admin.rawValue)), .equals("subjectId", .int(id))]))
+            try tx.deleteSessions(kind: .admin, subjectId: id)
         }
     }
 
@@ -129,7 +129,7 @@ extension AdminService {
     }
 
     private static func keepOneSuperUser(except id: Int64, _ tx: any StoreTransaction) throws {
-        let others = try tx.fetchAll(AdminAccount.self, .equals("superUser", .bool(true))).filter { $0.id != id }
+        let others = try tx.superUsers().filter { $0.id != id }
         guard !others.isEmpty else { throw DomainError.conflict(code: "last_super_user", "The last super-user cannot be removed") }
     }
 }
@@ -140,13 +140,9 @@ extension AdminService {
     public func auditLog(_ admin: AdminPrincipal, companyId: Int64?, kind: AuditEntry.Kind?, _ page: PageRequest) async throws -> Page<AuditEntry> {
         try admin.requireReady()
         if let companyId, !admin.canSee(companyId: companyId) { throw DomainError.notFound("Company") }
-        var filters: [StoreFilter] = []
-        if let companyId { filters.append(.equals("companyId", .int(companyId))) }
-        if let scope = admin.companyFilter { filters.append(scope) }
-        if let kind { filters.append(.equals("kind", .text(kind.rawValue))) }
-        let query = RecordQuery(filters, orderBy: ["-time", "-id"])
+        let companyIds = companyId.map { [$0] } ?? admin.visibleCompanyIds
         return try await store.read { tx in
-            try tx.page(AuditEntry.self, query, page, searchColumns: ["username"])
+            try tx.auditEntries(companyIds: companyIds, kind: kind, page)
         }
     }
 }

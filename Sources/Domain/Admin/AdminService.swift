@@ -25,16 +25,11 @@ extension StoreTransaction {
     /// Revokes the live sessions of one user or administrator, but for `tokenId` (the caller's own, when it keeps working).
     func revokeSessions(_ kind: Session.Kind, subjectId: Int64, except tokenId: String? = nil) throws {
         let now = Date()
-        let sessions = try fetchAll(Session.self, RecordQuery([.equals("kind", .text(kind.rawValue)), .equals("subjectId", .int(subjectId))]))
+        let sessions = try sessions(kind: kind, subjectId: subjectId)
         for var session in sessions where session.revokedAt == nil && session.tokenId != tokenId {
             session.revokedAt = now
             try update(session)
         }
-    }
-
-    /// A query of records in the companies the admin sees, plus extra filters.
-    func scopedQuery(_ admin: AdminPrincipal, _ filters: [StoreFilter], orderBy: [String] = ["id"]) -> RecordQuery {
-        RecordQuery((admin.companyFilter.map { [$0] } ?? []) + filters, orderBy: orderBy)
     }
 
     /// Removes authorizations and parameter overrides whose object or grantee no longer exists.
@@ -80,8 +75,7 @@ extension AdminService {
     public func listCompanies(_ admin: AdminPrincipal, _ page: PageRequest) async throws -> Page<Company> {
         try admin.requireReady()
         return try await store.read { tx in
-            let filter: [StoreFilter] = admin.superUser ? [] : [.within("id", admin.companyIds.sorted().map { .int($0) })]
-            return try tx.page(Company.self, RecordQuery(filter, orderBy: ["name", "id"]), page, searchColumns: ["name"])
+            return try tx.companies(ids: admin.visibleCompanyIds, page)
         }
     }
 
@@ -122,7 +116,7 @@ extension AdminService {
         try admin.requireSuperUser()
         try await store.write { tx in
             guard try tx.deleteCompany(id: id) else { throw DomainError.notFound("Company") }
-            for var account in try tx.fetchAll(AdminAccount.self, RecordQuery()) where account.companyIds.contains(id) {
+            for var account in try tx.allAdminAccounts() where account.companyIds.contains(id) {
                 account.companyIds.removeAll { $0 == id }
                 try tx.update(account)
             }
@@ -132,12 +126,8 @@ extension AdminService {
     public func listDomains(_ admin: AdminPrincipal, companyId: Int64?, _ page: PageRequest) async throws -> Page<CompanyDomain> {
         try admin.requireReady()
         return try await store.read { tx in
-            var filters: [StoreFilter] = []
-            if let companyId {
-                guard admin.canSee(companyId: companyId) else { throw DomainError.notFound("Company") }
-                filters.append(.equals("companyId", .int(companyId)))
-            }
-            return try tx.page(CompanyDomain.self, tx.scopedQuery(admin, filters, orderBy: ["name", "id"]), page, searchColumns: ["name"])
+            if let companyId, !admin.canSee(companyId: companyId) { throw DomainError.notFound("Company") }
+            return try tx.domains(companyIds: companyId.map { [$0] } ?? admin.visibleCompanyIds, page)
         }
     }
 
@@ -193,7 +183,7 @@ extension AdminService {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try admin.visible(tx.domain(id: domainId), "Domain")
-            return try tx.fetchAll(Directory.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["priority", "id"]))
+            return try tx.directories(domainId: domainId)
         }
     }
 }

@@ -236,7 +236,7 @@ extension AdminService {
         try admin.requireReady()
         let states = supervisor.linkStates()
         let domains = try await store.read { tx in
-            try tx.fetchAll(CompanyDomain.self, RecordQuery([.within("id", Set(states.map(\.domainId)).map { .int($0) })]))
+            try tx.domains(ids: Set(states.map(\.domainId)).sorted())
         }
         let visible = Set(domains.filter { admin.canSee(companyId: $0.companyId) }.compactMap(\.id))
         return states.filter { visible.contains($0.domainId) }

@@ -20,4 +20,7 @@ public protocol DirectoryRecords {
     func update(_ record: ContactList) throws
     /// False when there was nothing to delete.
     @discardableResult func deleteContactList(id: Int64) throws -> Bool
+
+    /// A domain's directories by priority.
+    func directories(domainId: Int64) throws -> [Directory]
 }

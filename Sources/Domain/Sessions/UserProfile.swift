@@ -52,12 +52,9 @@ public enum LoginLookup {
         if company != nil || domain != nil {
             var companyIds: [Int64]?
             if let company {
-                companyIds = try tx.fetchAll(Company.self, .equals("name", .text(company))).compactMap(\.id)
+                companyIds = try tx.companies(named: company).compactMap(\.id)
             }
-            var filters: [StoreFilter] = []
-            if let companyIds { filters.append(.within("companyId", companyIds.map { .int($0) })) }
-            if let domain { filters.append(.equals("name", .text(domain))) }
-            domainIds = try tx.fetchAll(CompanyDomain.self, RecordQuery(filters)).compactMap(\.id)
+            domainIds = try tx.domains(companyIds: companyIds, named: domain).compactMap(\.id)
         }
         return try tx.signInCandidates(username: username, domainIds: domainIds, limit: maxCandidates)
     }

@@ -21,14 +21,7 @@ public struct CallHistory<Store: TenantStore>: Sendable {
                     throw DomainError.forbidden(code: "call_log_not_allowed", "No call-log right on this user")
                 }
             }
-            var filters: [StoreFilter] = [.equals("userId", .int(target))]
-            if let kind { filters.append(.equals("kind", .text(kind.rawValue))) }
-            return try tx.page(
-                CallLogEntry.self,
-                RecordQuery(filters, orderBy: ["-startedAt", "-id"]),
-                page,
-                searchColumns: ["peerNumber", "device"]
-            )
+            return try tx.callLog(userId: target, kind: kind, page)
         }
     }
 
@@ -52,7 +45,7 @@ public struct CallHistory<Store: TenantStore>: Sendable {
     /// (or to all when `force`); returns how many entries were deleted. One transaction per domain.
     @discardableResult
     public func cleanCallLogs(now: Date, calendar: Calendar = .current, force: Bool = false) async throws -> Int {
-        let domains = try await store.read { tx in try tx.fetchAll(CompanyDomain.self, RecordQuery([])) }
+        let domains = try await store.read { tx in try tx.allDomains() }
         let minute = calendar.component(.hour, from: now) * 60 + calendar.component(.minute, from: now)
         var deleted = 0
         for domain in domains {
@@ -60,7 +53,7 @@ public struct CallHistory<Store: TenantStore>: Sendable {
             deleted += try await store.write { tx in
                 let retention = try Self.retention(domainId: domainId, tx)
                 guard force || retention.startMinute == minute else { return 0 }
-                let entries = try tx.fetchAll(CallLogEntry.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["-startedAt", "-id"]))
+                let entries = try tx.callLogEntries(domainId: domainId)
                 let groups = Dictionary(grouping: entries) { "\($0.userId)/\($0.kind.rawValue)" }
                 var count = 0
                 for (_, newestFirst) in groups {

@@ -96,7 +96,7 @@ public struct PresenceService<Store: TenantStore>: Sendable {
                 }
             }
             var row =
-                try tx.first(UserPresence.self, .equals("userId", .int(principal.userId)))
+                try tx.userPresence(userId: principal.userId)
                 ?? UserPresence(
                     companyId: user.companyId,
                     domainId: user.domainId,
@@ -120,12 +120,9 @@ public struct PresenceService<Store: TenantStore>: Sendable {
         let time = now()
         return try await store.read { tx in
             let users = try tx.enabledUsers(domainId: principal.domainId)
-            let rows = try tx.fetchAll(UserPresence.self, .equals("domainId", .int(principal.domainId)))
+            let rows = try tx.userPresences(domainId: principal.domainId)
             let live = Set(
-                try tx.fetchAll(
-                    Session.self,
-                    RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .within("subjectId", users.compactMap(\.id).map { .int($0) })])
-                )
+                try tx.sessions(kind: .user, subjectIds: users.compactMap(\.id))
                 .filter { $0.revokedAt == nil && $0.expiresAt > time }.map(\.subjectId)
             )
             return users.compactMap { user in
@@ -143,12 +140,9 @@ public struct PresenceService<Store: TenantStore>: Sendable {
         let time = now()
         let found = try? await store.read { tx -> (Int64, UserPresencePayload)? in
             guard let user = try tx.user(id: userId) else { return nil }
-            let live = try tx.fetchAll(
-                Session.self,
-                RecordQuery([.equals("kind", .text(Session.Kind.user.rawValue)), .equals("subjectId", .int(userId))])
-            ).contains { $0.revokedAt == nil && $0.expiresAt > time }
+            let live = try tx.sessions(kind: .user, subjectId: userId).contains { $0.revokedAt == nil && $0.expiresAt > time }
             guard live, user.enabled else { return (user.domainId, UserPresencePayload(userId: userId, status: .offline)) }
-            let row = try tx.first(UserPresence.self, .equals("userId", .int(userId)))
+            let row = try tx.userPresence(userId: userId)
             return (user.domainId, UserPresencePayload(userId: userId, status: row?.status ?? .available, message: row?.message))
         }
         guard let (domainId, presence) = found ?? nil else { return }

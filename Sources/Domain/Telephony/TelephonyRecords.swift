@@ -13,4 +13,11 @@ public protocol TelephonyRecords {
     func update(_ record: UserPresence) throws
     /// False when there was nothing to delete.
     @discardableResult func deleteUserPresence(id: Int64) throws -> Bool
+
+    /// A page of a user's call log, newest first, of one kind when given, searched by number and device.
+    func callLog(userId: Int64, kind: CallLogKind?, _ page: PageRequest) throws -> Page<CallLogEntry>
+    /// A domain's call-log lines, newest first.
+    func callLogEntries(domainId: Int64) throws -> [CallLogEntry]
+    func userPresence(userId: Int64) throws -> UserPresence?
+    func userPresences(domainId: Int64) throws -> [UserPresence]
 }

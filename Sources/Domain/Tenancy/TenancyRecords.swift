@@ -27,4 +27,22 @@ public protocol TenancyRecords {
     func update(_ record: AuditEntry) throws
     /// False when there was nothing to delete.
     @discardableResult func deleteAuditEntry(id: Int64) throws -> Bool
+
+    func companies(named name: String) throws -> [Company]
+    /// A page of companies by name, searched by name; only those with these ids when given.
+    func companies(ids: [Int64]?, _ page: PageRequest) throws -> Page<Company>
+    func allDomains() throws -> [CompanyDomain]
+    func domains(ids: [Int64]) throws -> [CompanyDomain]
+    /// The domains of these companies (all when nil) with this name (any when nil).
+    func domains(companyIds: [Int64]?, named name: String?) throws -> [CompanyDomain]
+    /// A page of domains by name, searched by name; only those of these companies when given.
+    func domains(companyIds: [Int64]?, _ page: PageRequest) throws -> Page<CompanyDomain>
+    func adminAccount(named username: String) throws -> AdminAccount?
+    func adminAccountCount() throws -> Int
+    func allAdminAccounts() throws -> [AdminAccount]
+    func superUsers() throws -> [AdminAccount]
+    /// A page of administrator accounts by user name, searched by user name.
+    func adminAccounts(_ page: PageRequest) throws -> Page<AdminAccount>
+    /// A page of the audit trail, newest first, searched by user name; only these companies' lines when given.
+    func auditEntries(companyIds: [Int64]?, kind: AuditEntry.Kind?, _ page: PageRequest) throws -> Page<AuditEntry>
 }

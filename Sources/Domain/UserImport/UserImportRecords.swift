@@ -6,4 +6,7 @@ public protocol UserImportRecords {
     func update(_ record: UserImport) throws
     /// False when there was nothing to delete.
     @discardableResult func deleteUserImport(id: Int64) throws -> Bool
+
+    /// A domain's imports by name.
+    func userImports(domainId: Int64) throws -> [UserImport]
 }

@@ -28,7 +28,7 @@ public struct UserImportService<Store: TenantStore>: Sendable {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try admin.visible(tx.domain(id: domainId), "Domain")
-            return try tx.fetchAll(UserImport.self, RecordQuery([.equals("domainId", .int(domainId))], orderBy: ["name", "id"])).map(\.redacted)
+            return try tx.userImports(domainId: domainId).map(\.redacted)
         }
     }
 

@@ -3,11 +3,26 @@ import GRDB
 
 extension Directory: FetchableRecord, MutablePersistableRecord, StorageRecord {
     public static let databaseTableName = "directory"
+    public enum Columns {
+        static let id = Column("id")
+        static let companyId = Column("companyId")
+        static let domainId = Column("domainId")
+        static let kind = Column("kind")
+        static let source = Column("source")
+        static let priority = Column("priority")
+    }
 }
 
 
 extension ContactList: FetchableRecord, MutablePersistableRecord, StorageRecord {
     public static let databaseTableName = "contact_list"
+    public enum Columns {
+        static let id = Column("id")
+        static let domainId = Column("domainId")
+        static let ownerUserId = Column("ownerUserId")
+        static let isPublic = Column("isPublic")
+        static let name = Column("name")
+    }
 }
 
 extension GRDBTransaction: DirectoryRecords {
@@ -25,4 +40,8 @@ extension GRDBTransaction: DirectoryRecords {
     public func insert(_ record: ContactList) throws -> ContactList { try inserted(record) }
     public func update(_ record: ContactList) throws { try updated(record) }
     public func deleteContactList(id: Int64) throws -> Bool { try deleted(ContactList.self, id: id) }
+
+    public func directories(domainId: Int64) throws -> [Directory] {
+        try all(Directory.filter(Directory.Columns.domainId == domainId).order(Directory.Columns.priority, Directory.Columns.id))
+    }
 }

@@ -113,6 +113,8 @@ extension GRDBTransaction: UserRecords {
     }
 
     public func devices(domainId: Int64, numbers: [String]) throws -> [Device] {
+        // No ORDER BY: with one, SQLite walks the domainId index in id order (every device of the domain) instead of
+        // seeking the (domainId, number) key; measured 2–6 ms instead of 20 µs at 10,000 devices.
         try all(Device.filter(Device.Columns.domainId == domainId && Device.Columns.number.among(numbers)))
     }
 
