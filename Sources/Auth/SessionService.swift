@@ -20,8 +20,8 @@ public struct AdminLoginResult: Sendable, Equatable {
 }
 
 /// Logs users and administrators in and out and turns tokens back into principals.
-public struct SessionService<Store: TenantStore>: Sendable {
-    public let store: Store
+public struct SessionService: Sendable {
+    public let store: any TenantStore
     let hasher: any PasswordHasher
     let tokens: TokenIssuer
     let authenticators: [AuthMethod: any Authenticator]
@@ -40,7 +40,7 @@ public struct SessionService<Store: TenantStore>: Sendable {
     }
 
     public init(
-        store: Store,
+        store: any TenantStore,
         hasher: any PasswordHasher,
         tokens: TokenIssuer,
         authenticators: [any Authenticator],

@@ -12,7 +12,7 @@ import Storage
 import Telephony
 
 /// The services of one server process over one database.
-typealias AppServices = TWSServices<AppDatabase>
+typealias AppServices = TWSServices
 
 /// What a server is built with beyond its configuration: tests shorten timings, and may stand in for the PBX side.
 struct ServerOptions: Sendable {
@@ -40,7 +40,7 @@ struct ServerOptions: Sendable {
 struct TWSServer: Sendable {
     let services: AppServices
     let bus: EventBus
-    let events: CallEventPipeline<AppDatabase>
+    let events: CallEventPipeline
     let callLogs: CallLogWriter
     let links: PbxLinks
     let push: PushTransport
@@ -163,10 +163,10 @@ private func buildServices(
     database: AppDatabase,
     logger: Logger,
     bus: EventBus,
-    plans: DialingPlans<AppDatabase>,
-    calls: CallControl<AppDatabase>,
-    presence: PresenceService<AppDatabase>,
-    supervision: Supervision<AppDatabase>
+    plans: DialingPlans,
+    calls: CallControl,
+    presence: PresenceService,
+    supervision: Supervision
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
     let secret = try tokenSecret(configuration: configuration)

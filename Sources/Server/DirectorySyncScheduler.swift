@@ -9,7 +9,7 @@ import Storage
 /// a minute; a directory already synchronising is left alone.
 struct DirectorySyncScheduler: Service {
     let database: AppDatabase
-    let synchronizer: DirectorySynchronizer<AppDatabase>
+    let synchronizer: DirectorySynchronizer
     let logger: Logger
 
     func run() async throws {

@@ -8,10 +8,10 @@ import Telephony
 /// The telephony side's periodic work: planning which link supervises which device (at start, then every
 /// `refreshInterval`), sweeping the call models every second, and call-log retention at each domain's cleaning hour.
 struct TelephonyUpkeep: Service {
-    let supervision: Supervision<AppDatabase>
-    let events: CallEventPipeline<AppDatabase>
+    let supervision: Supervision
+    let events: CallEventPipeline
     let links: PbxLinks
-    let history: CallHistory<AppDatabase>
+    let history: CallHistory
     let refreshInterval: Duration
     let logger: Logger
 

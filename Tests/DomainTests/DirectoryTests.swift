@@ -114,7 +114,7 @@ struct DirectoryWorld {
     let domain: CompanyDomain
     let user: User
     let principal: UserPrincipal
-    let service: DirectoryService<AppDatabase>
+    let service: DirectoryService
 
     init(name: String = "Acme") async throws {
         world = try await World()
@@ -124,7 +124,7 @@ struct DirectoryWorld {
         service = DirectoryService(store: world.store)
     }
 
-    func admin(_ rows: [SourceRow], failAfter: Int? = nil) -> DirectoryAdminService<AppDatabase> {
+    func admin(_ rows: [SourceRow], failAfter: Int? = nil) -> DirectoryAdminService {
         DirectoryAdminService(
             store: world.store,
             synchronizer: DirectorySynchronizer(store: world.store, connector: RowSource(rows: rows, failAfter: failAfter), batchSize: 2)

@@ -6,7 +6,7 @@ import Storage
 /// A real in-memory SQLite store with the services over it, and helpers to build tenants.
 struct World {
     let store: AppDatabase
-    let admin: AdminService<AppDatabase>
+    let admin: AdminService
     let root: AdminPrincipal
 
     init() async throws {

@@ -16,7 +16,7 @@ final class TestClock: Sendable {
 @Suite struct SessionTests {
     let world: World
     let clock = TestClock()
-    let sessions: SessionService<AppDatabase>
+    let sessions: SessionService
     let domain: CompanyDomain
     let alice: User
 

@@ -87,7 +87,7 @@ func person(
 struct ImportWorld {
     let world: World
     let directory: StubDirectory
-    let imports: UserImportService<AppDatabase>
+    let imports: UserImportService
     let company: Company
     let domain: CompanyDomain
 

@@ -413,7 +413,7 @@ extension SOAPTelephonyTests {
     /// The application with a telephony service over its own database, the PBX side replaced by a `RecordingSwitch`.
     struct Rig: Sendable {
         let pbx: RecordingSwitch
-        let events: CallEventPipeline<AppDatabase>
+        let events: CallEventPipeline
         let callLogs: CallLogWriter
 
         /// Runs `test` against the application built as `serve` builds it; `wired: false` leaves the recording PBX out,

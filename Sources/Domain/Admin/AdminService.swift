@@ -5,11 +5,11 @@ import Foundation
 /// Every method checks the admin's scope (boot mode, super-user, listed companies) here, not in
 /// handlers, and runs as one transaction. An object of a company the admin does not see answers
 /// `not_found`, exactly like an object that does not exist, so ids of other companies leak nothing.
-public struct AdminService<Store: TenantStore>: Sendable {
-    public let store: Store
+public struct AdminService: Sendable {
+    public let store: any TenantStore
     public let hasher: any PasswordHasher
 
-    public init(store: Store, hasher: any PasswordHasher) {
+    public init(store: any TenantStore, hasher: any PasswordHasher) {
         self.store = store
         self.hasher = hasher
     }

@@ -1,11 +1,11 @@
 /// Each domain's compiled dialing plan, shared by everything that dials or shows numbers: click-to-call and transfers
 /// (numbers out), the PBX event path and reverse lookups (numbers in). Kept while the store's configuration version
 /// stays the same, so an administrator's change applies from the next call or event without anyone reloading it.
-public final class DialingPlans<Store: TenantStore>: Sendable {
-    let store: Store
+public final class DialingPlans: Sendable {
+    let store: any TenantStore
     private let cache = VersionedCache<Int64, DialingPlan>()
 
-    public init(store: Store) {
+    public init(store: any TenantStore) {
         self.store = store
     }
 

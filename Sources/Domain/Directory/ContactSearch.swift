@@ -6,15 +6,6 @@ public struct ContactSearch: Sendable, Equatable {
     /// The fields an advanced search may name.
     public enum Field: String, Sendable, CaseIterable {
         case name, company, mail, number
-
-        var column: String {
-            switch self {
-            case .name: "searchName"
-            case .company: "searchCompany"
-            case .mail: "searchMail"
-            case .number: "searchNumbers"
-            }
-        }
     }
 
     public static let maxLimit = 100
@@ -46,7 +37,7 @@ public struct ContactSearch: Sendable, Equatable {
     public var isEmpty: Bool { Self.words(text).isEmpty && !fields.values.contains(where: { !Self.words($0).isEmpty }) }
 
     /// The words of a search: a number written with spaces, dots, dashes or "(0)" is one word of digits; other
-    /// text splits on anything that is not a letter or digit (the full-text tokenizer does the same).
+    /// text splits on anything that is not a letter or digit (the contact index does the same).
     static func words(_ text: String) -> [String] {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.contains(where: \.isASCIIDigit), trimmed.allSatisfy({ $0.isASCIIDigit || " +-./()".contains($0) }) {
@@ -57,29 +48,22 @@ public struct ContactSearch: Sendable, Equatable {
         return Array(words.prefix(maxWords))
     }
 
-    /// An FTS5 prefix phrase: the word in double quotes (inner quotes doubled), then `*`.
-    static func prefixPhrase(_ word: String) -> String { phrase(word) + "*" }
-
-    /// The FTS5 queries of the ranking tiers, best first, each excluding the ones before: every word a whole word of
-    /// the name; every word the start of a word of the name; every word the start of a word of the name, company,
-    /// e-mail or numbers. An advanced search is one tier. Within a tier contacts come in the order they were stored,
-    /// which lets SQLite stop at the page's end instead of scoring every match.
-    func tiers() -> [String] {
+    /// The matches of the ranking tiers, best first, each excluding the ones before: every word a whole word of the
+    /// name; every word the start of a word of the name; every word the start of a word of the name, company, e-mail
+    /// or numbers. An advanced search is one tier. Within a tier contacts come in the order they were stored, which
+    /// lets the index stop at the page's end instead of scoring every match.
+    func tiers() -> [ContactMatch] {
         if !fields.isEmpty {
-            return [
-                fields.sorted(by: { $0.key.rawValue < $1.key.rawValue }).flatMap { field, value in
-                    Self.words(value).map { "\(field.column) : \(Self.prefixPhrase($0))" }
-                }.joined(separator: " AND ")
-            ]
+            let terms = fields.sorted(by: { $0.key.rawValue < $1.key.rawValue }).flatMap { field, value in
+                Self.words(value).map { ContactTerm($0, in: [field], prefix: true) }
+            }
+            return [.words(terms, excluding: [])]
         }
         let words = Self.words(text)
-        func all(_ column: String, prefix: Bool) -> String {
-            words.map { "\(column) : " + (prefix ? Self.prefixPhrase($0) : Self.phrase($0)) }.joined(separator: " AND ")
-        }
-        let exactName = all("searchName", prefix: false)
-        let prefixName = all("searchName", prefix: true)
-        let anywhere = all("{searchName searchCompany searchMail searchNumbers}", prefix: true)
-        return ["(\(exactName))", "(\(prefixName)) NOT (\(exactName))", "(\(anywhere)) NOT (\(prefixName))"]
+        let exactName = words.map { ContactTerm($0, in: [.name], prefix: false) }
+        let prefixName = words.map { ContactTerm($0, in: [.name], prefix: true) }
+        let anywhere = words.map { ContactTerm($0, in: Field.allCases, prefix: true) }
+        return [.words(exactName, excluding: []), .words(prefixName, excluding: exactName), .words(anywhere, excluding: prefixName)]
     }
 
     /// How many matches a search of three words or more reads at once to rank them itself; more than that and it
@@ -89,19 +73,19 @@ public struct ContactSearch: Sendable, Equatable {
     public static let rankedCandidates = 256
     public static let rankedMinimumWords = 3
 
-    /// The query every free-text match satisfies (the last tier's, without its exclusion); nil for advanced
+    /// The match every free-text result satisfies (the last tier's, without its exclusion); nil for advanced
     /// searches and those of fewer than `rankedMinimumWords` words.
-    func candidateQuery() -> String? {
+    func candidates() -> ContactMatch? {
         let words = Self.words(text)
         guard fields.isEmpty, words.count >= Self.rankedMinimumWords else { return nil }
-        return words.map { "{searchName searchCompany searchMail searchNumbers} : " + Self.prefixPhrase($0) }.joined(separator: " AND ")
+        return .words(words.map { ContactTerm($0, in: Field.allCases, prefix: true) }, excluding: [])
     }
 
     /// The search's words folded for `tier(ofName:words:)`, once per search rather than once per candidate.
     func foldedWords() -> [String] { Self.words(text).map(Self.folded) }
 
     /// The tier of a contact the candidate query found (0 = every word a whole word of the name, 1 = the start of
-    /// one, 2 = elsewhere), folding case and accents as the full-text tokenizer does.
+    /// one, 2 = elsewhere), folding case and accents as the contact index does.
     static func tier(ofName searchName: String, words: [String]) -> Int {
         let name = folded(searchName).split { !($0.isLetter || $0.isNumber) }
         if words.allSatisfy({ word in name.contains { $0 == word } }) { return 0 }
@@ -113,9 +97,6 @@ public struct ContactSearch: Sendable, Equatable {
         // Most names are ASCII: lower-casing is all they need, and Foundation's folding costs far more.
         text.utf8.allSatisfy { $0 < 0x80 } ? text.lowercased() : text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
     }
-
-    /// An FTS5 phrase: the word in double quotes (inner quotes doubled).
-    static func phrase(_ word: String) -> String { "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 }
 
 /// A page of search results; `hasMore` when a next page exists.

@@ -44,10 +44,7 @@ public struct DirectoryAccess: Sendable {
         access.userId = userId
         // Private contacts live in the user's own domain's private directory, whichever private directory was granted.
         if access.directories.values.contains(where: { $0.source == .twsPrivate }) {
-            access.privateDirectory = try tx.first(
-                Directory.self,
-                RecordQuery([.equals("domainId", .int(user.domainId)), .equals("source", .text(Directory.Source.twsPrivate.rawValue))])
-            )
+            access.privateDirectory = try tx.privateDirectory(domainId: user.domainId)
         }
         access.directories = access.directories.filter { $0.value.source != .twsPrivate }
         let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
@@ -72,10 +69,7 @@ public struct DirectoryAccess: Sendable {
     }
 
     private static func readable(ids: Set<Int64>, companyId: Int64, _ tx: any StoreTransaction) throws -> DirectoryAccess {
-        let directories = try tx.fetchAll(
-            Directory.self,
-            RecordQuery([.equals("companyId", .int(companyId)), .within("id", ids.sorted().map { .int($0) })], orderBy: [])
-        ).filter { $0.kind != .draft }
+        let directories = try tx.directories(companyId: companyId, ids: ids.sorted()).filter { $0.kind != .draft }
         return DirectoryAccess(
             directories: Dictionary(uniqueKeysWithValues: directories.map { ($0.id!, $0) }),
             privateDirectory: nil,

@@ -117,11 +117,11 @@ public struct DirectoryChanges: Sendable {
 
 /// Administration of directories: settings, synchronisation and the public TWS contacts (admin guide 8.1–8.4).
 /// Scoped like every admin service: another company's directory answers `not_found`.
-public struct DirectoryAdminService<Store: TenantStore>: Sendable {
-    public let store: Store
-    public let synchronizer: DirectorySynchronizer<Store>
+public struct DirectoryAdminService: Sendable {
+    public let store: any TenantStore
+    public let synchronizer: DirectorySynchronizer
 
-    public init(store: Store, synchronizer: DirectorySynchronizer<Store>) {
+    public init(store: any TenantStore, synchronizer: DirectorySynchronizer) {
         self.store = store
         self.synchronizer = synchronizer
     }
@@ -174,7 +174,7 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
             guard !directory.source.isBuiltIn else {
                 throw DomainError.conflict(code: "built_in_directory", "\(directory.name) is built in; make it a draft to disable it")
             }
-            try tx.deleteAll(Contact.self, RecordQuery([.equals("directoryId", .int(id))], orderBy: []))
+            try tx.deleteContacts(directoryId: id)
             try tx.deleteDirectory(id: id)
             try tx.pruneDangling(companyId: directory.companyId)
         }
@@ -204,15 +204,7 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
         try admin.requireReady()
         return try await store.read { tx in
             let directory = try Self.publicDirectory(admin, directoryId, tx)
-            var filters: [StoreFilter] = [.equals("directoryId", .int(directory.id!))]
-            if let search = page.search { filters.append(.contains(["lastName", "firstName", "company", "mail1"], search)) }
-            let query = RecordQuery(filters, orderBy: ["lastName", "firstName", "id"], offset: page.offset, limit: page.limit)
-            return Page(
-                items: try tx.fetchAll(Contact.self, query),
-                total: try tx.count(Contact.self, RecordQuery(filters)),
-                offset: page.offset,
-                limit: page.limit
-            )
+            return try tx.contacts(directoryId: directory.id!, page)
         }
     }
 
@@ -269,7 +261,7 @@ public struct DirectoryAdminService<Store: TenantStore>: Sendable {
     /// Recomputes the derived columns of every contact of a directory (after its merge flag changed).
     static func reindex(_ directory: Directory, _ tx: any StoreTransaction) throws {
         let plan = try DialingPlanStore.plan(domainId: directory.domainId, tx).settings
-        for contact in try tx.fetchAll(Contact.self, RecordQuery([.equals("directoryId", .int(directory.id!))], orderBy: [])) {
+        for contact in try tx.contacts(directoryId: directory.id!) {
             let indexed = contact.indexed(plan: plan, merge: directory.mergeContacts)
             if indexed.mergeKey != contact.mergeKey { try tx.update(indexed) }
         }

@@ -23,4 +23,16 @@ public protocol DirectoryRecords {
 
     /// A domain's directories by priority.
     func directories(domainId: Int64) throws -> [Directory]
+
+    /// Every directory that is not a draft.
+    func activeDirectories() throws -> [Directory]
+    /// A company's directories with these ids.
+    func directories(companyId: Int64, ids: [Int64]) throws -> [Directory]
+    /// The domain's directory of private contacts.
+    func privateDirectory(domainId: Int64) throws -> Directory?
+    /// A user's contact lists by name.
+    func contactLists(ownerUserId: Int64) throws -> [ContactList]
+    /// The public contact lists of a domain by name.
+    func publicContactLists(domainId: Int64) throws -> [ContactList]
+    func contactListCount(ownerUserId: Int64) throws -> Int
 }

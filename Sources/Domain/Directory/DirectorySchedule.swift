@@ -6,7 +6,7 @@ public enum DirectorySchedule {
     /// `timeSynchronizationDirectories` (unless already started in that minute), `every N minutes` when N minutes have
     /// passed since the last start (or never synchronised).
     public static func due(at now: Date, calendar: Calendar, _ tx: any StoreTransaction) throws -> [Directory] {
-        let directories = try tx.fetchAll(Directory.self, RecordQuery([.notEquals("kind", .text(Directory.Kind.draft.rawValue))], orderBy: []))
+        let directories = try tx.activeDirectories()
         let times = try tx.parameterValues(application: .system, name: "timeSynchronizationDirectories").filter { $0.scope == .domain }
         let defaultTime =
             ParameterCatalogue.all.first { $0.application == .system && $0.name == "timeSynchronizationDirectories" }?.defaultValue ?? "02:00"

@@ -6,16 +6,16 @@ import Synchronization
 /// Every read starts from `DirectoryAccess`: a contact is found only through the scope tokens of the directories the
 /// user may read (their company's, never another's), so rights are enforced by the query itself, and checked again
 /// on each result.
-public struct DirectoryService<Store: TenantStore>: Sendable {
-    public let store: Store
+public struct DirectoryService: Sendable {
+    public let store: any TenantStore
     /// Each user's readable directories and parameters, and each domain's dialing plan, kept until configuration
     /// changes: without them every search and lookup decoded every readable directory's field map and compiled the
     /// dialing plan again.
     let accesses = VersionedCache<Int64, DirectoryAccess>()
-    let plans: DialingPlans<Store>
+    let plans: DialingPlans
 
     /// - Parameter plans: the server's shared dialing plans (a service of its own when not given).
-    public init(store: Store, plans: DialingPlans<Store>? = nil) {
+    public init(store: any TenantStore, plans: DialingPlans? = nil) {
         self.store = store
         self.plans = plans ?? DialingPlans(store: store)
     }
@@ -26,6 +26,12 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     }
 
     // MARK: - Search
+
+    /// What a reader may find: contacts of their company in the directories of these scope tokens.
+    struct Readable {
+        var companyId: Int64
+        var scopes: [String]
+    }
 
     public func search(_ principal: UserPrincipal, _ search: ContactSearch) async throws -> ContactSearchResult {
         try await store.read { [version = store.configurationVersion] tx in
@@ -41,7 +47,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
                 scopes = access.directories[directoryId] != nil ? ["d\(directoryId)"] : ["u\(principal.userId)"]
             }
             guard !scopes.isEmpty, !search.isEmpty else { return ContactSearchResult(cards: [], offset: search.offset, limit: search.limit, hasMore: false) }
-            let readable: [StoreFilter] = [.equals("companyId", .int(principal.companyId)), .within("scope", scopes.map { .text($0) })]
+            let readable = Readable(companyId: principal.companyId, scopes: scopes)
             let (page, hasMore) = try Self.rankedPage(search, readable, tx) ?? Self.tieredPage(search, readable, tx)
             return ContactSearchResult(
                 cards: try Self.cards(page, access: access, showInvisible: false, tx),
@@ -54,37 +60,27 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
 
     /// A page of a search of several words with few matches: ids and names of all of them read at once and ranked in
     /// the tiers' order here, whole contacts read for the page only. Nil for other searches, or too many matches.
-    static func rankedPage(_ search: ContactSearch, _ readable: [StoreFilter], _ tx: any StoreTransaction) throws -> ([Contact], Bool)? {
-        guard let candidates = search.candidateQuery() else { return nil }
-        let matches = try tx.searchColumn(
-            Contact.self,
-            index: Contact.searchIndex,
-            match: candidates,
-            column: "searchName",
-            RecordQuery(readable, orderBy: [], limit: ContactSearch.rankedCandidates + 1)
+    static func rankedPage(_ search: ContactSearch, _ readable: Readable, _ tx: any StoreTransaction) throws -> ([Contact], Bool)? {
+        guard let candidates = search.candidates() else { return nil }
+        let matches = try tx.contactNames(
+            matching: candidates, companyId: readable.companyId, scopes: readable.scopes, limit: ContactSearch.rankedCandidates + 1
         )
         guard matches.count <= ContactSearch.rankedCandidates else { return nil }
         let words = search.foldedWords()
-        let ranked = matches.enumerated().map { (ContactSearch.tier(ofName: $0.element.text, words: words), $0.offset, $0.element.id) }
+        let ranked = matches.enumerated().map { (ContactSearch.tier(ofName: $0.element.name, words: words), $0.offset, $0.element.id) }
             .sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
         let pageIds = Array(ranked.dropFirst(search.offset).prefix(search.limit))
-        let contacts = try tx.fetchAll(Contact.self, RecordQuery([.within("id", pageIds.map { .int($0) })], orderBy: []))
+        let contacts = try tx.contacts(ids: pageIds)
         let byId = Dictionary(contacts.map { ($0.id ?? 0, $0) }, uniquingKeysWith: { first, _ in first })
         return (pageIds.compactMap { byId[$0] }, ranked.count > search.offset + search.limit)
     }
 
     /// A page read tier after tier until it (and one more row, to know whether another page exists) is full.
-    static func tieredPage(_ search: ContactSearch, _ readable: [StoreFilter], _ tx: any StoreTransaction) throws -> ([Contact], Bool) {
+    static func tieredPage(_ search: ContactSearch, _ readable: Readable, _ tx: any StoreTransaction) throws -> ([Contact], Bool) {
         let wanted = search.offset + search.limit + 1
         var found: [Contact] = []
         for tier in search.tiers() where found.count < wanted {
-            found += try tx.search(
-                Contact.self,
-                index: Contact.searchIndex,
-                match: tier,
-                weights: [],
-                RecordQuery(readable, orderBy: [], limit: wanted - found.count)
-            )
+            found += try tx.contacts(matching: tier, companyId: readable.companyId, scopes: readable.scopes, limit: wanted - found.count)
         }
         return (Array(found.dropFirst(search.offset).prefix(search.limit)), found.count > search.offset + search.limit)
     }
@@ -133,13 +129,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
         }
         let scopes = access.scopeTokens
         guard !keys.isEmpty, !scopes.isEmpty else { return nil }
-        let found = try tx.search(
-            Contact.self,
-            index: Contact.searchIndex,
-            match: "phoneKeys : (" + keys.map { "\"\($0)\"" }.joined(separator: " OR ") + ")",
-            weights: [],
-            RecordQuery([.equals("companyId", .int(companyId)), .within("scope", scopes.map { .text($0) })], orderBy: [], limit: 50)
-        )
+        let found = try tx.contacts(matching: .phoneKey(anyOf: keys), companyId: companyId, scopes: scopes, limit: 50)
         // Lowest priority number first, then the contact stored first.
         let best = found.enumerated().compactMap { offset, contact in access.directory(of: contact).map { (offset, contact, $0) } }
             .min { ($0.2.priority, $0.0) < ($1.2.priority, $1.0) }
@@ -161,10 +151,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
         let mergeKeys = Set(contacts.filter { !$0.mergeKey.isEmpty }.map(\.mergeKey))
         var partners: [String: [Contact]] = [:]
         if !mergeKeys.isEmpty, let companyId = contacts.first?.companyId {
-            let others = try tx.fetchAll(
-                Contact.self,
-                RecordQuery([.equals("companyId", .int(companyId)), .within("mergeKey", mergeKeys.sorted().map { .text($0) })], orderBy: [])
-            )
+            let others = try tx.contacts(companyId: companyId, mergeKeys: mergeKeys.sorted())
             for other in others where access.directory(of: other)?.mergeContacts == true {
                 partners[other.mergeKey, default: []].append(other)
             }
@@ -193,13 +180,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
         try await store.read { [version = store.configurationVersion] tx in
             let access = try access(principal.userId, version: version, tx)
             guard let directory = access.privateDirectory else { return [] }
-            let contacts = try tx.fetchAll(
-                Contact.self,
-                RecordQuery(
-                    [.equals("ownerUserId", .int(principal.userId)), .equals("directoryId", .int(directory.id!))],
-                    orderBy: ["lastName", "firstName", "id"]
-                )
-            )
+            let contacts = try tx.privateContacts(ownerUserId: principal.userId, directoryId: directory.id!)
             return try Self.cards(contacts, access: access, showInvisible: true, tx)
         }
     }
@@ -215,7 +196,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
                 externalId: UUID().uuidString
             )
             try changes.apply(to: &contact)
-            guard try tx.count(Contact.self, .equals("ownerUserId", .int(principal.userId))) < Self.maxPrivateContacts else {
+            guard try tx.privateContactCount(ownerUserId: principal.userId) < Self.maxPrivateContacts else {
                 throw DomainError.conflict(code: "too_many_contacts", "A user keeps at most \(Self.maxPrivateContacts) private contacts")
             }
             let plan = try DialingPlanStore.plan(domainId: directory.domainId, tx).settings
@@ -270,11 +251,8 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     public func contactLists(_ principal: UserPrincipal) async throws -> [ContactListView] {
         try await store.read { [version = store.configurationVersion] tx in
             let access = try access(principal.userId, version: version, tx)
-            let own = try tx.fetchAll(ContactList.self, RecordQuery([.equals("ownerUserId", .int(principal.userId))], orderBy: ["name", "id"]))
-            let shared = try tx.fetchAll(
-                ContactList.self,
-                RecordQuery([.equals("domainId", .int(principal.domainId)), .equals("isPublic", .bool(true))], orderBy: ["name", "id"])
-            ).filter { $0.ownerUserId != principal.userId }
+            let own = try tx.contactLists(ownerUserId: principal.userId)
+            let shared = try tx.publicContactLists(domainId: principal.domainId).filter { $0.ownerUserId != principal.userId }
             return try (own + shared).map { try Self.view($0, access: access, principal: principal, tx) }
         }
     }
@@ -285,7 +263,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
             if isPublic, !access.mayPublishLists {
                 throw DomainError.forbidden(code: "public_list_not_allowed", "Making a list public is not allowed (AuthorizePublicList)")
             }
-            guard try tx.count(ContactList.self, .equals("ownerUserId", .int(principal.userId))) < 100 else {
+            guard try tx.contactListCount(ownerUserId: principal.userId) < 100 else {
                 throw DomainError.conflict(code: "too_many_lists", "A user keeps at most 100 contact lists")
             }
             let list = ContactList(
@@ -350,7 +328,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
         guard unique.count <= ContactList.maxContacts else {
             throw DomainError.invalid(field: "contactIds", "A list holds at most \(ContactList.maxContacts) contacts")
         }
-        let contacts = try tx.fetchAll(Contact.self, RecordQuery([.within("id", unique.map { .int($0) })], orderBy: []))
+        let contacts = try tx.contacts(ids: unique)
         for id in unique {
             guard let contact = contacts.first(where: { $0.id == id }), contact.companyId == principal.companyId, access.directory(of: contact) != nil
             else { throw DomainError.missing(field: "contactIds", "Contact \(id) does not exist or is not readable") }
@@ -366,7 +344,7 @@ public struct DirectoryService<Store: TenantStore>: Sendable {
     ) throws
         -> ContactListView
     {
-        let contacts = try tx.fetchAll(Contact.self, RecordQuery([.within("id", list.contactIds.map { .int($0) })], orderBy: []))
+        let contacts = try tx.contacts(ids: list.contactIds)
         // Members in the list's order; those gone (deleted by a synchronisation) or unreadable by this reader left out.
         let ordered = list.contactIds.compactMap { id in contacts.first { $0.id == id && $0.companyId == principal.companyId } }
         return ContactListView(
@@ -386,17 +364,17 @@ public protocol CallerNameResolver: Sendable {
 
 /// Reverse lookups for incoming calls, remembered for a minute: a call's delivered, established and cleared events
 /// (and its call-log line) ask for the same number, and the PBX event path should not wait on the database each time.
-public final class CallerNames<Store: TenantStore>: CallerNameResolver {
-    let store: Store
-    let plans: DialingPlans<Store>
+public final class CallerNames: CallerNameResolver {
+    let store: any TenantStore
+    let plans: DialingPlans
     let lifetime: TimeInterval
     let capacity: Int
     let now: @Sendable () -> Date
     private let cache = Mutex<[String: (name: String?, expires: Date)]>([:])
 
     public init(
-        store: Store,
-        plans: DialingPlans<Store>? = nil,
+        store: any TenantStore,
+        plans: DialingPlans? = nil,
         lifetime: TimeInterval = 60,
         capacity: Int = 10_000,
         now: @escaping @Sendable () -> Date = Date.init
@@ -416,7 +394,7 @@ public final class CallerNames<Store: TenantStore>: CallerNameResolver {
             guard let access = try Self.access(domainId: domainId, device: device, tx), let domain = try tx.domain(id: domainId)
             else { return nil }
             let plan = try self.plans.plan(domainId: domainId, version: version, tx)
-            return try DirectoryService<Store>.lookup(number, plan: plan, access: access, companyId: domain.companyId, tx)?.name
+            return try DirectoryService.lookup(number, plan: plan, access: access, companyId: domain.companyId, tx)?.name
         }
         cache.withLock { cache in
             if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }

@@ -4,9 +4,9 @@ import Foundation
 /// map, upserted by the mapped ID in one transaction per batch, unchanged rows left alone, and — only once the
 /// whole source was read — contacts of rows that vanished deleted. A source failing half-way leaves every contact
 /// of the previous synchronisation in place and the report says why. One synchronisation per directory at a time.
-public actor DirectorySynchronizer<Store: TenantStore> {
+public actor DirectorySynchronizer {
     public typealias Progress = @Sendable (_ domainId: Int64, _ directoryId: Int64, _ report: DirectorySyncReport) -> Void
-    let store: Store
+    let store: any TenantStore
     let connector: any DirectoryConnector
     let batchSize: Int
     let now: @Sendable () -> Date
@@ -21,7 +21,7 @@ public actor DirectorySynchronizer<Store: TenantStore> {
     private nonisolated let jobs: AsyncStream<Job>
     private nonisolated let queue: AsyncStream<Job>.Continuation
 
-    public init(store: Store, connector: any DirectoryConnector, batchSize: Int = 2_000, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any TenantStore, connector: any DirectoryConnector, batchSize: Int = 2_000, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.connector = connector
         self.batchSize = batchSize
@@ -169,13 +169,7 @@ public actor DirectorySynchronizer<Store: TenantStore> {
         }
         await reader.close()
         report.deleted = try await store.write { tx in
-            try tx.deleteAll(
-                Contact.self,
-                RecordQuery(
-                    [.equals("directoryId", .int(directoryId)), .notEquals("syncGeneration", .int(directory.syncGeneration))],
-                    orderBy: []
-                )
-            )
+            try tx.deleteContacts(directoryId: directoryId, notOfGeneration: directory.syncGeneration)
         }
     }
 
@@ -209,20 +203,17 @@ public actor DirectorySynchronizer<Store: TenantStore> {
         let directoryId = directory.id!
         let generation = directory.syncGeneration
         return try await store.write { tx in
-            let existing = try tx.fetchAll(
-                Contact.self,
-                RecordQuery([.equals("directoryId", .int(directoryId)), .within("externalId", contacts.map { .text($0.externalId) })], orderBy: [])
-            )
+            let existing = try tx.contacts(directoryId: directoryId, externalIds: contacts.map(\.externalId))
             let byExternalId = Dictionary(existing.map { ($0.externalId, $0) }, uniquingKeysWith: { first, _ in first })
             var counts = Counts()
-            var unchanged: [StoreValue] = []
+            var unchanged: [Int64] = []
             var created: [Contact] = []
             for var contact in contacts {
                 contact.syncGeneration = generation
                 if let old = byExternalId[contact.externalId] {
                     contact.id = old.id
                     if old.contentHash == contact.contentHash && old.mergeKey == contact.mergeKey && old.phoneKeys == contact.phoneKeys {
-                        unchanged.append(.int(old.id!))
+                        unchanged.append(old.id!)
                     } else {
                         try tx.update(contact)
                         counts.updated += 1
@@ -232,15 +223,10 @@ public actor DirectorySynchronizer<Store: TenantStore> {
                 }
             }
             // New contacts in one go: their search index entries are written by one statement for the batch.
-            counts.created = try tx.insertAll(created).count
+            counts.created = try tx.insertBatch(created).count
             // Unchanged rows only get this run's generation: rewriting them would rewrite their index entries too.
             if !unchanged.isEmpty {
-                counts.unchanged = try tx.updateAll(
-                    Contact.self,
-                    RecordQuery([.within("id", unchanged)], orderBy: []),
-                    set: "syncGeneration",
-                    to: .int(generation)
-                )
+                counts.unchanged = try tx.stamp(contactIds: unchanged, generation: generation)
             }
             return counts
         }
@@ -303,12 +289,12 @@ enum ContactMapping {
 }
 
 /// The TWS users directory's source: the domain's enabled users, with their first device as professional number.
-struct UserRowReader<Store: TenantStore>: DirectoryReader {
-    let store: Store
+struct UserRowReader: DirectoryReader {
+    let store: any TenantStore
     let domainId: Int64
     private let position = PositionBox()
 
-    init(store: Store, domainId: Int64) {
+    init(store: any TenantStore, domainId: Int64) {
         self.store = store
         self.domainId = domainId
     }

@@ -11,10 +11,10 @@ public struct UserProfile: Sendable, Equatable {
 }
 
 /// Read-only questions about the signed-in user.
-public struct UserProfileService<Store: TenantStore>: Sendable {
-    public let store: Store
+public struct UserProfileService: Sendable {
+    public let store: any TenantStore
 
-    public init(store: Store) { self.store = store }
+    public init(store: any TenantStore) { self.store = store }
 
     public func profile(_ principal: UserPrincipal) async throws -> UserProfile {
         try await store.read { tx in

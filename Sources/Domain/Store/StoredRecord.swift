@@ -108,7 +108,7 @@ public struct RecordQuery: Sendable {
 /// Everything a write does (checks and changes) runs in one `TenantStore.write` closure, so a
 /// check such as "licences left" and the insert it guards cannot interleave with another write.
 public protocol StoreTransaction: TenancyRecords, SessionRecords, UserRecords, RightsRecords, ParameterRecords, PbxRecords, DirectoryRecords,
-    UserImportRecords, TelephonyRecords
+    UserImportRecords, TelephonyRecords, ContactIndex
 {
     func fetchOne<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> R?
     func fetchAll<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery) throws -> [R]

@@ -10,15 +10,15 @@ public struct PlacedCall: Sendable, Equatable {
 ///
 /// Every command checks here, not only in handlers, that the device is the user's (or, for a pickup, that the user
 /// may intercept at that device); a device or call the user may not see answers 404 exactly like a missing one.
-public struct CallControl<Store: TenantStore>: Sendable {
-    let store: Store
+public struct CallControl: Sendable {
+    let store: any TenantStore
     /// The PBX side: the links, or a stand-in in tests.
     let gateway: any SwitchGateway
     /// The call models, for the calls a command acts on.
-    let events: CallEventPipeline<Store>
-    let plans: DialingPlans<Store>
+    let events: CallEventPipeline
+    let plans: DialingPlans
 
-    public init(store: Store, gateway: any SwitchGateway, events: CallEventPipeline<Store>, plans: DialingPlans<Store>) {
+    public init(store: any TenantStore, gateway: any SwitchGateway, events: CallEventPipeline, plans: DialingPlans) {
         self.store = store
         self.gateway = gateway
         self.events = events

@@ -6,10 +6,10 @@ import Synchronization
 /// commands and line views read.
 ///
 /// It needs nothing of the PBX side, so the links are built after it and hand it their events.
-public final class CallEventPipeline<Store: TenantStore>: Sendable {
+public final class CallEventPipeline: Sendable {
     let publisher: any PushPublisher
     let callLogs: CallLogWriter
-    let plans: DialingPlans<Store>
+    let plans: DialingPlans
     /// Names callers of incoming calls in events (reverse lookup in the directories).
     let callerNames: (any CallerNameResolver)?
     /// How long call models wait before cleaning up what the PBX left unsaid (failed calls, silent calls, link loss).
@@ -20,7 +20,7 @@ public final class CallEventPipeline<Store: TenantStore>: Sendable {
     public init(
         publisher: any PushPublisher,
         callLogs: CallLogWriter,
-        plans: DialingPlans<Store>,
+        plans: DialingPlans,
         callerNames: (any CallerNameResolver)? = nil,
         callTiming: CallModel.Timing = CallModel.Timing(),
         now: @escaping @Sendable () -> Date = Date.init

@@ -1,10 +1,10 @@
 import Foundation
 
 /// Users' call logs (admin guide 9.1.6) and their retention (10.2.1).
-public struct CallHistory<Store: TenantStore>: Sendable {
-    let store: Store
+public struct CallHistory: Sendable {
+    let store: any TenantStore
 
-    public init(store: Store) {
+    public init(store: any TenantStore) {
         self.store = store
     }
 

@@ -11,13 +11,13 @@ public struct DeviceLineView: Sendable, Equatable {
 
 /// What users see of each other (admin guide 9.1.2): device lines and telephony presence from the call models, the
 /// status each user sets, and what the push channel may send each user.
-public struct PresenceService<Store: TenantStore>: Sendable {
-    let store: Store
-    let events: CallEventPipeline<Store>
+public struct PresenceService: Sendable {
+    let store: any TenantStore
+    let events: CallEventPipeline
     let publisher: any PushPublisher
     private let now: @Sendable () -> Date
 
-    public init(store: Store, events: CallEventPipeline<Store>, publisher: any PushPublisher, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any TenantStore, events: CallEventPipeline, publisher: any PushPublisher, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.events = events
         self.publisher = publisher

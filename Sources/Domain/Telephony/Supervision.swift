@@ -1,11 +1,11 @@
 /// Which PBX link supervises which device: the plan the server applies to its links at start, every few seconds, and
 /// at once after an administrator changes links, devices, intercom groups or queues.
-public struct Supervision<Store: TenantStore>: Sendable {
-    let store: Store
+public struct Supervision: Sendable {
+    let store: any TenantStore
     /// The links, which carry out the plan and report their states.
     public let links: any SwitchSupervisor
 
-    public init(store: Store, links: any SwitchSupervisor) {
+    public init(store: any TenantStore, links: any SwitchSupervisor) {
         self.store = store
         self.links = links
     }

@@ -11,13 +11,13 @@ import Foundation
 /// another import: a row whose user name or device number such a user holds is ignored and reported, and that user is
 /// left as it is. Users the source no longer lists are deleted (`full`) or disabled (`insertUpdateDisable`) only after
 /// the whole source was read; a source failing half-way removes nobody, and the report says why it failed.
-public struct UserImportService<Store: TenantStore>: Sendable {
-    public let store: Store
+public struct UserImportService: Sendable {
+    public let store: any TenantStore
     public let connector: any DirectoryConnector
     /// Rows read and written per transaction.
     public let batchSize: Int
 
-    public init(store: Store, connector: any DirectoryConnector, batchSize: Int = 500) {
+    public init(store: any TenantStore, connector: any DirectoryConnector, batchSize: Int = 500) {
         self.store = store
         self.connector = connector
         self.batchSize = max(1, batchSize)

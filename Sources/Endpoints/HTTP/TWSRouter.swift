@@ -8,32 +8,32 @@ import OpenAPIHummingbird
 import OpenAPIRuntime
 
 /// Everything the routes need, built once by the server (or by a test).
-public struct TWSServices<Store: TenantStore>: Sendable {
-    public let admin: AdminService<Store>
-    public let sessions: SessionService<Store>
-    public let profiles: UserProfileService<Store>
-    public let calls: CallControl<Store>
-    public let presence: PresenceService<Store>
-    public let callHistory: CallHistory<Store>
-    public let supervision: Supervision<Store>
+public struct TWSServices: Sendable {
+    public let admin: AdminService
+    public let sessions: SessionService
+    public let profiles: UserProfileService
+    public let calls: CallControl
+    public let presence: PresenceService
+    public let callHistory: CallHistory
+    public let supervision: Supervision
     /// Windows single sign-on; nil when no keytab is configured.
     public let negotiate: NegotiateAcceptor?
-    public let directories: DirectoryService<Store>
-    public let directoryAdmin: DirectoryAdminService<Store>
-    public let userImports: UserImportService<Store>
+    public let directories: DirectoryService
+    public let directoryAdmin: DirectoryAdminService
+    public let userImports: UserImportService
 
     public init(
-        admin: AdminService<Store>,
-        sessions: SessionService<Store>,
-        profiles: UserProfileService<Store>,
-        calls: CallControl<Store>,
-        presence: PresenceService<Store>,
-        callHistory: CallHistory<Store>,
-        supervision: Supervision<Store>,
+        admin: AdminService,
+        sessions: SessionService,
+        profiles: UserProfileService,
+        calls: CallControl,
+        presence: PresenceService,
+        callHistory: CallHistory,
+        supervision: Supervision,
         negotiate: NegotiateAcceptor?,
-        directories: DirectoryService<Store>,
-        directoryAdmin: DirectoryAdminService<Store>,
-        userImports: UserImportService<Store>
+        directories: DirectoryService,
+        directoryAdmin: DirectoryAdminService,
+        userImports: UserImportService
     ) {
         self.admin = admin
         self.sessions = sessions
@@ -52,8 +52,8 @@ public struct TWSServices<Store: TenantStore>: Sendable {
 /// Builds the router of port 8000: REST (generated handlers), SOAP, the contract documents, health and (when given)
 /// Prometheus metrics.
 /// Middleware is added before the routes, because a Hummingbird router applies it only to routes added after it.
-public func buildRouter<Store: TenantStore>(
-    services: TWSServices<Store>,
+public func buildRouter(
+    services: TWSServices,
     loginLimits: LoginRateLimiter.Limits = .init(),
     metrics: MetricsEndpoint? = nil,
     trustedProxies: Set<String> = [],

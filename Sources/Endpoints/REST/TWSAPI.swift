@@ -5,32 +5,32 @@ import Foundation
 
 /// The REST handlers generated from openapi/tws.yaml: decode → authenticate → Domain call → encode.
 /// Rights are checked by the Domain services, not here.
-package struct TWSAPI<Store: TenantStore>: APIProtocol {
-    let admin: AdminService<Store>
-    let sessions: SessionService<Store>
-    let profiles: UserProfileService<Store>
-    let calls: CallControl<Store>
-    let presence: PresenceService<Store>
-    let callHistory: CallHistory<Store>
-    let supervision: Supervision<Store>
+package struct TWSAPI: APIProtocol {
+    let admin: AdminService
+    let sessions: SessionService
+    let profiles: UserProfileService
+    let calls: CallControl
+    let presence: PresenceService
+    let callHistory: CallHistory
+    let supervision: Supervision
     /// Windows single sign-on (HTTP Negotiate); nil when not configured.
     let negotiate: NegotiateAcceptor?
-    let directories: DirectoryService<Store>
-    let directoryAdmin: DirectoryAdminService<Store>
-    let userImports: UserImportService<Store>
+    let directories: DirectoryService
+    let directoryAdmin: DirectoryAdminService
+    let userImports: UserImportService
 
     package init(
-        admin: AdminService<Store>,
-        sessions: SessionService<Store>,
-        profiles: UserProfileService<Store>,
-        calls: CallControl<Store>,
-        presence: PresenceService<Store>,
-        callHistory: CallHistory<Store>,
-        supervision: Supervision<Store>,
+        admin: AdminService,
+        sessions: SessionService,
+        profiles: UserProfileService,
+        calls: CallControl,
+        presence: PresenceService,
+        callHistory: CallHistory,
+        supervision: Supervision,
         negotiate: NegotiateAcceptor? = nil,
-        directories: DirectoryService<Store>,
-        directoryAdmin: DirectoryAdminService<Store>,
-        userImports: UserImportService<Store>
+        directories: DirectoryService,
+        directoryAdmin: DirectoryAdminService,
+        userImports: UserImportService
     ) {
         self.userImports = userImports
         self.negotiate = negotiate

@@ -82,7 +82,7 @@ extension SOAPBinding {
     func callAction(
         _ operation: SOAPOperation,
         _ payload: SOAPElement,
-        _ command: (CallControl<Store>, UserPrincipal, String, String?) async throws -> Void
+        _ command: (CallControl, UserPrincipal, String, String?) async throws -> Void
     ) async throws -> SOAPElement {
         let user = try Caller.current.user()
         try await command(calls, user, try payload.required("callId"), payload.string("device"))
@@ -94,7 +94,7 @@ extension SOAPBinding {
     func redirectCall(
         _ operation: SOAPOperation,
         _ payload: SOAPElement,
-        _ command: (CallControl<Store>, UserPrincipal, String, String?, String) async throws -> DialingResult
+        _ command: (CallControl, UserPrincipal, String, String?, String) async throws -> DialingResult
     ) async throws -> SOAPElement {
         let user = try Caller.current.user()
         let dialled = try await command(calls, user, try payload.required("callId"), payload.string("device"), try payload.required("to"))
@@ -117,7 +117,7 @@ extension SOAPBinding {
     func consultationAction(
         _ operation: SOAPOperation,
         _ payload: SOAPElement,
-        _ command: (CallControl<Store>, UserPrincipal, String, String, String?) async throws -> Void
+        _ command: (CallControl, UserPrincipal, String, String, String?) async throws -> Void
     ) async throws -> SOAPElement {
         let user = try Caller.current.user()
         try await command(calls, user, try payload.required("callId"), try payload.required("consultationCallId"), payload.string("device"))

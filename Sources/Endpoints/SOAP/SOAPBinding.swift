@@ -7,19 +7,19 @@ import SOAP
 /// The SOAP endpoint: parses an envelope safely (libxml2, no DTD, no entities, no network),
 /// validates it against the WSDL's schema, and calls the same Domain services as REST.
 /// Faults carry the same codes and HTTP statuses as REST problems.
-public struct SOAPBinding<Store: TenantStore>: Sendable {
+public struct SOAPBinding: Sendable {
     let parser: SOAPEnvelopeParser
     let namespace: String
     let wsdl: [UInt8]
-    let admin: AdminService<Store>
-    let sessions: SessionService<Store>
-    let profiles: UserProfileService<Store>
-    let calls: CallControl<Store>
-    let presence: PresenceService<Store>
-    let callHistory: CallHistory<Store>
+    let admin: AdminService
+    let sessions: SessionService
+    let profiles: UserProfileService
+    let calls: CallControl
+    let presence: PresenceService
+    let callHistory: CallHistory
     /// Windows single sign-on for Login; nil when not configured.
     let negotiate: NegotiateAcceptor?
-    let directories: DirectoryService<Store>
+    let directories: DirectoryService
     let logger: Logger
 
     /// A SOAP answer: status, content type and body.
@@ -40,13 +40,13 @@ public struct SOAPBinding<Store: TenantStore>: Sendable {
 
     public init(
         wsdl: [UInt8],
-        admin: AdminService<Store>,
-        sessions: SessionService<Store>,
-        profiles: UserProfileService<Store>,
-        calls: CallControl<Store>,
-        presence: PresenceService<Store>,
-        callHistory: CallHistory<Store>,
-        directories: DirectoryService<Store>,
+        admin: AdminService,
+        sessions: SessionService,
+        profiles: UserProfileService,
+        calls: CallControl,
+        presence: PresenceService,
+        callHistory: CallHistory,
+        directories: DirectoryService,
         negotiate: NegotiateAcceptor? = nil,
         logger: Logger
     ) throws {

@@ -22,12 +22,13 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         static let scope = Column("scope")
         static let lastName = Column("lastName")
         static let firstName = Column("firstName")
+        static let company = Column("company")
+        static let mail1 = Column("mail1")
         /// Set on rows a batch insert indexes itself (see `insertBatch`); the insert trigger skips them.
         static let indexedInBatch = Column("indexedInBatch")
     }
 
-    /// The FTS5 index over the contact table (external content, rowid = contact id) and its columns, in order.
-    static let searchIndex = "contact_fts"
+    /// The columns `contact_fts` indexes, in its order.
     static let searchColumns = ["searchName", "searchCompany", "searchMail", "searchNumbers", "phoneKeys"]
 
     public init(row: Row) throws {
@@ -68,32 +69,26 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         scope = try text("scope")
     }
 
+    /// The columns written besides `id`, in the order of `columnValues`.
+    static let columnNames = [
+        "companyId", "domainId", "directoryId", "ownerUserId", "externalId", "lastName", "firstName", "company", "picture", "phones",
+        "mail1", "mail2", "url", "privateFields", "vip", "mergeKey", "contentHash", "syncGeneration", "searchName", "searchCompany",
+        "searchMail", "searchNumbers", "phoneKeys", "scope",
+    ]
+
+    var columnValues: [DatabaseValue] {
+        [
+            companyId.databaseValue, domainId.databaseValue, directoryId.databaseValue, ownerUserId.databaseValue, externalId.databaseValue,
+            lastName.databaseValue, firstName.databaseValue, company.databaseValue, picture.databaseValue, Self.json(phones).databaseValue,
+            mail1.databaseValue, mail2.databaseValue, url.databaseValue, Self.json(privateFields).databaseValue, vip.databaseValue,
+            mergeKey.databaseValue, contentHash.databaseValue, syncGeneration.databaseValue, searchName.databaseValue,
+            searchCompany.databaseValue, searchMail.databaseValue, searchNumbers.databaseValue, phoneKeys.databaseValue, scope.databaseValue,
+        ]
+    }
+
     public func encode(to container: inout PersistenceContainer) throws {
         container["id"] = id
-        container["companyId"] = companyId
-        container["domainId"] = domainId
-        container["directoryId"] = directoryId
-        container["ownerUserId"] = ownerUserId
-        container["externalId"] = externalId
-        container["lastName"] = lastName
-        container["firstName"] = firstName
-        container["company"] = company
-        container["picture"] = picture
-        container["phones"] = Self.json(phones)
-        container["mail1"] = mail1
-        container["mail2"] = mail2
-        container["url"] = url
-        container["privateFields"] = Self.json(privateFields)
-        container["vip"] = vip
-        container["mergeKey"] = mergeKey
-        container["contentHash"] = contentHash
-        container["syncGeneration"] = syncGeneration
-        container["searchName"] = searchName
-        container["searchCompany"] = searchCompany
-        container["searchMail"] = searchMail
-        container["searchNumbers"] = searchNumbers
-        container["phoneKeys"] = phoneKeys
-        container["scope"] = scope
+        for (name, value) in zip(Self.columnNames, columnValues) { container[name] = value }
     }
 
     /// A row lacks a column a contact needs: the schema and this mapping disagree.

@@ -44,4 +44,32 @@ extension GRDBTransaction: DirectoryRecords {
     public func directories(domainId: Int64) throws -> [Directory] {
         try all(Directory.filter(Directory.Columns.domainId == domainId).order(Directory.Columns.priority, Directory.Columns.id))
     }
+
+    public func activeDirectories() throws -> [Directory] {
+        try all(Directory.filter(Directory.Columns.kind != Directory.Kind.draft.rawValue))
+    }
+
+    public func directories(companyId: Int64, ids: [Int64]) throws -> [Directory] {
+        try all(Directory.filter(Directory.Columns.companyId == companyId && Directory.Columns.id.among(ids)))
+    }
+
+    public func privateDirectory(domainId: Int64) throws -> Directory? {
+        try first(
+            Directory.filter(Directory.Columns.domainId == domainId && Directory.Columns.source == Directory.Source.twsPrivate.rawValue)
+                .order(Directory.Columns.id)
+        )
+    }
+
+    public func contactLists(ownerUserId: Int64) throws -> [ContactList] {
+        try all(ContactList.filter(ContactList.Columns.ownerUserId == ownerUserId).order(ContactList.Columns.name.caseless, ContactList.Columns.id))
+    }
+
+    public func publicContactLists(domainId: Int64) throws -> [ContactList] {
+        typealias Columns = ContactList.Columns
+        return try all(ContactList.filter(Columns.domainId == domainId && Columns.isPublic == true).order(Columns.name.caseless, Columns.id))
+    }
+
+    public func contactListCount(ownerUserId: Int64) throws -> Int {
+        try translate { try ContactList.filter(ContactList.Columns.ownerUserId == ownerUserId).fetchCount(db) }
+    }
 }

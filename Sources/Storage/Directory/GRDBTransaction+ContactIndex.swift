@@ -1,0 +1,157 @@
+import Domain
+import Foundation
+import GRDB
+
+/// The contact index over SQLite FTS5: `contact_fts` indexes the contact table's search columns (external content,
+/// rowid = contact id; triggers keep it in step, `insertBatch` writes a batch's entries itself).
+extension GRDBTransaction: ContactIndex {
+    public func contacts(matching match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> [Contact] {
+        try translate {
+            let (sql, arguments) = Self.search(selecting: "record.*", match, companyId: companyId, scopes: scopes, limit: limit)
+            return try Contact.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+        }
+    }
+
+    public func contactNames(matching match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> [(id: Int64, name: String)] {
+        try translate {
+            let (sql, arguments) = Self.search(selecting: "record.id, record.searchName", match, companyId: companyId, scopes: scopes, limit: limit)
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in (row[0], row[1] ?? "") }
+        }
+    }
+
+    /// A full-text search restricted to a company's readable scopes. Rows come in rowid order, so SQLite stops at the
+    /// limit instead of scoring every match (ranking is the Domain's, by tiers). The statement's text depends only on
+    /// what it selects, so each connection compiles it once; the scopes are bound as one JSON array.
+    private static func search(
+        selecting: String,
+        _ match: ContactMatch,
+        companyId: Int64,
+        scopes: [String],
+        limit: Int
+    ) -> (String, StatementArguments) {
+        let sql = """
+            SELECT \(selecting) FROM contact_fts JOIN contact AS record ON record.id = contact_fts.rowid
+            WHERE contact_fts MATCH ? AND record.companyId = ? AND record.scope IN (SELECT value FROM json_each(?))
+            ORDER BY contact_fts.rowid LIMIT ?
+            """
+        let scopes = String(decoding: (try? JSONEncoder().encode(scopes)) ?? Data("[]".utf8), as: UTF8.self)
+        return (sql, [FTS5Query.text(of: match), companyId, scopes, limit])
+    }
+
+    public func contacts(ids: [Int64]) throws -> [Contact] {
+        try all(Contact.filter(Contact.Columns.id.among(ids)))
+    }
+
+    public func contacts(companyId: Int64, mergeKeys: [String]) throws -> [Contact] {
+        try all(Contact.filter(Contact.Columns.companyId == companyId && Contact.Columns.mergeKey.among(mergeKeys)))
+    }
+
+    public func contacts(directoryId: Int64) throws -> [Contact] {
+        try all(Contact.filter(Contact.Columns.directoryId == directoryId))
+    }
+
+    public func contacts(directoryId: Int64, externalIds: [String]) throws -> [Contact] {
+        try all(Contact.filter(Contact.Columns.directoryId == directoryId && Contact.Columns.externalId.among(externalIds)))
+    }
+
+    public func contacts(directoryId: Int64, _ page: PageRequest) throws -> Page<Contact> {
+        typealias Columns = Contact.Columns
+        return try self.page(
+            Contact.filter(Columns.directoryId == directoryId).order(Columns.lastName.caseless, Columns.firstName.caseless, Columns.id),
+            page,
+            searching: [Columns.lastName, Columns.firstName, Columns.company, Columns.mail1]
+        )
+    }
+
+    public func privateContacts(ownerUserId: Int64, directoryId: Int64) throws -> [Contact] {
+        typealias Columns = Contact.Columns
+        return try all(
+            Contact.filter(Columns.ownerUserId == ownerUserId && Columns.directoryId == directoryId)
+                .order(Columns.lastName.caseless, Columns.firstName.caseless, Columns.id)
+        )
+    }
+
+    public func privateContactCount(ownerUserId: Int64) throws -> Int {
+        try translate { try Contact.filter(Contact.Columns.ownerUserId == ownerUserId).fetchCount(db) }
+    }
+
+    public func insertBatch(_ contacts: [Contact]) throws -> [Contact] {
+        guard !contacts.isEmpty else { return [] }
+        return try translate {
+            // Rows marked `indexedInBatch` are skipped by the insert trigger; one statement then indexes the batch,
+            // found by its ids, instead of one index write per row (a synchronisation's hot path).
+            var inserted: [Contact] = []
+            inserted.reserveCapacity(contacts.count)
+            let statement = try db.cachedStatement(sql: Self.batchInsert)
+            for var contact in contacts {
+                try statement.execute(arguments: StatementArguments(contact.columnValues))
+                contact.id = db.lastInsertedRowID
+                inserted.append(contact)
+            }
+            let ids = inserted.compactMap(\.id)
+            let columns = Contact.searchColumns.joined(separator: ", ")
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO contact_fts (rowid, \(columns))
+                    SELECT id, \(columns) FROM contact WHERE id BETWEEN ? AND ? AND indexedInBatch
+                    """
+            ).execute(arguments: [ids.min()!, ids.max()!])
+            guard db.changesCount == ids.count else {
+                throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "indexed \(db.changesCount) of \(ids.count) rows of a batch")
+            }
+            return inserted
+        }
+    }
+
+    /// An insert of a contact's columns with `indexedInBatch` set.
+    private static let batchInsert =
+        "INSERT INTO contact (indexedInBatch, " + Contact.columnNames.map(\.quotedDatabaseIdentifier).joined(separator: ", ") + ") VALUES (1"
+        + String(repeating: ", ?", count: Contact.columnNames.count) + ")"
+
+    public func stamp(contactIds: [Int64], generation: Int64) throws -> Int {
+        try translate { try Contact.filter(Contact.Columns.id.among(contactIds)).updateAll(db, Contact.Columns.syncGeneration.set(to: generation)) }
+    }
+
+    public func deleteContacts(directoryId: Int64, notOfGeneration generation: Int64) throws -> Int {
+        try translate {
+            try Contact.filter(Contact.Columns.directoryId == directoryId && Contact.Columns.syncGeneration != generation).deleteAll(db)
+        }
+    }
+
+    public func deleteContacts(directoryId: Int64) throws {
+        try translate { _ = try Contact.filter(Contact.Columns.directoryId == directoryId).deleteAll(db) }
+    }
+}
+
+/// A `ContactMatch` as FTS5 query text. Words are quoted as phrases (inner quotes doubled), so user text never
+/// becomes query syntax.
+enum FTS5Query {
+    static func text(of match: ContactMatch) -> String {
+        switch match {
+        case .words(let terms, let excluding):
+            let all = "(\(text(of: terms)))"
+            return excluding.isEmpty ? all : "\(all) NOT (\(text(of: excluding)))"
+        case .phoneKey(let keys):
+            return "phoneKeys : (" + keys.map(phrase).joined(separator: " OR ") + ")"
+        }
+    }
+
+    private static func text(of terms: [ContactTerm]) -> String {
+        terms.map { term in
+            let columns = ContactSearch.Field.allCases.filter(term.fields.contains).map(column)
+            let filter = columns.count == 1 ? columns[0] : "{" + columns.joined(separator: " ") + "}"
+            return "\(filter) : " + phrase(term.word) + (term.prefix ? "*" : "")
+        }.joined(separator: " AND ")
+    }
+
+    private static func column(_ field: ContactSearch.Field) -> String {
+        switch field {
+        case .name: "searchName"
+        case .company: "searchCompany"
+        case .mail: "searchMail"
+        case .number: "searchNumbers"
+        }
+    }
+
+    private static func phrase(_ word: String) -> String { "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+}
