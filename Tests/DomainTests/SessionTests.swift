@@ -110,7 +110,7 @@ final class TestClock: Sendable {
         let revokedElsewhere = try await signIn()
         let tokenId = try await sessions.user(token: revokedElsewhere).sessionTokenId
         try await world.store.write { tx in
-            guard var session = try tx.first(Session.self, .equals("tokenId", .text(tokenId))) else { return }
+            guard var session = try tx.session(tokenId: tokenId) else { return }
             session.revokedAt = Date(timeIntervalSince1970: 0)
             try tx.update(session)
         }

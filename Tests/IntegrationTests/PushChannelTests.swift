@@ -296,7 +296,7 @@ struct PushWorld: Sendable {
             audience: { principal in
                 // The user's own devices; the server adds what their rights reveal (TelephonyVisibility).
                 let devices = try await database.read { tx in
-                    try tx.fetchAll(Device.self, .equals("userId", .int(principal.userId))).map(\.number)
+                    try tx.devices(userId: principal.userId).map(\.number)
                 }
                 return PushAudienceFilter(userId: principal.userId, domainId: principal.domainId, visibleDevices: Set(devices))
             },

@@ -110,7 +110,7 @@ struct ShutdownTests {
         #expect(server.terminationReason == .exit && server.terminationStatus == 0, "exit \(server.terminationStatus)")
 
         let database = try AppDatabase.open(directory: data)
-        let lines = try await database.read { tx in try tx.fetchAll(CallLogEntry.self, RecordQuery([])) }
+        let lines = try await database.read { tx in try tx.allDomains().flatMap { try tx.callLogEntries(domainId: $0.id!) } }
         #expect(lines.map(\.device).sorted() == ["1001", "1002"], "\(lines)")
         #expect(lines.first { $0.device == "1001" }?.kind == .outgoing)
         #expect(lines.first { $0.device == "1002" }?.kind == .incoming)

@@ -1,7 +1,8 @@
 import Auth
 import Domain
 import Foundation
-import Storage
+import GRDB
+@testable import Storage
 import Testing
 
 @Suite struct AppDatabaseTests {
@@ -37,7 +38,7 @@ import Testing
             #expect(error.code == "already_exists")
             #expect(error.message.contains("name"))
         }
-        #expect(try await store.read { tx in try tx.count(Company.self, RecordQuery()) } == 1)
+        #expect(try await store.read { tx in try tx.companies(ids: nil, .all).total } == 1)
     }
 
     @Test func configurationVersionMovesOnCommittedConfigurationChangesOnly() async throws {
@@ -48,7 +49,7 @@ import Testing
         #expect(afterCompany > start)
         // An audit line (not configuration) and a write that changes nothing leave it alone.
         _ = try await store.write { tx in try tx.insert(AuditEntry(time: Date(), kind: .logout, username: "alice")) }
-        _ = try await store.write { tx in try tx.count(Company.self, RecordQuery()) }
+        _ = try await store.write { tx in try tx.companies(ids: nil, .all).total }
         #expect(store.configurationVersion == afterCompany)
         // A rolled-back change does not count; several changes in one transaction count once.
         _ = try? await store.write { tx -> Company in
@@ -106,7 +107,7 @@ import Testing
                 return try tx.insert(Company(name: "first"))
             }
         } catch {}
-        #expect(try await store.read { tx in try tx.count(Company.self, RecordQuery()) } == 0)
+        #expect(try await store.read { tx in try tx.companies(ids: nil, .all).total } == 0)
     }
 
     @Test(arguments: ["50%", "a_b", "back\\slash"])
@@ -116,7 +117,7 @@ import Testing
             _ = try await store.write { tx in try tx.insert(Company(name: name)) }
         }
         let found = try await store.read { tx in
-            try tx.page(Company.self, RecordQuery(), try PageRequest(search: text), searchColumns: ["name"]).items.map(\.name)
+            try tx.companies(ids: nil, try PageRequest(search: text)).items.map(\.name)
         }
         #expect(found.count == 1)
         #expect(found.first?.contains(text) == true)
@@ -131,11 +132,10 @@ import Testing
         let user = try await admin.createUser(root, domainId: domain.id!, UserChanges(username: "alice"))
         _ = try await admin.createDevice(root, userId: user.id!, DeviceChanges(number: "1001"))
         try await admin.deleteCompany(root, id: company.id!)
-        let remaining = try await store.read { tx in
+        let remaining = try await store.writer.read { db in
             [
-                try tx.count(CompanyDomain.self, RecordQuery()), try tx.count(User.self, RecordQuery()), try tx.count(Device.self, RecordQuery()),
-                try tx.count(Directory.self, RecordQuery()), try tx.count(Licence.self, RecordQuery()),
-                try tx.count(DialingPlanSettings.self, RecordQuery()),
+                try CompanyDomain.fetchCount(db), try User.fetchCount(db), try Device.fetchCount(db), try Directory.fetchCount(db),
+                try Licence.fetchCount(db), try DialingPlanSettings.fetchCount(db),
             ]
         }
         #expect(remaining == [0, 0, 0, 0, 0, 0])
@@ -153,7 +153,7 @@ import Testing
         let restored = try AppDatabase.open(directory: target)
         _ = try await restored.write { tx in try tx.insert(Company(name: "Will be replaced")) }
         try restored.restore(from: backup)
-        #expect(try await restored.read { tx in try tx.fetchAll(Company.self, RecordQuery()).map(\.name) } == ["Acme"])
+        #expect(try await restored.read { tx in try tx.companies(ids: nil, .all).items.map(\.name) } == ["Acme"])
     }
 
     @Test func aFileThatIsNotABackupIsRefused() throws {
@@ -171,7 +171,7 @@ import Testing
             _ = try await first.write { tx in try tx.insert(Company(name: "Acme")) }
         }
         let second = try AppDatabase.open(directory: directory)
-        #expect(try await second.read { tx in try tx.count(Company.self, RecordQuery()) } == 1)
+        #expect(try await second.read { tx in try tx.companies(ids: nil, .all).total } == 1)
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("tws.sqlite-wal").path))
     }
 }

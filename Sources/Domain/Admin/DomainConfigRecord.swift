@@ -2,6 +2,7 @@
 /// through the same generic list/create/replace/delete operations.
 public protocol DomainConfigRecord: CompanyScoped {
     static var displayName: String { get }
+    var id: Int64? { get set }
     var companyId: Int64 { get set }
     var domainId: Int64 { get set }
     /// Checks and normalises the fields a client sent.

@@ -24,13 +24,9 @@ public struct ContactPhone: Codable, Sendable, Equatable {
 }
 
 /// A contact of a directory: synchronised from a source, created by an administrator (public TWS contacts), or a
-/// user's private contact (`ownerUserId`). The `search…` and `phoneKeys` columns feed the full-text index
-/// (`contact_fts`, kept by triggers) and `scope` says who may read it; they are derived by `indexed(plan:)` and never
-/// shown.
-public struct Contact: CompanyScoped, Equatable {
-    public static let table = "contact"
-    /// The full-text index over the search columns.
-    public static let searchIndex = "contact_fts"
+/// user's private contact (`ownerUserId`). The `search…` and `phoneKeys` fields are what the contact index searches
+/// (`ContactIndex`) and `scope` says who may read it; they are derived by `indexed(plan:)` and never shown.
+public struct Contact: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64
@@ -117,7 +113,7 @@ public struct Contact: CompanyScoped, Equatable {
         [firstName, lastName].filter { !$0.isEmpty }.joined(separator: " ")
     }
 
-    /// The contact with its derived columns filled: search text, phone keys in the domain's number forms, scope,
+    /// The contact with its derived fields filled: search text, phone keys in the domain's number forms, scope,
     /// merge key and content digest.
     public func indexed(plan: DialingPlanSettings, merge: Bool) -> Contact {
         var contact = self
@@ -140,7 +136,7 @@ public struct Contact: CompanyScoped, Equatable {
         return contact
     }
 
-    /// A digest of what a source gives (not the derived columns): 64-bit FNV-1a, enough to tell whether the row
+    /// A digest of what a source gives (not the derived fields): 64-bit FNV-1a, enough to tell whether the row
     /// with the same ID changed, and far cheaper than a cryptographic hash at 500,000 rows.
     var contentDigest: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -1,7 +1,6 @@
 /// A user's list of contacts (favourites): private to its owner, or public to the users of the owner's domain when
 /// the owner holds `AuthorizePublicList`. Readers only ever see the members from directories they may read.
-public struct ContactList: CompanyScoped, Equatable {
-    public static let table = "contact_list"
+public struct ContactList: CompanyScoped, Codable, Equatable {
     public static let maxContacts = 500
     public var id: Int64?
     public var companyId: Int64

@@ -4,7 +4,7 @@ import Foundation
 /// or synchronised from an LDAP server, an ODBC database or a CSV file. A draft is disabled; a public directory is
 /// read by the users, groups, intercom groups and phone queues authorised to it; the private TWS directory holds each
 /// user's own contacts.
-public struct Directory: CompanyScoped, Equatable {
+public struct Directory: CompanyScoped, Codable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case draft, `public`, `private` }
     public enum Source: String, Codable, Sendable, CaseIterable {
         case twsPublic = "TwsPublic"
@@ -19,7 +19,6 @@ public struct Directory: CompanyScoped, Equatable {
         /// Sources read by a connector.
         public var isExternal: Bool { self == .ldap || self == .sql || self == .csv }
     }
-    public static let table = "directory"
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64

@@ -18,7 +18,7 @@ public struct DirectoryAccess: Sendable {
     /// `MapServiceURL`, `{0}` replaced by the address.
     public var mapServiceURL: String
 
-    /// The FTS5 scope tokens of everything readable: `d<id>` per directory, `u<userId>` for own private contacts.
+    /// The scope tokens of everything readable: `d<id>` per directory, `u<userId>` for own private contacts.
     public var scopeTokens: [String] {
         var tokens = directories.keys.sorted().map { "d\($0)" }
         if privateDirectory != nil, let userId { tokens.append("u\(userId)") }

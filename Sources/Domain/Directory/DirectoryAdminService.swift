@@ -258,7 +258,7 @@ public struct DirectoryAdminService: Sendable {
         return directory
     }
 
-    /// Recomputes the derived columns of every contact of a directory (after its merge flag changed).
+    /// Recomputes the derived fields of every contact of a directory (after its merge flag changed).
     static func reindex(_ directory: Directory, _ tx: any StoreTransaction) throws {
         let plan = try DialingPlanStore.plan(domainId: directory.domainId, tx).settings
         for contact in try tx.contacts(directoryId: directory.id!) {

@@ -1,6 +1,5 @@
 /// A domain's dialing plan (admin guide 5): the global settings and the rules; nil rules mean the standard rules.
-public struct DialingPlanSettings: CompanyScoped, Equatable {
-    public static let table = "dialing_plan"
+public struct DialingPlanSettings: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64

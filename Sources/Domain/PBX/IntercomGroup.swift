@@ -43,8 +43,7 @@ public struct SupervisedDeviceRange: Codable, Sendable, Equatable {
 }
 
 /// A set of devices whose telephony presence is shown to the users authorised to the group.
-public struct IntercomGroup: CompanyScoped, Equatable {
-    public static let table = "intercom_group"
+public struct IntercomGroup: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64
@@ -61,8 +60,7 @@ public struct IntercomGroup: CompanyScoped, Equatable {
 }
 
 /// A shared call queue shown by the Alerter to authorised users (admin guide 9.2.2).
-public struct PhoneQueue: CompanyScoped, Equatable {
-    public static let table = "phone_queue"
+public struct PhoneQueue: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64

@@ -1,6 +1,5 @@
 /// A CSTA link to a PBX (admin guide 3.3.3 and 4.1): where it is, how many devices it may supervise.
-public struct PbxLink: CompanyScoped, Equatable {
-    public static let table = "pbx_link"
+public struct PbxLink: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64

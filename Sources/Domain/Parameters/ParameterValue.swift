@@ -2,8 +2,7 @@
 public enum ParameterScope: String, Codable, Sendable, CaseIterable { case domain, group, user }
 
 /// An override of a parameter for one domain, group or user.
-public struct ParameterValue: CompanyScoped, Equatable {
-    public static let table = "parameter_value"
+public struct ParameterValue: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var scope: ParameterScope

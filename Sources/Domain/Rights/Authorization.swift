@@ -17,8 +17,7 @@ public enum PeopleKind: String, Codable, Sendable { case user, group }
 
 /// A right given to a user or group (or, for directories, an intercom group or phone queue).
 /// Grantee and object may be in different domains of the same company, never of two companies.
-public struct Authorization: CompanyScoped, Equatable {
-    public static let table = "authorization"
+public struct Authorization: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var objectType: AuthorizationObjectType

@@ -2,8 +2,7 @@
 ///
 /// Licences are per company (not per server as in the vendor's dongle file) so that one
 /// company's usage is never visible to another; only a super-user sets them.
-public struct Licence: CompanyScoped, Equatable {
-    public static let table = "licence"
+public struct Licence: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var application: Application

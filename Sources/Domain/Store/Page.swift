@@ -47,15 +47,3 @@ public struct PageRequest: Sendable {
 
     public static let all = try! PageRequest(limit: maxLimit)
 }
-
-extension StoreTransaction {
-    /// Fetches one page of a query plus the total count, adding the free-text search over `searchColumns`.
-    public func page<R: StoredRecord>(_ type: R.Type, _ query: RecordQuery, _ request: PageRequest, searchColumns: [String]) throws -> Page<R> {
-        var query = query
-        if let text = request.search, !searchColumns.isEmpty { query.filters.append(.contains(searchColumns, text)) }
-        let total = try count(type, query)
-        query.offset = request.offset
-        query.limit = request.limit
-        return Page(items: try fetchAll(type, query), total: total, offset: request.offset, limit: request.limit)
-    }
-}

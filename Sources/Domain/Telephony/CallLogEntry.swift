@@ -1,8 +1,7 @@
 import Foundation
 
 /// One line of a user's call log, written when the user's device leaves a call.
-public struct CallLogEntry: CompanyScoped, Equatable {
-    public static let table = "call_log"
+public struct CallLogEntry: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64

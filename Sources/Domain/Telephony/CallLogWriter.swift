@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Writes the call-log lines of finished calls, in the order calls ended, off the PBX event path: a SQLite commit
+/// Writes the call-log lines of finished calls, in the order calls ended, off the PBX event path: a database commit
 /// takes milliseconds, and a link reads its next event only when the previous one is handled, so writing inline would
 /// delay every event behind a cleared call.
 ///

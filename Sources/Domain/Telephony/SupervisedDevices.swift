@@ -2,7 +2,7 @@
 /// phone-queue devices, CSTA ones only, each once.
 public enum SupervisedDevices {
     public static func of(domainId: Int64, _ tx: any StoreTransaction) throws -> [String] {
-        // Sorted here rather than by SQLite, whose case-insensitive sort of 10,000 rows took 77 ms per refresh.
+        // Sorted here rather than by the store, whose case-insensitive sort of 10,000 rows took 77 ms per refresh.
         var wanted = try tx.deviceNumbers(domainId: domainId, pbxProtocol: .csta).sorted()
         for group in try tx.intercomGroups(domainId: domainId) {
             wanted += group.devices.filter { $0.pbxProtocol == .csta }.flatMap(\.numbers)

@@ -1,8 +1,7 @@
 import Foundation
 
 /// A user's chosen status (the TWS presence), one row per user.
-public struct UserPresence: CompanyScoped, Equatable {
-    public static let table = "user_presence"
+public struct UserPresence: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64

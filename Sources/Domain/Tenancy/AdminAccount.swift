@@ -1,6 +1,5 @@
 /// An administrator of the server, limited to listed companies unless super-user (admin guide 10.1).
-public struct AdminAccount: StoredRecord, Equatable {
-    public static let table = "admin_account"
+public struct AdminAccount: Codable, Sendable, Equatable {
     public var id: Int64?
     public var username: String
     public var passwordHash: String

@@ -2,7 +2,7 @@ import Foundation
 
 /// One line of the security audit log: sign-ins, failures, locks, sign-outs and refreshes of users and
 /// administrators. It names who and from where, never a password or a token.
-public struct AuditEntry: StoredRecord, Equatable {
+public struct AuditEntry: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case loginSucceeded = "login_succeeded"
         case loginFailed = "login_failed"
@@ -14,7 +14,6 @@ public struct AuditEntry: StoredRecord, Equatable {
         case adminLoginFailed = "admin_login_failed"
     }
 
-    public static let table = "audit_log"
     public var id: Int64?
     public var time: Date
     public var kind: Kind

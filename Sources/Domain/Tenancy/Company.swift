@@ -1,6 +1,5 @@
 /// A company: the tenant boundary. Nothing is ever shared between companies (admin guide 3.1).
-public struct Company: StoredRecord, Equatable {
-    public static let table = "company"
+public struct Company: Codable, Sendable, Equatable {
     public var id: Int64?
     public var name: String
 

@@ -1,8 +1,7 @@
 /// A domain of a company: users sharing one technical environment (one PBX, one mail server).
 ///
 /// Named `CompanyDomain` because `Domain` is this module's name.
-public struct CompanyDomain: CompanyScoped, Equatable {
-    public static let table = "domain"
+public struct CompanyDomain: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var name: String

@@ -1,9 +1,8 @@
 import Foundation
 
 /// A login session; its id is the `jti` of the session token, so logout revokes the token.
-public struct Session: StoredRecord, Equatable {
+public struct Session: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable { case user, admin }
-    public static let table = "session"
     public var id: Int64?
     /// Random identifier carried in the token (never the row id, so ids cannot be guessed).
     public var tokenId: String

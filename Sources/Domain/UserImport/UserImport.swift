@@ -2,7 +2,7 @@
 ///
 /// The import is one way only: from the source to TWS. Every user it creates carries its id (`User.importId`), so
 /// updates, disables and deletes touch those users only, never users created by hand.
-public struct UserImport: CompanyScoped, Equatable {
+public struct UserImport: CompanyScoped, Codable, Equatable {
     /// The guide's "Import type"; both read LDAP and differ only by the defaults they pre-fill.
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case ldap
@@ -29,7 +29,6 @@ public struct UserImport: CompanyScoped, Equatable {
         case update
     }
 
-    public static let table = "user_import"
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64

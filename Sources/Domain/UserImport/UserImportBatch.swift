@@ -18,7 +18,7 @@ struct UserImportBatch: Sendable {
                 .map { ($0.externalId ?? $0.username.lowercased(), $0) },
             uniquingKeysWith: { first, _ in first }
         )
-        // The username column compares without case (COLLATE NOCASE), and so does this lookup.
+        // User names compare without case (the store finds them so), and so does this lookup.
         var byName = Dictionary(
             try tx.users(domainId: domainId, usernames: users.map(\.username))
                 .map { ($0.username.lowercased(), $0) },

@@ -1,11 +1,10 @@
 /// A telephone device of a user, supervised through a PBX link.
-public struct Device: CompanyScoped, Equatable {
+public struct Device: CompanyScoped, Codable, Equatable {
     public enum PBXProtocol: String, Codable, Sendable, CaseIterable {
         case csta = "CSTA"
         case sip = "SIP"
         case vtixml = "VTIXML"
     }
-    public static let table = "device"
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64

@@ -1,6 +1,5 @@
 /// A user of a domain: the person behind devices, rights and sessions (admin guide 3.3.4).
-public struct User: CompanyScoped, Equatable {
-    public static let table = "user"
+public struct User: CompanyScoped, Codable, Equatable {
     public static let privateFieldCount = 10
     public var id: Int64?
     public var companyId: Int64

@@ -1,6 +1,5 @@
 /// A group of users of one domain, used to grant rights and parameters to many users at once.
-public struct UserGroup: CompanyScoped, Equatable {
-    public static let table = "user_group"
+public struct UserGroup: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var domainId: Int64
@@ -15,8 +14,7 @@ public struct UserGroup: CompanyScoped, Equatable {
 }
 
 /// Membership of a user in a group (same domain).
-public struct GroupMembership: CompanyScoped, Equatable {
-    public static let table = "group_membership"
+public struct GroupMembership: CompanyScoped, Codable, Equatable {
     public var id: Int64?
     public var companyId: Int64
     public var groupId: Int64
