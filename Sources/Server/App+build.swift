@@ -56,9 +56,15 @@ struct TWSServer: Sendable {
     /// their requests first, then the synchronisations, the telephony upkeep and the PBX links, and the call-log
     /// writer last, once every line queued by the calls that ended is written; storage closes when the group returns.
     /// Tests leave out the listeners (they reach the API through the router) and the signals.
+    static let gracefulShutdownLimit = Duration.seconds(30)
+
     func serviceGroup(listeners: Bool = true, signals: [UnixSignal] = [.sigterm, .sigint], logger: Logger) -> ServiceGroup {
         let running = background + (listeners ? [pushApplication, api] : [])
-        return ServiceGroup(configuration: .init(services: running.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger))
+        var configuration = ServiceGroupConfiguration(services: running.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger)
+        // A request or a PBX link that will not end (a client that never reads, a switch that never answers) must
+        // not hold the process: past this, the services still running are cancelled. Long polls end well within it.
+        configuration.maximumGracefulShutdownDuration = Self.gracefulShutdownLimit
+        return ServiceGroup(configuration: configuration)
     }
 }
 

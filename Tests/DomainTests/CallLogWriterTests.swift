@@ -46,6 +46,31 @@ struct CallLogWriterTests {
         FinishedCall(device: device, callId: id, direction: .outgoing, peerNumber: "1002", startedAt: Date(), answeredAt: nil, endedAt: Date())
     }
 
+    /// A store whose writes take longer than a shutdown may last (a disk that stalls).
+    struct StalledStore: CallLogStore {
+        func writeLines(for calls: [FinishedCall], names: [String: String], domainId: Int64) async throws -> [CallLogEntry] {
+            try await Task.sleep(for: .seconds(600))
+            return []
+        }
+    }
+
+    @Test("A writer cancelled by a shutdown past its limit reports and counts the lines it could not write")
+    func cancelledWriterCountsWhatItLeaves() async throws {
+        let reported = Mutex<[Int]>([])
+        let writer = CallLogWriter(store: StalledStore(), publisher: Published()) { _, lines in reported.withLock { $0.append(lines) } }
+        let running = Task { await writer.run() }
+        writer.enqueue([Self.call("c1", at: "1001")], domainId: 1, time: Date())
+        writer.enqueue([Self.call("c2", at: "1001"), Self.call("c2", at: "1002")], domainId: 1, time: Date())
+        running.cancel()
+        await running.value
+        // The stalled write fails on cancellation (1 line); the 2 lines still queued are reported together.
+        #expect(writer.counters.failed == 3 && writer.counters.written == 0)
+        #expect(reported.withLock { $0 }.reduce(0, +) == 3)
+        // Later lines are refused and counted too.
+        writer.enqueue([Self.call("c3", at: "1001")], domainId: 1, time: Date())
+        #expect(writer.counters.failed == 4)
+    }
+
     @Test("A write that fails is reported with its line count and counted; so is a line queued after the writer stopped")
     func failedWritesAreReportedAndCounted() async {
         let reported = Mutex<[Int]>([])

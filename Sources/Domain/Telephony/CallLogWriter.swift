@@ -24,7 +24,7 @@ public final class CallLogWriter: Sendable {
     private let onFailure: @Sendable (_ error: any Error, _ lines: Int) -> Void
     private let queue: AsyncStream<Work>.Continuation
     private let work: AsyncStream<Work>
-    private let counts = Mutex<(written: UInt64, failed: UInt64)>((0, 0))
+    private let counts = Mutex<(written: UInt64, failed: UInt64, queued: UInt64)>((0, 0, 0))
 
     /// - Parameter onFailure: told of every write that failed and how many lines it held (the server logs it).
     public init(
@@ -41,13 +41,17 @@ public final class CallLogWriter: Sendable {
     }
 
     /// Lines written, and lines lost to failed writes (or queued after the writer stopped), since start.
-    public var counters: (written: UInt64, failed: UInt64) { counts.withLock { $0 } }
+    public var counters: (written: UInt64, failed: UInt64) { counts.withLock { ($0.written, $0.failed) } }
 
     /// Queues the lines of calls that finished together at `time`.
     public func enqueue(_ calls: [FinishedCall], domainId: Int64, time: Date) {
         guard !calls.isEmpty else { return }
+        counts.withLock { $0.queued += UInt64(calls.count) }
         if case .terminated = queue.yield(.write(domainId: domainId, calls: calls, time: time)) {
-            counts.withLock { $0.failed += UInt64(calls.count) }
+            counts.withLock {
+                $0.queued -= UInt64(calls.count)
+                $0.failed += UInt64(calls.count)
+            }
             onFailure(CallLogWriterStopped(), calls.count)
         }
     }
@@ -59,7 +63,8 @@ public final class CallLogWriter: Sendable {
         }
     }
 
-    /// Writes queued lines until `finish()`, then what was queued before it, and returns.
+    /// Writes queued lines until `finish()`, then what was queued before it, and returns. Cancelled (a shutdown
+    /// that outlasted its limit), it returns at once: the lines still queued are reported to `onFailure` and counted.
     public func run() async {
         for await item in work {
             switch item {
@@ -67,6 +72,12 @@ public final class CallLogWriter: Sendable {
             case .flush(let done): done.resume()
             }
         }
+        queue.finish()
+        let lost = counts.withLock { counts in
+            defer { counts.failed += counts.queued; counts.queued = 0 }
+            return counts.queued
+        }
+        if lost > 0 { onFailure(CancellationError(), Int(lost)) }
     }
 
     /// Stops taking lines; `run()` returns once the ones already queued are written.
@@ -83,6 +94,7 @@ public final class CallLogWriter: Sendable {
                 names["\(call.device)|\(peer)"] = await callerNames.callerName(domainId: domainId, device: call.device, number: peer)
             }
         }
+        counts.withLock { $0.queued -= UInt64(finished.count) }
         let written: [CallLogEntry]
         do {
             let resolved = names
