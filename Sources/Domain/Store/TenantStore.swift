@@ -1,11 +1,5 @@
 import Foundation
 
-/// Everything Domain reads and writes inside one database transaction: the records of every capability, each
-/// declared by its capability in its own words (`UserRecords`, `ContactIndex`, …).
-public protocol StoreTransaction: TenancyRecords, SessionRecords, UserRecords, RightsRecords, ParameterRecords, PbxRecords, DirectoryRecords,
-    ContactIndex, UserImportRecords, TelephonyRecords
-{}
-
 /// The tenant database: reads and writes, each write one transaction.
 ///
 /// Everything a write does (checks and changes) runs in one `write` closure, so a check such as "licences left" and
@@ -19,9 +13,4 @@ public protocol TenantStore: Sendable {
     var sessionVersion: UInt64 { get }
     func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
-}
-
-/// A record that belongs to exactly one company: what an administrator of other companies never sees.
-public protocol CompanyScoped: Sendable {
-    var companyId: Int64 { get }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import Synchronization
+
+/// Reverse lookups for incoming calls, remembered for a minute: a call's delivered, established and cleared events
+/// (and its call-log line) ask for the same number, and the PBX event path should not wait on the database each time.
+public final class CallerNames: CallerNameResolver {
+    let store: any TenantStore
+    let plans: DialingPlans
+    let lifetime: TimeInterval
+    let capacity: Int
+    let now: @Sendable () -> Date
+    private let cache = Mutex<[String: (name: String?, expires: Date)]>([:])
+
+    public init(
+        store: any TenantStore,
+        plans: DialingPlans? = nil,
+        lifetime: TimeInterval = 60,
+        capacity: Int = 10_000,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.plans = plans ?? DialingPlans(store: store)
+        self.lifetime = lifetime
+        self.capacity = capacity
+        self.now = now
+    }
+
+    public func callerName(domainId: Int64, device: String, number: String) async -> String? {
+        let key = "\(domainId)|\(device)|\(number)"
+        let time = now()
+        if let hit = cache.withLock({ $0[key] }), hit.expires > time { return hit.name }
+        let name = try? await store.read { [version = store.configurationVersion] tx -> String? in
+            guard let access = try Self.access(domainId: domainId, device: device, tx), let domain = try tx.domain(id: domainId)
+            else { return nil }
+            let plan = try self.plans.plan(domainId: domainId, version: version, tx)
+            return try DirectoryService.lookup(number, plan: plan, access: access, companyId: domain.companyId, tx)?.name
+        }
+        cache.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[key] = (name ?? nil, time.addingTimeInterval(lifetime))
+        }
+        return name ?? nil
+    }
+
+    /// Whose directories name callers of `device`: its owner's, plus those authorised to the phone queue or intercom
+    /// groups holding it (admin guide 7.4.2: queue and boss/secretary displays show the names those rights give).
+    static func access(domainId: Int64, device: String, _ tx: any StoreTransaction) throws -> DirectoryAccess? {
+        var access: DirectoryAccess?
+        if let owner = try tx.device(domainId: domainId, number: device) {
+            access = try? DirectoryAccess.of(userId: owner.userId, tx)
+        }
+        var holders: [DirectoryAccess] = []
+        for queue in try tx.phoneQueues(domainId: domainId)
+        where queue.device.numbers.contains(device) {
+            holders.append(try DirectoryAccess.of(grantee: .phoneQueue, id: queue.id!, companyId: queue.companyId, tx))
+        }
+        for group in try tx.intercomGroups(domainId: domainId)
+        where group.devices.contains(where: { $0.numbers.contains(device) }) {
+            holders.append(try DirectoryAccess.of(grantee: .intercomGroup, id: group.id!, companyId: group.companyId, tx))
+        }
+        for holder in holders {
+            if access == nil { access = holder } else { access!.directories.merge(holder.directories) { own, _ in own } }
+        }
+        return access
+    }
+}
