@@ -35,12 +35,54 @@ extension Column {
     var caseless: SQLOrdering { collating(.nocase).asc }
 }
 
+extension GRDBTransaction {
+    /// The records an SQL query finds, through the connection's statement cache. GRDB compiles a query-interface
+    /// request anew on every call (tens of microseconds of `sqlite3_prepare` for a read of a few); the queries on a
+    /// request's or an event's path are written this way instead, their text the same whatever the values.
+    func cachedAll<R: FetchableRecord>(_ sql: SQL, as type: R.Type = R.self) throws -> [R] {
+        try translate { try R.fetchAll(db, SQLRequest<R>(literal: sql, cached: true)) }
+    }
+
+    func cachedOne<R: FetchableRecord>(_ sql: SQL, as type: R.Type = R.self) throws -> R? {
+        try translate { try R.fetchOne(db, SQLRequest<R>(literal: sql, cached: true)) }
+    }
+
+    /// The values of one column an SQL query selects, through the statement cache.
+    func cachedValues<V: DatabaseValueConvertible & StatementColumnConvertible>(_ sql: SQL, as type: V.Type = V.self) throws -> [V] {
+        try translate { try V.fetchAll(db, SQLRequest<V>(literal: sql, cached: true)) }
+    }
+}
+
+/// A list bound as one JSON array, for `IN (SELECT value FROM json_each(?))`: one statement text whatever the list's
+/// length, so the connection's statement cache compiles it once, and no limit on bound variables.
+enum JSONList {
+    static func text(_ values: [Int64]) -> String { "[" + values.map(String.init).joined(separator: ",") + "]" }
+
+    static func text(_ values: [String]) -> String {
+        "["
+            + values.map { value in
+                var out = "\""
+                for scalar in value.unicodeScalars {
+                    switch scalar {
+                    case "\"": out += "\\\""
+                    case "\\": out += "\\\\"
+                    case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                    default: out.unicodeScalars.append(scalar)
+                    }
+                }
+                return out + "\""
+            }.joined(separator: ",") + "]"
+    }
+}
+
 extension Column {
-    /// `column IN (values)` with the list bound as one JSON array: one statement text whatever the list's length, so
-    /// the connection's statement cache compiles it once, and no limit on bound variables. The comparison uses the
-    /// column's collation, as `IN` does.
-    func among<V: Encodable>(_ values: [V]) -> SQLExpression {
-        let json = (try? JSONEncoder().encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        return SQL("\(self) IN (SELECT value FROM json_each(\(json)))").sqlExpression
+    /// `column IN (values)`, the list bound as one JSON array (`JSONList`). The comparison uses the column's
+    /// collation, as `IN` does.
+    func among(_ values: [Int64]) -> SQLExpression {
+        SQL("\(self) IN (SELECT value FROM json_each(\(JSONList.text(values))))").sqlExpression
+    }
+
+    func among(_ values: [String]) -> SQLExpression {
+        SQL("\(self) IN (SELECT value FROM json_each(\(JSONList.text(values))))").sqlExpression
     }
 }

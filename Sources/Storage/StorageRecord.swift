@@ -14,7 +14,7 @@ extension StorageRecord {
 extension GRDBTransaction {
     /// The record with this primary key, if any.
     func record<R: StorageRecord>(id: Int64) throws -> R? {
-        try translate { try R.fetchOne(db, key: id) }
+        try cachedOne("SELECT * FROM \(R.self) WHERE id = \(id)")
     }
 
     func inserted<R: StorageRecord>(_ record: R) throws -> R {

@@ -39,11 +39,11 @@ extension GRDBTransaction: ContactIndex {
     }
 
     public func contacts(ids: [Int64]) throws -> [Contact] {
-        try all(Contact.filter(Contact.Columns.id.among(ids)))
+        try cachedAll("SELECT * FROM \(Contact.self) WHERE \(Contact.Columns.id.among(ids))")
     }
 
     public func contacts(companyId: Int64, mergeKeys: [String]) throws -> [Contact] {
-        try all(Contact.filter(Contact.Columns.companyId == companyId && Contact.Columns.mergeKey.among(mergeKeys)))
+        try cachedAll("SELECT * FROM \(Contact.self) WHERE \(Contact.Columns.companyId) = \(companyId) AND \(Contact.Columns.mergeKey.among(mergeKeys))")
     }
 
     public func contacts(directoryId: Int64) throws -> [Contact] {
@@ -51,7 +51,8 @@ extension GRDBTransaction: ContactIndex {
     }
 
     public func contacts(directoryId: Int64, externalIds: [String]) throws -> [Contact] {
-        try all(Contact.filter(Contact.Columns.directoryId == directoryId && Contact.Columns.externalId.among(externalIds)))
+        typealias Columns = Contact.Columns
+        return try cachedAll("SELECT * FROM \(Contact.self) WHERE \(Columns.directoryId) = \(directoryId) AND \(Columns.externalId.among(externalIds))")
     }
 
     public func contacts(directoryId: Int64, _ page: PageRequest) throws -> Page<Contact> {

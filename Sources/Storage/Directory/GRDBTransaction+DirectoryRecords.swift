@@ -50,7 +50,7 @@ extension GRDBTransaction: DirectoryRecords {
     }
 
     public func directories(companyId: Int64, ids: [Int64]) throws -> [Directory] {
-        try all(Directory.filter(Directory.Columns.companyId == companyId && Directory.Columns.id.among(ids)))
+        try cachedAll("SELECT * FROM \(Directory.self) WHERE \(Directory.Columns.companyId) = \(companyId) AND \(Directory.Columns.id.among(ids))")
     }
 
     public func privateDirectory(domainId: Int64) throws -> Directory? {

@@ -78,7 +78,8 @@ extension GRDBTransaction: PbxRecords {
     }
 
     public func intercomGroups(domainId: Int64) throws -> [IntercomGroup] {
-        try all(IntercomGroup.filter(IntercomGroup.Columns.domainId == domainId).order(IntercomGroup.Columns.id))
+        typealias Columns = IntercomGroup.Columns
+        return try cachedAll("SELECT * FROM \(IntercomGroup.self) WHERE \(Columns.domainId) = \(domainId) ORDER BY \(Columns.id)")
     }
 
     public func intercomGroups(companyId: Int64) throws -> [IntercomGroup] {
@@ -91,7 +92,8 @@ extension GRDBTransaction: PbxRecords {
     }
 
     public func phoneQueues(domainId: Int64) throws -> [PhoneQueue] {
-        try all(PhoneQueue.filter(PhoneQueue.Columns.domainId == domainId).order(PhoneQueue.Columns.id))
+        typealias Columns = PhoneQueue.Columns
+        return try cachedAll("SELECT * FROM \(PhoneQueue.self) WHERE \(Columns.domainId) = \(domainId) ORDER BY \(Columns.id)")
     }
 
     public func phoneQueues(companyId: Int64) throws -> [PhoneQueue] {

@@ -42,8 +42,9 @@ extension GRDBTransaction: ParameterRecords {
 
     public func parameterValues(companyId: Int64, applications: Set<Application>) throws -> [ParameterValue] {
         typealias Columns = ParameterValue.Columns
-        return try all(
-            ParameterValue.filter(Columns.companyId == companyId && Columns.application.among(applications.map(\.rawValue).sorted())).order(Columns.id)
+        let applications = applications.map(\.rawValue).sorted()
+        return try cachedAll(
+            "SELECT * FROM \(ParameterValue.self) WHERE \(Columns.companyId) = \(companyId) AND \(Columns.application.among(applications)) ORDER BY \(Columns.id)"
         )
     }
 

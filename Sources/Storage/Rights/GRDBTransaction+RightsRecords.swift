@@ -36,7 +36,9 @@ extension GRDBTransaction: RightsRecords {
 
     public func authorizations(companyId: Int64, objectTypes: [AuthorizationObjectType]) throws -> [Authorization] {
         typealias Columns = Authorization.Columns
-        return try all(Authorization.filter(Columns.companyId == companyId && Columns.objectType.among(objectTypes.map(\.rawValue))).order(Columns.id))
+        return try cachedAll(
+            "SELECT * FROM \(Authorization.self) WHERE \(Columns.companyId) = \(companyId) AND \(Columns.objectType.among(objectTypes.map(\.rawValue))) ORDER BY \(Columns.id)"
+        )
     }
 
     public func authorizations(companyId: Int64) throws -> [Authorization] {

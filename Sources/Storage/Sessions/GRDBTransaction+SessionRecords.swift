@@ -17,14 +17,22 @@ extension GRDBTransaction: SessionRecords {
     public func update(_ record: Session) throws { try updated(record) }
     public func deleteSession(id: Int64) throws -> Bool { try deleted(Session.self, id: id) }
 
-    public func session(tokenId: String) throws -> Session? { try first(Session.filter(Session.Columns.tokenId == tokenId)) }
+    public func session(tokenId: String) throws -> Session? {
+        try cachedOne("SELECT * FROM \(Session.self) WHERE \(Session.Columns.tokenId) = \(tokenId)")
+    }
 
     public func sessions(kind: Session.Kind, subjectId: Int64) throws -> [Session] {
-        try all(Session.filter(Session.Columns.kind == kind.rawValue && Session.Columns.subjectId == subjectId).order(Session.Columns.id))
+        typealias Columns = Session.Columns
+        return try cachedAll(
+            "SELECT * FROM \(Session.self) WHERE \(Columns.kind) = \(kind.rawValue) AND \(Columns.subjectId) = \(subjectId) ORDER BY \(Columns.id)"
+        )
     }
 
     public func sessions(kind: Session.Kind, subjectIds: [Int64]) throws -> [Session] {
-        try all(Session.filter(Session.Columns.kind == kind.rawValue && Session.Columns.subjectId.among(subjectIds)).order(Session.Columns.id))
+        typealias Columns = Session.Columns
+        return try cachedAll(
+            "SELECT * FROM \(Session.self) WHERE \(Columns.kind) = \(kind.rawValue) AND \(Columns.subjectId.among(subjectIds)) ORDER BY \(Columns.id)"
+        )
     }
 
     public func deleteSessions(kind: Session.Kind, subjectId: Int64) throws {

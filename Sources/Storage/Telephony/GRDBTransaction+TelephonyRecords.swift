@@ -48,9 +48,11 @@ extension GRDBTransaction: TelephonyRecords {
         return try all(CallLogEntry.filter(Columns.domainId == domainId).order(Columns.startedAt.collating(.nocase).desc, Columns.id.desc))
     }
 
-    public func userPresence(userId: Int64) throws -> UserPresence? { try first(UserPresence.filter(UserPresence.Columns.userId == userId)) }
+    public func userPresence(userId: Int64) throws -> UserPresence? {
+        try cachedOne("SELECT * FROM \(UserPresence.self) WHERE \(UserPresence.Columns.userId) = \(userId)")
+    }
 
     public func userPresences(domainId: Int64) throws -> [UserPresence] {
-        try all(UserPresence.filter(UserPresence.Columns.domainId == domainId).order(UserPresence.Columns.id))
+        try cachedAll("SELECT * FROM \(UserPresence.self) WHERE \(UserPresence.Columns.domainId) = \(domainId) ORDER BY \(UserPresence.Columns.id)")
     }
 }
