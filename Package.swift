@@ -151,7 +151,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DomainTests", dependencies: ["Domain", "Storage", "Auth"], swiftSettings: swiftSettings),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "Auth"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Domain", "Auth"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",

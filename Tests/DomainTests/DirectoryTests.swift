@@ -1,6 +1,5 @@
 import Domain
 import Foundation
-import Storage
 import Testing
 
 @testable import Domain
@@ -107,7 +106,7 @@ func row(_ values: [String: String]) -> SourceRow { SourceRow(values.mapValues {
     }
 }
 
-/// A tenant with directories, a user with rights, and the services over a real in-memory SQLite store.
+/// A tenant with directories, a user with rights, and the services over an in-memory store.
 struct DirectoryWorld {
     let world: World
     let company: Company

@@ -1,16 +1,15 @@
 import Auth
 import Domain
 import Foundation
-import Storage
 
-/// A real in-memory SQLite store with the services over it, and helpers to build tenants.
+/// An in-memory store (`InMemoryStore`) with the services over it, and helpers to build tenants.
 struct World {
-    let store: AppDatabase
+    let store: InMemoryStore
     let admin: AdminService
     let root: AdminPrincipal
 
     init() async throws {
-        store = try AppDatabase.inMemory()
+        store = InMemoryStore()
         admin = AdminService(store: store, hasher: BcryptHasher(cost: 4))
         try await admin.ensureBootAdmin()
         root = AdminPrincipal(adminId: 1, username: "tws", superUser: true, companyIds: [], mustChangePassword: false, sessionTokenId: "test")

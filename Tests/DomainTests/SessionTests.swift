@@ -2,7 +2,6 @@ import Auth
 import Domain
 import Foundation
 import Logging
-import Storage
 import Synchronization
 import Testing
 
