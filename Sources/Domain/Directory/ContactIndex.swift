@@ -3,7 +3,7 @@
 /// `scopes` are the scope tokens of the directories a reader may read (`DirectoryAccess.scopeTokens`): a search finds
 /// nothing outside them and outside the reader's company, so rights are part of the query itself.
 public protocol ContactIndex {
-    /// The contacts `match` finds, in the order they were stored, at most `limit`.
+    /// The contacts `match` finds, in the order they were first stored (their ids), at most `limit`.
     func contacts(matching match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> [Contact]
     /// The ids and folded-for-search names of the same: enough to rank many matches without reading whole contacts.
     func contactNames(matching match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> [(id: Int64, name: String)]

@@ -1,5 +1,5 @@
 /// One word a contact must hold in one of `fields`: as a whole word, or as the start of one (`prefix`).
-/// Matching folds case and accents and splits on anything that is not a letter or digit.
+/// Matching folds case and the accents of Latin letters, and splits on anything that is not a letter or digit.
 public struct ContactTerm: Sendable, Equatable {
     public var word: String
     public var fields: [ContactSearch.Field]

@@ -22,7 +22,8 @@ public protocol RightsRecords {
     func authorizations(granteeType: GranteeType, granteeId: Int64) throws -> [Authorization]
     /// Who holds an application in a company (users and groups).
     func applicationGrants(companyId: Int64, application: Application) throws -> [Authorization]
-    /// A page of a company's authorizations, narrowed by object type and grantee when given.
+    /// A page of a company's authorizations in id order, narrowed by object type and grantee when given (the page's
+    /// search text is not used: an authorization has no text).
     func authorizations(
         companyId: Int64, objectType: AuthorizationObjectType?, granteeType: GranteeType?, granteeId: Int64?, _ page: PageRequest
     ) throws -> Page<Authorization>

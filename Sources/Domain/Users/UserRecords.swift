@@ -32,14 +32,14 @@ public protocol UserRecords {
     func enabledUsers(domainId: Int64) throws -> [User]
     /// A page of a domain's users by user name, searched by user name, names, e-mail and mobile.
     func users(domainId: Int64, _ page: PageRequest) throws -> Page<User>
-    /// The users of a domain with these user names (compared without case).
+    /// The users of a domain with these user names.
     func users(domainId: Int64, usernames: [String]) throws -> [User]
-    /// The enabled users a sign-in may name: this user name (without case), in these domains when given.
+    /// The enabled users a sign-in may name: this user name, in these domains when given, at most `limit`.
     func signInCandidates(username: String, domainIds: [Int64]?, limit: Int) throws -> [User]
     /// The users an import created and keeps.
     func users(importId: Int64) throws -> [User]
     func users(importId: Int64, externalIds: [String]) throws -> [User]
-    /// A user's devices by number.
+    /// A user's devices by number (compared as text: "1002" before "999").
     func devices(userId: Int64) throws -> [Device]
     /// The devices of these users, in id order.
     func devices(userIds: [Int64]) throws -> [Device]
