@@ -58,21 +58,7 @@ extension GRDBTransaction {
 enum JSONList {
     static func text(_ values: [Int64]) -> String { "[" + values.map(String.init).joined(separator: ",") + "]" }
 
-    static func text(_ values: [String]) -> String {
-        "["
-            + values.map { value in
-                var out = "\""
-                for scalar in value.unicodeScalars {
-                    switch scalar {
-                    case "\"": out += "\\\""
-                    case "\\": out += "\\\\"
-                    case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-                    default: out.unicodeScalars.append(scalar)
-                    }
-                }
-                return out + "\""
-            }.joined(separator: ",") + "]"
-    }
+    static func text(_ values: [String]) -> String { "[" + values.map(JSONText.quoted).joined(separator: ",") + "]" }
 }
 
 extension Column {

@@ -34,8 +34,7 @@ extension GRDBTransaction: ContactIndex {
             WHERE contact_fts MATCH ? AND record.companyId = ? AND record.scope IN (SELECT value FROM json_each(?))
             ORDER BY contact_fts.rowid LIMIT ?
             """
-        let scopes = String(decoding: (try? JSONEncoder().encode(scopes)) ?? Data("[]".utf8), as: UTF8.self)
-        return (sql, [FTS5Query.text(of: match), companyId, scopes, limit])
+        return (sql, [FTS5Query.text(of: match), companyId, JSONList.text(scopes), limit])
     }
 
     public func contacts(ids: [Int64]) throws -> [Contact] {

@@ -1,0 +1,175 @@
+import Foundation
+
+/// The JSON of small stored values (arrays of strings, of flat objects), written and read by hand (RFC 8259).
+enum JSONText {
+    indirect enum Value: Equatable {
+        case string(String), bool(Bool), null, number(String), array([Value]), object([String: Value])
+    }
+
+    /// The array `text` holds, each element read by `element`; JSONDecoder reads any form this reader or `element`
+    /// does not know.
+    static func decodeArray<T: Decodable>(_ text: String, _ element: (Value) -> T?) throws -> [T] {
+        if let values = array(text) {
+            let elements = values.compactMap(element)
+            if elements.count == values.count { return elements }
+        }
+        return try JSONDecoder().decode([T].self, from: Data(text.utf8))
+    }
+
+    /// The array `text` holds; nil when it is not one, or not well-formed.
+    static func array(_ text: String) -> [Value]? {
+        var reader = Reader(bytes: Array(text.utf8))
+        guard case .array(let values)? = reader.value(depth: 0) else { return nil }
+        reader.skipSpace()
+        return reader.position == reader.bytes.count ? values : nil
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var position = 0
+
+        mutating func skipSpace() {
+            while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        }
+
+        mutating func take(_ byte: UInt8) -> Bool {
+            skipSpace()
+            guard position < bytes.count, bytes[position] == byte else { return false }
+            position += 1
+            return true
+        }
+
+        mutating func literal(_ word: String) -> Bool {
+            let word = Array(word.utf8)
+            guard bytes.count - position >= word.count, Array(bytes[position..<position + word.count]) == word else { return false }
+            position += word.count
+            return true
+        }
+
+        mutating func value(depth: Int) -> Value? {
+            skipSpace()
+            guard position < bytes.count, depth < 8 else { return nil }
+            switch bytes[position] {
+            case UInt8(ascii: "\""): return string().map(Value.string)
+            case UInt8(ascii: "["):
+                position += 1
+                var values: [Value] = []
+                if take(UInt8(ascii: "]")) { return .array(values) }
+                repeat {
+                    guard let value = value(depth: depth + 1) else { return nil }
+                    values.append(value)
+                } while take(UInt8(ascii: ","))
+                return take(UInt8(ascii: "]")) ? .array(values) : nil
+            case UInt8(ascii: "{"):
+                position += 1
+                var fields: [String: Value] = [:]
+                if take(UInt8(ascii: "}")) { return .object(fields) }
+                repeat {
+                    skipSpace()
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let key = string(), take(UInt8(ascii: ":")),
+                        let value = value(depth: depth + 1)
+                    else { return nil }
+                    fields[key] = value
+                } while take(UInt8(ascii: ","))
+                return take(UInt8(ascii: "}")) ? .object(fields) : nil
+            case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+            case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+            case UInt8(ascii: "n"): return literal("null") ? .null : nil
+            default:
+                let start = position
+                while position < bytes.count, "+-.0123456789eE".utf8.contains(bytes[position]) { position += 1 }
+                return position > start ? .number(String(decoding: bytes[start..<position], as: UTF8.self)) : nil
+            }
+        }
+
+        /// A string literal starting at `position` (its opening quote).
+        mutating func string() -> String? {
+            position += 1
+            let start = position
+            // Without escapes the literal is its bytes: the common case, copied whole.
+            while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
+                guard bytes[position] >= 0x20 else { return nil }
+                position += 1
+            }
+            guard position < bytes.count else { return nil }
+            if bytes[position] == UInt8(ascii: "\"") {
+                position += 1
+                return String(decoding: bytes[start..<position - 1], as: UTF8.self)
+            }
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: String(decoding: bytes[start..<position], as: UTF8.self).unicodeScalars)
+            var pendingHigh: UInt32?
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    position += 1
+                    return pendingHigh == nil ? String(scalars) : nil
+                }
+                if byte == UInt8(ascii: "\\") {
+                    guard position + 1 < bytes.count else { return nil }
+                    let escape = bytes[position + 1]
+                    position += 2
+                    if escape == UInt8(ascii: "u") {
+                        guard position + 4 <= bytes.count,
+                            let unit = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+                        else { return nil }
+                        position += 4
+                        if let high = pendingHigh {
+                            guard (0xDC00...0xDFFF).contains(unit), let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00))
+                            else { return nil }
+                            scalars.append(scalar)
+                            pendingHigh = nil
+                        } else if (0xD800...0xDBFF).contains(unit) {
+                            pendingHigh = unit
+                        } else {
+                            guard let scalar = Unicode.Scalar(unit) else { return nil }
+                            scalars.append(scalar)
+                        }
+                        continue
+                    }
+                    guard pendingHigh == nil else { return nil }
+                    switch escape {
+                    case UInt8(ascii: "\""): scalars.append("\"")
+                    case UInt8(ascii: "\\"): scalars.append("\\")
+                    case UInt8(ascii: "/"): scalars.append("/")
+                    case UInt8(ascii: "b"): scalars.append("\u{08}")
+                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                    case UInt8(ascii: "n"): scalars.append("\n")
+                    case UInt8(ascii: "r"): scalars.append("\r")
+                    case UInt8(ascii: "t"): scalars.append("\t")
+                    default: return nil
+                    }
+                    continue
+                }
+                guard byte >= 0x20, pendingHigh == nil else { return nil }
+                // Copy the run of plain bytes up to the next quote or escape.
+                let run = position
+                while position < bytes.count, bytes[position] >= 0x20, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
+                    position += 1
+                }
+                scalars.append(contentsOf: String(decoding: bytes[run..<position], as: UTF8.self).unicodeScalars)
+            }
+            return nil
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        // Most text needs no escape: copy it whole.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return "\"" + text + "\"" }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
