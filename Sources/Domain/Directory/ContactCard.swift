@@ -25,6 +25,8 @@ public struct ContactCard: Sendable, Equatable {
     public var directoryName: String
     /// True for the user's own private contact (editable by them).
     public var isPrivate: Bool
+    /// The identity contact's id in its source (LDAP entry, SQL key, CSV column; a UUID for private contacts).
+    public var externalId: String
     public var lastName: String?
     public var firstName: String?
     public var company: String?
@@ -52,6 +54,7 @@ public struct ContactCard: Sendable, Equatable {
             directoryId: firstDirectory.id ?? 0,
             directoryName: firstDirectory.name,
             isPrivate: first.ownerUserId != nil,
+            externalId: first.externalId,
             phones: [],
             privateFields: [],
             mapLinks: [],

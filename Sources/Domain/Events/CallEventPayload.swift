@@ -15,6 +15,12 @@ public struct CallEventPayload: Codable, Sendable, Equatable {
     public var peerNumber: String?
     /// For an incoming call, the caller's name found by reverse lookup in the directories of the device's owner.
     public var peerName: String?
+    /// Incoming calls: the screen-pop data (number as shown, and the contact when identified).
+    public var caller: ScreenPopCaller?
+    /// The party that last diverted the call, when the PBX says.
+    public var lastRedirection: ScreenPopParty?
+    /// The phone queue the call came through, when the device is a queue's.
+    public var queueId: Int64?
     public var cause: String?
 
     public init(
@@ -25,6 +31,9 @@ public struct CallEventPayload: Codable, Sendable, Equatable {
         direction: CallDirection? = nil,
         peerNumber: String? = nil,
         peerName: String? = nil,
+        caller: ScreenPopCaller? = nil,
+        lastRedirection: ScreenPopParty? = nil,
+        queueId: Int64? = nil,
         cause: String? = nil
     ) {
         self.event = event
@@ -34,6 +43,9 @@ public struct CallEventPayload: Codable, Sendable, Equatable {
         self.direction = direction
         self.peerNumber = peerNumber
         self.peerName = peerName
+        self.caller = caller
+        self.lastRedirection = lastRedirection
+        self.queueId = queueId
         self.cause = cause
     }
 }

@@ -16,6 +16,10 @@ public struct PushEvent: Codable, Sendable, Equatable {
     public var callLog: CallLogPayload?
     public var resync: ResyncPayload?
     public var directorySync: DirectorySyncPayload?
+    public var alerter: AlerterCard?
+    public var queue: QueueEventPayload?
+    public var supervisionAlert: SupervisionAlertPayload?
+    public var missedCall: MissedCallPayload?
 
     public init(
         seq: UInt64 = 0,
@@ -28,7 +32,11 @@ public struct PushEvent: Codable, Sendable, Equatable {
         link: LinkStatePayload? = nil,
         callLog: CallLogPayload? = nil,
         resync: ResyncPayload? = nil,
-        directorySync: DirectorySyncPayload? = nil
+        directorySync: DirectorySyncPayload? = nil,
+        alerter: AlerterCard? = nil,
+        queue: QueueEventPayload? = nil,
+        supervisionAlert: SupervisionAlertPayload? = nil,
+        missedCall: MissedCallPayload? = nil
     ) {
         self.seq = seq
         self.type = type
@@ -41,5 +49,9 @@ public struct PushEvent: Codable, Sendable, Equatable {
         self.callLog = callLog
         self.resync = resync
         self.directorySync = directorySync
+        self.alerter = alerter
+        self.queue = queue
+        self.supervisionAlert = supervisionAlert
+        self.missedCall = missedCall
     }
 }

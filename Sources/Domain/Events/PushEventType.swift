@@ -18,4 +18,12 @@ public enum PushEventType: String, Codable, Sendable, CaseIterable {
     case resync
     /// A directory the user reads is synchronising (progress) or has finished (its contacts changed).
     case directorySync = "directory_sync"
+    /// An incoming call's Alerter card, rendered for the receiving user (TWS Alerter), right after its `delivered` event.
+    case alerter
+    /// A call joined, left, was taken from or abandoned a phone queue the user may view.
+    case queue
+    /// A phone queue crossed a threshold or came back under it.
+    case supervisionAlert = "supervision_alert"
+    /// An unanswered call at a device of an intercom group the user supervises.
+    case missedCall = "missed_call"
 }
