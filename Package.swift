@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Endpoints",
             dependencies: [
-                "API", "Auth", "Domain", "SOAP",
+                "API", "Auth", "Domain", "SOAP", "XML",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

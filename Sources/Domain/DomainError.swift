@@ -17,6 +17,8 @@ public struct DomainError: Error, Sendable, Equatable {
     public var code: String
     public var message: String
     public var field: String?
+    /// The line of an uploaded document at fault (an Alerter template), when there is one.
+    public var line: Int?
     /// For `tooManyRequests`: seconds until a retry may succeed (sent as `Retry-After`).
     public var retryAfter: Int?
 

@@ -83,11 +83,13 @@ func buildServer(
         // Counted by the writer for /metrics (tws_call_log_write_failures_total).
         logger.error("call-log lines not written", metadata: ["lines": "\(lines)", "error": "\(error)"])
     }
+    let alerterCards = AlerterCards(store: database, codec: AlerterTemplateXML(), serverName: configuration.alerterServerName)
     let events = CallEventPipeline(
         publisher: bus,
         callLogs: callLogs,
         plans: plans,
         callerNames: callerNames,
+        alerterCards: alerterCards,
         callTiming: options.callTiming
     )
     let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
@@ -100,7 +102,8 @@ func buildServer(
         plans: plans,
         calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
         presence: PresenceService(store: database, events: events, publisher: bus),
-        supervision: supervision
+        supervision: supervision,
+        alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML())
     )
     let push = PushTransport(
         bus: bus,
@@ -172,7 +175,8 @@ private func buildServices(
     plans: DialingPlans,
     calls: CallControl,
     presence: PresenceService,
-    supervision: Supervision
+    supervision: Supervision,
+    alerter: AlerterService
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
     let secret = try tokenSecret(configuration: configuration)
@@ -231,7 +235,8 @@ private func buildServices(
         negotiate: negotiate,
         directories: DirectoryService(store: database, plans: plans),
         directoryAdmin: DirectoryAdminService(store: database, synchronizer: synchronizer),
-        userImports: UserImportService(store: database, connector: connector)
+        userImports: UserImportService(store: database, connector: connector),
+        alerter: alerter
     )
 }
 

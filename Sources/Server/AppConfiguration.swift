@@ -38,11 +38,16 @@ struct AppConfiguration: Codable, Sendable {
     /// Addresses of reverse proxies whose `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host` are believed (for the
     /// WSDL's service address behind a TLS-terminating proxy), comma-separated IP addresses; none by default.
     var trustedProxies: String = ""
+    /// The name Alerter cards show for `[-ServerName-]`; the machine's host name when unset.
+    var serverName: String?
 
     /// `trustedProxies` as a set of addresses.
     var trustedProxyAddresses: Set<String> {
         Set(trustedProxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }
+
+    /// `[-ServerName-]` of Alerter cards.
+    var alerterServerName: String { serverName ?? ProcessInfo.processInfo.hostName }
 
     /// The CSV import folder in use.
     var importFolder: URL {
@@ -75,6 +80,7 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_NEGOTIATE_NTLM_USERS"] { configuration.negotiateNTLMUsers = value }
         if let value = environment["TWS_CSV_IMPORT_FOLDER"] { configuration.csvImportFolder = value }
         if let value = environment["TWS_TRUSTED_PROXIES"] { configuration.trustedProxies = value }
+        if let value = environment["TWS_SERVER_NAME"] { configuration.serverName = value }
         return configuration
     }
 

@@ -339,6 +339,18 @@ extension AppDatabase {
                 t.add(column: "cause", .text)
             }
         }
+        migrator.registerMigration("v8-alerter-templates") { db in
+            // Admin guide 9.2.1: the Alerter's card templates, one set per domain, named as the AlerterXml parameter names them.
+            try db.create(table: "alerter_template") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull().collate(.nocase)
+                t.column("xml", .text).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.uniqueKey(["domainId", "name"])
+            }
+        }
         return migrator
     }
 }

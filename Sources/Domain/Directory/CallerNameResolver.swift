@@ -1,9 +1,19 @@
 import Foundation
 import Synchronization
 
-/// Names the callers of incoming calls for the telephony events and call logs.
+/// Names the callers of incoming calls for the telephony events, Alerter cards and call logs.
 public protocol CallerNameResolver: Sendable {
-    /// The name of `number` calling `device`, from the directories of the device's owner (or of the phone queue or
-    /// intercom group the device belongs to); nil when nobody has the number.
-    func callerName(domainId: Int64, device: String, number: String) async -> String?
+    /// Who `number` calling `device` is, from the directories of the device's owner (or of the phone queue or
+    /// intercom group the device belongs to), fields marked `i` included; nil when nobody has the number.
+    func callerIdentity(domainId: Int64, device: String, number: String) async -> CallerIdentity?
+    /// The name of a party of a call seen from `device` (the one that diverted it): the user of the domain whose
+    /// device it is, else the contact the device's directories have; nil when nobody is known.
+    func partyName(domainId: Int64, device: String, number: String) async -> String?
+}
+
+extension CallerNameResolver {
+    /// The caller's name as events and call logs show it (the contact's display name, or its company).
+    public func callerName(domainId: Int64, device: String, number: String) async -> String? {
+        await callerIdentity(domainId: domainId, device: device, number: number)?.name
+    }
 }

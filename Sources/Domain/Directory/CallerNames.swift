@@ -2,14 +2,16 @@ import Foundation
 import Synchronization
 
 /// Reverse lookups for incoming calls, remembered for a minute: a call's delivered, established and cleared events
-/// (and its call-log line) ask for the same number, and the PBX event path should not wait on the database each time.
+/// (its Alerter card and its call-log line) ask for the same number, and the PBX event path should not wait on the
+/// database each time.
 public final class CallerNames: CallerNameResolver {
     let store: any TenantStore
     let plans: DialingPlans
     let lifetime: TimeInterval
     let capacity: Int
     let now: @Sendable () -> Date
-    private let cache = Mutex<[String: (name: String?, expires: Date)]>([:])
+    private let cache = Mutex<[String: (identity: CallerIdentity?, expires: Date)]>([:])
+    private let parties = Mutex<[String: (name: String?, expires: Date)]>([:])
 
     public init(
         store: any TenantStore,
@@ -25,21 +27,44 @@ public final class CallerNames: CallerNameResolver {
         self.now = now
     }
 
-    public func callerName(domainId: Int64, device: String, number: String) async -> String? {
+    public func callerIdentity(domainId: Int64, device: String, number: String) async -> CallerIdentity? {
         let key = "\(domainId)|\(device)|\(number)"
         let time = now()
-        if let hit = cache.withLock({ $0[key] }), hit.expires > time { return hit.name }
-        let name = try? await store.read { [version = store.configurationVersion] tx -> String? in
-            guard let access = try Self.access(domainId: domainId, device: device, tx), let domain = try tx.domain(id: domainId)
-            else { return nil }
-            let plan = try self.plans.plan(domainId: domainId, version: version, tx)
-            return try DirectoryService.lookup(number, plan: plan, access: access, companyId: domain.companyId, tx)?.name
+        if let hit = cache.withLock({ $0[key] }), hit.expires > time { return hit.identity }
+        let identity = try? await store.read { [version = store.configurationVersion] tx -> CallerIdentity? in
+            try self.lookup(domainId: domainId, device: device, number: number, version: version, tx)
         }
         cache.withLock { cache in
             if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
-            cache[key] = (name ?? nil, time.addingTimeInterval(lifetime))
+            cache[key] = (identity ?? nil, time.addingTimeInterval(lifetime))
+        }
+        return identity ?? nil
+    }
+
+    public func partyName(domainId: Int64, device: String, number: String) async -> String? {
+        let key = "\(domainId)|\(device)|\(number)"
+        let time = now()
+        if let hit = parties.withLock({ $0[key] }), hit.expires > time { return hit.name }
+        let name = try? await store.read { [version = store.configurationVersion] tx -> String? in
+            // A colleague's device first: diverting parties are mostly internal.
+            if let owner = try tx.device(domainId: domainId, number: number), let user = try tx.user(id: owner.userId) {
+                let full = [user.firstName, user.lastName].filter { !$0.isEmpty }.joined(separator: " ")
+                return full.isEmpty ? user.username : full
+            }
+            return try self.lookup(domainId: domainId, device: device, number: number, version: version, tx)?.name
+        }
+        parties.withLock { parties in
+            if parties.count >= capacity { parties.removeAll(keepingCapacity: true) }
+            parties[key] = (name ?? nil, time.addingTimeInterval(lifetime))
         }
         return name ?? nil
+    }
+
+    /// Reverse lookup of `number` in the directories that name callers of `device`.
+    private func lookup(domainId: Int64, device: String, number: String, version: UInt64, _ tx: any StoreTransaction) throws -> CallerIdentity? {
+        guard let access = try Self.access(domainId: domainId, device: device, tx), let domain = try tx.domain(id: domainId) else { return nil }
+        let plan = try plans.plan(domainId: domainId, version: version, tx)
+        return try DirectoryService.lookup(number, plan: plan, access: access, companyId: domain.companyId, tx)
     }
 
     /// Whose directories name callers of `device`: its owner's, plus those authorised to the phone queue or intercom

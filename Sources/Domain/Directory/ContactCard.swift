@@ -145,4 +145,7 @@ public struct CallerIdentity: Sendable, Equatable {
     public var name: String
     public var company: String?
     public var card: ContactCard
+    /// The names of every readable directory holding the number (the card's and others'), for the Alerter's
+    /// `directory="…"` filters.
+    public var foundIn: [String] = []
 }

@@ -135,11 +135,17 @@ public struct DirectoryService: Sendable {
             .min { ($0.2.priority, $0.0) < ($1.2.priority, $1.0) }
         guard let (_, contact, _) = best else { return nil }
         let card = try cards([contact], access: access, showInvisible: true, tx)[0]
+        var foundIn: [String] = []
+        for directory in found.compactMap({ access.directory(of: $0) }).sorted(by: { ($0.priority, $0.id ?? 0) < ($1.priority, $1.id ?? 0) })
+        where !foundIn.contains(directory.name) {
+            foundIn.append(directory.name)
+        }
         return CallerIdentity(
             number: reverse.number,
             name: card.displayName.isEmpty ? (card.company ?? "") : card.displayName,
             company: card.company,
-            card: card
+            card: card,
+            foundIn: foundIn
         )
     }
 

@@ -1,6 +1,6 @@
 /// Every parameter the server knows, with its default (admin guide 6, 9.1.8, 10.2).
 public enum ParameterCatalogue {
-    public static let all: [ParameterDefinition] = server + caller + system
+    public static let all: [ParameterDefinition] = server + caller + alerter + system
 
     static let server: [ParameterDefinition] = [
         .init(.twsServer, "AuthMethods", "TWS", .authMethods, "Authentication methods allowed, separated by | (WindowsSecurity, LDAP, TWS, None)"),
@@ -60,6 +60,28 @@ public enum ParameterCatalogue {
                 "Intercom group used to name boss/secretary calls (9.1.7)"
             ),
         ]
+
+    /// Admin guide 9.2.1. The guide leaves the defaults to the installation; these make a card of the built-in
+    /// template's size that shows the caller.
+    static let alerter: [ParameterDefinition] = [
+        .init(.alerter, "AlerterMode", "XML", .choice(["XML", "URL"]), "XML: the caller's card from the AlerterXml template; URL: the AlerterUrl page"),
+        .init(
+            .alerter,
+            "AlerterXml",
+            "default.xml",
+            .text(maxLength: 64),
+            "Name of the domain's card template (XML mode); a name the domain has no template of shows the built-in card"
+        ),
+        .init(
+            .alerter,
+            "AlerterUrl",
+            "",
+            .text(maxLength: 1024),
+            "Page shown in URL mode; [-Field-] values are substituted, percent-encoded (e.g. https://crm.example/search?q=[-PhoneNumber-])"
+        ),
+        .init(.alerter, "AlerterWidth", "400", .integer(100...4000), "Width of the Alerter window in pixels"),
+        .init(.alerter, "AlerterHeight", "200", .integer(60...4000), "Height of the Alerter window in pixels"),
+    ]
 
     static let system: [ParameterDefinition] = [
         .init(.system, "CallLog-StartCleaningHour", "03:00", .timeOfDay, "Time of day the call-log cleaning starts"),

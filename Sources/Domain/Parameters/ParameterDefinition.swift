@@ -9,6 +9,14 @@ public enum ParameterKind: Sendable, Equatable {
     case timeOfDay
     /// Authentication methods separated by `|` (admin guide 6.1).
     case authMethods
+    /// One of a few words, as `AlerterMode` (`XML` or `URL`, admin guide 9.2.1); matched ignoring ASCII case.
+    case choice([String])
+
+    /// The values of a `choice`, nil for other kinds.
+    public var choices: [String]? {
+        if case .choice(let values) = self { return values }
+        return nil
+    }
 
     public var name: String {
         switch self {
@@ -17,6 +25,7 @@ public enum ParameterKind: Sendable, Equatable {
         case .text: "text"
         case .timeOfDay: "timeOfDay"
         case .authMethods: "authMethods"
+        case .choice: "choice"
         }
     }
 }
@@ -95,6 +104,11 @@ public struct ParameterDefinition: Sendable, Equatable {
             } catch {
                 throw unusable(error.message)
             }
+        case .choice(let values):
+            guard let match = values.first(where: { $0.lowercased() == value.lowercased() }) else {
+                throw unusable("\(name) takes \(values.joined(separator: " or "))")
+            }
+            return match
         }
     }
 }

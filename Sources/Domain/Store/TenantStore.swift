@@ -14,8 +14,8 @@ import Foundation
 /// the insert it guards cannot interleave with another write.
 public protocol TenantStore: Sendable {
     /// Moves after every committed write to the configuration: companies, domains, users, groups and memberships,
-    /// devices, authorizations, licences, parameter values, directories, dialing plans, phone queues and intercom
-    /// groups (not PBX links, contacts, imports, sessions or call logs). What is derived from it may be kept while it
+    /// devices, authorizations, licences, parameter values, directories, dialing plans, phone queues, intercom groups
+    /// and Alerter templates (not PBX links, contacts, imports, sessions or call logs). What is derived from it may be kept while it
     /// stays the same (`VersionedCache`).
     var configurationVersion: UInt64 { get }
     /// Moves after every committed write to sessions, users, administrator accounts, companies and domains: a session

@@ -12,6 +12,8 @@ public final class CallEventPipeline: Sendable {
     let plans: DialingPlans
     /// Names callers of incoming calls in events (reverse lookup in the directories).
     let callerNames: (any CallerNameResolver)?
+    /// Renders the Alerter card pushed after each incoming call's `delivered` event.
+    let alerterCards: AlerterCards?
     /// How long call models wait before cleaning up what the PBX left unsaid (failed calls, silent calls, link loss).
     private let callTiming: CallModel.Timing
     private let now: @Sendable () -> Date
@@ -22,6 +24,7 @@ public final class CallEventPipeline: Sendable {
         callLogs: CallLogWriter,
         plans: DialingPlans,
         callerNames: (any CallerNameResolver)? = nil,
+        alerterCards: AlerterCards? = nil,
         callTiming: CallModel.Timing = CallModel.Timing(),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -29,6 +32,7 @@ public final class CallEventPipeline: Sendable {
         self.callLogs = callLogs
         self.plans = plans
         self.callerNames = callerNames
+        self.alerterCards = alerterCards
         self.callTiming = callTiming
         self.now = now
     }
@@ -120,14 +124,38 @@ public final class CallEventPipeline: Sendable {
         callLogs.enqueue([attempt], domainId: domainId, time: time)
     }
 
-    /// Publishes a call model's push events (naming incoming callers) and queues the call logs of finished calls.
+    /// Publishes a call model's push events (naming incoming callers, with the screen-pop data and the Alerter card of
+    /// a call that starts ringing) and queues the call logs of finished calls.
     private func publish(_ output: CallModelOutput, domainId: Int64, time: Date) async {
         for (audience, var event) in output.events {
-            if let callerNames, var call = event.call, call.direction == .incoming, let peer = call.peerNumber, !peer.isEmpty {
-                call.peerName = await callerNames.callerName(domainId: domainId, device: call.device, number: peer)
-                event.call = call
+            guard var call = event.call, call.direction == .incoming, let peer = call.peerNumber, !peer.isEmpty else {
+                publisher.publish(domainId: domainId, audience: audience, event: event)
+                continue
             }
+            let identity = await callerNames?.callerIdentity(domainId: domainId, device: call.device, number: peer)
+            call.peerName = identity?.name
+            // A call offered to the device (ringing, or waiting in its queue): what a client pops a card with.
+            let offered = call.event == SwitchCallEvent.Kind.delivered.rawValue || call.event == SwitchCallEvent.Kind.queued.rawValue
+            if offered {
+                call.caller = identity.map { ScreenPopCaller(number: peer, identity: $0) } ?? ScreenPopCaller(number: peer)
+                if let from = call.lastRedirection?.number {
+                    call.lastRedirection?.name = await callerNames?.partyName(domainId: domainId, device: call.device, number: from)
+                }
+            }
+            event.call = call
             publisher.publish(domainId: domainId, audience: audience, event: event)
+            if offered, call.state == .alerting, let alerterCards, let caller = call.caller,
+                let (userId, card) = await alerterCards.card(
+                    domainId: domainId,
+                    device: call.device,
+                    callId: call.callId,
+                    caller: caller,
+                    identity: identity,
+                    redirection: call.lastRedirection
+                )
+            {
+                publisher.publish(domainId: domainId, audience: .user(userId), event: PushEvent(type: .alerter, time: event.time, alerter: card))
+            }
         }
         callLogs.enqueue(output.finished, domainId: domainId, time: time)
     }

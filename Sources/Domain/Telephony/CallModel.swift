@@ -296,6 +296,12 @@ public struct CallModel: Sendable {
         func join(_ numbers: String?...) {
             for number in numbers { if let number, number != device { call.parties.insert(number) } }
         }
+        // Who diverted the call here (forwarding, deflection, a hunt group): the incoming-call card shows them.
+        if let redirecting = event.lastRedirectionDevice, !redirecting.isEmpty, redirecting != device,
+            [.delivered, .queued, .established].contains(event.kind)
+        {
+            call.redirectedFrom = incomingNumber(redirecting)
+        }
         switch event.kind {
         case .serviceInitiated:
             call.direction = .outgoing
@@ -417,6 +423,7 @@ public struct CallModel: Sendable {
                 state: call.state,
                 direction: call.direction,
                 peerNumber: call.peerNumber,
+                lastRedirection: call.redirectedFrom.map { ScreenPopParty(number: $0) },
                 cause: cause
             )
         )

@@ -14,6 +14,8 @@ public struct LineCall: Sendable, Equatable {
     public var answeredAt: Date?
     /// The device as the PBX writes it in this call's connection, when it wrote it differently from the number.
     public var connectionDevice: String?
+    /// The party that last diverted the call to this device (CSTA `lastRedirectionDevice`), when the PBX said.
+    public var redirectedFrom: String?
     /// The ECMA-269 cause of a failure (`busy`, `doNotDisturb`, …), or of a call the gateway closed itself.
     public var cause: String?
     /// The other devices known to take part in the call, by number: when the last one leaves, so has the call.

@@ -14,6 +14,8 @@ struct Problem: Codable, Sendable {
     var detail: String?
     var code: String
     var field: String?
+    /// The line of an uploaded document at fault (Alerter templates).
+    var line: Int?
 
     init(status: HTTPResponse.Status, code: String, detail: String?, field: String? = nil) {
         self.title = status.reasonPhrase
@@ -25,6 +27,7 @@ struct Problem: Codable, Sendable {
 
     init(_ error: DomainError) {
         self.init(status: error.kind.httpStatus, code: error.code, detail: error.message, field: error.field)
+        line = error.line
     }
 
     var body: ByteBuffer {

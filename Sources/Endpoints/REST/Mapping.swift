@@ -175,6 +175,7 @@ extension Components.Schemas.ParameterDefinition {
             name: d.name,
             defaultValue: d.defaultValue,
             _type: try convert(KindName(rawValue: d.kind.name), field: "type"),
+            choices: d.kind.choices,
             expert: d.expert,
             description: d.summary
         )

@@ -18,6 +18,7 @@ package struct TWSAPI: APIProtocol {
     let directories: DirectoryService
     let directoryAdmin: DirectoryAdminService
     let userImports: UserImportService
+    let alerter: AlerterService
 
     package init(
         admin: AdminService,
@@ -30,9 +31,11 @@ package struct TWSAPI: APIProtocol {
         negotiate: NegotiateAcceptor? = nil,
         directories: DirectoryService,
         directoryAdmin: DirectoryAdminService,
-        userImports: UserImportService
+        userImports: UserImportService,
+        alerter: AlerterService
     ) {
         self.userImports = userImports
+        self.alerter = alerter
         self.negotiate = negotiate
         self.directories = directories
         self.directoryAdmin = directoryAdmin

@@ -31,6 +31,8 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     // Directories (REST tag `directory`).
     case searchDirectory = "SearchDirectory"
     case lookupNumber = "LookupNumber"
+    // Alerter.
+    case getAlerterCard = "GetAlerterCard"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -63,6 +65,7 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .getCallLogs: "listCallLogs"
         case .searchDirectory: "searchDirectory"
         case .lookupNumber: "lookupNumber"
+        case .getAlerterCard: "getAlerterCard"
         }
     }
 }

@@ -10,7 +10,7 @@ final class InMemoryStore: TenantStore {
     /// The tables behind `configurationVersion`, as Storage's `TableVersion.configuration` lists them.
     static let configurationTables: Set<String> = [
         "company", "domain", "user", "user_group", "group_membership", "authorization", "licence", "parameter_value",
-        "directory", "dialing_plan", "device", "phone_queue", "intercom_group",
+        "directory", "dialing_plan", "device", "phone_queue", "intercom_group", "alerter_template",
     ]
     /// The tables behind `sessionVersion`, as Storage's `TableVersion.sessions` lists them.
     static let sessionTables: Set<String> = ["session", "user", "admin_account", "company", "domain"]

@@ -143,6 +143,14 @@ extension PhoneQueue: MemoryRecord {
     )
 }
 
+extension AlerterTemplateRecord: MemoryRecord {
+    static let schema = TableSchema<AlerterTemplateRecord>(
+        name: "alerter_template",
+        unique: [UniqueKey(["domainId", "name"]) { [.integer($0.domainId), .noCase($0.name)] }],
+        references: [.cascade("companyId", to: "company") { $0.companyId }, .cascade("domainId", to: "domain") { $0.domainId }]
+    )
+}
+
 extension DialingPlanSettings: MemoryRecord {
     static let schema = TableSchema<DialingPlanSettings>(
         name: "dialing_plan",
