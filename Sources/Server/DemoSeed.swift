@@ -125,5 +125,23 @@ enum DemoSeed {
         if let users = directories.first(where: { $0.source == .twsUsers }) {
             _ = try await services.directoryAdmin.synchronise(admin, id: users.id!, wait: true)
         }
+        // The Alerter card of the Support group (who hold TWS Alerter): AlerterXml defaults to default.xml.
+        _ = try await services.alerter.putTemplate(admin, domainId: domainId, name: "default.xml", xml: alerterTemplate)
     }
+
+    /// A card showing who calls (or that nobody knows the number), who diverted the call, a VIP line, and buttons
+    /// searching the web for the caller and opening a mail to them.
+    static let alerterTemplate = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <alerter vip="true">
+          <text x="10" y="8">[-DisplayName-]</text>
+          <text x="10" y="32">[-CompanyName-]</text>
+          <text x="10" y="56">[-PhoneNumber-]</text>
+          <text x="10" y="80" directory="none">Unknown caller</text>
+          <text x="10" y="104">[-Contact2DisplayName-]</text>
+          <image x="300" y="8">[-Picture-]</image>
+          <button x="10" y="150" url="https://duckduckgo.com/?q=[-DisplayName-]">Search the web</button>
+          <button x="150" y="150" url="mailto:[-Email1-]">Write a mail</button>
+        </alerter>
+        """
 }

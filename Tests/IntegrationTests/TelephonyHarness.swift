@@ -44,6 +44,7 @@ struct TelephonyWorld: Sendable {
         style: SimulatorStyle = .plain,
         simulator configure: (inout PBXSimulator.Configuration) -> Void = { _ in },
         pbxType: String = "simulator",
+        app configureApp: (inout AppConfiguration) -> Void = { _ in },
         setUp: @Sendable (any TestClientProtocol, _ adminToken: String, _ domainId: Int64, _ userIds: [String: Int64]) async throws -> Void = {
             _,
             _,
@@ -70,6 +71,7 @@ struct TelephonyWorld: Sendable {
         }
         var configuration = TWSTestApp.configuration()
         configuration.metricsToken = metricsToken
+        configureApp(&configuration)
         let server = try await buildServer(configuration: configuration, database: database, logger: logger, options: options)
         // The server's own loops (call sweeps, retention, links) run as in `serve`; supervision is driven by the test.
             try await server.running(logger: logger) {

@@ -155,6 +155,8 @@ public final class AlerterCards: Sendable {
                     y: element.y,
                     text: AlerterSubstitution.substitute(element.content, fields, in: element.kind == .image ? .url : .text)
                 )
+                // An image without an address has nothing to show (a caller without a picture).
+                if element.kind == .image && rendered.text.isEmpty { return nil }
                 rendered.url = element.url.map { AlerterSubstitution.substitute($0, fields, in: .url) }
                 rendered.exe = element.exe.map { AlerterSubstitution.substitute($0, fields, in: .exe) }
                 return rendered
