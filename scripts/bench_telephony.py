@@ -11,6 +11,10 @@ wall-clock receipt time. Joined on (device, call id, event):
 - the server's own counters (`GET /metrics`): events the link received vs the simulator sent, events handed to
   sockets vs received by the clients, slow consumers cut off.
 
+Every user holds TWS Alerter, so each incoming call's `delivered` event is followed by an `alerter` event carrying the
+card rendered from the domain's template: its latency after the PBX's DeliveredEvent is reported next to the delivered
+event's own, with the bytes of one card event.
+
 Also: calls/s placed, click-to-call round trips (POST /api/v1/calls until the callee's `delivered` arrives on the
 caller's socket), server peak RSS and CPU, and the exact bytes of one click-to-call exchange.
 """
@@ -25,6 +29,19 @@ PUSH_NAMES = {
     "RetrievedEvent": "retrieved", "TransferedEvent": "transferred", "DivertedEvent": "diverted",
     "FailedEvent": "failed", "QueuedEvent": "queued",
 }
+
+
+# The demo's card (Sources/Server/DemoSeed.swift): every user of the bench renders it on each incoming call.
+ALERTER_TEMPLATE = """<alerter vip="true">
+  <text x="10" y="8">[-DisplayName-]</text>
+  <text x="10" y="32">[-CompanyName-]</text>
+  <text x="10" y="56">[-PhoneNumber-]</text>
+  <text x="10" y="80" directory="none">Unknown caller</text>
+  <text x="10" y="104">[-Contact2DisplayName-]</text>
+  <image x="300" y="8">[-Picture-]</image>
+  <button x="10" y="150" url="https://duckduckgo.com/?q=[-DisplayName-]">Search the web</button>
+  <button x="150" y="150" url="mailto:[-Email1-]">Write a mail</button>
+</alerter>"""
 
 
 def free_port():
@@ -88,11 +105,19 @@ def main():
         h = {"Authorization": f"Bearer {tok}"}
         company = http.post(f"{base}/api/v1/admin/companies", json={"name": "Bench"}, headers=h).json()["id"]
         domain = http.post(f"{base}/api/v1/admin/domains", json={"companyId": company, "name": "Load", "numberingPlanLength": 5}, headers=h).json()["id"]
+        # Everyone is an Alerter user of one group, and the domain's card template is the demo's.
+        http.put(f"{base}/api/v1/admin/licences/Alerter?companyId={company}", json={"available": a.clients + 1}, headers=h).raise_for_status()
+        agents = http.post(f"{base}/api/v1/admin/domains/{domain}/groups", json={"name": "Agents"}, headers=h).json()["id"]
+        http.post(f"{base}/api/v1/admin/authorizations", json={"objectType": "application", "application": "Alerter", "granteeType": "group",
+                                                               "granteeId": agents}, headers=h).raise_for_status()
+        http.put(f"{base}/api/v1/admin/domains/{domain}/alerter-templates/default.xml", data=ALERTER_TEMPLATE.encode(),
+                 headers={**h, "Content-Type": "application/xml"}).raise_for_status()
         t0 = time.time()
         per_user = a.devices // a.clients
         users, owner = [], {}
         for i in range(a.clients + 1):  # the last user is the click-to-call probe
             uid = http.post(f"{base}/api/v1/admin/domains/{domain}/users", json={"username": f"u{i}", "password": "bench-password"}, headers=h).json()["id"]
+            http.put(f"{base}/api/v1/admin/groups/{agents}/members/{uid}", headers=h).raise_for_status()
             numbers = [probe_a, probe_b] if i == a.clients else [str(first + i * per_user + j) for j in range(per_user)]
             for n in numbers:
                 http.post(f"{base}/api/v1/admin/users/{uid}/devices", json={"number": n}, headers=h).raise_for_status()
@@ -181,6 +206,17 @@ def report(a, result, counters, metrics, trace_file, probes, seeded, monitored, 
     print(f"simulator totals: {json.dumps(counters, sort_keys=True)}")
     print(f"PBX event -> WebSocket client ({len(latencies)} events): p50 {percentile(latencies, 0.5):.2f} ms, "
           f"p99 {percentile(latencies, 0.99):.2f} ms, max {percentile(latencies, 1.0):.2f} ms")
+    cards = result["cards"]
+    delivered_sent = {k: t for k, t in sent.items() if k[2] == "delivered"}
+    card_latencies = sorted((cards[(d, c)] - t) / 1e6 for (d, c, _), t in delivered_sent.items() if (d, c) in cards)
+    delivered_latencies = sorted((received[k] - t) / 1e6 for k, t in delivered_sent.items() if (k[0], k[1]) in cards and k in received)
+    print(f"PBX DeliveredEvent -> alerter card event on the owner's socket ({len(card_latencies)} cards): p50 {percentile(card_latencies, 0.5):.2f} ms, "
+          f"p99 {percentile(card_latencies, 0.99):.2f} ms; the same calls' delivered event: p50 {percentile(delivered_latencies, 0.5):.2f} ms, "
+          f"p99 {percentile(delivered_latencies, 0.99):.2f} ms")
+    sizes = sorted(result["card_bytes"])
+    if sizes:
+        print(f"alerter card event: {sizes[len(sizes) // 2]} bytes (median; {sizes[0]}-{sizes[-1]}), "
+              f"its delivered event {percentile(sorted(result['delivered_bytes']), 0.5)} bytes")
     print(f"lost: {len(lost)} of {len(sent)} call events the PBX sent in the window never reached their owner's socket"
           + (f" (e.g. {lost[:3]})" if lost else ""))
     print(f"server counters: link received {metrics['tws_pbx_link_events_received_total']:.0f} events vs simulator sent "
@@ -202,7 +238,8 @@ def report(a, result, counters, metrics, trace_file, probes, seeded, monitored, 
 
 
 async def run_load(a, push, base, tokens, probe_token, probe_b, sim):
-    stats = {"events": 0, "closed": 0, "out_of_order": 0, "resyncs": 0, "round_trips": [], "received": {}}
+    stats = {"events": 0, "closed": 0, "out_of_order": 0, "resyncs": 0, "round_trips": [], "received": {}, "cards": {},
+             "card_bytes": [], "delivered_bytes": []}
     received = stats["received"]
     stop = asyncio.Event()
 
@@ -222,6 +259,12 @@ async def run_load(a, push, base, tokens, probe_token, probe_b, sim):
                 if call:
                     key = (call["device"], call["callId"], call["event"])
                     if key not in received: received[key] = now
+                    if call["event"] == "delivered" and call.get("direction") == "incoming" and len(stats["delivered_bytes"]) < 1000:
+                        stats["delivered_bytes"].append(len(msg.encode()))
+                card = event.get("alerter")
+                if card:
+                    stats["cards"].setdefault((card["device"], card["callId"]), now)
+                    if len(stats["card_bytes"]) < 1000: stats["card_bytes"].append(len(msg.encode()))
         except websockets.ConnectionClosed:
             stats["closed"] += 1
 
