@@ -242,6 +242,34 @@ import XML
         }
     }
 
+    @Test("A call waiting in a phone queue carries its caller in the queued event, found in the directories authorised to the queue", arguments: SimulatorStyle.allCases)
+    func queuedEventCarriesTheScreenPop(style: SimulatorStyle) async throws {
+        try await Self.run(style: style) { w, directoryId in
+            let queueId = try await w.client.create(
+                "/api/v1/admin/domains/\(w.domainId)/phone-queues",
+                token: w.adminToken,
+                json: #"{"name":"Standard","device":{"number":"7777"}}"#
+            )
+            for grant in [
+                #"{"objectType":"phoneQueue","objectId":\#(queueId),"granteeType":"user","granteeId":\#(w.userId("carol"))}"#,
+                #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"phoneQueue","granteeId":\#(queueId)}"#,
+            ] {
+                try await w.client.must(.post, "/api/v1/admin/authorizations", token: w.adminToken, json: grant, answer: .created)
+            }
+            try await eventually("the queue monitored") { await w.simulator.monitoredDevices().contains("7777") }
+            // Both agents busy: the call waits in the queue.
+            await w.simulator.setBusy("1002", true)
+            await w.simulator.setBusy("1003", true)
+            let events = try await w.subscribe("carol")
+            _ = try await w.simulator.placeCall(from: Self.caller, to: "7777")
+            let seen = try await collect(events) { $0.contains { $0.call?.event == "queued" && $0.call?.device == "7777" } }
+            let queued = try #require(seen.compactMap(\.call).first { $0.event == "queued" && $0.device == "7777" })
+            #expect(queued.caller?.identified == true && queued.caller?.displayName == Self.displayName && queued.caller?.externalId == "c-42")
+            #expect(queued.peerName == Self.displayName)
+            try await w.simulator.hangUp(device: Self.caller)
+        }
+    }
+
     @Test("Cards are for users holding TWS Alerter and for their own calls")
     func cardsNeedTheAlerterApplicationAndTheUsersOwnCall() async throws {
         try await Self.run { w, _ in
