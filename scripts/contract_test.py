@@ -6,11 +6,14 @@
    (an independent SOAP client) loads the WSDL from it and calls AdminLogin, ChangeAdminPassword,
    Login, GetMe, ListUsers, GetLicences, GetResolvedParameters and Logout over SOAP 1.1 and 1.2.
 3. The SOAP endpoint refuses hostile XML (external entity) with a fault and changes nothing.
+4. Every event the push channel sends during a call (call events with their screen-pop data, the Alerter card) is
+   valid against the contract's PushEvent schema (jsonschema, draft 2020-12).
 Prints 'N passed, N failed' last; exits non-zero on any failure.
 """
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time, traceback
 import requests
 from tws_harness import free_port, tws_server
+import jsonschema
 import zeep, zeep.exceptions, zeep.transports
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
@@ -44,8 +47,10 @@ def main():
         validate(spec)
         assert spec["openapi"].startswith("3.1"), spec["openapi"]
 
-    with tws_server(args.server) as base:
+    push_port = free_port()
+    with tws_server(args.server, TWS_PUSH_PORT=str(push_port)) as base:
         run_soap_checks(base, os.path.join(os.path.dirname(args.server), "pbx-sim"))
+        run_push_checks(base, push_port, os.path.join(os.path.dirname(args.server), "pbx-sim"))
 
     failed = sum(1 for _, error in results if error)
     print(f"{len(results) - failed} passed, {failed} failed")
@@ -248,6 +253,68 @@ def run_soap_checks(base, pbx_sim):
                 assert result["faultcode"].endswith(("Client", "Sender")), result
             finally:
                 shutil.rmtree(work, ignore_errors=True)
+        finally:
+            sim.send_signal(signal.SIGTERM)
+            try:
+                sim.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                sim.kill()
+
+
+
+def run_push_checks(base, push_port, pbx_sim):
+    @check("push events of a call (screen-pop data, Alerter card) are valid PushEvents of the contract")
+    def _():
+        spec, _ = read_from_filename(os.path.join(ROOT, "openapi", "tws.yaml"))
+        validator = jsonschema.Draft202012Validator({"$ref": "#/components/schemas/PushEvent", "components": spec["components"]})
+        admin = requests.post(f"{base}/api/v1/admin/auth/login", json={"username": "tws", "password": "contract-admin-pw"}, timeout=5).json()["token"]
+        h = {"Authorization": f"Bearer {admin}"}
+
+        def post(path, body, status=201):
+            answer = requests.post(f"{base}{path}", json=body, headers=h, timeout=10)
+            assert answer.status_code == status, f"{path}: {answer.status_code} {answer.text}"
+            return answer.json() if answer.content else None
+
+        company = post("/api/v1/admin/companies", {"name": "Push Co"})["id"]
+        domain = post("/api/v1/admin/domains", {"companyId": company, "name": "Nantes", "numberingPlanLength": 4})["id"]
+        assert requests.put(f"{base}/api/v1/admin/licences/Alerter?companyId={company}", json={"available": 1}, headers=h, timeout=5).ok
+        agent = post(f"/api/v1/admin/domains/{domain}/users", {"username": "agent", "firstName": "Ana", "lastName": "Agent", "password": "agent-password"})
+        caller = post(f"/api/v1/admin/domains/{domain}/users", {"username": "caller", "firstName": "Carl", "lastName": "Caller", "password": "caller-password"})
+        post(f"/api/v1/admin/users/{agent['id']}/devices", {"number": "2001"})
+        post(f"/api/v1/admin/users/{caller['id']}/devices", {"number": "2002"})
+        post("/api/v1/admin/authorizations", {"objectType": "application", "application": "Alerter", "granteeType": "user", "granteeId": agent["id"]})
+        pbx_port = free_port()
+        sim = subprocess.Popen([pbx_sim, "--port", str(pbx_port), "--devices", "2000-2099", "--keep-alive", "0", "--log-level", "error"],
+                               stdout=subprocess.PIPE, text=True)
+        try:
+            assert "listening" in (sim.stdout.readline() or ""), "pbx-sim did not start"
+            post(f"/api/v1/admin/domains/{domain}/pbx-links", {"host": "127.0.0.1", "port": pbx_port, "capacity": 10, "pbxType": "simulator"})
+            agent_token = requests.post(f"{base}/api/v1/auth/login", json={"username": "agent", "password": "agent-password"}, timeout=5).json()["token"]
+            caller_token = requests.post(f"{base}/api/v1/auth/login", json={"username": "caller", "password": "caller-password"}, timeout=5).json()["token"]
+            for _ in range(100):
+                lines = requests.get(f"{base}/api/v1/telephony/devices", headers={"Authorization": f"Bearer {caller_token}"}, timeout=5).json()
+                if lines and lines[0]["presence"] == "idle":
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"device 2002 never monitored: {lines}")
+            call = requests.post(f"{base}/api/v1/calls", json={"number": "2001"}, headers={"Authorization": f"Bearer {caller_token}"}, timeout=10)
+            assert call.status_code == 201, call.text
+            events, after, deadline = [], 0, time.time() + 15
+            while not any(e["type"] == "alerter" for e in events) and time.time() < deadline:
+                answer = requests.get(f"http://127.0.0.1:{push_port}/events/poll?after={after}&timeout=2",
+                                      headers={"Authorization": f"Bearer {agent_token}"}, timeout=10).json()
+                events += answer["events"]
+                after = answer["next"]
+            cards = [e["alerter"] for e in events if e["type"] == "alerter"]
+            assert cards, f"no alerter event in {events}"
+            delivered = [e["call"] for e in events if e["type"] == "call" and e["call"]["event"] == "delivered"]
+            assert delivered and delivered[0]["caller"]["number"] == "2002", delivered
+            assert cards[0]["caller"]["number"] == "2002" and cards[0]["mode"] == "XML" and cards[0]["elements"], cards[0]
+            for event in events:
+                errors = sorted(validator.iter_errors(event), key=lambda error: list(error.path))
+                assert not errors, f"{event['type']} event not a PushEvent: {errors[0].message} at {list(errors[0].path)}: {event}"
+            print(f"  {len(events)} events checked: {sorted(set(e['type'] for e in events))}")
         finally:
             sim.send_signal(signal.SIGTERM)
             try:

@@ -24,8 +24,8 @@ def tws_server(binary, **environment):
     """Yields the base URL of a server started with a fresh database; cheap bcrypt so sign-ins cost little."""
     data = tempfile.mkdtemp(prefix="tws-test-")
     port = free_port()
-    env = dict(os.environ, TWS_BCRYPT_COST="4", TWS_LOG_LEVEL="warning", TWS_LOGIN_BURST="1000",
-               TWS_PUSH_PORT=str(free_port()), **environment)
+    env = dict(os.environ, TWS_BCRYPT_COST="4", TWS_LOG_LEVEL="warning", TWS_LOGIN_BURST="1000", TWS_PUSH_PORT=str(free_port()))
+    env.update(environment)
     server = subprocess.Popen([binary, "serve", "--data-dir", data, "--port", str(port)], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
