@@ -40,7 +40,11 @@ public final class CallEventPipeline: Sendable {
             publisher.publish(
                 domainId: domainId,
                 audience: .domain,
-                event: PushEvent(type: .link, time: time, link: LinkStatePayload(linkId: linkId, connected: connected, reason: reason))
+                event: PushEvent(
+                    type: .link,
+                    time: time,
+                    link: LinkStatePayload(linkId: linkId, domainId: domainId, connected: connected, reason: reason)
+                )
             )
             return
         }
