@@ -134,5 +134,6 @@ public final class CallEventPipeline: Sendable {
             publisher.publish(domainId: domainId, audience: audience, event: event)
         }
         callLogs.enqueue(output.finished, domainId: domainId, time: time)
+        await MissedCallAlerts(self).publish(output.finished, domainId: domainId, time: time)
     }
 }
