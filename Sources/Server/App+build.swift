@@ -105,12 +105,7 @@ func buildServer(
         supervision: supervision,
         alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML())
     )
-    let push = PushTransport(
-        bus: bus,
-        authenticate: { [sessions = services.sessions] token in try await sessions.user(token: token) },
-        audience: { [presence = services.presence] user in try await presence.pushFilter(user) },
-        logger: logger
-    )
+    let push = buildPushTransport(bus: bus, services: services, logger: logger)
     let metrics = ServerMetrics(factory: PrometheusMetricsFactory(registry: options.metrics), links: links, bus: bus, push: push, callLogs: callLogs)
     let router = try buildRouter(
         services: services,
@@ -260,4 +255,20 @@ func tokenSecret(configuration: AppConfiguration) throws -> [UInt8] {
 func directoryConnector(configuration: AppConfiguration) -> any DirectoryConnector {
     try? FileManager.default.createDirectory(at: configuration.importFolder, withIntermediateDirectories: true)
     return DirectoryConnectors(importFolder: configuration.importFolder)
+}
+
+/// The push channel of `services`: users by their session and rights, administrators by theirs (supervision events of
+/// their companies' domains). Tests build one with shorter limits over a server's bus.
+func buildPushTransport(bus: EventBus, services: AppServices, limits: PushLimits = PushLimits(), logger: Logger) -> PushTransport {
+    PushTransport(
+        bus: bus,
+        authenticate: { [sessions = services.sessions] token in try await sessions.user(token: token) },
+        audience: { [presence = services.presence] user in try await presence.pushFilter(user) },
+        administration: PushAdministration(
+            authenticate: { [sessions = services.sessions] token in try await sessions.admin(token: token) },
+            filters: { [admin = services.admin] principal, domainId in try await admin.pushFilters(principal, domainId: domainId) }
+        ),
+        limits: limits,
+        logger: logger
+    )
 }

@@ -170,7 +170,7 @@ final class DomainEventLog: Sendable {
             state.published += 1
             var index = state.subscribers.startIndex
             while index != state.subscribers.endIndex {
-                let admitted = state.subscribers.values[index].filter.admits(audience)
+                let admitted = state.subscribers.values[index].filter.admits(audience, type: event.type)
                 let outcome = state.subscribers.values[index].offer(event, admitted: admitted, evicted: evicted, limit: limit)
                 if outcome.delivered { state.delivered += 1 }
                 if outcome.cutOff { state.droppedSubscribers += 1 }
@@ -179,7 +179,7 @@ final class DomainEventLog: Sendable {
             var waiter = state.polls.count
             while waiter > 0 {
                 waiter -= 1
-                guard state.polls[waiter].filter.admits(audience) else { continue }
+                guard state.polls[waiter].filter.admits(audience, type: event.type) else { continue }
                 state.polls[waiter].continuation.resume()
                 state.polls.swapAt(waiter, state.polls.count - 1)
                 state.polls.removeLast()
@@ -271,7 +271,7 @@ final class DomainEventLog: Sendable {
             while seq < state.ring.head && events.count < limit {
                 seq += 1
                 let entry = state.ring[seq]
-                if filter.admits(entry.audience) { events.append(entry.event) }
+                if filter.admits(entry.audience, type: entry.event.type) { events.append(entry.event) }
             }
             state.delivered += UInt64(events.count)
             return EventBus.PollResult(events: events, next: seq)

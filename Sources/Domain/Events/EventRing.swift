@@ -46,7 +46,7 @@ struct EventRing {
     func firstAdmitted(after seq: UInt64, by filter: PushAudienceFilter) -> UInt64 {
         var candidate = max(seq + 1, oldest)
         while candidate <= head {
-            if filter.admits(entries[slot(candidate)].audience) { return candidate }
+            if admitted(candidate, by: filter) { return candidate }
             candidate += 1
         }
         return candidate
@@ -57,10 +57,15 @@ struct EventRing {
         var count = 0
         var candidate = max(seq + 1, oldest)
         while candidate <= head {
-            if filter.admits(entries[slot(candidate)].audience) { count += 1 }
+            if admitted(candidate, by: filter) { count += 1 }
             candidate += 1
         }
         return count
+    }
+
+    private func admitted(_ seq: UInt64, by filter: PushAudienceFilter) -> Bool {
+        let entry = entries[slot(seq)]
+        return filter.admits(entry.audience, type: entry.event.type)
     }
 
     private func slot(_ seq: UInt64) -> Int { Int((seq - 1) % UInt64(capacity)) }

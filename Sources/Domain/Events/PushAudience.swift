@@ -10,4 +10,7 @@ public enum PushAudience: Sendable, Hashable {
     case domain
     /// The users who may read a directory (its synchronisation progress).
     case directory(Int64)
+    /// About a device of an intercom group: the users authorised to that group (its supervisors), not those who merely
+    /// see the device through a phone queue or as a boss's secretary (a missed call on a supervised line).
+    case intercom(String)
 }

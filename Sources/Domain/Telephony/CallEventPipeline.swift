@@ -44,7 +44,11 @@ public final class CallEventPipeline: Sendable {
             publisher.publish(
                 domainId: domainId,
                 audience: .domain,
-                event: PushEvent(type: .link, time: time, link: LinkStatePayload(linkId: linkId, connected: connected, reason: reason))
+                event: PushEvent(
+                    type: .link,
+                    time: time,
+                    link: LinkStatePayload(linkId: linkId, domainId: domainId, connected: connected, reason: reason)
+                )
             )
             return
         }
@@ -158,5 +162,6 @@ public final class CallEventPipeline: Sendable {
             }
         }
         callLogs.enqueue(output.finished, domainId: domainId, time: time)
+        await MissedCallAlerts(self).publish(output.finished, domainId: domainId, time: time)
     }
 }

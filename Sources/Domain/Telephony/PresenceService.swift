@@ -70,7 +70,8 @@ public struct PresenceService: Sendable {
             userId: principal.userId,
             domainId: principal.domainId,
             visibleDevices: visibility.visible,
-            readableDirectories: Set(access.directories.keys)
+            readableDirectories: Set(access.directories.keys),
+            supervisedDevices: visibility.intercom
         )
     }
 

@@ -1,11 +1,11 @@
 import Domain
 import Synchronization
 
-/// Counts the push connections held open (WebSockets and waiting long-polls), per user and in total, and refuses
+/// Counts the push connections held open (WebSockets and waiting long-polls), per user (or administrator) and in total, and refuses
 /// those over `PushLimits`.
 final class PushConnectionGate: Sendable {
     private struct Counts {
-        var perUser: [Int64: Int] = [:]
+        var perUser: [PushAdmission.Subscriber: Int] = [:]
         var total = 0
     }
 
@@ -18,10 +18,10 @@ final class PushConnectionGate: Sendable {
         self.total = limits.maxConnections
     }
 
-    /// Takes a place for `userId`; every successful `enter` must be matched by one `leave`.
-    func enter(userId: Int64) throws(PushRefusal) {
+    /// Takes a place for `subscriber`; every successful `enter` must be matched by one `leave`.
+    func enter(_ subscriber: PushAdmission.Subscriber) throws(PushRefusal) {
         let refusal = counts.withLock { counts -> PushRefusal? in
-            let mine = counts.perUser[userId, default: 0]
+            let mine = counts.perUser[subscriber, default: 0]
             if mine >= perUser {
                 return PushRefusal(
                     Problem(
@@ -38,17 +38,17 @@ final class PushConnectionGate: Sendable {
                     headers: [.retryAfter: "30"]
                 )
             }
-            counts.perUser[userId] = mine + 1
+            counts.perUser[subscriber] = mine + 1
             counts.total += 1
             return nil
         }
         if let refusal { throw refusal }
     }
 
-    func leave(userId: Int64) {
+    func leave(_ subscriber: PushAdmission.Subscriber) {
         counts.withLock { counts in
-            let mine = counts.perUser[userId, default: 0]
-            counts.perUser[userId] = mine > 1 ? mine - 1 : nil
+            let mine = counts.perUser[subscriber, default: 0]
+            counts.perUser[subscriber] = mine > 1 ? mine - 1 : nil
             counts.total -= 1
         }
     }

@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// for clients that cannot hold a socket, and `GET /health`.
 ///
 /// Built once by the server from the event bus, how to turn a token into a user (`SessionService.user(token:)`)
-/// and a user into what they may see, and the limits. Its router and server builder make the application.
+/// and a user into what they may see, how to admit administrators (their supervision events), and the limits. Its
+/// router and server builder make the application.
 public struct PushTransport: Sendable {
     let bus: EventBus
     let admission: PushAdmission
@@ -24,11 +25,12 @@ public struct PushTransport: Sendable {
         bus: EventBus,
         authenticate: @escaping @Sendable (String) async throws -> UserPrincipal,
         audience: @escaping @Sendable (UserPrincipal) async throws -> PushAudienceFilter,
+        administration: PushAdministration? = nil,
         limits: PushLimits = PushLimits(),
         logger: Logger
     ) {
         self.bus = bus
-        self.admission = PushAdmission(authenticate: authenticate, audience: audience, logger: logger)
+        self.admission = PushAdmission(authenticate: authenticate, audience: audience, administration: administration, logger: logger)
         self.limits = limits
         self.gate = PushConnectionGate(limits: limits)
         self.logger = logger
@@ -49,7 +51,7 @@ public struct PushTransport: Sendable {
         router.get("/events") { request, _ in
             do throws(PushRefusal) {
                 let ticket = try await admission.admit(headers: request.headers, query: request.uri.queryParameters)
-                try PushAdmission.check(after: try PushAdmission.after(request.uri.queryParameters), bus: bus, domainId: ticket.principal.domainId)
+                try PushAdmission.check(after: try PushAdmission.after(request.uri.queryParameters), bus: bus, ticket: ticket)
                 return PushRefusal(
                     Problem(
                         status: .upgradeRequired,
@@ -90,19 +92,20 @@ public struct PushTransport: Sendable {
             let query = uri.queryParameters
             let ticket = try await admission.admit(headers: request.headerFields, query: query)
             let after = try PushAdmission.after(query)
-            let domainId = ticket.principal.domainId
-            try PushAdmission.check(after: after, bus: bus, domainId: domainId)
-            try gate.enter(userId: ticket.principal.userId)
+            try PushAdmission.check(after: after, bus: bus, ticket: ticket)
+            try gate.enter(ticket.subscriber)
             // The place is given back when the connection closes, however it ends (even if the upgrade never completes).
-            channel.closeFuture.whenComplete { [gate] _ in gate.leave(userId: ticket.principal.userId) }
+            channel.closeFuture.whenComplete { [gate] _ in gate.leave(ticket.subscriber) }
             return .accept(
                 PushSocket(
                     ticket: ticket,
                     // A live-only socket starts at the seq of its upgrade: whatever is published after the client
                     // sees 101 reaches it, even before the socket's task has subscribed.
-                    after: after ?? bus.currentSeq(domainId: domainId),
+                    starts: ticket.filters.map { filter in
+                        PushSocket.Start(filter: filter, after: after ?? bus.currentSeq(domainId: filter.domainId))
+                    },
                     bus: bus,
-                    authenticate: admission.authenticate,
+                    admission: admission,
                     sessionRecheckInterval: limits.sessionRecheckInterval,
                     frames: frames,
                     logger: logger
@@ -127,13 +130,17 @@ public struct PushTransport: Sendable {
         let after = try PushAdmission.after(query)
         let timeout = try PushAdmission.timeout(query, limits: limits)
         let limit = try PushAdmission.limit(query, limits: limits)
-        try gate.enter(userId: ticket.principal.userId)
-        defer { gate.leave(userId: ticket.principal.userId) }
+        // An answer's `next` counts in one domain: an administrator polls one domain of their companies at a time.
+        guard let domainId = ticket.resumableDomain, let filter = ticket.filters.first(where: { $0.domainId == domainId }) else {
+            throw .invalidParameter("domainId", "An administrator's long-poll names the domain it polls (domainId)")
+        }
+        try gate.enter(ticket.subscriber)
+        defer { gate.leave(ticket.subscriber) }
         let result: EventBus.PollResult
         do {
             // A shutdown ends the wait: the client gets what there is and polls the next server.
             result = try await cancelWhenGracefulShutdown { [bus] in
-                try await bus.poll(domainId: ticket.principal.domainId, after: after, filter: ticket.filter, limit: limit, timeout: timeout)
+                try await bus.poll(domainId: domainId, after: after, filter: filter, limit: limit, timeout: timeout)
             }
         } catch let error as DomainError {
             throw PushRefusal(error)
