@@ -1,0 +1,31 @@
+import API
+import Domain
+
+// TEMPORARY (issue 17 work in progress, never merged to main): answers for operations another branch implements, so
+// this branch builds. Delete the functions your branch implements; the whole file goes when the branches merge.
+extension TWSAPI {
+    package func listAlerterTemplates(_ input: Operations.ListAlerterTemplates.Input) async throws -> Operations.ListAlerterTemplates.Output {
+        throw DomainError.notFound("Operation")
+    }
+    package func getAlerterTemplate(_ input: Operations.GetAlerterTemplate.Input) async throws -> Operations.GetAlerterTemplate.Output {
+        throw DomainError.notFound("Operation")
+    }
+    package func putAlerterTemplate(_ input: Operations.PutAlerterTemplate.Input) async throws -> Operations.PutAlerterTemplate.Output {
+        throw DomainError.notFound("Operation")
+    }
+    package func deleteAlerterTemplate(_ input: Operations.DeleteAlerterTemplate.Input) async throws -> Operations.DeleteAlerterTemplate.Output {
+        throw DomainError.notFound("Operation")
+    }
+    package func getAlerterCard(_ input: Operations.GetAlerterCard.Input) async throws -> Operations.GetAlerterCard.Output {
+        throw DomainError.notFound("Operation")
+    }
+    package func listQueues(_ input: Operations.ListQueues.Input) async throws -> Operations.ListQueues.Output {
+        throw DomainError.notFound("Operation")
+    }
+    package func takeQueueCall(_ input: Operations.TakeQueueCall.Input) async throws -> Operations.TakeQueueCall.Output {
+        throw DomainError.notFound("Operation")
+    }
+    package func divertQueueCall(_ input: Operations.DivertQueueCall.Input) async throws -> Operations.DivertQueueCall.Output {
+        throw DomainError.notFound("Operation")
+    }
+}
