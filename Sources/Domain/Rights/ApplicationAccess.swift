@@ -1,0 +1,20 @@
+/// Whether a user may run an application: an application authorization held by the user or one of their groups
+/// (admin guide 7.4.1; authorising an application is what consumes its licence).
+public enum ApplicationAccess {
+    /// Throws 403 `application_not_authorized` unless `userId` holds `application`, directly or through a group.
+    public static func require(_ application: Application, userId: Int64, _ tx: any StoreTransaction) throws {
+        guard try holds(application, userId: userId, tx) else {
+            throw DomainError.forbidden(code: "application_not_authorized", "\(application.displayName) is not authorised for this user")
+        }
+    }
+
+    /// Whether `userId` holds `application`, directly or through one of their groups.
+    public static func holds(_ application: Application, userId: Int64, _ tx: any StoreTransaction) throws -> Bool {
+        guard let user = try tx.user(id: userId) else { throw DomainError.unauthenticated }
+        let grants = try tx.applicationGrants(companyId: user.companyId, application: application)
+        if grants.contains(where: { $0.granteeType == .user && $0.granteeId == userId }) { return true }
+        let groups = Set(grants.filter { $0.granteeType == .group }.map(\.granteeId))
+        guard !groups.isEmpty else { return false }
+        return try tx.groupIds(ofUser: userId).contains(where: groups.contains)
+    }
+}
