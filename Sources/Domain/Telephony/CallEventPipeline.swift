@@ -12,6 +12,8 @@ public final class CallEventPipeline: Sendable {
     let plans: DialingPlans
     /// Names callers of incoming calls in events (reverse lookup in the directories).
     let callerNames: (any CallerNameResolver)?
+    /// Turns what happens at phone-queue devices into queue events and supervision alerts.
+    let queues: PhoneQueueObserver?
     /// How long call models wait before cleaning up what the PBX left unsaid (failed calls, silent calls, link loss).
     private let callTiming: CallModel.Timing
     private let now: @Sendable () -> Date
@@ -22,6 +24,7 @@ public final class CallEventPipeline: Sendable {
         callLogs: CallLogWriter,
         plans: DialingPlans,
         callerNames: (any CallerNameResolver)? = nil,
+        queues: PhoneQueueObserver? = nil,
         callTiming: CallModel.Timing = CallModel.Timing(),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -29,6 +32,7 @@ public final class CallEventPipeline: Sendable {
         self.callLogs = callLogs
         self.plans = plans
         self.callerNames = callerNames
+        self.queues = queues
         self.callTiming = callTiming
         self.now = now
     }
@@ -130,5 +134,6 @@ public final class CallEventPipeline: Sendable {
             publisher.publish(domainId: domainId, audience: audience, event: event)
         }
         callLogs.enqueue(output.finished, domainId: domainId, time: time)
+        await queues?.observe(output, domainId: domainId, time: time)
     }
 }
