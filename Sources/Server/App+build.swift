@@ -83,11 +83,13 @@ func buildServer(
         // Counted by the writer for /metrics (tws_call_log_write_failures_total).
         logger.error("call-log lines not written", metadata: ["lines": "\(lines)", "error": "\(error)"])
     }
+    let queueObserver = PhoneQueueObserver(store: database, publisher: bus, callerNames: callerNames)
     let events = CallEventPipeline(
         publisher: bus,
         callLogs: callLogs,
         plans: plans,
         callerNames: callerNames,
+        queues: queueObserver,
         callTiming: options.callTiming
     )
     let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
@@ -100,6 +102,7 @@ func buildServer(
         plans: plans,
         calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
         presence: PresenceService(store: database, events: events, publisher: bus),
+        queues: PhoneQueueService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, observer: queueObserver),
         supervision: supervision
     )
     let push = PushTransport(
@@ -172,6 +175,7 @@ private func buildServices(
     plans: DialingPlans,
     calls: CallControl,
     presence: PresenceService,
+    queues: PhoneQueueService,
     supervision: Supervision
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
@@ -231,7 +235,8 @@ private func buildServices(
         negotiate: negotiate,
         directories: DirectoryService(store: database, plans: plans),
         directoryAdmin: DirectoryAdminService(store: database, synchronizer: synchronizer),
-        userImports: UserImportService(store: database, connector: connector)
+        userImports: UserImportService(store: database, connector: connector),
+        queues: queues
     )
 }
 

@@ -21,6 +21,7 @@ public struct TWSServices: Sendable {
     public let directories: DirectoryService
     public let directoryAdmin: DirectoryAdminService
     public let userImports: UserImportService
+    public let queues: PhoneQueueService
 
     public init(
         admin: AdminService,
@@ -33,7 +34,8 @@ public struct TWSServices: Sendable {
         negotiate: NegotiateAcceptor?,
         directories: DirectoryService,
         directoryAdmin: DirectoryAdminService,
-        userImports: UserImportService
+        userImports: UserImportService,
+        queues: PhoneQueueService
     ) {
         self.admin = admin
         self.sessions = sessions
@@ -46,6 +48,7 @@ public struct TWSServices: Sendable {
         self.directories = directories
         self.directoryAdmin = directoryAdmin
         self.userImports = userImports
+        self.queues = queues
     }
 }
 
@@ -68,6 +71,7 @@ public func buildRouter(
         presence: services.presence,
         callHistory: services.callHistory,
         directories: services.directories,
+        queues: services.queues,
         negotiate: services.negotiate,
         logger: logger
     )
@@ -147,7 +151,8 @@ public func buildRouter(
         negotiate: services.negotiate,
         directories: services.directories,
         directoryAdmin: services.directoryAdmin,
-        userImports: services.userImports
+        userImports: services.userImports,
+        queues: services.queues
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

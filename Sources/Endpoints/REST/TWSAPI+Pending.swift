@@ -19,13 +19,4 @@ extension TWSAPI {
     package func getAlerterCard(_ input: Operations.GetAlerterCard.Input) async throws -> Operations.GetAlerterCard.Output {
         throw DomainError.notFound("Operation")
     }
-    package func listQueues(_ input: Operations.ListQueues.Input) async throws -> Operations.ListQueues.Output {
-        throw DomainError.notFound("Operation")
-    }
-    package func takeQueueCall(_ input: Operations.TakeQueueCall.Input) async throws -> Operations.TakeQueueCall.Output {
-        throw DomainError.notFound("Operation")
-    }
-    package func divertQueueCall(_ input: Operations.DivertQueueCall.Input) async throws -> Operations.DivertQueueCall.Output {
-        throw DomainError.notFound("Operation")
-    }
 }

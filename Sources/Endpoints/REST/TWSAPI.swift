@@ -18,6 +18,8 @@ package struct TWSAPI: APIProtocol {
     let directories: DirectoryService
     let directoryAdmin: DirectoryAdminService
     let userImports: UserImportService
+    /// Shared phone queues for agents (Alerter, admin guide 9.2.2).
+    let queues: PhoneQueueService
 
     package init(
         admin: AdminService,
@@ -30,9 +32,11 @@ package struct TWSAPI: APIProtocol {
         negotiate: NegotiateAcceptor? = nil,
         directories: DirectoryService,
         directoryAdmin: DirectoryAdminService,
-        userImports: UserImportService
+        userImports: UserImportService,
+        queues: PhoneQueueService
     ) {
         self.userImports = userImports
+        self.queues = queues
         self.negotiate = negotiate
         self.directories = directories
         self.directoryAdmin = directoryAdmin

@@ -20,6 +20,7 @@ public struct SOAPBinding: Sendable {
     /// Windows single sign-on for Login; nil when not configured.
     let negotiate: NegotiateAcceptor?
     let directories: DirectoryService
+    let queues: PhoneQueueService
     let logger: Logger
 
     /// A SOAP answer: status, content type and body.
@@ -47,11 +48,13 @@ public struct SOAPBinding: Sendable {
         presence: PresenceService,
         callHistory: CallHistory,
         directories: DirectoryService,
+        queues: PhoneQueueService,
         negotiate: NegotiateAcceptor? = nil,
         logger: Logger
     ) throws {
         self.negotiate = negotiate
         self.directories = directories
+        self.queues = queues
         let schema = try SOAPSchema(wsdl: wsdl)
         self.parser = SOAPEnvelopeParser(schema: schema)
         self.namespace = schema.targetNamespace
@@ -350,6 +353,9 @@ public struct SOAPBinding: Sendable {
         case .getCallLogs: return try await getCallLogs(payload)
         case .searchDirectory: return try await searchDirectory(payload)
         case .lookupNumber: return try await lookupNumber(payload)
+        case .getPhoneQueues: return try await getPhoneQueues()
+        case .takeQueueCall: return try await takeQueueCall(payload)
+        case .divertQueueCall: return try await divertQueueCall(payload)
         }
     }
 

@@ -31,6 +31,10 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     // Directories (REST tag `directory`).
     case searchDirectory = "SearchDirectory"
     case lookupNumber = "LookupNumber"
+    // Shared phone queues (REST tag `telephony`, admin guide 9.2.2).
+    case getPhoneQueues = "GetPhoneQueues"
+    case takeQueueCall = "TakeQueueCall"
+    case divertQueueCall = "DivertQueueCall"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -63,6 +67,9 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .getCallLogs: "listCallLogs"
         case .searchDirectory: "searchDirectory"
         case .lookupNumber: "lookupNumber"
+        case .getPhoneQueues: "listQueues"
+        case .takeQueueCall: "takeQueueCall"
+        case .divertQueueCall: "divertQueueCall"
         }
     }
 }
