@@ -7,7 +7,7 @@ import Testing
     static let operations =
         [
             "Login", "Logout", "GetMe", "AdminLogin", "ChangeAdminPassword", "ListUsers", "GetLicences", "GetResolvedParameters",
-        ] + TelephonySchemaTests.operations + ["SearchDirectory", "LookupNumber"]
+        ] + TelephonySchemaTests.operations + ["SearchDirectory", "LookupNumber"] + ["GetPhoneQueues", "TakeQueueCall", "DivertQueueCall"]
 
     @Test func realWSDLCompiles() throws {
         let schema = try Fixtures.schema()
