@@ -33,7 +33,15 @@ import Testing
     /// One call event at `device`, as the call model outputs it.
     func output(_ event: String, _ callId: String, at device: String = "7777", state: ConnectionState, cause: String? = nil) -> CallModelOutput {
         var output = CallModelOutput()
-        let payload = CallEventPayload(event: event, callId: callId, device: device, state: state, direction: .incoming, peerNumber: "0612345678", cause: cause)
+        let payload = CallEventPayload(
+            event: event,
+            callId: callId,
+            device: device,
+            state: state,
+            direction: .incoming,
+            peerNumber: "0612345678",
+            cause: cause
+        )
         output.events = [(.device(device), PushEvent(type: .call, time: start, call: payload))]
         return output
     }

@@ -44,7 +44,13 @@ struct PhoneQueueTests {
     /// Both agents in do-not-disturb: the queue holds its calls.
     static func agentsAway(_ w: TelephonyWorld) async throws {
         for (user, number) in [("bob", "1002"), ("carol", "1003")] {
-            try await w.client.must(.put, "/api/v1/telephony/devices/\(number)/dnd", token: w.token(user), json: #"{"enabled":true}"#, answer: .noContent)
+            try await w.client.must(
+                .put,
+                "/api/v1/telephony/devices/\(number)/dnd",
+                token: w.token(user),
+                json: #"{"enabled":true}"#,
+                answer: .noContent
+            )
             try await w.waitPresence(user, "dnd")
         }
     }
@@ -59,7 +65,10 @@ struct PhoneQueueTests {
         try await queues(w, "alice").first?.objects("calls") ?? []
     }
 
-    @Test("Calls wait in the queue while no agent is free: listed oldest first, joined and abandoned events, both alerts raised and cleared", arguments: SimulatorStyle.allCases)
+    @Test(
+        "Calls wait in the queue while no agent is free: listed oldest first, joined and abandoned events, both alerts raised and cleared",
+        arguments: SimulatorStyle.allCases
+    )
     func waitingAbandonAndAlerts(style: SimulatorStyle) async throws {
         try await Self.run(style: style) { w, queueId in
             try await Self.agentsAway(w)
@@ -121,7 +130,12 @@ struct PhoneQueueTests {
             try await eventually("call waiting") { try await Self.waitingCalls(w).count == 1 }
             let callId = try #require(try await Self.waitingCalls(w).first?.string("callId"))
 
-            let taken = try await w.client.must(.post, "/api/v1/telephony/queues/\(queueId)/calls/\(callId)/take", token: w.token("alice"), json: "{}").json()
+            let taken = try await w.client.must(
+                .post,
+                "/api/v1/telephony/queues/\(queueId)/calls/\(callId)/take",
+                token: w.token("alice"),
+                json: "{}"
+            ).json()
             #expect(taken.string("device") == "1001" && taken.string("callId") == callId)
             #expect(taken.bool("answered") == true)
             try await eventually("connected at alice") { await w.simulator.state(of: "1001").map(\.state) == [.connected] }
@@ -159,7 +173,13 @@ struct PhoneQueueTests {
             // Bob comes back: the next caller is offered to him and he answers.
             _ = try await w.simulator.placeCall(from: "0611111111", to: "7777")
             try await eventually("second call waiting") { try await Self.waitingCalls(w).count == 1 }
-            try await w.client.must(.put, "/api/v1/telephony/devices/1002/dnd", token: w.token("bob"), json: #"{"enabled":false}"#, answer: .noContent)
+            try await w.client.must(
+                .put,
+                "/api/v1/telephony/devices/1002/dnd",
+                token: w.token("bob"),
+                json: #"{"enabled":false}"#,
+                answer: .noContent
+            )
             let ringing = try await w.waitCall("bob", state: "alerting")
             #expect(try await Self.waitingCalls(w).first?["ringingAt"] as? [String] == ["1002"])
             try await w.client.must(.post, "/api/v1/calls/\(ringing)/answer", token: w.token("bob"), answer: .noContent)
@@ -172,7 +192,10 @@ struct PhoneQueueTests {
     func rightsAndSOAP() async throws {
         try await Self.run { w, queueId in
             expectProblem(try await w.client.get("/api/v1/telephony/queues", token: w.token("dave")), .forbidden, "application_not_authorized")
-            #expect(try await w.client.grantApplication("Alerter", granteeType: "user", granteeId: w.userId("dave"), token: w.adminToken).status == .created)
+            #expect(
+                try await w.client.grantApplication("Alerter", granteeType: "user", granteeId: w.userId("dave"), token: w.adminToken).status
+                    == .created
+            )
             #expect(try await Self.queues(w, "dave").isEmpty)
             expectProblem(
                 try await w.client.post("/api/v1/telephony/queues/\(queueId)/calls/1/take", token: w.token("dave"), json: "{}"),

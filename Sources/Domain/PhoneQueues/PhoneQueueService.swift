@@ -149,7 +149,9 @@ public struct PhoneQueueService: Sendable {
     }
 
     private static func checkCallId(_ callId: String) throws {
-        guard !callId.isEmpty, callId.unicodeScalars.count <= 64 else { throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters") }
+        guard !callId.isEmpty, callId.unicodeScalars.count <= 64 else {
+            throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters")
+        }
     }
 
     /// The queues of the user's domain whose right the user or one of their groups holds (admin guide 7.4.5: never
@@ -158,7 +160,9 @@ public struct PhoneQueueService: Sendable {
         let groups = Set(try tx.groupIds(ofUser: principal.userId))
         let granted = Set(
             try tx.authorizations(companyId: principal.companyId, objectTypes: [.phoneQueue])
-                .filter { ($0.granteeType == .user && $0.granteeId == principal.userId) || ($0.granteeType == .group && groups.contains($0.granteeId)) }
+                .filter {
+                    ($0.granteeType == .user && $0.granteeId == principal.userId) || ($0.granteeType == .group && groups.contains($0.granteeId))
+                }
                 .compactMap(\.objectId)
         )
         return try tx.phoneQueues(domainId: principal.domainId).filter { granted.contains($0.id ?? -1) }
