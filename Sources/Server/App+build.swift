@@ -84,12 +84,14 @@ func buildServer(
         logger.error("call-log lines not written", metadata: ["lines": "\(lines)", "error": "\(error)"])
     }
     let alerterCards = AlerterCards(store: database, codec: AlerterTemplateXML(), serverName: configuration.alerterServerName)
+    let queueObserver = PhoneQueueObserver(store: database, publisher: bus, callerNames: callerNames)
     let events = CallEventPipeline(
         publisher: bus,
         callLogs: callLogs,
         plans: plans,
         callerNames: callerNames,
         alerterCards: alerterCards,
+        queues: queueObserver,
         callTiming: options.callTiming
     )
     let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
@@ -102,6 +104,7 @@ func buildServer(
         plans: plans,
         calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
         presence: PresenceService(store: database, events: events, publisher: bus),
+        queues: PhoneQueueService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, observer: queueObserver),
         supervision: supervision,
         alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML())
     )
@@ -170,6 +173,7 @@ private func buildServices(
     plans: DialingPlans,
     calls: CallControl,
     presence: PresenceService,
+    queues: PhoneQueueService,
     supervision: Supervision,
     alerter: AlerterService
 ) async throws -> AppServices {
@@ -231,7 +235,8 @@ private func buildServices(
         directories: DirectoryService(store: database, plans: plans),
         directoryAdmin: DirectoryAdminService(store: database, synchronizer: synchronizer),
         userImports: UserImportService(store: database, connector: connector),
-        alerter: alerter
+        alerter: alerter,
+        queues: queues
     )
 }
 

@@ -351,6 +351,13 @@ extension AppDatabase {
                 t.uniqueKey(["domainId", "name"])
             }
         }
+        migrator.registerMigration("v9-phone-queue-alerts") { db in
+            // Supervision thresholds of a shared phone queue (admin guide 9.2.2); NULL is no alert.
+            try db.alter(table: "phone_queue") { t in
+                t.add(column: "alertWaitingCalls", .integer)
+                t.add(column: "alertLongestWaitSeconds", .integer)
+            }
+        }
         return migrator
     }
 }

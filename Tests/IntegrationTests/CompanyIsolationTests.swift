@@ -557,7 +557,8 @@ struct CompanyIsolationTests {
             // Alerter: a user's card is of their own call (another's answers 404, AlerterTests); templates of another
             // company's domain answer 404 to every operation (AlerterTemplateTests probes each).
             "getAlerterCard", "listAlerterTemplates", "getAlerterTemplate", "putAlerterTemplate", "deleteAlerterTemplate",
-            // Shared queues: only the queues the user may view, within their domain (PhoneQueueTests).
+            // Shared phone queues are listed only from the user's own domain's rights; a queue the user may not view
+            // (another company's included) answers 404: PhoneQueueTests.rightsAndSOAP probes it.
             "listQueues", "takeQueueCall", "divertQueueCall",
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))

@@ -58,6 +58,7 @@ extension AdminService {
                 // Rights never cross companies (admin guide 3.1); the object is as unknown as if it did not exist.
                 throw DomainError.notFound("Object")
             }
+            try Self.checkQueueDomain(request, tx)
             let authorization = Authorization(
                 companyId: granteeCompany,
                 objectType: request.objectType,
@@ -141,6 +142,26 @@ extension AdminService {
         }
         if (request.granteeType == .intercomGroup || request.granteeType == .phoneQueue) && request.objectType != .directory {
             throw .invalid(field: "granteeType", "Intercom groups and phone queues may only hold directory rights")
+        }
+    }
+
+    /// Admin guide 7.4.5: a phone queue is shown to users of its own domain only, so its right may not be given to a
+    /// user or group of another domain of the company (which other objects allow).
+    static func checkQueueDomain(_ request: AuthorizationRequest, _ tx: any StoreTransaction) throws {
+        guard request.objectType == .phoneQueue, let queueId = request.objectId, let queue = try tx.phoneQueue(id: queueId) else { return }
+        let granteeDomain: Int64? =
+            switch request.granteeType {
+            case .user: try tx.user(id: request.granteeId)?.domainId
+            case .group: try tx.group(id: request.granteeId)?.domainId
+            case .intercomGroup, .phoneQueue: nil
+            }
+        if let granteeDomain, granteeDomain != queue.domainId {
+            throw DomainError(
+                .invalid,
+                code: "queue_right_other_domain",
+                "A phone queue right can only be given to users and groups of the queue's domain",
+                field: "granteeId"
+            )
         }
     }
 

@@ -97,6 +97,9 @@ extension PhoneQueue: DomainConfigRecord {
         var queue = self
         queue.name = try Check.name(name, field: "name")
         queue.device = try device.validated(field: "device")
+        // The contract's bounds: a threshold of 0 would raise an alert on an empty queue.
+        if let calls = alertWaitingCalls { try Check.range(calls, 1...10_000, field: "alertWaitingCalls") }
+        if let seconds = alertLongestWaitSeconds { try Check.range(seconds, 1...86_400, field: "alertLongestWaitSeconds") }
         return queue
     }
     public mutating func keepSecrets(from stored: PhoneQueue) { if device.password == nil { device.password = stored.device.password } }

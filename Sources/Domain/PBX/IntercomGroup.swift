@@ -66,12 +66,26 @@ public struct PhoneQueue: CompanyScoped, Codable, Equatable {
     public var domainId: Int64
     public var name: String
     public var device: SupervisedDeviceRange
+    /// Supervision alert when this many calls wait (nil: no alert).
+    public var alertWaitingCalls: Int?
+    /// Supervision alert when a call has waited this many seconds (nil: no alert).
+    public var alertLongestWaitSeconds: Int?
 
-    public init(id: Int64? = nil, companyId: Int64, domainId: Int64, name: String, device: SupervisedDeviceRange) {
+    public init(
+        id: Int64? = nil,
+        companyId: Int64,
+        domainId: Int64,
+        name: String,
+        device: SupervisedDeviceRange,
+        alertWaitingCalls: Int? = nil,
+        alertLongestWaitSeconds: Int? = nil
+    ) {
         self.id = id
         self.companyId = companyId
         self.domainId = domainId
         self.name = name
         self.device = device
+        self.alertWaitingCalls = alertWaitingCalls
+        self.alertLongestWaitSeconds = alertLongestWaitSeconds
     }
 }

@@ -14,6 +14,8 @@ public final class CallEventPipeline: Sendable {
     let callerNames: (any CallerNameResolver)?
     /// Renders the Alerter card pushed after each incoming call's `delivered` event.
     let alerterCards: AlerterCards?
+    /// Turns what happens at phone-queue devices into queue events and supervision alerts.
+    let queues: PhoneQueueObserver?
     /// How long call models wait before cleaning up what the PBX left unsaid (failed calls, silent calls, link loss).
     private let callTiming: CallModel.Timing
     private let now: @Sendable () -> Date
@@ -25,6 +27,7 @@ public final class CallEventPipeline: Sendable {
         plans: DialingPlans,
         callerNames: (any CallerNameResolver)? = nil,
         alerterCards: AlerterCards? = nil,
+        queues: PhoneQueueObserver? = nil,
         callTiming: CallModel.Timing = CallModel.Timing(),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -33,6 +36,7 @@ public final class CallEventPipeline: Sendable {
         self.plans = plans
         self.callerNames = callerNames
         self.alerterCards = alerterCards
+        self.queues = queues
         self.callTiming = callTiming
         self.now = now
     }
@@ -163,5 +167,6 @@ public final class CallEventPipeline: Sendable {
         }
         callLogs.enqueue(output.finished, domainId: domainId, time: time)
         await MissedCallAlerts(self).publish(output.finished, domainId: domainId, time: time)
+        await queues?.observe(output, domainId: domainId, time: time)
     }
 }

@@ -6,4 +6,6 @@ public struct CallModelOutput: Sendable {
     public var finished: [FinishedCall] = []
     /// Devices with a call the PBX has been silent about for too long: the caller asks the PBX for their snapshot.
     public var devicesToCheck: [String] = []
+
+    public init() {}
 }

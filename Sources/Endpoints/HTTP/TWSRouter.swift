@@ -22,6 +22,7 @@ public struct TWSServices: Sendable {
     public let directoryAdmin: DirectoryAdminService
     public let userImports: UserImportService
     public let alerter: AlerterService
+    public let queues: PhoneQueueService
 
     public init(
         admin: AdminService,
@@ -35,7 +36,8 @@ public struct TWSServices: Sendable {
         directories: DirectoryService,
         directoryAdmin: DirectoryAdminService,
         userImports: UserImportService,
-        alerter: AlerterService
+        alerter: AlerterService,
+        queues: PhoneQueueService
     ) {
         self.admin = admin
         self.sessions = sessions
@@ -49,6 +51,7 @@ public struct TWSServices: Sendable {
         self.directoryAdmin = directoryAdmin
         self.userImports = userImports
         self.alerter = alerter
+        self.queues = queues
     }
 }
 
@@ -72,6 +75,7 @@ public func buildRouter(
         callHistory: services.callHistory,
         directories: services.directories,
         alerter: services.alerter,
+        queues: services.queues,
         negotiate: services.negotiate,
         logger: logger
     )
@@ -152,7 +156,8 @@ public func buildRouter(
         directories: services.directories,
         directoryAdmin: services.directoryAdmin,
         userImports: services.userImports,
-        alerter: services.alerter
+        alerter: services.alerter,
+        queues: services.queues
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

@@ -284,12 +284,28 @@ extension IntercomGroup {
 }
 
 extension Components.Schemas.PhoneQueue {
-    init(_ q: PhoneQueue) throws { self.init(id: q.id ?? 0, domainId: q.domainId, name: q.name, device: try .init(q.device)) }
+    init(_ q: PhoneQueue) throws {
+        self.init(
+            id: q.id ?? 0,
+            domainId: q.domainId,
+            name: q.name,
+            device: try .init(q.device),
+            alertWaitingCalls: q.alertWaitingCalls.map { Int32(clamping: $0) },
+            alertLongestWaitSeconds: q.alertLongestWaitSeconds.map { Int32(clamping: $0) }
+        )
+    }
 }
 
 extension PhoneQueue {
     init(_ input: Components.Schemas.PhoneQueueInput) throws {
-        self.init(companyId: 0, domainId: 0, name: input.name, device: try SupervisedDeviceRange(input.device))
+        self.init(
+            companyId: 0,
+            domainId: 0,
+            name: input.name,
+            device: try SupervisedDeviceRange(input.device),
+            alertWaitingCalls: input.alertWaitingCalls.map(Int.init),
+            alertLongestWaitSeconds: input.alertLongestWaitSeconds.map(Int.init)
+        )
     }
 }
 

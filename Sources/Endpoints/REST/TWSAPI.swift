@@ -19,6 +19,8 @@ package struct TWSAPI: APIProtocol {
     let directoryAdmin: DirectoryAdminService
     let userImports: UserImportService
     let alerter: AlerterService
+    /// Shared phone queues for agents (Alerter, admin guide 9.2.2).
+    let queues: PhoneQueueService
 
     package init(
         admin: AdminService,
@@ -32,10 +34,12 @@ package struct TWSAPI: APIProtocol {
         directories: DirectoryService,
         directoryAdmin: DirectoryAdminService,
         userImports: UserImportService,
-        alerter: AlerterService
+        alerter: AlerterService,
+        queues: PhoneQueueService
     ) {
         self.userImports = userImports
         self.alerter = alerter
+        self.queues = queues
         self.negotiate = negotiate
         self.directories = directories
         self.directoryAdmin = directoryAdmin

@@ -21,6 +21,7 @@ public struct SOAPBinding: Sendable {
     let negotiate: NegotiateAcceptor?
     let directories: DirectoryService
     let alerter: AlerterService
+    let queues: PhoneQueueService
     let logger: Logger
 
     /// A SOAP answer: status, content type and body.
@@ -49,12 +50,14 @@ public struct SOAPBinding: Sendable {
         callHistory: CallHistory,
         directories: DirectoryService,
         alerter: AlerterService,
+        queues: PhoneQueueService,
         negotiate: NegotiateAcceptor? = nil,
         logger: Logger
     ) throws {
         self.negotiate = negotiate
         self.directories = directories
         self.alerter = alerter
+        self.queues = queues
         let schema = try SOAPSchema(wsdl: wsdl)
         self.parser = SOAPEnvelopeParser(schema: schema)
         self.namespace = schema.targetNamespace
@@ -354,6 +357,9 @@ public struct SOAPBinding: Sendable {
         case .searchDirectory: return try await searchDirectory(payload)
         case .lookupNumber: return try await lookupNumber(payload)
         case .getAlerterCard: return try await getAlerterCard(payload)
+        case .getPhoneQueues: return try await getPhoneQueues()
+        case .takeQueueCall: return try await takeQueueCall(payload)
+        case .divertQueueCall: return try await divertQueueCall(payload)
         }
     }
 

@@ -33,6 +33,10 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     case lookupNumber = "LookupNumber"
     // Alerter.
     case getAlerterCard = "GetAlerterCard"
+    // Shared phone queues (REST tag `telephony`, admin guide 9.2.2).
+    case getPhoneQueues = "GetPhoneQueues"
+    case takeQueueCall = "TakeQueueCall"
+    case divertQueueCall = "DivertQueueCall"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -66,6 +70,9 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .searchDirectory: "searchDirectory"
         case .lookupNumber: "lookupNumber"
         case .getAlerterCard: "getAlerterCard"
+        case .getPhoneQueues: "listQueues"
+        case .takeQueueCall: "takeQueueCall"
+        case .divertQueueCall: "divertQueueCall"
         }
     }
 }

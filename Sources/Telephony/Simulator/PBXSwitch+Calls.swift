@@ -532,12 +532,26 @@ extension PBXSwitch {
 
     /// Sends an alerting call elsewhere (DivertedEvent, then routing to `target`). With `cause` `callPickup` this is the
     /// first half of a pickup; the picking device then answers.
+    ///
+    /// A call waiting in a hunt group can be deflected from the group's `queued` connection too (an agent taking it, or
+    /// sending it to a number): it leaves the distribution, so agents still offered it stop ringing first.
     func deflect(_ connection: ConnectionID, to target: String, cause: String) throws(CSTAError) {
-        guard let call = callTable[connection.callID], call.state(of: connection.deviceID) == .alerting else {
+        guard let call = callTable[connection.callID] else {
             throw PBXErrorCode.invalidConnectionState
         }
-        guard isDialable(target), target != connection.deviceID, call.state(of: target) == nil else {
+        let fromQueue = call.queue == connection.deviceID && call.state(of: connection.deviceID) == .queued
+        guard call.state(of: connection.deviceID) == .alerting || fromQueue else {
+            throw PBXErrorCode.invalidConnectionState
+        }
+        let targetOffered = fromQueue && call.state(of: target) == .alerting
+        guard isDialable(target), target != connection.deviceID, call.state(of: target) == nil || targetOffered else {
             throw PBXErrorCode.invalidDestination
+        }
+        if fromQueue {
+            callTable[call.id]?.queue = nil
+            for party in call.parties where party.device != connection.deviceID && party.state == .alerting {
+                removeParty(call.id, party.device, cause: "normalClearing")
+            }
         }
         let originator =
             call.parties.first { $0.device != connection.deviceID && Self.activeStates.contains($0.state) }?.device ?? call.callingDevice ?? ""
