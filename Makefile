@@ -11,10 +11,11 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # the directory-connector tests the Debian ODBC drivers odbc-postgresql and libsqliteodbc, sqlite3 (creates the test
 # database) and a real PostgreSQL 15: postgresql (scripts/test-services/postgres.sh runs its own cluster); two independent
 # SOAP clients the contract checks drive: php-cli and php-soap (PHP's SoapClient), gsoap, libgsoap-dev and g++ (a C++
-# client generated from the served WSDL).
+# client generated from the served WSDL); chromium and chromium-driver (chromedriver) for the web client's browser test
+# (Tests/IntegrationTests/WebClientTests.swift drives headless Chromium over WebDriver).
 DEBIAN_PACKAGES := libxml2-dev libsqlite3-dev pkg-config python3-venv curl libldap-dev slapd ldap-utils openssl \
 	libkrb5-dev krb5-kdc krb5-admin-server krb5-user gss-ntlmssp unixodbc-dev odbc-postgresql libsqliteodbc sqlite3 \
-	postgresql php-cli php-soap gsoap libgsoap-dev g++
+	postgresql php-cli php-soap gsoap libgsoap-dev g++ chromium chromium-driver
 VENV := .venv
 
 .PHONY: deps stop-system-slapd stop-system-postgresql build run test swift-test contract bench clean

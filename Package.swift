@@ -66,7 +66,11 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.embedInCode("Contract/tws.yaml"), .embedInCode("Contract/tws.wsdl")],
+            resources: [
+                .embedInCode("Contract/tws.yaml"), .embedInCode("Contract/tws.wsdl"),
+                // The web client of GET /app/ (README "The web client"): static files, no build step.
+                .embedInCode("Web/index.html"), .embedInCode("Web/app.css"), .embedInCode("Web/app.js"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

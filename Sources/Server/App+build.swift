@@ -110,11 +110,14 @@ func buildServer(
     )
     let push = buildPushTransport(bus: bus, services: services, logger: logger)
     let metrics = ServerMetrics(factory: PrometheusMetricsFactory(registry: options.metrics), links: links, bus: bus, push: push, callLogs: callLogs)
+    // The web client's page tells the browser where the push channel listens.
+    let pushPort = ListenerPort(configured: configuration.pushPort)
     let router = try buildRouter(
         services: services,
         loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond),
         metrics: MetricsEndpoint(token: configuration.metricsToken, registry: options.metrics) { metrics.refresh() },
         trustedProxies: configuration.trustedProxyAddresses,
+        webClient: WebClient(pushPort: pushPort),
         logger: logger
     )
     let api = Application(
@@ -159,7 +162,7 @@ func buildServer(
         push: push,
         metrics: metrics,
         api: api,
-        pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, logger: logger),
+        pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, boundPort: pushPort, logger: logger),
         background: background
     )
 }

@@ -80,6 +80,7 @@ struct Serve: AsyncParsableCommand {
                   REST        \(base)/api/v1   (contract: \(base)/openapi.yaml)
                   SOAP        \(base)/soap     (WSDL: \(base)/soap?wsdl)
                   Health      \(base)/health
+                  Web client  \(base)/app/   (sign in as a user below)
                   Push        ws://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.pushPort)/events?access_token=TOKEN
                   PBX         simulator on 127.0.0.1:\(DemoSeed.pbxPort), placing a call every few seconds between 1001–1020
                   Admin       \(DemoSeed.adminUsername) / \(DemoSeed.adminPassword)

@@ -16,7 +16,8 @@ import Testing
 /// The world: one company and domain, users alice (1001), bob (1002), carol (1003) and dave (1004) with the
 /// password `pw-telephony`, a PBX link to the simulator speaking in `style` (its own plain ECMA-323, or the manners of
 /// real switches), and the monitors up before the test starts. The telephony runtime runs as the server runs it
-/// (supervision, call sweeps), with a short failed-call linger and link-loss grace.
+/// (supervision, call sweeps), with a short failed-call linger and link-loss grace. A live world also listens on real
+/// ports (the API and the push channel, on loopback), for clients outside the process such as a browser.
 struct TelephonyWorld: Sendable {
     let client: any TestClientProtocol
     let simulator: PBXSimulator
@@ -28,6 +29,8 @@ struct TelephonyWorld: Sendable {
     let userIds: [String: Int64]
     let tokens: [String: String]
     let style: SimulatorStyle
+    /// The push listener's port, when the world is live (`run(live: true)`); the API's is `client.port`.
+    let pushPort: Int?
 
     static let password = "pw-telephony"
     /// The bearer token `GET /metrics` wants in this world.
@@ -45,6 +48,7 @@ struct TelephonyWorld: Sendable {
         simulator configure: (inout PBXSimulator.Configuration) -> Void = { _ in },
         pbxType: String = "simulator",
         app configureApp: (inout AppConfiguration) -> Void = { _ in },
+        live: Bool = false,
         setUp: @Sendable (any TestClientProtocol, _ adminToken: String, _ domainId: Int64, _ userIds: [String: Int64]) async throws -> Void = {
             _,
             _,
@@ -75,7 +79,7 @@ struct TelephonyWorld: Sendable {
         let server = try await buildServer(configuration: configuration, database: database, logger: logger, options: options)
         // The server's own loops (call sweeps, retention, links) run as in `serve`; supervision is driven by the test.
             try await server.running(logger: logger) {
-            try await server.api.test(.router) { client in
+            @Sendable func enter(_ client: any TestClientProtocol, _ pushPort: Int?) async throws {
                 let admin = try await client.superUserToken()
                 let companyId = try await client.createCompany("Telco", token: admin)
                 for application in ["Caller", "Alerter"] {
@@ -113,9 +117,17 @@ struct TelephonyWorld: Sendable {
                     linkId: linkId,
                     userIds: userIds,
                     tokens: tokens,
-                    style: style
+                    style: style,
+                    pushPort: pushPort
                 )
                 try await test(world)
+            }
+            if live {
+                try await server.pushApplication.test(.live) { push in
+                    try await server.api.test(.live) { client in try await enter(client, push.port) }
+                }
+            } else {
+                try await server.api.test(.router) { client in try await enter(client, nil) }
             }
             }
         }

@@ -55,14 +55,15 @@ public struct TWSServices: Sendable {
     }
 }
 
-/// Builds the router of port 8000: REST (generated handlers), SOAP, the contract documents, health and (when given)
-/// Prometheus metrics.
+/// Builds the router of port 8000: REST (generated handlers), SOAP, the contract documents, health, (when given)
+/// Prometheus metrics and the web client of `/app/`.
 /// Middleware is added before the routes, because a Hummingbird router applies it only to routes added after it.
 public func buildRouter(
     services: TWSServices,
     loginLimits: LoginRateLimiter.Limits = .init(),
     metrics: MetricsEndpoint? = nil,
     trustedProxies: Set<String> = [],
+    webClient: WebClient? = nil,
     logger: Logger
 ) throws -> Router<TWSRequestContext> {
     let soap = try SOAPBinding(
@@ -96,6 +97,8 @@ public func buildRouter(
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
     }
+
+    webClient?.register(on: router)
 
     if let metrics {
         router.get("/metrics") { request, context in

@@ -163,11 +163,19 @@ public struct PushTransport: Sendable {
 }
 
 /// The push channel's application, listening on `host:port`: the `Service` the server runs beside port 8000.
-public func buildPushApplication(_ transport: PushTransport, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+/// `boundPort`, when given, learns the port the listener got (the web client's page names it).
+public func buildPushApplication(
+    _ transport: PushTransport,
+    host: String,
+    port: Int,
+    boundPort: ListenerPort? = nil,
+    logger: Logger
+) -> some ApplicationProtocol {
     Application(
         router: transport.buildRouter(),
         server: transport.server(),
         configuration: .init(address: .hostname(host, port: port), serverName: "tws-push"),
+        onServerRunning: { channel in boundPort?.bound(to: channel) },
         logger: logger
     )
 }
