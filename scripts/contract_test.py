@@ -12,7 +12,7 @@ Prints 'N passed, N failed' last; exits non-zero on any failure.
 """
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time, traceback
 import requests
-from tws_harness import free_port, tws_server
+from tws_harness import free_port, pbx_sim as simulated_pbx, tws_server
 import jsonschema
 import zeep, zeep.exceptions, zeep.transports
 from openapi_spec_validator import validate
@@ -283,11 +283,7 @@ def run_push_checks(base, push_port, pbx_sim):
         post(f"/api/v1/admin/users/{agent['id']}/devices", {"number": "2001"})
         post(f"/api/v1/admin/users/{caller['id']}/devices", {"number": "2002"})
         post("/api/v1/admin/authorizations", {"objectType": "application", "application": "Alerter", "granteeType": "user", "granteeId": agent["id"]})
-        pbx_port = free_port()
-        sim = subprocess.Popen([pbx_sim, "--port", str(pbx_port), "--devices", "2000-2099", "--keep-alive", "0", "--log-level", "error"],
-                               stdout=subprocess.PIPE, text=True)
-        try:
-            assert "listening" in (sim.stdout.readline() or ""), "pbx-sim did not start"
+        with simulated_pbx(pbx_sim) as pbx_port:
             post(f"/api/v1/admin/domains/{domain}/pbx-links", {"host": "127.0.0.1", "port": pbx_port, "capacity": 10, "pbxType": "simulator"})
             agent_token = requests.post(f"{base}/api/v1/auth/login", json={"username": "agent", "password": "agent-password"}, timeout=5).json()["token"]
             caller_token = requests.post(f"{base}/api/v1/auth/login", json={"username": "caller", "password": "caller-password"}, timeout=5).json()["token"]
@@ -315,12 +311,6 @@ def run_push_checks(base, push_port, pbx_sim):
                 errors = sorted(validator.iter_errors(event), key=lambda error: list(error.path))
                 assert not errors, f"{event['type']} event not a PushEvent: {errors[0].message} at {list(errors[0].path)}: {event}"
             print(f"  {len(events)} events checked: {sorted(set(e['type'] for e in events))}")
-        finally:
-            sim.send_signal(signal.SIGTERM)
-            try:
-                sim.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                sim.kill()
 
 
 if __name__ == "__main__":
