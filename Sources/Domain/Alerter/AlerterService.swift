@@ -43,18 +43,13 @@ public struct AlerterService: Sendable {
             let identity =
                 call.direction == .incoming && !peer.isEmpty
                 ? await callerNames.callerIdentity(domainId: principal.domainId, device: number, number: peer) : nil
-            let caller = identity.map { ScreenPopCaller(number: peer, identity: $0) } ?? ScreenPopCaller(number: peer)
-            var redirection = call.redirectedFrom.map { ScreenPopParty(number: $0) }
-            if let from = call.redirectedFrom {
-                redirection?.name = await callerNames.partyName(domainId: principal.domainId, device: number, number: from)
-            }
             return try await cards.card(
                 userId: principal.userId,
                 device: number,
                 callId: callId,
-                caller: caller,
+                caller: ScreenPopCaller(number: peer, identity: identity),
                 identity: identity,
-                redirection: redirection
+                redirection: await callerNames.redirection(domainId: principal.domainId, device: number, from: call.redirectedFrom)
             )
         }
         throw DomainError.notFound("Call")

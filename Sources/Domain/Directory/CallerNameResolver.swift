@@ -16,4 +16,10 @@ extension CallerNameResolver {
     public func callerName(domainId: Int64, device: String, number: String) async -> String? {
         await callerIdentity(domainId: domainId, device: device, number: number)?.name
     }
+
+    /// The party that diverted a call to `device` (its number as the PBX said), named when someone knows it.
+    public func redirection(domainId: Int64, device: String, from number: String?) async -> ScreenPopParty? {
+        guard let number else { return nil }
+        return ScreenPopParty(number: number, name: await partyName(domainId: domainId, device: device, number: number))
+    }
 }

@@ -48,8 +48,7 @@ public final class CallerNames: CallerNameResolver {
         let name = try? await store.read { [version = store.configurationVersion] tx -> String? in
             // A colleague's device first: diverting parties are mostly internal.
             if let owner = try tx.device(domainId: domainId, number: number), let user = try tx.user(id: owner.userId) {
-                let full = [user.firstName, user.lastName].filter { !$0.isEmpty }.joined(separator: " ")
-                return full.isEmpty ? user.username : full
+                return user.displayName
             }
             return try self.lookup(domainId: domainId, device: device, number: number, version: version, tx)?.name
         }

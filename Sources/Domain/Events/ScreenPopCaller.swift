@@ -23,9 +23,11 @@ public struct ScreenPopCaller: Codable, Sendable, Equatable {
         self.vip = false
     }
 
-    public init(number: String, identity: CallerIdentity) {
+    /// The caller as found, or only their number when nobody has it.
+    public init(number: String, identity: CallerIdentity?) {
+        self.init(number: number)
+        guard let identity else { return }
         let card = identity.card
-        self.number = number
         self.identified = true
         self.contactId = card.id
         self.directoryId = card.directoryId

@@ -46,7 +46,7 @@ public struct PhoneQueueService: Sendable {
                 let presences = devices.map { DevicePresencePayload(device: $0, presence: lines[$0]?.presence ?? .outOfService) }
                 return PhoneQueueView.Agent(
                     userId: user.id ?? 0,
-                    name: Self.displayName(user),
+                    name: user.displayName,
                     devices: presences,
                     state: presences.map { PhoneQueueView.Agent.State($0.presence) }.min() ?? .outOfService
                 )
@@ -77,19 +77,12 @@ public struct PhoneQueueService: Sendable {
     /// Takes a call waiting in a queue the user may view: the PBX sends it from the queue to the user's device
     /// (CSTA DeflectCall) and, once it rings there, answers it (CSTA AnswerCall).
     public func take(_ principal: UserPrincipal, queueId: Int64, callId: String, device: String?) async throws -> QueueCallTaken {
-        try Self.checkCallId(callId)
+        try CallControl.checkCallId(callId)
         let (queue, own) = try await store.read { tx in
             try ApplicationAccess.require(.alerter, userId: principal.userId, tx)
             return (try Self.viewableQueue(queueId, principal, tx), try TelephonyVisibility.ownDevices(userId: principal.userId, tx))
         }
-        let to: String
-        if let device {
-            guard own.contains(device) else { throw DomainError.notFound("Device") }
-            to = device
-        } else {
-            guard let first = own.sorted().first else { throw DomainError.conflict(code: "no_device", "The user has no device") }
-            to = first
-        }
+        let to = try CallControl.ownDevice(device, own)
         let waiting = try waitingCall(queue, callId: callId, domainId: principal.domainId)
         try await deflect(waiting, to: to, as: .taken, principal)
         // The PBX now rings the user's device; answer it there, as taking the call at the phone does. Should it not ring
@@ -108,14 +101,13 @@ public struct PhoneQueueService: Sendable {
 
     /// Sends a call waiting in a queue the user may view to `number`, after the domain's dialing plan (CSTA DeflectCall).
     public func divert(_ principal: UserPrincipal, queueId: Int64, callId: String, to number: String) async throws -> DialingResult {
-        try Self.checkCallId(callId)
+        try CallControl.checkCallId(callId)
         let queue = try await store.read { tx in
             try ApplicationAccess.require(.alerter, userId: principal.userId, tx)
             return try Self.viewableQueue(queueId, principal, tx)
         }
         let plan = try await plans.plan(domainId: principal.domainId)
-        let dialled: DialingResult
-        do { dialled = try plan.transform(number) } catch { throw error.domainError }
+        let dialled = try CallControl.transform(plan, number)
         let waiting = try waitingCall(queue, callId: callId, domainId: principal.domainId)
         try await deflect(waiting, to: dialled.number, as: .diverted, principal)
         return dialled
@@ -146,12 +138,6 @@ public struct PhoneQueueService: Sendable {
             throw DomainError.conflict(code: "queue_call_not_waiting", "This call is not waiting in the queue")
         }
         return call
-    }
-
-    private static func checkCallId(_ callId: String) throws {
-        guard !callId.isEmpty, callId.unicodeScalars.count <= 64 else {
-            throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters")
-        }
     }
 
     /// The queues of the user's domain whose right the user or one of their groups holds (admin guide 7.4.5: never
@@ -190,11 +176,5 @@ public struct PhoneQueueService: Sendable {
             }
             return Roster(queue: queue, agents: agents)
         }
-    }
-
-    /// "First Last", or the username when the user has no name.
-    private static func displayName(_ user: User) -> String {
-        let name = [user.firstName, user.lastName].filter { !$0.isEmpty }.joined(separator: " ")
-        return name.isEmpty ? user.username : name
     }
 }

@@ -36,7 +36,7 @@ public struct CallControl: Sendable {
     public func makeCall(_ principal: UserPrincipal, device: String?, number: String) async throws -> PlacedCall {
         let own = try await ownDevices(principal)
         let plan = try await plans.plan(domainId: principal.domainId)
-        let from = try ownDevice(device, own)
+        let from = try Self.ownDevice(device, own)
         let dialled = try Self.transform(plan, number)
         let reply: SwitchReply
         do {
@@ -123,7 +123,7 @@ public struct CallControl: Sendable {
                 "Picking up needs AuthorizeInterception and an intercom group with that device"
             )
         }
-        let to = try ownDevice(device, visibility.own)
+        let to = try Self.ownDevice(device, visibility.own)
         let ringing = events.line(domainId: principal.domainId, device: ringingDevice)?.calls.first {
             $0.state == .alerting && (callId == nil || $0.callId == callId)
         }
@@ -144,13 +144,13 @@ public struct CallControl: Sendable {
     }
 
     public func setDoNotDisturb(_ principal: UserPrincipal, device: String?, enabled: Bool) async throws {
-        let from = try ownDevice(device, try await ownDevices(principal))
+        let from = try Self.ownDevice(device, try await ownDevices(principal))
         _ = try await execute(.setDoNotDisturb(device: from, enabled: enabled), principal)
     }
 
     /// The device's forwarding as the PBX reports it (GetForwarding).
     public func forwarding(_ principal: UserPrincipal, device: String?) async throws -> [ForwardingSetting] {
-        let from = try ownDevice(device, try await ownDevices(principal))
+        let from = try Self.ownDevice(device, try await ownDevices(principal))
         guard case .forwarding(let settings) = try await execute(.getForwarding(device: from), principal) else { return [] }
         return settings
     }
@@ -170,7 +170,7 @@ public struct CallControl: Sendable {
                 try TelephonyVisibility.ownDevices(userId: principal.userId, tx), allowed, try plans.plan(domainId: principal.domainId, version: version, tx)
             )
         }
-        let from = try ownDevice(device, own)
+        let from = try Self.ownDevice(device, own)
         guard allowed else { throw DomainError.forbidden(code: "forwarding_not_allowed", "This kind of forwarding is not allowed for this user") }
         var applied = setting
         // The contract's bound (64 characters), the same over REST and SOAP, checked before anything reaches the PBX.
@@ -194,11 +194,19 @@ public struct CallControl: Sendable {
     }
 
     /// The dialing plan's answer, its refusals as 400s naming the number.
-    private static func transform(_ plan: DialingPlan, _ number: String) throws -> DialingResult {
+    /// A call id as the contract bounds it: 1 to 64 characters.
+    static func checkCallId(_ callId: String) throws {
+        guard !callId.isEmpty, callId.unicodeScalars.count <= 64 else {
+            throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters")
+        }
+    }
+
+    static func transform(_ plan: DialingPlan, _ number: String) throws -> DialingResult {
         do { return try plan.transform(number) } catch { throw error.domainError }
     }
 
-    private func ownDevice(_ device: String?, _ own: Set<String>) throws -> String {
+    /// `device` when it is one of the user's (404 otherwise), or the user's first device (409 `no_device` without one).
+    static func ownDevice(_ device: String?, _ own: Set<String>) throws -> String {
         if let device {
             guard own.contains(device) else { throw DomainError.notFound("Device") }
             return device
@@ -209,7 +217,7 @@ public struct CallControl: Sendable {
 
     /// The user's connection to `callId` (at `device` when named), from the call model.
     private func ownCall(_ principal: UserPrincipal, callId: String, device: String?, state: ConnectionState? = nil) async throws -> CallRef {
-        guard !callId.isEmpty, callId.unicodeScalars.count <= 64 else { throw DomainError.invalid(field: "callId", "A call id has 1 to 64 characters") }
+        try Self.checkCallId(callId)
         let own = try await ownDevices(principal)
         let candidates = device.map { own.contains($0) ? [$0] : [] } ?? own.sorted()
         for number in candidates {

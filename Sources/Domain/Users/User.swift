@@ -56,4 +56,11 @@ public struct User: CompanyScoped, Codable, Equatable {
         self.importId = importId
         self.externalId = externalId
     }
+
+    /// How colleagues see the user: "First Last", or the username when the user has no name.
+    public var displayName: String {
+        let name = [firstName, lastName].filter { !$0.isEmpty }.joined(separator: " ")
+        return name.isEmpty ? username : name
+    }
 }
+
