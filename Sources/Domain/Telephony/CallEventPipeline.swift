@@ -14,6 +14,8 @@ public final class CallEventPipeline: Sendable {
     let callerNames: (any CallerNameResolver)?
     /// Renders the Alerter card pushed after each incoming call's `delivered` event.
     let alerterCards: AlerterCards?
+    /// Pushes missed calls on intercom lines to their supervisors.
+    private let missedCalls: MissedCallAlerts
     /// Turns what happens at phone-queue devices into queue events and supervision alerts.
     let queues: PhoneQueueObserver?
     /// How long call models wait before cleaning up what the PBX left unsaid (failed calls, silent calls, link loss).
@@ -36,6 +38,7 @@ public final class CallEventPipeline: Sendable {
         self.plans = plans
         self.callerNames = callerNames
         self.alerterCards = alerterCards
+        self.missedCalls = MissedCallAlerts(publisher: publisher, store: plans.store, callerNames: callerNames)
         self.queues = queues
         self.callTiming = callTiming
         self.now = now
@@ -145,9 +148,9 @@ public final class CallEventPipeline: Sendable {
             // A call offered to the device (ringing, or waiting in its queue): what a client pops a card with.
             let offered = call.event == SwitchCallEvent.Kind.delivered.rawValue || call.event == SwitchCallEvent.Kind.queued.rawValue
             if offered {
-                call.caller = identity.map { ScreenPopCaller(number: peer, identity: $0) } ?? ScreenPopCaller(number: peer)
-                if let from = call.lastRedirection?.number {
-                    call.lastRedirection?.name = await callerNames?.partyName(domainId: domainId, device: call.device, number: from)
+                call.caller = ScreenPopCaller(number: peer, identity: identity)
+                if let callerNames, let from = call.lastRedirection?.number {
+                    call.lastRedirection = await callerNames.redirection(domainId: domainId, device: call.device, from: from)
                 }
             }
             event.call = call
@@ -166,7 +169,7 @@ public final class CallEventPipeline: Sendable {
             }
         }
         callLogs.enqueue(output.finished, domainId: domainId, time: time)
-        await MissedCallAlerts(self).publish(output.finished, domainId: domainId, time: time)
+        await missedCalls.publish(output.finished, domainId: domainId, time: time)
         await queues?.observe(output, domainId: domainId, time: time)
     }
 }

@@ -5,18 +5,20 @@ import Foundation
 /// group, with its caller named from the directories as call events name callers.
 ///
 /// Who receives is the push audience's business (`PushAudience.intercom`, matched against each subscriber's
-/// `supervisedDevices`), so nothing here looks up supervisors. The store is read only when a call was missed, once for
-/// the calls that finished together: which of their devices are intercom lines, and whose they are.
+/// `supervisedDevices`), so nothing here looks up supervisors. Which devices are intercom lines, and whose they are,
+/// is read once per configuration version, when a call is first missed: the PBX event path does not wait on the
+/// database for it while the configuration stays the same.
 struct MissedCallAlerts: Sendable {
     let publisher: any PushPublisher
     let store: any TenantStore
     let callerNames: (any CallerNameResolver)?
+    /// Per domain: each intercom-group device and its owner (nil for a device no user owns).
+    private let lines = VersionedCache<Int64, [String: Int64?]>()
 
-    /// The alerts of `pipeline`'s calls: its publisher and caller names, and the store behind its dialing plans.
-    init(_ pipeline: CallEventPipeline) {
-        self.publisher = pipeline.publisher
-        self.store = pipeline.plans.store
-        self.callerNames = pipeline.callerNames
+    init(publisher: any PushPublisher, store: any TenantStore, callerNames: (any CallerNameResolver)?) {
+        self.publisher = publisher
+        self.store = store
+        self.callerNames = callerNames
     }
 
     /// Publishes a `missed_call` event for each call of `finished` that is missed at an intercom-group device. Calls
@@ -24,19 +26,24 @@ struct MissedCallAlerts: Sendable {
     func publish(_ finished: [FinishedCall], domainId: Int64, time: Date) async {
         let missed = finished.filter(Self.isMissed)
         guard !missed.isEmpty else { return }
-        let numbers = missed.map(\.device)
-        // Alerts are a side show of the call path: a store that cannot answer costs them, never the call events.
-        guard
-            let lines = try? await store.read({ tx -> [String: Int64?] in
-                let grouped = Set(try tx.intercomGroups(domainId: domainId).flatMap { $0.devices.flatMap(\.numbers) })
-                let owners = try tx.devices(domainId: domainId, numbers: numbers)
-                var lines: [String: Int64?] = [:]
-                for number in numbers where grouped.contains(number) {
-                    lines[number] = owners.first { $0.number == number }?.userId
-                }
-                return lines
-            })
-        else { return }
+        let version = store.configurationVersion
+        let lines: [String: Int64?]
+        if let cached = self.lines.cached(domainId, version: version) {
+            lines = cached
+        } else {
+            // Alerts are a side show of the call path: a store that cannot answer costs them, never the call events.
+            guard
+                let read = try? await store.read({ tx -> [String: Int64?] in
+                    let grouped = Set(try tx.intercomGroups(domainId: domainId).flatMap { $0.devices.flatMap(\.numbers) }).sorted()
+                    let owners = try tx.devices(domainId: domainId, numbers: grouped)
+                    var lines: [String: Int64?] = [:]
+                    for number in grouped { lines[number] = owners.first { $0.number == number }?.userId }
+                    return lines
+                })
+            else { return }
+            self.lines.keep(read, for: domainId, version: version)
+            lines = read
+        }
         for call in missed {
             guard let owner = lines[call.device] else { continue }
             var callerName: String?
