@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import HummingbirdTesting
+import Telephony
 import Testing
 
 @testable import Server
@@ -11,9 +12,9 @@ import Testing
 struct MissedCallPushTests {
     static let external = "0612345678"
 
-    @Test
-    func aMissedCallOnASupervisedLineReachesItsSupervisorWithTheCallersDirectoryName() async throws {
-        try await TelephonyWorld.run(setUp: Self.supervisedDesk) { w in
+    @Test(arguments: SimulatorStyle.allCases)
+    func aMissedCallOnASupervisedLineReachesItsSupervisorWithTheCallersDirectoryName(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style, setUp: Self.supervisedDesk) { w in
             let aliceEvents = try await w.subscribe("alice")
             let bobEvents = try await w.subscribe("bob")
             _ = try await w.simulator.placeCall(from: Self.external, to: "1003")
@@ -40,9 +41,9 @@ struct MissedCallPushTests {
         }
     }
 
-    @Test
-    func anAnsweredCallOrOneAnsweredElsewhereInTheHuntGroupIsNotPushedAsMissed() async throws {
-        try await TelephonyWorld.run(setUp: Self.supervisedDesk) { w in
+    @Test(arguments: SimulatorStyle.allCases)
+    func anAnsweredCallOrOneAnsweredElsewhereInTheHuntGroupIsNotPushedAsMissed(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style, setUp: Self.supervisedDesk) { w in
             let aliceEvents = try await w.subscribe("alice")
             // Answered at carol's line.
             _ = try await w.simulator.placeCall(from: Self.external, to: "1003")
