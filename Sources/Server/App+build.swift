@@ -105,6 +105,7 @@ func buildServer(
         calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
         presence: PresenceService(store: database, events: events, publisher: bus),
         queues: PhoneQueueService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, observer: queueObserver),
+        rules: RuleService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, callerNames: callerNames),
         supervision: supervision,
         alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML())
     )
@@ -177,6 +178,7 @@ private func buildServices(
     calls: CallControl,
     presence: PresenceService,
     queues: PhoneQueueService,
+    rules: RuleService,
     supervision: Supervision,
     alerter: AlerterService
 ) async throws -> AppServices {
@@ -239,7 +241,8 @@ private func buildServices(
         directoryAdmin: DirectoryAdminService(store: database, synchronizer: synchronizer),
         userImports: UserImportService(store: database, connector: connector),
         alerter: alerter,
-        queues: queues
+        queues: queues,
+        rules: rules
     )
 }
 

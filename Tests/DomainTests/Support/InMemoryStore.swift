@@ -11,6 +11,7 @@ final class InMemoryStore: TenantStore {
     static let configurationTables: Set<String> = [
         "company", "domain", "user", "user_group", "group_membership", "authorization", "licence", "parameter_value",
         "directory", "dialing_plan", "device", "phone_queue", "intercom_group", "alerter_template",
+        "forwarding_rule",
     ]
     /// The tables behind `sessionVersion`, as Storage's `TableVersion.sessions` lists them.
     static let sessionTables: Set<String> = ["session", "user", "admin_account", "company", "domain"]
