@@ -22,6 +22,9 @@ public final class CallEventPipeline: Sendable {
     private let callTiming: CallModel.Timing
     private let now: @Sendable () -> Date
     private let models = Mutex<[Int64: CallModel]>([:])
+    /// Capabilities that act on what happens at devices (forwarding rules, PBX forwarding sync, forward verification),
+    /// attached once the PBX side they command exists.
+    private let observers = Mutex<[any CallEventObserver]>([])
 
     public init(
         publisher: any PushPublisher,
@@ -44,6 +47,11 @@ public final class CallEventPipeline: Sendable {
         self.now = now
     }
 
+    /// Adds an observer of every PBX event and what the call model made of it (called while the server is built).
+    public func attach(_ observer: any CallEventObserver) {
+        observers.withLock { $0.append(observer) }
+    }
+
     /// Applies one PBX event: call model, call logs of finished calls, push events. Called in PBX order per link.
     public func handle(domainId: Int64, _ event: SwitchEvent) async {
         let time = now()
@@ -57,6 +65,7 @@ public final class CallEventPipeline: Sendable {
                     link: LinkStatePayload(linkId: linkId, domainId: domainId, connected: connected, reason: reason)
                 )
             )
+            await notify(event, CallModelOutput(), domainId: domainId, time: time)
             return
         }
         // A domain whose plan cannot be read shows numbers as the PBX sent them.
@@ -70,6 +79,14 @@ public final class CallEventPipeline: Sendable {
             }
         }
         await publish(output, domainId: domainId, time: time)
+        await notify(event, output, domainId: domainId, time: time)
+    }
+
+    /// Tells the observers, in the order they were attached.
+    private func notify(_ event: SwitchEvent?, _ output: CallModelOutput, domainId: Int64, time: Date) async {
+        for observer in observers.withLock({ $0 }) {
+            await observer.observe(event, output, domainId: domainId, time: time)
+        }
     }
 
     /// Cleans up every domain's calls (failed calls leaving their line, calls of a link that stayed down) and asks
@@ -81,6 +98,7 @@ public final class CallEventPipeline: Sendable {
         }
         for (domainId, output) in outputs {
             await publish(output, domainId: domainId, time: time)
+            await notify(nil, output, domainId: domainId, time: time)
             // The answer comes back as a snapshot event, in order with the device's other events.
             for device in output.devicesToCheck { _ = try? await gateway.execute(.snapshot(device: device), domainId: domainId) }
         }
