@@ -366,6 +366,13 @@ public struct SOAPBinding: Sendable {
         case .getPhoneQueues: return try await getPhoneQueues()
         case .takeQueueCall: return try await takeQueueCall(payload)
         case .divertQueueCall: return try await divertQueueCall(payload)
+        case .getRules: return try await getRules()
+        case .getRule: return try await getRule(payload)
+        case .createRule: return try await createRule(payload)
+        case .updateRule: return try await updateRule(payload)
+        case .deleteRule: return try await deleteRule(payload)
+        case .setRuleOrder: return try await setRuleOrder(payload)
+        case .getSharedRules: return try await getSharedRules()
         }
     }
 
