@@ -13,9 +13,6 @@ extension TWSAPI {
     package func setRuleOrder(_ input: Operations.SetRuleOrder.Input) async throws -> Operations.SetRuleOrder.Output {
         throw DomainError.notFound("Operation")
     }
-    package func testRules(_ input: Operations.TestRules.Input) async throws -> Operations.TestRules.Output {
-        throw DomainError.notFound("Operation")
-    }
     package func listSharedRules(_ input: Operations.ListSharedRules.Input) async throws -> Operations.ListSharedRules.Output {
         throw DomainError.notFound("Operation")
     }
@@ -32,9 +29,6 @@ extension TWSAPI {
         throw DomainError.notFound("Operation")
     }
     package func imposeUserRule(_ input: Operations.ImposeUserRule.Input) async throws -> Operations.ImposeUserRule.Output {
-        throw DomainError.notFound("Operation")
-    }
-    package func testUserRules(_ input: Operations.TestUserRules.Input) async throws -> Operations.TestUserRules.Output {
         throw DomainError.notFound("Operation")
     }
     package func listGroupRules(_ input: Operations.ListGroupRules.Input) async throws -> Operations.ListGroupRules.Output {

@@ -366,6 +366,7 @@ public struct SOAPBinding: Sendable {
         case .getPhoneQueues: return try await getPhoneQueues()
         case .takeQueueCall: return try await takeQueueCall(payload)
         case .divertQueueCall: return try await divertQueueCall(payload)
+        case .testRules: return try await testRules(payload)
         }
     }
 

@@ -37,6 +37,8 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     case getPhoneQueues = "GetPhoneQueues"
     case takeQueueCall = "TakeQueueCall"
     case divertQueueCall = "DivertQueueCall"
+    // Forwarding rules (REST tag `rules`, issue 18).
+    case testRules = "TestRules"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -73,6 +75,7 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .getPhoneQueues: "listQueues"
         case .takeQueueCall: "takeQueueCall"
         case .divertQueueCall: "divertQueueCall"
+        case .testRules: "testRules"
         }
     }
 }
