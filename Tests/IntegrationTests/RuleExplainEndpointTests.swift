@@ -88,7 +88,7 @@ struct RuleExplainEndpointTests {
             let chain = try #require(body.objects("chain"))
             #expect(chain.map { $0.string("device") } == ["1001", "1002", "1003"])
             #expect(chain.map { $0.int64("ruleId") } == [alices.id, bobs.id, nil])
-            #expect(chain[1].string("via") == "rule" && chain[1].string("type") == "no_answer" && chain[1].string("userName") == "bob")
+            #expect(chain[1].string("via") == "rule" && chain[1].string("type") == "no_answer" && chain[1].string("userName") == "First bob Last")
             #expect(body.string("finalDestination") == "1003")
             #expect(body.object("context")?.string("time") == "2026-12-07T10:00:00Z" && body.object("context")?.string("presence") == "online")
             // Bob's own explanation says why his first rule did not fire.

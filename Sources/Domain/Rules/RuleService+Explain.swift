@@ -192,7 +192,8 @@ extension RuleService {
                 parameters: parameters,
                 context: context,
                 callerName: identity?.name,
-                timeZone: domain.zone.identifier,
+                // The identifier as stored (Foundation may spell UTC as GMT).
+                timeZone: TimeZone(identifier: domain.timeZone) == nil ? "UTC" : domain.timeZone,
                 decision: decision,
                 dialled: dialled,
                 next: next
