@@ -71,7 +71,13 @@ struct RulesWorld {
         let plans = DialingPlans(store: world.store)
         let publisher = RecordingPublisher()
         events = CallEventPipeline(publisher: publisher, callLogs: CallLogWriter(store: world.store, publisher: publisher), plans: plans)
-        rules = RuleService(store: world.store, gateway: RecordingGateway(), events: events, plans: plans, callerNames: VIPCallerNames(vipNumber: "155000001"))
+        rules = RuleService(
+            store: world.store,
+            gateway: RecordingGateway(),
+            events: events,
+            plans: plans,
+            callerNames: VIPCallerNames(vipNumber: "155000001")
+        )
     }
 
     func principal(_ user: User) -> UserPrincipal {
@@ -90,7 +96,9 @@ struct RulesWorld {
         to destination: RuleDestination,
         conditions: RuleConditions? = nil
     ) async throws -> ForwardingRule {
-        try await world.store.write { tx in try tx.insert(Self.make(user, name, kind: kind, active: active, priority: priority, type, to: destination, conditions: conditions)) }
+        try await world.store.write { tx in
+            try tx.insert(Self.make(user, name, kind: kind, active: active, priority: priority, type, to: destination, conditions: conditions))
+        }
     }
 
     static func make(
@@ -196,7 +204,10 @@ func iso(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
     @Test func pbxForwardsCountLikeRules() async throws {
         let w = try await RulesWorld()
         await w.events.handle(domainId: w.domain.id!, .monitored(device: "1002", true))
-        await w.events.handle(domainId: w.domain.id!, .forwarding(device: "1002", ForwardingSetting(kind: .immediate, enabled: true, destination: "1001")))
+        await w.events.handle(
+            domainId: w.domain.id!,
+            .forwarding(device: "1002", ForwardingSetting(kind: .immediate, enabled: true, destination: "1001"))
+        )
         #expect(await w.check(RulesWorld.make(w.alice, "To Bob", .noAnswer, to: .number("1002")))?.chain == ["1001", "1002", "1001"])
     }
 
@@ -216,8 +227,20 @@ func iso(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
 @Suite struct RuleExplainTests {
     @Test func theFirstRuleWhoseConditionsHoldFiresAndEachEarlierOneSaysWhyNot() async throws {
         let w = try await RulesWorld()
-        let external = try await w.rule(w.alice, "External to mobile", priority: 1, to: .number("0611111111"), conditions: RuleConditions(origin: RuleOrigin(match: .external)))
-        let absent = try await w.rule(w.alice, "Absent to Carol", priority: 2, to: .colleague(userId: w.carol.id!), conditions: RuleConditions(presence: [.absent]))
+        let external = try await w.rule(
+            w.alice,
+            "External to mobile",
+            priority: 1,
+            to: .number("0611111111"),
+            conditions: RuleConditions(origin: RuleOrigin(match: .external))
+        )
+        let absent = try await w.rule(
+            w.alice,
+            "Absent to Carol",
+            priority: 2,
+            to: .colleague(userId: w.carol.id!),
+            conditions: RuleConditions(presence: [.absent])
+        )
         let off = try await w.rule(w.alice, "Off", active: false, priority: 3, to: .voicemail)
         let bob = try await w.rule(w.alice, "Unanswered to Bob", priority: 4, .noAnswer, to: .colleague(userId: w.bob.id!))
         let explanation = try await w.explain(w.alice, RuleTest(callerNumber: "1004", presence: .online))
@@ -243,7 +266,11 @@ func iso(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
 
     @Test func schedulesAreReadInTheDomainsTimeZone() async throws {
         let w = try await RulesWorld()
-        let hours = RuleSchedule(days: [.monday, .tuesday, .wednesday, .thursday, .friday], ranges: [RuleTimeRange(from: 9 * 60, to: 18 * 60)], outside: true)
+        let hours = RuleSchedule(
+            days: [.monday, .tuesday, .wednesday, .thursday, .friday],
+            ranges: [RuleTimeRange(from: 9 * 60, to: 18 * 60)],
+            outside: true
+        )
         let rule = try await w.rule(w.alice, "Out of hours to mobile", to: .number("0611111111"), conditions: RuleConditions(schedule: hours))
         // Monday 10:00 in Tokyo (01:00 UTC): inside the hours.
         let morning = try await w.explain(w.alice, RuleTest(callerNumber: "0155000009", time: iso("2026-12-07T01:00:00Z")))
@@ -257,14 +284,24 @@ func iso(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
     @Test func aVIPCallerBypassesADoNotDisturbRule() async throws {
         let w = try await RulesWorld()
         try await w.set(.caller, "vmNumber", "8000", for: w.alice)
-        let rule = try await w.rule(w.alice, "Do not disturb but VIPs", to: .voicemail, conditions: RuleConditions(origin: RuleOrigin(match: .vip, except: true)))
+        let rule = try await w.rule(
+            w.alice,
+            "Do not disturb but VIPs",
+            to: .voicemail,
+            conditions: RuleConditions(origin: RuleOrigin(match: .vip, except: true))
+        )
         let vip = try await w.explain(w.alice, RuleTest(callerNumber: "0155000001"))
         #expect(vip.decision == .ring && vip.steps.first?.condition == .origin)
         #expect(vip.context.vip && vip.context.callerName == "Gold")
         let anyone = try await w.explain(w.alice, RuleTest(callerNumber: "0155000002"))
         #expect(anyone.decision == .forward && anyone.rule?.ruleId == rule.id && anyone.destination == "8000" && !anyone.context.vip)
         // A rule for one directory's contacts knows the caller's directory too.
-        try await w.rule(w.bob, "Customers to Carol", to: .colleague(userId: w.carol.id!), conditions: RuleConditions(origin: RuleOrigin(match: .directory, directoryId: 42)))
+        try await w.rule(
+            w.bob,
+            "Customers to Carol",
+            to: .colleague(userId: w.carol.id!),
+            conditions: RuleConditions(origin: RuleOrigin(match: .directory, directoryId: 42))
+        )
         #expect(try await w.explain(w.bob, RuleTest(callerNumber: "0155000001")).finalDestination == "1003")
         #expect(try await w.explain(w.bob, RuleTest(callerNumber: "0155000002")).finalDestination == "1002")
     }
@@ -315,7 +352,10 @@ func iso(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
     @Test func pbxForwardsAndSimpleRulesAreShownAsThePBXs() async throws {
         let w = try await RulesWorld()
         await w.events.handle(domainId: w.domain.id!, .monitored(device: "1002", true))
-        await w.events.handle(domainId: w.domain.id!, .forwarding(device: "1002", ForwardingSetting(kind: .immediate, enabled: true, destination: "1003")))
+        await w.events.handle(
+            domainId: w.domain.id!,
+            .forwarding(device: "1002", ForwardingSetting(kind: .immediate, enabled: true, destination: "1003"))
+        )
         let advanced = try await w.rule(w.bob, "Never tried", to: .number("1004"))
         let pbx = try await w.explain(w.bob, RuleTest(callerNumber: "1004"))
         #expect(pbx.decision == .forward && pbx.chain.first?.via == .pbx && pbx.rule == nil && pbx.steps.isEmpty)
@@ -337,6 +377,9 @@ func iso(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
         let acme = w.world.scopedAdmin([try await w.world.store.read { tx in try tx.company(id: w.alice.companyId)! }])
         let ok = try await w.rules.explain(acme, userId: w.bob.id!, request: RuleTest(callerNumber: "1004"))
         #expect(ok.context.device == "1002")
-        #expect(await domainError { _ = try await w.rules.explain(acme, userId: w.stranger.id!, request: RuleTest(callerNumber: "1004")) } == .notFound("User"))
+        #expect(
+            await domainError { _ = try await w.rules.explain(acme, userId: w.stranger.id!, request: RuleTest(callerNumber: "1004")) }
+                == .notFound("User")
+        )
     }
 }

@@ -50,7 +50,11 @@ struct RuleExplainEndpointTests {
             }
             // A server-run rule of bob's is never reached: the PBX forwards first.
             _ = try await Self.storeRule(w, "bob", "External to mobile", to: .number("0611111111"))
-            let response = try await w.client.post("/api/v1/rules/test", token: w.token("bob"), json: #"{"callerNumber":"1004","deviceState":"idle"}"#)
+            let response = try await w.client.post(
+                "/api/v1/rules/test",
+                token: w.token("bob"),
+                json: #"{"callerNumber":"1004","deviceState":"idle"}"#
+            )
             #expect(response.status == .ok, "\(response.text)")
             let body = try response.json()
             #expect(body.string("decision") == "forward" && body.string("type") == "immediate" && body.string("destination") == "1003")
@@ -129,7 +133,11 @@ struct RuleExplainEndpointTests {
     @Test func anAdministratorExplainsForUsersOfTheirCompaniesOnly() async throws {
         try await TelephonyWorld.run { w in
             _ = try await Self.storeRule(w, "carol", "To Dave", to: .colleague(userId: w.userId("dave")))
-            let root = try await w.client.post("/api/v1/admin/users/\(w.userId("carol"))/rules/test", token: w.adminToken, json: #"{"callerNumber":"1001"}"#)
+            let root = try await w.client.post(
+                "/api/v1/admin/users/\(w.userId("carol"))/rules/test",
+                token: w.adminToken,
+                json: #"{"callerNumber":"1001"}"#
+            )
             #expect(root.status == .ok, "\(root.text)")
             #expect(try root.json().string("finalDestination") == "1004")
             // An administrator of another company: carol is not found, like a user that does not exist.
@@ -140,12 +148,20 @@ struct RuleExplainEndpointTests {
                 json: jsonObject(["username": "rival-admin", "password": "rival-admin-pw", "superUser": false, "companyIds": [rival]])
             )
             let rivalToken = try await w.client.adminLogin("rival-admin", "rival-admin-pw").token
-            let hidden = try await w.client.post("/api/v1/admin/users/\(w.userId("carol"))/rules/test", token: rivalToken, json: #"{"callerNumber":"1001"}"#)
+            let hidden = try await w.client.post(
+                "/api/v1/admin/users/\(w.userId("carol"))/rules/test",
+                token: rivalToken,
+                json: #"{"callerNumber":"1001"}"#
+            )
             expectProblem(hidden, .notFound, "not_found", "another company's user:")
             let missing = try await w.client.post("/api/v1/admin/users/999999/rules/test", token: w.adminToken, json: #"{"callerNumber":"1001"}"#)
             expectProblem(missing, .notFound, "not_found", "a user that does not exist:")
             // Users cannot use the admin twin.
-            let user = try await w.client.post("/api/v1/admin/users/\(w.userId("carol"))/rules/test", token: w.token("carol"), json: #"{"callerNumber":"1001"}"#)
+            let user = try await w.client.post(
+                "/api/v1/admin/users/\(w.userId("carol"))/rules/test",
+                token: w.token("carol"),
+                json: #"{"callerNumber":"1001"}"#
+            )
             #expect(user.status == .unauthorized || user.status == .forbidden, "\(user.status)")
         }
     }

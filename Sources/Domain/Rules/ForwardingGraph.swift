@@ -124,7 +124,12 @@ extension ForwardingGraph {
         return try build(companyId: companyId, domainIds: domainIds, resolver: resolver, lines: lines)
     }
 
-    static func build(companyId: Int64, domainIds: [Int64], resolver: DestinationResolver, lines: (Int64, String) -> DeviceLine?) throws -> ForwardingGraph {
+    static func build(
+        companyId: Int64,
+        domainIds: [Int64],
+        resolver: DestinationResolver,
+        lines: (Int64, String) -> DeviceLine?
+    ) throws -> ForwardingGraph {
         var graph = ForwardingGraph()
         let directory = resolver.directory
         let tx = resolver.tx

@@ -78,7 +78,11 @@ enum RuleExplainer {
             return Decision(steps: steps, fired: steps.last, forward: forward)
         }
         if let forward = pbx(.noAnswer) {
-            return pbxDecision(forward, "No rule the server runs applies: the PBX forwards when the call rings unanswered (a simple rule applied in the PBX)", steps: steps)
+            return pbxDecision(
+                forward,
+                "No rule the server runs applies: the PBX forwards when the call rings unanswered (a simple rule applied in the PBX)",
+                steps: steps
+            )
         }
         return Decision(steps: steps, fired: nil, forward: nil)
     }

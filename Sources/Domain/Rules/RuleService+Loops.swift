@@ -28,10 +28,12 @@ extension RuleService {
             let level = try RuleParameters.of(user, tx).circularLevel
             for edge in edges {
                 guard let chain = graph.loop(from: edge.from, to: edge.to, level: level) else { continue }
+                let forwards = chain.count - 1
+                let path = chain.joined(separator: " → ")
                 var error = DomainError(
                     .conflict,
                     code: "forward_loop",
-                    "This rule would send calls round a loop of \(chain.count - 1) forward\(chain.count == 2 ? "" : "s") (\(chain.joined(separator: " → "))), within CIRCULARLEVEL \(level)"
+                    "This rule would close a loop of \(forwards) forward\(forwards == 1 ? "" : "s") (\(path)), within CIRCULARLEVEL \(level)"
                 )
                 error.chain = chain
                 throw error
