@@ -219,6 +219,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listDirectories, createDirectory, getDirectory, updateDirectory, deleteDirectory, getDirectorySync, syncDirectory
     case listPublicContacts, createPublicContact, updatePublicContact, deletePublicContact
     case listUserImports, createUserImport, getUserImport, updateUserImport, deleteUserImport, runUserImport
+    case testUserRules
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -349,6 +350,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .updateUserImport: return Call(method: .patch, uri: "\(api)/user-imports/\(o.userImportId)", json: #"{"mode":"full"}"#)
         case .deleteUserImport: return Call(method: .delete, uri: "\(api)/user-imports/\(o.userImportId)")
         case .runUserImport: return Call(method: .post, uri: "\(api)/user-imports/\(o.userImportId)/run")
+        case .testUserRules: return Call(method: .post, uri: "\(api)/users/\(o.userId)/rules/test", json: #"{"callerNumber":"0612345678"}"#)
         }
     }
 }
@@ -560,6 +562,9 @@ struct CompanyIsolationTests {
             // Shared phone queues are listed only from the user's own domain's rights; a queue the user may not view
             // (another company's included) answers 404: PhoneQueueTests.rightsAndSOAP probes it.
             "listQueues", "takeQueueCall", "divertQueueCall",
+            // Rules explain: a user explains only their own rules (another user's device answers 404,
+            // RuleExplainEndpointTests); the admin twin is probed above.
+            "testRules",
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()
