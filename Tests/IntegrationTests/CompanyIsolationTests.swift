@@ -230,6 +230,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listPublicContacts, createPublicContact, updatePublicContact, deletePublicContact
     case listUserImports, createUserImport, getUserImport, updateUserImport, deleteUserImport, runUserImport
     case listUserRulesAdmin, imposeUserRule, listGroupRules, imposeGroupRule, getRuleAdmin, updateRuleAdmin, deleteRuleAdmin
+    case testUserRules
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -368,6 +369,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .updateUserImport: return Call(method: .patch, uri: "\(api)/user-imports/\(o.userImportId)", json: #"{"mode":"full"}"#)
         case .deleteUserImport: return Call(method: .delete, uri: "\(api)/user-imports/\(o.userImportId)")
         case .runUserImport: return Call(method: .post, uri: "\(api)/user-imports/\(o.userImportId)/run")
+        case .testUserRules: return Call(method: .post, uri: "\(api)/users/\(o.userId)/rules/test", json: #"{"callerNumber":"0612345678"}"#)
         }
     }
 }
@@ -583,6 +585,9 @@ struct CompanyIsolationTests {
             // company's rule answers 404: RuleAPITests.anotherCompanysUserSeesNoneOfTheRules), and shared rules come
             // from a group of the user's own company.
             "listRules", "createRule", "setRuleOrder", "getRule", "updateRule", "deleteRule", "listSharedRules",
+            // Rules explain: a user explains only their own rules (another user's device answers 404,
+            // RuleExplainEndpointTests); the admin twin is probed above.
+            "testRules",
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()

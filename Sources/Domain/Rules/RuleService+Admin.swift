@@ -26,7 +26,7 @@ extension RuleService {
             let plan = try self.plans.plan(domainId: user.domainId, version: version, tx)
             try Self.checkMeaning(valid, owner: .user(userId), companyId: user.companyId, plan: plan, tx)
             let rule = Self.imposed(valid, owner: .user(userId), companyId: user.companyId, domainId: user.domainId, at: self.now())
-            return (try Self.view(try Self.save(rule, at: valid.priority, tx), tx), user.domainId)
+            return (try Self.view(try save(rule, at: valid.priority, tx), tx), user.domainId)
         }
         try await syncPBX(userIds: [userId], domainId: domainId)
         return view
@@ -51,7 +51,7 @@ extension RuleService {
             let plan = try self.plans.plan(domainId: group.domainId, version: version, tx)
             try Self.checkMeaning(valid, owner: .group(groupId), companyId: group.companyId, plan: plan, tx)
             let rule = Self.imposed(valid, owner: .group(groupId), companyId: group.companyId, domainId: group.domainId, at: self.now())
-            let view = try Self.view(try Self.save(rule, at: valid.priority, tx), tx)
+            let view = try Self.view(try save(rule, at: valid.priority, tx), tx)
             return (view, try tx.memberIds(ofGroups: [groupId]), group.domainId)
         }
         try await syncPBX(userIds: members, domainId: domainId)
@@ -74,7 +74,7 @@ extension RuleService {
             let plan = try self.plans.plan(domainId: rule.domainId, version: version, tx)
             try Self.checkMeaning(valid, owner: rule.owner, companyId: rule.companyId, plan: plan, tx)
             Self.replace(&rule, with: valid, at: self.now())
-            let view = try Self.view(try Self.save(rule, at: valid.priority ?? rule.priority, tx), tx)
+            let view = try Self.view(try save(rule, at: valid.priority ?? rule.priority, tx), tx)
             return (view, try Self.users(of: rule.owner, tx).compactMap(\.id), rule.domainId)
         }
         try await syncPBX(userIds: members, domainId: domainId)

@@ -67,7 +67,7 @@ extension RuleService {
 
     /// Stores `rule` (inserted when it has no id) at `priority` among its siblings, keeping their priorities 1…n, then
     /// runs the loop check for every user it applies to. Returns the stored rule.
-    static func save(_ rule: ForwardingRule, at priority: Int?, _ tx: any StoreTransaction) throws -> ForwardingRule {
+    func save(_ rule: ForwardingRule, at priority: Int?, _ tx: any StoreTransaction) throws -> ForwardingRule {
         var stored = rule
         if stored.id == nil {
             stored.priority = Int.max
@@ -76,12 +76,8 @@ extension RuleService {
         let ordered = RuleValidation.placed(stored, at: priority, among: try siblings(of: stored, tx))
         try renumber(ordered, keeping: stored, tx)
         stored = ordered.first { $0.id == stored.id } ?? stored
-        if stored.active {
-            for user in try users(of: stored.owner, tx) {
-                // LOOP CHECK (merge: ForwardingGraph, i18-explain) — the one call site of the save path.
-                try Self.checkLoop(stored, user, tx)
-            }
-        }
+        // CIRCULARLEVEL for every user the rule applies to (RuleService+Loops); throwing rolls the write back.
+        try checkLoop(stored, in: tx)
         return stored
     }
 
@@ -98,14 +94,6 @@ extension RuleService {
             }
         }
     }
-
-    /// CIRCULARLEVEL (admin guide 9.6.2), checked inside the write transaction once `rule` is stored (so a graph read
-    /// from `tx` holds it; throwing rolls the write back): 409 `forward_loop` with the devices of the loop in `chain`
-    /// when `rule`, active, lets a call to `user` come back where it started within their CIRCULARLEVEL forwards.
-    // MERGE (i18-explain): build the company's graph (ForwardingGraph.build(companyId:lines:tx:)), call
-    // `loop(from: user's first device, to: the rule's destination device, level: CIRCULARLEVEL)` and throw
-    // `DomainError(.conflict, code: "forward_loop", …)` with `chain` set. Until then it refuses nothing.
-    static func checkLoop(_ rule: ForwardingRule, _ user: User, _ tx: any StoreTransaction) throws {}
 
     /// The users a rule applies to: its user, or every member of its group.
     static func users(of owner: RuleOwner, _ tx: any StoreTransaction) throws -> [User] {

@@ -47,7 +47,7 @@ extension RuleService {
                 conditions: valid.conditions,
                 updatedAt: self.now()
             )
-            return try Self.view(try Self.save(rule, at: valid.priority, tx), tx)
+            return try Self.view(try save(rule, at: valid.priority, tx), tx)
         }
         try await syncPBX(userIds: [principal.userId], domainId: principal.domainId)
         return created
@@ -68,7 +68,7 @@ extension RuleService {
             let plan = try self.plans.plan(domainId: user.domainId, version: version, tx)
             try Self.checkMeaning(valid, owner: .user(principal.userId), companyId: user.companyId, plan: plan, tx)
             Self.replace(&rule, with: valid, at: self.now())
-            return try Self.view(try Self.save(rule, at: valid.priority ?? rule.priority, tx), tx)
+            return try Self.view(try save(rule, at: valid.priority ?? rule.priority, tx), tx)
         }
         try await syncPBX(userIds: [principal.userId], domainId: principal.domainId)
         return updated

@@ -373,6 +373,7 @@ public struct SOAPBinding: Sendable {
         case .deleteRule: return try await deleteRule(payload)
         case .setRuleOrder: return try await setRuleOrder(payload)
         case .getSharedRules: return try await getSharedRules()
+        case .testRules: return try await testRules(payload)
         }
     }
 

@@ -45,6 +45,7 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     case deleteRule = "DeleteRule"
     case setRuleOrder = "SetRuleOrder"
     case getSharedRules = "GetSharedRules"
+    case testRules = "TestRules"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -88,6 +89,7 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .deleteRule: "deleteRule"
         case .setRuleOrder: "setRuleOrder"
         case .getSharedRules: "listSharedRules"
+        case .testRules: "testRules"
         }
     }
 }
