@@ -45,14 +45,20 @@ struct RuleEngineTests {
             let seen = try await collect(events) { $0.contains { $0.ruleApplied != nil } }
             let applied = try #require(seen.compactMap(\.ruleApplied).first)
             #expect(applied.outcome == .forwarded && applied.ruleId == rule.id && applied.ruleName == "Out of hours")
-            #expect(applied.device == "1001" && applied.callerNumber == Self.external && applied.type == .immediate && applied.destination == Self.dialledMobile)
+            #expect(
+                applied.device == "1001" && applied.callerNumber == Self.external && applied.type == .immediate
+                    && applied.destination == Self.dialledMobile
+            )
             try await eventually("the call at the mobile") { await w.simulator.state(of: Self.dialledMobile).contains { $0.state == .alerting } }
             #expect(await w.simulator.state(of: "1001").isEmpty)
             // Alice's history marks the call as forwarded by the rule.
             try await w.simulator.hangUp(device: Self.external)
             let entry = try await w.waitLog("alice", count: 2)
             let mark = try #require(entry["forwardedByRule"] as? [String: Any], "\(entry)")
-            #expect(mark.string("ruleName") == "Out of hours" && mark.string("destination") == Self.dialledMobile && mark.int("ruleId") == Int(rule.id ?? 0))
+            #expect(
+                mark.string("ruleName") == "Out of hours" && mark.string("destination") == Self.dialledMobile
+                    && mark.int("ruleId") == Int(rule.id ?? 0)
+            )
             let internalCall = try #require(try await w.callLog("alice").last)
             #expect(internalCall["forwardedByRule"] == nil)
         }
@@ -103,7 +109,14 @@ struct RuleEngineTests {
                 )
                 let report = try await client.must(.post, "/api/v1/admin/directories/\(directoryId)/sync?wait=true", token: admin).json()
                 try #require(report.string("state") == "succeeded", "\(report)")
-                _ = try await client.setParameter(scope: "user", scopeId: users["alice"]!, application: "Caller", name: "vmNumber", value: "1004", token: admin)
+                _ = try await client.setParameter(
+                    scope: "user",
+                    scopeId: users["alice"]!,
+                    application: "Caller",
+                    name: "vmNumber",
+                    value: "1004",
+                    token: admin
+                )
             }
         ) { w in
             try await w.addRule(
@@ -132,7 +145,14 @@ struct RuleEngineTests {
     @Test("A no-answer rule forwards after WAITTIMENOREPLY seconds, not before, and not an answered call", arguments: SimulatorStyle.allCases)
     func aNoAnswerRuleFiresAfterTheTimerAndNotBefore(style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(style: style, setUp: Self.rulesWorld) { w in
-            _ = try await w.client.setParameter(scope: "user", scopeId: w.userId("alice"), application: "Rules", name: "WAITTIMENOREPLY", value: "3", token: w.adminToken)
+            _ = try await w.client.setParameter(
+                scope: "user",
+                scopeId: w.userId("alice"),
+                application: "Rules",
+                name: "WAITTIMENOREPLY",
+                value: "3",
+                token: w.adminToken
+            )
             try await w.addRule("alice", "Unanswered to carol", .noAnswer, .colleague(userId: w.userId("carol")))
             let events = try await w.subscribe("alice")
             let start = ContinuousClock.now
@@ -197,13 +217,29 @@ struct RuleEngineTests {
     @Test("A loop A→B→A saved while CIRCULARLEVEL was 0 is not executed once it is 2: the call stays at B")
     func aLoopIsNotExecutedAtRunTime() async throws {
         try await TelephonyWorld.run(setUp: Self.rulesWorld) { w in
-            _ = try await w.client.setParameter(scope: "domain", scopeId: w.domainId, application: "Rules", name: "CIRCULARLEVEL", value: "0", token: w.adminToken)
+            _ = try await w.client.setParameter(
+                scope: "domain",
+                scopeId: w.domainId,
+                application: "Rules",
+                name: "CIRCULARLEVEL",
+                value: "0",
+                token: w.adminToken
+            )
             try await w.addRule("alice", "To bob", .immediate, .colleague(userId: w.userId("bob")))
             try await w.addRule("bob", "Back to alice", .immediate, .colleague(userId: w.userId("alice")))
-            _ = try await w.client.setParameter(scope: "domain", scopeId: w.domainId, application: "Rules", name: "CIRCULARLEVEL", value: "2", token: w.adminToken)
+            _ = try await w.client.setParameter(
+                scope: "domain",
+                scopeId: w.domainId,
+                application: "Rules",
+                name: "CIRCULARLEVEL",
+                value: "2",
+                token: w.adminToken
+            )
             let bobEvents = try await w.subscribe("bob")
             _ = try await w.simulator.placeCall(from: "1004", to: "1001")
-            let applied = try #require(try await collect(bobEvents) { $0.contains { $0.ruleApplied?.device == "1002" } }.compactMap(\.ruleApplied).last)
+            let applied = try #require(
+                try await collect(bobEvents) { $0.contains { $0.ruleApplied?.device == "1002" } }.compactMap(\.ruleApplied).last
+            )
             #expect(applied.outcome == .loopPrevented && applied.ruleName == "Back to alice")
             #expect(applied.chain == ["1001", "1002", "1001"])
             try await w.waitPresence("bob", "ringing")
@@ -216,7 +252,14 @@ struct RuleEngineTests {
     @Test("With CreateOnlyRUL a simple rule is run by the server: the call is deflected and no PBX forwarding is set")
     func createOnlyRulesAreRunByTheServer() async throws {
         try await TelephonyWorld.run(setUp: Self.rulesWorld) { w in
-            _ = try await w.client.setParameter(scope: "user", scopeId: w.userId("alice"), application: "Rules", name: "CreateOnlyRUL", value: "true", token: w.adminToken)
+            _ = try await w.client.setParameter(
+                scope: "user",
+                scopeId: w.userId("alice"),
+                application: "Rules",
+                name: "CreateOnlyRUL",
+                value: "true",
+                token: w.adminToken
+            )
             try await w.addRule("alice", "Everything to dave", .immediate, .number("1004"), kind: .simple)
             _ = try await w.simulator.placeCall(from: "1002", to: "1001")
             try await w.waitPresence("dave", "ringing")
@@ -277,7 +320,14 @@ struct RuleEngineTests {
                     users[name] = id
                 }
                 _ = try await client.grantApplication("Rules", granteeType: "user", granteeId: users["alice"]!, token: admin)
-                _ = try await client.setParameter(scope: "user", scopeId: users["alice"]!, application: "Rules", name: "WAITTIMENOREPLY", value: "3", token: admin)
+                _ = try await client.setParameter(
+                    scope: "user",
+                    scopeId: users["alice"]!,
+                    application: "Rules",
+                    name: "WAITTIMENOREPLY",
+                    value: "3",
+                    token: admin
+                )
                 _ = try await client.create(
                     "/api/v1/admin/domains/\(domainId)/pbx-links",
                     token: admin,

@@ -89,7 +89,9 @@ import Testing
         }
         let lines = try await store.writeLines(for: calls, names: [:], domainId: w.domainId)
         let marks = Dictionary(uniqueKeysWithValues: lines.map { ($0.callId, $0) })
-        #expect(marks["forwarded"]?.ruleId == 7 && marks["forwarded"]?.ruleName == "To the mobile" && marks["forwarded"]?.ruleDestination == "00699887766")
+        #expect(
+            marks["forwarded"]?.ruleId == 7 && marks["forwarded"]?.ruleName == "To the mobile" && marks["forwarded"]?.ruleDestination == "00699887766"
+        )
         #expect(marks["prevented"]?.ruleName == nil && marks["plain"]?.ruleName == nil)
         let stored = try await store.read { tx in try tx.callLogEntry(id: marks["forwarded"]!.id!) }
         #expect(stored?.ruleName == "To the mobile" && stored?.ruleDestination == "00699887766")

@@ -232,7 +232,13 @@ public final class RuleEngine: CallEventObserver, Sendable {
 
     /// Where the rule sends the call (after the dialing plan) and whether it may: `forwarded` with its destination,
     /// `loopPrevented` with the chain it would close, or `failed` when there is nowhere to send it.
-    private func decide(_ execution: RuleExecution, rule: ForwardingRule, setup: Setup, version: UInt64, _ tx: any StoreTransaction) throws
+    private func decide(
+        _ execution: RuleExecution,
+        rule: ForwardingRule,
+        setup: Setup,
+        version: UInt64,
+        _ tx: any StoreTransaction
+    ) throws
         -> RuleExecution
     {
         var execution = execution
@@ -279,7 +285,8 @@ public final class RuleEngine: CallEventObserver, Sendable {
                 $0.callId == execution.callId && $0.state == .alerting
             }
             if let ringing {
-                let target = await verifier?.deflectTarget(domainId: execution.domainId, userId: execution.userId, destination: destination) ?? destination
+                let target =
+                    await verifier?.deflectTarget(domainId: execution.domainId, userId: execution.userId, destination: destination) ?? destination
                 do {
                     _ = try await gateway.execute(.deflect(ringing.ref, to: target), domainId: execution.domainId)
                     if let verifier, let ruleId = execution.ruleId, let rule = try? await store.read({ tx in try tx.forwardingRule(id: ruleId) }) {

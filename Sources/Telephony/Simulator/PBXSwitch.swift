@@ -655,7 +655,12 @@ public actor PBXSwitch {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         trace?.append(
-            SimulatorTraceRecord(time: Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec), device: connection.deviceID, callID: connection.callID, event: name)
+            SimulatorTraceRecord(
+                time: Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec),
+                device: connection.deviceID,
+                callID: connection.callID,
+                event: name
+            )
         )
     }
 
