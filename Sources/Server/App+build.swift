@@ -38,6 +38,8 @@ struct ServerOptions: Sendable {
 /// One server process, as `serve`, `--demo` and the integration tests all build it (`buildServer`): the services the
 /// endpoints call, the two listeners, and every long-lived loop as a Service, in one group.
 struct TWSServer: Sendable {
+    /// The store it was built over (tests write what no endpoint writes yet, and restart a server on it).
+    let database: AppDatabase
     let services: AppServices
     let bus: EventBus
     let events: CallEventPipeline
@@ -96,6 +98,18 @@ func buildServer(
     )
     let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
     let supervision = Supervision(store: database, links: links)
+    // Forwarding rules run by the server (admin guide 9.6): it watches deliveries on the event path and deflects from
+    // its own loop, a Service below.
+    let ruleEngine = RuleEngine(
+        store: database,
+        gateway: options.gateway ?? links,
+        publisher: bus,
+        events: events,
+        plans: plans,
+        callerNames: callerNames,
+        verifier: ForwardVerifier()
+    )
+    events.attach(ruleEngine)
     let services = try await buildServices(
         configuration: configuration,
         database: database,
@@ -131,6 +145,8 @@ func buildServer(
     let background: [any Service] =
         options.leadingServices + [DrainingService(run: { await callLogs.run() }, stop: { callLogs.finish() })]
         + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
+            // After the links: it stops before them, its timers kept in the database for the next start.
+            DrainingService(run: { await ruleEngine.run() }, stop: { ruleEngine.finish() }),
             TelephonyUpkeep(
                 supervision: supervision,
                 events: events,
@@ -155,6 +171,7 @@ func buildServer(
             ),
         ] + (options.schedulesSynchronisations ? [DirectorySyncScheduler(database: database, synchronizer: synchronizer, logger: logger)] : [])
     return TWSServer(
+        database: database,
         services: services,
         bus: bus,
         events: events,

@@ -389,6 +389,32 @@ extension AppDatabase {
                 t.add(column: "ruleDestination", .text)
             }
         }
+        migrator.registerMigration("v11-rule-executions") { db in
+            // What the rule engine decided for each call at each device (admin guide 9.6: no-answer timers, forwards,
+            // prevented loops), kept so that a restart neither forgets a timer nor forwards a call twice. Pruned after
+            // a day; not configuration (no version moves with it).
+            try db.create(table: "rule_execution") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("callId", .text).notNull()
+                t.column("device", .text).notNull()
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                // The rule may be deleted since: the decision keeps its name.
+                t.column("ruleId", .integer)
+                t.column("ruleName", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("stage", .text).notNull()
+                t.column("deadline", .datetime)
+                t.column("destination", .text)
+                t.column("chain", .text).notNull()
+                t.column("callerNumber", .text)
+                t.column("reason", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.uniqueKey(["domainId", "callId", "device"])
+            }
+            try db.create(index: "rule_execution_stage", on: "rule_execution", columns: ["stage"])
+            try db.create(index: "rule_execution_created", on: "rule_execution", columns: ["createdAt"])
+        }
         return migrator
     }
 }

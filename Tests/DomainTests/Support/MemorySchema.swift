@@ -170,6 +170,22 @@ extension ForwardingRule: MemoryRecord {
     }
 }
 
+extension RuleExecution: MemoryRecord {
+    // v11: one decision per call and device; goes with its domain and its user.
+    static let schema = TableSchema<RuleExecution>(
+        name: "rule_execution",
+        unique: [UniqueKey(["domainId", "callId", "device"]) { [.integer($0.domainId), .binary($0.callId), .binary($0.device)] }],
+        references: [.cascade("domainId", to: "domain") { $0.domainId }, .cascade("userId", to: "user") { $0.userId }]
+    )
+
+    var storedForm: RuleExecution {
+        var execution = self
+        execution.createdAt = createdAt.storedInSQLite
+        execution.deadline = deadline?.storedInSQLite
+        return execution
+    }
+}
+
 extension DialingPlanSettings: MemoryRecord {
     static let schema = TableSchema<DialingPlanSettings>(
         name: "dialing_plan",
