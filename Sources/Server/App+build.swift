@@ -96,6 +96,9 @@ func buildServer(
     )
     let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
     let supervision = Supervision(store: database, links: links)
+    // Issue 18: forwards set on the telephone become simple rules (DisplaySimpleRules).
+    let telephoneForwarding = TelephoneForwarding(store: database, events: events, plans: plans)
+    events.attach(telephoneForwarding)
     let services = try await buildServices(
         configuration: configuration,
         database: database,
@@ -131,6 +134,7 @@ func buildServer(
     let background: [any Service] =
         options.leadingServices + [DrainingService(run: { await callLogs.run() }, stop: { callLogs.finish() })]
         + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
+            DrainingService(run: { await telephoneForwarding.run() }, stop: { telephoneForwarding.finish() }),
             TelephonyUpkeep(
                 supervision: supervision,
                 events: events,

@@ -25,6 +25,8 @@ public final class CallEventPipeline: Sendable {
     /// Capabilities that act on what happens at devices (forwarding rules, PBX forwarding sync, forward verification),
     /// attached once the PBX side they command exists.
     private let observers = Mutex<[any CallEventObserver]>([])
+    /// Forwarding the server set itself (simple rules), so its echo from the PBX is not taken for the telephone's.
+    public let issuedForwarding = IssuedForwarding()
 
     public init(
         publisher: any PushPublisher,
