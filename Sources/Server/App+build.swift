@@ -44,6 +44,8 @@ struct TWSServer: Sendable {
     let callLogs: CallLogWriter
     let links: PbxLinks
     let push: PushTransport
+    /// Forward verification (TRANSFERVERIFICATION), which the rule engine consults.
+    let verifier: ForwardVerifier
     let metrics: ServerMetrics
     /// Port 8000: REST, SOAP, contract documents, health, metrics.
     let api: any ApplicationProtocol
@@ -99,6 +101,10 @@ func buildServer(
     // Issue 18: forwards set on the telephone become simple rules (DisplaySimpleRules).
     let telephoneForwarding = TelephoneForwarding(store: database, events: events, plans: plans)
     events.attach(telephoneForwarding)
+    // Issue 18, TRANSFERVERIFICATION (admin guide 9.6.2): forwarded calls watched, EMERGENCYNUMBER when unanswered. The
+    // rule engine asks it where to deflect (`deflectTarget`) and tells it what it forwarded.
+    let verifier = ForwardVerifier(store: database, gateway: options.gateway ?? links, events: events, plans: plans, publisher: bus)
+    events.attach(verifier)
     let services = try await buildServices(
         configuration: configuration,
         database: database,
@@ -135,6 +141,7 @@ func buildServer(
         options.leadingServices + [DrainingService(run: { await callLogs.run() }, stop: { callLogs.finish() })]
         + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
             DrainingService(run: { await telephoneForwarding.run() }, stop: { telephoneForwarding.finish() }),
+            DrainingService(run: { await verifier.run() }, stop: { verifier.finish() }),
             TelephonyUpkeep(
                 supervision: supervision,
                 events: events,
@@ -165,6 +172,7 @@ func buildServer(
         callLogs: callLogs,
         links: links,
         push: push,
+        verifier: verifier,
         metrics: metrics,
         api: api,
         pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, boundPort: pushPort, logger: logger),
