@@ -94,6 +94,7 @@ func buildServer(
         callerNames: callerNames,
         alerterCards: alerterCards,
         queues: queueObserver,
+        secretaries: SecretaryNaming(store: database, plans: plans),
         callTiming: options.callTiming
     )
     let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
