@@ -14,12 +14,13 @@ import Testing
 struct BossSecretaryTests {
     static let external = "0612345678"
 
-    static func run(namingGroup: Bool, _ test: @Sendable @escaping (TelephonyWorld) async throws -> Void) async throws {
+    static func run(style: SimulatorStyle = .plain, namingGroup: Bool, _ test: @Sendable @escaping (TelephonyWorld) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tws-secretary-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data("id;nom;prenom;gsm\nz-1;Secret;Zoe;+33 6 12 34 56 78\n".utf8).write(to: folder.appendingPathComponent("secretariat.csv"))
         try await TelephonyWorld.run(
+            style: style,
             app: { $0.csvImportFolder = folder.path },
             setUp: { client, admin, domainId, users in
                 let bosses = try await client.createGroup(domainId: domainId, name: "Bosses", token: admin)
@@ -94,9 +95,9 @@ struct BossSecretaryTests {
         }
     }
 
-    @Test
-    func theSecretaryGetsCallersNamedThroughTheSupervisionInformationGroupAndTheBossThroughTheirOwnDirectories() async throws {
-        try await Self.run(namingGroup: true) { w in
+    @Test(arguments: SimulatorStyle.allCases)
+    func theSecretaryGetsCallersNamedThroughTheSupervisionInformationGroupAndTheBossThroughTheirOwnDirectories(style: SimulatorStyle) async throws {
+        try await Self.run(style: style, namingGroup: true) { w in
             let alice = try await w.subscribe("alice")
             let bob = try await w.subscribe("bob")
             _ = try await w.simulator.placeCall(from: Self.external, to: "1002")

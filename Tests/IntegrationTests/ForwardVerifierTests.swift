@@ -33,9 +33,9 @@ struct ForwardVerifierTests {
         }
     }
 
-    @Test
-    func aForwardToAnExtensionThatNeverAnswersReachesTheEmergencyNumberTheConfiguredNumberOfTimes() async throws {
-        try await TelephonyWorld.run(setUp: Self.verification(times: 2, wait: 1, resource: true)) { w in
+    @Test(arguments: SimulatorStyle.allCases)
+    func aForwardToAnExtensionThatNeverAnswersReachesTheEmergencyNumberTheConfiguredNumberOfTimes(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style, setUp: Self.verification(times: 2, wait: 1, resource: true)) { w in
             let events = try await w.subscribe("alice")
             let callId = try await w.forwardByRule(from: "1001", to: "1003")
             let seen = try await collect(events, timeout: .seconds(20)) { events in events.contains { $0.ruleApplied?.outcome == .failed } }
@@ -63,9 +63,10 @@ struct ForwardVerifierTests {
         }
     }
 
-    @Test
-    func aPBXNoAnswerForwardLeftRingingGoesToTheEmergencyNumber() async throws {
+    @Test(arguments: SimulatorStyle.allCases)
+    func aPBXNoAnswerForwardLeftRingingGoesToTheEmergencyNumber(style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(
+            style: style,
             simulator: { $0.switchConfiguration.noAnswerTimeout = .seconds(1) },
             setUp: Self.verification(times: 1, wait: 1, resource: false)
         ) { w in

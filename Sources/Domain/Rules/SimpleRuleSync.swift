@@ -35,10 +35,11 @@ public struct SimpleRuleSync: Sendable {
         guard let wanted else { return }
         var failure: SwitchError?
         for device in wanted.devices {
-            // nil: the line is unknown (not monitored yet); .some(nil): that forward is off.
-            let line = events.line(domainId: domainId, device: device)
+            // A device no PBX link monitors cannot take a command now (and tells nothing of its forwards): it gets
+            // its forwards at the next rule write, so a rule can be saved while its PBX is down.
+            guard let line = events.line(domainId: domainId, device: device), line.monitored else { continue }
             for kind in ForwardingKind.allCases {
-                guard let setting = wanted.command(kind, current: line.map { $0.forwarding[kind] }) else { continue }
+                guard let setting = wanted.command(kind, current: line.forwarding[kind]) else { continue }
                 events.issuedForwarding.expect(domainId: domainId, device: device, setting: setting)
                 do {
                     _ = try await gateway.execute(.setForwarding(device: device, setting: setting), domainId: domainId)
@@ -97,22 +98,19 @@ struct SimpleRuleState: Sendable {
     }
 
     /// The command that brings a forward of `kind` where the rules want it; nil when nothing is to be sent. `current`
-    /// is the line's forward (nil when the line is unknown, `.some(nil)` when off).
-    func command(_ kind: ForwardingKind, current: String??) -> ForwardingSetting? {
+    /// is the line's forward (nil when off).
+    func command(_ kind: ForwardingKind, current: String?) -> ForwardingSetting? {
         let off = ForwardingSetting(kind: kind, enabled: false, destination: nil)
-        let setByRule = current.flatMap { $0 }.map { ruleTargets[kind]?.contains($0) == true } ?? false
+        let setByRule = current.map { ruleTargets[kind]?.contains($0) == true } ?? false
         if createOnly {
             // admin guide 9.6.2 CreateOnlyRUL: the server runs simple rules; no forward of theirs stays in the PBX.
             return setByRule ? off : nil
         }
         if let target = wanted[kind] {
-            if case .some(.some(let now)) = current, now == target { return nil }
-            return ForwardingSetting(kind: kind, enabled: true, destination: target)
+            return current == target ? nil : ForwardingSetting(kind: kind, enabled: true, destination: target)
         }
-        switch current {
-        case .some(.some): return display || setByRule ? off : nil
-        case .some(.none), .none: return nil
-        }
+        guard current != nil else { return nil }
+        return display || setByRule ? off : nil
     }
 }
 
