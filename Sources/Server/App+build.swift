@@ -46,6 +46,8 @@ struct TWSServer: Sendable {
     let callLogs: CallLogWriter
     let links: PbxLinks
     let push: PushTransport
+    /// Forward verification (TRANSFERVERIFICATION), which the rule engine consults.
+    let verifier: ForwardVerifier
     let metrics: ServerMetrics
     /// Port 8000: REST, SOAP, contract documents, health, metrics.
     let api: any ApplicationProtocol
@@ -94,10 +96,18 @@ func buildServer(
         callerNames: callerNames,
         alerterCards: alerterCards,
         queues: queueObserver,
+        secretaries: SecretaryNaming(store: database, plans: plans),
         callTiming: options.callTiming
     )
     let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
     let supervision = Supervision(store: database, links: links)
+    // Issue 18: forwards set on the telephone become simple rules (DisplaySimpleRules).
+    let telephoneForwarding = TelephoneForwarding(store: database, events: events, plans: plans)
+    events.attach(telephoneForwarding)
+    // Issue 18, TRANSFERVERIFICATION (admin guide 9.6.2): forwarded calls watched, EMERGENCYNUMBER when unanswered. The
+    // rule engine asks it where to deflect (`deflectTarget`) and tells it what it forwarded.
+    let verifier = ForwardVerifier(store: database, gateway: options.gateway ?? links, events: events, plans: plans, publisher: bus)
+    events.attach(verifier)
     // Forwarding rules run by the server (admin guide 9.6): it watches deliveries on the event path and deflects from
     // its own loop, a Service below.
     let ruleEngine = RuleEngine(
@@ -107,7 +117,7 @@ func buildServer(
         events: events,
         plans: plans,
         callerNames: callerNames,
-        verifier: ForwardVerifier()
+        verifier: verifier
     )
     events.attach(ruleEngine)
     let services = try await buildServices(
@@ -145,6 +155,8 @@ func buildServer(
     let background: [any Service] =
         options.leadingServices + [DrainingService(run: { await callLogs.run() }, stop: { callLogs.finish() })]
         + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
+            DrainingService(run: { await telephoneForwarding.run() }, stop: { telephoneForwarding.finish() }),
+            DrainingService(run: { await verifier.run() }, stop: { verifier.finish() }),
             // After the links: it stops before them, its timers kept in the database for the next start.
             DrainingService(run: { await ruleEngine.run() }, stop: { ruleEngine.finish() }),
             TelephonyUpkeep(
@@ -178,6 +190,7 @@ func buildServer(
         callLogs: callLogs,
         links: links,
         push: push,
+        verifier: verifier,
         metrics: metrics,
         api: api,
         pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, boundPort: pushPort, logger: logger),
