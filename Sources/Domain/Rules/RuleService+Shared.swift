@@ -73,8 +73,8 @@ extension RuleService {
             stored.priority = Int.max
             stored = try tx.insert(stored)
         }
-        let ordered = RuleValidation.placed(stored, at: priority, among: try siblings(of: stored, tx))
-        try renumber(ordered, keeping: stored, tx)
+        let ordered = RuleValidation.placed(stored, at: priority, among: try Self.siblings(of: stored, tx))
+        try Self.renumber(ordered, keeping: stored, tx)
         stored = ordered.first { $0.id == stored.id } ?? stored
         // CIRCULARLEVEL for every user the rule applies to (RuleService+Loops); throwing rolls the write back.
         try checkLoop(stored, in: tx)

@@ -113,31 +113,3 @@ struct SimpleRuleState: Sendable {
         return display || setByRule ? off : nil
     }
 }
-
-/// The parameters simple rules and forward verification read for a user (Caller and TWS Rules).
-struct RuleParameters: Sendable {
-    var createOnly: Bool
-    var displaySimpleRules: Bool
-    var voicemail: String
-    var verification: Bool
-    var emergencyNumber: String
-    var emergencyTimes: Int
-    var waitNoReply: Int
-    var waitNoReplyPBX: Int
-    var resourceDevice: String
-
-    init(user: User, _ tx: any StoreTransaction) throws {
-        let definitions = ParameterCatalogue.all.filter { $0.application == .caller || $0.application == .rules }
-        let values = try ParameterResolver().resolve(definitions, for: user, in: tx)
-        func value(_ name: String) -> String { values.first { $0.name == name }?.value ?? "" }
-        createOnly = value("CreateOnlyRUL") == "true"
-        displaySimpleRules = value("DisplaySimpleRules") != "false"
-        voicemail = value("vmNumber")
-        verification = value("TRANSFERVERIFICATION") == "true"
-        emergencyNumber = value("EMERGENCYNUMBER")
-        emergencyTimes = max(1, Int(value("EMERGENCYNUMBERCALLTIMES")) ?? 1)
-        waitNoReply = max(1, Int(value("WAITTIMENOREPLY")) ?? 15)
-        waitNoReplyPBX = max(1, Int(value("WAITTIMENOREPLYPBX")) ?? 20)
-        resourceDevice = value("ResourceDevice")
-    }
-}
