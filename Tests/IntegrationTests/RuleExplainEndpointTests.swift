@@ -48,6 +48,10 @@ struct RuleExplainEndpointTests {
             try await eventually("the forward reaches the call model") {
                 w.server.events.line(domainId: w.domainId, device: "1002")?.forwarding[.immediate] == "1003"
             }
+            // DisplaySimpleRules (default on) takes the telephone's forward in as a simple rule: explain names it.
+            try await eventually("the forward taken in as a rule") {
+                try await w.server.database.read { tx in try tx.forwardingRules(userId: w.userId("bob")) }.contains { $0.source == .telephone }
+            }
             // A server-run rule of bob's is never reached: the PBX forwards first.
             _ = try await Self.storeRule(w, "bob", "External to mobile", to: .number("0611111111"))
             let response = try await w.client.post(
@@ -58,7 +62,10 @@ struct RuleExplainEndpointTests {
             #expect(response.status == .ok, "\(response.text)")
             let body = try response.json()
             #expect(body.string("decision") == "forward" && body.string("type") == "immediate" && body.string("destination") == "1003")
-            #expect(body.object("rule") == nil && body.objects("steps")?.isEmpty == true)
+            let adopted = try await w.server.database.read { tx in try tx.forwardingRules(userId: w.userId("bob")) }.first { $0.source == .telephone }
+            let rule = try #require(body.object("rule"))
+            #expect(rule.int64("ruleId") == adopted?.id && rule.string("outcome") == "fired")
+            #expect(body.objects("steps")?.map { $0.string("outcome") } == ["fired"])
             let chain = try #require(body.objects("chain"))
             #expect(chain.map { $0.string("device") } == ["1002", "1003"])
             #expect(chain.first?.string("via") == "pbx" && chain.first?.int64("userId") == w.userId("bob"))
@@ -66,6 +73,26 @@ struct RuleExplainEndpointTests {
             let context = try #require(body.object("context"))
             #expect(context.string("origin") == "internal" && context.string("deviceState") == "idle" && context.string("device") == "1002")
             #expect(context.string("timeZone") == "UTC")
+        }
+    }
+
+    @Test func aPhoneForwardNotTakenInAsARuleIsExplainedAsThePBXsAlone() async throws {
+        try await TelephonyWorld.run { w in
+            _ = try await w.client.setParameter(
+                scope: "user", scopeId: w.userId("bob"), application: "Caller", name: "DisplaySimpleRules", value: "false", token: w.adminToken
+            )
+            try await w.simulator.pbxSwitch.setForwarding(device: "1002", type: .busy, to: "1003", active: true)
+            try await eventually("the forward reaches the call model") {
+                w.server.events.line(domainId: w.domainId, device: "1002")?.forwarding[.busy] == "1003"
+            }
+            let response = try await w.client.post(
+                "/api/v1/rules/test", token: w.token("bob"), json: #"{"callerNumber":"1004","deviceState":"busy"}"#
+            )
+            #expect(response.status == .ok, "\(response.text)")
+            let body = try response.json()
+            #expect(body.string("decision") == "forward" && body.string("type") == "busy" && body.string("destination") == "1003")
+            #expect(body.object("rule") == nil && body.objects("steps")?.isEmpty == true)
+            #expect(body.objects("chain")?.first?.string("via") == "pbx")
         }
     }
 
