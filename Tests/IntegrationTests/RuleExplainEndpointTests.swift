@@ -96,6 +96,19 @@ struct RuleExplainEndpointTests {
         }
     }
 
+    /// RFC 3339 lets a client send fractional seconds and an offset (JavaScript's `toISOString()` does the first).
+    @Test func aTimeWithFractionalSecondsAndAnOffsetIsRead() async throws {
+        try await TelephonyWorld.run { w in
+            let response = try await w.client.post(
+                "/api/v1/rules/test", token: w.token("bob"), json: #"{"callerNumber":"1004","time":"2026-12-07T11:00:00.250+01:00"}"#
+            )
+            #expect(response.status == .ok, "\(response.text)")
+            #expect(try response.json().object("context")?.string("time") == "2026-12-07T10:00:00Z")
+            let wrong = try await w.client.post("/api/v1/rules/test", token: w.token("bob"), json: #"{"callerNumber":"1004","time":"Monday 10am"}"#)
+            #expect(wrong.status == .badRequest)
+        }
+    }
+
     @Test func aColleagueChainOverRESTAndSOAP() async throws {
         try await TelephonyWorld.run { w in
             let alices = try await Self.storeRule(w, "alice", "To Bob", to: .colleague(userId: w.userId("bob")))

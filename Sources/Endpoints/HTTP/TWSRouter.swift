@@ -170,7 +170,7 @@ public func buildRouter(
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(
         on: router,
-        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [ProblemMiddleware(logger: logger), IntegerParameterMiddleware(), JSONNullMiddleware()]
     )
     return router
