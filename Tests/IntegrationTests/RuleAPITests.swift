@@ -199,6 +199,48 @@ import Testing
         }
     }
 
+    /// CIRCULARLEVEL on the save path (admin guide 9.6.2): a rule closing A→B→A is refused with 409 `forward_loop`
+    /// naming the chain, over REST and SOAP, for a user's own rule, for one switched on by a replace, and for a rule an
+    /// administrator imposes on a group; nothing refused is stored.
+    @Test func aRuleClosingALoopIsRefusedAtSaveNamingTheChainAndNothingIsStored() async throws {
+        try await TelephonyWorld.run { world in
+            let client = world.client
+            let (alice, bob) = (world.token("alice"), world.token("bob"))
+            _ = try await client.create("/api/v1/rules", token: bob, json: Self.simple("Back to Alice", to: "1001"))
+
+            let refused = try await client.post("/api/v1/rules", token: alice, json: Self.simple("To Bob", to: "1002"))
+            expectProblem(refused, .conflict, "forward_loop")
+            #expect(try refused.json()["chain"] as? [String] == ["1001", "1002", "1001"])
+            #expect(try await client.must(.get, "/api/v1/rules", token: alice).array().isEmpty)
+
+            // Stored switched off, it closes nothing; switching it on by a replace is refused and leaves it off.
+            let off = #"{"name":"To Bob","kind":"simple","active":false,"forward":{"type":"busy","destination":{"kind":"number","number":"1002"}}}"#
+            let stored = try await client.create("/api/v1/rules", token: alice, json: off)
+            let on = off.replacingOccurrences(of: #""active":false"#, with: #""active":true"#)
+            expectProblem(try await client.put("/api/v1/rules/\(stored)", token: alice, json: on), .conflict, "forward_loop")
+            #expect(try await client.must(.get, "/api/v1/rules/\(stored)", token: alice).json().bool("active") == false)
+
+            let fault = try await client.soap(
+                """
+                <tws:CreateRule><tws:name>To Bob</tws:name><tws:kind>simple</tws:kind>\
+                <tws:forward><tws:type>immediate</tws:type><tws:destination><tws:kind>number</tws:kind><tws:number>1002</tws:number></tws:destination></tws:forward>\
+                </tws:CreateRule>
+                """,
+                token: alice
+            )
+            #expect(Self.values("code", in: fault.text) == ["forward_loop"], "\(fault.text)")
+            #expect(Self.values("chain", in: fault.text) == ["1001", "1002", "1001"])
+            #expect(try await client.must(.get, "/api/v1/rules", token: alice).array().count == 1)
+
+            // An administrator's rule on a group holding alice closes the same loop for her.
+            let group = try await client.createGroup(domainId: world.domainId, name: "Sales", token: world.adminToken)
+            _ = try await client.addMember(groupId: group, userId: world.userId("alice"), token: world.adminToken)
+            let imposed = try await client.post("/api/v1/admin/groups/\(group)/rules", token: world.adminToken, json: Self.simple("Sales to Bob", to: "1002"))
+            expectProblem(imposed, .conflict, "forward_loop")
+            #expect(try await client.must(.get, "/api/v1/admin/groups/\(group)/rules", token: world.adminToken).array().isEmpty)
+        }
+    }
+
     /// The texts of every `<tws:name>` element of a SOAP answer, in order (names under `forward` never clash here).
     static func values(_ name: String, in text: String) -> [String] {
         var found: [String] = []
