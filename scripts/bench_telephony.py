@@ -15,10 +15,15 @@ Every user holds TWS Alerter, so each incoming call's `delivered` event is follo
 card rendered from the domain's template: its latency after the PBX's DeliveredEvent is reported next to the delivered
 event's own, with the bytes of one card event.
 
+Every user also holds TWS Rules and 5 advanced rules (issue 18): four whose callers never call, and one that forwards
+calls from the 21xxx callers (a tenth of them) to an outside number at once. The simulator records each DeflectCall
+request it receives (`DeflectCall` in the trace): the time from the PBX's DeliveredEvent at the called device to the
+gateway's deflection is reported next to the plain delivered push latency of the same run (`--no-rules` leaves them out).
+
 Also: calls/s placed, click-to-call round trips (POST /api/v1/calls until the callee's `delivered` arrives on the
 caller's socket), server peak RSS and CPU, and the exact bytes of one click-to-call exchange.
 """
-import argparse, asyncio, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, asyncio, json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
 
 import requests
 import websockets
@@ -75,6 +80,7 @@ def main():
     ap.add_argument("--cps", type=float, default=50)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--probes", type=int, default=200)
+    ap.add_argument("--no-rules", dest="rules", action="store_false", help="leave out the forwarding rules phase")
     a = ap.parse_args()
 
     api, push, pbx = free_port(), free_port(), free_port()
@@ -112,6 +118,11 @@ def main():
                                                                "granteeId": agents}, headers=h).raise_for_status()
         http.put(f"{base}/api/v1/admin/domains/{domain}/alerter-templates/default.xml", data=ALERTER_TEMPLATE.encode(),
                  headers={**h, "Content-Type": "application/xml"}).raise_for_status()
+        if a.rules:
+            # Everyone holds TWS Rules too: the server runs their advanced rules on each call delivered to them.
+            http.put(f"{base}/api/v1/admin/licences/Rules?companyId={company}", json={"available": a.clients + 1}, headers=h).raise_for_status()
+            http.post(f"{base}/api/v1/admin/authorizations", json={"objectType": "application", "application": "Rules", "granteeType": "group",
+                                                                   "granteeId": agents}, headers=h).raise_for_status()
         t0 = time.time()
         per_user = a.devices // a.clients
         users, owner = [], {}
@@ -135,6 +146,7 @@ def main():
         monitored = time.time() - t0
         tokens = [http.post(f"{base}/api/v1/auth/login", json={"username": u, "password": "bench-password"}).json()["token"] for u in users]
         probe_token = tokens.pop()
+        if a.rules: add_rules(http, base, h, data, company, domain, tokens)
 
         # Bytes of one click-to-call exchange on a fresh HTTP/1.1 connection (request and response, headers included).
         body = json.dumps({"number": probe_b}, separators=(",", ":"))
@@ -172,6 +184,52 @@ def main():
         else: shutil.rmtree(data, ignore_errors=True)
 
 
+# Four rules for callers that never call (numbers outside the load's range, prefixes of none of them) and, last, the
+# one that fires: callers 21000-21999 (a tenth of the 20000-29999 range) go at once to an outside number.
+RULES = [
+    {"name": "Board", "origin": {"match": "numbers", "numbers": ["0140000000", "0140000001"]}},
+    {"name": "Suppliers", "origin": {"match": "numbers", "numbers": ["0155*"]}},
+    {"name": "Partners", "origin": {"match": "numbers", "numbers": ["+4420*", "+4930*"]}},
+    {"name": "Night line", "origin": {"match": "numbers", "numbers": ["9999*"]}},
+    {"name": "Key accounts", "origin": {"match": "numbers", "numbers": ["21*"]}},
+]
+RULE_DESTINATION = "0600000001"
+
+
+def add_rules(http, base, h, data, company, domain, tokens):
+    """Gives every user the five advanced rules: through POST /api/v1/rules, or (where this build's rule endpoints are
+    not there yet) written straight into the server's database, followed by a configuration change so that the server
+    reads them."""
+    probe = http.post(f"{base}/api/v1/rules", json=rule_input(RULES[0], 1), headers={"Authorization": f"Bearer {tokens[0]}"})
+    if probe.status_code == 201:
+        for i, token in enumerate(tokens):
+            for priority, rule in enumerate(RULES, 1):
+                if i == 0 and priority == 1: continue
+                http.post(f"{base}/api/v1/rules", json=rule_input(rule, priority), headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+        return
+    db = sqlite3.connect(os.path.join(data, "tws.sqlite"), timeout=30)
+    users = [row[0] for row in db.execute("SELECT id FROM user WHERE domainId = ? ORDER BY id", (domain,))][:len(tokens)]
+    now = time.strftime("%Y-%m-%d %H:%M:%S.000", time.gmtime())
+    action = json.dumps({"type": "immediate", "destination": {"kind": "number", "number": RULE_DESTINATION}})
+    rows = []
+    for user in users:
+        for priority, rule in enumerate(RULES, 1):
+            origin = {"match": "numbers", "numbers": rule["origin"]["numbers"], "except": False}
+            rows.append((company, domain, user, rule["name"], priority, action, json.dumps({"origin": origin}), now))
+    with db:
+        db.executemany("INSERT INTO forwarding_rule (companyId, domainId, userId, groupId, imposed, name, kind, active, priority, source, action, "
+                       "conditions, updatedAt) VALUES (?, ?, ?, NULL, 0, ?, 'advanced', 1, ?, 'user', ?, ?, ?)", rows)
+    db.close()
+    # A configuration write through the server: what it derived from the configuration (the rules it runs) is read again.
+    http.put(f"{base}/api/v1/admin/parameter-values/domain/{domain}/Rules/WAITTIMENOREPLY", json={"value": "15"}, headers=h).raise_for_status()
+
+
+def rule_input(rule, priority):
+    return {"name": rule["name"], "kind": "advanced", "priority": priority,
+            "forward": {"type": "immediate", "destination": {"kind": "number", "number": RULE_DESTINATION}},
+            "conditions": {"origin": rule["origin"]}}
+
+
 def counters_of(out):
     counters = {}
     for line in (out or "").splitlines():
@@ -185,12 +243,16 @@ def report(a, result, counters, metrics, trace_file, probes, seeded, monitored, 
     cpu, sim_cpu, rss = usage
     # Join what the PBX sent with what the owners' sockets received.
     window_start, window_end = result["window"]
-    sent, calls_placed = {}, 0
+    sent, calls_placed, deflections = {}, 0, {}
     with open(trace_file) as f:
         for line in f:
             t, device, call, event = line.rstrip("\n").split("\t")
             t = int(t)
             if not window_start <= t <= window_end or device in (probe_a, probe_b): continue
+            # A request the gateway sent (rules run by the server), not an event its clients should receive.
+            if event == "DeflectCall":
+                deflections.setdefault((device, call), t)
+                continue
             key = (device, call, PUSH_NAMES.get(event, event))
             if key not in sent: sent[key] = t
             if event == "ServiceInitiatedEvent": calls_placed += 1
@@ -213,6 +275,14 @@ def report(a, result, counters, metrics, trace_file, probes, seeded, monitored, 
     print(f"PBX DeliveredEvent -> alerter card event on the owner's socket ({len(card_latencies)} cards): p50 {percentile(card_latencies, 0.5):.2f} ms, "
           f"p99 {percentile(card_latencies, 0.99):.2f} ms; the same calls' delivered event: p50 {percentile(delivered_latencies, 0.5):.2f} ms, "
           f"p99 {percentile(delivered_latencies, 0.99):.2f} ms")
+    if a.rules:
+        deflect_latencies = sorted((t - sent[(d, c, "delivered")]) / 1e6 for (d, c), t in deflections.items() if (d, c, "delivered") in sent)
+        forwarded_delivered = sorted((received[(d, c, "delivered")] - sent[(d, c, "delivered")]) / 1e6
+                                     for (d, c) in deflections if (d, c, "delivered") in sent and (d, c, "delivered") in received)
+        print(f"rules (5 advanced rules per user, one matching a tenth of the callers): PBX DeliveredEvent -> gateway's DeflectCall "
+              f"({len(deflect_latencies)} calls forwarded): p50 {percentile(deflect_latencies, 0.5):.2f} ms, p99 {percentile(deflect_latencies, 0.99):.2f} ms, "
+              f"max {percentile(deflect_latencies, 1.0):.2f} ms; the same calls' delivered event on the owner's socket: "
+              f"p50 {percentile(forwarded_delivered, 0.5):.2f} ms, p99 {percentile(forwarded_delivered, 0.99):.2f} ms")
     sizes = sorted(result["card_bytes"])
     if sizes:
         print(f"alerter card event: {sizes[len(sizes) // 2]} bytes (median; {sizes[0]}-{sizes[-1]}), "

@@ -19,6 +19,10 @@ public struct DomainError: Error, Sendable, Equatable {
     public var field: String?
     /// The line of an uploaded document at fault (an Alerter template), when there is one.
     public var line: Int?
+    /// The parameter that refused the request (`rule_not_authorized`: `AuthorizedForwardTypeBusy`, …).
+    public var parameter: String?
+    /// The devices of a forwarding loop (`forward_loop`), from the rule's owner back to where the call started.
+    public var chain: [String]?
     /// For `tooManyRequests`: seconds until a retry may succeed (sent as `Retry-After`).
     public var retryAfter: Int?
 

@@ -16,6 +16,19 @@ public struct SOAPFault: Error, Sendable, Equatable, CustomStringConvertible {
     public var version: SOAPVersion?
     /// A fault code of the SOAP specifications themselves, written instead of Client/Server (Sender/Receiver).
     public var envelopeCode: EnvelopeCode?
+    /// More elements of the detail beside `tws:code`, in order, such as `parameter` or `chain`.
+    public var details: [Detail] = []
+
+    /// One more element of the fault detail, in the service namespace.
+    public struct Detail: Sendable, Equatable {
+        public var name: String
+        public var text: String
+
+        public init(name: String, text: String) {
+            self.name = name
+            self.text = text
+        }
+    }
 
     /// The fault codes the SOAP specifications define beside Client/Server (1.1) and Sender/Receiver (1.2).
     public enum EnvelopeCode: String, Sendable, Equatable {

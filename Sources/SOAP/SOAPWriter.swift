@@ -42,7 +42,10 @@ public enum SOAPWriter {
     public static func fault(version: SOAPVersion, fault: SOAPFault, namespace: String) -> [UInt8] {
         let env = version.envelopePrefix
         let message = XMLEscaping.escape(fault.message)
-        let detail = "<\(servicePrefix):code>\(XMLEscaping.escape(fault.code))</\(servicePrefix):code>"
+        var detail = "<\(servicePrefix):code>\(XMLEscaping.escape(fault.code))</\(servicePrefix):code>"
+        for extra in fault.details {
+            detail += "<\(servicePrefix):\(extra.name)>\(XMLEscaping.escape(extra.text))</\(servicePrefix):\(extra.name)>"
+        }
         var xml = envelopeStart(version, namespace: namespace)
         xml += "<\(env):Fault>"
         switch version {

@@ -38,12 +38,16 @@ struct ServerOptions: Sendable {
 /// One server process, as `serve`, `--demo` and the integration tests all build it (`buildServer`): the services the
 /// endpoints call, the two listeners, and every long-lived loop as a Service, in one group.
 struct TWSServer: Sendable {
+    /// The store it was built over (tests write what no endpoint writes yet, and restart a server on it).
+    let database: AppDatabase
     let services: AppServices
     let bus: EventBus
     let events: CallEventPipeline
     let callLogs: CallLogWriter
     let links: PbxLinks
     let push: PushTransport
+    /// Forward verification (TRANSFERVERIFICATION), which the rule engine consults.
+    let verifier: ForwardVerifier
     let metrics: ServerMetrics
     /// Port 8000: REST, SOAP, contract documents, health, metrics.
     let api: any ApplicationProtocol
@@ -92,10 +96,30 @@ func buildServer(
         callerNames: callerNames,
         alerterCards: alerterCards,
         queues: queueObserver,
+        secretaries: SecretaryNaming(store: database, plans: plans),
         callTiming: options.callTiming
     )
     let links = PbxLinks(logger: logger, tune: options.tuneLinks) { domainId, event in await events.handle(domainId: domainId, event) }
     let supervision = Supervision(store: database, links: links)
+    // Issue 18: forwards set on the telephone become simple rules (DisplaySimpleRules).
+    let telephoneForwarding = TelephoneForwarding(store: database, events: events, plans: plans)
+    events.attach(telephoneForwarding)
+    // Issue 18, TRANSFERVERIFICATION (admin guide 9.6.2): forwarded calls watched, EMERGENCYNUMBER when unanswered. The
+    // rule engine asks it where to deflect (`deflectTarget`) and tells it what it forwarded.
+    let verifier = ForwardVerifier(store: database, gateway: options.gateway ?? links, events: events, plans: plans, publisher: bus)
+    events.attach(verifier)
+    // Forwarding rules run by the server (admin guide 9.6): it watches deliveries on the event path and deflects from
+    // its own loop, a Service below.
+    let ruleEngine = RuleEngine(
+        store: database,
+        gateway: options.gateway ?? links,
+        publisher: bus,
+        events: events,
+        plans: plans,
+        callerNames: callerNames,
+        verifier: verifier
+    )
+    events.attach(ruleEngine)
     let services = try await buildServices(
         configuration: configuration,
         database: database,
@@ -105,6 +129,7 @@ func buildServer(
         calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
         presence: PresenceService(store: database, events: events, publisher: bus),
         queues: PhoneQueueService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, observer: queueObserver),
+        rules: RuleService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, callerNames: callerNames),
         supervision: supervision,
         alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML())
     )
@@ -130,6 +155,10 @@ func buildServer(
     let background: [any Service] =
         options.leadingServices + [DrainingService(run: { await callLogs.run() }, stop: { callLogs.finish() })]
         + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
+            DrainingService(run: { await telephoneForwarding.run() }, stop: { telephoneForwarding.finish() }),
+            DrainingService(run: { await verifier.run() }, stop: { verifier.finish() }),
+            // After the links: it stops before them, its timers kept in the database for the next start.
+            DrainingService(run: { await ruleEngine.run() }, stop: { ruleEngine.finish() }),
             TelephonyUpkeep(
                 supervision: supervision,
                 events: events,
@@ -154,12 +183,14 @@ func buildServer(
             ),
         ] + (options.schedulesSynchronisations ? [DirectorySyncScheduler(database: database, synchronizer: synchronizer, logger: logger)] : [])
     return TWSServer(
+        database: database,
         services: services,
         bus: bus,
         events: events,
         callLogs: callLogs,
         links: links,
         push: push,
+        verifier: verifier,
         metrics: metrics,
         api: api,
         pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, boundPort: pushPort, logger: logger),
@@ -177,6 +208,7 @@ private func buildServices(
     calls: CallControl,
     presence: PresenceService,
     queues: PhoneQueueService,
+    rules: RuleService,
     supervision: Supervision,
     alerter: AlerterService
 ) async throws -> AppServices {
@@ -239,7 +271,8 @@ private func buildServices(
         directoryAdmin: DirectoryAdminService(store: database, synchronizer: synchronizer),
         userImports: UserImportService(store: database, connector: connector),
         alerter: alerter,
-        queues: queues
+        queues: queues,
+        rules: rules
     )
 }
 

@@ -358,6 +358,63 @@ extension AppDatabase {
                 t.add(column: "alertLongestWaitSeconds", .integer)
             }
         }
+        migrator.registerMigration("v10-forwarding-rules") { db in
+            // Admin guide 9.1.8 and 9.6: users' forwarding rules (simple and advanced), and rules administrators impose on a
+            // user or on every member of a group. The action and the conditions are JSON (Domain's RuleAction, RuleConditions).
+            try db.create(table: "forwarding_rule") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.belongsTo("user", onDelete: .cascade)
+                t.column("groupId", .integer).references("user_group", onDelete: .cascade)
+                t.column("imposed", .boolean).notNull()
+                t.column("name", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("active", .boolean).notNull()
+                t.column("priority", .integer).notNull()
+                t.column("source", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("conditions", .text)
+                t.column("updatedAt", .datetime).notNull()
+                t.check(sql: "(userId IS NULL) != (groupId IS NULL)")
+            }
+            try db.create(index: "forwarding_rule_group", on: "forwarding_rule", columns: ["groupId"])
+            try db.create(index: "forwarding_rule_company_active", on: "forwarding_rule", columns: ["companyId", "active"])
+            // Schedules are read in the domain's time zone (IANA name).
+            try db.alter(table: "domain") { t in t.add(column: "timeZone", .text).notNull().defaults(to: "UTC") }
+            // A call that a rule forwarded away from the device says so in its call log.
+            try db.alter(table: "call_log") { t in
+                t.add(column: "ruleId", .integer)
+                t.add(column: "ruleName", .text)
+                t.add(column: "ruleDestination", .text)
+            }
+        }
+        migrator.registerMigration("v11-rule-executions") { db in
+            // What the rule engine decided for each call at each device (admin guide 9.6: no-answer timers, forwards,
+            // prevented loops), kept so that a restart neither forgets a timer nor forwards a call twice. Pruned after
+            // a day; not configuration (no version moves with it).
+            try db.create(table: "rule_execution") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("callId", .text).notNull()
+                t.column("device", .text).notNull()
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                // The rule may be deleted since: the decision keeps its name.
+                t.column("ruleId", .integer)
+                t.column("ruleName", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("stage", .text).notNull()
+                t.column("deadline", .datetime)
+                t.column("destination", .text)
+                t.column("chain", .text).notNull()
+                t.column("callerNumber", .text)
+                t.column("reason", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.uniqueKey(["domainId", "callId", "device"])
+            }
+            try db.create(index: "rule_execution_stage", on: "rule_execution", columns: ["stage"])
+            try db.create(index: "rule_execution_created", on: "rule_execution", columns: ["createdAt"])
+        }
         return migrator
     }
 }

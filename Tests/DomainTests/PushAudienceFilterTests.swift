@@ -5,7 +5,7 @@ import Testing
 /// Who receives what: an administrator's filter admits supervision events only; a missed call on an intercom line
 /// reaches the group's supervisors, not those who merely see the device.
 @Suite struct PushAudienceFilterTests {
-    static let audiences: [PushAudience] = [.device("2001"), .user(1), .domain, .directory(5), .intercom("2001")]
+    static let audiences: [PushAudience] = [.device("2001"), .user(1), .domain, .directory(5), .intercom("2001"), .secretaries("2001")]
 
     @Test func anAdministratorReceivesLinkAndQueueAlertsWhateverTheirAudienceAndNothingElse() {
         let admin = PushAudienceFilter.administrator(domainId: 1)
@@ -24,6 +24,18 @@ import Testing
         #expect(!supervisor.admits(.intercom("2002"), type: .missedCall))
         // A user's filter goes by audience: the same event type reaches whoever the audience names.
         #expect(queueAgent.admits(.device("2001"), type: .call) && queueAgent.admits(.domain, type: .link))
+    }
+
+    @Test func aSecretaryReceivesTheBossesCallEventsOnceAsTheSecretariesCopyAndTheirPresenceAsDeviceEvents() {
+        let secretary = PushAudienceFilter(userId: 1, domainId: 1, visibleDevices: ["2001", "3001"], bossDevices: ["3001"])
+        let boss = PushAudienceFilter(userId: 2, domainId: 1, visibleDevices: ["3001"])
+        // admin guide 9.1.7: the secretary's copy, named for them, instead of the boss's own.
+        #expect(secretary.admits(.secretaries("3001"), type: .call))
+        #expect(!secretary.admits(.device("3001"), type: .call))
+        #expect(secretary.admits(.device("3001"), type: .devicePresence) && secretary.admits(.device("3001"), type: .forwarding))
+        #expect(secretary.admits(.device("2001"), type: .call))
+        #expect(boss.admits(.device("3001"), type: .call))
+        #expect(!boss.admits(.secretaries("3001"), type: .call))
     }
 
     @Test func anAdministratorsSubscriptionReplaysOnlyTheSupervisionEventsOfTheDomain() async throws {

@@ -23,6 +23,8 @@ struct Tenant: Sendable {
     var publicContactId: Int64
     var csvDirectoryId: Int64
     var userImportId: Int64
+    /// A rule an administrator imposed on the user.
+    var ruleId: Int64
 
     static let userPassword = "tenant-user-password"
 
@@ -44,7 +46,8 @@ struct Tenant: Sendable {
         publicDirectoryId: 9_000_011,
         publicContactId: 9_000_012,
         csvDirectoryId: 9_000_013,
-        userImportId: 9_000_014
+        userImportId: 9_000_014,
+        ruleId: 9_000_015
     )
 
     /// Creates a company with a domain, a user with a device, a group (holding the user and the Caller
@@ -113,6 +116,11 @@ struct Tenant: Sendable {
             json:
                 #"{"name":"\#(name) CSV","source":"Csv","connection":{"csv":{"path":"contacts.csv","headerRow":true,"delimiter":";","encoding":"UTF-8"}},"fieldMap":{"fields":{"id":"id","lastName":"name"}}}"#
         )
+        let ruleId = try await client.create(
+            "/api/v1/admin/users/\(userId)/rules",
+            token: token,
+            json: #"{"name":"\#(name) reception","kind":"simple","forward":{"type":"immediate","destination":{"kind":"number","number":"2000"}}}"#
+        )
         return Tenant(
             companyName: name,
             domainName: domainName,
@@ -130,7 +138,8 @@ struct Tenant: Sendable {
             publicDirectoryId: publicDirectoryId,
             publicContactId: publicContactId,
             csvDirectoryId: csvDirectoryId,
-            userImportId: userImportId
+            userImportId: userImportId,
+            ruleId: ruleId
         )
     }
 
@@ -150,6 +159,7 @@ struct Tenant: Sendable {
             "/api/v1/admin/phone-queues/\(phoneQueueId)", "/api/v1/admin/domains/\(domainId)/dialing-plan",
             "/api/v1/admin/domains/\(domainId)/directories", "/api/v1/admin/directories/\(publicDirectoryId)/contacts",
             "/api/v1/admin/directories/\(csvDirectoryId)", "/api/v1/admin/user-imports/\(userImportId)",
+            "/api/v1/admin/users/\(userId)/rules", "/api/v1/admin/groups/\(groupId)/rules", "/api/v1/admin/rules/\(ruleId)",
         ]
         var snapshot: [String: String] = [:]
         for uri in uris {
@@ -219,6 +229,8 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listDirectories, createDirectory, getDirectory, updateDirectory, deleteDirectory, getDirectorySync, syncDirectory
     case listPublicContacts, createPublicContact, updatePublicContact, deletePublicContact
     case listUserImports, createUserImport, getUserImport, updateUserImport, deleteUserImport, runUserImport
+    case listUserRulesAdmin, imposeUserRule, listGroupRules, imposeGroupRule, getRuleAdmin, updateRuleAdmin, deleteRuleAdmin
+    case testUserRules
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -246,6 +258,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         let pbx = #"{"host":"pbx.intruder.example","port":5061,"capacity":7,"pbxType":"intruder"}"#
         let intercom = #"{"name":"Intruder desk","devices":[{"number":"1999"}]}"#
         let queue = #"{"name":"Intruder queue","device":{"number":"1998"}}"#
+        let rule = #"{"name":"Intruder","kind":"simple","forward":{"type":"immediate","destination":{"kind":"number","number":"1999"}}}"#
         let plan =
             #"{"internationalPrefix":"00","localCountryPrefix":"33","externalPrefix":"0","add":"","remove":0,"internalLength":4,"internalReverseLength":4}"#
         switch self {
@@ -320,6 +333,13 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .getPhoneQueue: return Call(method: .get, uri: "\(api)/phone-queues/\(o.phoneQueueId)")
         case .replacePhoneQueue: return Call(method: .put, uri: "\(api)/phone-queues/\(o.phoneQueueId)", json: queue)
         case .deletePhoneQueue: return Call(method: .delete, uri: "\(api)/phone-queues/\(o.phoneQueueId)")
+        case .listUserRulesAdmin: return Call(method: .get, uri: "\(api)/users/\(o.userId)/rules")
+        case .imposeUserRule: return Call(method: .post, uri: "\(api)/users/\(o.userId)/rules", json: rule)
+        case .listGroupRules: return Call(method: .get, uri: "\(api)/groups/\(o.groupId)/rules")
+        case .imposeGroupRule: return Call(method: .post, uri: "\(api)/groups/\(o.groupId)/rules", json: rule)
+        case .getRuleAdmin: return Call(method: .get, uri: "\(api)/rules/\(o.ruleId)")
+        case .updateRuleAdmin: return Call(method: .put, uri: "\(api)/rules/\(o.ruleId)", json: rule)
+        case .deleteRuleAdmin: return Call(method: .delete, uri: "\(api)/rules/\(o.ruleId)")
         case .getDialingPlan: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/dialing-plan")
         case .setDialingPlan: return Call(method: .put, uri: "\(api)/domains/\(o.domainId)/dialing-plan", json: plan)
         case .listDirectories: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/directories")
@@ -349,6 +369,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .updateUserImport: return Call(method: .patch, uri: "\(api)/user-imports/\(o.userImportId)", json: #"{"mode":"full"}"#)
         case .deleteUserImport: return Call(method: .delete, uri: "\(api)/user-imports/\(o.userImportId)")
         case .runUserImport: return Call(method: .post, uri: "\(api)/user-imports/\(o.userImportId)/run")
+        case .testUserRules: return Call(method: .post, uri: "\(api)/users/\(o.userId)/rules/test", json: #"{"callerNumber":"0612345678"}"#)
         }
     }
 }
@@ -560,10 +581,17 @@ struct CompanyIsolationTests {
             // Shared phone queues are listed only from the user's own domain's rights; a queue the user may not view
             // (another company's included) answers 404: PhoneQueueTests.rightsAndSOAP probes it.
             "listQueues", "takeQueueCall", "divertQueueCall",
+            // Forwarding rules: a user reads and changes only their own rules and those imposed on them (another
+            // company's rule answers 404: RuleAPITests.anotherCompanysUserSeesNoneOfTheRules), and shared rules come
+            // from a group of the user's own company.
+            "listRules", "createRule", "setRuleOrder", "getRule", "updateRule", "deleteRule", "listSharedRules",
+            // Rules explain: a user explains only their own rules (another user's device answers 404,
+            // RuleExplainEndpointTests); the admin twin is probed above.
+            "testRules",
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()
-        #expect(contract.count == 129, "openapi/tws.yaml has \(contract.count) operations")
+        #expect(contract.count == 145, "openapi/tws.yaml has \(contract.count) operations")
         #expect(Set(contract).subtracting(probed).subtracting(exempt).sorted() == [], "operations without an isolation probe")
         #expect(probed.subtracting(contract).sorted() == [], "probes naming no operation of the contract")
         #expect(exempt.subtracting(contract).sorted() == [])

@@ -100,11 +100,14 @@ struct IntegerParameterTests {
     func namesMatchTheContract() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let contract = try String(contentsOf: root.appendingPathComponent("openapi/tws.yaml"), encoding: .utf8)
-        // Parameter objects as the contract writes them: "- name: X / in: path|query / ... type: integer".
+        // Parameter objects as the contract writes them: "- name: X / in: path|query / ... type: integer", inline in an
+        // operation or (without the dash) under components/parameters, as RuleId is.
         var path: Set<String> = [], query: Set<String> = []
         let lines = contract.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        for (index, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).hasPrefix("- name: ") {
-            let name = line.trimmingCharacters(in: .whitespaces).dropFirst("- name: ".count)
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard let prefix = ["- name: ", "name: "].first(where: trimmed.hasPrefix) else { continue }
+            let name = trimmed.dropFirst(prefix.count)
             let following = lines[(index + 1)..<min(index + 8, lines.count)]
             let location = following.first { $0.contains("in: ") }?.trimmingCharacters(in: .whitespaces)
             guard following.contains(where: { $0.contains("type: integer") }) else { continue }

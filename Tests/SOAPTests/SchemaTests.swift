@@ -8,6 +8,7 @@ import Testing
         [
             "Login", "Logout", "GetMe", "AdminLogin", "ChangeAdminPassword", "ListUsers", "GetLicences", "GetResolvedParameters",
         ] + TelephonySchemaTests.operations + ["SearchDirectory", "LookupNumber", "GetAlerterCard", "GetPhoneQueues", "TakeQueueCall", "DivertQueueCall"]
+        + ["GetRules", "GetRule", "CreateRule", "UpdateRule", "DeleteRule", "SetRuleOrder", "TestRules", "GetSharedRules"]
 
     @Test func realWSDLCompiles() throws {
         let schema = try Fixtures.schema()

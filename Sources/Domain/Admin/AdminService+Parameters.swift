@@ -27,6 +27,8 @@ extension AdminService {
         try admin.requireReady()
         let definition = try ParameterCatalogue.definition(application, name)
         let value = try definition.normalise(value)
+        // An alias (the guide's spelling) writes the canonical name, which is what resolution reads.
+        let name = definition.name
         return try await store.write { tx in
             let companyId = try Self.scopeCompany(scope, scopeId, admin, tx)
             if var existing = try tx.parameterValue(scope: scope, scopeId: scopeId, application: application, name: name) {
@@ -42,7 +44,7 @@ extension AdminService {
 
     public func clearParameter(_ admin: AdminPrincipal, scope: ParameterScope, scopeId: Int64, application: Application, name: String) async throws {
         try admin.requireReady()
-        _ = try ParameterCatalogue.definition(application, name)
+        let name = try ParameterCatalogue.definition(application, name).name
         try await store.write { tx in
             _ = try Self.scopeCompany(scope, scopeId, admin, tx)
             guard let value = try tx.parameterValue(scope: scope, scopeId: scopeId, application: application, name: name), let id = value.id

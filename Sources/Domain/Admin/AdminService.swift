@@ -137,13 +137,20 @@ extension AdminService {
     }
 
     /// Creates a domain with its built-in directories and a default dialing plan.
-    public func createDomain(_ admin: AdminPrincipal, companyId: Int64, name: String, numberingPlanLength: Int) async throws -> CompanyDomain {
+    public func createDomain(
+        _ admin: AdminPrincipal,
+        companyId: Int64,
+        name: String,
+        numberingPlanLength: Int,
+        timeZone: String? = nil
+    ) async throws -> CompanyDomain {
         try admin.requireReady()
         let name = try Check.name(name, field: "name")
         try Check.range(numberingPlanLength, 1...16, field: "numberingPlanLength")
+        let timeZone = try CompanyDomain.checkTimeZone(timeZone ?? "UTC")
         return try await store.write { tx in
             _ = try tx.visibleCompany(companyId, admin)
-            let domain = try tx.insert(CompanyDomain(companyId: companyId, name: name, numberingPlanLength: numberingPlanLength))
+            let domain = try tx.insert(CompanyDomain(companyId: companyId, name: name, numberingPlanLength: numberingPlanLength, timeZone: timeZone))
             for directory in Directory.builtIns(companyId: companyId, domainId: domain.id!) { _ = try tx.insert(directory) }
             _ = try tx.insert(
                 DialingPlanSettings(
@@ -157,12 +164,20 @@ extension AdminService {
         }
     }
 
-    public func updateDomain(_ admin: AdminPrincipal, id: Int64, name: String?, numberingPlanLength: Int?) async throws -> CompanyDomain {
+    public func updateDomain(
+        _ admin: AdminPrincipal,
+        id: Int64,
+        name: String?,
+        numberingPlanLength: Int?,
+        timeZone: String? = nil
+    ) async throws -> CompanyDomain {
         try admin.requireReady()
         let name = try name.map { name throws(DomainError) in try Check.name(name, field: "name") }
         if let numberingPlanLength { try Check.range(numberingPlanLength, 1...16, field: "numberingPlanLength") }
+        let timeZone = try timeZone.map { name throws(DomainError) in try CompanyDomain.checkTimeZone(name) }
         return try await store.write { tx in
             var domain = try admin.visible(tx.domain(id: id), "Domain")
+            if let timeZone { domain.timeZone = timeZone }
             if let name { domain.name = name }
             if let numberingPlanLength { domain.numberingPlanLength = numberingPlanLength }
             try tx.update(domain)

@@ -13,4 +13,8 @@ public enum PushAudience: Sendable, Hashable {
     /// About a device of an intercom group: the users authorised to that group (its supervisors), not those who merely
     /// see the device through a phone queue or as a boss's secretary (a missed call on a supervised line).
     case intercom(String)
+    /// The call events of a boss's device as their secretaries receive them (admin guide 9.1.7
+    /// `AuthorizeSupervisionInformation`): callers named through the intercom group `SupervisionInformationGroup`
+    /// names, when set, rather than through the boss's directories. Secretaries get these instead of `device` call events.
+    case secretaries(String)
 }

@@ -24,13 +24,17 @@ public struct PushAudienceFilter: Sendable, Equatable {
     public var readableDirectories: Set<Int64>
     /// Devices of the intercom groups the user is authorised to (`TelephonyVisibility.intercom`): the lines they supervise.
     public var supervisedDevices: Set<String>
+    /// Bosses' devices the user sees as their secretary only (`TelephonyVisibility.bosses`): their call events come as
+    /// the secretaries' copy (`PushAudience.secretaries`), not as device events.
+    public var bossDevices: Set<String>
 
     public init(
         userId: Int64,
         domainId: Int64,
         visibleDevices: Set<String>,
         readableDirectories: Set<Int64> = [],
-        supervisedDevices: Set<String> = []
+        supervisedDevices: Set<String> = [],
+        bossDevices: Set<String> = []
     ) {
         self.receiver = .user
         self.userId = userId
@@ -38,6 +42,7 @@ public struct PushAudienceFilter: Sendable, Equatable {
         self.visibleDevices = visibleDevices
         self.readableDirectories = readableDirectories
         self.supervisedDevices = supervisedDevices
+        self.bossDevices = bossDevices
     }
 
     /// The filter of an administrator watching `domainId`, one of their companies' domains.
@@ -51,13 +56,15 @@ public struct PushAudienceFilter: Sendable, Equatable {
     public func admits(_ audience: PushAudience, type: PushEventType) -> Bool {
         switch receiver {
         case .administrator: return Self.administratorTypes.contains(type)
-        case .user: return admits(audience)
+        case .user: return admits(audience, isCall: type == .call)
         }
     }
 
-    private func admits(_ audience: PushAudience) -> Bool {
+    private func admits(_ audience: PushAudience, isCall: Bool) -> Bool {
         switch audience {
-        case .device(let number): visibleDevices.contains(number)
+        // A boss's call events reach their secretaries once, named for them (`secretaries`).
+        case .device(let number): visibleDevices.contains(number) && !(isCall && bossDevices.contains(number))
+        case .secretaries(let number): bossDevices.contains(number)
         case .user(let id): id == userId
         case .domain: true
         case .directory(let id): readableDirectories.contains(id)

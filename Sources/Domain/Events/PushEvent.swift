@@ -20,6 +20,7 @@ public struct PushEvent: Codable, Sendable, Equatable {
     public var queue: QueueEventPayload?
     public var supervisionAlert: SupervisionAlertPayload?
     public var missedCall: MissedCallPayload?
+    public var ruleApplied: RuleAppliedPayload?
 
     public init(
         seq: UInt64 = 0,
@@ -36,7 +37,8 @@ public struct PushEvent: Codable, Sendable, Equatable {
         alerter: AlerterCard? = nil,
         queue: QueueEventPayload? = nil,
         supervisionAlert: SupervisionAlertPayload? = nil,
-        missedCall: MissedCallPayload? = nil
+        missedCall: MissedCallPayload? = nil,
+        ruleApplied: RuleAppliedPayload? = nil
     ) {
         self.seq = seq
         self.type = type
@@ -53,5 +55,6 @@ public struct PushEvent: Codable, Sendable, Equatable {
         self.queue = queue
         self.supervisionAlert = supervisionAlert
         self.missedCall = missedCall
+        self.ruleApplied = ruleApplied
     }
 }

@@ -26,4 +26,7 @@ public enum PushEventType: String, Codable, Sendable, CaseIterable {
     case supervisionAlert = "supervision_alert"
     /// An unanswered call at a device of an intercom group the user supervises.
     case missedCall = "missed_call"
+    /// A forwarding rule of the receiving user acted on a call (forwarded it, refused a loop, fell back to the emergency
+    /// number, …).
+    case ruleApplied = "rule_applied"
 }

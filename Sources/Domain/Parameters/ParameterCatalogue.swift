@@ -1,6 +1,6 @@
 /// Every parameter the server knows, with its default (admin guide 6, 9.1.8, 10.2).
 public enum ParameterCatalogue {
-    public static let all: [ParameterDefinition] = server + caller + alerter + system
+    public static let all: [ParameterDefinition] = server + caller + alerter + rules + system
 
     static let server: [ParameterDefinition] = [
         .init(.twsServer, "AuthMethods", "TWS", .authMethods, "Authentication methods allowed, separated by | (WindowsSecurity, LDAP, TWS, None)"),
@@ -33,7 +33,21 @@ public enum ParameterCatalogue {
             ("AuthorizedForwardTypeImmediate", "true", true, "Forward rules: immediate"),
             ("AuthorizedForwardTypeBusy", "true", true, "Forward rules: on busy"),
             ("AuthorizedForwardTypeNoAnswer", "true", true, "Forward rules: on no answer"),
-        ].map { ParameterDefinition(.caller, $0.0, $0.1, .bool, expert: $0.2, $0.3) }
+            ("AuthorizedForwardOriginAll", "true", true, "Forward rules: for every caller"),
+            ("AuthorizedForwardOriginExternal", "true", true, "Forward rules: for external callers (also listed numbers, a directory's contacts, VIPs, unknown callers)"),
+            ("AuthorizedForwardOriginInternal", "true", true, "Forward rules: for internal callers"),
+            ("AuthorizedForwardPresenceOnline", "true", true, "Forward rules: while online"),
+            ("AuthorizedForwardPresenceAbsent", "true", true, "Forward rules: while absent (the guide spells it AuthorizedForwardPresenceAsbsent; both names work)"),
+            ("AuthorizedForwardPresenceBusy", "true", true, "Forward rules: while busy"),
+            ("AuthorizedForwardPresenceOffline", "true", true, "Forward rules: while offline"),
+            ("AuthorizedForwardPresenceCalendar", "true", true, "Forward rules: while in a calendar event"),
+            ("DisplaySimpleRules", "true", true, "See forwards set from the telephone as simple rules"),
+        ].map { entry in
+            var definition = ParameterDefinition(.caller, entry.0, entry.1, .bool, expert: entry.2, entry.3)
+            // Admin guide 9.1.8 spells it "AuthorizedForwardPresenceAsbsent"; settings written that way keep working.
+            if definition.name == "AuthorizedForwardPresenceAbsent" { definition.aliases = ["AuthorizedForwardPresenceAsbsent"] }
+            return definition
+        }
         + [
             // 9.1.7: the value names the user group (the "bosses") whose call details / forwarding the user may see.
             .init(
@@ -50,6 +64,7 @@ public enum ParameterCatalogue {
                 .text(maxLength: 512),
                 "Map site linked from address fields (option a); {0} is the address"
             ),
+            .init(.caller, "vmNumber", "", .text(maxLength: 64), "Voicemail number (9.1.4): called by click-to-call and by rules forwarding to voicemail"),
             .init(.caller, "AuthorizeShareRulesGroup", "", .text(maxLength: 255), "User group whose active forwarding the user may see (9.1.7)"),
             .init(
                 .caller,
@@ -83,6 +98,27 @@ public enum ParameterCatalogue {
         .init(.alerter, "AlerterHeight", "200", .integer(60...4000), "Height of the Alerter window in pixels"),
     ]
 
+    /// Admin guide 9.6.2 (TWS Rules). The guide gives no defaults; these keep every check on but verification, which
+    /// needs a resource device (9.5).
+    static let rules: [ParameterDefinition] = [
+        .init(.rules, "CIRCULARLEVEL", "2", .integer(0...10), "Forwards a call may follow before a loop back to where it started is refused (0: no check, 1: A may not forward to A)"),
+        .init(.rules, "CreateOnlyRUL", "false", .bool, "Users have server-run rules only: no forward is applied in the PBX"),
+        .init(.rules, "EMERGENCYNUMBER", "", .text(maxLength: 64), "Number a verified forward falls back to when its destination does not answer (TRANSFERVERIFICATION)"),
+        .init(.rules, "EMERGENCYNUMBERCALLTIMES", "1", .integer(1...10), "Times the emergency number is tried when nobody answers it"),
+        .init(.rules, "IsUserAuthorizedToCreateWithAdminRules", "true", .bool, "Users may create their own rules when an administrator imposes some"),
+        .init(.rules, "TRANSFERVERIFICATION", "false", .bool, "Check that forwarded calls are answered, and fall back to EMERGENCYNUMBER"),
+        .init(.rules, "WAITTIMENOREPLY", "15", .integer(1...600), "Seconds a call rings before an advanced no-answer rule forwards it"),
+        .init(.rules, "WAITTIMENOREPLYPBX", "20", .integer(1...600), "Seconds the PBX rings before its own no-answer forward (copy it from the PBX)"),
+        .init(
+            .rules,
+            "ResourceDevice",
+            "",
+            .text(maxLength: 32),
+            expert: true,
+            "Virtual device resource (9.5): a device of the domain the server answers forwarded calls on to verify them (TRANSFERVERIFICATION)"
+        ),
+    ]
+
     static let system: [ParameterDefinition] = [
         .init(.system, "CallLog-StartCleaningHour", "03:00", .timeOfDay, "Time of day the call-log cleaning starts"),
         .init(.system, "CallLog-NumberMaxOfStorage", "30", .integer(0...100_000), "Calls kept per type (incoming, outgoing, missed)"),
@@ -94,7 +130,7 @@ public enum ParameterCatalogue {
 
     /// The definition of `(application, name)`, or a `not_found` error.
     public static func definition(_ application: Application, _ name: String) throws(DomainError) -> ParameterDefinition {
-        guard let found = all.first(where: { $0.application == application && $0.name == name }) else {
+        guard let found = all.first(where: { $0.application == application && ($0.name == name || $0.aliases.contains(name)) }) else {
             throw DomainError(.notFound, code: "unknown_parameter", "No parameter \(name) for \(application.rawValue)")
         }
         return found

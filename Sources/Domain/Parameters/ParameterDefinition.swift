@@ -60,6 +60,9 @@ public struct ParameterDefinition: Sendable, Equatable {
     public var kind: ParameterKind
     public var expert: Bool
     public var summary: String
+    /// Other names accepted for it, such as the guide's misspelling `AuthorizedForwardPresenceAsbsent` (9.1.8); values
+    /// are stored and reported under `name`.
+    public var aliases: [String] = []
 
     public init(_ application: Application, _ name: String, _ defaultValue: String, _ kind: ParameterKind, expert: Bool = false, _ summary: String) {
         self.application = application

@@ -18,10 +18,17 @@ public final class CallEventPipeline: Sendable {
     private let missedCalls: MissedCallAlerts
     /// Turns what happens at phone-queue devices into queue events and supervision alerts.
     let queues: PhoneQueueObserver?
+    /// Boss/secretary (admin guide 9.1.7): the secretaries' copy of a boss's call events, named for them.
+    let secretaries: SecretaryNaming?
     /// How long call models wait before cleaning up what the PBX left unsaid (failed calls, silent calls, link loss).
     private let callTiming: CallModel.Timing
     private let now: @Sendable () -> Date
     private let models = Mutex<[Int64: CallModel]>([:])
+    /// Capabilities that act on what happens at devices (forwarding rules, PBX forwarding sync, forward verification),
+    /// attached once the PBX side they command exists.
+    private let observers = Mutex<[any CallEventObserver]>([])
+    /// Forwarding the server set itself (simple rules), so its echo from the PBX is not taken for the telephone's.
+    public let issuedForwarding = IssuedForwarding()
 
     public init(
         publisher: any PushPublisher,
@@ -30,6 +37,7 @@ public final class CallEventPipeline: Sendable {
         callerNames: (any CallerNameResolver)? = nil,
         alerterCards: AlerterCards? = nil,
         queues: PhoneQueueObserver? = nil,
+        secretaries: SecretaryNaming? = nil,
         callTiming: CallModel.Timing = CallModel.Timing(),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -40,8 +48,14 @@ public final class CallEventPipeline: Sendable {
         self.alerterCards = alerterCards
         self.missedCalls = MissedCallAlerts(publisher: publisher, store: plans.store, callerNames: callerNames)
         self.queues = queues
+        self.secretaries = secretaries
         self.callTiming = callTiming
         self.now = now
+    }
+
+    /// Adds an observer of every PBX event and what the call model made of it (called while the server is built).
+    public func attach(_ observer: any CallEventObserver) {
+        observers.withLock { $0.append(observer) }
     }
 
     /// Applies one PBX event: call model, call logs of finished calls, push events. Called in PBX order per link.
@@ -57,6 +71,7 @@ public final class CallEventPipeline: Sendable {
                     link: LinkStatePayload(linkId: linkId, domainId: domainId, connected: connected, reason: reason)
                 )
             )
+            await notify(event, CallModelOutput(), domainId: domainId, time: time)
             return
         }
         // A domain whose plan cannot be read shows numbers as the PBX sent them.
@@ -70,6 +85,14 @@ public final class CallEventPipeline: Sendable {
             }
         }
         await publish(output, domainId: domainId, time: time)
+        await notify(event, output, domainId: domainId, time: time)
+    }
+
+    /// Tells the observers, in the order they were attached.
+    private func notify(_ event: SwitchEvent?, _ output: CallModelOutput, domainId: Int64, time: Date) async {
+        for observer in observers.withLock({ $0 }) {
+            await observer.observe(event, output, domainId: domainId, time: time)
+        }
     }
 
     /// Cleans up every domain's calls (failed calls leaving their line, calls of a link that stayed down) and asks
@@ -81,6 +104,7 @@ public final class CallEventPipeline: Sendable {
         }
         for (domainId, output) in outputs {
             await publish(output, domainId: domainId, time: time)
+            await notify(nil, output, domainId: domainId, time: time)
             // The answer comes back as a snapshot event, in order with the device's other events.
             for device in output.devicesToCheck { _ = try? await gateway.execute(.snapshot(device: device), domainId: domainId) }
         }
@@ -135,12 +159,21 @@ public final class CallEventPipeline: Sendable {
         callLogs.enqueue([attempt], domainId: domainId, time: time)
     }
 
+    /// A boss's call event, a second time for their secretaries (`PushAudience.secretaries`), named for them.
+    private func publishToSecretaries(_ event: PushEvent, audience: PushAudience, domainId: Int64) async {
+        guard let secretaries, event.call != nil, case .device(let device) = audience,
+            let copy = await secretaries.secretariesEvent(event, device: device, domainId: domainId)
+        else { return }
+        publisher.publish(domainId: domainId, audience: .secretaries(device), event: copy)
+    }
+
     /// Publishes a call model's push events (naming incoming callers, with the screen-pop data and the Alerter card of
     /// a call that starts ringing) and queues the call logs of finished calls.
     private func publish(_ output: CallModelOutput, domainId: Int64, time: Date) async {
         for (audience, var event) in output.events {
             guard var call = event.call, call.direction == .incoming, let peer = call.peerNumber, !peer.isEmpty else {
                 publisher.publish(domainId: domainId, audience: audience, event: event)
+                await publishToSecretaries(event, audience: audience, domainId: domainId)
                 continue
             }
             let identity = await callerNames?.callerIdentity(domainId: domainId, device: call.device, number: peer)
@@ -155,6 +188,7 @@ public final class CallEventPipeline: Sendable {
             }
             event.call = call
             publisher.publish(domainId: domainId, audience: audience, event: event)
+            await publishToSecretaries(event, audience: audience, domainId: domainId)
             if offered, call.state == .alerting, let alerterCards, let caller = call.caller,
                 let (userId, card) = await alerterCards.card(
                     domainId: domainId,

@@ -22,6 +22,10 @@ public struct CallLogEntry: CompanyScoped, Codable, Equatable {
     /// `doNotDisturb`, …), the CSTA error of a refused MakeCall, or the gateway's `link_lost`, `no_longer_reported`,
     /// `monitor_stopped`.
     public var cause: String?
+    /// The rule that forwarded the call away from the device (admin guide 9.6), its name then, and where it sent it.
+    public var ruleId: Int64?
+    public var ruleName: String?
+    public var ruleDestination: String?
 
     public init(
         id: Int64? = nil,

@@ -71,7 +71,8 @@ public struct PresenceService: Sendable {
             domainId: principal.domainId,
             visibleDevices: visibility.visible,
             readableDirectories: Set(access.directories.keys),
-            supervisedDevices: visibility.intercom
+            supervisedDevices: visibility.intercom,
+            bossDevices: visibility.bosses
         )
     }
 

@@ -8,20 +8,27 @@ public struct TelephonyVisibility: Sendable, Equatable {
     public var intercom: Set<String>
     /// `AuthorizeInterception`: whether the user may pick up calls ringing at intercom devices.
     public var mayIntercept: Bool
+    /// The bosses' devices the user sees as their secretary only (`AuthorizeSupervisionInformation`, not their own nor
+    /// revealed otherwise): their call events reach the user as the secretaries' copy (`PushAudience.secretaries`),
+    /// whose callers are named through `SupervisionInformationGroup`.
+    public var bosses: Set<String>
 
-    public init(own: Set<String>, visible: Set<String>, intercom: Set<String>, mayIntercept: Bool) {
+    public init(own: Set<String>, visible: Set<String>, intercom: Set<String>, mayIntercept: Bool, bosses: Set<String> = []) {
         self.own = own
         self.visible = visible
         self.intercom = intercom
         self.mayIntercept = mayIntercept
+        self.bosses = bosses
     }
 
     /// Reads the user's rights and parameters in one transaction.
     ///
     /// - Intercom groups and phone queues authorised to the user or one of their groups reveal their devices
     ///   (unless `AuthorizedPhoneSupervisionPresences` is off for the user).
-    /// - `AuthorizeSupervisionInformation` / `AuthorizeShareRulesGroup` name a user group of the company (the bosses):
-    ///   its members' devices become visible too, so the secretary sees their calls and forwarding.
+    /// - `AuthorizeSupervisionInformation` names a user group of the company (the bosses): its members' devices become
+    ///   visible too, so the secretary sees their calls, presence and forwarding (admin guide 9.1.7).
+    ///   `AuthorizeShareRulesGroup` reveals no device: its holders see only the bosses' first active rule, through the
+    ///   shared-rules endpoint.
     public static func of(userId: Int64, _ tx: any StoreTransaction) throws -> TelephonyVisibility {
         guard let user = try tx.user(id: userId) else { throw DomainError.unauthenticated }
         let own = try ownDevices(userId: userId, tx)
@@ -41,15 +48,22 @@ public struct TelephonyVisibility: Sendable, Equatable {
             queues.formUnion(queue.device.numbers)
         }
         var bosses = Set<String>()
-        for name in Set([parameter("AuthorizeSupervisionInformation"), parameter("AuthorizeShareRulesGroup")]) where !name.isEmpty && name != "false"
-        {
-            let groups = try tx.groups(companyId: user.companyId, named: name)
+        let bossGroup = parameter("AuthorizeSupervisionInformation")
+        if !bossGroup.isEmpty && bossGroup != "false" {
+            let groups = try tx.groups(companyId: user.companyId, named: bossGroup)
             let members = try tx.memberIds(ofGroups: groups.compactMap(\.id))
             bosses.formUnion(try tx.devices(userIds: members).map(\.number))
         }
         let seesColleagues = parameter("AuthorizedPhoneSupervisionPresences") != "false"
-        let visible = own.union(seesColleagues ? intercom.union(queues) : []).union(bosses)
-        return TelephonyVisibility(own: own, visible: visible, intercom: intercom, mayIntercept: parameter("AuthorizeInterception") == "true")
+        let revealed = own.union(seesColleagues ? intercom.union(queues) : [])
+        let visible = revealed.union(bosses)
+        return TelephonyVisibility(
+            own: own,
+            visible: visible,
+            intercom: intercom,
+            mayIntercept: parameter("AuthorizeInterception") == "true",
+            bosses: bosses.subtracting(revealed)
+        )
     }
 
     /// The user's own device numbers: all call control needs, without the rights and parameters `of` reads.

@@ -9,7 +9,7 @@ struct IntegerParameterMiddleware: ServerMiddleware {
     /// Every integer path and query parameter of openapi/tws.yaml (a test keeps these lists equal to the contract's).
     static let pathNames: Set<String> = [
         "adminId", "authorizationId", "companyId", "contactId", "deviceId", "directoryId", "domainId", "groupId", "importId",
-        "intercomGroupId", "listId", "pbxLinkId", "phoneQueueId", "queueId", "scopeId", "userId",
+        "intercomGroupId", "listId", "pbxLinkId", "phoneQueueId", "queueId", "ruleId", "scopeId", "userId",
     ]
     static let queryNames: Set<String> = ["companyId", "directoryId", "granteeId", "limit", "offset", "scopeId", "userId"]
 

@@ -16,6 +16,10 @@ struct Problem: Codable, Sendable {
     var field: String?
     /// The line of an uploaded document at fault (Alerter templates).
     var line: Int?
+    /// The parameter that refused a forwarding rule.
+    var parameter: String?
+    /// The devices of a forwarding loop.
+    var chain: [String]?
 
     init(status: HTTPResponse.Status, code: String, detail: String?, field: String? = nil) {
         self.title = status.reasonPhrase
@@ -28,6 +32,8 @@ struct Problem: Codable, Sendable {
     init(_ error: DomainError) {
         self.init(status: error.kind.httpStatus, code: error.code, detail: error.message, field: error.field)
         line = error.line
+        parameter = error.parameter
+        chain = error.chain
     }
 
     var body: ByteBuffer {

@@ -23,6 +23,7 @@ public struct TWSServices: Sendable {
     public let userImports: UserImportService
     public let alerter: AlerterService
     public let queues: PhoneQueueService
+    public let rules: RuleService
 
     public init(
         admin: AdminService,
@@ -37,7 +38,8 @@ public struct TWSServices: Sendable {
         directoryAdmin: DirectoryAdminService,
         userImports: UserImportService,
         alerter: AlerterService,
-        queues: PhoneQueueService
+        queues: PhoneQueueService,
+        rules: RuleService
     ) {
         self.admin = admin
         self.sessions = sessions
@@ -52,6 +54,7 @@ public struct TWSServices: Sendable {
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues
+        self.rules = rules
     }
 }
 
@@ -77,6 +80,7 @@ public func buildRouter(
         directories: services.directories,
         alerter: services.alerter,
         queues: services.queues,
+        rules: services.rules,
         negotiate: services.negotiate,
         logger: logger
     )
@@ -160,12 +164,13 @@ public func buildRouter(
         directoryAdmin: services.directoryAdmin,
         userImports: services.userImports,
         alerter: services.alerter,
-        queues: services.queues
+        queues: services.queues,
+        rules: services.rules
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(
         on: router,
-        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [ProblemMiddleware(logger: logger), IntegerParameterMiddleware(), JSONNullMiddleware()]
     )
     return router

@@ -35,7 +35,9 @@ extension Components.Schemas.Company {
 }
 
 extension Components.Schemas.Domain {
-    init(_ d: CompanyDomain) { self.init(id: d.id ?? 0, companyId: d.companyId, name: d.name, numberingPlanLength: Int32(d.numberingPlanLength)) }
+    init(_ d: CompanyDomain) {
+        self.init(id: d.id ?? 0, companyId: d.companyId, name: d.name, numberingPlanLength: Int32(d.numberingPlanLength), timeZone: d.timeZone)
+    }
 }
 
 extension Components.Schemas.AdminAccount {

@@ -302,7 +302,8 @@ extension Components.Schemas.CallLogEntry {
             answeredAt: e.answeredAt,
             durationSeconds: Int32(clamping: e.durationSeconds),
             endedAt: e.endedAt,
-            cause: e.cause
+            cause: e.cause,
+            forwardedByRule: e.ruleName.map { .init(ruleId: e.ruleId, ruleName: $0, destination: e.ruleDestination ?? "") }
         )
     }
 }

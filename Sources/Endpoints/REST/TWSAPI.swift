@@ -21,6 +21,8 @@ package struct TWSAPI: APIProtocol {
     let alerter: AlerterService
     /// Shared phone queues for agents (Alerter, admin guide 9.2.2).
     let queues: PhoneQueueService
+    /// Forwarding rules (admin guide 9.1.8, 9.6).
+    let rules: RuleService
 
     package init(
         admin: AdminService,
@@ -35,11 +37,13 @@ package struct TWSAPI: APIProtocol {
         directoryAdmin: DirectoryAdminService,
         userImports: UserImportService,
         alerter: AlerterService,
-        queues: PhoneQueueService
+        queues: PhoneQueueService,
+        rules: RuleService
     ) {
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues
+        self.rules = rules
         self.negotiate = negotiate
         self.directories = directories
         self.directoryAdmin = directoryAdmin
@@ -219,7 +223,8 @@ package struct TWSAPI: APIProtocol {
             try Caller.current.admin(),
             companyId: body.companyId,
             name: body.name,
-            numberingPlanLength: Int(body.numberingPlanLength)
+            numberingPlanLength: Int(body.numberingPlanLength),
+            timeZone: body.timeZone
         )
         return .created(.init(body: .json(.init(domain))))
     }
@@ -234,7 +239,8 @@ package struct TWSAPI: APIProtocol {
             try Caller.current.admin(),
             id: input.path.domainId,
             name: body.name,
-            numberingPlanLength: body.numberingPlanLength.map(Int.init)
+            numberingPlanLength: body.numberingPlanLength.map(Int.init),
+            timeZone: body.timeZone
         )
         return .ok(.init(body: .json(.init(domain))))
     }

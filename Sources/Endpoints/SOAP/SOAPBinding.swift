@@ -22,6 +22,7 @@ public struct SOAPBinding: Sendable {
     let directories: DirectoryService
     let alerter: AlerterService
     let queues: PhoneQueueService
+    let rules: RuleService
     let logger: Logger
 
     /// A SOAP answer: status, content type and body.
@@ -51,6 +52,7 @@ public struct SOAPBinding: Sendable {
         directories: DirectoryService,
         alerter: AlerterService,
         queues: PhoneQueueService,
+        rules: RuleService,
         negotiate: NegotiateAcceptor? = nil,
         logger: Logger
     ) throws {
@@ -58,6 +60,7 @@ public struct SOAPBinding: Sendable {
         self.directories = directories
         self.alerter = alerter
         self.queues = queues
+        self.rules = rules
         let schema = try SOAPSchema(wsdl: wsdl)
         self.parser = SOAPEnvelopeParser(schema: schema)
         self.namespace = schema.targetNamespace
@@ -137,7 +140,10 @@ public struct SOAPBinding: Sendable {
     /// a PBX that is down (503) or too slow (504) is a receiver fault, as the failure is on our side of the request.
     static func fault(_ error: DomainError) -> SOAPFault {
         let status = error.kind.httpStatus.code
-        return SOAPFault(code: error.code, message: error.message, isSenderFault: status < 500, httpStatus: status)
+        var fault = SOAPFault(code: error.code, message: error.message, isSenderFault: status < 500, httpStatus: status)
+        if let parameter = error.parameter { fault.details.append(.init(name: "parameter", text: parameter)) }
+        for device in error.chain ?? [] { fault.details.append(.init(name: "chain", text: device)) }
+        return fault
     }
 
     /// A parser fault, with a request that does not match the schema under REST's code for a body that does not match
@@ -360,6 +366,14 @@ public struct SOAPBinding: Sendable {
         case .getPhoneQueues: return try await getPhoneQueues()
         case .takeQueueCall: return try await takeQueueCall(payload)
         case .divertQueueCall: return try await divertQueueCall(payload)
+        case .getRules: return try await getRules()
+        case .getRule: return try await getRule(payload)
+        case .createRule: return try await createRule(payload)
+        case .updateRule: return try await updateRule(payload)
+        case .deleteRule: return try await deleteRule(payload)
+        case .setRuleOrder: return try await setRuleOrder(payload)
+        case .getSharedRules: return try await getSharedRules()
+        case .testRules: return try await testRules(payload)
         }
     }
 

@@ -37,6 +37,15 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     case getPhoneQueues = "GetPhoneQueues"
     case takeQueueCall = "TakeQueueCall"
     case divertQueueCall = "DivertQueueCall"
+    // Forwarding rules (REST tag `rules`, admin guide 9.1.8, 9.6).
+    case getRules = "GetRules"
+    case getRule = "GetRule"
+    case createRule = "CreateRule"
+    case updateRule = "UpdateRule"
+    case deleteRule = "DeleteRule"
+    case setRuleOrder = "SetRuleOrder"
+    case getSharedRules = "GetSharedRules"
+    case testRules = "TestRules"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -73,6 +82,14 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .getPhoneQueues: "listQueues"
         case .takeQueueCall: "takeQueueCall"
         case .divertQueueCall: "divertQueueCall"
+        case .getRules: "listRules"
+        case .getRule: "getRule"
+        case .createRule: "createRule"
+        case .updateRule: "updateRule"
+        case .deleteRule: "deleteRule"
+        case .setRuleOrder: "setRuleOrder"
+        case .getSharedRules: "listSharedRules"
+        case .testRules: "testRules"
         }
     }
 }

@@ -7,7 +7,9 @@ extension AppDatabase: CallLogStore {
             let devices = try tx.devices(domainId: domainId, numbers: calls.map(\.device))
             return try calls.compactMap { call in
                 guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
-                return try tx.insert(CallLogEntry(call, owner: device, domainId: domainId, peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] }))
+                var entry = CallLogEntry(call, owner: device, domainId: domainId, peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] })
+                entry.markForwarded(by: try tx.ruleExecution(domainId: domainId, callId: call.callId, device: call.device))
+                return try tx.insert(entry)
             }
         }
     }

@@ -465,7 +465,11 @@ public actor PBXSwitch {
             try transfer(held: try locate(heldCall), active: try locate(activeCall))
             return .positiveResponse("TransferCallResponse")
         case .deflectCall(let callToBeDiverted, let newDestination):
-            try deflect(try locate(callToBeDiverted), to: newDestination, cause: "redirected")
+            let connection = try locate(callToBeDiverted)
+            // Benchmarks measure the time from a call's DeliveredEvent to the gateway's deflection (rules run by the
+            // server): the request is recorded when it arrives, refused or not.
+            recordRequest("DeflectCall", connection)
+            try deflect(connection, to: newDestination, cause: "redirected")
             return .positiveResponse("DeflectCallResponse")
         case .setForwarding(let device, let forwardingType, let forwardDN, let activate):
             try applyForwarding(device: device, type: forwardingType, destination: forwardDN, activate: activate)
@@ -642,6 +646,22 @@ public actor PBXSwitch {
     /// these with what clients of the gateway received, to measure latency and find lost events).
     public func startTracing() {
         if trace == nil { trace = [] }
+    }
+
+    /// Records a request received from a gateway while tracing, named as ECMA-323 names it (`DeflectCall`), at the
+    /// connection it acts on.
+    private func recordRequest(_ name: String, _ connection: ConnectionID) {
+        guard trace != nil else { return }
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        trace?.append(
+            SimulatorTraceRecord(
+                time: Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec),
+                device: connection.deviceID,
+                callID: connection.callID,
+                event: name
+            )
+        )
     }
 
     /// The call events recorded since the last call, oldest first.

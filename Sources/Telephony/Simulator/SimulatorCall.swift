@@ -70,7 +70,8 @@ public struct SimulatorCounters: Sendable, Hashable, Codable {
     public init() {}
 }
 
-/// One call event the switch sent to a monitor while tracing (`PBXSwitch.startTracing()`).
+/// One call event the switch sent to a monitor while tracing (`PBXSwitch.startTracing()`), or one request it received
+/// that benchmarks time (`DeflectCall`, at the connection it deflects).
 public struct SimulatorTraceRecord: Sendable, Hashable, Codable {
     /// Wall-clock time it was written to the gateway's connection, in nanoseconds since 1970 (CLOCK_REALTIME, so
     /// another process on the machine can compare its own receipt times).

@@ -11,6 +11,7 @@ final class InMemoryStore: TenantStore {
     static let configurationTables: Set<String> = [
         "company", "domain", "user", "user_group", "group_membership", "authorization", "licence", "parameter_value",
         "directory", "dialing_plan", "device", "phone_queue", "intercom_group", "alerter_template",
+        "forwarding_rule",
     ]
     /// The tables behind `sessionVersion`, as Storage's `TableVersion.sessions` lists them.
     static let sessionTables: Set<String> = ["session", "user", "admin_account", "company", "domain"]
@@ -51,9 +52,9 @@ extension InMemoryStore: CallLogStore {
             let devices = try tx.devices(domainId: domainId, numbers: calls.map(\.device))
             return try calls.compactMap { call in
                 guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
-                return try tx.insert(
-                    CallLogEntry(call, owner: device, domainId: domainId, peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] })
-                )
+                var entry = CallLogEntry(call, owner: device, domainId: domainId, peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] })
+                entry.markForwarded(by: try tx.ruleExecution(domainId: domainId, callId: call.callId, device: call.device))
+                return try tx.insert(entry)
             }
         }
     }

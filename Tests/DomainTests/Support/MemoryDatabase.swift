@@ -11,7 +11,7 @@ struct MemoryDatabase: Sendable {
             Company.self, CompanyDomain.self, AdminAccount.self, AuditEntry.self, Session.self, User.self, Device.self, UserGroup.self,
             GroupMembership.self, Authorization.self, Licence.self, ParameterValue.self, PbxLink.self, DialingPlanSettings.self,
             IntercomGroup.self, PhoneQueue.self, Directory.self, Contact.self, ContactList.self, UserImport.self, CallLogEntry.self,
-            UserPresence.self, AlerterTemplateRecord.self,
+            UserPresence.self, AlerterTemplateRecord.self, ForwardingRule.self, RuleExecution.self,
         ]
         func empty<R: MemoryRecord>(_ type: R.Type) -> any ErasedTable { MemoryTable<R>() }
         for type in recordTypes {

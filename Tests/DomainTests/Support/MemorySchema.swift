@@ -151,6 +151,41 @@ extension AlerterTemplateRecord: MemoryRecord {
     )
 }
 
+extension ForwardingRule: MemoryRecord {
+    // v10: a rule belongs to a user or to a group, and goes with either.
+    static let schema = TableSchema<ForwardingRule>(
+        name: "forwarding_rule",
+        references: [
+            .cascade("companyId", to: "company") { $0.companyId },
+            .cascade("domainId", to: "domain") { $0.domainId },
+            .cascade("userId", to: "user") { $0.userId },
+            .cascade("groupId", to: "user_group") { $0.groupId },
+        ]
+    )
+
+    var storedForm: ForwardingRule {
+        var rule = self
+        rule.updatedAt = updatedAt.storedInSQLite
+        return rule
+    }
+}
+
+extension RuleExecution: MemoryRecord {
+    // v11: one decision per call and device; goes with its domain and its user.
+    static let schema = TableSchema<RuleExecution>(
+        name: "rule_execution",
+        unique: [UniqueKey(["domainId", "callId", "device"]) { [.integer($0.domainId), .binary($0.callId), .binary($0.device)] }],
+        references: [.cascade("domainId", to: "domain") { $0.domainId }, .cascade("userId", to: "user") { $0.userId }]
+    )
+
+    var storedForm: RuleExecution {
+        var execution = self
+        execution.createdAt = createdAt.storedInSQLite
+        execution.deadline = deadline?.storedInSQLite
+        return execution
+    }
+}
+
 extension DialingPlanSettings: MemoryRecord {
     static let schema = TableSchema<DialingPlanSettings>(
         name: "dialing_plan",
