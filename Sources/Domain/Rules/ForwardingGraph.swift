@@ -66,6 +66,12 @@ public struct ForwardingGraph: Sendable {
     /// Level 1 refuses only a forward to itself; level N refuses any path back from `destination` to `device` of at
     /// most N−1 further forwards, so that the whole chain has at most N forwards. The shortest such chain is answered.
     public func loop(from device: String, to destination: String, level: Int) -> [String]? {
+        Self.loop(from: device, to: destination, level: level, edges: edges(from:))
+    }
+
+    /// The same search over forwards read as it goes (`edges` is asked only for the devices it reaches, at most
+    /// `level - 1` forwards from `destination`), so a save in a large company reads a handful of rows.
+    static func loop(from device: String, to destination: String, level: Int, edges: (String) throws -> [Edge]) rethrows -> [String]? {
         guard level > 0 else { return nil }
         if destination == device { return [device, device] }
         // Breadth first from the destination: the first time `device` is reached is by a shortest path.
@@ -74,7 +80,7 @@ public struct ForwardingGraph: Sendable {
         for _ in 0..<(level - 1) {
             var next: [String] = []
             for node in frontier {
-                for edge in edges(from: node) {
+                for edge in try edges(node) {
                     if edge.to == device {
                         // Back from `node` to the destination through the parents, then turned round.
                         var path = [node]
@@ -98,86 +104,61 @@ public struct ForwardingGraph: Sendable {
 }
 
 extension ForwardingGraph {
-    /// The devices of a company, their owners and the numbers destinations are looked up by.
-    struct Directory {
-        /// Device number → owner user id, every domain of the company.
-        var owners: [String: Int64] = [:]
-        /// Domain id → its device numbers.
-        var devicesByDomain: [Int64: [String]] = [:]
-        /// User id → their device numbers by number (the first is where colleagues' forwards go).
-        var devicesByUser: [Int64: [String]] = [:]
-    }
-
-    /// The company's forwards: every active rule (a group's rule for each member) from each device of its user to the
-    /// destination's device, and every PBX forward `lines` knows for the devices of `domainIds`.
-    ///
-    /// `plans` turns a rule's or a PBX forward's number into a device number (the reverse dialing plan); `lines` is the
-    /// call model's view of a device (`CallEventPipeline.line(domainId:device:)`).
-    public static func build(
-        companyId: Int64,
-        domainIds: [Int64],
-        plans: [Int64: DialingPlan],
-        lines: (Int64, String) -> DeviceLine?,
-        _ tx: any StoreTransaction
-    ) throws -> ForwardingGraph {
-        let resolver = DestinationResolver(directory: try Self.directory(domainIds: domainIds, tx), plans: plans, tx: tx)
-        return try build(companyId: companyId, domainIds: domainIds, resolver: resolver, lines: lines)
-    }
-
-    static func build(
-        companyId: Int64,
-        domainIds: [Int64],
-        resolver: DestinationResolver,
-        lines: (Int64, String) -> DeviceLine?
-    ) throws -> ForwardingGraph {
-        var graph = ForwardingGraph()
-        let directory = resolver.directory
-        let tx = resolver.tx
-        for rule in try tx.activeForwardingRules(companyId: companyId) {
-            for edge in try resolver.edges(of: rule) { graph.add(edge) }
-        }
-        for domainId in domainIds {
-            for device in directory.devicesByDomain[domainId] ?? [] {
-                guard let line = lines(domainId, device) else { continue }
-                for kind in ForwardingKind.allCases {
-                    guard let number = line.forwarding[kind], let target = resolver.device(number: number, domainId: domainId) else { continue }
-                    graph.add(Edge(from: device, to: target, kind: kind, via: .pbx))
-                }
-            }
-        }
-        return graph
-    }
-
-    static func directory(domainIds: [Int64], _ tx: any StoreTransaction) throws -> Directory {
-        var directory = Directory()
-        for domainId in domainIds {
-            var numbers: [String] = []
-            for pbxProtocol in Device.PBXProtocol.allCases {
-                numbers += try tx.deviceNumbers(domainId: domainId, pbxProtocol: pbxProtocol)
-            }
-            let devices = try tx.devices(domainId: domainId, numbers: numbers)
-            directory.devicesByDomain[domainId] = devices.map(\.number).sorted()
-            for device in devices {
-                directory.owners[device.number] = device.userId
-                directory.devicesByUser[device.userId, default: []].append(device.number)
-            }
-        }
-        for userId in directory.devicesByUser.keys { directory.devicesByUser[userId]?.sort() }
-        return directory
-    }
-
-    /// Where rules and PBX forwards land, as device numbers.
-    struct DestinationResolver {
-        let directory: Directory
-        let plans: [Int64: DialingPlan]
+    /// The forwards of a company as the store and the call model hold them, read device by device and kept for the
+    /// transaction: the active rules (own, imposed on the user, on their groups; a group's rule for each member) of
+    /// the device's owner, and the PBX forwards the call model saw on it. Numbers are turned into company devices with
+    /// the reverse dialing plan; a number outside the company ends a chain (a loop cannot pass through it).
+    final class StoredForwards {
         let tx: any StoreTransaction
+        /// The company's domains, the rule's own first when a number is looked up.
+        let domainIds: [Int64]
+        let plans: [Int64: DialingPlan]
+        let lines: (Int64, String) -> DeviceLine?
+        private var leaving: [String: [Edge]] = [:]
+        private var devices: [String: Device?] = [:]
+
+        init(domainIds: [Int64], plans: [Int64: DialingPlan], lines: @escaping (Int64, String) -> DeviceLine?, _ tx: any StoreTransaction) {
+            self.domainIds = domainIds
+            self.plans = plans
+            self.lines = lines
+            self.tx = tx
+        }
+
+        /// The company's device numbered `number` (the first domain holding it).
+        func companyDevice(_ number: String) throws -> Device? {
+            if let known = devices[number] { return known }
+            var found: Device?
+            for domainId in domainIds where found == nil { found = try tx.device(domainId: domainId, number: number) }
+            devices[number] = found
+            return found
+        }
 
         /// The device `number` (dialled in `domainId`) reaches: the number itself when it is a device of the company,
         /// else what the reverse dialing plan shows for it; nil for a number outside the company.
-        func device(number: String, domainId: Int64) -> String? {
-            if directory.owners[number] != nil { return number }
-            if let shown = plans[domainId]?.reverse(number).number, directory.owners[shown] != nil { return shown }
+        func device(number: String, domainId: Int64) throws -> String? {
+            if try companyDevice(number) != nil { return number }
+            if let shown = plans[domainId]?.reverse(number).number, !shown.isEmpty, try companyDevice(shown) != nil { return shown }
             return nil
+        }
+
+        /// The forwards leaving `device`: its owner's active rules, then the PBX's forwards on it.
+        func edges(from device: String) throws -> [Edge] {
+            if let known = leaving[device] { return known }
+            var edges: [Edge] = []
+            if let owned = try companyDevice(device) {
+                for rule in try EffectiveRules.of(userId: owned.userId, tx) where rule.active {
+                    guard let target = try destination(of: rule, userId: owned.userId) else { continue }
+                    edges.append(Edge(from: device, to: target, kind: rule.action.type, via: .rule, ruleId: rule.id))
+                }
+                if let line = lines(owned.domainId, device) {
+                    for kind in ForwardingKind.allCases {
+                        guard let number = line.forwarding[kind], let target = try self.device(number: number, domainId: owned.domainId) else { continue }
+                        edges.append(Edge(from: device, to: target, kind: kind, via: .pbx))
+                    }
+                }
+            }
+            leaving[device] = edges
+            return edges
         }
 
         /// The users `rule` applies to.
@@ -186,33 +167,28 @@ extension ForwardingGraph {
             return rule.userId.map { [$0] } ?? []
         }
 
-        /// The edges of an active `rule`, for every user it applies to.
-        func edges(of rule: ForwardingRule) throws -> [Edge] {
-            guard rule.active else { return [] }
-            return try users(of: rule).flatMap { try edges(of: rule, userId: $0) }
-        }
-
         /// The edges `rule` adds for `userId`: from each of their devices to the destination's device.
         func edges(of rule: ForwardingRule, userId: Int64) throws -> [Edge] {
             guard let target = try destination(of: rule, userId: userId) else { return [] }
-            return (directory.devicesByUser[userId] ?? []).map { Edge(from: $0, to: target, kind: rule.action.type, via: .rule, ruleId: rule.id) }
+            return try tx.devices(userId: userId).map(\.number).sorted().map {
+                Edge(from: $0, to: target, kind: rule.action.type, via: .rule, ruleId: rule.id)
+            }
         }
 
-        /// The device `rule` sends `userId`'s calls to; nil for an outside number (a loop cannot pass through it).
+        /// The device `rule` sends `userId`'s calls to; nil for an outside number.
         func destination(of rule: ForwardingRule, userId: Int64) throws -> String? {
             switch rule.action.destination.kind {
             case .colleague:
                 guard let colleague = rule.action.destination.userId else { return nil }
-                if let first = directory.devicesByUser[colleague]?.first { return first }
-                return try tx.devices(userId: colleague).first?.number
+                return try tx.devices(userId: colleague).map(\.number).sorted().first
             case .number:
                 guard let number = rule.action.destination.number else { return nil }
-                return device(number: number, domainId: rule.domainId)
+                return try device(number: number, domainId: rule.domainId)
             case .voicemail:
                 guard let user = try tx.user(id: userId) else { return nil }
                 let number = try RuleParameters.value("vmNumber", of: .caller, for: user, tx)
                 guard !number.isEmpty else { return nil }
-                return device(number: number, domainId: user.domainId)
+                return try device(number: number, domainId: user.domainId)
             }
         }
     }

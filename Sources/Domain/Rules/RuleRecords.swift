@@ -5,8 +5,6 @@ public protocol RuleRecords {
     func forwardingRules(userId: Int64) throws -> [ForwardingRule]
     /// The rules imposed on these groups, by group id, then priority, then id.
     func forwardingRules(groupIds: [Int64]) throws -> [ForwardingRule]
-    /// Every active rule of a company, users' and groups' (loop checks follow forwards across the company).
-    func activeForwardingRules(companyId: Int64) throws -> [ForwardingRule]
     func insert(_ rule: ForwardingRule) throws -> ForwardingRule
     func update(_ rule: ForwardingRule) throws
     @discardableResult func deleteForwardingRule(id: Int64) throws -> Bool

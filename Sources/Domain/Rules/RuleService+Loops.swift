@@ -8,26 +8,20 @@ extension RuleService {
     /// An inactive rule forwards nothing and closes no loop. Called inside the saving transaction.
     public func checkLoop(_ rule: ForwardingRule, in tx: any StoreTransaction) throws {
         guard rule.active else { return }
-        let resolver = try loopResolver(companyId: rule.companyId, tx)
-        var graph = try ForwardingGraph.build(
-            companyId: rule.companyId,
-            domainIds: resolver.directory.devicesByDomain.keys.sorted(),
-            resolver: resolver,
-            lines: { [events] in events.line(domainId: $0, device: $1) }
-        )
-        if let id = rule.id { graph.remove(ruleId: id) }
-        let users = try resolver.users(of: rule)
-        var perUser: [(User, [ForwardingGraph.Edge])] = []
-        for userId in users {
-            guard let user = try tx.user(id: userId) else { continue }
-            let edges = try resolver.edges(of: rule, userId: userId)
-            for edge in edges { graph.add(edge) }
-            perUser.append((user, edges))
+        let forwards = try storedForwards(companyId: rule.companyId, tx)
+        // The rule as it is being saved stands in for its stored version (a new one is not stored yet).
+        func leaving(_ device: String, _ candidate: [ForwardingGraph.Edge]) throws -> [ForwardingGraph.Edge] {
+            try forwards.edges(from: device).filter { rule.id == nil || $0.ruleId != rule.id } + candidate.filter { $0.from == device }
         }
-        for (user, edges) in perUser {
+        // A group's rule leaves every member's devices: all of them count while any member's chain is followed.
+        let members = try forwards.users(of: rule).map { ($0, try forwards.edges(of: rule, userId: $0)) }
+        let candidate = members.flatMap(\.1)
+        for (userId, edges) in members {
+            guard let user = try tx.user(id: userId) else { continue }
             let level = try RuleParameters.of(user, tx).circularLevel
             for edge in edges {
-                guard let chain = graph.loop(from: edge.from, to: edge.to, level: level) else { continue }
+                guard let chain = try ForwardingGraph.loop(from: edge.from, to: edge.to, level: level, edges: { try leaving($0, candidate) })
+                else { continue }
                 let forwards = chain.count - 1
                 let path = chain.joined(separator: " → ")
                 var error = DomainError(
@@ -41,12 +35,12 @@ extension RuleService {
         }
     }
 
-    /// The company's devices and dialing plans, for the loop check and explain.
-    func loopResolver(companyId: Int64, _ tx: any StoreTransaction) throws -> ForwardingGraph.DestinationResolver {
+    /// The company's forwards as the loop check reads them, device by device.
+    func storedForwards(companyId: Int64, _ tx: any StoreTransaction) throws -> ForwardingGraph.StoredForwards {
         let domainIds = try tx.domains(companyIds: [companyId], named: nil).compactMap(\.id)
         var plans: [Int64: DialingPlan] = [:]
         // A plan that cannot be read leaves numbers as they are (as the event path shows them).
         for domainId in domainIds { plans[domainId] = try? DialingPlanStore.plan(domainId: domainId, tx) }
-        return ForwardingGraph.DestinationResolver(directory: try ForwardingGraph.directory(domainIds: domainIds, tx), plans: plans, tx: tx)
+        return ForwardingGraph.StoredForwards(domainIds: domainIds, plans: plans, lines: { [events] in events.line(domainId: $0, device: $1) }, tx)
     }
 }

@@ -28,11 +28,6 @@ extension GRDBTransaction: RuleRecords {
         return try all(ForwardingRule.filter(groupIds.contains(Columns.groupId)).order(Columns.groupId, Columns.priority, Columns.id))
     }
 
-    public func activeForwardingRules(companyId: Int64) throws -> [ForwardingRule] {
-        typealias Columns = ForwardingRule.Columns
-        return try all(ForwardingRule.filter(Columns.companyId == companyId && Columns.active == true).order(Columns.id))
-    }
-
     public func insert(_ rule: ForwardingRule) throws -> ForwardingRule { try inserted(rule) }
     public func update(_ rule: ForwardingRule) throws { try updated(rule) }
     public func deleteForwardingRule(id: Int64) throws -> Bool { try deleted(ForwardingRule.self, id: id) }

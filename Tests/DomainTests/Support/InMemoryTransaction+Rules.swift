@@ -18,10 +18,6 @@ extension InMemoryTransaction: RuleRecords {
         }
     }
 
-    func activeForwardingRules(companyId: Int64) throws -> [ForwardingRule] {
-        rows(ForwardingRule.self).filter { $0.companyId == companyId && $0.active }.sorted { ($0.id ?? 0) < ($1.id ?? 0) }
-    }
-
     func insert(_ rule: ForwardingRule) throws -> ForwardingRule { try inserted(rule) }
     func update(_ rule: ForwardingRule) throws { try updated(rule) }
     func deleteForwardingRule(id: Int64) throws -> Bool { try deleted(ForwardingRule.self, id: id) }
