@@ -222,6 +222,17 @@ struct RefusalCase: Sendable, CustomTestStringConvertible {
         #expect(voicemail?.code == "no_voicemail_number")
         let holiday = await attempt(.number("2000"), conditions: RuleConditions(schedule: RuleSchedule(exceptions: ["2026-02-30"])))
         #expect(holiday?.code == "invalid_rule" && holiday?.field == "conditions.schedule.exceptions")
+        // What the contract's schema says of lists and numbers holds for SOAP clients and the domain's callers too.
+        let noRanges = await attempt(.number("2000"), conditions: RuleConditions(schedule: RuleSchedule(ranges: [])))
+        #expect(noRanges?.code == "invalid_rule" && noRanges?.field == "conditions.schedule.ranges")
+        let noDays = await attempt(.number("2000"), conditions: RuleConditions(schedule: RuleSchedule(days: [])))
+        #expect(noDays?.code == "invalid_rule" && noDays?.field == "conditions.schedule.days")
+        let noPresence = await attempt(.number("2000"), conditions: RuleConditions(presence: []))
+        #expect(noPresence?.code == "invalid_rule" && noPresence?.field == "conditions.presence")
+        let badPrefix = await attempt(.number("2000"), conditions: RuleConditions(origin: RuleOrigin(match: .numbers, numbers: ["01*2"])))
+        #expect(badPrefix?.code == "invalid_rule" && badPrefix?.field == "conditions.origin.numbers")
+        let noKeys = await attempt(.number("call me"))
+        #expect(noKeys?.code == "invalid_field" && noKeys?.field == "forward.destination.number")
         let directory = await attempt(.number("2000"), conditions: RuleConditions(origin: RuleOrigin(match: .directory, directoryId: 4242)))
         #expect(directory?.code == "not_found" && directory?.field == "conditions.origin.directoryId")
         let conditionsOnSimple = await domainError {

@@ -34,6 +34,7 @@ extension RuleService {
     }
 
     func explain(userId: Int64, _ request: RuleTest) async throws -> RuleExplanation {
+        try RuleValidation.checkTest(request)
         let time = request.time ?? now()
         let device = try await store.read { tx -> String in
             guard try tx.user(id: userId) != nil else { throw DomainError.notFound("User") }

@@ -80,8 +80,11 @@ public enum RuleValidation {
         let destination = input.action.destination
         switch destination.kind {
         case .number:
-            guard let number = destination.number, !number.isEmpty, number.unicodeScalars.count <= 64 else {
-                throw DomainError.invalid(field: "forward.destination.number", "A number destination needs a number (1 to 64 characters)")
+            // Numbers are kept as typed (the dialing plan reads them), but one must hold a key to dial.
+            guard let number = destination.number, number.unicodeScalars.count <= 64,
+                number.unicodeScalars.contains(where: { $0.isASCIIDigit || $0 == "*" || $0 == "#" })
+            else {
+                throw DomainError.invalid(field: "forward.destination.number", "A number destination needs a number (1 to 64 characters, with digits)")
             }
         case .colleague:
             guard destination.userId != nil else { throw DomainError.invalid(field: "forward.destination.userId", "A colleague destination needs a userId") }
@@ -90,7 +93,14 @@ public enum RuleValidation {
         guard let conditions = input.conditions else { return input }
         // Admin guide 9.1.8: a simple rule is a type and a destination; conditions make it an advanced one (9.6).
         guard input.kind == .advanced else { throw DomainError.invalid(field: "conditions", "A simple rule has no conditions") }
+        if let presence = conditions.presence, presence.isEmpty {
+            throw invalid("conditions.presence", "presence lists at least one presence (absent: any)")
+        }
         if let origin = conditions.origin {
+            guard origin.numbers.count <= 50 else { throw invalid("conditions.origin.numbers", "An origin lists at most 50 numbers") }
+            for number in origin.numbers where !isNumberOrPrefix(number) {
+                throw invalid("conditions.origin.numbers", "\(number) is not a number or a prefix ending with * (digits and #, optional leading +)")
+            }
             switch origin.match {
             case .numbers:
                 guard !origin.numbers.isEmpty else { throw DomainError.invalid(field: "conditions.origin.numbers", "A numbers origin lists numbers") }
@@ -102,6 +112,13 @@ public enum RuleValidation {
             }
         }
         if let schedule = conditions.schedule {
+            if let days = schedule.days, days.isEmpty {
+                throw invalid("conditions.schedule.days", "days lists at least one day (absent: every day)")
+            }
+            if let ranges = schedule.ranges, !(1...10).contains(ranges.count) {
+                throw invalid("conditions.schedule.ranges", "ranges lists 1 to 10 time ranges (absent: the whole day)")
+            }
+            guard schedule.exceptions.count <= 366 else { throw invalid("conditions.schedule.exceptions", "At most 366 exception dates") }
             for (index, range) in (schedule.ranges ?? []).enumerated() {
                 guard (0..<1440).contains(range.from), (0...1440).contains(range.to), range.from != range.to else {
                     throw invalid("conditions.schedule.ranges[\(index)]", "A time range runs from 00:00-23:59 to a different time up to 24:00")
@@ -112,6 +129,24 @@ public enum RuleValidation {
             }
         }
         return input
+    }
+
+    /// An origin's entry: a number, or a prefix when it ends with `*` (contract pattern `^\+?[0-9#]+\*?$`, 32 at most).
+    static func isNumberOrPrefix(_ text: String) -> Bool {
+        var body = text.unicodeScalars[...]
+        if body.first == "+" { body = body.dropFirst() }
+        if body.last == "*" { body = body.dropLast() }
+        return text.unicodeScalars.count <= 32 && !body.isEmpty && body.allSatisfy { $0.isASCIIDigit || $0 == "#" }
+    }
+
+    /// A call to explain: the caller's number as the contract writes it, and a device number if one is named.
+    public static func checkTest(_ request: RuleTest) throws(DomainError) {
+        // 32 characters in all, the leading `+` included (the contract's maxLength).
+        guard request.callerNumber.unicodeScalars.count <= 32 else { throw DomainError.invalid(field: "callerNumber", "callerNumber takes at most 32 characters") }
+        _ = try Check.number(request.callerNumber, field: "callerNumber")
+        if let device = request.device, device.isEmpty || device.unicodeScalars.count > 32 {
+            throw DomainError.invalid(field: "device", "device is a device number of 1 to 32 characters")
+        }
     }
 
     /// `HH:MM` as minutes after midnight, or 422 `invalid_rule` at `field` (the endpoints' mappings read times here).

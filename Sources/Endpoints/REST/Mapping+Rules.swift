@@ -44,7 +44,7 @@ extension RuleConditions {
                 )
             },
             presence: try wire.presence.map { list in
-                Set(try list.map { presence throws -> RulePresence in try convert(presence, field: "conditions.presence") })
+                try uniqueSet(try list.map { presence throws -> RulePresence in try convert(presence, field: "conditions.presence") }, field: "conditions.presence")
             },
             schedule: try wire.schedule.map(RuleSchedule.init)
         )
@@ -55,7 +55,7 @@ extension RuleSchedule {
     init(_ wire: Components.Schemas.RuleSchedule) throws {
         self.init(
             days: try wire.days.map { list in
-                Set(try list.map { day throws -> RuleSchedule.Weekday in try convert(day, field: "conditions.schedule.days") })
+                try uniqueSet(try list.map { day throws -> RuleSchedule.Weekday in try convert(day, field: "conditions.schedule.days") }, field: "conditions.schedule.days")
             },
             ranges: try wire.ranges.map { ranges in
                 try ranges.enumerated().map { index, range in
@@ -66,7 +66,7 @@ extension RuleSchedule {
                 }
             },
             outside: wire.when == .outside,
-            exceptions: Set(wire.exceptions ?? [])
+            exceptions: try uniqueSet(wire.exceptions ?? [], field: "conditions.schedule.exceptions")
         )
     }
 }
@@ -152,4 +152,12 @@ extension Components.Schemas.SharedRule {
             }
         )
     }
+}
+
+/// A list the contract marks `uniqueItems`, as the set the domain keeps: 422 `invalid_rule` when an item repeats
+/// (a set would otherwise swallow the repeat and accept what the contract refuses).
+func uniqueSet<Item: Hashable>(_ list: [Item], field: String) throws -> Set<Item> {
+    let set = Set(list)
+    guard set.count == list.count else { throw RuleValidation.invalid(field, "\(field) lists an item twice") }
+    return set
 }
