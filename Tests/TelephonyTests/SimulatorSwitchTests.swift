@@ -604,7 +604,8 @@ import Testing
         )
         let monitorIDs = Set(ids.values)
         let task = Task { await pbx.runLoad(load) }
-        try await link.recorder.wait("five answered calls") { outputs in
+        // 30 s bounds a failure only: on 2 cores shared with a build, the load's calls took over 10 s to come round.
+        try await link.recorder.wait(timeout: .seconds(30), "five answered calls") { outputs in
             outputs.compactMap(\.message).filter {
                 if case .established = $0, let id = $0.monitorCrossRefID { monitorIDs.contains(id) } else { false }
             }.count >= 10
