@@ -256,7 +256,11 @@ def report(a, result, counters, metrics, trace_file, probes, seeded, monitored, 
             key = (device, call, PUSH_NAMES.get(event, event))
             if key not in sent: sent[key] = t
             if event == "ServiceInitiatedEvent": calls_placed += 1
-    received = result["received"]
+    received = dict(result["received"])
+    # A call diverted away from a device (a rule's DeflectCall) leaves its line: the owner is told `cleared`.
+    for (device, call, name), t in list(sent.items()):
+        if name == "diverted" and (device, call, name) not in received and (device, call, "cleared") in received:
+            received[(device, call, name)] = received[(device, call, "cleared")]
     latencies = sorted((received[k] - t) / 1e6 for k, t in sent.items() if k in received)
     lost = [k for k in sent if k not in received]
     rt = sorted(result["round_trips"])
