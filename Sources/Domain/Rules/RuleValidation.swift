@@ -161,9 +161,13 @@ public enum RuleValidation {
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month), day >= 1
         else { return false }
+        return day <= daysIn(month: month, year: year)
+    }
+
+    /// Days in `month` (1…12) of `year`, proleptic Gregorian (also what request date-times are read with).
+    public static func daysIn(month: Int, year: Int) -> Int {
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day <= lengths[month - 1]
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
     /// `rules` renumbered 1…n in their order (only the priorities change).
