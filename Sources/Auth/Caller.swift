@@ -7,6 +7,8 @@ public enum Caller: Sendable {
     case anonymous
     case user(UserPrincipal)
     case admin(AdminPrincipal)
+    /// A company's API key (a CRM or portal); it acts for users only through `onBehalfOf`.
+    case apiKey(ApiKeyPrincipal)
     /// Credentials were sent but open no live session: the error every operation that needs a caller answers, exactly
     /// as checking the token there would have (operations open to anyone, such as sign-in, go on regardless).
     case refused(any Error)
@@ -19,7 +21,7 @@ public enum Caller: Sendable {
         switch self {
         case .user(let principal): return principal
         case .refused(let error): throw error
-        case .anonymous, .admin: throw DomainError.unauthenticated
+        case .anonymous, .admin, .apiKey: throw DomainError.unauthenticated
         }
     }
 
@@ -28,7 +30,16 @@ public enum Caller: Sendable {
         switch self {
         case .admin(let principal): return principal
         case .refused(let error): throw error
-        case .anonymous, .user: throw DomainError.unauthenticated
+        case .anonymous, .user, .apiKey: throw DomainError.unauthenticated
+        }
+    }
+
+    /// The API key making the request; 401 for anyone else.
+    public func apiKey() throws -> ApiKeyPrincipal {
+        switch self {
+        case .apiKey(let principal): return principal
+        case .refused(let error): throw error
+        case .anonymous, .user, .admin: throw DomainError.unauthenticated
         }
     }
 }

@@ -56,11 +56,15 @@ public struct UserPrincipal: Sendable, Equatable {
     public var domainId: Int64
     public var companyId: Int64
     public var sessionTokenId: String
+    /// Set when an API key acts for this user (`onBehalfOf`, issue 19): the user's rights, dialing plan and devices
+    /// apply, and application rights are those of the key (Toolkit), not the user's own grants.
+    public var apiKeyId: Int64?
 
-    public init(userId: Int64, domainId: Int64, companyId: Int64, sessionTokenId: String) {
+    public init(userId: Int64, domainId: Int64, companyId: Int64, sessionTokenId: String, apiKeyId: Int64? = nil) {
         self.userId = userId
         self.domainId = domainId
         self.companyId = companyId
         self.sessionTokenId = sessionTokenId
+        self.apiKeyId = apiKeyId
     }
 }
