@@ -143,7 +143,8 @@ func buildServer(
         metrics: MetricsEndpoint(token: configuration.metricsToken, registry: options.metrics) { metrics.refresh() },
         trustedProxies: configuration.trustedProxyAddresses,
         webClient: WebClient(pushPort: pushPort),
-        logger: logger
+        logger: logger,
+        apiKeyLimits: .init(burst: configuration.apiKeyBurst, perSecond: configuration.apiKeyPerSecond)
     )
     let api = Application(
         router: router,
@@ -272,7 +273,8 @@ private func buildServices(
         userImports: UserImportService(store: database, connector: connector),
         alerter: alerter,
         queues: queues,
-        rules: rules
+        rules: rules,
+        apiKeys: ApiKeyService(store: database)
     )
 }
 

@@ -21,6 +21,9 @@ struct AppConfiguration: Codable, Sendable {
     var loginLockUserFailures: Int = 5
     var loginLockAddressFailures: Int = 20
     var loginLockMinutes: Double = 15
+    /// Requests one API key may send at once, and per second after that (issue 19: a token bucket per key).
+    var apiKeyBurst: Double = 20
+    var apiKeyPerSecond: Double = 10
     /// Port of the push channel (WebSocket `/events`, long-poll `/events/poll`), on the same host.
     var pushPort: Int = 9000
     /// Bearer token a Prometheus scraper sends for `GET /metrics`; when unset, metrics are served to loopback only.
@@ -80,6 +83,8 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_NEGOTIATE_NTLM_USERS"] { configuration.negotiateNTLMUsers = value }
         if let value = environment["TWS_CSV_IMPORT_FOLDER"] { configuration.csvImportFolder = value }
         if let value = environment["TWS_TRUSTED_PROXIES"] { configuration.trustedProxies = value }
+        if let value = environment["TWS_API_KEY_RATE"].flatMap(Double.init) { configuration.apiKeyPerSecond = value }
+        if let value = environment["TWS_API_KEY_BURST"].flatMap(Double.init) { configuration.apiKeyBurst = value }
         if let value = environment["TWS_SERVER_NAME"] { configuration.serverName = value }
         return configuration
     }
@@ -113,12 +118,15 @@ struct AppConfiguration: Codable, Sendable {
         negotiateNTLMUsers = try container.decodeIfPresent(String.self, forKey: .negotiateNTLMUsers)
         csvImportFolder = try container.decodeIfPresent(String.self, forKey: .csvImportFolder)
         trustedProxies = try container.decodeIfPresent(String.self, forKey: .trustedProxies) ?? trustedProxies
+        apiKeyBurst = try container.decodeIfPresent(Double.self, forKey: .apiKeyBurst) ?? apiKeyBurst
+        apiKeyPerSecond = try container.decodeIfPresent(Double.self, forKey: .apiKeyPerSecond) ?? apiKeyPerSecond
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, loginLockUserFailures,
             loginLockAddressFailures, loginLockMinutes, pushPort, metricsToken, negotiateKeytab,
-            negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder, trustedProxies
+            negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder, trustedProxies,
+            apiKeyBurst, apiKeyPerSecond
     }
 
     private struct AnyKey: CodingKey {

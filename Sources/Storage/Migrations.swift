@@ -415,6 +415,28 @@ extension AppDatabase {
             try db.create(index: "rule_execution_stage", on: "rule_execution", columns: ["stage"])
             try db.create(index: "rule_execution_created", on: "rule_execution", columns: ["createdAt"])
         }
+        migrator.registerMigration("v12-api-keys") { db in
+            // Issue 19: companies' API keys. Only the SHA-256 of a secret is stored (hex); the previous secret's hash is
+            // kept during a rotation's overlap. Scopes, users and groups acted for, and allowed addresses are JSON.
+            try db.create(table: "api_key") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull()
+                t.column("scopes", .text).notNull()
+                t.column("actsForUsers", .text).notNull()
+                t.column("actsForGroups", .text).notNull()
+                t.column("expiresAt", .datetime)
+                t.column("allowedAddresses", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("lastUsedAt", .datetime)
+                t.column("revokedAt", .datetime)
+                t.column("prefix", .text).notNull()
+                t.column("secretHash", .text).notNull().unique()
+                t.column("previousSecretHash", .text)
+                t.column("previousSecretUntil", .datetime)
+            }
+            try db.create(index: "api_key_previous_secret", on: "api_key", columns: ["previousSecretHash"])
+        }
         return migrator
     }
 }

@@ -25,6 +25,8 @@ struct Tenant: Sendable {
     var userImportId: Int64
     /// A rule an administrator imposed on the user.
     var ruleId: Int64
+    /// An API key of the company (issue 19).
+    var apiKeyId: Int64 = 0
 
     static let userPassword = "tenant-user-password"
 
@@ -47,14 +49,15 @@ struct Tenant: Sendable {
         publicContactId: 9_000_012,
         csvDirectoryId: 9_000_013,
         userImportId: 9_000_014,
-        ruleId: 9_000_015
+        ruleId: 9_000_015,
+        apiKeyId: 9_000_016
     )
 
     /// Creates a company with a domain, a user with a device, a group (holding the user and the Caller
     /// application), an intercom group, a phone queue, a PBX link, a user parameter override and licences.
     static func make(_ client: some TestClientProtocol, superToken token: String, name: String) async throws -> Tenant {
         let companyId = try await client.createCompany(name, token: token)
-        for (application, count) in [("Caller", 5), ("Alerter", 2)] {
+        for (application, count) in [("Caller", 5), ("Alerter", 2), ("Toolkit", 5)] {
             try await client.must(
                 .put,
                 "/api/v1/admin/licences/\(application)?companyId=\(companyId)",
@@ -121,6 +124,14 @@ struct Tenant: Sendable {
             token: token,
             json: #"{"name":"\#(name) reception","kind":"simple","forward":{"type":"immediate","destination":{"kind":"number","number":"2000"}}}"#
         )
+        let apiKey = try await client.must(
+            .post,
+            "/api/v1/admin/companies/\(companyId)/api-keys",
+            token: token,
+            json: #"{"name":"\#(name) CRM","scopes":["calls:control"],"actsFor":{"users":[\#(userId)],"groups":[]}}"#,
+            answer: .created
+        )
+        let apiKeyId = try #require(try apiKey.json().object("key")?.int64("id"))
         return Tenant(
             companyName: name,
             domainName: domainName,
@@ -139,7 +150,8 @@ struct Tenant: Sendable {
             publicContactId: publicContactId,
             csvDirectoryId: csvDirectoryId,
             userImportId: userImportId,
-            ruleId: ruleId
+            ruleId: ruleId,
+            apiKeyId: apiKeyId
         )
     }
 
@@ -160,6 +172,7 @@ struct Tenant: Sendable {
             "/api/v1/admin/domains/\(domainId)/directories", "/api/v1/admin/directories/\(publicDirectoryId)/contacts",
             "/api/v1/admin/directories/\(csvDirectoryId)", "/api/v1/admin/user-imports/\(userImportId)",
             "/api/v1/admin/users/\(userId)/rules", "/api/v1/admin/groups/\(groupId)/rules", "/api/v1/admin/rules/\(ruleId)",
+            "/api/v1/admin/companies/\(companyId)/api-keys",
         ]
         var snapshot: [String: String] = [:]
         for uri in uris {
@@ -231,6 +244,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listUserImports, createUserImport, getUserImport, updateUserImport, deleteUserImport, runUserImport
     case listUserRulesAdmin, imposeUserRule, listGroupRules, imposeGroupRule, getRuleAdmin, updateRuleAdmin, deleteRuleAdmin
     case testUserRules
+    case listApiKeys, createApiKey, getApiKey, getOtherApiKeyUnderOwnCompany, updateApiKey, rotateApiKey, revokeApiKey, deleteApiKey
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -242,6 +256,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .listUserParameterValues, .listDomainParameterValues, .listGroupParameterValues: "listParameterValues"
         case .setUserParameterValue, .setDomainParameterValue, .setGroupParameterValue: "setParameterValue"
         case .clearParameterValue: "clearParameterValue"
+        case .getOtherApiKeyUnderOwnCompany: "getApiKey"
         default: rawValue
         }
     }
@@ -370,6 +385,19 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .deleteUserImport: return Call(method: .delete, uri: "\(api)/user-imports/\(o.userImportId)")
         case .runUserImport: return Call(method: .post, uri: "\(api)/user-imports/\(o.userImportId)/run")
         case .testUserRules: return Call(method: .post, uri: "\(api)/users/\(o.userId)/rules/test", json: #"{"callerNumber":"0612345678"}"#)
+        case .listApiKeys: return Call(method: .get, uri: "\(api)/companies/\(o.companyId)/api-keys")
+        case .createApiKey:
+            return Call(method: .post, uri: "\(api)/companies/\(o.companyId)/api-keys", json: #"{"name":"Intruder","scopes":["calls:read"]}"#)
+        case .getApiKey: return Call(method: .get, uri: "\(api)/companies/\(o.companyId)/api-keys/\(o.apiKeyId)")
+        case .getOtherApiKeyUnderOwnCompany:
+            // A's company in the path does not open B's key.
+            return Call(method: .get, uri: "\(api)/companies/\(own.companyId)/api-keys/\(o.apiKeyId)")
+        case .updateApiKey:
+            return Call(method: .patch, uri: "\(api)/companies/\(o.companyId)/api-keys/\(o.apiKeyId)", json: #"{"name":"Hijacked"}"#)
+        case .rotateApiKey:
+            return Call(method: .post, uri: "\(api)/companies/\(o.companyId)/api-keys/\(o.apiKeyId)/rotate", json: #"{"overlapSeconds":0}"#)
+        case .revokeApiKey: return Call(method: .post, uri: "\(api)/companies/\(o.companyId)/api-keys/\(o.apiKeyId)/revoke")
+        case .deleteApiKey: return Call(method: .delete, uri: "\(api)/companies/\(o.companyId)/api-keys/\(o.apiKeyId)")
         }
     }
 }

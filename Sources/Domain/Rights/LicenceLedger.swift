@@ -25,15 +25,22 @@ enum LicenceLedger {
         try tx.licence(companyId: companyId, application: application)?.available ?? 0
     }
 
-    /// Throws `licence_exhausted` when `holders` would exceed the licences of the company.
-    static func check(_ application: Application, companyId: Int64, holders: Set<Int64>, _ tx: any StoreTransaction) throws {
+    /// Throws `licence_exhausted` when `holders` (and, for Toolkit, the live API keys and `extraKeys` more) would exceed
+    /// the licences of the company.
+    static func check(_ application: Application, companyId: Int64, holders: Set<Int64>, _ tx: any StoreTransaction, extraKeys: Int = 0) throws {
         let available = try available(application, companyId: companyId, tx)
-        guard holders.count <= available else {
+        let needed = holders.count + (try apiKeys(application, companyId: companyId, tx)) + extraKeys
+        guard needed <= available else {
             throw DomainError.conflict(
                 code: "licence_exhausted",
-                "\(application.displayName): \(available) licences; this change would need \(holders.count)"
+                "\(application.displayName): \(available) licences; this change would need \(needed)"
             )
         }
+    }
+
+    /// Issue 19: each live API key of the company uses one Toolkit licence.
+    static func apiKeys(_ application: Application, companyId: Int64, _ tx: any StoreTransaction) throws -> Int {
+        application == .toolkit ? try tx.liveApiKeyCount(companyId: companyId) : 0
     }
 
     static func usage(companyId: Int64, _ tx: any StoreTransaction) throws -> [LicenceUsage] {
@@ -41,7 +48,7 @@ enum LicenceLedger {
             LicenceUsage(
                 application: application,
                 available: try available(application, companyId: companyId, tx),
-                used: try holders(of: application, companyId: companyId, tx).count
+                used: try holders(of: application, companyId: companyId, tx).count + apiKeys(application, companyId: companyId, tx)
             )
         }
     }

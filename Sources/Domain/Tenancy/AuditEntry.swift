@@ -12,6 +12,13 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         case sessionRefreshed = "session_refreshed"
         case adminLoginSucceeded = "admin_login_succeeded"
         case adminLoginFailed = "admin_login_failed"
+        // API keys (issue 19): their administration, and refusals of a known key (revoked, expired, address, scope).
+        case apiKeyCreated = "api_key_created"
+        case apiKeyUpdated = "api_key_updated"
+        case apiKeyRotated = "api_key_rotated"
+        case apiKeyRevoked = "api_key_revoked"
+        case apiKeyDeleted = "api_key_deleted"
+        case apiKeyRefused = "api_key_refused"
     }
 
     public var id: Int64?

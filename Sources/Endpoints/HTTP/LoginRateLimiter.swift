@@ -1,3 +1,4 @@
+import Auth
 import Foundation
 import Hummingbird
 
@@ -52,6 +53,8 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         let limited = (request.method == .post && (path.hasSuffix("/auth/login") || path == "/soap")) || path == "/api/v1/auth/negotiate"
+        // A request with an API key has its own rate per key (ApiKeyGate), not the per-address login limit.
+        if case .apiKey = Caller.current { return try await next(request, context) }
         guard limited else { return try await next(request, context) }
         if let retryAfter = await limiter.check(context.remoteAddress?.ipAddress ?? "unknown") { throw RateLimited(retryAfter: retryAfter) }
         return try await next(request, context)

@@ -11,6 +11,8 @@ public final class MetricsEndpoint: Sendable {
     public let token: String?
     /// Answers of port 8000 by status class, counted into the same registry.
     public let requests: HTTPRequestCounters
+    /// Uses and refusals of API keys (issue 19), counted into the same registry.
+    public let apiKeys: ApiKeyCounters
     private let registry: PrometheusCollectorRegistry
     private let refresh: @Sendable () -> Void
     /// One scrape at a time: `refresh` sets counters to the totals it reads, which another scrape must not see half done.
@@ -21,6 +23,7 @@ public final class MetricsEndpoint: Sendable {
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.registry = registry
         self.requests = HTTPRequestCounters(factory: PrometheusMetricsFactory(registry: registry))
+        self.apiKeys = ApiKeyCounters(factory: PrometheusMetricsFactory(registry: registry))
         self.refresh = refresh
     }
 

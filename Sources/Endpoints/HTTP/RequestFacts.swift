@@ -11,6 +11,8 @@ public struct RequestFacts: Sendable {
     public var negotiateToken: String?
     /// The client's address and port: one TCP connection, which a multi-leg Negotiate exchange stays on.
     public var connection: String?
+    /// The value of `X-API-Key` (issue 19), when sent.
+    public var apiKey: String?
 
     @TaskLocal public static var current = RequestFacts()
 
@@ -21,6 +23,7 @@ public struct RequestFacts: Sendable {
         }
         self.clientAddress = clientAddress
         self.connection = connection
+        apiKey = HTTPField.Name("X-API-Key").flatMap { headers[$0] }
     }
 
     /// What follows `scheme` (lower-case ASCII, matched without regard to case as RFC 9110 says) and a space in an

@@ -24,6 +24,8 @@ public struct TWSServices: Sendable {
     public let alerter: AlerterService
     public let queues: PhoneQueueService
     public let rules: RuleService
+    /// Companies' API keys (issue 19).
+    public let apiKeys: ApiKeyService
 
     public init(
         admin: AdminService,
@@ -39,8 +41,10 @@ public struct TWSServices: Sendable {
         userImports: UserImportService,
         alerter: AlerterService,
         queues: PhoneQueueService,
-        rules: RuleService
+        rules: RuleService,
+        apiKeys: ApiKeyService
     ) {
+        self.apiKeys = apiKeys
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
@@ -67,7 +71,8 @@ public func buildRouter(
     metrics: MetricsEndpoint? = nil,
     trustedProxies: Set<String> = [],
     webClient: WebClient? = nil,
-    logger: Logger
+    logger: Logger,
+    apiKeyLimits: LoginRateLimiter.Limits = .init(burst: 20, perSecond: 10)
 ) throws -> Router<TWSRequestContext> {
     let soap = try SOAPBinding(
         wsdl: Contract.wsdl,
@@ -82,7 +87,8 @@ public func buildRouter(
         queues: services.queues,
         rules: services.rules,
         negotiate: services.negotiate,
-        logger: logger
+        logger: logger,
+        apiKeys: services.apiKeys
     )
     let router = Router(context: TWSRequestContext.self)
     if let metrics {
@@ -94,7 +100,12 @@ public func buildRouter(
     router.add(middleware: EmptyActionBodyMiddleware())
     router.add(middleware: NegotiateHeaderMiddleware())
     router.add(middleware: RequestFactsMiddleware())
-    router.add(middleware: CallerMiddleware(sessions: services.sessions))
+    router.add(
+        middleware: CallerMiddleware(
+            sessions: services.sessions,
+            keys: ApiKeyGate(keys: services.apiKeys, limits: apiKeyLimits, counters: metrics?.apiKeys)
+        )
+    )
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
 
     let openAPI = Contract.openAPI
@@ -165,7 +176,8 @@ public func buildRouter(
         userImports: services.userImports,
         alerter: services.alerter,
         queues: services.queues,
-        rules: services.rules
+        rules: services.rules,
+        apiKeys: services.apiKeys
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

@@ -9,7 +9,7 @@ extension TWSAPI {
     // MARK: - Users
 
     package func searchDirectory(_ input: Operations.SearchDirectory.Input) async throws -> Operations.SearchDirectory.Output {
-        let user = try Caller.current.user()
+        let user = try await actingUser(input.query.onBehalfOf, .directoryRead)
         let query = input.query
         var fields: [ContactSearch.Field: String] = [:]
         if let name = query.name { fields[.name] = name }
@@ -39,7 +39,7 @@ extension TWSAPI {
     }
 
     package func lookupNumber(_ input: Operations.LookupNumber.Input) async throws -> Operations.LookupNumber.Output {
-        let user = try Caller.current.user()
+        let user = try await actingUser(input.query.onBehalfOf, .directoryRead)
         guard let caller = try await directories.lookup(user, number: input.query.number) else {
             throw DomainError(.notFound, code: "no_contact", "No readable contact has this number")
         }

@@ -36,9 +36,7 @@ extension TWSAPI {
     }
 
     package func getPresence(_ input: Operations.GetPresence.Input) async throws -> Operations.GetPresence.Output {
-        let user = try Caller.current.user()
-        let devices = try await presence.devicePresence(user)
-        let users = try await presence.userPresences(user)
+        let (devices, users) = try await presenceOverview(onBehalfOf: input.query.onBehalfOf, users: input.query.users)
         return .ok(
             .init(
                 body: .json(
@@ -65,14 +63,14 @@ extension TWSAPI {
 
     package func makeCall(_ input: Operations.MakeCall.Input) async throws -> Operations.MakeCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let placed = try await calls.makeCall(try Caller.current.user(), device: body.device, number: body.number)
+        let placed = try await calls.makeCall(try await actingUser(body.onBehalfOf, .callsControl), device: body.device, number: body.number)
         return .created(.init(body: .json(.init(placed))))
     }
 
     package func pickUpCall(_ input: Operations.PickUpCall.Input) async throws -> Operations.PickUpCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let call = try await calls.pickUp(
-            try Caller.current.user(),
+            try await actingUser(body.onBehalfOf, .callsControl),
             ringingDevice: body.ringingDevice,
             callId: body.callId,
             device: body.device
@@ -81,106 +79,112 @@ extension TWSAPI {
     }
 
     package func answerCall(_ input: Operations.AnswerCall.Input) async throws -> Operations.AnswerCall.Output {
+        let request = input.body.map { body -> Components.Schemas.CallActionRequest in
+            switch body {
+            case .json(let request): request
+            }
+        }
         try await calls.answer(
-            try Caller.current.user(),
+            try await actingUser(request?.onBehalfOf, .callsControl),
             callId: input.path.callId,
-            device: input.body.map {
-                switch $0 {
-                case .json(let request): request.device
-                }
-            } ?? nil
+            device: request?.device
         )
         return .noContent(.init())
     }
 
     package func hangUpCall(_ input: Operations.HangUpCall.Input) async throws -> Operations.HangUpCall.Output {
+        let request = input.body.map { body -> Components.Schemas.CallActionRequest in
+            switch body {
+            case .json(let request): request
+            }
+        }
         try await calls.hangUp(
-            try Caller.current.user(),
+            try await actingUser(request?.onBehalfOf, .callsControl),
             callId: input.path.callId,
-            device: input.body.map {
-                switch $0 {
-                case .json(let request): request.device
-                }
-            } ?? nil
+            device: request?.device
         )
         return .noContent(.init())
     }
 
     package func holdCall(_ input: Operations.HoldCall.Input) async throws -> Operations.HoldCall.Output {
+        let request = input.body.map { body -> Components.Schemas.CallActionRequest in
+            switch body {
+            case .json(let request): request
+            }
+        }
         try await calls.hold(
-            try Caller.current.user(),
+            try await actingUser(request?.onBehalfOf, .callsControl),
             callId: input.path.callId,
-            device: input.body.map {
-                switch $0 {
-                case .json(let request): request.device
-                }
-            } ?? nil
+            device: request?.device
         )
         return .noContent(.init())
     }
 
     package func retrieveCall(_ input: Operations.RetrieveCall.Input) async throws -> Operations.RetrieveCall.Output {
+        let request = input.body.map { body -> Components.Schemas.CallActionRequest in
+            switch body {
+            case .json(let request): request
+            }
+        }
         try await calls.retrieve(
-            try Caller.current.user(),
+            try await actingUser(request?.onBehalfOf, .callsControl),
             callId: input.path.callId,
-            device: input.body.map {
-                switch $0 {
-                case .json(let request): request.device
-                }
-            } ?? nil
+            device: request?.device
         )
         return .noContent(.init())
     }
 
     package func transferCall(_ input: Operations.TransferCall.Input) async throws -> Operations.TransferCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let dialled = try await calls.transfer(try Caller.current.user(), callId: input.path.callId, device: body.device, to: body.to)
+        let dialled = try await calls.transfer(try await actingUser(body.onBehalfOf, .callsControl), callId: input.path.callId, device: body.device, to: body.to)
         return .ok(.init(body: .json(.init(dialled))))
     }
 
     package func consultCall(_ input: Operations.ConsultCall.Input) async throws -> Operations.ConsultCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let placed = try await calls.consult(try Caller.current.user(), callId: input.path.callId, device: body.device, to: body.to)
+        let placed = try await calls.consult(try await actingUser(body.onBehalfOf, .callsControl), callId: input.path.callId, device: body.device, to: body.to)
         return .created(.init(body: .json(.init(placed))))
     }
 
     package func completeTransfer(_ input: Operations.CompleteTransfer.Input) async throws -> Operations.CompleteTransfer.Output {
+        let request = input.body.map { body -> Components.Schemas.CallActionRequest in
+            switch body {
+            case .json(let request): request
+            }
+        }
         try await calls.completeTransfer(
-            try Caller.current.user(),
+            try await actingUser(request?.onBehalfOf, .callsControl),
             heldCallId: input.path.callId,
             consultationCallId: input.path.consultationCallId,
-            device: input.body.map {
-                switch $0 {
-                case .json(let request): request.device
-                }
-            } ?? nil
+            device: request?.device
         )
         return .noContent(.init())
     }
 
     package func cancelTransfer(_ input: Operations.CancelTransfer.Input) async throws -> Operations.CancelTransfer.Output {
+        let request = input.body.map { body -> Components.Schemas.CallActionRequest in
+            switch body {
+            case .json(let request): request
+            }
+        }
         try await calls.cancelTransfer(
-            try Caller.current.user(),
+            try await actingUser(request?.onBehalfOf, .callsControl),
             heldCallId: input.path.callId,
             consultationCallId: input.path.consultationCallId,
-            device: input.body.map {
-                switch $0 {
-                case .json(let request): request.device
-                }
-            } ?? nil
+            device: request?.device
         )
         return .noContent(.init())
     }
 
     package func deflectCall(_ input: Operations.DeflectCall.Input) async throws -> Operations.DeflectCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let dialled = try await calls.deflect(try Caller.current.user(), callId: input.path.callId, device: body.device, to: body.to)
+        let dialled = try await calls.deflect(try await actingUser(body.onBehalfOf, .callsControl), callId: input.path.callId, device: body.device, to: body.to)
         return .ok(.init(body: .json(.init(dialled))))
     }
 
     package func listCallLogs(_ input: Operations.ListCallLogs.Input) async throws -> Operations.ListCallLogs.Output {
         let page = try await callHistory.callLogs(
-            try Caller.current.user(),
+            try await actingUser(input.query.onBehalfOf, .callsRead),
             userId: input.query.userId,
             kind: try convert(input.query.kind, field: "kind"),
             page: PageRequest(offset: input.query.offset, limit: input.query.limit, q: input.query.q)

@@ -23,6 +23,8 @@ package struct TWSAPI: APIProtocol {
     let queues: PhoneQueueService
     /// Forwarding rules (admin guide 9.1.8, 9.6).
     let rules: RuleService
+    /// Companies' API keys and what they do for users (issue 19).
+    let apiKeys: ApiKeyService
 
     package init(
         admin: AdminService,
@@ -38,8 +40,10 @@ package struct TWSAPI: APIProtocol {
         userImports: UserImportService,
         alerter: AlerterService,
         queues: PhoneQueueService,
-        rules: RuleService
+        rules: RuleService,
+        apiKeys: ApiKeyService
     ) {
+        self.apiKeys = apiKeys
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues

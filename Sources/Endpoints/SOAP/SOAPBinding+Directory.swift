@@ -6,7 +6,7 @@ import SOAP
 /// The SOAP twins of directory search and reverse lookup.
 extension SOAPBinding {
     func searchDirectory(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .directoryRead)
         let search = try ContactSearch(
             text: payload.string("query") ?? "",
             directoryId: try payload.optionalLong("directoryId"),
@@ -22,7 +22,7 @@ extension SOAPBinding {
     }
 
     func lookupNumber(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .directoryRead)
         guard let number = payload.string("number") else { throw DomainError.invalid(field: "number", "number is required") }
         guard let caller = try await directories.lookup(user, number: number) else {
             throw DomainError(.notFound, code: "no_contact", "No readable contact has this number")

@@ -61,13 +61,13 @@ extension SOAPBinding {
     // MARK: Call control
 
     func makeCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .callsControl)
         let placed = try await calls.makeCall(user, device: payload.string("device"), number: try payload.required("number"))
         return SOAPElement("MakeCallResponse", children: Self.placedCall(placed))
     }
 
     func pickUpCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .callsControl)
         let call = try await calls.pickUp(
             user,
             ringingDevice: try payload.required("ringingDevice"),
@@ -84,7 +84,7 @@ extension SOAPBinding {
         _ payload: SOAPElement,
         _ command: (CallControl, UserPrincipal, String, String?) async throws -> Void
     ) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .callsControl)
         try await command(calls, user, try payload.required("callId"), payload.string("device"))
         return SOAPElement(operation.rawValue + "Response")
     }
@@ -96,13 +96,13 @@ extension SOAPBinding {
         _ payload: SOAPElement,
         _ command: (CallControl, UserPrincipal, String, String?, String) async throws -> DialingResult
     ) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .callsControl)
         let dialled = try await command(calls, user, try payload.required("callId"), payload.string("device"), try payload.required("to"))
         return SOAPElement(operation.rawValue + "Response", children: Self.dialingResult(dialled))
     }
 
     func consultCall(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .callsControl)
         let placed = try await calls.consult(
             user,
             callId: try payload.required("callId"),
@@ -119,13 +119,13 @@ extension SOAPBinding {
         _ payload: SOAPElement,
         _ command: (CallControl, UserPrincipal, String, String, String?) async throws -> Void
     ) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .callsControl)
         try await command(calls, user, try payload.required("callId"), try payload.required("consultationCallId"), payload.string("device"))
         return SOAPElement(operation.rawValue + "Response")
     }
 
     func getCallLogs(_ payload: SOAPElement) async throws -> SOAPElement {
-        let user = try Caller.current.user()
+        let user = try await actingUser(payload, .callsRead)
         let page = try await callHistory.callLogs(
             user,
             userId: try payload.optionalLong("userId"),
@@ -232,5 +232,12 @@ extension SOAPElement {
         guard let text = string(name) else { return nil }
         guard let value = Int64(text) else { throw DomainError.invalid(field: name, "\(name) must be an integer") }
         return value
+    }
+}
+
+extension SOAPBinding {
+    /// The user an operation acts for: the caller's own user, or the one an API key names in `onBehalfOf` (issue 19).
+    func actingUser(_ payload: SOAPElement, _ scope: ApiKeyScope) async throws -> UserPrincipal {
+        try await Caller.current.user(onBehalfOf: payload.string("onBehalfOf"), needing: scope, keys: apiKeys)
     }
 }

@@ -24,6 +24,8 @@ public struct SOAPBinding: Sendable {
     let queues: PhoneQueueService
     let rules: RuleService
     let logger: Logger
+    /// Companies' API keys: what a key does for a user (`onBehalfOf`, issue 19).
+    let apiKeys: ApiKeyService
 
     /// A SOAP answer: status, content type and body.
     public struct Answer: Sendable {
@@ -54,8 +56,10 @@ public struct SOAPBinding: Sendable {
         queues: PhoneQueueService,
         rules: RuleService,
         negotiate: NegotiateAcceptor? = nil,
-        logger: Logger
+        logger: Logger,
+        apiKeys: ApiKeyService
     ) throws {
+        self.apiKeys = apiKeys
         self.negotiate = negotiate
         self.directories = directories
         self.alerter = alerter

@@ -12,6 +12,7 @@ struct MemoryDatabase: Sendable {
             GroupMembership.self, Authorization.self, Licence.self, ParameterValue.self, PbxLink.self, DialingPlanSettings.self,
             IntercomGroup.self, PhoneQueue.self, Directory.self, Contact.self, ContactList.self, UserImport.self, CallLogEntry.self,
             UserPresence.self, AlerterTemplateRecord.self, ForwardingRule.self, RuleExecution.self,
+            ApiKey.self,
         ]
         func empty<R: MemoryRecord>(_ type: R.Type) -> any ErasedTable { MemoryTable<R>() }
         for type in recordTypes {

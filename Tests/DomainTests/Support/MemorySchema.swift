@@ -274,3 +274,22 @@ extension UserPresence: MemoryRecord {
         return presence
     }
 }
+
+extension ApiKey: MemoryRecord {
+    // v12: a company's API keys; the secret's hash is unique.
+    static let schema = TableSchema<ApiKey>(
+        name: "api_key",
+        unique: [UniqueKey(["secretHash"]) { [.binary($0.secretHash)] }],
+        references: [.cascade("companyId", to: "company") { $0.companyId }]
+    )
+
+    var storedForm: ApiKey {
+        var key = self
+        key.createdAt = createdAt.storedInSQLite
+        key.expiresAt = expiresAt?.storedInSQLite
+        key.lastUsedAt = lastUsedAt?.storedInSQLite
+        key.revokedAt = revokedAt?.storedInSQLite
+        key.previousSecretUntil = previousSecretUntil?.storedInSQLite
+        return key
+    }
+}

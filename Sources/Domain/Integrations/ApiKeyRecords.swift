@@ -1,0 +1,16 @@
+/// What API keys need stored (issue 19). Storage implements it; Domain tests use an in-memory one.
+public protocol ApiKeyRecords {
+    func apiKey(id: Int64) throws -> ApiKey?
+    /// The key whose current or previous secret hashes to `secretHash` (one indexed read per request).
+    func apiKey(secretHash: String) throws -> ApiKey?
+    /// A company's keys, revoked ones included, by id.
+    func apiKeys(companyId: Int64) throws -> [ApiKey]
+    /// How many keys of the company are not revoked: each uses one Toolkit licence.
+    func liveApiKeyCount(companyId: Int64) throws -> Int
+    func insert(_ key: ApiKey) throws -> ApiKey
+    func update(_ key: ApiKey) throws
+    @discardableResult func deleteApiKey(id: Int64) throws -> Bool
+    /// The enabled users of the company whose user name or e-mail (without regard to case) or external id is
+    /// `identifier`: how `onBehalfOf` names a user.
+    func users(companyId: Int64, identifiedBy identifier: String) throws -> [User]
+}
