@@ -10,6 +10,8 @@ struct IntegerParameterMiddleware: ServerMiddleware {
     static let pathNames: Set<String> = [
         "adminId", "authorizationId", "companyId", "contactId", "deviceId", "directoryId", "domainId", "groupId", "importId",
         "intercomGroupId", "listId", "pbxLinkId", "phoneQueueId", "queueId", "ruleId", "scopeId", "userId",
+        // Issue 19: API keys.
+        "keyId",
     ]
     static let queryNames: Set<String> = ["companyId", "directoryId", "granteeId", "limit", "offset", "scopeId", "userId"]
 
