@@ -272,7 +272,8 @@ private func buildServices(
         userImports: UserImportService(store: database, connector: connector),
         alerter: alerter,
         queues: queues,
-        rules: rules
+        rules: rules,
+        cors: CorsPolicy(store: database)
     )
 }
 

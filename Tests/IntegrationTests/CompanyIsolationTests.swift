@@ -151,6 +151,7 @@ struct Tenant: Sendable {
             "/api/v1/admin/devices/\(deviceId)", "/api/v1/admin/domains/\(domainId)/groups", "/api/v1/admin/groups/\(groupId)",
             "/api/v1/admin/groups/\(groupId)/members", "/api/v1/admin/authorizations?companyId=\(companyId)",
             "/api/v1/admin/authorizations/\(authorizationId)", "/api/v1/admin/licences?companyId=\(companyId)",
+            "/api/v1/admin/companies/\(companyId)/cors-origins",
             "/api/v1/admin/parameter-values?scope=user&scopeId=\(userId)", "/api/v1/admin/parameter-values?scope=domain&scopeId=\(domainId)",
             "/api/v1/admin/parameter-values?scope=group&scopeId=\(groupId)", "/api/v1/admin/users/\(userId)/parameters?application=Caller",
             "/api/v1/admin/domains/\(domainId)/pbx-links", "/api/v1/admin/pbx-links/\(pbxLinkId)",
@@ -231,6 +232,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listUserImports, createUserImport, getUserImport, updateUserImport, deleteUserImport, runUserImport
     case listUserRulesAdmin, imposeUserRule, listGroupRules, imposeGroupRule, getRuleAdmin, updateRuleAdmin, deleteRuleAdmin
     case testUserRules
+    case getCorsOrigins, setCorsOrigins
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -370,6 +372,9 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .deleteUserImport: return Call(method: .delete, uri: "\(api)/user-imports/\(o.userImportId)")
         case .runUserImport: return Call(method: .post, uri: "\(api)/user-imports/\(o.userImportId)/run")
         case .testUserRules: return Call(method: .post, uri: "\(api)/users/\(o.userId)/rules/test", json: #"{"callerNumber":"0612345678"}"#)
+        case .getCorsOrigins: return Call(method: .get, uri: "\(api)/companies/\(o.companyId)/cors-origins")
+        case .setCorsOrigins:
+            return Call(method: .put, uri: "\(api)/companies/\(o.companyId)/cors-origins", json: #"{"origins":["https://intruder.example"]}"#)
         }
     }
 }
@@ -591,7 +596,7 @@ struct CompanyIsolationTests {
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()
-        #expect(contract.count == 145, "openapi/tws.yaml has \(contract.count) operations")
+        #expect(contract.count == 147, "openapi/tws.yaml has \(contract.count) operations")
         #expect(Set(contract).subtracting(probed).subtracting(exempt).sorted() == [], "operations without an isolation probe")
         #expect(probed.subtracting(contract).sorted() == [], "probes naming no operation of the contract")
         #expect(exempt.subtracting(contract).sorted() == [])

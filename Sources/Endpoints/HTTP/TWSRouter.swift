@@ -24,6 +24,8 @@ public struct TWSServices: Sendable {
     public let alerter: AlerterService
     public let queues: PhoneQueueService
     public let rules: RuleService
+    /// The per-company CORS allow-list (issue 19), kept in memory for the CORS middleware.
+    public let cors: CorsPolicy
 
     public init(
         admin: AdminService,
@@ -39,7 +41,8 @@ public struct TWSServices: Sendable {
         userImports: UserImportService,
         alerter: AlerterService,
         queues: PhoneQueueService,
-        rules: RuleService
+        rules: RuleService,
+        cors: CorsPolicy? = nil
     ) {
         self.admin = admin
         self.sessions = sessions
@@ -55,6 +58,7 @@ public struct TWSServices: Sendable {
         self.alerter = alerter
         self.queues = queues
         self.rules = rules
+        self.cors = cors ?? CorsPolicy(store: admin.store)
     }
 }
 
@@ -95,6 +99,7 @@ public func buildRouter(
     router.add(middleware: NegotiateHeaderMiddleware())
     router.add(middleware: RequestFactsMiddleware())
     router.add(middleware: CallerMiddleware(sessions: services.sessions))
+    router.add(middleware: CorsMiddleware(policy: services.cors, problems: HTTPProblemMiddleware(soapNamespace: soap.namespace)))
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
 
     let openAPI = Contract.openAPI
@@ -165,7 +170,8 @@ public func buildRouter(
         userImports: services.userImports,
         alerter: services.alerter,
         queues: services.queues,
-        rules: services.rules
+        rules: services.rules,
+        cors: services.cors
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

@@ -23,6 +23,8 @@ package struct TWSAPI: APIProtocol {
     let queues: PhoneQueueService
     /// Forwarding rules (admin guide 9.1.8, 9.6).
     let rules: RuleService
+    /// Browser origins allowed per company (issue 19, CORS).
+    let cors: CorsPolicy
 
     package init(
         admin: AdminService,
@@ -38,7 +40,8 @@ package struct TWSAPI: APIProtocol {
         userImports: UserImportService,
         alerter: AlerterService,
         queues: PhoneQueueService,
-        rules: RuleService
+        rules: RuleService,
+        cors: CorsPolicy? = nil
     ) {
         self.userImports = userImports
         self.alerter = alerter
@@ -54,6 +57,7 @@ package struct TWSAPI: APIProtocol {
         self.presence = presence
         self.callHistory = callHistory
         self.supervision = supervision
+        self.cors = cors ?? CorsPolicy(store: admin.store)
     }
 
     // MARK: System and sessions
