@@ -116,6 +116,10 @@ def main():
         agents = http.post(f"{base}/api/v1/admin/domains/{domain}/groups", json={"name": "Agents"}, headers=h).json()["id"]
         http.post(f"{base}/api/v1/admin/authorizations", json={"objectType": "application", "application": "Alerter", "granteeType": "group",
                                                                "granteeId": agents}, headers=h).raise_for_status()
+        # Click-to-call and device lines need TWS Caller (issue 19): the group holds it too.
+        http.put(f"{base}/api/v1/admin/licences/Caller?companyId={company}", json={"available": a.clients + 1}, headers=h).raise_for_status()
+        http.post(f"{base}/api/v1/admin/authorizations", json={"objectType": "application", "application": "Caller", "granteeType": "group",
+                                                               "granteeId": agents}, headers=h).raise_for_status()
         http.put(f"{base}/api/v1/admin/domains/{domain}/alerter-templates/default.xml", data=ALERTER_TEMPLATE.encode(),
                  headers={**h, "Content-Type": "application/xml"}).raise_for_status()
         if a.rules:

@@ -283,6 +283,10 @@ def run_push_checks(base, push_port, pbx_sim):
         post(f"/api/v1/admin/users/{agent['id']}/devices", {"number": "2001"})
         post(f"/api/v1/admin/users/{caller['id']}/devices", {"number": "2002"})
         post("/api/v1/admin/authorizations", {"objectType": "application", "application": "Alerter", "granteeType": "user", "granteeId": agent["id"]})
+        # Device lines and click-to-call need TWS Caller (issue 19).
+        assert requests.put(f"{base}/api/v1/admin/licences/Caller?companyId={company}", json={"available": 2}, headers=h, timeout=5).ok
+        for user in (agent, caller):
+            post("/api/v1/admin/authorizations", {"objectType": "application", "application": "Caller", "granteeType": "user", "granteeId": user["id"]})
         with simulated_pbx(pbx_sim) as pbx_port:
             post(f"/api/v1/admin/domains/{domain}/pbx-links", {"host": "127.0.0.1", "port": pbx_port, "capacity": 10, "pbxType": "simulator"})
             agent_token = requests.post(f"{base}/api/v1/auth/login", json={"username": "agent", "password": "agent-password"}, timeout=5).json()["token"]

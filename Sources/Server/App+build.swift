@@ -274,7 +274,8 @@ private func buildServices(
         alerter: alerter,
         queues: queues,
         rules: rules,
-        apiKeys: ApiKeyService(store: database)
+        apiKeys: ApiKeyService(store: database),
+        cors: CorsPolicy(store: database)
     )
 }
 

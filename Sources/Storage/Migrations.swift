@@ -437,6 +437,17 @@ extension AppDatabase {
             }
             try db.create(index: "api_key_previous_secret", on: "api_key", columns: ["previousSecretHash"])
         }
+        migrator.registerMigration("v14-cors-origins") { db in
+            // Issue 19: the browser origins (normalised: lower-case, no default port) allowed to call the REST API
+            // for a company; part of the configuration (configurationVersion moves with it).
+            try db.create(table: "cors_origin") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.column("origin", .text).notNull()
+                t.uniqueKey(["companyId", "origin"])
+            }
+            try db.create(index: "cors_origin_origin", on: "cors_origin", columns: ["origin"])
+        }
         return migrator
     }
 }

@@ -11,6 +11,7 @@ final class TableVersion: Sendable {
         "company", "domain", "user", "user_group", "group_membership", "authorization", "licence", "parameter_value",
         "directory", "dialing_plan", "device", "phone_queue", "intercom_group", "alerter_template",
         "forwarding_rule",
+        "cors_origin",
     ]
     /// What decides whether a session token is still good: the session (revoked, refreshed, deleted) and its user
     /// (disabled, deleted, also through a company or domain deleted with it).

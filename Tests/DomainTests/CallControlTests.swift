@@ -67,8 +67,8 @@ struct CallControlWorld {
             domainId: domain.id!,
             DialingPlanSettings(companyId: company.id!, domainId: domain.id!, externalPrefix: "9")
         )
-        alice = try await world.user("alice", in: domain)
-        bob = try await world.user("bob", in: domain)
+        alice = try await world.callerUser("alice", in: domain)
+        bob = try await world.callerUser("bob", in: domain)
         for (user, number) in [(alice, "1003"), (alice, "1001"), (bob, "1002")] {
             _ = try await world.admin.createDevice(world.root, userId: user.id!, DeviceChanges(number: number))
         }
@@ -116,7 +116,7 @@ struct CallControlWorld {
         }
         #expect(forwarding == .notFound("Device"))
         // A user without a device has nothing to call from.
-        let carol = try await w.world.user("carol", in: w.domain)
+        let carol = try await w.world.callerUser("carol", in: w.domain)
         let carolPrincipal = UserPrincipal(userId: carol.id!, domainId: w.domain.id!, companyId: carol.companyId, sessionTokenId: "c")
         #expect(await domainError { _ = try await w.calls.makeCall(carolPrincipal, device: nil, number: "1001") }?.code == "no_device")
         #expect(w.gateway.commands.isEmpty)

@@ -118,7 +118,7 @@ struct DirectoryWorld {
     init(name: String = "Acme") async throws {
         world = try await World()
         (company, domain) = try await world.tenant(name)
-        user = try await world.user("reader", in: domain)
+        user = try await world.callerUser("reader", in: domain)
         principal = UserPrincipal(userId: user.id!, domainId: domain.id!, companyId: company.id!, sessionTokenId: "t")
         service = DirectoryService(store: world.store)
     }
@@ -392,7 +392,7 @@ struct DirectoryWorld {
         let world = w.world
         let partners = try await w.directory("Partners", priority: 30, map: Self.map, grant: false)
         _ = try await w.sync(partners, [row(["id": "1", "sn": "Caller", "givenname": "Queue", "tel": "+33 1 55 00 00 07"])])
-        let boss = try await world.user("boss", in: w.domain)
+        let boss = try await world.callerUser("boss", in: w.domain)
         _ = try await world.admin.createDevice(world.root, userId: boss.id!, DeviceChanges(number: "1001"))
         _ = try await world.admin.createDevice(world.root, userId: w.user.id!, DeviceChanges(number: "1002"))
         let queue = try await world.admin.create(
@@ -431,7 +431,7 @@ struct DirectoryWorld {
         let directory = try await w.directory("People", priority: 30, map: Self.map)
         _ = try await w.sync(directory, [row(["id": "1", "sn": "Secretive", "tel": "0155000003"])])
         let (otherCompany, otherDomain) = try await w.world.tenant("Other")
-        let intruder = try await w.world.user("intruder", in: otherDomain)
+        let intruder = try await w.world.callerUser("intruder", in: otherDomain)
         // Even a right naming the other company's directory cannot be created...
         await #expect(throws: DomainError.self) {
             _ = try await w.world.admin.grant(
@@ -472,7 +472,7 @@ struct DirectoryWorld {
         let privateDirectory = try #require(
             try await w.world.admin.listDirectories(w.world.root, domainId: w.domain.id!).first { $0.source == .twsPrivate }
         )
-        let colleague = try await w.world.user("colleague", in: w.domain)
+        let colleague = try await w.world.callerUser("colleague", in: w.domain)
         let group = try await w.world.group("All", in: w.domain, members: [w.user, colleague])
         _ = try await w.world.admin.grant(
             w.world.root,
@@ -509,7 +509,7 @@ struct DirectoryWorld {
         await #expect(throws: DomainError.self) { try await w.service.createContactList(w.principal, name: "Team", isPublic: true, contactIds: ids) }
         let list = try await w.service.createContactList(w.principal, name: "Team", isPublic: false, contactIds: ids)
         #expect(list.cards.map(\.lastName) == ["Alpha", "Beta"])
-        let colleague = try await w.world.user("colleague", in: w.domain)
+        let colleague = try await w.world.callerUser("colleague", in: w.domain)
         let other = UserPrincipal(userId: colleague.id!, domainId: w.domain.id!, companyId: w.company.id!, sessionTokenId: "t")
         #expect(try await w.service.contactLists(other).isEmpty)
         _ = try await w.world.admin.setParameter(

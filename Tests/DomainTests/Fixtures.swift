@@ -29,6 +29,23 @@ struct World {
         try await admin.createUser(root, domainId: domain.id!, UserChanges(username: username, password: password))
     }
 
+    /// A user holding TWS Caller, which telephony, directory, presence and rules need (issue 19); the company's
+    /// Caller licences are raised when none is free.
+    func callerUser(_ username: String, in domain: CompanyDomain, password: String? = nil) async throws -> User {
+        let user = try await user(username, in: domain, password: password)
+        try await grant(.caller, to: user)
+        return user
+    }
+
+    /// Grants `application` to `user`, raising the company's licences by 10 when none is free.
+    func grant(_ application: Application, to user: User) async throws {
+        let usage = try await admin.licences(root, companyId: user.companyId).first { $0.application == application }
+        if let usage, usage.free < 1 {
+            _ = try await admin.setLicences(root, companyId: user.companyId, application: application, available: usage.available + 10)
+        }
+        _ = try await admin.grant(root, AuthorizationRequest(objectType: .application, application: application, granteeType: .user, granteeId: user.id!))
+    }
+
     func group(_ name: String, in domain: CompanyDomain, members: [User]) async throws -> UserGroup {
         let group = try await admin.createGroup(root, domainId: domain.id!, name: name)
         for member in members { try await admin.addMember(root, groupId: group.id!, userId: member.id!) }

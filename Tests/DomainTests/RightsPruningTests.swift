@@ -117,8 +117,9 @@ import Testing
             AuthorizationRequest(objectType: .directory, objectId: partners.id!, granteeType: .intercomGroup, granteeId: office.id!)
         )
         func rights() async throws -> [Authorization] {
+            // The reader's Caller grant (which directory search needs) is not one of the rights this test follows.
             try await world.admin.listAuthorizations(world.root, companyId: w.company.id!, objectType: nil, granteeType: nil, granteeId: nil, .all)
-                .items
+                .items.filter { $0.objectType != .application }
         }
         #expect(try await rights().count == 4)
 

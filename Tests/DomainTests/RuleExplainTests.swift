@@ -58,15 +58,15 @@ struct RulesWorld {
             try tx.update(domain)
             return domain
         }
-        alice = try await world.user("alice", in: domain)
-        bob = try await world.user("bob", in: domain)
-        carol = try await world.user("carol", in: domain)
-        dave = try await world.user("dave", in: domain)
+        alice = try await world.callerUser("alice", in: domain)
+        bob = try await world.callerUser("bob", in: domain)
+        carol = try await world.callerUser("carol", in: domain)
+        dave = try await world.callerUser("dave", in: domain)
         for (user, number) in [(alice, "1001"), (alice, "1005"), (bob, "1002"), (carol, "1003"), (dave, "1004")] {
             _ = try await world.admin.createDevice(world.root, userId: user.id!, DeviceChanges(number: number))
         }
         other = try await world.tenant("Globex")
-        stranger = try await world.user("stranger", in: other.domain)
+        stranger = try await world.callerUser("stranger", in: other.domain)
         _ = try await world.admin.createDevice(world.root, userId: stranger.id!, DeviceChanges(number: "1001"))
         let plans = DialingPlans(store: world.store)
         let publisher = RecordingPublisher()

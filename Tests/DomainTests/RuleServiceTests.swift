@@ -15,8 +15,8 @@ struct RuleWorld {
     init() async throws {
         world = try await World()
         (company, domain) = try await world.tenant("Acme", licences: [.rules: 10])
-        alice = try await world.user("alice", in: domain)
-        bob = try await world.user("bob", in: domain)
+        alice = try await world.callerUser("alice", in: domain)
+        bob = try await world.callerUser("bob", in: domain)
         for (user, number) in [(alice, "1001"), (bob, "1002")] {
             _ = try await world.admin.createDevice(world.root, userId: user.id!, DeviceChanges(number: number))
         }
@@ -209,7 +209,7 @@ struct RefusalCase: Sendable, CustomTestStringConvertible {
     @Test func aRulesMeaningIsCheckedOnBothSides() async throws {
         let w = try await RuleWorld()
         let other = try await w.world.tenant("Other")
-        let stranger = try await w.world.user("stranger", in: other.domain)
+        let stranger = try await w.world.callerUser("stranger", in: other.domain)
         func attempt(_ destination: RuleDestination, conditions: RuleConditions? = nil) async -> DomainError? {
             let input = RuleInput(name: "R", kind: conditions == nil ? .simple : .advanced, action: RuleAction(type: .immediate, destination: destination), conditions: conditions)
             return await domainError { _ = try await w.service.createRule(w.asAlice, input) }
@@ -263,7 +263,7 @@ struct RefusalCase: Sendable, CustomTestStringConvertible {
         let w = try await RuleWorld()
         let rule = try await w.service.createRule(w.asAlice, RuleWorld.simple("Mine"))
         let other = try await w.world.tenant("Other")
-        let stranger = try await w.world.user("stranger", in: other.domain)
+        let stranger = try await w.world.callerUser("stranger", in: other.domain)
         let outsider = w.principal(stranger)
         #expect(await domainError { _ = try await w.service.rule(outsider, id: rule.rule.id!) }?.code == "not_found")
         #expect(await domainError { _ = try await w.service.updateRule(outsider, id: rule.rule.id!, RuleWorld.simple("X")) }?.code == "not_found")
@@ -282,7 +282,7 @@ struct RefusalCase: Sendable, CustomTestStringConvertible {
 
     @Test func sharedRulesShowEachMembersFirstActiveRuleOnly() async throws {
         let w = try await RuleWorld()
-        let carol = try await w.world.user("carol", in: w.domain)
+        let carol = try await w.world.callerUser("carol", in: w.domain)
         _ = try await w.world.group("Bosses", in: w.domain, members: [w.alice, w.bob])
         #expect(try await w.service.sharedRules(w.principal(carol)).isEmpty)
 

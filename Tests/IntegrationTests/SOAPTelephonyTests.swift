@@ -484,7 +484,8 @@ extension SOAPTelephonyTests {
             let domainId = try await client.createDomain(companyId: companyId, name: "Main", token: token)
             let samId = try await client.createUser(domainId: domainId, username: "sam", password: password, token: token)
             _ = try await client.create("/api/v1/admin/users/\(samId)/devices", token: token, json: #"{"number":"2001","protocol":"SIP"}"#)
-            _ = try await client.createUser(domainId: domainId, username: "lea", password: password, token: token)
+            let leaId = try await client.createUser(domainId: domainId, username: "lea", password: password, token: token)
+            for id in [samId, leaId] { try await client.grantUserApplication(userId: id, token: token) }
             return World(adminToken: token, domainId: domainId, samId: samId)
         }
 

@@ -76,6 +76,7 @@ struct ShutdownTests {
             for (name, number) in [("alice", "1001"), ("bob", "1002")] {
                 let id = try await client.createUser(domainId: domainId, username: name, password: "pw-shutdown", token: admin)
                 _ = try await client.create("/api/v1/admin/users/\(id)/devices", token: admin, json: #"{"number":"\#(number)"}"#)
+                try await client.grantUserApplication(userId: id, token: admin)
             }
             _ = try await client.create(
                 "/api/v1/admin/domains/\(domainId)/pbx-links",

@@ -15,7 +15,8 @@ struct StrictSOAPTests {
         let admin = try await client.superUserToken()
         let company = try await client.createCompany("Acme", token: admin)
         let domain = try await client.createDomain(companyId: company, name: "Main", token: admin)
-        _ = try await client.createUser(domainId: domain, username: "sam", password: "sam-password", token: admin)
+        let sam = try await client.createUser(domainId: domain, username: "sam", password: "sam-password", token: admin)
+        try await client.grantUserApplication(userId: sam, token: admin)
         return try await client.userLogin(username: "sam", password: "sam-password")
     }
 

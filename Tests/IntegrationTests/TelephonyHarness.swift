@@ -90,6 +90,8 @@ struct TelephonyWorld: Sendable {
                 for (name, number) in people.sorted(by: { $0.value < $1.value }) {
                     let id = try await client.createUser(domainId: domainId, username: name, password: password, token: admin)
                     _ = try await client.create("/api/v1/admin/users/\(id)/devices", token: admin, json: #"{"number":"\#(number)"}"#)
+                    // Issue 19: call control, presence and call logs need TWS Caller (or Toolkit).
+                    _ = try await client.grantApplication("Caller", granteeType: "user", granteeId: id, token: admin)
                     userIds[name] = id
                 }
                 try await setUp(client, admin, domainId, userIds)

@@ -296,6 +296,28 @@ extension TestClientProtocol {
         )
     }
 
+    /// Issue 19: user operations need an application (Caller or Toolkit for telephony, directory and presence). Grants
+    /// `application` to the user, after raising the company's licences by 10 when none is free.
+    func grantUserApplication(_ application: String = "Caller", userId: Int64, token: String, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        let user = try await must(.get, "/api/v1/admin/users/\(userId)", token: token, sourceLocation: sourceLocation).json()
+        let companyId = try #require(user.int64("companyId"), sourceLocation: sourceLocation)
+        let licences = try await must(.get, "/api/v1/admin/licences?companyId=\(companyId)", token: token, sourceLocation: sourceLocation).json()
+        let licence = licences.objects("items")?.first { $0.string("application") == application }
+        if let licence, (licence.int("free") ?? 0) < 1 {
+            try await must(
+                .put,
+                "/api/v1/admin/licences/\(application)?companyId=\(companyId)",
+                token: token,
+                json: #"{"available":\#((licence.int("available") ?? 0) + 10)}"#,
+                sourceLocation: sourceLocation
+            )
+        }
+        let grant = try await grantApplication(application, granteeType: "user", granteeId: userId, token: token)
+        try #require(grant.status == .created || grant.status == .ok, "grant \(application): \(grant.text)", sourceLocation: sourceLocation)
+    }
+
     func setParameter(scope: String, scopeId: Int64, application: String, name: String, value: String, token: String) async throws -> TestResponse {
         try await put("/api/v1/admin/parameter-values/\(scope)/\(scopeId)/\(application)/\(name)", token: token, json: jsonObject(["value": value]))
     }

@@ -59,6 +59,7 @@ extension AdminService {
                 throw DomainError.notFound("Object")
             }
             try Self.checkQueueDomain(request, tx)
+            try Self.checkCallLogDomain(request, tx)
             let authorization = Authorization(
                 companyId: granteeCompany,
                 objectType: request.objectType,
@@ -149,19 +150,42 @@ extension AdminService {
     /// user or group of another domain of the company (which other objects allow).
     static func checkQueueDomain(_ request: AuthorizationRequest, _ tx: any StoreTransaction) throws {
         guard request.objectType == .phoneQueue, let queueId = request.objectId, let queue = try tx.phoneQueue(id: queueId) else { return }
-        let granteeDomain: Int64? =
-            switch request.granteeType {
-            case .user: try tx.user(id: request.granteeId)?.domainId
-            case .group: try tx.group(id: request.granteeId)?.domainId
-            case .intercomGroup, .phoneQueue: nil
-            }
-        if let granteeDomain, granteeDomain != queue.domainId {
+        if let granteeDomain = try granteeDomain(request, tx), granteeDomain != queue.domainId {
             throw DomainError(
                 .invalid,
                 code: "queue_right_other_domain",
                 "A phone queue right can only be given to users and groups of the queue's domain",
                 field: "granteeId"
             )
+        }
+    }
+
+    /// Admin guide 7.4.6: "the call logs can't be shared between domains", so the right to read a user's or group's
+    /// call log may only be given to a user or group of that same domain.
+    static func checkCallLogDomain(_ request: AuthorizationRequest, _ tx: any StoreTransaction) throws {
+        guard request.objectType == .callLog, let objectId = request.objectId else { return }
+        let objectDomain: Int64? =
+            switch request.objectKind {
+            case .user: try tx.user(id: objectId)?.domainId
+            case .group: try tx.group(id: objectId)?.domainId
+            case nil: nil
+            }
+        if let objectDomain, let granteeDomain = try granteeDomain(request, tx), granteeDomain != objectDomain {
+            throw DomainError(
+                .invalid,
+                code: "call_log_right_other_domain",
+                "A call-log right can only be given to users and groups of the domain of the user or group whose calls it shows",
+                field: "granteeId"
+            )
+        }
+    }
+
+    /// The domain of a user or group grantee; nil for intercom groups and phone queues.
+    private static func granteeDomain(_ request: AuthorizationRequest, _ tx: any StoreTransaction) throws -> Int64? {
+        switch request.granteeType {
+        case .user: try tx.user(id: request.granteeId)?.domainId
+        case .group: try tx.group(id: request.granteeId)?.domainId
+        case .intercomGroup, .phoneQueue: nil
         }
     }
 

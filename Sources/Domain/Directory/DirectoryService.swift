@@ -35,6 +35,7 @@ public struct DirectoryService: Sendable {
 
     public func search(_ principal: UserPrincipal, _ search: ContactSearch) async throws -> ContactSearchResult {
         try await store.read { [version = store.configurationVersion] tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let access = try access(principal.userId, version: version, tx)
             if !search.fields.isEmpty, !access.mayAdvancedSearch {
                 throw DomainError.forbidden(code: "advanced_search_not_allowed", "Advanced search is not allowed for this user")
@@ -88,6 +89,7 @@ public struct DirectoryService: Sendable {
     /// One contact's card (merged), when the user may read it.
     public func contact(_ principal: UserPrincipal, id: Int64) async throws -> ContactCard {
         try await store.read { [version = store.configurationVersion] tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let access = try access(principal.userId, version: version, tx)
             guard let contact = try tx.contact(id: id), contact.companyId == principal.companyId, access.directory(of: contact) != nil
             else { throw DomainError.notFound("Contact") }
@@ -104,6 +106,7 @@ public struct DirectoryService: Sendable {
         guard number.unicodeScalars.count <= DialingPlan.maxNumberLength else { throw DomainError.invalid(field: "number", "A number takes at most 64 characters") }
         guard number.unicodeScalars.contains(where: \.isASCIIDigit) else { throw DomainError.invalid(field: "number", "number must hold digits") }
         return try await store.read { [version = store.configurationVersion] tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let access = try access(principal.userId, version: version, tx)
             let plan = try plans.plan(domainId: principal.domainId, version: version, tx)
             return try Self.lookup(number, plan: plan, access: access, companyId: principal.companyId, tx)
@@ -184,6 +187,7 @@ public struct DirectoryService: Sendable {
     /// The user's private contacts, by name.
     public func privateContacts(_ principal: UserPrincipal) async throws -> [ContactCard] {
         try await store.read { [version = store.configurationVersion] tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let access = try access(principal.userId, version: version, tx)
             guard let directory = access.privateDirectory else { return [] }
             let contacts = try tx.privateContacts(ownerUserId: principal.userId, directoryId: directory.id!)
@@ -193,6 +197,7 @@ public struct DirectoryService: Sendable {
 
     public func createPrivateContact(_ principal: UserPrincipal, _ changes: ContactChanges) async throws -> ContactCard {
         try await store.write { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let (access, directory) = try Self.privateDirectoryForEditing(principal, tx)
             var contact = Contact(
                 companyId: principal.companyId,
@@ -213,6 +218,7 @@ public struct DirectoryService: Sendable {
 
     public func updatePrivateContact(_ principal: UserPrincipal, id: Int64, _ changes: ContactChanges) async throws -> ContactCard {
         try await store.write { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let (access, directory) = try Self.privateDirectoryForEditing(principal, tx)
             var contact = try Self.ownPrivateContact(principal, id: id, tx)
             try changes.apply(to: &contact)
@@ -225,6 +231,7 @@ public struct DirectoryService: Sendable {
 
     public func deletePrivateContact(_ principal: UserPrincipal, id: Int64) async throws {
         try await store.write { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             _ = try Self.privateDirectoryForEditing(principal, tx)
             let contact = try Self.ownPrivateContact(principal, id: id, tx)
             try tx.deleteContact(id: contact.id!)
@@ -256,6 +263,7 @@ public struct DirectoryService: Sendable {
     /// The user's lists and the public lists of their domain, with the members they may see.
     public func contactLists(_ principal: UserPrincipal) async throws -> [ContactListView] {
         try await store.read { [version = store.configurationVersion] tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let access = try access(principal.userId, version: version, tx)
             let own = try tx.contactLists(ownerUserId: principal.userId)
             let shared = try tx.publicContactLists(domainId: principal.domainId).filter { $0.ownerUserId != principal.userId }
@@ -265,6 +273,7 @@ public struct DirectoryService: Sendable {
 
     public func createContactList(_ principal: UserPrincipal, name: String, isPublic: Bool, contactIds: [Int64]) async throws -> ContactListView {
         try await store.write { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let access = try DirectoryAccess.of(userId: principal.userId, tx)
             if isPublic, !access.mayPublishLists {
                 throw DomainError.forbidden(code: "public_list_not_allowed", "Making a list public is not allowed (AuthorizePublicList)")
@@ -294,6 +303,7 @@ public struct DirectoryService: Sendable {
         -> ContactListView
     {
         try await store.write { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let access = try DirectoryAccess.of(userId: principal.userId, tx)
             guard var list = try tx.contactList(id: id), list.ownerUserId == principal.userId else {
                 throw DomainError.notFound("Contact list")
@@ -313,6 +323,7 @@ public struct DirectoryService: Sendable {
 
     public func deleteContactList(_ principal: UserPrincipal, id: Int64) async throws {
         try await store.write { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             guard let list = try tx.contactList(id: id), list.ownerUserId == principal.userId else {
                 throw DomainError.notFound("Contact list")
             }

@@ -8,7 +8,8 @@ extension RuleService {
 
     /// Explains a call to the signed-in user.
     public func explain(_ principal: UserPrincipal, _ request: RuleTest) async throws -> RuleExplanation {
-        try await explain(userId: principal.userId, request)
+        _ = try await store.read { tx in try Self.signedIn(principal, tx) }
+        return try await explain(userId: principal.userId, request)
     }
 
     /// Explains a call to a user of one of the administrator's companies (404 for anyone else).

@@ -5,12 +5,18 @@ import Foundation
 extension RuleService {
     /// The user's rules in the order they are tried (imposed on them, on their groups, then their own).
     public func rules(_ principal: UserPrincipal) async throws -> [RuleView] {
-        try await store.read { tx in try EffectiveRules.of(userId: principal.userId, tx).map { try Self.view($0, tx) } }
+        try await store.read { tx in
+            _ = try Self.signedIn(principal, tx)
+            return try EffectiveRules.of(userId: principal.userId, tx).map { try Self.view($0, tx) }
+        }
     }
 
     /// One of the user's rules: their own, or one imposed on them or a group of theirs; anything else is 404.
     public func rule(_ principal: UserPrincipal, id: Int64) async throws -> RuleView {
-        try await store.read { tx in try Self.view(try Self.visibleRule(principal, id: id, tx), tx) }
+        try await store.read { tx in
+            _ = try Self.signedIn(principal, tx)
+            return try Self.view(try Self.visibleRule(principal, id: id, tx), tx)
+        }
     }
 
     /// Creates a rule of the user's, after every check: `AuthorizeSimpleRules`, TWS Rules for an advanced rule,
@@ -23,7 +29,7 @@ extension RuleService {
             let parameters = try Self.parameters(of: user, tx)
             try RuleValidation.requireRuleRight(parameters)
             let valid = try RuleValidation.checkShape(input)
-            if valid.kind == .advanced { try ApplicationAccess.require(.rules, userId: principal.userId, tx) }
+            if valid.kind == .advanced { try ApplicationAccess.require(.advancedRules, principal: principal, user: user, tx) }
             // Admin guide 9.6.2: with rules imposed, users add their own only when allowed.
             if try EffectiveRules.of(userId: principal.userId, tx).contains(where: \.imposed),
                 parameters["IsUserAuthorizedToCreateWithAdminRules"] == "false"
@@ -63,7 +69,7 @@ extension RuleService {
             let parameters = try Self.parameters(of: user, tx)
             try RuleValidation.requireRuleRight(parameters)
             let valid = try RuleValidation.checkShape(input)
-            if valid.kind == .advanced { try ApplicationAccess.require(.rules, userId: principal.userId, tx) }
+            if valid.kind == .advanced { try ApplicationAccess.require(.advancedRules, principal: principal, user: user, tx) }
             try RuleValidation.authorize(valid, parameters)
             let plan = try self.plans.plan(domainId: user.domainId, version: version, tx)
             try Self.checkMeaning(valid, owner: .user(principal.userId), companyId: user.companyId, plan: plan, tx)
@@ -124,8 +130,11 @@ extension RuleService {
 
     // MARK: Helpers
 
+    /// The signed-in user, once known to hold an application with simple rules (Caller, Toolkit or Rules): every user
+    /// operation on rules starts here.
     static func signedIn(_ principal: UserPrincipal, _ tx: any StoreTransaction) throws -> User {
         guard let user = try tx.user(id: principal.userId), user.companyId == principal.companyId else { throw DomainError.unauthenticated }
+        try ApplicationAccess.require(.simpleRules, principal: principal, user: user, tx)
         return user
     }
 

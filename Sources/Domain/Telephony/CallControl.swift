@@ -25,9 +25,13 @@ public struct CallControl: Sendable {
         self.plans = plans
     }
 
-    /// The user's own device numbers (commands need no more than this).
+    /// The user's own device numbers (commands need no more than this), once the user is known to hold Caller or
+    /// Toolkit (every call-control command comes through here or checks it in its own transaction).
     func ownDevices(_ principal: UserPrincipal) async throws -> Set<String> {
-        try await store.read { tx in try TelephonyVisibility.ownDevices(userId: principal.userId, tx) }
+        try await store.read { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            return try TelephonyVisibility.ownDevices(userId: principal.userId, tx)
+        }
     }
 
     // MARK: - Call control
@@ -115,7 +119,10 @@ public struct CallControl: Sendable {
     /// Takes a call ringing at a colleague's device to the user's own device and answers it there
     /// (needs `AuthorizeInterception` and an intercom group shared with that device).
     public func pickUp(_ principal: UserPrincipal, ringingDevice: String, callId: String?, device: String?) async throws -> CallRef {
-        let visibility = try await store.read { tx in try TelephonyVisibility.of(userId: principal.userId, tx) }
+        let visibility = try await store.read { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            return try TelephonyVisibility.of(userId: principal.userId, tx)
+        }
         guard visibility.intercom.contains(ringingDevice) || visibility.visible.contains(ringingDevice) else { throw DomainError.notFound("Device") }
         guard visibility.mayIntercept, visibility.intercom.contains(ringingDevice) else {
             throw DomainError.forbidden(
@@ -160,6 +167,7 @@ public struct CallControl: Sendable {
         let version = store.configurationVersion
         let (own, allowed, plan) = try await store.read { tx in
             guard let user = try tx.user(id: principal.userId) else { throw DomainError.unauthenticated }
+            try ApplicationAccess.require(.telephony, principal: principal, user: user, tx)
             let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
             func flag(_ name: String) -> Bool { parameters.first { $0.name == name }?.value != "false" }
             let names: [ForwardingKind: String] = [

@@ -12,6 +12,7 @@ public struct CallHistory: Sendable {
     /// (admin guide 7.4.6, 9.1.6) given to the caller or one of their groups, on that user or one of their groups.
     public func callLogs(_ principal: UserPrincipal, userId: Int64?, kind: CallLogKind?, page: PageRequest) async throws -> Page<CallLogEntry> {
         try await store.read { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let target = userId ?? principal.userId
             if target != principal.userId {
                 guard let other = try tx.user(id: target), other.companyId == principal.companyId else {

@@ -28,7 +28,10 @@ public struct PresenceService: Sendable {
 
     /// The user's own devices with their calls, DND and forwarding.
     public func lines(_ principal: UserPrincipal) async throws -> [DeviceLineView] {
-        let own = try await store.read { tx in try TelephonyVisibility.ownDevices(userId: principal.userId, tx) }
+        let own = try await store.read { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            return try TelephonyVisibility.ownDevices(userId: principal.userId, tx)
+        }
         return own.sorted().map { view(domainId: principal.domainId, number: $0) }
     }
 
@@ -76,8 +79,12 @@ public struct PresenceService: Sendable {
         )
     }
 
+    /// What the user may see, once they are known to hold Caller or Toolkit (presence and device lines need one).
     public func visibility(_ principal: UserPrincipal) async throws -> TelephonyVisibility {
-        try await store.read { tx in try TelephonyVisibility.of(userId: principal.userId, tx) }
+        try await store.read { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            return try TelephonyVisibility.of(userId: principal.userId, tx)
+        }
     }
 
     // MARK: - User presence
@@ -91,6 +98,7 @@ public struct PresenceService: Sendable {
         let time = now()
         let saved = try await store.write { tx in
             guard let user = try tx.user(id: principal.userId) else { throw DomainError.unauthenticated }
+            try ApplicationAccess.require(.telephony, principal: principal, user: user, tx)
             if message != nil {
                 let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { $0.application == .caller }, for: user, in: tx)
                 guard parameters.first(where: { $0.name == "AuthorizedCustomMessagePresences" })?.value != "false" else {
@@ -121,6 +129,7 @@ public struct PresenceService: Sendable {
     public func userPresences(_ principal: UserPrincipal) async throws -> [UserPresencePayload] {
         let time = now()
         return try await store.read { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
             let users = try tx.enabledUsers(domainId: principal.domainId)
             let rows = try tx.userPresences(domainId: principal.domainId)
             let live = Set(

@@ -26,6 +26,8 @@ public struct TWSServices: Sendable {
     public let rules: RuleService
     /// Companies' API keys (issue 19).
     public let apiKeys: ApiKeyService
+    /// The per-company CORS allow-list (issue 19), kept in memory for the CORS middleware.
+    public let cors: CorsPolicy
 
     public init(
         admin: AdminService,
@@ -42,7 +44,8 @@ public struct TWSServices: Sendable {
         alerter: AlerterService,
         queues: PhoneQueueService,
         rules: RuleService,
-        apiKeys: ApiKeyService
+        apiKeys: ApiKeyService,
+        cors: CorsPolicy? = nil
     ) {
         self.apiKeys = apiKeys
         self.admin = admin
@@ -59,6 +62,7 @@ public struct TWSServices: Sendable {
         self.alerter = alerter
         self.queues = queues
         self.rules = rules
+        self.cors = cors ?? CorsPolicy(store: admin.store)
     }
 }
 
@@ -106,6 +110,7 @@ public func buildRouter(
             keys: ApiKeyGate(keys: services.apiKeys, limits: apiKeyLimits, counters: metrics?.apiKeys)
         )
     )
+    router.add(middleware: CorsMiddleware(policy: services.cors, problems: HTTPProblemMiddleware(soapNamespace: soap.namespace)))
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
 
     let openAPI = Contract.openAPI
@@ -177,7 +182,8 @@ public func buildRouter(
         alerter: services.alerter,
         queues: services.queues,
         rules: services.rules,
-        apiKeys: services.apiKeys
+        apiKeys: services.apiKeys,
+        cors: services.cors
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

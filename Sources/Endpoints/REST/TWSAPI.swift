@@ -25,6 +25,8 @@ package struct TWSAPI: APIProtocol {
     let rules: RuleService
     /// Companies' API keys and what they do for users (issue 19).
     let apiKeys: ApiKeyService
+    /// Browser origins allowed per company (issue 19, CORS).
+    let cors: CorsPolicy
 
     package init(
         admin: AdminService,
@@ -41,7 +43,8 @@ package struct TWSAPI: APIProtocol {
         alerter: AlerterService,
         queues: PhoneQueueService,
         rules: RuleService,
-        apiKeys: ApiKeyService
+        apiKeys: ApiKeyService,
+        cors: CorsPolicy? = nil
     ) {
         self.apiKeys = apiKeys
         self.userImports = userImports
@@ -58,6 +61,7 @@ package struct TWSAPI: APIProtocol {
         self.presence = presence
         self.callHistory = callHistory
         self.supervision = supervision
+        self.cors = cors ?? CorsPolicy(store: admin.store)
     }
 
     // MARK: System and sessions

@@ -12,6 +12,7 @@ final class InMemoryStore: TenantStore {
         "company", "domain", "user", "user_group", "group_membership", "authorization", "licence", "parameter_value",
         "directory", "dialing_plan", "device", "phone_queue", "intercom_group", "alerter_template",
         "forwarding_rule",
+        "cors_origin",
     ]
     /// The tables behind `sessionVersion`, as Storage's `TableVersion.sessions` lists them.
     static let sessionTables: Set<String> = ["session", "user", "admin_account", "company", "domain"]

@@ -7,13 +7,14 @@ struct MemoryDatabase: Sendable {
 
     init() {
         // The record types, one per table of `Sources/Storage/Migrations.swift`.
-        let recordTypes: [any MemoryRecord.Type] = [
+        var recordTypes: [any MemoryRecord.Type] = [
             Company.self, CompanyDomain.self, AdminAccount.self, AuditEntry.self, Session.self, User.self, Device.self, UserGroup.self,
             GroupMembership.self, Authorization.self, Licence.self, ParameterValue.self, PbxLink.self, DialingPlanSettings.self,
             IntercomGroup.self, PhoneQueue.self, Directory.self, Contact.self, ContactList.self, UserImport.self, CallLogEntry.self,
             UserPresence.self, AlerterTemplateRecord.self, ForwardingRule.self, RuleExecution.self,
             ApiKey.self,
         ]
+        recordTypes.append(CorsOrigin.self)
         func empty<R: MemoryRecord>(_ type: R.Type) -> any ErasedTable { MemoryTable<R>() }
         for type in recordTypes {
             let table = empty(type)
