@@ -119,7 +119,9 @@ struct ApiKeyAPITests {
             )
             let deleted = try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read"], users: [t.aliceId])
             try await client.must(.delete, "\(t.keys)/\(deleted.id)", token: t.superToken, answer: .noContent)
-            for (name, secret) in [("revoked", revoked.secret), ("expired", expired.secret), ("outside its addresses", fenced.secret), ("deleted", deleted.secret)] {
+            for (name, secret) in [
+                ("revoked", revoked.secret), ("expired", expired.secret), ("outside its addresses", fenced.secret), ("deleted", deleted.secret),
+            ] {
                 #expect(refusalShape(try await client.withKey(.get, logs, key: secret)) == unknownToken, "\(name)")
                 #expect(refusalShape(try await client.get(logs, token: secret)) == unknownToken, "\(name) as a bearer token")
             }
@@ -150,18 +152,22 @@ struct ApiKeyAPITests {
         }
     }
 
-    @Test(arguments: [
-        ("calls:read", "GET", "/api/v1/call-logs?onBehalfOf=alice", nil),
-        ("directory:read", "GET", "/api/v1/directory/search?q=x&onBehalfOf=alice", nil),
-        ("directory:read", "GET", "/api/v1/directory/lookup?number=1001&onBehalfOf=alice", nil),
-        ("presence:read", "GET", "/api/v1/telephony/presence?onBehalfOf=alice", nil),
-        ("calls:control", "POST", "/api/v1/calls", #"{"number":"1002","onBehalfOf":"alice"}"#),
-        ("calls:control", "POST", "/api/v1/calls/C1/hangup", #"{"onBehalfOf":"alice"}"#),
-    ] as [(String, String, String, String?)])
+    @Test(
+        arguments: [
+            ("calls:read", "GET", "/api/v1/call-logs?onBehalfOf=alice", nil),
+            ("directory:read", "GET", "/api/v1/directory/search?q=x&onBehalfOf=alice", nil),
+            ("directory:read", "GET", "/api/v1/directory/lookup?number=1001&onBehalfOf=alice", nil),
+            ("presence:read", "GET", "/api/v1/telephony/presence?onBehalfOf=alice", nil),
+            ("calls:control", "POST", "/api/v1/calls", #"{"number":"1002","onBehalfOf":"alice"}"#),
+            ("calls:control", "POST", "/api/v1/calls/C1/hangup", #"{"onBehalfOf":"alice"}"#),
+        ] as [(String, String, String, String?)]
+    )
     func aKeyWithoutTheScopeIsRefused403(_ scope: String, _ method: String, _ uri: String, _ json: String?) async throws {
         try await TWSTestApp.run { client in
             let t = try await KeyTenant.make(client)
-            let others = ["calls:control", "calls:read", "directory:read", "presence:read", "callbacks:create", "webhooks:manage"].filter { $0 != scope }
+            let others = ["calls:control", "calls:read", "directory:read", "presence:read", "callbacks:create", "webhooks:manage"].filter {
+                $0 != scope
+            }
             let key = try await client.createKey(t.companyId, token: t.superToken, scopes: others, users: [t.aliceId])
             let response = try await client.withKey(HTTPRequest.Method(method)!, uri, key: key.secret, json: json)
             expectProblem(response, .forbidden, "scope_not_granted", "\(scope) \(uri)")
@@ -189,11 +195,19 @@ struct ApiKeyAPITests {
             // Another company's administrator sees no key of this company.
             let otherCompany = try await client.createCompany("Other Inc", token: t.superToken)
             _ = try await client.setLicence("Toolkit", companyId: otherCompany, available: 1, token: t.superToken)
-            expectProblem(try await client.get("/api/v1/admin/companies/\(otherCompany)/api-keys/\(key.id)", token: t.superToken), .notFound, "not_found")
+            expectProblem(
+                try await client.get("/api/v1/admin/companies/\(otherCompany)/api-keys/\(key.id)", token: t.superToken),
+                .notFound,
+                "not_found"
+            )
             // A user of another company cannot be named in actsFor.
             let otherDomain = try await client.createDomain(companyId: otherCompany, name: "Other HQ", token: t.superToken)
             let stranger = try await client.createUser(domainId: otherDomain, username: "stranger", token: t.superToken)
-            let foreign = try await client.post(t.keys, token: t.superToken, json: #"{"name":"x","scopes":[],"actsFor":{"users":[\#(stranger)],"groups":[]}}"#)
+            let foreign = try await client.post(
+                t.keys,
+                token: t.superToken,
+                json: #"{"name":"x","scopes":[],"actsFor":{"users":[\#(stranger)],"groups":[]}}"#
+            )
             expectProblem(foreign, .notFound, "not_found", field: "actsFor.users")
         }
     }
@@ -214,7 +228,10 @@ struct ApiKeyAPITests {
     }
 
     @Test func eachKeyHasItsOwnRate() async throws {
-        try await TWSTestApp.run(configure: { $0.apiKeyBurst = 3; $0.apiKeyPerSecond = 0.001 }) { client in
+        try await TWSTestApp.run(configure: {
+            $0.apiKeyBurst = 3
+            $0.apiKeyPerSecond = 0.001
+        }) { client in
             let t = try await KeyTenant.make(client)
             let busy = try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read"], users: [t.aliceId])
             let quiet = try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read"], users: [t.aliceId])
