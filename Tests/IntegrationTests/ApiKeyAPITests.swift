@@ -243,4 +243,23 @@ struct ApiKeyAPITests {
             #expect(try await client.withKey(.get, logs, key: quiet.secret).status == .ok)
         }
     }
+
+    @Test func keysAreNotHeldToThePerAddressLoginLimitOnSOAP() async throws {
+        try await TWSTestApp.run(configure: { $0.loginBurst = 2; $0.loginPerSecond = 0.001 }) { client in
+            let t = try await KeyTenant.make(client)
+            let key = try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read", "directory:read"], users: [t.aliceId])
+            let envelope = SOAPTestVersion.soap12.envelope("<tws:GetCallLogs><tws:onBehalfOf>alice</tws:onBehalfOf></tws:GetCallLogs>")
+            let headers: HTTPFields = [.contentType: SOAPTestVersion.soap12.contentType, HTTPField.Name("X-API-Key")!: key.secret]
+            for _ in 0..<3 {
+                let response = try await client.execute(uri: "/soap", method: .post, headers: headers, body: ByteBuffer(string: envelope))
+                #expect(response.status == .ok, "\(response.text)")
+                #expect(response.text.contains("GetCallLogsResponse"))
+            }
+            // Directory search and lookup as alice, with the key's directory:read.
+            #expect(try await client.withKey(.get, "/api/v1/directory/search?q=bob&onBehalfOf=alice", key: key.secret).status == .ok)
+            // Without a key, the same address is limited (the budget of two went on the super-user's logins).
+            let anonymous = try await client.soap("<tws:GetCallLogs/>", version: .soap12)
+            #expect(anonymous.text.contains("<tws:code>rate_limited</tws:code>"), "\(anonymous.text)")
+        }
+    }
 }
