@@ -119,7 +119,9 @@ struct ApiKeyAPITests {
             )
             let deleted = try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read"], users: [t.aliceId])
             try await client.must(.delete, "\(t.keys)/\(deleted.id)", token: t.superToken, answer: .noContent)
-            for (name, secret) in [("revoked", revoked.secret), ("expired", expired.secret), ("outside its addresses", fenced.secret), ("deleted", deleted.secret)] {
+            for (name, secret) in [
+                ("revoked", revoked.secret), ("expired", expired.secret), ("outside its addresses", fenced.secret), ("deleted", deleted.secret),
+            ] {
                 #expect(refusalShape(try await client.withKey(.get, logs, key: secret)) == unknownToken, "\(name)")
                 #expect(refusalShape(try await client.get(logs, token: secret)) == unknownToken, "\(name) as a bearer token")
             }
@@ -150,18 +152,22 @@ struct ApiKeyAPITests {
         }
     }
 
-    @Test(arguments: [
-        ("calls:read", "GET", "/api/v1/call-logs?onBehalfOf=alice", nil),
-        ("directory:read", "GET", "/api/v1/directory/search?q=x&onBehalfOf=alice", nil),
-        ("directory:read", "GET", "/api/v1/directory/lookup?number=1001&onBehalfOf=alice", nil),
-        ("presence:read", "GET", "/api/v1/telephony/presence?onBehalfOf=alice", nil),
-        ("calls:control", "POST", "/api/v1/calls", #"{"number":"1002","onBehalfOf":"alice"}"#),
-        ("calls:control", "POST", "/api/v1/calls/C1/hangup", #"{"onBehalfOf":"alice"}"#),
-    ] as [(String, String, String, String?)])
+    @Test(
+        arguments: [
+            ("calls:read", "GET", "/api/v1/call-logs?onBehalfOf=alice", nil),
+            ("directory:read", "GET", "/api/v1/directory/search?q=x&onBehalfOf=alice", nil),
+            ("directory:read", "GET", "/api/v1/directory/lookup?number=1001&onBehalfOf=alice", nil),
+            ("presence:read", "GET", "/api/v1/telephony/presence?onBehalfOf=alice", nil),
+            ("calls:control", "POST", "/api/v1/calls", #"{"number":"1002","onBehalfOf":"alice"}"#),
+            ("calls:control", "POST", "/api/v1/calls/C1/hangup", #"{"onBehalfOf":"alice"}"#),
+        ] as [(String, String, String, String?)]
+    )
     func aKeyWithoutTheScopeIsRefused403(_ scope: String, _ method: String, _ uri: String, _ json: String?) async throws {
         try await TWSTestApp.run { client in
             let t = try await KeyTenant.make(client)
-            let others = ["calls:control", "calls:read", "directory:read", "presence:read", "callbacks:create", "webhooks:manage"].filter { $0 != scope }
+            let others = ["calls:control", "calls:read", "directory:read", "presence:read", "callbacks:create", "webhooks:manage"].filter {
+                $0 != scope
+            }
             let key = try await client.createKey(t.companyId, token: t.superToken, scopes: others, users: [t.aliceId])
             let response = try await client.withKey(HTTPRequest.Method(method)!, uri, key: key.secret, json: json)
             expectProblem(response, .forbidden, "scope_not_granted", "\(scope) \(uri)")
@@ -189,11 +195,19 @@ struct ApiKeyAPITests {
             // Another company's administrator sees no key of this company.
             let otherCompany = try await client.createCompany("Other Inc", token: t.superToken)
             _ = try await client.setLicence("Toolkit", companyId: otherCompany, available: 1, token: t.superToken)
-            expectProblem(try await client.get("/api/v1/admin/companies/\(otherCompany)/api-keys/\(key.id)", token: t.superToken), .notFound, "not_found")
+            expectProblem(
+                try await client.get("/api/v1/admin/companies/\(otherCompany)/api-keys/\(key.id)", token: t.superToken),
+                .notFound,
+                "not_found"
+            )
             // A user of another company cannot be named in actsFor.
             let otherDomain = try await client.createDomain(companyId: otherCompany, name: "Other HQ", token: t.superToken)
             let stranger = try await client.createUser(domainId: otherDomain, username: "stranger", token: t.superToken)
-            let foreign = try await client.post(t.keys, token: t.superToken, json: #"{"name":"x","scopes":[],"actsFor":{"users":[\#(stranger)],"groups":[]}}"#)
+            let foreign = try await client.post(
+                t.keys,
+                token: t.superToken,
+                json: #"{"name":"x","scopes":[],"actsFor":{"users":[\#(stranger)],"groups":[]}}"#
+            )
             expectProblem(foreign, .notFound, "not_found", field: "actsFor.users")
         }
     }
@@ -214,7 +228,10 @@ struct ApiKeyAPITests {
     }
 
     @Test func eachKeyHasItsOwnRate() async throws {
-        try await TWSTestApp.run(configure: { $0.apiKeyBurst = 3; $0.apiKeyPerSecond = 0.001 }) { client in
+        try await TWSTestApp.run(configure: {
+            $0.apiKeyBurst = 3
+            $0.apiKeyPerSecond = 0.001
+        }) { client in
             let t = try await KeyTenant.make(client)
             let busy = try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read"], users: [t.aliceId])
             let quiet = try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read"], users: [t.aliceId])
@@ -224,6 +241,25 @@ struct ApiKeyAPITests {
             expectProblem(limited, .tooManyRequests, "rate_limited")
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
             #expect(try await client.withKey(.get, logs, key: quiet.secret).status == .ok)
+        }
+    }
+
+    @Test func keysAreNotHeldToThePerAddressLoginLimitOnSOAP() async throws {
+        try await TWSTestApp.run(configure: { $0.loginBurst = 2; $0.loginPerSecond = 0.001 }) { client in
+            let t = try await KeyTenant.make(client)
+            let key = try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read", "directory:read"], users: [t.aliceId])
+            let envelope = SOAPTestVersion.soap12.envelope("<tws:GetCallLogs><tws:onBehalfOf>alice</tws:onBehalfOf></tws:GetCallLogs>")
+            let headers: HTTPFields = [.contentType: SOAPTestVersion.soap12.contentType, HTTPField.Name("X-API-Key")!: key.secret]
+            for _ in 0..<3 {
+                let response = try await client.execute(uri: "/soap", method: .post, headers: headers, body: ByteBuffer(string: envelope))
+                #expect(response.status == .ok, "\(response.text)")
+                #expect(response.text.contains("GetCallLogsResponse"))
+            }
+            // Directory search and lookup as alice, with the key's directory:read.
+            #expect(try await client.withKey(.get, "/api/v1/directory/search?q=bob&onBehalfOf=alice", key: key.secret).status == .ok)
+            // Without a key, the same address is limited (the budget of two went on the super-user's logins).
+            let anonymous = try await client.soap("<tws:GetCallLogs/>", version: .soap12)
+            #expect(anonymous.text.contains("<tws:code>rate_limited</tws:code>"), "\(anonymous.text)")
         }
     }
 }

@@ -101,7 +101,9 @@ struct ApiKeyTelephonyTests {
                 try await w.waitPresence("bob", "idle")
             }
             // Bob is outside the key's scope: the fault carries not_found.
-            let bob = SOAPTestVersion.soap12.envelope("<tws:MakeCall><tws:number>1002</tws:number><tws:onBehalfOf>bob</tws:onBehalfOf></tws:MakeCall>")
+            let bob = SOAPTestVersion.soap12.envelope(
+                "<tws:MakeCall><tws:number>1002</tws:number><tws:onBehalfOf>bob</tws:onBehalfOf></tws:MakeCall>"
+            )
             let refused = try await w.client.execute(
                 uri: "/soap",
                 method: .post,

@@ -43,7 +43,12 @@ public struct ApiKeyService: Sendable {
     }
 
     /// Creates a key; its secret is in the answer and nowhere else. Uses one Toolkit licence.
-    public func create(_ admin: AdminPrincipal, companyId: Int64, _ changes: ApiKeyChanges, clientAddress: String? = nil) async throws -> ApiKeyWithSecret {
+    public func create(
+        _ admin: AdminPrincipal,
+        companyId: Int64,
+        _ changes: ApiKeyChanges,
+        clientAddress: String? = nil
+    ) async throws -> ApiKeyWithSecret {
         try admin.requireReady()
         guard let name = changes.name else { throw DomainError.invalid(field: "name", "name is required") }
         let secret = ApiKeySecret.generate()
@@ -70,7 +75,13 @@ public struct ApiKeyService: Sendable {
         return ApiKeyWithSecret(key: saved, secret: secret)
     }
 
-    public func update(_ admin: AdminPrincipal, companyId: Int64, id: Int64, _ changes: ApiKeyChanges, clientAddress: String? = nil) async throws -> ApiKey {
+    public func update(
+        _ admin: AdminPrincipal,
+        companyId: Int64,
+        id: Int64,
+        _ changes: ApiKeyChanges,
+        clientAddress: String? = nil
+    ) async throws -> ApiKey {
         try admin.requireReady()
         if let name = changes.name { _ = try Check.name(name, field: "name") }
         let now = self.now()
@@ -168,7 +179,8 @@ public struct ApiKeyService: Sendable {
             }
             return .refused(refusal)
         }
-        if (key.lastUsedAt.map { now.timeIntervalSince($0) >= 60 } ?? true) {
+        let stale = key.lastUsedAt.map { now.timeIntervalSince($0) >= 60 } ?? true
+        if stale {
             try await store.write { tx in
                 guard var current = try tx.apiKey(id: keyId) else { return }
                 current.lastUsedAt = now

@@ -124,7 +124,9 @@ extension Components.Schemas.ApiKey {
 
 extension Components.Schemas.ApiKeyScope {
     init(_ scope: ApiKeyScope) throws {
-        guard let value = Self(rawValue: scope.rawValue) else { throw DomainError(.unavailable, code: "internal", "Scope \(scope.rawValue) is not in the contract") }
+        guard let value = Self(rawValue: scope.rawValue) else {
+            throw DomainError(.unavailable, code: "internal", "Scope \(scope.rawValue) is not in the contract")
+        }
         self = value
     }
 }

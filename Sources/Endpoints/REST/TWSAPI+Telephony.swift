@@ -136,13 +136,23 @@ extension TWSAPI {
 
     package func transferCall(_ input: Operations.TransferCall.Input) async throws -> Operations.TransferCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let dialled = try await calls.transfer(try await actingUser(body.onBehalfOf, .callsControl), callId: input.path.callId, device: body.device, to: body.to)
+        let dialled = try await calls.transfer(
+            try await actingUser(body.onBehalfOf, .callsControl),
+            callId: input.path.callId,
+            device: body.device,
+            to: body.to
+        )
         return .ok(.init(body: .json(.init(dialled))))
     }
 
     package func consultCall(_ input: Operations.ConsultCall.Input) async throws -> Operations.ConsultCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let placed = try await calls.consult(try await actingUser(body.onBehalfOf, .callsControl), callId: input.path.callId, device: body.device, to: body.to)
+        let placed = try await calls.consult(
+            try await actingUser(body.onBehalfOf, .callsControl),
+            callId: input.path.callId,
+            device: body.device,
+            to: body.to
+        )
         return .created(.init(body: .json(.init(placed))))
     }
 
@@ -178,7 +188,12 @@ extension TWSAPI {
 
     package func deflectCall(_ input: Operations.DeflectCall.Input) async throws -> Operations.DeflectCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let dialled = try await calls.deflect(try await actingUser(body.onBehalfOf, .callsControl), callId: input.path.callId, device: body.device, to: body.to)
+        let dialled = try await calls.deflect(
+            try await actingUser(body.onBehalfOf, .callsControl),
+            callId: input.path.callId,
+            device: body.device,
+            to: body.to
+        )
         return .ok(.init(body: .json(.init(dialled))))
     }
 
