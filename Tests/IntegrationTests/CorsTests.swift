@@ -213,7 +213,8 @@ enum LoopbackPageServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            process.terminate()
+            // SIGKILL: a child of Foundation's Process may not see SIGTERM (it starts with signals blocked).
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         // "Serving HTTP on 127.0.0.1 port 43127 (http://127.0.0.1:43127/) ..."
