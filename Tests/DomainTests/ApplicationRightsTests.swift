@@ -28,7 +28,11 @@ enum ApplicationOperation: String, CaseIterable, Sendable, CustomTestStringConve
         case .setDoNotDisturb: try await w.calls.setDoNotDisturb(principal, device: nil, enabled: true)
         case .getForwarding: _ = try await w.calls.forwarding(principal, device: nil)
         case .setForwarding:
-            _ = try await w.calls.setForwarding(principal, device: nil, setting: ForwardingSetting(kind: .immediate, enabled: false, destination: nil))
+            _ = try await w.calls.setForwarding(
+                principal,
+                device: nil,
+                setting: ForwardingSetting(kind: .immediate, enabled: false, destination: nil)
+            )
         case .listMyDevices: _ = try await w.presence.lines(principal)
         case .getDeviceLine: _ = try await w.presence.visibleLine(principal, device: "1001")
         case .devicePresence: _ = try await w.presence.devicePresence(principal)

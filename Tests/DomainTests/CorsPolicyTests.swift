@@ -43,7 +43,11 @@ import Testing
         let policy = CorsPolicy(store: world.store)
         let acmeAdmin = world.scopedAdmin([acme])
 
-        let stored = try await policy.setOrigins(acmeAdmin, companyId: acme.id!, ["https://CRM.example.com:443", "https://crm.example.com", "http://b.example"])
+        let stored = try await policy.setOrigins(
+            acmeAdmin,
+            companyId: acme.id!,
+            ["https://CRM.example.com:443", "https://crm.example.com", "http://b.example"]
+        )
         #expect(stored == ["http://b.example", "https://crm.example.com"])
         #expect(try await policy.origins(acmeAdmin, companyId: acme.id!) == stored)
         #expect(try await policy.origins(world.root, companyId: acme.id!) == stored)
@@ -54,7 +58,9 @@ import Testing
         #expect(write?.code == "not_found")
         #expect(try await policy.origins(world.root, companyId: globex.id!) == [])
         // A refused list changes nothing.
-        let bad = await domainError { _ = try await policy.setOrigins(acmeAdmin, companyId: acme.id!, ["https://ok.example", "https://bad.example/path"]) }
+        let bad = await domainError {
+            _ = try await policy.setOrigins(acmeAdmin, companyId: acme.id!, ["https://ok.example", "https://bad.example/path"])
+        }
         #expect(bad?.code == "invalid_field")
         #expect(try await policy.origins(acmeAdmin, companyId: acme.id!) == stored)
     }

@@ -18,7 +18,13 @@ import Testing
                 let error = await domainError {
                     _ = try await world.admin.grant(
                         world.root,
-                        AuthorizationRequest(objectType: .callLog, objectId: objectId, objectKind: objectKind, granteeType: granteeType, granteeId: granteeId)
+                        AuthorizationRequest(
+                            objectType: .callLog,
+                            objectId: objectId,
+                            objectKind: objectKind,
+                            granteeType: granteeType,
+                            granteeId: granteeId
+                        )
                     )
                 }
                 #expect(error?.code == "call_log_right_other_domain", "\(objectKind) → \(granteeType)")

@@ -43,7 +43,8 @@ struct World {
         if let usage, usage.free < 1 {
             _ = try await admin.setLicences(root, companyId: user.companyId, application: application, available: usage.available + 10)
         }
-        _ = try await admin.grant(root, AuthorizationRequest(objectType: .application, application: application, granteeType: .user, granteeId: user.id!))
+        let request = AuthorizationRequest(objectType: .application, application: application, granteeType: .user, granteeId: user.id!)
+        _ = try await admin.grant(root, request)
     }
 
     func group(_ name: String, in domain: CompanyDomain, members: [User]) async throws -> UserGroup {

@@ -54,7 +54,7 @@ enum ApplicationTable {
             }
             guard current != nil else { continue }
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("      ") && !line.hasPrefix("       ") {
+            if line.hasPrefix("      ") && !line.hasPrefix("       ") && !trimmed.hasPrefix("- ") {
                 inTags = trimmed == "tags:"
             }
             if trimmed.hasPrefix("operationId:") { current?.id = trimmed.dropFirst("operationId:".count).trimmingCharacters(in: .whitespaces) }
@@ -156,7 +156,8 @@ struct ApplicationRightsAPITests {
                 #expect(grant.status == .created, "\(grant.text)")
                 let response = try await probe.send(client, token: w.token)
                 #expect(response.problem?.code != "application_not_authorized", "\(probe) with \(application): \(response.text)")
-                #expect(response.status.code < 500, "\(probe) with \(application): \(response.status.code) \(response.text)")
+                // No PBX link in this world: commands answer 503 pbx_unavailable, past every right.
+                #expect(response.status != .internalServerError, "\(probe) with \(application): \(response.text)")
                 // Only one group at a time: the next application is tried alone.
                 try await client.must(.delete, "/api/v1/admin/groups/\(group)/members/\(w.userId)", token: w.adminToken, answer: .noContent)
                 _ = index

@@ -68,12 +68,24 @@ struct CorsTests {
                 )
             }
             let many = (0...100).map { #""https://crm\#($0).example.com""# }.joined(separator: ",")
-            let tooMany = try await client.put("/api/v1/admin/companies/\(w.acme)/cors-origins", token: w.superToken, json: #"{"origins":[\#(many)]}"#)
+            let tooMany = try await client.put(
+                "/api/v1/admin/companies/\(w.acme)/cors-origins",
+                token: w.superToken,
+                json: #"{"origins":[\#(many)]}"#
+            )
             #expect(tooMany.status == .badRequest, "\(tooMany.text)")
-            #expect(try await client.must(.get, "/api/v1/admin/companies/\(w.acme)/cors-origins", token: w.superToken).json()["origins"] as? [String] == [Self.crm])
+            #expect(
+                try await client.must(.get, "/api/v1/admin/companies/\(w.acme)/cors-origins", token: w.superToken).json()["origins"] as? [String] == [
+                    Self.crm
+                ]
+            )
             expectProblem(try await client.get("/api/v1/admin/companies/9000001/cors-origins", token: w.superToken), .notFound, "not_found")
             // A user is no administrator.
-            expectProblem(try await client.get("/api/v1/admin/companies/\(w.acme)/cors-origins", token: w.acmeToken), .unauthorized, "unauthenticated")
+            expectProblem(
+                try await client.get("/api/v1/admin/companies/\(w.acme)/cors-origins", token: w.acmeToken),
+                .unauthorized,
+                "unauthenticated"
+            )
         }
     }
 
@@ -130,7 +142,11 @@ struct CorsTests {
             #expect(refused.status == .unauthorized && refused.headers[.accessControlAllowOrigin] == Self.globexCRM)
             Self.expectNoCORS(try await me(nil, "https://evil.example"), "anonymous from an unlisted origin")
             // An error answer of the caller's company carries the headers too.
-            let missing = try await client.send(.get, "/api/v1/directory/contacts/9000001", headers: [.origin: Self.crm, .authorization: "Bearer \(w.acmeToken)"])
+            let missing = try await client.send(
+                .get,
+                "/api/v1/directory/contacts/9000001",
+                headers: [.origin: Self.crm, .authorization: "Bearer \(w.acmeToken)"]
+            )
             #expect(missing.status.code >= 400 && missing.headers[.accessControlAllowOrigin] == Self.crm, "\(missing.status.code)")
             // No request without Origin gets CORS headers.
             Self.expectNoCORS(try await client.get("/api/v1/me", token: w.acmeToken), "no Origin")
@@ -168,7 +184,10 @@ struct CorsTests {
                 try await HeadlessBrowser.run { browser in
                     try await browser.open("\(origin)/crm.html")
                     func call() async throws -> [String: Any] {
-                        _ = try await browser.run("window.__result = null; window.callApi(arguments[0], arguments[1]); return true;", [api, w.acmeToken])
+                        _ = try await browser.run(
+                            "window.__result = null; window.callApi(arguments[0], arguments[1]); return true;",
+                            [api, w.acmeToken]
+                        )
                         try await browser.wait("the fetch to settle", until: "return window.__result !== null;")
                         return try #require(try await browser.run("return window.__result;") as? [String: Any])
                     }
@@ -186,7 +205,10 @@ struct CorsTests {
                     #expect(allowed["status"] as? Int == 200, "\(allowed)")
                     #expect(allowed["user"] as? String == "sam", "\(allowed)")
                     // Globex's user from that page: the origin is Acme's only.
-                    _ = try await browser.run("window.__result = null; window.callApi(arguments[0], arguments[1]); return true;", [api, w.globexToken])
+                    _ = try await browser.run(
+                        "window.__result = null; window.callApi(arguments[0], arguments[1]); return true;",
+                        [api, w.globexToken]
+                    )
                     try await browser.wait("the fetch to settle", until: "return window.__result !== null;")
                     let other = try #require(try await browser.run("return window.__result;") as? [String: Any])
                     #expect((other["error"] as? String)?.contains("Failed to fetch") == true, "\(other)")
@@ -213,7 +235,8 @@ enum LoopbackPageServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            process.terminate()
+            // SIGKILL: a child of Foundation's Process may not see SIGTERM (it starts with signals blocked).
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         // "Serving HTTP on 127.0.0.1 port 43127 (http://127.0.0.1:43127/) ..."

@@ -298,7 +298,12 @@ extension TestClientProtocol {
 
     /// Issue 19: user operations need an application (Caller or Toolkit for telephony, directory and presence). Grants
     /// `application` to the user, after raising the company's licences by 10 when none is free.
-    func grantUserApplication(_ application: String = "Caller", userId: Int64, token: String, sourceLocation: SourceLocation = #_sourceLocation)
+    func grantUserApplication(
+        _ application: String = "Caller",
+        userId: Int64,
+        token: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    )
         async throws
     {
         let user = try await must(.get, "/api/v1/admin/users/\(userId)", token: token, sourceLocation: sourceLocation).json()

@@ -15,7 +15,7 @@ import Foundation
 public protocol TenantStore: Sendable {
     /// Moves after every committed write to the configuration: companies, domains, users, groups and memberships,
     /// devices, authorizations, licences, parameter values, directories, dialing plans, phone queues, intercom groups
-    /// and Alerter templates (not PBX links, contacts, imports, sessions or call logs). What is derived from it may be kept while it
+    /// Alerter templates and CORS origins (not PBX links, contacts, imports, sessions or call logs). What is derived from it may be kept while it
     /// stays the same (`VersionedCache`).
     var configurationVersion: UInt64 { get }
     /// Moves after every committed write to sessions, users, administrator accounts, companies and domains: a session
