@@ -24,6 +24,8 @@ public struct TWSServices: Sendable {
     public let alerter: AlerterService
     public let queues: PhoneQueueService
     public let rules: RuleService
+    /// Webhook subscriptions and deliveries (issue 19).
+    public let webhooks: WebhookService
 
     public init(
         admin: AdminService,
@@ -39,8 +41,10 @@ public struct TWSServices: Sendable {
         userImports: UserImportService,
         alerter: AlerterService,
         queues: PhoneQueueService,
-        rules: RuleService
+        rules: RuleService,
+        webhooks: WebhookService
     ) {
+        self.webhooks = webhooks
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
@@ -165,7 +169,8 @@ public func buildRouter(
         userImports: services.userImports,
         alerter: services.alerter,
         queues: services.queues,
-        rules: services.rules
+        rules: services.rules,
+        webhooks: services.webhooks
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

@@ -23,6 +23,8 @@ package struct TWSAPI: APIProtocol {
     let queues: PhoneQueueService
     /// Forwarding rules (admin guide 9.1.8, 9.6).
     let rules: RuleService
+    /// Webhook subscriptions (issue 19).
+    let webhooks: WebhookService
 
     package init(
         admin: AdminService,
@@ -38,8 +40,10 @@ package struct TWSAPI: APIProtocol {
         userImports: UserImportService,
         alerter: AlerterService,
         queues: PhoneQueueService,
-        rules: RuleService
+        rules: RuleService,
+        webhooks: WebhookService
     ) {
+        self.webhooks = webhooks
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues
