@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import signal
 import sys
 import threading
 import time
@@ -88,6 +89,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     global ARGS
+    # A test runner may start us with SIGTERM ignored (inherited): stopping must work.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     parser.add_argument("--secret", required=True)

@@ -61,7 +61,8 @@ final class WebhookReceiver: Sendable {
     /// Stops the process (the receiver is down: connections are refused).
     func stop() {
         guard let running = process.withLock({ process in defer { process = nil }; return process }) else { return }
-        running.terminate()
+        // SIGKILL: a test runner may leave SIGTERM ignored, and children inherit that.
+        kill(running.processIdentifier, SIGKILL)
         running.waitUntilExit()
     }
 
@@ -91,7 +92,7 @@ final class WebhookReceiver: Sendable {
     }
 
     deinit {
-        process.withLock { $0 }?.terminate()
+        if let running = process.withLock({ $0 }), running.isRunning { kill(running.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: out)
     }
 }
