@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Webhook deliveries (issue 19): one shared HTTPClient in the WebhookDispatcher Service.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
@@ -129,7 +131,10 @@ let package = Package(
         .systemLibrary(name: "CODBC", path: "Sources/CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
         .target(
             name: "Connectors",
-            dependencies: ["Domain", "CODBC", "CLDAP", "LDAP", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "Domain", "CODBC", "CLDAP", "LDAP", .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -9,6 +9,9 @@
 # 3. Directories (scripts/bench_directory.py): 500,000 contacts into a throw-away slapd and synchronised into a
 #    fresh server; search and reverse-lookup percentiles under 8 clients, side by side with ldapsearch.
 #    BENCH_DIRECTORY_ARGS passes options to it (e.g. "--contacts 20000 --seconds 5").
+# 4. Webhooks (scripts/bench_webhooks.py): 50 calls/s on pbx-sim, every call event to 1 and then 20 webhook
+#    subscriptions on one local receiver; PBX event -> webhook latency and outbox throughput.
+#    BENCH_WEBHOOKS_ARGS passes options to it (e.g. "--seconds 10 --subscriptions 1").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
@@ -38,3 +41,6 @@ echo
 echo
 # shellcheck disable=SC2086
 .venv/bin/python scripts/bench_directory.py --bin-dir "$(dirname "$bin")" ${BENCH_DIRECTORY_ARGS:-}
+echo
+# shellcheck disable=SC2086
+.venv/bin/python scripts/bench_webhooks.py --bin-dir "$(dirname "$bin")" ${BENCH_WEBHOOKS_ARGS:-}

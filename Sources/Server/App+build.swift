@@ -55,6 +55,9 @@ struct TWSServer: Sendable {
     let pushApplication: any ApplicationProtocol
     /// Everything long-lived other than the listeners, in start order.
     let background: [any Service]
+    /// Webhooks (issue 19): the outbox events are written to, and what sends them.
+    let webhookOutbox: WebhookOutbox
+    let webhookDispatcher: WebhookDispatcher
 
     /// The one service group. Services stop in reverse order on SIGTERM/SIGINT: the listeners stop accepting and drain
     /// their requests first, then the synchronisations, the telephony upkeep and the PBX links, and the call-log
@@ -81,6 +84,13 @@ func buildServer(
     options: ServerOptions = ServerOptions()
 ) async throws -> TWSServer {
     let bus = EventBus()
+    // Issue 19: the webhook outbox stands in front of the bus for the events webhooks carry (calls, presence, directory
+    // synchronisations); call-log entries get theirs in the call-log writer's transaction.
+    let webhookDoorbell = WebhookDoorbell()
+    let webhookOutbox = WebhookOutbox(store: database, tenants: database, bus: bus, doorbell: webhookDoorbell) { error, events in
+        logger.error("webhook outbox rows not written", metadata: ["events": "\(events)", "error": "\(error)"])
+    }
+    let webhookDestination = WebhookDestination(resolver: SystemWebhookResolver(), allowsPrivate: configuration.webhooksAllowPrivate)
     let plans = DialingPlans(store: database)
     let callerNames = CallerNames(store: database, plans: plans)
     let callLogs = CallLogWriter(store: database, publisher: bus, callerNames: callerNames) { error, lines in
@@ -89,8 +99,9 @@ func buildServer(
     }
     let alerterCards = AlerterCards(store: database, codec: AlerterTemplateXML(), serverName: configuration.alerterServerName)
     let queueObserver = PhoneQueueObserver(store: database, publisher: bus, callerNames: callerNames)
+    callLogs.attach(outbox: webhookOutbox)
     let events = CallEventPipeline(
-        publisher: bus,
+        publisher: webhookOutbox,
         callLogs: callLogs,
         plans: plans,
         callerNames: callerNames,
@@ -120,21 +131,48 @@ func buildServer(
         verifier: verifier
     )
     events.attach(ruleEngine)
+    // Last: a PBX event is handled once its webhook deliveries are committed.
+    events.attach(webhookOutbox)
     let services = try await buildServices(
         configuration: configuration,
         database: database,
         logger: logger,
-        bus: bus,
+        bus: webhookOutbox,
         plans: plans,
         calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
-        presence: PresenceService(store: database, events: events, publisher: bus),
+        presence: PresenceService(store: database, events: events, publisher: webhookOutbox),
         queues: PhoneQueueService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, observer: queueObserver),
         rules: RuleService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, callerNames: callerNames),
         supervision: supervision,
-        alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML())
+        alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML()),
+        webhooks: WebhookService(store: database, tenants: database, outbox: webhookOutbox, destination: webhookDestination)
     )
     let push = buildPushTransport(bus: bus, services: services, logger: logger)
-    let metrics = ServerMetrics(factory: PrometheusMetricsFactory(registry: options.metrics), links: links, bus: bus, push: push, callLogs: callLogs)
+    let webhookSender = WebhookHTTPSender()
+    let webhookDispatcher = WebhookDispatcher(
+        store: database,
+        sender: webhookSender,
+        destination: webhookDestination,
+        doorbell: webhookDoorbell,
+        configuration: .init(
+            backoff: WebhookBackoff(
+                base: configuration.webhooksBackoffSeconds,
+                cap: configuration.webhooksBackoffCapSeconds,
+                window: configuration.webhooksRetryWindowSeconds
+            ),
+            timeout: .milliseconds(Int64(configuration.webhooksTimeoutSeconds * 1000))
+        ),
+        onError: { error in logger.error("webhook dispatcher", metadata: ["error": "\(error)"]) }
+    )
+    let metrics = ServerMetrics(
+        factory: PrometheusMetricsFactory(registry: options.metrics),
+        links: links,
+        bus: bus,
+        push: push,
+        callLogs: callLogs,
+        webhooks: webhookDispatcher,
+        webhookOutbox: webhookOutbox
+    )
     // The web client's page tells the browser where the push channel listens.
     let pushPort = ListenerPort(configured: configuration.pushPort)
     let router = try buildRouter(
@@ -155,6 +193,18 @@ func buildServer(
     if !options.connectsLinks { links.stop() }
     let background: [any Service] =
         options.leadingServices + [DrainingService(run: { await callLogs.run() }, stop: { callLogs.finish() })]
+        // Issue 19: the outbox writer stops after everything that publishes (it is before them), the dispatcher closes
+        // its HTTP client once its last attempt ended.
+        + [
+            DrainingService(run: { await webhookOutbox.run() }, stop: { webhookOutbox.finish() }),
+            DrainingService(
+                run: {
+                    await webhookDispatcher.run()
+                    await webhookSender.shutdown()
+                },
+                stop: { webhookDispatcher.finish() }
+            ),
+        ]
         + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
             DrainingService(run: { await telephoneForwarding.run() }, stop: { telephoneForwarding.finish() }),
             DrainingService(run: { await verifier.run() }, stop: { verifier.finish() }),
@@ -195,7 +245,9 @@ func buildServer(
         metrics: metrics,
         api: api,
         pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, boundPort: pushPort, logger: logger),
-        background: background
+        background: background,
+        webhookOutbox: webhookOutbox,
+        webhookDispatcher: webhookDispatcher
     )
 }
 
@@ -204,14 +256,15 @@ private func buildServices(
     configuration: AppConfiguration,
     database: AppDatabase,
     logger: Logger,
-    bus: EventBus,
+    bus: any PushPublisher,
     plans: DialingPlans,
     calls: CallControl,
     presence: PresenceService,
     queues: PhoneQueueService,
     rules: RuleService,
     supervision: Supervision,
-    alerter: AlerterService
+    alerter: AlerterService,
+    webhooks: WebhookService
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
     let secret = try tokenSecret(configuration: configuration)
@@ -275,6 +328,7 @@ private func buildServices(
         queues: queues,
         rules: rules,
         apiKeys: ApiKeyService(store: database),
+        webhooks: webhooks,
         cors: CorsPolicy(store: database)
     )
 }

@@ -43,6 +43,14 @@ struct AppConfiguration: Codable, Sendable {
     var trustedProxies: String = ""
     /// The name Alerter cards show for `[-ServerName-]`; the machine's host name when unset.
     var serverName: String?
+    /// Webhooks (issue 19): whether destinations in loopback, link-local and private ranges are allowed (tests, lab
+    /// setups); how long a failing delivery is retried; the first retry delay (doubling) and its cap; the per-attempt
+    /// timeout. All in seconds.
+    var webhooksAllowPrivate = false
+    var webhooksRetryWindowSeconds: Double = 86_400
+    var webhooksBackoffSeconds: Double = 1
+    var webhooksBackoffCapSeconds: Double = 3_600
+    var webhooksTimeoutSeconds: Double = 10
 
     /// `trustedProxies` as a set of addresses.
     var trustedProxyAddresses: Set<String> {
@@ -86,6 +94,11 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_API_KEY_RATE"].flatMap(Double.init) { configuration.apiKeyPerSecond = value }
         if let value = environment["TWS_API_KEY_BURST"].flatMap(Double.init) { configuration.apiKeyBurst = value }
         if let value = environment["TWS_SERVER_NAME"] { configuration.serverName = value }
+        if let value = environment["TWS_WEBHOOKS_ALLOW_PRIVATE"] { configuration.webhooksAllowPrivate = value == "true" || value == "1" }
+        if let value = environment["TWS_WEBHOOKS_RETRY_WINDOW_SECONDS"].flatMap(Double.init) { configuration.webhooksRetryWindowSeconds = value }
+        if let value = environment["TWS_WEBHOOKS_BACKOFF_SECONDS"].flatMap(Double.init) { configuration.webhooksBackoffSeconds = value }
+        if let value = environment["TWS_WEBHOOKS_BACKOFF_CAP_SECONDS"].flatMap(Double.init) { configuration.webhooksBackoffCapSeconds = value }
+        if let value = environment["TWS_WEBHOOKS_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.webhooksTimeoutSeconds = value }
         return configuration
     }
 
@@ -120,6 +133,11 @@ struct AppConfiguration: Codable, Sendable {
         trustedProxies = try container.decodeIfPresent(String.self, forKey: .trustedProxies) ?? trustedProxies
         apiKeyBurst = try container.decodeIfPresent(Double.self, forKey: .apiKeyBurst) ?? apiKeyBurst
         apiKeyPerSecond = try container.decodeIfPresent(Double.self, forKey: .apiKeyPerSecond) ?? apiKeyPerSecond
+        webhooksAllowPrivate = try container.decodeIfPresent(Bool.self, forKey: .webhooksAllowPrivate) ?? webhooksAllowPrivate
+        webhooksRetryWindowSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksRetryWindowSeconds) ?? webhooksRetryWindowSeconds
+        webhooksBackoffSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksBackoffSeconds) ?? webhooksBackoffSeconds
+        webhooksBackoffCapSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksBackoffCapSeconds) ?? webhooksBackoffCapSeconds
+        webhooksTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksTimeoutSeconds) ?? webhooksTimeoutSeconds
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -127,6 +145,8 @@ struct AppConfiguration: Codable, Sendable {
             loginLockAddressFailures, loginLockMinutes, pushPort, metricsToken, negotiateKeytab,
             negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder, trustedProxies,
             apiKeyBurst, apiKeyPerSecond
+        // Issue 19 webhooks.
+        case webhooksAllowPrivate, webhooksRetryWindowSeconds, webhooksBackoffSeconds, webhooksBackoffCapSeconds, webhooksTimeoutSeconds
     }
 
     private struct AnyKey: CodingKey {
@@ -146,6 +166,8 @@ struct AppConfiguration: Codable, Sendable {
         }
         if let tokenSecret, tokenSecret.utf8.count < 32 { throw ConfigurationError("tokenSecret needs at least 32 bytes") }
         guard loginBurst >= 1, loginPerSecond > 0 else { throw ConfigurationError("loginBurst must be at least 1 and loginPerSecond above 0") }
+        guard webhooksRetryWindowSeconds >= 0, webhooksBackoffSeconds > 0, webhooksBackoffCapSeconds >= webhooksBackoffSeconds, webhooksTimeoutSeconds > 0
+        else { throw ConfigurationError("webhook retry window, backoff (and its cap, not below it) and timeout must be positive") }
         guard loginLockUserFailures >= 1, loginLockAddressFailures >= 1, loginLockMinutes > 0 else {
             throw ConfigurationError("loginLockUserFailures and loginLockAddressFailures must be at least 1, loginLockMinutes above 0")
         }

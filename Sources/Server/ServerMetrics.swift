@@ -17,8 +17,21 @@ final class ServerMetrics: Sendable {
     let callLogs: CallLogWriter
     /// The `link` and `domain` labels of the link series set by the last scrape, to drop those of links since removed.
     private let linkSeries = Mutex<Set<[String]>>([])
+    /// Webhook deliveries by outcome and the outbox depth (issue 19).
+    let webhooks: WebhookDispatcher?
+    let webhookOutbox: WebhookOutbox?
 
-    init(factory: any MetricsFactory, links: PbxLinks, bus: EventBus, push: PushTransport, callLogs: CallLogWriter) {
+    init(
+        factory: any MetricsFactory,
+        links: PbxLinks,
+        bus: EventBus,
+        push: PushTransport,
+        callLogs: CallLogWriter,
+        webhooks: WebhookDispatcher? = nil,
+        webhookOutbox: WebhookOutbox? = nil
+    ) {
+        self.webhooks = webhooks
+        self.webhookOutbox = webhookOutbox
         self.factory = factory
         self.links = links
         self.bus = bus
@@ -40,6 +53,18 @@ final class ServerMetrics: Sendable {
         let lines = callLogs.counters
         count("tws_call_log_lines_written_total", to: lines.written)
         count("tws_call_log_write_failures_total", to: lines.failed)
+        if let webhooks {
+            let outcomes = webhooks.counters
+            count("tws_webhook_deliveries_total", to: outcomes.delivered, [("outcome", "delivered")])
+            count("tws_webhook_deliveries_total", to: outcomes.failed, [("outcome", "failed_attempt")])
+            count("tws_webhook_deliveries_total", to: outcomes.dead, [("outcome", "dead")])
+            record("tws_webhook_outbox_depth", webhooks.outboxDepth)
+        }
+        if let webhookOutbox {
+            let rows = webhookOutbox.counters
+            count("tws_webhook_outbox_rows_written_total", to: rows.written)
+            count("tws_webhook_outbox_write_failures_total", to: rows.failed)
+        }
     }
 
     /// Each link's gauges and counters, labelled with its link and domain ids; the series of links gone are removed.

@@ -437,6 +437,49 @@ extension AppDatabase {
             }
             try db.create(index: "api_key_previous_secret", on: "api_key", columns: ["previousSecretHash"])
         }
+        migrator.registerMigration("v13-webhooks") { db in
+            // Issue 19: webhook subscriptions of a company, and their outbox (one row per event and subscription,
+            // written with the event) with the attempts made. Not configuration (no version moves with them).
+            try db.create(table: "webhook") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.column("url", .text).notNull()
+                t.column("events", .text).notNull()
+                t.column("filters", .text).notNull()
+                t.column("secret", .text).notNull()
+                t.column("active", .boolean).notNull()
+                t.column("description", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "webhook_delivery") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("webhook", onDelete: .cascade).notNull()
+                t.column("companyId", .integer).notNull()
+                t.column("domainId", .integer)
+                t.column("eventId", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("seq", .integer)
+                t.column("body", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("attemptCount", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("windowStart", .datetime).notNull()
+                t.column("nextAttemptAt", .datetime)
+                t.column("deadReason", .text)
+            }
+            // The head of each subscription's queue: its oldest pending delivery.
+            try db.create(index: "webhook_delivery_queue", on: "webhook_delivery", columns: ["webhookId", "status", "id"])
+            try db.create(table: "webhook_attempt") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("delivery", inTable: "webhook_delivery", onDelete: .cascade).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("httpStatus", .integer)
+                t.column("error", .text)
+                t.column("durationMs", .integer).notNull()
+                t.column("responseExcerpt", .text)
+            }
+        }
         migrator.registerMigration("v14-cors-origins") { db in
             // Issue 19: the browser origins (normalised: lower-case, no default port) allowed to call the REST API
             // for a company; part of the configuration (configurationVersion moves with it).

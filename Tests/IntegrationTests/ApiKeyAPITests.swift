@@ -21,6 +21,8 @@ struct KeyTenant: Sendable {
         let domainId = try await client.createDomain(companyId: companyId, name: "Keys HQ", token: superToken)
         let aliceId = try await client.createUser(domainId: domainId, username: "alice", password: "alice-password", token: superToken)
         let bobId = try await client.createUser(domainId: domainId, username: "bob", password: "bob-password", token: superToken)
+        // Alice also signs in herself (Caller); a key acting for her needs no grant of hers (the key is a Toolkit licence).
+        try await client.grantUserApplication("Caller", userId: aliceId, token: superToken)
         return KeyTenant(superToken: superToken, companyId: companyId, domainId: domainId, aliceId: aliceId, bobId: bobId)
     }
 

@@ -75,7 +75,7 @@ struct ApplicationRightsAPITests {
     @Test
     func everyUserOperationOfTheContractNamesTheApplicationsDomainEnforces() throws {
         let operations = try ApplicationTable.contract()
-        #expect(operations.count == 154)
+        #expect(operations.count == 163)
         let user = operations.filter(\.isUserOperation)
         #expect(Set(user.map(\.operationId)) == Set(ApplicationTable.needs.keys), "user operations and the table differ")
         for operation in operations {

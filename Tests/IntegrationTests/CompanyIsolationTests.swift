@@ -27,6 +27,8 @@ struct Tenant: Sendable {
     var ruleId: Int64
     /// An API key of the company (issue 19).
     var apiKeyId: Int64 = 0
+    /// An inactive webhook subscription (issue 19: nothing is ever sent) with one pending ping delivery.
+    var webhookId: Int64 = 0
 
     static let userPassword = "tenant-user-password"
 
@@ -50,7 +52,8 @@ struct Tenant: Sendable {
         csvDirectoryId: 9_000_013,
         userImportId: 9_000_014,
         ruleId: 9_000_015,
-        apiKeyId: 9_000_016
+        apiKeyId: 9_000_016,
+        webhookId: 9_000_017
     )
 
     /// Creates a company with a domain, a user with a device, a group (holding the user and the Caller
@@ -132,6 +135,13 @@ struct Tenant: Sendable {
             answer: .created
         )
         let apiKeyId = try #require(try apiKey.json().object("key")?.int64("id"))
+        // A public address literal (no DNS needed), never contacted: the subscription is inactive.
+        let webhookId = try await client.create(
+            "/api/v1/admin/companies/\(companyId)/webhooks",
+            token: token,
+            json: #"{"url":"http://93.184.216.34/\#(name)","events":["call"],"active":false,"secret":"tenant-webhook-secret-0123"}"#
+        )
+        try await client.must(.post, "/api/v1/admin/companies/\(companyId)/webhooks/\(webhookId)/ping", token: token, answer: .accepted)
         return Tenant(
             companyName: name,
             domainName: domainName,
@@ -151,7 +161,8 @@ struct Tenant: Sendable {
             csvDirectoryId: csvDirectoryId,
             userImportId: userImportId,
             ruleId: ruleId,
-            apiKeyId: apiKeyId
+            apiKeyId: apiKeyId,
+            webhookId: webhookId
         )
     }
 
@@ -174,6 +185,7 @@ struct Tenant: Sendable {
             "/api/v1/admin/directories/\(csvDirectoryId)", "/api/v1/admin/user-imports/\(userImportId)",
             "/api/v1/admin/users/\(userId)/rules", "/api/v1/admin/groups/\(groupId)/rules", "/api/v1/admin/rules/\(ruleId)",
             "/api/v1/admin/companies/\(companyId)/api-keys",
+            "/api/v1/admin/companies/\(companyId)/webhooks", "/api/v1/admin/companies/\(companyId)/webhooks/\(webhookId)/deliveries",
         ]
         var snapshot: [String: String] = [:]
         for uri in uris {
@@ -246,7 +258,8 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listUserRulesAdmin, imposeUserRule, listGroupRules, imposeGroupRule, getRuleAdmin, updateRuleAdmin, deleteRuleAdmin
     case testUserRules
     case listApiKeys, createApiKey, getApiKey, getOtherApiKeyUnderOwnCompany, updateApiKey, rotateApiKey, revokeApiKey, deleteApiKey,
-        getCorsOrigins, setCorsOrigins
+        getCorsOrigins, setCorsOrigins,
+        listWebhooks, createWebhook, getWebhook, updateWebhook, deleteWebhook, pingWebhook, rotateWebhookSecret, listWebhookDeliveries
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -357,6 +370,16 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .getRuleAdmin: return Call(method: .get, uri: "\(api)/rules/\(o.ruleId)")
         case .updateRuleAdmin: return Call(method: .put, uri: "\(api)/rules/\(o.ruleId)", json: rule)
         case .deleteRuleAdmin: return Call(method: .delete, uri: "\(api)/rules/\(o.ruleId)")
+        case .listWebhooks: return Call(method: .get, uri: "\(api)/companies/\(o.companyId)/webhooks")
+        case .createWebhook:
+            return Call(method: .post, uri: "\(api)/companies/\(o.companyId)/webhooks", json: #"{"url":"http://93.184.216.34/x","events":["call"],"active":false}"#)
+        case .getWebhook: return Call(method: .get, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)")
+        case .updateWebhook:
+            return Call(method: .patch, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)", json: #"{"description":"Intruder"}"#)
+        case .deleteWebhook: return Call(method: .delete, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)")
+        case .pingWebhook: return Call(method: .post, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)/ping")
+        case .rotateWebhookSecret: return Call(method: .post, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)/rotate-secret")
+        case .listWebhookDeliveries: return Call(method: .get, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)/deliveries")
         case .getDialingPlan: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/dialing-plan")
         case .setDialingPlan: return Call(method: .put, uri: "\(api)/domains/\(o.domainId)/dialing-plan", json: plan)
         case .listDirectories: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/directories")
@@ -621,10 +644,12 @@ struct CompanyIsolationTests {
             // Rules explain: a user explains only their own rules (another user's device answers 404,
             // RuleExplainEndpointTests); the admin twin is probed above.
             "testRules",
+            // Webhooks: a retry names a delivery; another company's delivery answers 404 (WebhookTests probes it).
+            "retryWebhookDelivery",
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()
-        #expect(contract.count == 154, "openapi/tws.yaml has \(contract.count) operations")
+        #expect(contract.count == 163, "openapi/tws.yaml has \(contract.count) operations")
         #expect(Set(contract).subtracting(probed).subtracting(exempt).sorted() == [], "operations without an isolation probe")
         #expect(probed.subtracting(contract).sorted() == [], "probes naming no operation of the contract")
         #expect(exempt.subtracting(contract).sorted() == [])

@@ -25,6 +25,8 @@ public final class CallLogWriter: Sendable {
     private let queue: AsyncStream<Work>.Continuation
     private let work: AsyncStream<Work>
     private let counts = Mutex<(written: UInt64, failed: UInt64, queued: UInt64)>((0, 0, 0))
+    /// Webhook deliveries of the lines, written in the lines' transaction (issue 19), once attached.
+    private let outbox = Mutex<WebhookOutbox?>(nil)
 
     /// - Parameter onFailure: told of every write that failed and how many lines it held (the server logs it).
     public init(
@@ -38,6 +40,11 @@ public final class CallLogWriter: Sendable {
         self.callerNames = callerNames
         self.onFailure = onFailure
         (work, queue) = AsyncStream.makeStream(of: Work.self)
+    }
+
+    /// Writes the webhook deliveries of each line in the transaction that writes it (called while the server is built).
+    public func attach(outbox: WebhookOutbox) {
+        self.outbox.withLock { $0 = outbox }
     }
 
     /// Lines written, and lines lost to failed writes (or queued after the writer stopped), since start.
@@ -98,7 +105,16 @@ public final class CallLogWriter: Sendable {
         let written: [CallLogEntry]
         do {
             let resolved = names
-            written = try await store.writeLines(for: finished, names: resolved, domainId: domainId)
+            if let outbox = outbox.withLock({ $0 }) {
+                await outbox.prepare()
+                let result = try await store.writeLines(for: finished, names: resolved, domainId: domainId) { lines in
+                    outbox.callLogDeliveries(lines, domainId: domainId, time: time)
+                }
+                written = result.lines
+                outbox.callLogDeliveriesCommitted(result.deliveries)
+            } else {
+                written = try await store.writeLines(for: finished, names: resolved, domainId: domainId)
+            }
         } catch {
             counts.withLock { $0.failed += UInt64(finished.count) }
             onFailure(error, finished.count)

@@ -28,6 +28,8 @@ public struct TWSServices: Sendable {
     public let apiKeys: ApiKeyService
     /// The per-company CORS allow-list (issue 19), kept in memory for the CORS middleware.
     public let cors: CorsPolicy
+    /// Webhook subscriptions and deliveries (issue 19).
+    public let webhooks: WebhookService
 
     public init(
         admin: AdminService,
@@ -45,9 +47,11 @@ public struct TWSServices: Sendable {
         queues: PhoneQueueService,
         rules: RuleService,
         apiKeys: ApiKeyService,
+        webhooks: WebhookService,
         cors: CorsPolicy? = nil
     ) {
         self.apiKeys = apiKeys
+        self.webhooks = webhooks
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
@@ -183,6 +187,7 @@ public func buildRouter(
         queues: services.queues,
         rules: services.rules,
         apiKeys: services.apiKeys,
+        webhooks: services.webhooks,
         cors: services.cors
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.

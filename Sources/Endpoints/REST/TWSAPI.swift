@@ -27,6 +27,8 @@ package struct TWSAPI: APIProtocol {
     let apiKeys: ApiKeyService
     /// Browser origins allowed per company (issue 19, CORS).
     let cors: CorsPolicy
+    /// Webhook subscriptions (issue 19).
+    let webhooks: WebhookService
 
     package init(
         admin: AdminService,
@@ -44,9 +46,11 @@ package struct TWSAPI: APIProtocol {
         queues: PhoneQueueService,
         rules: RuleService,
         apiKeys: ApiKeyService,
+        webhooks: WebhookService,
         cors: CorsPolicy? = nil
     ) {
         self.apiKeys = apiKeys
+        self.webhooks = webhooks
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues

@@ -3,14 +3,31 @@ import Foundation
 
 extension AppDatabase: CallLogStore {
     public func writeLines(for calls: [FinishedCall], names: [String: String], domainId: Int64) async throws -> [CallLogEntry] {
-        try await write { tx in
-            let devices = try tx.devices(domainId: domainId, numbers: calls.map(\.device))
-            return try calls.compactMap { call in
-                guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
-                var entry = CallLogEntry(call, owner: device, domainId: domainId, peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] })
-                entry.markForwarded(by: try tx.ruleExecution(domainId: domainId, callId: call.callId, device: call.device))
-                return try tx.insert(entry)
-            }
+        try await write { tx in try Self.lines(for: calls, names: names, domainId: domainId, tx) }
+    }
+
+    /// The lines and, in the same transaction, their webhook deliveries (issue 19).
+    public func writeLines(
+        for calls: [FinishedCall],
+        names: [String: String],
+        domainId: Int64,
+        deliveries: @escaping @Sendable ([CallLogEntry]) -> [WebhookDelivery]
+    ) async throws -> (lines: [CallLogEntry], deliveries: Int) {
+        try await writer.write { db in
+            let lines = try Self.lines(for: calls, names: names, domainId: domainId, GRDBTransaction(db: db))
+            let rows = deliveries(lines)
+            _ = try Self.insert(rows, db)
+            return (lines, rows.count)
+        }
+    }
+
+    private static func lines(for calls: [FinishedCall], names: [String: String], domainId: Int64, _ tx: any StoreTransaction) throws -> [CallLogEntry] {
+        let devices = try tx.devices(domainId: domainId, numbers: calls.map(\.device))
+        return try calls.compactMap { call in
+            guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
+            var entry = CallLogEntry(call, owner: device, domainId: domainId, peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] })
+            entry.markForwarded(by: try tx.ruleExecution(domainId: domainId, callId: call.callId, device: call.device))
+            return try tx.insert(entry)
         }
     }
 }

@@ -1,0 +1,234 @@
+import Domain
+import Foundation
+import GRDB
+
+/// Subscriptions and the webhook outbox (issue 19): tables `webhook`, `webhook_delivery`, `webhook_attempt`.
+extension AppDatabase: WebhookStore {
+    public func webhooks(companyId: Int64) async throws -> [Webhook] {
+        try await writer.read { db in try WebhookRow.filter(Column("companyId") == companyId).order(Column("id")).fetchAll(db).map(\.webhook) }
+    }
+
+    public func webhook(id: Int64) async throws -> Webhook? {
+        try await writer.read { db in try WebhookRow.fetchOne(db, key: id)?.webhook }
+    }
+
+    public func activeWebhooks() async throws -> [Webhook] {
+        try await writer.read { db in try WebhookRow.filter(Column("active") == true).order(Column("id")).fetchAll(db).map(\.webhook) }
+    }
+
+    public func insertWebhook(_ webhook: Webhook) async throws -> Webhook {
+        try await writer.write { db in
+            var row = WebhookRow(webhook)
+            try GRDBTransaction(db: db).translate { try row.insert(db) }
+            return row.webhook
+        }
+    }
+
+    public func updateWebhook(_ webhook: Webhook) async throws {
+        try await writer.write { db in try GRDBTransaction(db: db).translate { try WebhookRow(webhook).update(db) } }
+    }
+
+    public func deleteWebhook(id: Int64) async throws {
+        _ = try await writer.write { db in try WebhookRow.deleteOne(db, key: id) }
+    }
+
+    public func insertWebhookDeliveries(_ deliveries: [WebhookDelivery]) async throws -> [WebhookDelivery] {
+        try await writer.write { db in try Self.insert(deliveries, db) }
+    }
+
+    static func insert(_ deliveries: [WebhookDelivery], _ db: Database) throws -> [WebhookDelivery] {
+        try deliveries.map { delivery in
+            var row = WebhookDeliveryRow(delivery)
+            try row.insert(db)
+            return row.delivery
+        }
+    }
+
+    public func webhookDelivery(id: Int64) async throws -> WebhookDelivery? {
+        try await writer.read { db in try WebhookDeliveryRow.fetchOne(db, key: id)?.delivery }
+    }
+
+    public func webhookDeliveries(webhookId: Int64, _ page: PageRequest) async throws -> Page<WebhookDeliveryView> {
+        try await writer.read { db in
+            let request = WebhookDeliveryRow.filter(Column("webhookId") == webhookId)
+            let total = try request.fetchCount(db)
+            let rows = try request.order(Column("id").desc).limit(page.limit, offset: page.offset).fetchAll(db)
+            let ids = rows.compactMap(\.id)
+            let attempts = try WebhookAttemptRow.filter(ids.contains(Column("deliveryId"))).order(Column("id")).fetchAll(db)
+            let byDelivery = Dictionary(grouping: attempts.map(\.attempt), by: \.deliveryId)
+            return Page(
+                items: rows.map { WebhookDeliveryView(delivery: $0.delivery, attempts: byDelivery[$0.id ?? 0] ?? []) },
+                total: total,
+                offset: page.offset,
+                limit: page.limit
+            )
+        }
+    }
+
+    public func pendingWebhookHeads() async throws -> [WebhookDelivery] {
+        try await writer.read { db in
+            try WebhookDeliveryRow.fetchAll(
+                db,
+                sql: """
+                    SELECT d.* FROM webhook_delivery d JOIN webhook w ON w.id = d.webhookId AND w.active
+                    WHERE d.id = (SELECT MIN(p.id) FROM webhook_delivery p WHERE p.webhookId = d.webhookId AND p.status = 'pending')
+                    ORDER BY d.id
+                    """
+            ).map(\.delivery)
+        }
+    }
+
+    public func pendingWebhookHead(webhookId: Int64) async throws -> WebhookDelivery? {
+        try await writer.read { db in
+            try WebhookDeliveryRow.filter(Column("webhookId") == webhookId && Column("status") == WebhookDelivery.Status.pending.rawValue)
+                .order(Column("id")).fetchOne(db)?.delivery
+        }
+    }
+
+    public func saveWebhookDelivery(_ delivery: WebhookDelivery, attempt: WebhookAttempt?) async throws {
+        try await writer.write { db in
+            try GRDBTransaction(db: db).translate {
+                try WebhookDeliveryRow(delivery).update(db)
+                if let attempt {
+                    var row = WebhookAttemptRow(attempt)
+                    try row.insert(db)
+                }
+            }
+        }
+    }
+
+    public func pendingWebhookDeliveryCount() async throws -> Int {
+        try await writer.read { db in try WebhookDeliveryRow.filter(Column("status") == WebhookDelivery.Status.pending.rawValue).fetchCount(db) }
+    }
+}
+
+/// A subscription as stored: events and filters as JSON text.
+struct WebhookRow: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "webhook"
+    var id: Int64?
+    var companyId: Int64
+    var url: String
+    var events: String
+    var filters: String
+    var secret: String
+    var active: Bool
+    var description: String?
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ webhook: Webhook) {
+        id = webhook.id
+        companyId = webhook.companyId
+        url = webhook.url
+        events = (try? String(decoding: JSONEncoder().encode(webhook.events.map(\.rawValue)), as: UTF8.self)) ?? "[]"
+        filters = (try? String(decoding: JSONEncoder().encode(webhook.filters), as: UTF8.self)) ?? "{}"
+        secret = webhook.secret
+        active = webhook.active
+        description = webhook.description
+        createdAt = webhook.createdAt
+        updatedAt = webhook.updatedAt
+    }
+
+    var webhook: Webhook {
+        let kinds = (try? JSONDecoder().decode([String].self, from: Data(events.utf8))) ?? []
+        return Webhook(
+            id: id,
+            companyId: companyId,
+            url: url,
+            events: kinds.compactMap(WebhookEventKind.init(rawValue:)),
+            filters: (try? JSONDecoder().decode(WebhookFilters.self, from: Data(filters.utf8))) ?? WebhookFilters(),
+            secret: secret,
+            active: active,
+            description: description,
+            createdAt: createdAt,
+            updatedAt: updatedAt
+        )
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A delivery as stored.
+struct WebhookDeliveryRow: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "webhook_delivery"
+    var id: Int64?
+    var webhookId: Int64
+    var companyId: Int64
+    var domainId: Int64?
+    var eventId: String
+    var kind: String
+    var seq: Int64?
+    var body: String
+    var status: String
+    var attemptCount: Int
+    var createdAt: Date
+    var windowStart: Date
+    var nextAttemptAt: Date?
+    var deadReason: String?
+
+    init(_ delivery: WebhookDelivery) {
+        id = delivery.id
+        webhookId = delivery.webhookId
+        companyId = delivery.companyId
+        domainId = delivery.domainId
+        eventId = delivery.eventId
+        kind = delivery.kind.rawValue
+        seq = delivery.seq.map { Int64(clamping: $0) }
+        body = delivery.body
+        status = delivery.status.rawValue
+        attemptCount = delivery.attemptCount
+        createdAt = delivery.createdAt
+        windowStart = delivery.windowStart
+        nextAttemptAt = delivery.nextAttemptAt
+        deadReason = delivery.deadReason
+    }
+
+    var delivery: WebhookDelivery {
+        WebhookDelivery(
+            id: id,
+            webhookId: webhookId,
+            companyId: companyId,
+            domainId: domainId,
+            eventId: eventId,
+            kind: WebhookEventKind(rawValue: kind) ?? .ping,
+            seq: seq.map { UInt64(clamping: $0) },
+            body: body,
+            status: WebhookDelivery.Status(rawValue: status) ?? .dead,
+            attemptCount: attemptCount,
+            createdAt: createdAt,
+            windowStart: windowStart,
+            nextAttemptAt: nextAttemptAt,
+            deadReason: deadReason
+        )
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// An attempt as stored.
+struct WebhookAttemptRow: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "webhook_attempt"
+    var id: Int64?
+    var deliveryId: Int64
+    var at: Date
+    var httpStatus: Int?
+    var error: String?
+    var durationMs: Int
+    var responseExcerpt: String?
+
+    init(_ attempt: WebhookAttempt) {
+        id = attempt.id
+        deliveryId = attempt.deliveryId
+        at = attempt.at
+        httpStatus = attempt.httpStatus
+        error = attempt.error
+        durationMs = attempt.durationMs
+        responseExcerpt = attempt.responseExcerpt
+    }
+
+    var attempt: WebhookAttempt {
+        WebhookAttempt(id: id, deliveryId: deliveryId, at: at, httpStatus: httpStatus, error: error, durationMs: durationMs, responseExcerpt: responseExcerpt)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
