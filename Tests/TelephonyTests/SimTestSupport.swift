@@ -49,7 +49,7 @@ final class SimRecorder<Element: Sendable>: Sendable {
     /// Waits until `condition` holds for the items recorded so far, then returns them.
     @discardableResult
     func wait(
-        timeout: Duration = .seconds(10),
+        timeout: Duration = .seconds(30),
         _ what: String = "the expected items",
         until condition: @escaping @Sendable ([Element]) -> Bool
     ) async throws -> [Element] {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Domain
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -8,13 +9,22 @@ import NIOPosix
 /// a failure like any non-2xx), a deadline per attempt, and at most `WebhookAttempt.excerptLimit` bytes of the answer
 /// read. `shutdown()` closes the client once the dispatcher has stopped.
 public final class WebhookHTTPSender: WebhookSender {
-    let client: HTTPClient
+    /// Made at the first delivery: a server built but never run (tests, `--check`) then holds no client, which
+    /// async-http-client requires to be shut down before it is released.
+    private let made = NIOLockedValueBox<HTTPClient?>(nil)
 
-    public init() {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(10))
-        configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    public init() {}
+
+    private var client: HTTPClient {
+        made.withLockedValue { made in
+            if let client = made { return client }
+            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+            configuration.timeout = .init(connect: .seconds(10), read: .seconds(10))
+            configuration.decompression = .disabled
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            made = client
+            return client
+        }
     }
 
     public func post(url: String, headers: [(String, String)], body: String, timeout: Duration) async -> WebhookSendResult {
@@ -50,7 +60,11 @@ public final class WebhookHTTPSender: WebhookSender {
 
     /// Closes the client (after the dispatcher's last attempt).
     public func shutdown() async {
-        try? await client.shutdown()
+        let client = made.withLockedValue { made in
+            defer { made = nil }
+            return made
+        }
+        try? await client?.shutdown()
     }
 }
 

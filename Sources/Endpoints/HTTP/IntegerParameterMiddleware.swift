@@ -10,8 +10,8 @@ struct IntegerParameterMiddleware: ServerMiddleware {
     static let pathNames: Set<String> = [
         "adminId", "authorizationId", "companyId", "contactId", "deviceId", "directoryId", "domainId", "groupId", "importId",
         "intercomGroupId", "listId", "pbxLinkId", "phoneQueueId", "queueId", "ruleId", "scopeId", "userId",
-        // Issue 19: API keys.
-        "keyId",
+        // Issue 19: API keys, webhooks and their deliveries.
+        "keyId", "webhookId", "deliveryId",
     ]
     static let queryNames: Set<String> = ["companyId", "directoryId", "granteeId", "limit", "offset", "scopeId", "userId"]
 
