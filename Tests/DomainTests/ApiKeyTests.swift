@@ -134,6 +134,15 @@ struct KeyWorld {
         #expect(try await w.audit(.apiKeyRevoked).count == 1)
         #expect(try await w.audit(.apiKeyUpdated).count == 1)
         #expect(try await w.audit(.apiKeyDeleted).count == 1)
+
+        // A client retrying a refused key in a loop writes one audit line a minute, not one per request.
+        let revokedLines = { try await w.audit(.apiKeyRefused).filter { $0.detail == "revoked" }.count }
+        let before = try await revokedLines()
+        for _ in 0..<5 { #expect(try await w.refusal(revoked.secret) == .revoked) }
+        #expect(try await revokedLines() == before + 1)
+        w.clock.advance(61)
+        #expect(try await w.refusal(revoked.secret) == .revoked)
+        #expect(try await revokedLines() == before + 2)
     }
 
     @Test func theOldSecretWorksDuringTheOverlapOnly() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// API keys of companies (issue 19): their administration, the check of a key's secret on every request, and what
 /// a key may do for a user (`onBehalfOf`). Every write runs in one transaction with its audit line.
@@ -21,6 +22,9 @@ public struct ApiKeyService: Sendable {
 
     let store: any TenantStore
     let now: @Sendable () -> Date
+    /// When each (key, reason) refusal was last audited: a client retrying a revoked key in a loop writes one line a
+    /// minute, not one per request (the metric still counts each).
+    private let lastRefusalAudit = RefusalAuditTimes()
 
     public init(store: any TenantStore, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
@@ -172,10 +176,12 @@ public struct ApiKeyService: Sendable {
                 nil
             }
         if let refusal {
-            try await store.write { tx in
-                var entry = Self.audit(.apiKeyRefused, key, admin: nil, at: now, clientAddress: clientAddress)
-                entry.detail = refusal.rawValue
-                _ = try tx.insert(entry)
+            if lastRefusalAudit.due(keyId: keyId, reason: refusal.rawValue, at: now) {
+                try await store.write { tx in
+                    var entry = Self.audit(.apiKeyRefused, key, admin: nil, at: now, clientAddress: clientAddress)
+                    entry.detail = refusal.rawValue
+                    _ = try tx.insert(entry)
+                }
             }
             return .refused(refusal)
         }
@@ -199,11 +205,13 @@ public struct ApiKeyService: Sendable {
         do {
             try principal.require(scope)
         } catch {
-            try await store.write { tx in
-                guard let key = try tx.apiKey(id: principal.keyId) else { return }
-                var entry = Self.audit(.apiKeyRefused, key, admin: nil, at: now, clientAddress: nil)
-                entry.detail = "scope \(scope.rawValue)"
-                _ = try tx.insert(entry)
+            if lastRefusalAudit.due(keyId: principal.keyId, reason: "scope \(scope.rawValue)", at: now) {
+                try await store.write { tx in
+                    guard let key = try tx.apiKey(id: principal.keyId) else { return }
+                    var entry = Self.audit(.apiKeyRefused, key, admin: nil, at: now, clientAddress: nil)
+                    entry.detail = "scope \(scope.rawValue)"
+                    _ = try tx.insert(entry)
+                }
             }
             throw error
         }
@@ -233,7 +241,11 @@ public struct ApiKeyService: Sendable {
     /// A user's own token sending `onBehalfOf`: allowed only when it names the user themself (403 `forbidden`
     /// otherwise, whoever it names, so a user learns nothing about others).
     public func ownUser(_ principal: UserPrincipal, onBehalfOf: String?) async throws -> UserPrincipal {
-        guard let identifier = onBehalfOf?.trimmingCharacters(in: .whitespaces), !identifier.isEmpty else { return principal }
+        guard let onBehalfOf else { return principal }
+        // The contract's minLength: an empty value is malformed, not "nobody".
+        guard !onBehalfOf.isEmpty else { throw DomainError.invalid(field: "onBehalfOf", "onBehalfOf is empty") }
+        let identifier = onBehalfOf.trimmingCharacters(in: .whitespaces)
+        guard !identifier.isEmpty else { return principal }
         let isSelf = try await store.read { tx in
             try tx.users(companyId: principal.companyId, identifiedBy: identifier).compactMap(\.id) == [principal.userId]
         }
@@ -258,11 +270,17 @@ public struct ApiKeyService: Sendable {
         if let expiresAt = changes.expiresAt { key.expiresAt = expiresAt }
         if let addresses = changes.allowedAddresses {
             key.allowedAddresses = try addresses.enumerated().map { index, text in
-                let trimmed = text.trimmingCharacters(in: .whitespaces)
-                guard AddressRange(trimmed) != nil else {
+                // The contract's pattern is the shape (400 otherwise); whether those digits make an address and a
+                // prefix length that fits it is the meaning (422 `invalid_address`).
+                guard AddressRange.hasShape(text) else {
                     throw DomainError.invalid(field: "allowedAddresses[\(index)]", "\(text.prefix(64)) is not an IPv4 or IPv6 address or CIDR block")
                 }
-                return trimmed
+                guard AddressRange(text) != nil else {
+                    var error = DomainError(.unprocessable, code: "invalid_address", "\(text.prefix(64)) is not an IPv4 or IPv6 address or CIDR block")
+                    error.field = "allowedAddresses[\(index)]"
+                    throw error
+                }
+                return text
             }
         }
     }
@@ -294,5 +312,21 @@ public struct ApiKeyService: Sendable {
             clientAddress: clientAddress,
             detail: "key \(key.id ?? 0) \(key.name)"
         )
+    }
+}
+
+/// The last time each (key, reason) refusal was written to the audit log.
+final class RefusalAuditTimes: Sendable {
+    private let times = Mutex<[String: Date]>([:])
+
+    /// Whether a refusal of `keyId` for `reason` at `now` is to be audited (none in the minute before); records it if so.
+    func due(keyId: Int64, reason: String, at now: Date) -> Bool {
+        times.withLock { times in
+            let slot = "\(keyId) \(reason)"
+            if let last = times[slot], now.timeIntervalSince(last) < 60, now >= last { return false }
+            if times.count > 10_000 { times.removeAll() }
+            times[slot] = now
+            return true
+        }
     }
 }

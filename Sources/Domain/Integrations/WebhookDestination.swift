@@ -15,10 +15,27 @@ public struct WebhookDestination: Sendable {
 
     /// The URL's host when it has the accepted shape; `invalid_field` (url) otherwise.
     public static func host(of url: String) throws(DomainError) -> String {
+        guard hasShape(url) else { throw .invalid(field: "url", "url must be an http or https URL with a host and no credentials") }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = components.host, !host.isEmpty, components.user == nil, components.password == nil
-        else { throw .invalid(field: "url", "url must be an http or https URL with a host and no credentials") }
+        else {
+            // The contract's shape, but not a URL a client can be given (a bad port, an unclosed IPv6 bracket): meaning, 422.
+            var error = DomainError(.unprocessable, code: "invalid_webhook_url", "url is not a usable http or https URL")
+            error.field = "url"
+            throw error
+        }
         return host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    }
+
+    /// The contract's pattern `^[hH][tT][tT][pP][sS]?://[^\s/?#@]+([/?#]\S*)?$`: http(s), a non-empty authority without
+    /// credentials, no white space.
+    static func hasShape(_ url: String) -> Bool {
+        let lower = url.lowercased()
+        let rest: Substring
+        if lower.hasPrefix("http://") { rest = url.dropFirst(7) } else if lower.hasPrefix("https://") { rest = url.dropFirst(8) } else { return false }
+        guard !url.contains(where: \.isWhitespace) else { return false }
+        let authority = rest.prefix { !"/?#".contains($0) }
+        return !authority.isEmpty && !authority.contains("@")
     }
 
     /// Throws 422 `webhook_destination_refused` when `url`'s host resolves to a restricted address (or to none).

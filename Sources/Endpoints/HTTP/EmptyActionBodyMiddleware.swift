@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// Call actions (`POST /api/v1/calls/{id}/answer`, `…/hangup`, …, and taking a queued call,
-/// `POST /api/v1/telephony/queues/{id}/calls/{callId}/take`) take an optional JSON body; clients such as
+/// `POST /api/v1/telephony/queues/{id}/calls/{callId}/take`, rotating an API key) take an optional JSON body; clients such as
 /// `curl -X POST` send none at all. The generated decoder would read the empty body as broken JSON, so a body-less
 /// action is given the empty object its schema allows.
 struct EmptyActionBodyMiddleware: RouterMiddleware {
@@ -20,5 +20,7 @@ struct EmptyActionBodyMiddleware: RouterMiddleware {
     /// The actions whose body is optional.
     static func isAction(_ path: String) -> Bool {
         path.hasPrefix("/api/v1/calls/") || (path.hasPrefix("/api/v1/telephony/queues/") && path.hasSuffix("/take"))
+            // Rotating an API key: the overlap is optional.
+            || (path.hasPrefix("/api/v1/admin/companies/") && path.hasSuffix("/rotate"))
     }
 }

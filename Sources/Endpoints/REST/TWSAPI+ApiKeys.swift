@@ -37,7 +37,10 @@ extension TWSAPI {
     package func updateApiKey(_ input: Operations.UpdateApiKey.Input) async throws -> Operations.UpdateApiKey.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         if body.clearExpiry == true, body.expiresAt != nil {
-            throw DomainError.invalid(field: "clearExpiry", "Send either expiresAt or clearExpiry")
+            // Both have the contract's shape; together they contradict each other (422, as meaning).
+            var error = DomainError(.unprocessable, code: "conflicting_fields", "Send either expiresAt or clearExpiry, not both")
+            error.field = "clearExpiry"
+            throw error
         }
         let changes = ApiKeyChanges(
             name: body.name,
