@@ -268,9 +268,14 @@ struct KeyWorld {
 
     @Test func badAddressesAndNamesAreRefusedNamingTheField() async throws {
         let w = try await KeyWorld()
+        // The contract's shape but no address (a prefix longer than IPv4's): 422; not even the shape: 400.
         let address = await domainError { _ = try await w.create(addresses: ["10.0.0.0/8", "10.0.0.0/33"]) }
-        #expect(address?.code == "invalid_field")
+        #expect(address?.code == "invalid_address")
+        #expect(address?.kind == .unprocessable)
         #expect(address?.field == "allowedAddresses[1]")
+        let shape = await domainError { _ = try await w.create(addresses: [" 10.0.0.1", "intranet"]) }
+        #expect(shape?.code == "invalid_field")
+        #expect(shape?.field == "allowedAddresses[0]")
         let name = await domainError {
             _ = try await w.keys.create(w.world.root, companyId: w.company.id!, ApiKeyChanges(name: "   ", scopes: []))
         }

@@ -129,7 +129,9 @@ struct ApiKeyAPITests {
             }
             // Bad CIDR is refused naming the entry.
             let bad = try await client.post(t.keys, token: t.superToken, json: #"{"name":"x","scopes":[],"allowedAddresses":["10.0.0.0/40"]}"#)
-            expectProblem(bad, .badRequest, "invalid_field", field: "allowedAddresses[0]")
+            expectProblem(bad, .unprocessableContent, "invalid_address", field: "allowedAddresses[0]")
+            let malformed = try await client.post(t.keys, token: t.superToken, json: #"{"name":"x","scopes":[],"allowedAddresses":["intranet"]}"#)
+            expectProblem(malformed, .badRequest, "invalid_field", field: "allowedAddresses[0]")
         }
     }
 
