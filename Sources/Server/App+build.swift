@@ -160,7 +160,8 @@ func buildServer(
                 cap: configuration.webhooksBackoffCapSeconds,
                 window: configuration.webhooksRetryWindowSeconds
             ),
-            timeout: .milliseconds(Int64(configuration.webhooksTimeoutSeconds * 1000))
+            timeout: .milliseconds(Int64(configuration.webhooksTimeoutSeconds * 1000)),
+            retention: configuration.webhooksRetentionDays * 86_400
         ),
         onError: { error in logger.error("webhook dispatcher", metadata: ["error": "\(error)"]) }
     )

@@ -51,6 +51,8 @@ struct AppConfiguration: Codable, Sendable {
     var webhooksBackoffSeconds: Double = 1
     var webhooksBackoffCapSeconds: Double = 3_600
     var webhooksTimeoutSeconds: Double = 10
+    /// Delivered and dead deliveries are deleted this many days after they were created.
+    var webhooksRetentionDays: Double = 14
 
     /// `trustedProxies` as a set of addresses.
     var trustedProxyAddresses: Set<String> {
@@ -99,6 +101,7 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_WEBHOOKS_BACKOFF_SECONDS"].flatMap(Double.init) { configuration.webhooksBackoffSeconds = value }
         if let value = environment["TWS_WEBHOOKS_BACKOFF_CAP_SECONDS"].flatMap(Double.init) { configuration.webhooksBackoffCapSeconds = value }
         if let value = environment["TWS_WEBHOOKS_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.webhooksTimeoutSeconds = value }
+        if let value = environment["TWS_WEBHOOKS_RETENTION_DAYS"].flatMap(Double.init) { configuration.webhooksRetentionDays = value }
         return configuration
     }
 
@@ -138,6 +141,7 @@ struct AppConfiguration: Codable, Sendable {
         webhooksBackoffSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksBackoffSeconds) ?? webhooksBackoffSeconds
         webhooksBackoffCapSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksBackoffCapSeconds) ?? webhooksBackoffCapSeconds
         webhooksTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksTimeoutSeconds) ?? webhooksTimeoutSeconds
+        webhooksRetentionDays = try container.decodeIfPresent(Double.self, forKey: .webhooksRetentionDays) ?? webhooksRetentionDays
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -146,7 +150,8 @@ struct AppConfiguration: Codable, Sendable {
             negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder, trustedProxies,
             apiKeyBurst, apiKeyPerSecond
         // Issue 19 webhooks.
-        case webhooksAllowPrivate, webhooksRetryWindowSeconds, webhooksBackoffSeconds, webhooksBackoffCapSeconds, webhooksTimeoutSeconds
+        case webhooksAllowPrivate, webhooksRetryWindowSeconds, webhooksBackoffSeconds, webhooksBackoffCapSeconds, webhooksTimeoutSeconds,
+            webhooksRetentionDays
     }
 
     private struct AnyKey: CodingKey {
@@ -168,6 +173,9 @@ struct AppConfiguration: Codable, Sendable {
         guard loginBurst >= 1, loginPerSecond > 0 else { throw ConfigurationError("loginBurst must be at least 1 and loginPerSecond above 0") }
         guard webhooksRetryWindowSeconds >= 0, webhooksBackoffSeconds > 0, webhooksBackoffCapSeconds >= webhooksBackoffSeconds, webhooksTimeoutSeconds > 0
         else { throw ConfigurationError("webhook retry window, backoff (and its cap, not below it) and timeout must be positive") }
+        guard webhooksRetentionDays * 86_400 >= webhooksRetryWindowSeconds else {
+            throw ConfigurationError("webhooksRetentionDays must cover the retry window (webhooksRetryWindowSeconds)")
+        }
         guard loginLockUserFailures >= 1, loginLockAddressFailures >= 1, loginLockMinutes > 0 else {
             throw ConfigurationError("loginLockUserFailures and loginLockAddressFailures must be at least 1, loginLockMinutes above 0")
         }

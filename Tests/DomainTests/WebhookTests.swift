@@ -252,6 +252,43 @@ extension WebhookDomainTests {
     }
 }
 
+extension WebhookDomainTests {
+    @Test("The dispatcher deletes finished deliveries older than the retention, keeps pending ones, and reports the depth")
+    func dispatcherRetention() async throws {
+        let store = MemoryWebhookStore()
+        let time = Date()
+        let old = time.addingTimeInterval(-15 * 86_400)
+        let webhook = try await store.insertWebhook(
+            Webhook(companyId: 1, url: "https://crm.example/hook", events: [.call], secret: "0123456789abcdef0123", active: false, createdAt: old, updatedAt: old)
+        )
+        let rows = try await store.insertWebhookDeliveries(
+            (1...3).map { n in
+                WebhookDelivery(webhookId: webhook.id!, companyId: 1, domainId: 1, eventId: "e\(n)", kind: .call, seq: UInt64(n), body: "{}", createdAt: old)
+            }
+        )
+        for row in rows.prefix(2) {
+            var done = row
+            done.status = row.id == rows[0].id ? .delivered : .dead
+            try await store.saveWebhookDelivery(done, attempt: nil)
+        }
+        let dispatcher = WebhookDispatcher(
+            store: store,
+            sender: RecordingSender(status: 204),
+            destination: WebhookDestination(resolver: FixedResolver(addresses: [[93, 184, 216, 34]]), allowsPrivate: false),
+            doorbell: WebhookDoorbell(),
+            configuration: .init(retention: 14 * 86_400)
+        )
+        let loop = Task { await dispatcher.run() }
+        for _ in 0..<200 where try await store.webhookDelivery(id: rows[0].id!) != nil { try await Task.sleep(for: .milliseconds(10)) }
+        dispatcher.finish()
+        await loop.value
+        #expect(try await store.webhookDelivery(id: rows[0].id!) == nil)
+        #expect(try await store.webhookDelivery(id: rows[1].id!) == nil)
+        #expect(try await store.webhookDelivery(id: rows[2].id!)?.status == .pending)
+        #expect(dispatcher.outboxDepth == 1)
+    }
+}
+
 /// Records what it is asked to send and answers `status`.
 final class RecordingSender: WebhookSender {
     struct Request: Sendable {
@@ -348,4 +385,12 @@ final class MemoryWebhookStore: WebhookStore {
         }
     }
     func pendingWebhookDeliveryCount() async throws -> Int { tables.withLock { $0.deliveries.values.filter { $0.status == .pending }.count } }
+    func deleteFinishedWebhookDeliveries(createdBefore cutoff: Date, limit: Int) async throws -> Int {
+        tables.withLock { tables in
+            let ids = tables.deliveries.values.filter { $0.status != .pending && $0.createdAt < cutoff }.map { $0.id! }.sorted().prefix(limit)
+            for id in ids { tables.deliveries[id] = nil }
+            tables.attempts.removeAll { ids.contains($0.deliveryId) }
+            return ids.count
+        }
+    }
 }

@@ -18,11 +18,24 @@ public final class WebhookDispatcher: Sendable {
         public var timeout: Duration
         /// Longest sleep without a ring.
         public var idleCheck: Duration
+        /// Delivered and dead deliveries (with their attempts) are deleted this long after they were created.
+        public var retention: TimeInterval
+        /// How often the outbox depth is counted and old deliveries are deleted (not at every ring: under load the
+        /// doorbell rings for every event).
+        public var housekeeping: TimeInterval
 
-        public init(backoff: WebhookBackoff = WebhookBackoff(), timeout: Duration = .seconds(10), idleCheck: Duration = .seconds(30)) {
+        public init(
+            backoff: WebhookBackoff = WebhookBackoff(),
+            timeout: Duration = .seconds(10),
+            idleCheck: Duration = .seconds(30),
+            retention: TimeInterval = 14 * 86_400,
+            housekeeping: TimeInterval = 1
+        ) {
             self.backoff = backoff
             self.timeout = timeout
             self.idleCheck = idleCheck
+            self.retention = retention
+            self.housekeeping = housekeeping
         }
     }
 
@@ -76,6 +89,8 @@ public final class WebhookDispatcher: Sendable {
 
     /// Delivers until `finish()`, then cancels the attempts under way (their deliveries stay pending) and returns.
     public func run() async {
+        var lastHousekeeping = Date.distantPast
+        var lastPruning = Date.distantPast
         await withDiscardingTaskGroup { group in
             while !stopping.withLock({ $0 }) && !Task.isCancelled {
                 var nextDue: Date?
@@ -97,8 +112,15 @@ public final class WebhookDispatcher: Sendable {
                             self.doorbell.ring()
                         }
                     }
-                    let pending = try await store.pendingWebhookDeliveryCount()
-                    depth.withLock { $0 = pending }
+                    if time.timeIntervalSince(lastHousekeeping) >= configuration.housekeeping {
+                        lastHousekeeping = time
+                        let pending = try await store.pendingWebhookDeliveryCount()
+                        depth.withLock { $0 = pending }
+                    }
+                    if time.timeIntervalSince(lastPruning) >= max(configuration.housekeeping, 60) {
+                        lastPruning = time
+                        try await prune(before: time.addingTimeInterval(-configuration.retention))
+                    }
                 } catch {
                     onError(error)
                 }
@@ -111,6 +133,13 @@ public final class WebhookDispatcher: Sendable {
             }
             // Attempts under way are abandoned, not recorded: their deliveries stay pending for the next start.
             group.cancelAll()
+        }
+    }
+
+    /// Deletes finished deliveries created before `cutoff`, in short batches (each its own transaction).
+    func prune(before cutoff: Date) async throws {
+        while try await store.deleteFinishedWebhookDeliveries(createdBefore: cutoff, limit: 1000) == 1000 {
+            if stopping.withLock({ $0 }) { return }
         }
     }
 

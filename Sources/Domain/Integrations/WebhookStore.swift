@@ -24,4 +24,7 @@ public protocol WebhookStore: Sendable {
     func saveWebhookDelivery(_ delivery: WebhookDelivery, attempt: WebhookAttempt?) async throws
     /// Pending deliveries over all subscriptions (the outbox depth of /metrics).
     func pendingWebhookDeliveryCount() async throws -> Int
+    /// Deletes up to `limit` delivered or dead deliveries (with their attempts) created before `cutoff`, oldest first;
+    /// answers how many it deleted. Pending deliveries are never deleted here.
+    func deleteFinishedWebhookDeliveries(createdBefore cutoff: Date, limit: Int) async throws -> Int
 }

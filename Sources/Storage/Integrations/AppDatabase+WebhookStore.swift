@@ -66,12 +66,17 @@ extension AppDatabase: WebhookStore {
     }
 
     public func pendingWebhookHeads() async throws -> [WebhookDelivery] {
+        // Driven by the (few) active subscriptions, each head found through the queue index: the cost does not grow
+        // with the deliveries kept or a backlog.
         try await writer.read { db in
             try WebhookDeliveryRow.fetchAll(
                 db,
                 sql: """
-                    SELECT d.* FROM webhook_delivery d JOIN webhook w ON w.id = d.webhookId AND w.active
-                    WHERE d.id = (SELECT MIN(p.id) FROM webhook_delivery p WHERE p.webhookId = d.webhookId AND p.status = 'pending')
+                    SELECT d.* FROM (
+                        SELECT (SELECT p.id FROM webhook_delivery p WHERE p.webhookId = w.id AND p.status = 'pending'
+                                ORDER BY p.id LIMIT 1) AS head
+                        FROM webhook w WHERE w.active
+                    ) h JOIN webhook_delivery d ON d.id = h.head
                     ORDER BY d.id
                     """
             ).map(\.delivery)
@@ -98,7 +103,30 @@ extension AppDatabase: WebhookStore {
     }
 
     public func pendingWebhookDeliveryCount() async throws -> Int {
-        try await writer.read { db in try WebhookDeliveryRow.filter(Column("status") == WebhookDelivery.Status.pending.rawValue).fetchCount(db) }
+        // Per subscription through the queue index, so only pending rows are counted.
+        try await writer.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM webhook w JOIN webhook_delivery d ON d.webhookId = w.id AND d.status = 'pending'
+                    """
+            ) ?? 0
+        }
+    }
+
+    public func deleteFinishedWebhookDeliveries(createdBefore cutoff: Date, limit: Int) async throws -> Int {
+        // Oldest first by id (ids follow creation), so the scan stops at the first young row; the batch keeps each
+        // write transaction short while deliveries are being saved.
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM webhook_delivery WHERE id IN (
+                        SELECT id FROM webhook_delivery WHERE status != 'pending' AND createdAt < ? ORDER BY id LIMIT ?)
+                    """,
+                arguments: [cutoff, limit]
+            )
+            return db.changesCount
+        }
     }
 }
 
