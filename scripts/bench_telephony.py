@@ -23,10 +23,13 @@ gateway's deflection is reported next to the plain delivered push latency of the
 Also: calls/s placed, click-to-call round trips (POST /api/v1/calls until the callee's `delivered` arrives on the
 caller's socket), server peak RSS and CPU, and the exact bytes of one click-to-call exchange.
 """
-import argparse, asyncio, json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
+import argparse, asyncio, json, os, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
 
 import requests
 import websockets
+
+from tws_harness import (bench_admin, bench_tenant, free_port, grant_applications, link_and_wait_monitored, percentile,
+                         proc_stat, scrape, start_bench_server, start_load_sim, stop_bench_processes)
 
 PUSH_NAMES = {
     "ServiceInitiatedEvent": "initiated", "OriginatedEvent": "originated", "DeliveredEvent": "delivered",
@@ -49,29 +52,6 @@ ALERTER_TEMPLATE = """<alerter vip="true">
 </alerter>"""
 
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
-
-
-def proc_stat(pid):
-    """CPU seconds (user + system) and peak RSS in MiB of a process."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    with open(f"/proc/{pid}/status") as f:
-        hwm = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), hwm / 1024
-
-
-def percentile(values, p):
-    return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
-
-
-def scrape(base, metric):
-    text = requests.get(f"{base}/metrics").text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(metric + " ") or line.startswith(metric + "{"))
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin-dir", required=True)
@@ -87,46 +67,23 @@ def main():
     base = f"http://127.0.0.1:{api}"
     data = tempfile.mkdtemp(prefix="tws-bench-")
     trace_file = os.path.join(data, "pbx-events.tsv")
-    env = dict(os.environ, TWS_PUSH_PORT=str(push), TWS_BCRYPT_COST="4", TWS_LOG_LEVEL="warning", TWS_LOGIN_BURST="100000")
     server_log = open(os.environ["BENCH_SERVER_LOG"], "w") if os.environ.get("BENCH_SERVER_LOG") else subprocess.DEVNULL
-    server = subprocess.Popen([f"{a.bin_dir}/tws-server", "serve", "--data-dir", data, "--port", str(api)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=server_log)
+    server = start_bench_server(a.bin_dir, data, api, push, log=server_log)
     first, last = 20000, 20000 + a.devices - 1
     probe_a, probe_b = str(last + 1), str(last + 2)
-    sim = subprocess.Popen([f"{a.bin_dir}/pbx-sim", "--port", str(pbx), "--devices", f"{first}-{last + 2}", "--load",
-                            "--calls-per-second", str(a.cps), "--min-duration", "2", "--max-duration", "20",
-                            "--load-devices", str(a.devices), "--trace-events", trace_file, "--log-level", "warning"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    sim = start_load_sim(a.bin_dir, pbx, f"{first}-{last + 2}", a.cps, a.devices, trace_file)
     out = ""
     try:
         http = requests.Session()
-        for _ in range(200):
-            try:
-                if http.get(f"{base}/health", timeout=1).ok: break
-            except requests.ConnectionError: time.sleep(0.1)
-        tok = http.post(f"{base}/api/v1/admin/auth/login", json={"username": "tws", "password": "tws"}).json()["token"]
-        http.post(f"{base}/api/v1/admin/auth/password", json={"currentPassword": "tws", "newPassword": "bench-admin-password"},
-                  headers={"Authorization": f"Bearer {tok}"}).raise_for_status()
-        tok = http.post(f"{base}/api/v1/admin/auth/login", json={"username": "tws", "password": "bench-admin-password"}).json()["token"]
-        h = {"Authorization": f"Bearer {tok}"}
-        company = http.post(f"{base}/api/v1/admin/companies", json={"name": "Bench"}, headers=h).json()["id"]
-        domain = http.post(f"{base}/api/v1/admin/domains", json={"companyId": company, "name": "Load", "numberingPlanLength": 5}, headers=h).json()["id"]
-        # Everyone is an Alerter user of one group, and the domain's card template is the demo's.
-        http.put(f"{base}/api/v1/admin/licences/Alerter?companyId={company}", json={"available": a.clients + 1}, headers=h).raise_for_status()
+        h = bench_admin(http, base)
+        company, domain = bench_tenant(http, base, h)
+        # Everyone is in one group holding TWS Alerter (with the demo's card template as the domain's) and TWS Caller
+        # (click-to-call and device lines, issue 19); and TWS Rules unless --no-rules: the server runs their advanced
+        # rules on each call delivered to them.
         agents = http.post(f"{base}/api/v1/admin/domains/{domain}/groups", json={"name": "Agents"}, headers=h).json()["id"]
-        http.post(f"{base}/api/v1/admin/authorizations", json={"objectType": "application", "application": "Alerter", "granteeType": "group",
-                                                               "granteeId": agents}, headers=h).raise_for_status()
-        # Click-to-call and device lines need TWS Caller (issue 19): the group holds it too.
-        http.put(f"{base}/api/v1/admin/licences/Caller?companyId={company}", json={"available": a.clients + 1}, headers=h).raise_for_status()
-        http.post(f"{base}/api/v1/admin/authorizations", json={"objectType": "application", "application": "Caller", "granteeType": "group",
-                                                               "granteeId": agents}, headers=h).raise_for_status()
+        grant_applications(http, base, h, company, agents, ["Alerter", "Caller"] + (["Rules"] if a.rules else []), a.clients + 1)
         http.put(f"{base}/api/v1/admin/domains/{domain}/alerter-templates/default.xml", data=ALERTER_TEMPLATE.encode(),
                  headers={**h, "Content-Type": "application/xml"}).raise_for_status()
-        if a.rules:
-            # Everyone holds TWS Rules too: the server runs their advanced rules on each call delivered to them.
-            http.put(f"{base}/api/v1/admin/licences/Rules?companyId={company}", json={"available": a.clients + 1}, headers=h).raise_for_status()
-            http.post(f"{base}/api/v1/admin/authorizations", json={"objectType": "application", "application": "Rules", "granteeType": "group",
-                                                                   "granteeId": agents}, headers=h).raise_for_status()
         t0 = time.time()
         per_user = a.devices // a.clients
         users, owner = [], {}
@@ -138,16 +95,8 @@ def main():
                 http.post(f"{base}/api/v1/admin/users/{uid}/devices", json={"number": n}, headers=h).raise_for_status()
                 owner[n] = i
             users.append(f"u{i}")
-        http.post(f"{base}/api/v1/admin/domains/{domain}/pbx-links",
-                  json={"host": "127.0.0.1", "port": pbx, "capacity": a.devices + 2, "pbxType": "simulator"}, headers=h).raise_for_status()
         seeded = time.time() - t0
-        t0 = time.time()
-        while True:
-            links = http.get(f"{base}/api/v1/admin/telephony/links", headers=h).json()
-            if links and links[0]["current"] == a.devices + 2: break
-            if time.time() - t0 > 180: sys.exit(f"monitors not up: {links}")
-            time.sleep(0.25)
-        monitored = time.time() - t0
+        monitored = link_and_wait_monitored(http, base, h, domain, pbx, a.devices + 2)
         tokens = [http.post(f"{base}/api/v1/auth/login", json={"username": u, "password": "bench-password"}).json()["token"] for u in users]
         probe_token = tokens.pop()
         if a.rules: add_rules(http, base, h, data, company, domain, tokens)
@@ -173,13 +122,7 @@ def main():
         metrics = {m: scrape(base, m) for m in ["tws_pbx_link_events_received_total", "tws_push_events_published_total",
                                                    "tws_push_events_delivered_total", "tws_push_slow_consumers_total"]}
     finally:
-        if sim.poll() is None:
-            sim.send_signal(signal.SIGINT)
-            try: out, _ = sim.communicate(timeout=30)
-            except subprocess.TimeoutExpired: sim.kill()
-        server.send_signal(signal.SIGTERM)
-        try: server.wait(timeout=30)
-        except subprocess.TimeoutExpired: server.kill()
+        out = stop_bench_processes(sim, server) or out
     try:
         report(a, result, counters_of(out), metrics, trace_file, (probe_a, probe_b), seeded, monitored, exchange,
                (cpu1 - cpu0, sim_cpu1 - sim_cpu0, rss))

@@ -11,25 +11,30 @@ Modes (--mode, or at run time with `PUT /__mode` and the mode as body, not recor
   500       answer 500 (the request is still recorded, with "answered": 500)
   slow N    wait N seconds, then answer 200
 A receiver that is "down" is simply stopped; start it again with --port to come back on the same port.
+
+HTTP/1.1 with keep-alive over asyncio streams (one process, no thread per connection): the bench posts thousands of
+deliveries a second to it, and the receiver must cost less than the server it measures. Bodies need Content-Length.
 """
 import argparse
+import asyncio
 import hashlib
 import hmac
 import json
 import signal
-import sys
-import threading
+import socket
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+           411: "Length Required", 500: "Internal Server Error"}
 
 
 def verdict(secret, headers, body):
-    header = headers.get("TWS-Signature")
+    header = headers.get("tws-signature")
     if not header:
         return "missing"
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     ts, v1 = parts.get("t"), parts.get("v1")
-    if not ts or not v1 or ts != headers.get("TWS-Webhook-Timestamp"):
+    if not ts or not v1 or ts != headers.get("tws-webhook-timestamp"):
         return "invalid"
     expected = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, v1):
@@ -39,61 +44,73 @@ def verdict(secret, headers, body):
     return "valid"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # http.server writes the status line and each header in small unbuffered sends; with Nagle on, the sender's delayed
-    # ACK held every answer about 40 ms, which capped one keep-alive subscription at ~22 deliveries/s.
-    disable_nagle_algorithm = True
+def answer(writer, status, body=b"", close=False):
+    writer.write(f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\nContent-Length: {len(body)}\r\n"
+                 f"{'Connection: close' + chr(13) + chr(10) if close else ''}\r\n".encode() + body)
 
-    def log_message(self, *args):
-        pass
 
-    def do_PUT(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path == "/__mode":
-            with LOCK:
+async def serve(reader, writer):
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                return
+            received = time.time()
+            lines = head.decode("latin-1").split("\r\n")
+            try:
+                method, path, _ = lines[0].split(" ", 2)
+            except ValueError:
+                answer(writer, 400, close=True)
+                return
+            headers, as_sent = {}, {}
+            for line in lines[1:]:
+                if ":" in line:
+                    name, value = line.split(":", 1)
+                    headers[name.strip().lower()] = value.strip()
+                    as_sent[name.strip()] = value.strip()
+            close = headers.get("connection", "").lower() == "close"
+            if "content-length" not in headers and method in ("POST", "PUT"):
+                answer(writer, 411, close=True)
+                return
+            body = await reader.readexactly(int(headers.get("content-length") or 0))
+            if method == "PUT" and path == "/__mode":
                 STATE["mode"] = body.decode().strip()
-            self.answer(204)
-        else:
-            self.answer(404)
-
-    def do_POST(self):
-        received = time.time()
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        with LOCK:
-            mode = STATE["mode"]
-        status = 500 if mode == "500" else 200
-        line = {
-            "path": self.path,
-            "headers": {k: v for k, v in self.headers.items()},
-            "body": body.decode("utf-8", "replace"),
-            "receivedAt": received,
-            "signature": verdict(ARGS.secret, self.headers, body),
-            "answered": status,
-            "mode": mode,
-        }
-        if mode.startswith("slow"):
-            time.sleep(float(mode.split()[1]))
-            line["answeredAt"] = time.time()
-        with LOCK:
-            with open(ARGS.out, "a") as out:
-                out.write(json.dumps(line) + "\n")
-        self.answer(status, b"boom" if status == 500 else b"ok")
-
-    def answer(self, status, body=b""):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the sender gave up (its timeout)
+                answer(writer, 204, close=close)
+            elif method != "POST":
+                answer(writer, 405 if path != "/__mode" else 404, close=close)
+            else:
+                mode = STATE["mode"]
+                status = 500 if mode == "500" else 200
+                line = {
+                    "path": path,
+                    "headers": as_sent,
+                    "body": body.decode("utf-8", "replace"),
+                    "receivedAt": received,
+                    "signature": verdict(ARGS.secret, headers, body),
+                    "answered": status,
+                    "mode": mode,
+                }
+                if mode.startswith("slow"):
+                    await asyncio.sleep(float(mode.split()[1]))
+                    line["answeredAt"] = time.time()
+                OUT.write(json.dumps(line) + "\n")
+                OUT.flush()
+                answer(writer, status, b"boom" if status == 500 else b"ok", close=close)
+            await writer.drain()
+            if close:
+                return
+    except (ConnectionError, asyncio.IncompleteReadError):
+        pass  # the sender gave up (its timeout)
+    finally:
+        writer.close()
 
 
-def main():
-    global ARGS
-    # A test runner may start us with SIGTERM ignored (inherited): stopping must work.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+async def main():
+    global ARGS, OUT
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     parser.add_argument("--secret", required=True)
@@ -102,16 +119,18 @@ def main():
     parser.add_argument("--tolerance", type=float, default=300)
     ARGS = parser.parse_args()
     STATE["mode"] = ARGS.mode
-    ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
-    server.daemon_threads = True
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
+    OUT = open(ARGS.out, "a")
+    server = await asyncio.start_server(serve, "127.0.0.1", ARGS.port, reuse_address=True, backlog=1024)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
 
 
 ARGS = None
-LOCK = threading.Lock()
+OUT = None
 STATE = {"mode": "ok"}
 
 if __name__ == "__main__":
-    main()
+    # A test runner may start us with SIGTERM ignored (inherited): stopping must work.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    asyncio.run(main())

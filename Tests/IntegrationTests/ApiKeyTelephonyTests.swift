@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Telephony
 import Testing
 
 @testable import Server
@@ -25,30 +26,72 @@ struct ApiKeyTelephonyTests {
         )
     }
 
-    @Test func makeCallOnBehalfOfAScopedUserRingsFromTheirDevice() async throws {
-        try await TelephonyWorld.run { w in
+    @Test(
+        "A key places, answers the other side of and hangs up a call for alice: both parties' events, lines and logs",
+        arguments: SimulatorStyle.allCases
+    )
+    func makeCallOnBehalfOfAScopedUser(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             let key = try await Self.key(w)
+            let aliceEvents = try await w.subscribe("alice")
+            let bobEvents = try await w.subscribe("bob")
             let placed = try await w.client.withKey(.post, "/api/v1/calls", key: key.secret, json: #"{"number":"1002","onBehalfOf":"alice"}"#)
             #expect(placed.status == .created, "\(placed.text)")
             let call = try placed.json()
-            #expect(call.string("device") == "1001")
+            #expect(call.string("device") == "1001" && call.object("dialled")?.string("number") == "1002")
             let callId = try #require(call.string("callId"))
-            _ = try await w.waitCall("bob", state: "alerting")
+            let ringing = try await w.waitCall("bob", state: "alerting")
+            // Both lines as the users see them: alice calls out to 1002 from her device, bob rings from 1001.
+            let ringback = try #require(try await w.calls("alice").first)
+            #expect(ringback.string("direction") == "outgoing" && ringback.string("peerNumber") == "1002" && ringback["answeredAt"] == nil)
+            let bobRinging = try #require(try await w.calls("bob").first)
+            #expect(bobRinging.string("direction") == "incoming" && bobRinging.string("peerNumber") == "1001")
+            // The key reads alice's line through presence, in her name.
+            let seen = try await w.client.withKey(.get, "/api/v1/telephony/presence?users=alice", key: key.secret)
+            #expect(seen.status == .ok, "\(seen.text)")
+            let seenDevices = try seen.json().objects("devices") ?? []
+            #expect(seenDevices.map { $0.string("device") } == ["1001"], "\(seen.text)")
+            // The key may not answer bob's call: bob is outside its scope.
+            let notBob = try await w.client.withKey(.post, "/api/v1/calls/\(ringing)/answer", key: key.secret, json: #"{"onBehalfOf":"bob"}"#)
+            expectProblem(notBob, .notFound, "not_found", field: "onBehalfOf")
+            try await w.client.must(.post, "/api/v1/calls/\(ringing)/answer", token: w.token("bob"), answer: .noContent)
+            try await w.waitPresence("alice", "busy")
+            try await w.waitPresence("bob", "busy")
             // The key hangs alice's call up for her (Bearer form this time).
             let hangUp = try await w.client.send(.post, "/api/v1/calls/\(callId)/hangup", token: key.secret, json: #"{"onBehalfOf":"alice"}"#)
             #expect(hangUp.status == .noContent, "\(hangUp.text)")
+            try await w.waitPresence("alice", "idle")
             try await w.waitPresence("bob", "idle")
 
-            // Carol through the group: from her device.
+            let bobSaw = try await collect(bobEvents) { $0.contains { $0.type == .callLog } }
+            #expect(
+                bobSaw.calls(at: "1002") == ["delivered alerting incoming 1001", "established connected incoming 1001", "cleared cleared incoming 1001"]
+            )
+            let aliceSaw = try await collect(aliceEvents) { $0.contains { $0.type == .callLog } }
+            #expect(aliceSaw.calls(at: "1001").allSatisfy { $0.hasSuffix(" outgoing 1002") })
+            #expect(aliceSaw.calls(at: "1001").last == "cleared cleared outgoing 1002")
+            #expect(bobSaw.numbersAreClean && aliceSaw.numbersAreClean)
+            w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true)
+            w.expectLog(try await w.waitLog("bob"), "incoming", peer: "1001", answered: true)
+            // The key reads the same entry in alice's name.
+            let logs = try await w.client.withKey(.get, "/api/v1/call-logs?onBehalfOf=alice", key: key.secret)
+            #expect(logs.status == .ok, "\(logs.text)")
+            let entry = try #require(try logs.json().objects("items")?.first)
+            w.expectLog(entry, "outgoing", peer: "1002", answered: true)
+
+            // Carol through the group: from her device, and dave's line rings from 1003.
             let carol = try await w.client.withKey(.post, "/api/v1/calls", key: key.secret, json: #"{"number":"1004","onBehalfOf":"carol"}"#)
             #expect(carol.status == .created, "\(carol.text)")
             #expect(try carol.json().string("device") == "1003")
+            _ = try await w.waitCall("dave", state: "alerting")
+            #expect(try await w.calls("dave").first?.string("peerNumber") == "1003")
 
             // Bob is outside the key's users and groups: 404, and nothing is dialled.
-            let bob = try await w.client.withKey(.post, "/api/v1/calls", key: key.secret, json: #"{"number":"1004","onBehalfOf":"bob"}"#)
+            let bob = try await w.client.withKey(.post, "/api/v1/calls", key: key.secret, json: #"{"number":"1003","onBehalfOf":"bob"}"#)
             expectProblem(bob, .notFound, "not_found", field: "onBehalfOf")
             let missing = try await w.client.withKey(.post, "/api/v1/calls", key: key.secret, json: #"{"number":"1004"}"#)
             expectProblem(missing, .badRequest, "invalid_field", field: "onBehalfOf")
+            #expect(try await w.calls("bob").isEmpty)
 
             // A user's own token names only themself.
             let selfCall = try await w.client.post("/api/v1/calls", token: w.token("dave"), json: #"{"number":"1001","onBehalfOf":"alice"}"#)
@@ -79,8 +122,9 @@ struct ApiKeyTelephonyTests {
         }
     }
 
-    @Test func soapMakeCallWithAKeyOnBehalfOfAUser() async throws {
-        try await TelephonyWorld.run { w in
+    @Test(arguments: SimulatorStyle.allCases)
+    func soapMakeCallWithAKeyOnBehalfOfAUser(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { w in
             let key = try await Self.key(w)
             for version in [SOAPTestVersion.soap11, .soap12] {
                 let envelope = version.envelope("<tws:MakeCall><tws:number>1002</tws:number><tws:onBehalfOf>alice</tws:onBehalfOf></tws:MakeCall>")
