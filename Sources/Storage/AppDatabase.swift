@@ -53,6 +53,14 @@ public struct AppDatabase: TenantStore {
         try writer.read { db in try body(GRDBTransaction(db: db)) }
     }
 
+    /// Storage's own queries read the same way, on the caller's thread. Never GRDB's async `read` here: it holds its
+    /// reader across a suspension and releases it only once a cooperative thread resumes it, while `read` blocks
+    /// cooperative threads waiting for a reader; with as many async reads in flight as readers (20 webhook
+    /// subscriptions did it) every cooperative thread waits for a reader whose release waits for a thread.
+    func readDatabase<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         try await writer.write { db in try body(GRDBTransaction(db: db)) }
     }

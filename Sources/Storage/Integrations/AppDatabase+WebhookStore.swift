@@ -5,15 +5,15 @@ import GRDB
 /// Subscriptions and the webhook outbox (issue 19): tables `webhook`, `webhook_delivery`, `webhook_attempt`.
 extension AppDatabase: WebhookStore {
     public func webhooks(companyId: Int64) async throws -> [Webhook] {
-        try await writer.read { db in try WebhookRow.filter(Column("companyId") == companyId).order(Column("id")).fetchAll(db).map(\.webhook) }
+        try readDatabase { db in try WebhookRow.filter(Column("companyId") == companyId).order(Column("id")).fetchAll(db).map(\.webhook) }
     }
 
     public func webhook(id: Int64) async throws -> Webhook? {
-        try await writer.read { db in try WebhookRow.fetchOne(db, key: id)?.webhook }
+        try readDatabase { db in try WebhookRow.fetchOne(db, key: id)?.webhook }
     }
 
     public func activeWebhooks() async throws -> [Webhook] {
-        try await writer.read { db in try WebhookRow.filter(Column("active") == true).order(Column("id")).fetchAll(db).map(\.webhook) }
+        try readDatabase { db in try WebhookRow.filter(Column("active") == true).order(Column("id")).fetchAll(db).map(\.webhook) }
     }
 
     public func insertWebhook(_ webhook: Webhook) async throws -> Webhook {
@@ -45,11 +45,11 @@ extension AppDatabase: WebhookStore {
     }
 
     public func webhookDelivery(id: Int64) async throws -> WebhookDelivery? {
-        try await writer.read { db in try WebhookDeliveryRow.fetchOne(db, key: id)?.delivery }
+        try readDatabase { db in try WebhookDeliveryRow.fetchOne(db, key: id)?.delivery }
     }
 
     public func webhookDeliveries(webhookId: Int64, _ page: PageRequest) async throws -> Page<WebhookDeliveryView> {
-        try await writer.read { db in
+        try readDatabase { db in
             let request = WebhookDeliveryRow.filter(Column("webhookId") == webhookId)
             let total = try request.fetchCount(db)
             let rows = try request.order(Column("id").desc).limit(page.limit, offset: page.offset).fetchAll(db)
@@ -68,7 +68,7 @@ extension AppDatabase: WebhookStore {
     public func pendingWebhookHeads() async throws -> [WebhookDelivery] {
         // Driven by the (few) active subscriptions, each head found through the queue index: the cost does not grow
         // with the deliveries kept or a backlog.
-        try await writer.read { db in
+        try readDatabase { db in
             try WebhookDeliveryRow.fetchAll(
                 db,
                 sql: """
@@ -84,7 +84,7 @@ extension AppDatabase: WebhookStore {
     }
 
     public func pendingWebhookHead(webhookId: Int64) async throws -> WebhookDelivery? {
-        try await writer.read { db in
+        try readDatabase { db in
             try WebhookDeliveryRow.filter(Column("webhookId") == webhookId && Column("status") == WebhookDelivery.Status.pending.rawValue)
                 .order(Column("id")).fetchOne(db)?.delivery
         }
@@ -104,7 +104,7 @@ extension AppDatabase: WebhookStore {
 
     public func pendingWebhookDeliveryCount() async throws -> Int {
         // Per subscription through the queue index, so only pending rows are counted.
-        try await writer.read { db in
+        try readDatabase { db in
             try Int.fetchOne(
                 db,
                 sql: """
