@@ -267,3 +267,49 @@ struct ApiKeyAPITests {
         }
     }
 }
+
+extension ApiKeyAPITests {
+    /// The status of reading alice's call log with `secret` and `headers`.
+    static func request(_ client: any TestClientProtocol, _ secret: String, _ headers: [String: String]) async throws -> HTTPResponse.Status {
+        var fields: HTTPFields = [HTTPField.Name("X-API-Key")!: secret]
+        for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+        return try await client.send(.get, "/api/v1/call-logs?onBehalfOf=alice", headers: fields).status
+    }
+
+    @Test("Behind a trusted proxy a key's allowed addresses are checked against the forwarded client, never a client's own claim")
+    func allowedAddressesBehindATrustedProxy() async throws {
+        try await TWSTestApp.run(.live, configure: { $0.trustedProxies = "127.0.0.0/8, ::1, 10.1.2.3" }) { client in
+            let t = try await KeyTenant.make(client)
+            let key = try await client.createKey(
+                t.companyId,
+                token: t.superToken,
+                scopes: ["calls:read"],
+                users: [t.aliceId],
+                extra: ["allowedAddresses": ["198.51.100.0/24", "2001:db8::/32"]]
+            )
+            // The proxy's own address is not the client's: refused without a forwarded client.
+            #expect(try await Self.request(client, key.secret, [:]) == .unauthorized)
+            #expect(try await Self.request(client, key.secret, ["X-Forwarded-For": "198.51.100.7"]) == .ok)
+            #expect(try await Self.request(client, key.secret, ["Forwarded": #"for="198.51.100.7:4711";proto=https"#]) == .ok)
+            #expect(try await Self.request(client, key.secret, ["Forwarded": #"for="[2001:db8::5]:4711""#]) == .ok)
+            // Two trusted hops (10.1.2.3, then this proxy): the client is the one before them.
+            #expect(try await Self.request(client, key.secret, ["X-Forwarded-For": "198.51.100.7, 10.1.2.3"]) == .ok)
+            // A client writing an allowed address itself: the proxy appends the real one, which is what counts.
+            #expect(try await Self.request(client, key.secret, ["X-Forwarded-For": "198.51.100.7, 203.0.113.9"]) == .unauthorized)
+            // A hop that is no address stops the walk at the last trusted hop (the proxy): refused.
+            #expect(try await Self.request(client, key.secret, ["X-Forwarded-For": "unknown"]) == .unauthorized)
+        }
+        try await TWSTestApp.run(.live) { client in
+            // No trusted proxy configured: the header is a client's claim and changes nothing.
+            let t = try await KeyTenant.make(client)
+            let key = try await client.createKey(
+                t.companyId,
+                token: t.superToken,
+                scopes: ["calls:read"],
+                users: [t.aliceId],
+                extra: ["allowedAddresses": ["198.51.100.0/24"]]
+            )
+            #expect(try await Self.request(client, key.secret, ["X-Forwarded-For": "198.51.100.7"]) == .unauthorized)
+        }
+    }
+}

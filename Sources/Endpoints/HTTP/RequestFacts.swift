@@ -57,8 +57,11 @@ public struct RequestFacts: Sendable {
 struct RequestFactsMiddleware: RouterMiddleware {
     typealias Context = TWSRequestContext
 
+    /// Whose forwarding headers name the client (`trustedProxies`).
+    var clientAddress = ClientAddress(trustedProxies: [])
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let address = context.remoteAddress?.ipAddress
+        let address = clientAddress.resolve(peer: context.remoteAddress?.ipAddress, headers: request.headers)
         let connection = context.remoteAddress.map { "\($0.ipAddress ?? "-"):\($0.port ?? 0)" }
         return try await RequestFacts.$current.withValue(RequestFacts(headers: request.headers, clientAddress: address, connection: connection)) {
             try await next(request, context)
