@@ -289,6 +289,60 @@ extension WebhookDomainTests {
     }
 }
 
+extension WebhookDomainTests {
+    @Test("A busy queue is sent in order with outcomes saved in few transactions; a failure stops the queue behind it")
+    func dispatcherBatches() async throws {
+        let store = MemoryWebhookStore()
+        let time = Date().addingTimeInterval(-1)
+        let webhook = try await store.insertWebhook(
+            Webhook(companyId: 1, url: "https://crm.example/hook", events: [.call], secret: "0123456789abcdef0123", createdAt: time, updatedAt: time)
+        )
+        let rows = try await store.insertWebhookDeliveries(
+            (1...230).map { n in
+                WebhookDelivery(webhookId: webhook.id!, companyId: 1, domainId: 1, eventId: "e\(n)", kind: .call, seq: UInt64(n), body: #"{"n":\#(n)}"#, createdAt: time)
+            }
+        )
+        let sender = FailingAtSender(failing: #"{"n":150}"#)
+        let doorbell = WebhookDoorbell()
+        let dispatcher = WebhookDispatcher(
+            store: store,
+            sender: sender,
+            destination: WebhookDestination(resolver: FixedResolver(addresses: [[93, 184, 216, 34]]), allowsPrivate: false),
+            doorbell: doorbell,
+            configuration: .init(backoff: WebhookBackoff(base: 3600, cap: 3600, window: 86_400))
+        )
+        let loop = Task { await dispatcher.run() }
+        for _ in 0..<500 where try await store.webhookDelivery(id: rows[149].id!)?.attemptCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(100))
+        dispatcher.finish()
+        await loop.value
+        // In order, once each, up to the failing one; nothing behind it was tried.
+        #expect(sender.bodies == (1...150).map { #"{"n":\#($0)}"# })
+        for row in rows.prefix(149) { #expect(try await store.webhookDelivery(id: row.id!)?.status == .delivered) }
+        let failed = try #require(try await store.webhookDelivery(id: rows[149].id!))
+        #expect(failed.status == .pending && failed.attemptCount == 1 && failed.nextAttemptAt != nil)
+        #expect(try await store.webhookDelivery(id: rows[150].id!)?.attemptCount == 0)
+        // 150 outcomes in a handful of transactions, not one each.
+        #expect(store.saves <= 8, "\(store.saves) saves")
+        #expect(dispatcher.counters.delivered == 149 && dispatcher.counters.failed == 1)
+    }
+}
+
+/// Answers 200, except 500 for the one body given; records every body in order.
+final class FailingAtSender: WebhookSender {
+    let failing: String
+    private let sent = Mutex<[String]>([])
+
+    init(failing: String) { self.failing = failing }
+
+    var bodies: [String] { sent.withLock { $0 } }
+
+    func post(url: String, headers: [(String, String)], body: String, timeout: Duration) async -> WebhookSendResult {
+        sent.withLock { $0.append(body) }
+        return WebhookSendResult(status: body == failing ? 500 : 200, error: nil, excerpt: nil)
+    }
+}
+
 /// Records what it is asked to send and answers `status`.
 final class RecordingSender: WebhookSender {
     struct Request: Sendable {
@@ -326,6 +380,9 @@ final class MemoryWebhookStore: WebhookStore {
     }
 
     private let tables = Mutex(Tables())
+    private let saveCount = Mutex(0)
+    /// Write transactions of outcomes so far.
+    var saves: Int { saveCount.withLock { $0 } }
 
     func webhooks(companyId: Int64) async throws -> [Webhook] {
         tables.withLock { $0.webhooks.values.filter { $0.companyId == companyId }.sorted { $0.id! < $1.id! } }
@@ -378,10 +435,21 @@ final class MemoryWebhookStore: WebhookStore {
     func pendingWebhookHead(webhookId: Int64) async throws -> WebhookDelivery? {
         try await pendingWebhookHeads().first { $0.webhookId == webhookId }
     }
-    func saveWebhookDelivery(_ delivery: WebhookDelivery, attempt: WebhookAttempt?) async throws {
+    func pendingWebhookDeliveries(webhookId: Int64, limit: Int) async throws -> [WebhookDelivery] {
         tables.withLock { tables in
-            tables.deliveries[delivery.id!] = delivery
-            if let attempt { tables.attempts.append(attempt) }
+            Array(tables.deliveries.values.filter { $0.webhookId == webhookId && $0.status == .pending }.sorted { $0.id! < $1.id! }.prefix(limit))
+        }
+    }
+    func saveWebhookDelivery(_ delivery: WebhookDelivery, attempt: WebhookAttempt?) async throws {
+        try await saveWebhookDeliveries([(delivery, attempt)])
+    }
+    func saveWebhookDeliveries(_ outcomes: [(delivery: WebhookDelivery, attempt: WebhookAttempt?)]) async throws {
+        saveCount.withLock { $0 += 1 }
+        tables.withLock { tables in
+            for (delivery, attempt) in outcomes {
+                tables.deliveries[delivery.id!] = delivery
+                if let attempt { tables.attempts.append(attempt) }
+            }
         }
     }
     func pendingWebhookDeliveryCount() async throws -> Int { tables.withLock { $0.deliveries.values.filter { $0.status == .pending }.count } }

@@ -135,6 +135,28 @@ struct IdentifierCase: Sendable, CustomTestStringConvertible {
         #expect(!channel.isActive)
     }
 
+    @Test func aPauseWhileReadsAreHeldBackIsNotAStallButReadingWithoutBytesIs() throws {
+        let demand = CSTAReadDemand()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(CSTAReadDemandHandler(demand: demand))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CSTAFrameDecoder(stallTimeout: .seconds(3), demand: demand)))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5060)).wait()
+        channel.read()
+        try channel.writeInbound(ByteBuffer(bytes: [0, 0, 0, 200] + Array("9999this is not X".utf8)))
+        // The gateway's consumer is busy and asks for nothing: however long, the PBX is not to blame.
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        try channel.throwIfErrorCaught()
+        #expect(channel.isActive)
+        // Reads resume; the PBX now has 3 s of reading to send the rest.
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(500))
+        channel.read()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(throws: CSTAProtocolError.stalledFrame(expected: 200, received: 21, seconds: 3)) { try channel.throwIfErrorCaught() }
+        #expect(!channel.isActive)
+    }
+
     @Test func completeFramesNeverTripTheStallTimer() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(CSTAFrameDecoder(stallTimeout: .seconds(3))))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5060)).wait()

@@ -125,6 +125,8 @@ public final class WebhookDispatcher: Sendable {
                     onError(error)
                 }
                 var sleep = configuration.idleCheck
+                // A depth above zero is counted again soon, so /metrics does not show a drained outbox as busy.
+                if depth.withLock({ $0 }) > 0 { sleep = min(sleep, .milliseconds(Int64(configuration.housekeeping * 1000) + 1)) }
                 if let nextDue {
                     let seconds = max(0.001, nextDue.timeIntervalSince(now()))
                     sleep = min(sleep, .milliseconds(Int64(seconds * 1000) + 1))
@@ -150,20 +152,54 @@ public final class WebhookDispatcher: Sendable {
     }
 
     /// Sends the subscription's pending deliveries one after the other while they are due.
+    ///
+    /// They are read in batches (with the subscription and its destination check once per batch), and their outcomes
+    /// are saved together, at most `saveEvery` deliveries or `saveWithin` apart, and always before a retry is
+    /// scheduled or the batch ends: one write transaction per delivery was what 20 busy subscriptions queued behind the
+    /// telephony's own writes. A crash between a delivery and its save sends it again (at least once, as documented).
     private func deliverInOrder(webhookId: Int64) async {
-        while !stopping.withLock({ $0 }) {
-            do {
-                guard let head = try await store.pendingWebhookHead(webhookId: webhookId),
-                    (head.nextAttemptAt ?? head.createdAt) <= now(),
-                    let webhook = try await store.webhook(id: webhookId), webhook.active
-                else { return }
-                try await attempt(head, webhook)
-            } catch {
-                onError(error)
-                return
+        var unsaved: [(delivery: WebhookDelivery, attempt: WebhookAttempt?)] = []
+        var oldestUnsaved = ContinuousClock.now
+        func save() async throws {
+            guard !unsaved.isEmpty else { return }
+            try await store.saveWebhookDeliveries(unsaved)
+            unsaved.removeAll(keepingCapacity: true)
+        }
+        do {
+            while !stopping.withLock({ $0 }) {
+                guard let webhook = try await store.webhook(id: webhookId), webhook.active else { break }
+                let batch = try await store.pendingWebhookDeliveries(webhookId: webhookId, limit: Self.batchSize)
+                guard let head = batch.first, (head.nextAttemptAt ?? head.createdAt) <= now() else { break }
+                let refusal = await refusal(of: webhook.url)
+                var waiting = false
+                for delivery in batch {
+                    if stopping.withLock({ $0 }) || Task.isCancelled { break }
+                    // Behind the head every delivery is new (never tried): due as soon as the head is done.
+                    let outcome = await self.outcome(of: delivery, webhook, refusal: refusal)
+                    if Task.isCancelled { return }  // stopping: unsaved outcomes are sent again after the restart
+                    if unsaved.isEmpty { oldestUnsaved = .now }
+                    unsaved.append(outcome)
+                    if outcome.delivery.status == .pending {
+                        waiting = true  // a retry is scheduled: the rest waits behind it
+                        break
+                    }
+                    if unsaved.count >= Self.saveEvery || ContinuousClock.now - oldestUnsaved >= Self.saveWithin { try await save() }
+                }
+                try await save()
+                if waiting || batch.count < Self.batchSize { break }
             }
+            try await save()
+        } catch {
+            onError(error)
         }
     }
+
+    /// Deliveries read at once from one subscription's queue.
+    static let batchSize = 100
+    /// Outcomes saved together, at most this many…
+    static let saveEvery = 50
+    /// …or this long after the oldest unsaved one.
+    static let saveWithin: Duration = .milliseconds(50)
 
     /// Why `url` may not be reached now (the destination check's message), or nil.
     private func refusal(of url: String) async -> String? {
@@ -177,19 +213,25 @@ public final class WebhookDispatcher: Sendable {
 
     /// One attempt at `delivery`: its outcome and attempt saved together.
     func attempt(_ delivery: WebhookDelivery, _ webhook: Webhook) async throws {
+        let outcome = await outcome(of: delivery, webhook, refusal: await refusal(of: webhook.url))
+        if Task.isCancelled { return }
+        try await store.saveWebhookDeliveries([outcome])
+    }
+
+    /// One attempt at `delivery` (not saved): its new state and the attempt. `refusal` is the destination check's
+    /// answer for the subscription's URL: a refused destination is not retried (the configuration forbids it).
+    func outcome(of delivery: WebhookDelivery, _ webhook: Webhook, refusal: String?) async -> (delivery: WebhookDelivery, attempt: WebhookAttempt?) {
         var delivery = delivery
         let started = now()
         let clock = ContinuousClock.now
-        if let refusal = await refusal(of: webhook.url) {
-            // Refused destination: no point retrying what the configuration forbids.
+        if let refusal {
             delivery.attemptCount += 1
             delivery.status = .dead
             delivery.deadReason = refusal
             delivery.nextAttemptAt = nil
             let attempt = WebhookAttempt(deliveryId: delivery.id ?? 0, at: started, httpStatus: nil, error: refusal, durationMs: 0, responseExcerpt: nil)
-            try await store.saveWebhookDelivery(delivery, attempt: attempt)
             outcomes.withLock { $0.dead += 1 }
-            return
+            return (delivery, attempt)
         }
         let timestamp = Int64(started.timeIntervalSince1970)
         let headers = [
@@ -200,7 +242,6 @@ public final class WebhookDispatcher: Sendable {
             ("User-Agent", "TWS-Webhooks/1"),
         ]
         let result = await sender.post(url: webhook.url, headers: headers, body: delivery.body, timeout: configuration.timeout)
-        if Task.isCancelled { return }
         let elapsed = ContinuousClock.now - clock
         let durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         delivery.attemptCount += 1
@@ -230,6 +271,6 @@ public final class WebhookDispatcher: Sendable {
             durationMs: durationMs,
             responseExcerpt: result.excerpt
         )
-        try await store.saveWebhookDelivery(delivery, attempt: attempt)
+        return (delivery, attempt)
     }
 }

@@ -20,8 +20,12 @@ public protocol WebhookStore: Sendable {
     func pendingWebhookHeads() async throws -> [WebhookDelivery]
     /// The oldest pending delivery of one subscription.
     func pendingWebhookHead(webhookId: Int64) async throws -> WebhookDelivery?
+    /// Up to `limit` pending deliveries of one subscription, oldest first (the head and what waits behind it).
+    func pendingWebhookDeliveries(webhookId: Int64, limit: Int) async throws -> [WebhookDelivery]
     /// Saves a delivery's new state and, when given, the attempt that led to it, together.
     func saveWebhookDelivery(_ delivery: WebhookDelivery, attempt: WebhookAttempt?) async throws
+    /// Saves several deliveries' new states and attempts in one transaction.
+    func saveWebhookDeliveries(_ outcomes: [(delivery: WebhookDelivery, attempt: WebhookAttempt?)]) async throws
     /// Pending deliveries over all subscriptions (the outbox depth of /metrics).
     func pendingWebhookDeliveryCount() async throws -> Int
     /// Deletes up to `limit` delivered or dead deliveries (with their attempts) created before `cutoff`, oldest first;

@@ -90,13 +90,29 @@ extension AppDatabase: WebhookStore {
         }
     }
 
+    public func pendingWebhookDeliveries(webhookId: Int64, limit: Int) async throws -> [WebhookDelivery] {
+        try readDatabase { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT * FROM webhook_delivery WHERE webhookId = ? AND status = 'pending' ORDER BY id LIMIT ?"
+            )
+            return try WebhookDeliveryRow.fetchAll(statement, arguments: [webhookId, limit]).map(\.delivery)
+        }
+    }
+
     public func saveWebhookDelivery(_ delivery: WebhookDelivery, attempt: WebhookAttempt?) async throws {
+        try await saveWebhookDeliveries([(delivery, attempt)])
+    }
+
+    public func saveWebhookDeliveries(_ outcomes: [(delivery: WebhookDelivery, attempt: WebhookAttempt?)]) async throws {
+        guard !outcomes.isEmpty else { return }
         try await writer.write { db in
             try GRDBTransaction(db: db).translate {
-                try WebhookDeliveryRow(delivery).update(db)
-                if let attempt {
-                    var row = WebhookAttemptRow(attempt)
-                    try row.insert(db)
+                for outcome in outcomes {
+                    try WebhookDeliveryRow(outcome.delivery).update(db)
+                    if let attempt = outcome.attempt {
+                        var row = WebhookAttemptRow(attempt)
+                        try row.insert(db)
+                    }
                 }
             }
         }

@@ -9,7 +9,9 @@ import NIOCore
 ///
 /// With a `stallTimeout`, a frame that stops arriving half-way (a header announcing more bytes than ever come) fails the
 /// channel with `stalledFrame` once no byte has arrived for that long, instead of leaving the link "connected" until a
-/// keep-alive times out: the link then closes with that reason and reconnects.
+/// keep-alive times out: the link then closes with that reason and reconnects. Only time the socket was being read
+/// counts: with a `CSTAReadDemand` (kept by `CSTAReadDemandHandler`), a pause while the gateway's own consumer holds
+/// reads back (back-pressure from a busy event path) is not the PBX stalling.
 public struct CSTAFrameDecoder: ByteToMessageDecoder, Sendable {
     /// The decoder's output.
     public typealias InboundOut = CSTAFrame
@@ -17,13 +19,17 @@ public struct CSTAFrameDecoder: ByteToMessageDecoder, Sendable {
     /// How long a partly received frame may wait for its next byte; nil waits for ever.
     private let stallTimeout: TimeAmount?
     /// Fires when the partly received frame has waited `stallTimeout`.
-    private var stallTimer: Scheduled<Void>?
+    private var stallTimer: StallTimer.Handle?
     /// The bytes buffered when the timer was armed: more means the frame is still arriving.
     private var bufferedWhenArmed = 0
+    /// Whether the socket is being read, when known.
+    private let demand: CSTAReadDemand?
 
-    /// Creates a decoder; `stallTimeout` bounds how long a frame may stall mid-way (nil: no bound).
-    public init(stallTimeout: TimeAmount? = nil) {
+    /// Creates a decoder; `stallTimeout` bounds how long a frame may stall mid-way (nil: no bound), counting only time
+    /// when `demand` says the socket was being read (always, without one).
+    public init(stallTimeout: TimeAmount? = nil, demand: CSTAReadDemand? = nil) {
         self.stallTimeout = stallTimeout
+        self.demand = demand
     }
 
     /// Decodes one frame if a complete one is buffered.
@@ -74,10 +80,12 @@ public struct CSTAFrameDecoder: ByteToMessageDecoder, Sendable {
         )
         // The timer runs on the channel's own event loop, the only place the context may be touched.
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        stallTimer = context.eventLoop.scheduleTask(in: stallTimeout) {
+        let timer = StallTimer()
+        timer.arm(on: context.eventLoop, in: stallTimeout, timeout: stallTimeout, demand: demand) {
             bound.value.fireErrorCaught(error)
             bound.value.close(promise: nil)
         }
+        stallTimer = timer.handle
     }
 
     /// Decodes what is left when the channel closes; a partial frame at EOF is reported as `truncatedFrame`.
@@ -124,5 +132,66 @@ public struct CSTAFrameEncoder: MessageToByteEncoder, Sendable {
     /// Appends `data`'s header and XML to `out`.
     public func encode(data: CSTAFrame, out: inout ByteBuffer) throws {
         try data.encode(into: &out)
+    }
+}
+
+/// Whether the channel has asked its socket for bytes and since when: set by `CSTAReadDemandHandler` (an outbound
+/// `read` passed), cleared when bytes arrive. Confined to the channel's event loop.
+public final class CSTAReadDemand: @unchecked Sendable {
+    /// When the outstanding read was asked for (the event loop's clock); nil while none is (the consumer holds reads
+    /// back). A channel that starts reading on its own (auto-read) sets it at the first `read`.
+    var since: NIODeadline?
+
+    public init() {}
+}
+
+/// Keeps a `CSTAReadDemand`; goes nearest the socket, so it sees the reads the rest of the pipeline lets through.
+public final class CSTAReadDemandHandler: ChannelDuplexHandler, Sendable {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    let demand: CSTAReadDemand
+
+    public init(demand: CSTAReadDemand) { self.demand = demand }
+
+    public func read(context: ChannelHandlerContext) {
+        if demand.since == nil { demand.since = context.eventLoop.now }
+        context.read()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        demand.since = nil
+        context.fireChannelRead(data)
+    }
+}
+
+/// The stall timer of one partial frame: it fires `stalled` once the socket has been read for `timeout` without the
+/// frame growing, and waits longer while reads are held back. Confined to the channel's event loop.
+final class StallTimer: @unchecked Sendable {
+    /// Cancels the timer, wherever it has got to.
+    struct Handle: Sendable {
+        let timer: StallTimer
+        func cancel() { timer.cancelled = true; timer.scheduled?.cancel() }
+    }
+
+    var scheduled: Scheduled<Void>?
+    var cancelled = false
+    var handle: Handle { Handle(timer: self) }
+
+    func arm(on loop: any EventLoop, in delay: TimeAmount, timeout: TimeAmount, demand: CSTAReadDemand?, stalled: @escaping @Sendable () -> Void) {
+        scheduled = loop.scheduleTask(in: delay) { [self] in
+            guard !cancelled else { return }
+            if let demand {
+                guard let since = demand.since else {
+                    // Nothing asked of the socket: the consumer is busy, not the PBX. Look again later.
+                    return arm(on: loop, in: timeout, timeout: timeout, demand: demand, stalled: stalled)
+                }
+                let reading = loop.now - since
+                if reading < timeout { return arm(on: loop, in: timeout - reading, timeout: timeout, demand: demand, stalled: stalled) }
+            }
+            stalled()
+        }
     }
 }

@@ -234,7 +234,10 @@ public final class CSTALink: Sendable {
                     let stall = TimeAmount.nanoseconds(
                         config.frameStallTimeout.components.seconds * 1_000_000_000 + config.frameStallTimeout.components.attoseconds / 1_000_000_000
                     )
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CSTAFrameDecoder(stallTimeout: stall)))
+                    // Only time the socket is being read counts towards a stall (back-pressure is not the PBX's).
+                    let demand = CSTAReadDemand()
+                    try channel.pipeline.syncOperations.addHandler(CSTAReadDemandHandler(demand: demand))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CSTAFrameDecoder(stallTimeout: stall, demand: demand)))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(CSTAFrameEncoder()))
                     return try NIOAsyncChannel<CSTAFrame, CSTAFrame>(wrappingChannelSynchronously: channel)
                 }
