@@ -10,7 +10,8 @@
 #    fresh server; search and reverse-lookup percentiles under 8 clients, side by side with ldapsearch.
 #    BENCH_DIRECTORY_ARGS passes options to it (e.g. "--contacts 20000 --seconds 5").
 # 4. Webhooks (scripts/bench_webhooks.py): 50 calls/s on pbx-sim, every call event to 1 and then 20 webhook
-#    subscriptions on one local receiver; PBX event -> webhook latency and outbox throughput.
+#    subscriptions on up to 4 local asyncio receivers; PBX event -> webhook latency beside the same run's PBX event ->
+#    WebSocket floor, outbox throughput and drain, server CPU per delivery. Exits non-zero on any loss.
 #    BENCH_WEBHOOKS_ARGS passes options to it (e.g. "--seconds 10 --subscriptions 1").
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -155,6 +155,23 @@ struct ApiKeyTelephonyTests {
                 body: ByteBuffer(string: bob)
             )
             #expect(refused.text.contains("<tws:code>not_found</tws:code>"), "\(refused.text)")
+
+            // GetPresence in carol's name (through the key's group): her device's line.
+            let presence = try await w.client.execute(
+                uri: "/soap",
+                method: .post,
+                headers: [.contentType: SOAPTestVersion.soap12.contentType, HTTPField.Name("X-API-Key")!: key.secret],
+                body: ByteBuffer(string: SOAPTestVersion.soap12.envelope("<tws:GetPresence><tws:onBehalfOf>carol</tws:onBehalfOf></tws:GetPresence>"))
+            )
+            #expect(presence.status == .ok, "\(presence.text)")
+            #expect(presence.text.contains("<tws:device>1003</tws:device>"), "\(presence.text)")
+            let noOne = try await w.client.execute(
+                uri: "/soap",
+                method: .post,
+                headers: [.contentType: SOAPTestVersion.soap12.contentType, HTTPField.Name("X-API-Key")!: key.secret],
+                body: ByteBuffer(string: SOAPTestVersion.soap12.envelope("<tws:GetPresence/>"))
+            )
+            #expect(noOne.text.contains("<tws:code>invalid_field</tws:code>"), "\(noOne.text)")
         }
     }
 }

@@ -7,10 +7,11 @@ import Synchronization
 /// (`callLogDeliveries`, called by the call-log writer inside it). Call, presence and directory-sync events are stored
 /// nowhere else: for them the outbox row IS the record. The outbox stands in front of the event bus as the publisher
 /// the PBX event path, presence and synchronisations publish through; an event that a subscription wants is queued
-/// here with the seq the bus gave it, and the outbox is also an observer of the PBX event path whose `observe` returns
-/// only once those rows are committed. So a PBX event counts as handled (the link reads the next one) only after its
-/// deliveries are durable, and a `kill -9` after that point loses nothing. (Presence set through the API is queued
-/// the same way but its request does not wait for the commit, a window of milliseconds.)
+/// here with the seq the bus gave it and written with whatever was queued meanwhile, one transaction per batch. The
+/// outbox is also an observer of the PBX event path: `observe` makes the link wait only while more than
+/// `uncommittedWindow` events' rows are not committed yet. A `kill -9` can lose the rows of the events of the last
+/// moments (as it loses the bytes still in the socket); every committed row is delivered after the restart, and a
+/// graceful stop writes everything queued. (Presence set through the API is queued the same way.)
 ///
 /// Matching uses a table of the active subscriptions, rebuilt when subscriptions or the configuration (users, groups,
 /// devices) change; an event no subscription of its company wants costs one lock and nothing else.
@@ -137,17 +138,22 @@ public final class WebhookOutbox: Sendable {
         signal.yield()
     }
 
-    /// Waits until the rows of every event queued so far are committed (or could not be).
-    public func flush() async {
+    /// Waits until the rows of every event queued so far, but the last `window` ones, are committed (or could not be).
+    public func flush(leaving window: UInt64 = 0) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state in
-                if state.committed >= state.enqueued || state.stopped { return true }
-                state.waiters.append((state.enqueued, continuation))
+                if state.committed + window >= state.enqueued || state.stopped { return true }
+                state.waiters.append((state.enqueued - window, continuation))
                 return false
             }
             if done { continuation.resume() }
         }
     }
+
+    /// How many events' rows may wait for their commit before the PBX event path waits for them: the rows are written
+    /// a batch per transaction while the link reads on (a transaction per event held each PBX event for a commit, which
+    /// capped a link at a few hundred events a second), and the backlog stays bounded.
+    public static let uncommittedWindow: UInt64 = 1_000
 
     // MARK: Writing
 
@@ -333,10 +339,10 @@ extension WebhookOutbox: PushPublisher {
     }
 }
 
-/// On the PBX event path: a PBX event is handled once its deliveries are committed.
+/// On the PBX event path: the link reads on while the rows of at most `uncommittedWindow` events wait for their commit.
 extension WebhookOutbox: CallEventObserver {
     public func observe(_ event: SwitchEvent?, _ output: CallModelOutput, domainId: Int64, time: Date) async {
-        await flush()
+        await flush(leaving: Self.uncommittedWindow)
     }
 }
 

@@ -37,8 +37,8 @@ extension SOAPBinding {
         return SOAPElement("SetForwardingResponse", children: Self.forwarding(applied))
     }
 
-    func getPresence() async throws -> SOAPElement {
-        let user = try Caller.current.user()
+    func getPresence(_ payload: SOAPElement) async throws -> SOAPElement {
+        let user = try await actingUser(payload, .presenceRead)
         let devices = try await presence.devicePresence(user)
         let users = try await presence.userPresences(user)
         return SOAPElement(

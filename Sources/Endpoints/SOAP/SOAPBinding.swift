@@ -344,7 +344,7 @@ public struct SOAPBinding: Sendable {
         case .setDoNotDisturb: return try await setDoNotDisturb(payload)
         case .getForwarding: return try await getForwarding(payload)
         case .setForwarding: return try await setForwarding(payload)
-        case .getPresence: return try await getPresence()
+        case .getPresence: return try await getPresence(payload)
         case .setPresence: return try await setPresence(payload)
         case .makeCall: return try await makeCall(payload)
         case .pickUpCall: return try await pickUpCall(payload)
