@@ -2,7 +2,7 @@
 """make bench, webhooks part (issue 19; loopback only, bounded in time).
 
 A fresh server supervises DEVICES devices on `pbx-sim` in load mode (CPS calls/s) while SUBSCRIPTIONS webhook
-subscriptions (one run with 1, one with 20) take every `call` event of the company and post them to local receivers
+subscriptions (one run with 0 for the telephony's own CPU, one with 1, one with 20) take every `call` event of the company and post them to local receivers
 (scripts/webhook_receiver.py, asyncio: each subscription on its own path; --receivers of them, subscriptions spread
 over them). The simulator writes every call event it sends with its wall-clock time (`--trace-events`); the receivers
 record each request with its wall-clock arrival time. Joined on (device, call id, event):
@@ -14,8 +14,9 @@ record each request with its wall-clock arrival time. Joined on (device, call id
   deliveries (must be 0);
 - outbox throughput: deliveries received per second during the load and from first to last, the outbox depth
   (`tws_webhook_outbox_depth`) when the load stopped and how long it took to drain;
-- cost: server CPU per delivery (the server's CPU over the whole run, load and drain, divided by the deliveries), and
-  the receivers' and simulator's CPU, so that the load tools are seen to cost less than the server.
+- cost: server CPU per delivery (the server's CPU over the whole run, load and drain, divided by the deliveries; and
+  the same beyond what the 0-subscription run's telephony used per second), and the receivers' and simulator's CPU,
+  so that the load tools are seen to cost less than the server.
 """
 import argparse, asyncio, json, os, shutil, signal, subprocess, sys, tempfile, threading, time
 
@@ -34,6 +35,8 @@ PUSH_NAMES = {
 SECRET = "bench-webhook-secret-0123456789"
 HERE = os.path.dirname(os.path.abspath(__file__))
 PER_USER = 100
+# The 0-subscription run's server CPU per second (telephony only), when it ran first.
+BASELINE = {}
 
 
 class PushListeners:
@@ -118,6 +121,7 @@ def run(a, subscriptions):
         link_and_wait_monitored(http, base, h, domain, pbx, a.devices)
         print(f"  [{subscriptions} subscription(s): monitoring {a.devices} devices, load for {a.seconds} s]", file=sys.stderr, flush=True)
         cpu0, _ = proc_stat(server.pid)
+        measured_from = time.time()
         receivers_cpu0 = sum(proc_stat(p.pid)[0] for p, _, _ in receivers)
         sim_cpu0, _ = proc_stat(sim.pid)
         window_start = time.time_ns()
@@ -137,6 +141,7 @@ def run(a, subscriptions):
             size = now
         drained = time.time() - t0 - 2  # the last 4 quiet checks
         cpu1, rss = proc_stat(server.pid)
+        measured = time.time() - measured_from
         receivers_cpu = sum(proc_stat(p.pid)[0] for p, _, _ in receivers) - receivers_cpu0
         dead = scrape(base, "tws_webhook_deliveries_total", 'outcome="dead"')
         delivered = scrape(base, "tws_webhook_deliveries_total", 'outcome="delivered"')
@@ -149,7 +154,7 @@ def run(a, subscriptions):
     try:
         return report(a, subscriptions, trace_file, [f for _, _, f in receivers], listeners,
                       (window_start, window_end), depth_at_stop, depth_after, drained, dead, delivered,
-                      (cpu1 - cpu0, rss, receivers_cpu, sim_cpu))
+                      (cpu1 - cpu0, measured, rss, receivers_cpu, sim_cpu))
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
@@ -157,7 +162,8 @@ def run(a, subscriptions):
 def report(a, subscriptions, trace_file, received_files, listeners, window, depth_at_stop, depth_after, drained, dead,
            delivered, usage):
     window_start, window_end = window
-    server_cpu, rss, receivers_cpu, sim_cpu = usage
+    server_cpu, measured, rss, receivers_cpu, sim_cpu = usage
+    if subscriptions == 0: BASELINE["cpu_per_second"] = server_cpu / measured
     sent = {}
     with open(trace_file) as f:
         for line in f:
@@ -201,8 +207,11 @@ def report(a, subscriptions, trace_file, received_files, listeners, window, dept
           f"{len(arrivals) / span:.0f}/s from first to last ({len(arrivals)} requests); depth when the load stopped {depth_at_stop:.0f}, "
           f"drained in {drained:.1f} s (depth after: {depth_after:.0f})")
     per_delivery = server_cpu * 1000 / delivered if delivered else float("nan")
-    print(f"server CPU {server_cpu:.1f} s for {delivered:.0f} deliveries and the telephony of the run: {per_delivery:.3f} ms per delivery; "
-          f"peak RSS {rss:.0f} MiB; receivers' CPU {receivers_cpu:.1f} s, simulator's {sim_cpu:.1f} s")
+    telephony = BASELINE.get("cpu_per_second")
+    marginal = ((server_cpu - telephony * measured) * 1000 / delivered) if telephony is not None and delivered else float("nan")
+    print(f"server CPU {server_cpu:.1f} s over {measured:.1f} s for {delivered:.0f} deliveries and the telephony of the run: "
+          f"{per_delivery:.3f} ms per delivery, {marginal:.3f} ms beyond the telephony alone (the 0-subscription run: "
+          f"{(telephony or float('nan')):.3f} s of CPU per second); peak RSS {rss:.0f} MiB; receivers' CPU {receivers_cpu:.1f} s, simulator's {sim_cpu:.1f} s")
     ok = lost == 0 and bad == 0 and dead == 0 and depth_after == 0
     print(f"lost: {lost} of {len(sent) * subscriptions} (event, subscription) pairs; bad signatures: {bad}; dead: {dead:.0f}"
           + ("" if ok else "  <- LOSS, MISMATCH OR NOT DRAINED"))
@@ -216,7 +225,7 @@ def main():
     ap.add_argument("--cps", type=float, default=50)
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--drain", type=float, default=300, help="longest wait for the outbox to drain after the load")
-    ap.add_argument("--subscriptions", default="1,20", help="comma-separated runs")
+    ap.add_argument("--subscriptions", default="0,1,20", help="comma-separated runs (0: the telephony alone, for the CPU baseline)")
     ap.add_argument("--receivers", type=int, default=4, help="receiver processes (at most one per subscription)")
     a = ap.parse_args()
     ok = True
