@@ -276,17 +276,16 @@ extension ApiKeyAPITests {
         return try await client.send(.get, "/api/v1/call-logs?onBehalfOf=alice", headers: fields).status
     }
 
+    /// A key reading alice's call log, accepted only from `addresses`.
+    static func fencedKey(_ client: any TestClientProtocol, _ addresses: [String]) async throws -> (id: Int64, secret: String) {
+        let t = try await KeyTenant.make(client)
+        return try await client.createKey(t.companyId, token: t.superToken, scopes: ["calls:read"], users: [t.aliceId], extra: ["allowedAddresses": addresses])
+    }
+
     @Test("Behind a trusted proxy a key's allowed addresses are checked against the forwarded client, never a client's own claim")
     func allowedAddressesBehindATrustedProxy() async throws {
         try await TWSTestApp.run(.live, configure: { $0.trustedProxies = "127.0.0.0/8, ::1, 10.1.2.3" }) { client in
-            let t = try await KeyTenant.make(client)
-            let key = try await client.createKey(
-                t.companyId,
-                token: t.superToken,
-                scopes: ["calls:read"],
-                users: [t.aliceId],
-                extra: ["allowedAddresses": ["198.51.100.0/24", "2001:db8::/32"]]
-            )
+            let key = try await Self.fencedKey(client, ["198.51.100.0/24", "2001:db8::/32"])
             // The proxy's own address is not the client's: refused without a forwarded client.
             #expect(try await Self.request(client, key.secret, [:]) == .unauthorized)
             #expect(try await Self.request(client, key.secret, ["X-Forwarded-For": "198.51.100.7"]) == .ok)
@@ -301,14 +300,7 @@ extension ApiKeyAPITests {
         }
         try await TWSTestApp.run(.live) { client in
             // No trusted proxy configured: the header is a client's claim and changes nothing.
-            let t = try await KeyTenant.make(client)
-            let key = try await client.createKey(
-                t.companyId,
-                token: t.superToken,
-                scopes: ["calls:read"],
-                users: [t.aliceId],
-                extra: ["allowedAddresses": ["198.51.100.0/24"]]
-            )
+            let key = try await Self.fencedKey(client, ["198.51.100.0/24"])
             #expect(try await Self.request(client, key.secret, ["X-Forwarded-For": "198.51.100.7"]) == .unauthorized)
         }
     }

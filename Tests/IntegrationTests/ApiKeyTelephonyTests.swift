@@ -26,6 +26,16 @@ struct ApiKeyTelephonyTests {
         )
     }
 
+    /// A SOAP 1.2 request with the key as `X-API-Key`.
+    static func soap(_ operation: String, key secret: String, _ w: TelephonyWorld) async throws -> TestResponse {
+        try await w.client.execute(
+            uri: "/soap",
+            method: .post,
+            headers: [.contentType: SOAPTestVersion.soap12.contentType, HTTPField.Name("X-API-Key")!: secret],
+            body: ByteBuffer(string: SOAPTestVersion.soap12.envelope(operation))
+        )
+    }
+
     @Test(
         "A key places, answers the other side of and hangs up a call for alice: both parties' events, lines and logs",
         arguments: SimulatorStyle.allCases
@@ -63,14 +73,7 @@ struct ApiKeyTelephonyTests {
             try await w.waitPresence("alice", "idle")
             try await w.waitPresence("bob", "idle")
 
-            let bobSaw = try await collect(bobEvents) { $0.contains { $0.type == .callLog } }
-            #expect(
-                bobSaw.calls(at: "1002") == ["delivered alerting incoming 1001", "established connected incoming 1001", "cleared cleared incoming 1001"]
-            )
-            let aliceSaw = try await collect(aliceEvents) { $0.contains { $0.type == .callLog } }
-            #expect(aliceSaw.calls(at: "1001").allSatisfy { $0.hasSuffix(" outgoing 1002") })
-            #expect(aliceSaw.calls(at: "1001").last == "cleared cleared outgoing 1002")
-            #expect(bobSaw.numbersAreClean && aliceSaw.numbersAreClean)
+            try await w.expectAnsweredCallPushed(alice: aliceEvents, bob: bobEvents)
             w.expectLog(try await w.waitLog("alice"), "outgoing", peer: "1002", answered: true)
             w.expectLog(try await w.waitLog("bob"), "incoming", peer: "1001", answered: true)
             // The key reads the same entry in alice's name.
@@ -145,32 +148,18 @@ struct ApiKeyTelephonyTests {
                 try await w.waitPresence("bob", "idle")
             }
             // Bob is outside the key's scope: the fault carries not_found.
-            let bob = SOAPTestVersion.soap12.envelope(
-                "<tws:MakeCall><tws:number>1002</tws:number><tws:onBehalfOf>bob</tws:onBehalfOf></tws:MakeCall>"
-            )
-            let refused = try await w.client.execute(
-                uri: "/soap",
-                method: .post,
-                headers: [.contentType: SOAPTestVersion.soap12.contentType, HTTPField.Name("X-API-Key")!: key.secret],
-                body: ByteBuffer(string: bob)
+            let refused = try await Self.soap(
+                "<tws:MakeCall><tws:number>1002</tws:number><tws:onBehalfOf>bob</tws:onBehalfOf></tws:MakeCall>",
+                key: key.secret,
+                w
             )
             #expect(refused.text.contains("<tws:code>not_found</tws:code>"), "\(refused.text)")
 
             // GetPresence in carol's name (through the key's group): her device's line.
-            let presence = try await w.client.execute(
-                uri: "/soap",
-                method: .post,
-                headers: [.contentType: SOAPTestVersion.soap12.contentType, HTTPField.Name("X-API-Key")!: key.secret],
-                body: ByteBuffer(string: SOAPTestVersion.soap12.envelope("<tws:GetPresence><tws:onBehalfOf>carol</tws:onBehalfOf></tws:GetPresence>"))
-            )
+            let presence = try await Self.soap("<tws:GetPresence><tws:onBehalfOf>carol</tws:onBehalfOf></tws:GetPresence>", key: key.secret, w)
             #expect(presence.status == .ok, "\(presence.text)")
             #expect(presence.text.contains("<tws:device>1003</tws:device>"), "\(presence.text)")
-            let noOne = try await w.client.execute(
-                uri: "/soap",
-                method: .post,
-                headers: [.contentType: SOAPTestVersion.soap12.contentType, HTTPField.Name("X-API-Key")!: key.secret],
-                body: ByteBuffer(string: SOAPTestVersion.soap12.envelope("<tws:GetPresence/>"))
-            )
+            let noOne = try await Self.soap("<tws:GetPresence/>", key: key.secret, w)
             #expect(noOne.text.contains("<tws:code>invalid_field</tws:code>"), "\(noOne.text)")
         }
     }

@@ -69,13 +69,7 @@ struct ApplicationRightsTelephonyTests {
             try await w.waitPresence("alice", "busy")
             try await w.client.must(.post, "/api/v1/calls/\(try #require(call.string("callId")))/hangup", token: w.token("alice"), answer: .noContent)
             try await w.waitPresence("bob", "idle")
-            let bobSaw = try await collect(bobEvents) { $0.contains { $0.type == .callLog } }
-            #expect(
-                bobSaw.calls(at: "1002") == ["delivered alerting incoming 1001", "established connected incoming 1001", "cleared cleared incoming 1001"]
-            )
-            let aliceSaw = try await collect(aliceEvents) { $0.contains { $0.type == .callLog } }
-            #expect(aliceSaw.calls(at: "1001").last == "cleared cleared outgoing 1002")
-            #expect(bobSaw.numbersAreClean && aliceSaw.numbersAreClean)
+            try await w.expectAnsweredCallPushed(alice: aliceEvents, bob: bobEvents)
             w.expectLog(try await w.waitLog("alice", count: 2), "outgoing", peer: "1002", answered: true)
         }
     }

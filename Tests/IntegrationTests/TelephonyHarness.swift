@@ -48,6 +48,7 @@ struct TelephonyWorld: Sendable {
         simulator configure: (inout PBXSimulator.Configuration) -> Void = { _ in },
         pbxType: String = "simulator",
         app configureApp: (inout AppConfiguration) -> Void = { _ in },
+        link configureLink: @escaping @Sendable (inout CSTALinkConfiguration) -> Void = { _ in },
         live: Bool = false,
         setUp: @Sendable (any TestClientProtocol, _ adminToken: String, _ domainId: Int64, _ userIds: [String: Int64]) async throws -> Void = {
             _,
@@ -72,6 +73,7 @@ struct TelephonyWorld: Sendable {
             link.keepAliveInterval = .seconds(1)
             link.initialBackoff = .milliseconds(50)
             link.maximumBackoff = .milliseconds(400)
+            configureLink(&link)
         }
         var configuration = TWSTestApp.configuration()
         configuration.metricsToken = metricsToken
@@ -217,6 +219,28 @@ extension TelephonyWorld {
         if let answeredAt, let started, let ended {
             #expect(started <= answeredAt && answeredAt <= ended, "answer within the call: \(entry)", sourceLocation: sourceLocation)
         }
+    }
+}
+
+extension TelephonyWorld {
+    /// After alice (1001) called bob (1002), bob answered and the call ended: what each of them was pushed (bob's three
+    /// steps, alice's outgoing call ending cleared, clean numbers), returned for further checks.
+    @discardableResult
+    func expectAnsweredCallPushed(
+        alice aliceEvents: PushSubscription,
+        bob bobEvents: PushSubscription,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (alice: [PushEvent], bob: [PushEvent]) {
+        let bobSaw = try await collect(bobEvents, until: { $0.contains { $0.type == .callLog } }, sourceLocation: sourceLocation)
+        #expect(
+            bobSaw.calls(at: "1002") == ["delivered alerting incoming 1001", "established connected incoming 1001", "cleared cleared incoming 1001"],
+            sourceLocation: sourceLocation
+        )
+        let aliceSaw = try await collect(aliceEvents, until: { $0.contains { $0.type == .callLog } }, sourceLocation: sourceLocation)
+        #expect(aliceSaw.calls(at: "1001").allSatisfy { $0.hasSuffix(" outgoing 1002") }, sourceLocation: sourceLocation)
+        #expect(aliceSaw.calls(at: "1001").last == "cleared cleared outgoing 1002", sourceLocation: sourceLocation)
+        #expect(bobSaw.numbersAreClean && aliceSaw.numbersAreClean, sourceLocation: sourceLocation)
+        return (aliceSaw, bobSaw)
     }
 }
 

@@ -20,6 +20,9 @@ public final class WebhookHTTPSender: WebhookSender {
             if let client = made { return client }
             var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
             configuration.timeout = .init(connect: .seconds(10), read: .seconds(10))
+            // A refused connection is a failed attempt at once: the dispatcher has its own backoff, and retrying the
+            // connection inside the attempt made a receiver that is down cost each attempt its whole timeout.
+            configuration.connectionPool.retryConnectionEstablishment = false
             configuration.decompression = .disabled
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             made = client

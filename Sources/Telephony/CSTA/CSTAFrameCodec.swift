@@ -185,8 +185,9 @@ final class StallTimer: @unchecked Sendable {
             guard !cancelled else { return }
             if let demand {
                 guard let since = demand.since else {
-                    // Nothing asked of the socket: the consumer is busy, not the PBX. Look again later.
-                    return arm(on: loop, in: timeout, timeout: timeout, demand: demand, stalled: stalled)
+                    // Nothing asked of the socket: the consumer is busy, not the PBX. Look again soon, so that the
+                    // count starts close to when reads resume.
+                    return arm(on: loop, in: .nanoseconds(timeout.nanoseconds / 10), timeout: timeout, demand: demand, stalled: stalled)
                 }
                 let reading = loop.now - since
                 if reading < timeout { return arm(on: loop, in: timeout - reading, timeout: timeout, demand: demand, stalled: stalled) }
