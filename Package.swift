@@ -127,12 +127,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SMTP with STARTTLS and AUTH through Debian's libcurl (libcurl4-openssl-dev): a small C layer because
+        // curl_easy_setopt is variadic.
+        .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // unixODBC driver manager for SQL directories: sql.h/sqlext.h plus inline wrappers for their function-like macros.
         .systemLibrary(name: "CODBC", path: "Sources/CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
         .target(
             name: "Connectors",
             dependencies: [
-                "Domain", "CODBC", "CLDAP", "LDAP", .product(name: "NIOPosix", package: "swift-nio"),
+                "Domain", "CODBC", "CLDAP", "LDAP", "CCurl", .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
