@@ -36,6 +36,8 @@ import urllib.parse
 
 import requests
 
+from tws_harness import free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LDAP_SCRIPT = os.path.join(HERE, "bench-data", "ldap_contacts.sh")
 WRK_SCRIPT = os.path.join(HERE, "bench-data", "paths.lua")
@@ -48,10 +50,6 @@ KINDS = [("search1", "search, 1 word"), ("search2", "search, 2 words"), ("search
 
 class BenchError(Exception):
     pass
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
 
 
 def proc_stat(pid):

@@ -432,9 +432,6 @@ final class MemoryWebhookStore: WebhookStore {
                 .values.compactMap { $0.min { $0.id! < $1.id! } }
         }
     }
-    func pendingWebhookHead(webhookId: Int64) async throws -> WebhookDelivery? {
-        try await pendingWebhookHeads().first { $0.webhookId == webhookId }
-    }
     func pendingWebhookDeliveries(webhookId: Int64, limit: Int) async throws -> [WebhookDelivery] {
         tables.withLock { tables in
             Array(tables.deliveries.values.filter { $0.webhookId == webhookId && $0.status == .pending }.sorted { $0.id! < $1.id! }.prefix(limit))

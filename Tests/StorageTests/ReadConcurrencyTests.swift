@@ -50,7 +50,7 @@ import Testing
                 group.addTask {
                     var found = 0
                     for _ in 0..<50 {
-                        if try await store.pendingWebhookHead(webhookId: hook) != nil { found += 1 }
+                        if try await store.pendingWebhookDeliveries(webhookId: hook, limit: 1).first != nil { found += 1 }
                         _ = try await store.read { tx in try tx.company(id: companyId) }
                         _ = try await store.pendingWebhookHeads()
                     }

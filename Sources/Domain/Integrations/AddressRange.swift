@@ -11,7 +11,6 @@ public struct AddressRange: Sendable, Equatable {
     let network: [UInt8]
     let prefixLength: Int
 
-    /// Parses `text`; nil when it is not an IPv4 or IPv6 address with an optional `/length`.
     /// Whether `text` has the contract's shape of an allowed address (`^[0-9A-Fa-f:.]{2,45}(/[0-9]{1,3})?$`): hex
     /// digits, colons and dots, and an optional prefix length.
     public static func hasShape(_ text: String) -> Bool {
@@ -22,6 +21,7 @@ public struct AddressRange: Sendable, Equatable {
         return (1...3).contains(parts[1].count) && parts[1].allSatisfy { $0.isASCII && $0.isNumber }
     }
 
+    /// Parses `text`; nil when it is not an IPv4 or IPv6 address with an optional `/length`.
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = Self.bytes(of: String(parts[0])) else { return nil }

@@ -18,8 +18,6 @@ public protocol WebhookStore: Sendable {
     func webhookDeliveries(webhookId: Int64, _ page: PageRequest) async throws -> Page<WebhookDeliveryView>
     /// The oldest pending delivery of each active subscription: what is sent next, one per subscription.
     func pendingWebhookHeads() async throws -> [WebhookDelivery]
-    /// The oldest pending delivery of one subscription.
-    func pendingWebhookHead(webhookId: Int64) async throws -> WebhookDelivery?
     /// Up to `limit` pending deliveries of one subscription, oldest first (the head and what waits behind it).
     func pendingWebhookDeliveries(webhookId: Int64, limit: Int) async throws -> [WebhookDelivery]
     /// Saves a delivery's new state and, when given, the attempt that led to it, together.

@@ -107,7 +107,8 @@ public func buildRouter(
     router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: EmptyActionBodyMiddleware())
     router.add(middleware: NegotiateHeaderMiddleware())
-    router.add(middleware: RequestFactsMiddleware(clientAddress: ClientAddress(trustedProxies: trustedProxies)))
+    let clientAddress = ClientAddress(trustedProxies: trustedProxies)
+    router.add(middleware: RequestFactsMiddleware(clientAddress: clientAddress))
     router.add(
         middleware: CallerMiddleware(
             sessions: services.sessions,
@@ -149,7 +150,7 @@ public func buildRouter(
         guard request.uri.queryParameters.has("wsdl") || request.uri.query?.lowercased() == "wsdl" else {
             throw HTTPError(.notFound)
         }
-        let trusted = context.remoteAddress?.ipAddress.map(ClientAddress(trustedProxies: trustedProxies).isTrustedProxy) ?? false
+        let trusted = context.remoteAddress?.ipAddress.map(clientAddress.isTrustedProxy) ?? false
         let document = soap.wsdlDocument(baseURL: PublicAddress(request: request, fromTrustedProxy: trusted).baseURL)
         return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }

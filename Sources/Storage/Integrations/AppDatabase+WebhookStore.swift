@@ -83,13 +83,6 @@ extension AppDatabase: WebhookStore {
         }
     }
 
-    public func pendingWebhookHead(webhookId: Int64) async throws -> WebhookDelivery? {
-        try readDatabase { db in
-            try WebhookDeliveryRow.filter(Column("webhookId") == webhookId && Column("status") == WebhookDelivery.Status.pending.rawValue)
-                .order(Column("id")).fetchOne(db)?.delivery
-        }
-    }
-
     public func pendingWebhookDeliveries(webhookId: Int64, limit: Int) async throws -> [WebhookDelivery] {
         try readDatabase { db in
             let statement = try db.cachedStatement(

@@ -19,7 +19,7 @@ public struct CSTAFrameDecoder: ByteToMessageDecoder, Sendable {
     /// How long a partly received frame may wait for its next byte; nil waits for ever.
     private let stallTimeout: TimeAmount?
     /// Fires when the partly received frame has waited `stallTimeout`.
-    private var stallTimer: StallTimer.Handle?
+    private var stallTimer: StallTimer?
     /// The bytes buffered when the timer was armed: more means the frame is still arriving.
     private var bufferedWhenArmed = 0
     /// Whether the socket is being read, when known.
@@ -85,7 +85,7 @@ public struct CSTAFrameDecoder: ByteToMessageDecoder, Sendable {
             bound.value.fireErrorCaught(error)
             bound.value.close(promise: nil)
         }
-        stallTimer = timer.handle
+        stallTimer = timer
     }
 
     /// Decodes what is left when the channel closes; a partial frame at EOF is reported as `truncatedFrame`.
@@ -170,15 +170,14 @@ public final class CSTAReadDemandHandler: ChannelDuplexHandler, Sendable {
 /// The stall timer of one partial frame: it fires `stalled` once the socket has been read for `timeout` without the
 /// frame growing, and waits longer while reads are held back. Confined to the channel's event loop.
 final class StallTimer: @unchecked Sendable {
-    /// Cancels the timer, wherever it has got to.
-    struct Handle: Sendable {
-        let timer: StallTimer
-        func cancel() { timer.cancelled = true; timer.scheduled?.cancel() }
-    }
+    private var scheduled: Scheduled<Void>?
+    private var cancelled = false
 
-    var scheduled: Scheduled<Void>?
-    var cancelled = false
-    var handle: Handle { Handle(timer: self) }
+    /// Cancels the timer, wherever it has got to (a re-armed timer is a new task).
+    func cancel() {
+        cancelled = true
+        scheduled?.cancel()
+    }
 
     func arm(on loop: any EventLoop, in delay: TimeAmount, timeout: TimeAmount, demand: CSTAReadDemand?, stalled: @escaping @Sendable () -> Void) {
         scheduled = loop.scheduleTask(in: delay) { [self] in
