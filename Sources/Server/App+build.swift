@@ -86,7 +86,7 @@ func buildServer(
     let bus = EventBus()
     // Issue 19: the webhook outbox stands in front of the bus for the events webhooks carry (calls, presence, directory
     // synchronisations); call-log entries get theirs in the call-log writer's transaction.
-    let webhookDoorbell = WebhookDoorbell()
+    let webhookDoorbell = Doorbell()
     let webhookOutbox = WebhookOutbox(store: database, tenants: database, bus: bus, doorbell: webhookDoorbell) { error, events in
         logger.error("webhook outbox rows not written", metadata: ["events": "\(events)", "error": "\(error)"])
     }
@@ -131,6 +131,17 @@ func buildServer(
         verifier: verifier
     )
     events.attach(ruleEngine)
+    // Issue 20: callback requests' double calls, placed from their own loop (a Service below).
+    let callbackDoorbell = Doorbell()
+    let callbackEngine = CallbackEngine(
+        store: database,
+        gateway: options.gateway ?? links,
+        publisher: webhookOutbox,
+        events: events,
+        doorbell: callbackDoorbell,
+        retentionDays: configuration.callbacksRetentionDays
+    )
+    events.attach(callbackEngine)
     // Last: a PBX event is handled once its webhook deliveries are committed.
     events.attach(webhookOutbox)
     let services = try await buildServices(
@@ -145,7 +156,8 @@ func buildServer(
         rules: RuleService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, callerNames: callerNames),
         supervision: supervision,
         alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML()),
-        webhooks: WebhookService(store: database, tenants: database, outbox: webhookOutbox, destination: webhookDestination)
+        webhooks: WebhookService(store: database, tenants: database, outbox: webhookOutbox, destination: webhookDestination),
+        callbacks: CallbackService(store: database, plans: plans, doorbell: callbackDoorbell, publisher: webhookOutbox)
     )
     let push = buildPushTransport(bus: bus, services: services, logger: logger)
     let webhookSender = WebhookHTTPSender()
@@ -183,7 +195,11 @@ func buildServer(
         trustedProxies: configuration.trustedProxyAddresses,
         webClient: WebClient(pushPort: pushPort),
         logger: logger,
-        apiKeyLimits: .init(burst: configuration.apiKeyBurst, perSecond: configuration.apiKeyPerSecond)
+        apiKeyLimits: .init(burst: configuration.apiKeyBurst, perSecond: configuration.apiKeyPerSecond),
+        callbackLimits: .init(
+            perAddress: .init(burst: configuration.callbacksPerAddressPerMinute, perSecond: configuration.callbacksPerAddressPerMinute / 60),
+            perNumber: .init(burst: configuration.callbacksPerNumberPerHour, perSecond: configuration.callbacksPerNumberPerHour / 3600)
+        )
     )
     let api = Application(
         router: router,
@@ -211,6 +227,8 @@ func buildServer(
             DrainingService(run: { await verifier.run() }, stop: { verifier.finish() }),
             // After the links: it stops before them, its timers kept in the database for the next start.
             DrainingService(run: { await ruleEngine.run() }, stop: { ruleEngine.finish() }),
+            // After the links too: an attempt cut by the stop is hung up and tried again at the next start.
+            DrainingService(run: { await callbackEngine.run() }, stop: { callbackEngine.finish() }),
             TelephonyUpkeep(
                 supervision: supervision,
                 events: events,
@@ -265,7 +283,8 @@ private func buildServices(
     rules: RuleService,
     supervision: Supervision,
     alerter: AlerterService,
-    webhooks: WebhookService
+    webhooks: WebhookService,
+    callbacks: CallbackService
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
     let secret = try tokenSecret(configuration: configuration)
@@ -330,6 +349,7 @@ private func buildServices(
         rules: rules,
         apiKeys: ApiKeyService(store: database),
         webhooks: webhooks,
+        callbacks: callbacks,
         cors: CorsPolicy(store: database)
     )
 }

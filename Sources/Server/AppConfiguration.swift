@@ -53,6 +53,11 @@ struct AppConfiguration: Codable, Sendable {
     var webhooksTimeoutSeconds: Double = 10
     /// Delivered and dead deliveries are deleted this many days after they were created.
     var webhooksRetentionDays: Double = 14
+    /// The public callback endpoint (issue 20): requests one client address may send per minute (also its burst), and
+    /// requests for one visitor number per hour (also its burst); finished requests are kept this many days.
+    var callbacksPerAddressPerMinute: Double = 10
+    var callbacksPerNumberPerHour: Double = 3
+    var callbacksRetentionDays: Int = 30
 
     /// `trustedProxies` as a set of addresses.
     var trustedProxyAddresses: Set<String> {
@@ -102,6 +107,9 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_WEBHOOKS_BACKOFF_CAP_SECONDS"].flatMap(Double.init) { configuration.webhooksBackoffCapSeconds = value }
         if let value = environment["TWS_WEBHOOKS_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.webhooksTimeoutSeconds = value }
         if let value = environment["TWS_WEBHOOKS_RETENTION_DAYS"].flatMap(Double.init) { configuration.webhooksRetentionDays = value }
+        if let value = environment["TWS_CALLBACKS_PER_ADDRESS_PER_MINUTE"].flatMap(Double.init) { configuration.callbacksPerAddressPerMinute = value }
+        if let value = environment["TWS_CALLBACKS_PER_NUMBER_PER_HOUR"].flatMap(Double.init) { configuration.callbacksPerNumberPerHour = value }
+        if let value = environment["TWS_CALLBACKS_RETENTION_DAYS"].flatMap(Int.init) { configuration.callbacksRetentionDays = value }
         return configuration
     }
 
@@ -142,6 +150,9 @@ struct AppConfiguration: Codable, Sendable {
         webhooksBackoffCapSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksBackoffCapSeconds) ?? webhooksBackoffCapSeconds
         webhooksTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksTimeoutSeconds) ?? webhooksTimeoutSeconds
         webhooksRetentionDays = try container.decodeIfPresent(Double.self, forKey: .webhooksRetentionDays) ?? webhooksRetentionDays
+        callbacksPerAddressPerMinute = try container.decodeIfPresent(Double.self, forKey: .callbacksPerAddressPerMinute) ?? callbacksPerAddressPerMinute
+        callbacksPerNumberPerHour = try container.decodeIfPresent(Double.self, forKey: .callbacksPerNumberPerHour) ?? callbacksPerNumberPerHour
+        callbacksRetentionDays = try container.decodeIfPresent(Int.self, forKey: .callbacksRetentionDays) ?? callbacksRetentionDays
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -152,6 +163,8 @@ struct AppConfiguration: Codable, Sendable {
         // Issue 19 webhooks.
         case webhooksAllowPrivate, webhooksRetryWindowSeconds, webhooksBackoffSeconds, webhooksBackoffCapSeconds, webhooksTimeoutSeconds,
             webhooksRetentionDays
+        // Issue 20 callbacks.
+        case callbacksPerAddressPerMinute, callbacksPerNumberPerHour, callbacksRetentionDays
     }
 
     private struct AnyKey: CodingKey {
@@ -175,6 +188,9 @@ struct AppConfiguration: Codable, Sendable {
         else { throw ConfigurationError("webhook retry window, backoff (and its cap, not below it) and timeout must be positive") }
         guard webhooksRetentionDays * 86_400 >= webhooksRetryWindowSeconds else {
             throw ConfigurationError("webhooksRetentionDays must cover the retry window (webhooksRetryWindowSeconds)")
+        }
+        guard callbacksPerAddressPerMinute >= 1, callbacksPerNumberPerHour >= 1, callbacksRetentionDays >= 1 else {
+            throw ConfigurationError("callbacksPerAddressPerMinute, callbacksPerNumberPerHour and callbacksRetentionDays must be at least 1")
         }
         guard loginLockUserFailures >= 1, loginLockAddressFailures >= 1, loginLockMinutes > 0 else {
             throw ConfigurationError("loginLockUserFailures and loginLockAddressFailures must be at least 1, loginLockMinutes above 0")

@@ -491,6 +491,58 @@ extension AppDatabase {
             }
             try db.create(index: "cors_origin_origin", on: "cors_origin", columns: ["origin"])
         }
+        migrator.registerMigration("v15-callbacks") { db in
+            // Issue 20: callback groups (configuration: their devices are supervised) and the visitors' requests, kept
+            // through restarts. Hours and number rules are JSON. The partial index finds a number's pending request.
+            try db.create(table: "callback_group") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("company", onDelete: .cascade).notNull()
+                t.belongsTo("domain", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull().collate(.nocase)
+                t.column("device", .text).notNull()
+                t.column("members", .text).notNull()
+                t.column("queue", .text)
+                t.column("hours", .text).notNull()
+                t.column("maxPending", .integer).notNull()
+                t.column("noAnswerSeconds", .integer).notNull()
+                t.column("retries", .integer).notNull()
+                t.column("retrySpacingSeconds", .integer).notNull()
+                t.column("numbers", .text).notNull()
+                t.uniqueKey(["companyId", "name"])
+            }
+            try db.create(table: "callback_request") { t in
+                t.primaryKey("id", .text)
+                t.column("companyId", .integer).notNull()
+                t.column("domainId", .integer).notNull()
+                t.column("groupId", .integer).notNull().indexed()
+                t.column("memberId", .integer)
+                t.column("number", .text).notNull()
+                t.column("dialled", .text).notNull()
+                t.column("name", .text)
+                t.column("status", .text).notNull()
+                t.column("reason", .text)
+                t.column("dueAt", .datetime).notNull()
+                t.column("notAfter", .datetime)
+                t.column("attempts", .integer).notNull()
+                t.column("maxAttempts", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("connectedAt", .datetime)
+                t.column("completedAt", .datetime)
+                t.column("apiKeyId", .integer)
+                t.column("agentDevice", .text)
+                t.column("agentCallId", .text)
+            }
+            try db.execute(
+                sql: """
+                    CREATE INDEX callback_request_pending ON callback_request(groupId, number)
+                    WHERE status IN ('scheduled', 'calling-agent', 'calling-visitor')
+                    """
+            )
+            try db.create(index: "callback_request_status", on: "callback_request", columns: ["status", "dueAt"])
+            // A publishable key names the web origins whose pages may use it.
+            try db.alter(table: "api_key") { t in t.add(column: "allowedOrigins", .text).notNull().defaults(to: "[]") }
+        }
         return migrator
     }
 }

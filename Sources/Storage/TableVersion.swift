@@ -11,8 +11,11 @@ final class TableVersion: Sendable {
         "company", "domain", "user", "user_group", "group_membership", "authorization", "licence", "parameter_value",
         "directory", "dialing_plan", "device", "phone_queue", "intercom_group", "alerter_template",
         "forwarding_rule",
-        "cors_origin",
+        "cors_origin", "callback_group", "api_key",
     ]
+    /// Columns whose updates do not count: an API key's `lastUsedAt` moves once a minute per key in use, and nothing
+    /// derived from the configuration reads it.
+    static let ignoredUpdates: [String: Set<String>] = ["api_key": ["lastUsedAt"]]
     /// What decides whether a session token is still good: the session (revoked, refreshed, deleted) and its user
     /// (disabled, deleted, also through a company or domain deleted with it).
     static let sessions: Set<String> = ["session", "user", "admin_account", "company", "domain"]
@@ -38,7 +41,13 @@ final class TableVersion: Sendable {
 
         init(version: TableVersion) { self.version = version }
 
-        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { version.tables.contains(eventKind.tableName) }
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+            guard version.tables.contains(eventKind.tableName) else { return false }
+            if case .update(let table, let columns) = eventKind, let ignored = TableVersion.ignoredUpdates[table] {
+                return !columns.isSubset(of: ignored)
+            }
+            return true
+        }
 
         func databaseDidChange(with event: DatabaseEvent) {
             changed = true

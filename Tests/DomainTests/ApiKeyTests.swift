@@ -27,7 +27,7 @@ struct KeyWorld {
         let clock = KeyClock()
         self.clock = clock
         keys = ApiKeyService(store: world.store, now: { clock.now })
-        let tenant = try await world.tenant("Acme", licences: [.toolkit: toolkitLicences])
+        let tenant = try await world.tenant("Acme", licences: [.toolkit: toolkitLicences, .portal: toolkitLicences])
         company = tenant.company
         domain = tenant.domain
         alice = try await world.admin.createUser(

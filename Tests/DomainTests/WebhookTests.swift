@@ -144,7 +144,7 @@ struct WebhookDomainTests {
             (try tx.insert(Company(name: "Acme")).id!, try tx.insert(Company(name: "Other")).id!)
         }
         let store = MemoryWebhookStore()
-        let outbox = WebhookOutbox(store: store, tenants: tenants, bus: EventBus(), doorbell: WebhookDoorbell())
+        let outbox = WebhookOutbox(store: store, tenants: tenants, bus: EventBus(), doorbell: Doorbell())
         let service = WebhookService(
             store: store,
             tenants: tenants,
@@ -182,7 +182,7 @@ struct WebhookDomainTests {
             return (company.id!, try tx.insert(User(companyId: other.id!, domainId: domain.id!, username: "eve")).id!)
         }
         let store = MemoryWebhookStore()
-        let outbox = WebhookOutbox(store: store, tenants: tenants, bus: EventBus(), doorbell: WebhookDoorbell())
+        let outbox = WebhookOutbox(store: store, tenants: tenants, bus: EventBus(), doorbell: Doorbell())
         let service = WebhookService(
             store: store,
             tenants: tenants,
@@ -224,7 +224,7 @@ extension WebhookDomainTests {
                 store: store,
                 sender: sender,
                 destination: WebhookDestination(resolver: FixedResolver(addresses: addresses), allowsPrivate: false),
-                doorbell: WebhookDoorbell(),
+                doorbell: Doorbell(),
                 configuration: .init(backoff: WebhookBackoff(base: 10, cap: 100, window: 1000))
             )
         }
@@ -275,7 +275,7 @@ extension WebhookDomainTests {
             store: store,
             sender: RecordingSender(status: 204),
             destination: WebhookDestination(resolver: FixedResolver(addresses: [[93, 184, 216, 34]]), allowsPrivate: false),
-            doorbell: WebhookDoorbell(),
+            doorbell: Doorbell(),
             configuration: .init(retention: 14 * 86_400)
         )
         let loop = Task { await dispatcher.run() }
@@ -303,7 +303,7 @@ extension WebhookDomainTests {
             }
         )
         let sender = FailingAtSender(failing: #"{"n":150}"#)
-        let doorbell = WebhookDoorbell()
+        let doorbell = Doorbell()
         let dispatcher = WebhookDispatcher(
             store: store,
             sender: sender,

@@ -18,6 +18,8 @@ struct KeyTenant: Sendable {
         let superToken = try await client.superUserToken()
         let companyId = try await client.createCompany("Keys Inc", token: superToken)
         _ = try await client.setLicence("Toolkit", companyId: companyId, available: toolkit, token: superToken)
+        // Keys holding callbacks:create use a Portal licence (issue 20).
+        _ = try await client.setLicence("Portal", companyId: companyId, available: toolkit, token: superToken)
         let domainId = try await client.createDomain(companyId: companyId, name: "Keys HQ", token: superToken)
         let aliceId = try await client.createUser(domainId: domainId, username: "alice", password: "alice-password", token: superToken)
         let bobId = try await client.createUser(domainId: domainId, username: "bob", password: "bob-password", token: superToken)

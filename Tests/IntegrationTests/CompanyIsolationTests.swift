@@ -29,6 +29,8 @@ struct Tenant: Sendable {
     var apiKeyId: Int64 = 0
     /// An inactive webhook subscription (issue 19: nothing is ever sent) with one pending ping delivery.
     var webhookId: Int64 = 0
+    /// A callback group calling the user (issue 20).
+    var callbackGroupId: Int64 = 0
 
     static let userPassword = "tenant-user-password"
 
@@ -53,7 +55,8 @@ struct Tenant: Sendable {
         userImportId: 9_000_014,
         ruleId: 9_000_015,
         apiKeyId: 9_000_016,
-        webhookId: 9_000_017
+        webhookId: 9_000_017,
+        callbackGroupId: 9_000_018
     )
 
     /// Creates a company with a domain, a user with a device, a group (holding the user and the Caller
@@ -142,6 +145,11 @@ struct Tenant: Sendable {
             json: #"{"url":"http://93.184.216.34/\#(name)","events":["call"],"active":false,"secret":"tenant-webhook-secret-0123"}"#
         )
         try await client.must(.post, "/api/v1/admin/companies/\(companyId)/webhooks/\(webhookId)/ping", token: token, answer: .accepted)
+        let callbackGroupId = try await client.create(
+            "/api/v1/admin/domains/\(domainId)/callback-groups",
+            token: token,
+            json: #"{"name":"\#(name) callbacks","device":"1990","members":[\#(userId)]}"#
+        )
         return Tenant(
             companyName: name,
             domainName: domainName,
@@ -162,7 +170,8 @@ struct Tenant: Sendable {
             userImportId: userImportId,
             ruleId: ruleId,
             apiKeyId: apiKeyId,
-            webhookId: webhookId
+            webhookId: webhookId,
+            callbackGroupId: callbackGroupId
         )
     }
 
@@ -186,6 +195,8 @@ struct Tenant: Sendable {
             "/api/v1/admin/users/\(userId)/rules", "/api/v1/admin/groups/\(groupId)/rules", "/api/v1/admin/rules/\(ruleId)",
             "/api/v1/admin/companies/\(companyId)/api-keys",
             "/api/v1/admin/companies/\(companyId)/webhooks", "/api/v1/admin/companies/\(companyId)/webhooks/\(webhookId)/deliveries",
+            "/api/v1/admin/domains/\(domainId)/callback-groups", "/api/v1/admin/callback-groups/\(callbackGroupId)",
+            "/api/v1/admin/callback-groups/\(callbackGroupId)/callbacks",
         ]
         var snapshot: [String: String] = [:]
         for uri in uris {
@@ -260,6 +271,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listApiKeys, createApiKey, getApiKey, getOtherApiKeyUnderOwnCompany, updateApiKey, rotateApiKey, revokeApiKey, deleteApiKey,
         getCorsOrigins, setCorsOrigins,
         listWebhooks, createWebhook, getWebhook, updateWebhook, deleteWebhook, pingWebhook, rotateWebhookSecret, listWebhookDeliveries
+    case listCallbackGroups, createCallbackGroup, getCallbackGroup, replaceCallbackGroup, deleteCallbackGroup, listCallbacks
 
     /// The operationId of openapi/tws.yaml this probe exercises.
     var operationId: String {
@@ -288,6 +300,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         let pbx = #"{"host":"pbx.intruder.example","port":5061,"capacity":7,"pbxType":"intruder"}"#
         let intercom = #"{"name":"Intruder desk","devices":[{"number":"1999"}]}"#
         let queue = #"{"name":"Intruder queue","device":{"number":"1998"}}"#
+        func callbackGroup(_ tenant: Tenant) -> String { #"{"name":"Intruder callbacks","device":"1997","members":[\#(tenant.userId)]}"# }
         let rule = #"{"name":"Intruder","kind":"simple","forward":{"type":"immediate","destination":{"kind":"number","number":"1999"}}}"#
         let plan =
             #"{"internationalPrefix":"00","localCountryPrefix":"33","externalPrefix":"0","add":"","remove":0,"internalLength":4,"internalReverseLength":4}"#
@@ -380,6 +393,12 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .pingWebhook: return Call(method: .post, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)/ping")
         case .rotateWebhookSecret: return Call(method: .post, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)/rotate-secret")
         case .listWebhookDeliveries: return Call(method: .get, uri: "\(api)/companies/\(o.companyId)/webhooks/\(o.webhookId)/deliveries")
+        case .listCallbackGroups: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/callback-groups")
+        case .createCallbackGroup: return Call(method: .post, uri: "\(api)/domains/\(o.domainId)/callback-groups", json: callbackGroup(o))
+        case .getCallbackGroup: return Call(method: .get, uri: "\(api)/callback-groups/\(o.callbackGroupId)")
+        case .replaceCallbackGroup: return Call(method: .put, uri: "\(api)/callback-groups/\(o.callbackGroupId)", json: callbackGroup(o))
+        case .deleteCallbackGroup: return Call(method: .delete, uri: "\(api)/callback-groups/\(o.callbackGroupId)")
+        case .listCallbacks: return Call(method: .get, uri: "\(api)/callback-groups/\(o.callbackGroupId)/callbacks")
         case .getDialingPlan: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/dialing-plan")
         case .setDialingPlan: return Call(method: .put, uri: "\(api)/domains/\(o.domainId)/dialing-plan", json: plan)
         case .listDirectories: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/directories")
@@ -646,10 +665,13 @@ struct CompanyIsolationTests {
             "testRules",
             // Webhooks: a retry names a delivery; another company's delivery answers 404 (WebhookTests probes it).
             "retryWebhookDelivery",
+            // Callbacks (issue 20): a request is named by its unguessable id alone, and a portal key reaches only its own
+            // company's groups and users (CallbackTests.aKeyReachesOnlyItsOwnCompany).
+            "createCallback", "getCallback", "cancelCallback",
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()
-        #expect(contract.count == 163, "openapi/tws.yaml has \(contract.count) operations")
+        #expect(contract.count == 172, "openapi/tws.yaml has \(contract.count) operations")
         #expect(Set(contract).subtracting(probed).subtracting(exempt).sorted() == [], "operations without an isolation probe")
         #expect(probed.subtracting(contract).sorted() == [], "probes naming no operation of the contract")
         #expect(exempt.subtracting(contract).sorted() == [])

@@ -17,4 +17,6 @@ public enum PushAudience: Sendable, Hashable {
     /// `AuthorizeSupervisionInformation`): callers named through the intercom group `SupervisionInformationGroup`
     /// names, when set, rather than through the boss's directories. Secretaries get these instead of `device` call events.
     case secretaries(String)
+    /// These users only (a callback group's members).
+    case users(Set<Int64>)
 }

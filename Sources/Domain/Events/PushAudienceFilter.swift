@@ -66,6 +66,7 @@ public struct PushAudienceFilter: Sendable, Equatable {
         case .device(let number): visibleDevices.contains(number) && !(isCall && bossDevices.contains(number))
         case .secretaries(let number): bossDevices.contains(number)
         case .user(let id): id == userId
+        case .users(let ids): ids.contains(userId)
         case .domain: true
         case .directory(let id): readableDirectories.contains(id)
         case .intercom(let number): supervisedDevices.contains(number)

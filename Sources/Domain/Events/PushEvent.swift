@@ -21,6 +21,7 @@ public struct PushEvent: Codable, Sendable, Equatable {
     public var supervisionAlert: SupervisionAlertPayload?
     public var missedCall: MissedCallPayload?
     public var ruleApplied: RuleAppliedPayload?
+    public var callback: CallbackEventPayload?
 
     public init(
         seq: UInt64 = 0,
@@ -38,7 +39,8 @@ public struct PushEvent: Codable, Sendable, Equatable {
         queue: QueueEventPayload? = nil,
         supervisionAlert: SupervisionAlertPayload? = nil,
         missedCall: MissedCallPayload? = nil,
-        ruleApplied: RuleAppliedPayload? = nil
+        ruleApplied: RuleAppliedPayload? = nil,
+        callback: CallbackEventPayload? = nil
     ) {
         self.seq = seq
         self.type = type
@@ -56,5 +58,6 @@ public struct PushEvent: Codable, Sendable, Equatable {
         self.supervisionAlert = supervisionAlert
         self.missedCall = missedCall
         self.ruleApplied = ruleApplied
+        self.callback = callback
     }
 }

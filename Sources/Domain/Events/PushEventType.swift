@@ -29,4 +29,6 @@ public enum PushEventType: String, Codable, Sendable, CaseIterable {
     /// A forwarding rule of the receiving user acted on a call (forwarded it, refused a loop, fell back to the emergency
     /// number, …).
     case ruleApplied = "rule_applied"
+    /// A callback request of a group the user belongs to changed status (issue 20).
+    case callback
 }

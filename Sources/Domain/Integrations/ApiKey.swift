@@ -14,6 +14,9 @@ public struct ApiKey: CompanyScoped, Codable, Sendable, Equatable {
     public var expiresAt: Date?
     /// CIDR blocks the key is accepted from; empty for any address.
     public var allowedAddresses: [String]
+    /// Web origins whose pages may use the key (normalised as `CorsOrigin` does); a request a page of another origin
+    /// sends is refused. Empty: no page may (server-side use only).
+    public var allowedOrigins: [String] = []
     public var createdAt: Date
     public var lastUsedAt: Date?
     /// Set when revoked: the key stays listed and is refused.
@@ -60,8 +63,17 @@ public struct ApiKey: CompanyScoped, Codable, Sendable, Equatable {
         self.previousSecretUntil = previousSecretUntil
     }
 
-    /// Not revoked (deleted keys no longer exist): what uses a Toolkit licence.
+    /// Not revoked (deleted keys no longer exist): what uses a licence.
     public var isLive: Bool { revokedAt == nil }
+
+    /// The licences a live key uses: a Portal licence for asking callbacks (issue 20), a Toolkit licence for anything
+    /// else it may do; a key holding both kinds of scope uses one of each.
+    public var licensedApplications: Set<Application> {
+        var applications: Set<Application> = []
+        if scopes.contains(.callbacksCreate) { applications.insert(.portal) }
+        if scopes.isEmpty || scopes.contains(where: { $0 != .callbacksCreate }) { applications.insert(.toolkit) }
+        return applications
+    }
 }
 
 /// A key and its secret, as create and rotate answer them: the only time the secret is shown.
@@ -79,6 +91,7 @@ public struct ApiKeyChanges: Sendable, Equatable {
     /// `.some(nil)` removes the expiry.
     public var expiresAt: Date??
     public var allowedAddresses: [String]?
+    public var allowedOrigins: [String]?
 
     public init(
         name: String? = nil,
@@ -86,7 +99,8 @@ public struct ApiKeyChanges: Sendable, Equatable {
         actsForUsers: [Int64]? = nil,
         actsForGroups: [Int64]? = nil,
         expiresAt: Date?? = nil,
-        allowedAddresses: [String]? = nil
+        allowedAddresses: [String]? = nil,
+        allowedOrigins: [String]? = nil
     ) {
         self.name = name
         self.scopes = scopes
@@ -94,5 +108,6 @@ public struct ApiKeyChanges: Sendable, Equatable {
         self.actsForGroups = actsForGroups
         self.expiresAt = expiresAt
         self.allowedAddresses = allowedAddresses
+        self.allowedOrigins = allowedOrigins
     }
 }

@@ -4,11 +4,14 @@ public struct ApiKeyPrincipal: Sendable, Equatable {
     public var keyId: Int64
     public var companyId: Int64
     public var scopes: Set<ApiKeyScope>
+    /// The web origins whose pages may use the key (a publishable portal key's).
+    public var allowedOrigins: [String]
 
-    public init(keyId: Int64, companyId: Int64, scopes: Set<ApiKeyScope>) {
+    public init(keyId: Int64, companyId: Int64, scopes: Set<ApiKeyScope>, allowedOrigins: [String] = []) {
         self.keyId = keyId
         self.companyId = companyId
         self.scopes = scopes
+        self.allowedOrigins = allowedOrigins
     }
 
     /// Throws 403 `scope_not_granted` unless the key holds `scope`.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What API keys need stored (issue 19). Storage implements it; Domain tests use an in-memory one.
 public protocol ApiKeyRecords {
     func apiKey(id: Int64) throws -> ApiKey?
@@ -5,10 +7,12 @@ public protocol ApiKeyRecords {
     func apiKey(secretHash: String) throws -> ApiKey?
     /// A company's keys, revoked ones included, by id.
     func apiKeys(companyId: Int64) throws -> [ApiKey]
-    /// How many keys of the company are not revoked: each uses one Toolkit licence.
-    func liveApiKeyCount(companyId: Int64) throws -> Int
     func insert(_ key: ApiKey) throws -> ApiKey
     func update(_ key: ApiKey) throws
+    /// The keys not revoked that list web origins (publishable portal keys): their origins pass CORS preflights.
+    func liveApiKeysWithOrigins() throws -> [ApiKey]
+    /// Sets only the key's `lastUsedAt`.
+    func markApiKeyUsed(id: Int64, at time: Date) throws
     @discardableResult func deleteApiKey(id: Int64) throws -> Bool
     /// The enabled users of the company whose user name or e-mail (without regard to case) or external id is
     /// `identifier`: how `onBehalfOf` names a user.

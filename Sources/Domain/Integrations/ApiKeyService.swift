@@ -70,8 +70,10 @@ public struct ApiKeyService: Sendable {
         let saved = try await store.write { tx in
             _ = try tx.visibleCompany(companyId, admin)
             try Self.checkActsFor(draft, tx)
-            let holders = try LicenceLedger.holders(of: .toolkit, companyId: companyId, tx)
-            try LicenceLedger.check(.toolkit, companyId: companyId, holders: holders, tx, extraKeys: 1)
+            for application in draft.licensedApplications.sorted(by: { $0.rawValue < $1.rawValue }) {
+                let holders = try LicenceLedger.holders(of: application, companyId: companyId, tx)
+                try LicenceLedger.check(application, companyId: companyId, holders: holders, tx, extraKeys: 1)
+            }
             let saved = try tx.insert(draft)
             _ = try tx.insert(Self.audit(.apiKeyCreated, saved, admin: admin, at: now, clientAddress: clientAddress))
             return saved
@@ -91,9 +93,15 @@ public struct ApiKeyService: Sendable {
         let now = self.now()
         return try await store.write { tx in
             var key = try Self.visibleKey(tx, admin, companyId: companyId, id: id)
+            let before = key.isLive ? key.licensedApplications : []
             try Self.apply(changes, to: &key)
             try Self.checkActsFor(key, tx)
             try tx.update(key)
+            // New scopes may need a licence the key did not use before (counted with the key as updated).
+            for application in (key.isLive ? key.licensedApplications : []).subtracting(before).sorted(by: { $0.rawValue < $1.rawValue }) {
+                let holders = try LicenceLedger.holders(of: application, companyId: companyId, tx)
+                try LicenceLedger.check(application, companyId: companyId, holders: holders, tx)
+            }
             _ = try tx.insert(Self.audit(.apiKeyUpdated, key, admin: admin, at: now, clientAddress: clientAddress))
             return key
         }
@@ -187,13 +195,10 @@ public struct ApiKeyService: Sendable {
         }
         let stale = key.lastUsedAt.map { now.timeIntervalSince($0) >= 60 } ?? true
         if stale {
-            try await store.write { tx in
-                guard var current = try tx.apiKey(id: keyId) else { return }
-                current.lastUsedAt = now
-                try tx.update(current)
-            }
+            // Only this column: the configuration version does not move for it.
+            try await store.write { tx in try tx.markApiKeyUsed(id: keyId, at: now) }
         }
-        return .accepted(ApiKeyPrincipal(keyId: keyId, companyId: key.companyId, scopes: Set(key.scopes)))
+        return .accepted(ApiKeyPrincipal(keyId: keyId, companyId: key.companyId, scopes: Set(key.scopes), allowedOrigins: key.allowedOrigins))
     }
 
     /// The user a key acts for in an operation needing `scope`: 403 `scope_not_granted` without the scope, 400
@@ -263,6 +268,17 @@ public struct ApiKeyService: Sendable {
     }
 
     static func apply(_ changes: ApiKeyChanges, to key: inout ApiKey) throws {
+        if let origins = changes.allowedOrigins {
+            guard origins.count <= CorsOrigin.maximumCount else {
+                throw DomainError.invalid(field: "allowedOrigins", "At most \(CorsOrigin.maximumCount) origins")
+            }
+            key.allowedOrigins = try Set(origins.enumerated().map { index, origin in
+                guard let normalised = CorsOrigin.normalised(origin) else {
+                    throw DomainError.invalid(field: "allowedOrigins[\(index)]", "Not an origin (http or https, a host, an optional port, no path)")
+                }
+                return normalised
+            }).sorted()
+        }
         if let name = changes.name { key.name = try Check.name(name, field: "name") }
         if let scopes = changes.scopes { key.scopes = Array(Set(scopes)).sorted() }
         if let users = changes.actsForUsers { key.actsForUsers = Array(Set(users)).sorted() }

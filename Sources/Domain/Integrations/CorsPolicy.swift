@@ -5,8 +5,15 @@ import Foundation
 /// store's `configurationVersion` stays the same (a change to the list, or a company deleted, moves it).
 public struct CorsPolicy: Sendable {
     let store: any TenantStore
-    /// Origin → the companies that list it.
-    private let allowList = VersionedCache<Int, [String: Set<Int64>]>(capacity: 1)
+    /// What the lists say, by origin.
+    struct AllowList: Sendable {
+        /// Origin → the companies that list it.
+        var companies: [String: Set<Int64>]
+        /// Origins some live publishable key lists (issue 20).
+        var keyOrigins: Set<String>
+    }
+
+    private let allowList = VersionedCache<Int, AllowList>(capacity: 1)
 
     public init(store: any TenantStore) {
         self.store = store
@@ -52,12 +59,25 @@ public struct CorsPolicy: Sendable {
     /// company lists or that is not an origin.
     public func companies(allowing origin: String) async throws -> Set<Int64> {
         guard let origin = CorsOrigin.normalised(origin) else { return [] }
+        return try await list().companies[origin] ?? []
+    }
+
+    /// Whether some live publishable key lists `origin` (a page that may ask callbacks with it).
+    public func keysAllow(_ origin: String) async throws -> Bool {
+        guard let origin = CorsOrigin.normalised(origin) else { return false }
+        return try await list().keyOrigins.contains(origin)
+    }
+
+    private func list() async throws -> AllowList {
         let version = store.configurationVersion
-        if let list = allowList.cached(0, version: version) { return list[origin] ?? [] }
+        if let list = allowList.cached(0, version: version) { return list }
         let list = try await store.read { tx in
-            Dictionary(grouping: try tx.allCorsOrigins(), by: \.origin).mapValues { Set($0.map(\.companyId)) }
+            AllowList(
+                companies: Dictionary(grouping: try tx.allCorsOrigins(), by: \.origin).mapValues { Set($0.map(\.companyId)) },
+                keyOrigins: Set(try tx.liveApiKeysWithOrigins().flatMap(\.allowedOrigins))
+            )
         }
         allowList.keep(list, for: 0, version: version)
-        return list[origin] ?? []
+        return list
     }
 }

@@ -9,7 +9,7 @@ public enum WebhookEventKind: String, Codable, Sendable, CaseIterable, Comparabl
     case callLog = "call_log"
     /// User and device presence changes.
     case presence
-    /// Callback status (no emitter yet).
+    /// A callback request changed status (issue 20).
     case callback
     /// A directory synchronisation ended.
     case directorySync = "directory_sync"

@@ -52,7 +52,7 @@ public final class WebhookDispatcher: Sendable {
     let store: any WebhookStore
     let sender: any WebhookSender
     let destination: WebhookDestination
-    let doorbell: WebhookDoorbell
+    let doorbell: Doorbell
     public let configuration: Configuration
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
@@ -66,7 +66,7 @@ public final class WebhookDispatcher: Sendable {
         store: any WebhookStore,
         sender: any WebhookSender,
         destination: WebhookDestination,
-        doorbell: WebhookDoorbell,
+        doorbell: Doorbell,
         configuration: Configuration = Configuration(),
         now: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },

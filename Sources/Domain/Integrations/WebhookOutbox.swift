@@ -46,7 +46,7 @@ public final class WebhookOutbox: Sendable {
     let store: any WebhookStore
     let tenants: any TenantStore
     let bus: any PushPublisher
-    let doorbell: WebhookDoorbell
+    let doorbell: Doorbell
     private let onFailure: @Sendable (_ error: any Error, _ events: Int) -> Void
     private let table = Mutex<RouteTable?>(nil)
     private let webhookVersion = Mutex<UInt64>(0)
@@ -63,7 +63,7 @@ public final class WebhookOutbox: Sendable {
         store: any WebhookStore,
         tenants: any TenantStore,
         bus: any PushPublisher,
-        doorbell: WebhookDoorbell,
+        doorbell: Doorbell,
         onFailure: @escaping @Sendable (_ error: any Error, _ events: Int) -> Void = { _, _ in }
     ) {
         self.store = store
@@ -108,6 +108,9 @@ public final class WebhookOutbox: Sendable {
         case .directorySync:
             guard let sync = event.directorySync, sync.state != .running, let data = json(sync) else { return nil }
             return (.directorySync, .nothing, data)
+        case .callback:
+            guard let callback = event.callback, let data = json(callback) else { return nil }
+            return (.callback, .nothing, data)
         default:
             return nil
         }

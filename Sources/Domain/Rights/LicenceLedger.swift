@@ -38,9 +38,11 @@ enum LicenceLedger {
         }
     }
 
-    /// Issue 19: each live API key of the company uses one Toolkit licence.
+    /// Issue 19: each live API key of the company uses one Toolkit licence; issue 20: one holding `callbacks:create`
+    /// uses a Portal licence (`ApiKey.licensedApplications`).
     static func apiKeys(_ application: Application, companyId: Int64, _ tx: any StoreTransaction) throws -> Int {
-        application == .toolkit ? try tx.liveApiKeyCount(companyId: companyId) : 0
+        guard application == .toolkit || application == .portal else { return 0 }
+        return try tx.apiKeys(companyId: companyId).filter { $0.isLive && $0.licensedApplications.contains(application) }.count
     }
 
     static func usage(companyId: Int64, _ tx: any StoreTransaction) throws -> [LicenceUsage] {

@@ -27,7 +27,11 @@ struct CorsMiddleware: RouterMiddleware {
         if request.method == .options, let method = request.headers[.accessControlRequestMethod] {
             // A preflight carries no credentials: any company listing the origin lets it through to the actual request,
             // which is judged by its caller's company.
-            guard !method.isEmpty, !(try await policy.companies(allowing: origin)).isEmpty else { return try await next(request, context) }
+            let listed = try await !policy.companies(allowing: origin).isEmpty
+            let keyListed = try await policy.keysAllow(origin)
+            guard !method.isEmpty, listed || keyListed else {
+                return try await next(request, context)
+            }
             var headers: HTTPFields = [:]
             headers[.accessControlAllowOrigin] = origin
             headers[.accessControlAllowMethods] = Self.allowedMethods
@@ -46,16 +50,19 @@ struct CorsMiddleware: RouterMiddleware {
     }
 
     /// Whether the request's caller may be answered to a page of `origin`: its company lists it (a user's, an API
-    /// key's, or one of an administrator's), or, for a request without good credentials, any company does, so that
-    /// the page can read its 401.
+    /// key's, or one of an administrator's) or the key itself does, or, for a request without good credentials (the
+    /// callback status pages too), any company or publishable key does, so that the page can read its answer.
     private func allows(_ origin: String) async throws -> Bool {
         let companies = try await policy.companies(allowing: origin)
-        guard !companies.isEmpty else { return false }
         switch Caller.current {
         case .user(let principal): return companies.contains(principal.companyId)
-        case .apiKey(let principal): return companies.contains(principal.companyId)
+        case .apiKey(let principal):
+            // A publishable key's own origins (issue 20) let its pages read its answers.
+            return companies.contains(principal.companyId) || CorsOrigin.normalised(origin).map(principal.allowedOrigins.contains) == true
         case .admin(let principal): return principal.superUser || !principal.companyIds.isDisjoint(with: companies)
-        case .anonymous, .refused: return true
+        case .anonymous, .refused:
+            if !companies.isEmpty { return true }
+            return try await policy.keysAllow(origin)
         }
     }
 

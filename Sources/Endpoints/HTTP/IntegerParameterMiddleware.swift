@@ -12,6 +12,8 @@ struct IntegerParameterMiddleware: ServerMiddleware {
         "intercomGroupId", "listId", "pbxLinkId", "phoneQueueId", "queueId", "ruleId", "scopeId", "userId",
         // Issue 19: API keys, webhooks and their deliveries.
         "keyId", "webhookId", "deliveryId",
+        // Issue 20: callback groups.
+        "callbackGroupId",
     ]
     static let queryNames: Set<String> = ["companyId", "directoryId", "granteeId", "limit", "offset", "scopeId", "userId"]
 

@@ -13,6 +13,8 @@ public struct RequestFacts: Sendable {
     public var connection: String?
     /// The value of `X-API-Key` (issue 19), when sent.
     public var apiKey: String?
+    /// The `Origin` a browser sent: the page a publishable key is used from (issue 20).
+    public var origin: String?
 
     @TaskLocal public static var current = RequestFacts()
 
@@ -24,6 +26,7 @@ public struct RequestFacts: Sendable {
         self.clientAddress = clientAddress
         self.connection = connection
         apiKey = HTTPField.Name("X-API-Key").flatMap { headers[$0] }
+        origin = headers[.origin]
     }
 
     /// What follows `scheme` (lower-case ASCII, matched without regard to case as RFC 9110 says) and a space in an

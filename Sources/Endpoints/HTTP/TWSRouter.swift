@@ -28,6 +28,8 @@ public struct TWSServices: Sendable {
     public let apiKeys: ApiKeyService
     /// The per-company CORS allow-list (issue 19), kept in memory for the CORS middleware.
     public let cors: CorsPolicy
+    /// Callback groups and visitors' requests (issue 20).
+    public let callbacks: CallbackService
     /// Webhook subscriptions and deliveries (issue 19).
     public let webhooks: WebhookService
 
@@ -48,8 +50,10 @@ public struct TWSServices: Sendable {
         rules: RuleService,
         apiKeys: ApiKeyService,
         webhooks: WebhookService,
+        callbacks: CallbackService,
         cors: CorsPolicy? = nil
     ) {
+        self.callbacks = callbacks
         self.apiKeys = apiKeys
         self.webhooks = webhooks
         self.admin = admin
@@ -80,7 +84,8 @@ public func buildRouter(
     trustedProxies: Set<String> = [],
     webClient: WebClient? = nil,
     logger: Logger,
-    apiKeyLimits: LoginRateLimiter.Limits = .init(burst: 20, perSecond: 10)
+    apiKeyLimits: LoginRateLimiter.Limits = .init(burst: 20, perSecond: 10),
+    callbackLimits: CallbackThrottle.Limits = .init()
 ) throws -> Router<TWSRequestContext> {
     let soap = try SOAPBinding(
         wsdl: Contract.wsdl,
@@ -189,7 +194,9 @@ public func buildRouter(
         rules: services.rules,
         apiKeys: services.apiKeys,
         webhooks: services.webhooks,
-        cors: services.cors
+        callbacks: services.callbacks,
+        cors: services.cors,
+        callbackThrottle: CallbackThrottle(limits: callbackLimits)
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

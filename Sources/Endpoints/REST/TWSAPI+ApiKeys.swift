@@ -18,7 +18,8 @@ extension TWSAPI {
             actsForUsers: body.actsFor?.users,
             actsForGroups: body.actsFor?.groups,
             expiresAt: body.expiresAt.map { .some($0) },
-            allowedAddresses: body.allowedAddresses
+            allowedAddresses: body.allowedAddresses,
+            allowedOrigins: body.allowedOrigins
         )
         let created = try await apiKeys.create(
             try Caller.current.admin(),
@@ -48,7 +49,8 @@ extension TWSAPI {
             actsForUsers: body.actsFor?.users,
             actsForGroups: body.actsFor?.groups,
             expiresAt: body.clearExpiry == true ? .some(nil) : body.expiresAt.map { .some($0) },
-            allowedAddresses: body.allowedAddresses
+            allowedAddresses: body.allowedAddresses,
+            allowedOrigins: body.allowedOrigins
         )
         let key = try await apiKeys.update(
             try Caller.current.admin(),
@@ -117,6 +119,7 @@ extension Components.Schemas.ApiKey {
             actsFor: .init(users: key.actsForUsers, groups: key.actsForGroups),
             expiresAt: key.expiresAt,
             allowedAddresses: key.allowedAddresses,
+            allowedOrigins: key.allowedOrigins,
             createdAt: key.createdAt,
             lastUsedAt: key.lastUsedAt,
             revokedAt: key.revokedAt,

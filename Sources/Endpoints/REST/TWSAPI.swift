@@ -27,6 +27,10 @@ package struct TWSAPI: APIProtocol {
     let apiKeys: ApiKeyService
     /// Browser origins allowed per company (issue 19, CORS).
     let cors: CorsPolicy
+    /// Callback groups and visitors' requests (issue 20).
+    let callbacks: CallbackService
+    /// The public callback endpoint's limits per address and per visitor number.
+    let callbackThrottle: CallbackThrottle
     /// Webhook subscriptions (issue 19).
     let webhooks: WebhookService
 
@@ -47,8 +51,12 @@ package struct TWSAPI: APIProtocol {
         rules: RuleService,
         apiKeys: ApiKeyService,
         webhooks: WebhookService,
-        cors: CorsPolicy? = nil
+        callbacks: CallbackService,
+        cors: CorsPolicy? = nil,
+        callbackThrottle: CallbackThrottle = CallbackThrottle()
     ) {
+        self.callbacks = callbacks
+        self.callbackThrottle = callbackThrottle
         self.apiKeys = apiKeys
         self.webhooks = webhooks
         self.userImports = userImports
@@ -583,7 +591,7 @@ package struct TWSAPI: APIProtocol {
 
     /// Makes the running PBX links match the stored configuration before the admin's answer goes out: a deleted link
     /// is stopped and its devices released, a changed one reconnects, a new one starts, and the admin pages show it.
-    private func replanSupervision() async {
+    func replanSupervision() async {
         // Failing to read the plan leaves the links as they are; the next periodic re-plan tries again.
         try? await supervision.replan()
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Domain
 import GRDB
 
@@ -27,12 +28,17 @@ extension GRDBTransaction: ApiKeyRecords {
         try all(ApiKey.filter(ApiKey.Columns.companyId == companyId).order(ApiKey.Columns.id))
     }
 
-    public func liveApiKeyCount(companyId: Int64) throws -> Int {
-        try ApiKey.filter(ApiKey.Columns.companyId == companyId && ApiKey.Columns.revokedAt == nil).fetchCount(db)
-    }
-
     public func insert(_ key: ApiKey) throws -> ApiKey { try inserted(key) }
     public func update(_ key: ApiKey) throws { try updated(key) }
+
+    public func liveApiKeysWithOrigins() throws -> [ApiKey] {
+        try all(ApiKey.filter(ApiKey.Columns.revokedAt == nil && Column("allowedOrigins") != "[]").order(ApiKey.Columns.id))
+    }
+
+    public func markApiKeyUsed(id: Int64, at time: Date) throws {
+        _ = try translate { try ApiKey.filter(ApiKey.Columns.id == id).updateAll(db, Column("lastUsedAt").set(to: time)) }
+    }
+
     public func deleteApiKey(id: Int64) throws -> Bool { try deleted(ApiKey.self, id: id) }
 
     public func users(companyId: Int64, identifiedBy identifier: String) throws -> [User] {

@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 
 // Filters and orders as in Storage's GRDBTransaction+ApiKeyRecords.swift.
 
@@ -13,12 +14,18 @@ extension InMemoryTransaction: ApiKeyRecords {
         rows(ApiKey.self).filter { $0.companyId == companyId }.sorted { ($0.id ?? 0) < ($1.id ?? 0) }
     }
 
-    func liveApiKeyCount(companyId: Int64) throws -> Int {
-        rows(ApiKey.self).filter { $0.companyId == companyId && $0.revokedAt == nil }.count
-    }
-
     func insert(_ key: ApiKey) throws -> ApiKey { try inserted(key) }
     func update(_ key: ApiKey) throws { try updated(key) }
+
+    func liveApiKeysWithOrigins() throws -> [ApiKey] {
+        rows(ApiKey.self).filter { $0.revokedAt == nil && !$0.allowedOrigins.isEmpty }.sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+    }
+
+    func markApiKeyUsed(id: Int64, at time: Date) throws {
+        guard var key: ApiKey = row(id: id) else { return }
+        key.lastUsedAt = time
+        try updated(key)
+    }
     func deleteApiKey(id: Int64) throws -> Bool { try deleted(ApiKey.self, id: id) }
 
     func users(companyId: Int64, identifiedBy identifier: String) throws -> [User] {

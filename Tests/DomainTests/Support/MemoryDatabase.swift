@@ -15,6 +15,7 @@ struct MemoryDatabase: Sendable {
             ApiKey.self,
         ]
         recordTypes.append(CorsOrigin.self)
+        recordTypes += [CallbackGroup.self, CallbackRequestRow.self] as [any MemoryRecord.Type]
         func empty<R: MemoryRecord>(_ type: R.Type) -> any ErasedTable { MemoryTable<R>() }
         for type in recordTypes {
             let table = empty(type)

@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
 
-/// Wakes the webhook dispatcher at once when deliveries are added (outbox commits, pings, manual retries), so it does
-/// not wait for its next timer. A ring while nobody waits is kept for the next wait.
-public final class WebhookDoorbell: Sendable {
+/// Wakes a Service's loop at once when it has work (the webhook dispatcher when deliveries are added, the callback
+/// engine when a request is taken or cancelled), so it does not wait for its next timer. A ring while nobody waits is
+/// kept for the next wait.
+public final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var waiter: CheckedContinuation<Void, Never>?

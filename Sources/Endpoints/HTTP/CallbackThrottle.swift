@@ -1,0 +1,27 @@
+import Foundation
+
+/// The limits of the public callback endpoint (issue 20) beyond the per-key rate every API key has (`ApiKeyGate`):
+/// per client address, and per visitor number, so one page cannot make a stranger's phone ring over and over.
+public struct CallbackThrottle: Sendable {
+    public struct Limits: Sendable {
+        public var perAddress: LoginRateLimiter.Limits
+        public var perNumber: LoginRateLimiter.Limits
+
+        /// 10 requests a minute from one address (a burst of 10); 3 for one number, then one every 20 minutes.
+        public init(
+            perAddress: LoginRateLimiter.Limits = .init(burst: 10, perSecond: 10.0 / 60),
+            perNumber: LoginRateLimiter.Limits = .init(burst: 3, perSecond: 1.0 / 1200)
+        ) {
+            self.perAddress = perAddress
+            self.perNumber = perNumber
+        }
+    }
+
+    let addresses: LoginRateLimiter
+    let numbers: LoginRateLimiter
+
+    public init(limits: Limits = Limits()) {
+        addresses = LoginRateLimiter(limits: limits.perAddress)
+        numbers = LoginRateLimiter(limits: limits.perNumber)
+    }
+}
