@@ -58,6 +58,8 @@ struct TWSServer: Sendable {
     /// Webhooks (issue 19): the outbox events are written to, and what sends them.
     let webhookOutbox: WebhookOutbox
     let webhookDispatcher: WebhookDispatcher
+    /// Missed-call e-mails (issue 20): what sends the mail outbox.
+    let mailDispatcher: MailDispatcher
 
     /// The one service group. Services stop in reverse order on SIGTERM/SIGINT: the listeners stop accepting and drain
     /// their requests first, then the synchronisations, the telephony upkeep and the PBX links, and the call-log
@@ -100,6 +102,22 @@ func buildServer(
     let alerterCards = AlerterCards(store: database, codec: AlerterTemplateXML(), serverName: configuration.alerterServerName)
     let queueObserver = PhoneQueueObserver(store: database, publisher: bus, callerNames: callerNames)
     callLogs.attach(outbox: webhookOutbox)
+    // Issue 20: missed-call e-mails are written with the call-log lines, sent by the mail dispatcher below.
+    let secret = try tokenSecret(configuration: configuration)
+    let mailDoorbell = WebhookDoorbell()
+    let linkSigner = CallBackLinkSigner(secret: secret)
+    callLogs.attach(
+        mail: MissedCallMail(
+            tenants: database,
+            store: database,
+            signer: linkSigner,
+            publicURL: configuration.publicBaseURL,
+            validity: configuration.callBackLinkValiditySeconds,
+            doorbell: mailDoorbell
+        ) { error in
+            logger.error("missed-call e-mails not written", metadata: ["error": "\(error)"])
+        }
+    )
     let events = CallEventPipeline(
         publisher: webhookOutbox,
         callLogs: callLogs,
@@ -133,19 +151,22 @@ func buildServer(
     events.attach(ruleEngine)
     // Last: a PBX event is handled once its webhook deliveries are committed.
     events.attach(webhookOutbox)
+    let calls = CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans)
     let services = try await buildServices(
         configuration: configuration,
         database: database,
         logger: logger,
+        secret: secret,
         bus: webhookOutbox,
         plans: plans,
-        calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
+        calls: calls,
         presence: PresenceService(store: database, events: events, publisher: webhookOutbox),
         queues: PhoneQueueService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, observer: queueObserver),
         rules: RuleService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, callerNames: callerNames),
         supervision: supervision,
         alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML()),
-        webhooks: WebhookService(store: database, tenants: database, outbox: webhookOutbox, destination: webhookDestination)
+        webhooks: WebhookService(store: database, tenants: database, outbox: webhookOutbox, destination: webhookDestination),
+        notifications: NotificationService(tenants: database, store: database, calls: calls, signer: linkSigner)
     )
     let push = buildPushTransport(bus: bus, services: services, logger: logger)
     let webhookSender = WebhookHTTPSender()
@@ -164,6 +185,31 @@ func buildServer(
             retention: configuration.webhooksRetentionDays * 86_400
         ),
         onError: { error in logger.error("webhook dispatcher", metadata: ["error": "\(error)"]) }
+    )
+    let mailDispatcher = MailDispatcher(
+        store: database,
+        tenants: database,
+        transport: SMTPMailTransport(timeout: .milliseconds(Int64(configuration.mailTimeoutSeconds * 1000))),
+        doorbell: mailDoorbell,
+        configuration: .init(
+            backoff: WebhookBackoff(
+                base: configuration.mailBackoffSeconds,
+                cap: configuration.mailBackoffCapSeconds,
+                window: configuration.mailRetryWindowSeconds
+            ),
+            retention: configuration.mailRetentionDays * 86_400
+        ),
+        onFailure: { mail, server in
+            // The server's description never holds the password; the message's content is not logged either.
+            logger.warning(
+                "e-mail not sent",
+                metadata: [
+                    "mail": "\(mail.id ?? 0)", "status": "\(mail.status.rawValue)", "attempts": "\(mail.attemptCount)",
+                    "server": "\(server?.description ?? "none")", "error": "\(mail.lastError ?? "")",
+                ]
+            )
+        },
+        onError: { error in logger.error("mail dispatcher", metadata: ["error": "\(error)"]) }
     )
     let metrics = ServerMetrics(
         factory: PrometheusMetricsFactory(registry: options.metrics),
@@ -205,6 +251,8 @@ func buildServer(
                 },
                 stop: { webhookDispatcher.finish() }
             ),
+            // Issue 20: stops before the webhook side, after everything that writes mails (the call-log writer is before it).
+            DrainingService(run: { await mailDispatcher.run() }, stop: { mailDispatcher.finish() }),
         ]
         + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
             DrainingService(run: { await telephoneForwarding.run() }, stop: { telephoneForwarding.finish() }),
@@ -248,7 +296,8 @@ func buildServer(
         pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, boundPort: pushPort, logger: logger),
         background: background,
         webhookOutbox: webhookOutbox,
-        webhookDispatcher: webhookDispatcher
+        webhookDispatcher: webhookDispatcher,
+        mailDispatcher: mailDispatcher
     )
 }
 
@@ -257,6 +306,7 @@ private func buildServices(
     configuration: AppConfiguration,
     database: AppDatabase,
     logger: Logger,
+    secret: [UInt8],
     bus: any PushPublisher,
     plans: DialingPlans,
     calls: CallControl,
@@ -265,10 +315,10 @@ private func buildServices(
     rules: RuleService,
     supervision: Supervision,
     alerter: AlerterService,
-    webhooks: WebhookService
+    webhooks: WebhookService,
+    notifications: NotificationService
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
-    let secret = try tokenSecret(configuration: configuration)
     let tokens = try await TokenIssuer(secret: secret)
     let admin = AdminService(store: database, hasher: hasher)
     try await admin.ensureBootAdmin()
@@ -330,6 +380,7 @@ private func buildServices(
         rules: rules,
         apiKeys: ApiKeyService(store: database),
         webhooks: webhooks,
+        notifications: notifications,
         cors: CorsPolicy(store: database)
     )
 }

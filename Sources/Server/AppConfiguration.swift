@@ -53,6 +53,25 @@ struct AppConfiguration: Codable, Sendable {
     var webhooksTimeoutSeconds: Double = 10
     /// Delivered and dead deliveries are deleted this many days after they were created.
     var webhooksRetentionDays: Double = 14
+    /// The address clients reach this server at (`https://tws.example.org`), for links the server writes where no
+    /// request tells it (the call-back links of missed-call e-mails); default `http://<host>:<port>` (`localhost` for
+    /// a wildcard host).
+    var publicUrl: String?
+    /// E-mails (issue 20): how long a call-back link works; the first retry delay of a mail (doubling) and its cap,
+    /// how long a failing mail is retried, the bound on one SMTP exchange (seconds); days sent and dead mails are kept.
+    var callBackLinkValiditySeconds: Double = 7 * 86_400
+    var mailBackoffSeconds: Double = 5
+    var mailBackoffCapSeconds: Double = 1_800
+    var mailRetryWindowSeconds: Double = 2 * 86_400
+    var mailTimeoutSeconds: Double = 30
+    var mailRetentionDays: Double = 14
+
+    /// `publicUrl`, or the listener's address.
+    var publicBaseURL: String {
+        if let publicUrl, !publicUrl.isEmpty { return publicUrl.hasSuffix("/") ? String(publicUrl.dropLast()) : publicUrl }
+        let host = ["0.0.0.0", "::", ""].contains(self.host) ? "localhost" : (self.host.contains(":") ? "[\(self.host)]" : self.host)
+        return "http://\(host):\(port)"
+    }
 
     /// `trustedProxies` as a set of addresses.
     var trustedProxyAddresses: Set<String> {
@@ -102,6 +121,13 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_WEBHOOKS_BACKOFF_CAP_SECONDS"].flatMap(Double.init) { configuration.webhooksBackoffCapSeconds = value }
         if let value = environment["TWS_WEBHOOKS_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.webhooksTimeoutSeconds = value }
         if let value = environment["TWS_WEBHOOKS_RETENTION_DAYS"].flatMap(Double.init) { configuration.webhooksRetentionDays = value }
+        if let value = environment["TWS_PUBLIC_URL"] { configuration.publicUrl = value }
+        if let value = environment["TWS_CALL_BACK_LINK_VALIDITY_SECONDS"].flatMap(Double.init) { configuration.callBackLinkValiditySeconds = value }
+        if let value = environment["TWS_MAIL_BACKOFF_SECONDS"].flatMap(Double.init) { configuration.mailBackoffSeconds = value }
+        if let value = environment["TWS_MAIL_BACKOFF_CAP_SECONDS"].flatMap(Double.init) { configuration.mailBackoffCapSeconds = value }
+        if let value = environment["TWS_MAIL_RETRY_WINDOW_SECONDS"].flatMap(Double.init) { configuration.mailRetryWindowSeconds = value }
+        if let value = environment["TWS_MAIL_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.mailTimeoutSeconds = value }
+        if let value = environment["TWS_MAIL_RETENTION_DAYS"].flatMap(Double.init) { configuration.mailRetentionDays = value }
         return configuration
     }
 
@@ -142,6 +168,13 @@ struct AppConfiguration: Codable, Sendable {
         webhooksBackoffCapSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksBackoffCapSeconds) ?? webhooksBackoffCapSeconds
         webhooksTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksTimeoutSeconds) ?? webhooksTimeoutSeconds
         webhooksRetentionDays = try container.decodeIfPresent(Double.self, forKey: .webhooksRetentionDays) ?? webhooksRetentionDays
+        publicUrl = try container.decodeIfPresent(String.self, forKey: .publicUrl)
+        callBackLinkValiditySeconds = try container.decodeIfPresent(Double.self, forKey: .callBackLinkValiditySeconds) ?? callBackLinkValiditySeconds
+        mailBackoffSeconds = try container.decodeIfPresent(Double.self, forKey: .mailBackoffSeconds) ?? mailBackoffSeconds
+        mailBackoffCapSeconds = try container.decodeIfPresent(Double.self, forKey: .mailBackoffCapSeconds) ?? mailBackoffCapSeconds
+        mailRetryWindowSeconds = try container.decodeIfPresent(Double.self, forKey: .mailRetryWindowSeconds) ?? mailRetryWindowSeconds
+        mailTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .mailTimeoutSeconds) ?? mailTimeoutSeconds
+        mailRetentionDays = try container.decodeIfPresent(Double.self, forKey: .mailRetentionDays) ?? mailRetentionDays
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -152,6 +185,9 @@ struct AppConfiguration: Codable, Sendable {
         // Issue 19 webhooks.
         case webhooksAllowPrivate, webhooksRetryWindowSeconds, webhooksBackoffSeconds, webhooksBackoffCapSeconds, webhooksTimeoutSeconds,
             webhooksRetentionDays
+        // Issue 20 e-mails.
+        case publicUrl, callBackLinkValiditySeconds, mailBackoffSeconds, mailBackoffCapSeconds, mailRetryWindowSeconds, mailTimeoutSeconds,
+            mailRetentionDays
     }
 
     private struct AnyKey: CodingKey {
@@ -175,6 +211,16 @@ struct AppConfiguration: Codable, Sendable {
         else { throw ConfigurationError("webhook retry window, backoff (and its cap, not below it) and timeout must be positive") }
         guard webhooksRetentionDays * 86_400 >= webhooksRetryWindowSeconds else {
             throw ConfigurationError("webhooksRetentionDays must cover the retry window (webhooksRetryWindowSeconds)")
+        }
+        guard callBackLinkValiditySeconds > 0, mailBackoffSeconds > 0, mailBackoffCapSeconds >= mailBackoffSeconds, mailRetryWindowSeconds >= 0,
+            mailTimeoutSeconds > 0, mailRetentionDays * 86_400 >= mailRetryWindowSeconds
+        else {
+            throw ConfigurationError(
+                "call-back link validity, mail backoff (and its cap, not below it) and timeout must be positive; mailRetentionDays must cover mailRetryWindowSeconds"
+            )
+        }
+        if let publicUrl, !publicUrl.isEmpty, URL(string: publicUrl)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw ConfigurationError("publicUrl must be an http:// or https:// address")
         }
         guard loginLockUserFailures >= 1, loginLockAddressFailures >= 1, loginLockMinutes > 0 else {
             throw ConfigurationError("loginLockUserFailures and loginLockAddressFailures must be at least 1, loginLockMinutes above 0")

@@ -30,6 +30,8 @@ public struct TWSServices: Sendable {
     public let cors: CorsPolicy
     /// Webhook subscriptions and deliveries (issue 19).
     public let webhooks: WebhookService
+    /// Missed-call e-mail settings and call-back links (issue 20).
+    public let notifications: NotificationService
 
     public init(
         admin: AdminService,
@@ -48,10 +50,12 @@ public struct TWSServices: Sendable {
         rules: RuleService,
         apiKeys: ApiKeyService,
         webhooks: WebhookService,
+        notifications: NotificationService,
         cors: CorsPolicy? = nil
     ) {
         self.apiKeys = apiKeys
         self.webhooks = webhooks
+        self.notifications = notifications
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
@@ -189,6 +193,7 @@ public func buildRouter(
         rules: services.rules,
         apiKeys: services.apiKeys,
         webhooks: services.webhooks,
+        notifications: services.notifications,
         cors: services.cors
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.

@@ -29,6 +29,8 @@ package struct TWSAPI: APIProtocol {
     let cors: CorsPolicy
     /// Webhook subscriptions (issue 19).
     let webhooks: WebhookService
+    /// Missed-call e-mail settings and call-back links (issue 20).
+    let notifications: NotificationService
 
     package init(
         admin: AdminService,
@@ -47,10 +49,12 @@ package struct TWSAPI: APIProtocol {
         rules: RuleService,
         apiKeys: ApiKeyService,
         webhooks: WebhookService,
+        notifications: NotificationService,
         cors: CorsPolicy? = nil
     ) {
         self.apiKeys = apiKeys
         self.webhooks = webhooks
+        self.notifications = notifications
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues
