@@ -12,56 +12,8 @@ import Testing
 struct MissedCallMailTests {
     static let external = "0612345678"
     static let smtpPassword = "pw-of-the-smtp-account-7f3a"
-
-    /// The SMTP sink: started on a free port (or `port`), stopped with SIGKILL.
-    final class SMTPSink: Sendable {
-        let process: Process
-        let port: Int
-        let out: URL
-
-        init(port: Int = 0, out: URL? = nil) throws {
-            self.out = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("tws-mail-\(UUID().uuidString.prefix(8)).jsonl")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            let script = packageRoot.appendingPathComponent("scripts/smtp_sink.py").path
-            process.arguments = [script, "--out", self.out.path, "--port", String(port), "--user", "mailer", "--password", MissedCallMailTests.smtpPassword]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            self.process = process
-            let line = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let bound = Int(line) else {
-                kill(process.processIdentifier, SIGKILL)
-                throw CancellationError()
-            }
-            self.port = bound
-        }
-
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-
-        /// The messages accepted so far: envelope, data, the AUTH login.
-        func received() -> [[String: Any]] {
-            guard let text = try? String(contentsOf: out, encoding: .utf8) else { return [] }
-            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        }
-
-        /// Each MIME part of a message, decoded from base64, by content type.
-        static func parts(_ data: String) -> [String: String] {
-            var parts: [String: String] = [:]
-            for chunk in data.components(separatedBy: "Content-Type: ").dropFirst() {
-                let type = String(chunk.prefix { $0 != ";" })
-                guard let body = chunk.components(separatedBy: "\r\n\r\n").dropFirst().first?.components(separatedBy: "\r\n--").first,
-                    let decoded = Data(base64Encoded: body.replacingOccurrences(of: "\r\n", with: ""))
-                else { continue }
-                parts[type] = String(decoding: decoded, as: UTF8.self)
-            }
-            return parts
-        }
-    }
+    /// The sink requires AUTH with this account (over plain text on loopback: no certificate).
+    static let sinkAccount = ["--user", "mailer", "--password", smtpPassword]
 
     /// Alice's address and e-mails turned on, the domain in Paris time and its SMTP server the sink (account and
     /// password through the `Smtp…` aliases), Claire Martin's mobile in a directory alice reads; bob may not have e-mails.
@@ -113,7 +65,7 @@ struct MissedCallMailTests {
     }
 
     @Test func anUnansweredCallSendsOneMailWhoseLinkCallsTheCallerBackOnce() async throws {
-        let sink = try SMTPSink()
+        let sink = try SMTPSink(Self.sinkAccount)
         defer { sink.stop() }
         try await TelephonyWorld.run(setUp: Self.setUp(smtpPort: sink.port)) { w in
             // Bob may not turn e-mails on: 403 with a stable code; reading his settings says so.
@@ -195,7 +147,7 @@ struct MissedCallMailTests {
         ) { w in
             try await Self.missACall(w)
             try await eventually("an attempt failed against the stopped server") { w.server.mailDispatcher.counters.failed >= 1 }
-            let sink = try SMTPSink(port: port, out: out)
+            let sink = try SMTPSink(Self.sinkAccount, port: port, out: out)
             defer { sink.stop() }
             try await eventually("the mail arrives once the server is back") { sink.received().count == 1 }
             try await Task.sleep(for: .seconds(1))
