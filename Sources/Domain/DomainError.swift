@@ -10,6 +10,8 @@ public struct DomainError: Error, Sendable, Equatable {
         case unprocessable
         /// The PBX behind the request cannot be reached (503) or did not answer in time (504).
         case unavailable, gatewayTimeout
+        /// What the request names existed but is no longer usable (410): a used or expired call-back link.
+        case gone
     }
 
     public var kind: Kind

@@ -58,6 +58,8 @@ struct TWSServer: Sendable {
     /// Webhooks (issue 19): the outbox events are written to, and what sends them.
     let webhookOutbox: WebhookOutbox
     let webhookDispatcher: WebhookDispatcher
+    /// Missed-call e-mails (issue 20): what sends the mail outbox.
+    let mailDispatcher: MailDispatcher
 
     /// The one service group. Services stop in reverse order on SIGTERM/SIGINT: the listeners stop accepting and drain
     /// their requests first, then the synchronisations, the telephony upkeep and the PBX links, and the call-log
@@ -100,6 +102,22 @@ func buildServer(
     let alerterCards = AlerterCards(store: database, codec: AlerterTemplateXML(), serverName: configuration.alerterServerName)
     let queueObserver = PhoneQueueObserver(store: database, publisher: bus, callerNames: callerNames)
     callLogs.attach(outbox: webhookOutbox)
+    // Issue 20: missed-call e-mails are written with the call-log lines, sent by the mail dispatcher below.
+    let secret = try tokenSecret(configuration: configuration)
+    let mailDoorbell = Doorbell()
+    let linkSigner = CallBackLinkSigner(secret: secret)
+    callLogs.attach(
+        mail: MissedCallMail(
+            tenants: database,
+            store: database,
+            signer: linkSigner,
+            publicURL: configuration.publicBaseURL,
+            validity: configuration.callBackLinkValiditySeconds,
+            doorbell: mailDoorbell
+        ) { error in
+            logger.error("missed-call e-mails not written", metadata: ["error": "\(error)"])
+        }
+    )
     let events = CallEventPipeline(
         publisher: webhookOutbox,
         callLogs: callLogs,
@@ -144,20 +162,23 @@ func buildServer(
     events.attach(callbackEngine)
     // Last: a PBX event is handled once its webhook deliveries are committed.
     events.attach(webhookOutbox)
+    let calls = CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans)
     let services = try await buildServices(
         configuration: configuration,
         database: database,
         logger: logger,
+        secret: secret,
         bus: webhookOutbox,
         plans: plans,
-        calls: CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans),
+        calls: calls,
         presence: PresenceService(store: database, events: events, publisher: webhookOutbox),
         queues: PhoneQueueService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, observer: queueObserver),
         rules: RuleService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, callerNames: callerNames),
         supervision: supervision,
         alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML()),
         webhooks: WebhookService(store: database, tenants: database, outbox: webhookOutbox, destination: webhookDestination),
-        callbacks: CallbackService(store: database, plans: plans, doorbell: callbackDoorbell, publisher: webhookOutbox)
+        callbacks: CallbackService(store: database, plans: plans, doorbell: callbackDoorbell, publisher: webhookOutbox),
+        notifications: NotificationService(tenants: database, store: database, calls: calls, signer: linkSigner)
     )
     let push = buildPushTransport(bus: bus, services: services, logger: logger)
     let webhookSender = WebhookHTTPSender()
@@ -176,6 +197,31 @@ func buildServer(
             retention: configuration.webhooksRetentionDays * 86_400
         ),
         onError: { error in logger.error("webhook dispatcher", metadata: ["error": "\(error)"]) }
+    )
+    let mailDispatcher = MailDispatcher(
+        store: database,
+        tenants: database,
+        transport: SMTPMailTransport(timeout: .milliseconds(Int64(configuration.mailTimeoutSeconds * 1000))),
+        doorbell: mailDoorbell,
+        configuration: .init(
+            backoff: WebhookBackoff(
+                base: configuration.mailBackoffSeconds,
+                cap: configuration.mailBackoffCapSeconds,
+                window: configuration.mailRetryWindowSeconds
+            ),
+            retention: configuration.mailRetentionDays * 86_400
+        ),
+        onFailure: { mail, server in
+            // The server's description never holds the password; the message's content is not logged either.
+            logger.warning(
+                "e-mail not sent",
+                metadata: [
+                    "mail": "\(mail.id ?? 0)", "status": "\(mail.status.rawValue)", "attempts": "\(mail.attemptCount)",
+                    "server": "\(server?.description ?? "none")", "error": "\(mail.lastError ?? "")",
+                ]
+            )
+        },
+        onError: { error in logger.error("mail dispatcher", metadata: ["error": "\(error)"]) }
     )
     let metrics = ServerMetrics(
         factory: PrometheusMetricsFactory(registry: options.metrics),
@@ -221,6 +267,8 @@ func buildServer(
                 },
                 stop: { webhookDispatcher.finish() }
             ),
+            // Issue 20: stops before the webhook side, after everything that writes mails (the call-log writer is before it).
+            DrainingService(run: { await mailDispatcher.run() }, stop: { mailDispatcher.finish() }),
         ]
         + (options.connectsLinks ? [DrainingService(run: { await links.run() }, stop: { links.stop() })] : []) + [
             DrainingService(run: { await telephoneForwarding.run() }, stop: { telephoneForwarding.finish() }),
@@ -266,7 +314,8 @@ func buildServer(
         pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, boundPort: pushPort, logger: logger),
         background: background,
         webhookOutbox: webhookOutbox,
-        webhookDispatcher: webhookDispatcher
+        webhookDispatcher: webhookDispatcher,
+        mailDispatcher: mailDispatcher
     )
 }
 
@@ -275,6 +324,7 @@ private func buildServices(
     configuration: AppConfiguration,
     database: AppDatabase,
     logger: Logger,
+    secret: [UInt8],
     bus: any PushPublisher,
     plans: DialingPlans,
     calls: CallControl,
@@ -284,10 +334,10 @@ private func buildServices(
     supervision: Supervision,
     alerter: AlerterService,
     webhooks: WebhookService,
-    callbacks: CallbackService
+    callbacks: CallbackService,
+    notifications: NotificationService
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
-    let secret = try tokenSecret(configuration: configuration)
     let tokens = try await TokenIssuer(secret: secret)
     let admin = AdminService(store: database, hasher: hasher)
     try await admin.ensureBootAdmin()
@@ -350,6 +400,7 @@ private func buildServices(
         apiKeys: ApiKeyService(store: database),
         webhooks: webhooks,
         callbacks: callbacks,
+        notifications: notifications,
         cors: CorsPolicy(store: database)
     )
 }

@@ -58,6 +58,25 @@ struct AppConfiguration: Codable, Sendable {
     var callbacksPerAddressPerMinute: Double = 10
     var callbacksPerNumberPerHour: Double = 3
     var callbacksRetentionDays: Int = 30
+    /// The address clients reach this server at (`https://tws.example.org`), for links the server writes where no
+    /// request tells it (the call-back links of missed-call e-mails); default `http://<host>:<port>` (`localhost` for
+    /// a wildcard host).
+    var publicUrl: String?
+    /// E-mails (issue 20): how long a call-back link works; the first retry delay of a mail (doubling) and its cap,
+    /// how long a failing mail is retried, the bound on one SMTP exchange (seconds); days sent and dead mails are kept.
+    var callBackLinkValiditySeconds: Double = 7 * 86_400
+    var mailBackoffSeconds: Double = 5
+    var mailBackoffCapSeconds: Double = 1_800
+    var mailRetryWindowSeconds: Double = 2 * 86_400
+    var mailTimeoutSeconds: Double = 30
+    var mailRetentionDays: Double = 14
+
+    /// `publicUrl`, or the listener's address.
+    var publicBaseURL: String {
+        if let publicUrl, !publicUrl.isEmpty { return publicUrl.hasSuffix("/") ? String(publicUrl.dropLast()) : publicUrl }
+        let host = ["0.0.0.0", "::", ""].contains(self.host) ? "localhost" : (self.host.contains(":") ? "[\(self.host)]" : self.host)
+        return "http://\(host):\(port)"
+    }
 
     /// `trustedProxies` as a set of addresses.
     var trustedProxyAddresses: Set<String> {
@@ -110,6 +129,13 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_CALLBACKS_PER_ADDRESS_PER_MINUTE"].flatMap(Double.init) { configuration.callbacksPerAddressPerMinute = value }
         if let value = environment["TWS_CALLBACKS_PER_NUMBER_PER_HOUR"].flatMap(Double.init) { configuration.callbacksPerNumberPerHour = value }
         if let value = environment["TWS_CALLBACKS_RETENTION_DAYS"].flatMap(Int.init) { configuration.callbacksRetentionDays = value }
+        if let value = environment["TWS_PUBLIC_URL"] { configuration.publicUrl = value }
+        if let value = environment["TWS_CALL_BACK_LINK_VALIDITY_SECONDS"].flatMap(Double.init) { configuration.callBackLinkValiditySeconds = value }
+        if let value = environment["TWS_MAIL_BACKOFF_SECONDS"].flatMap(Double.init) { configuration.mailBackoffSeconds = value }
+        if let value = environment["TWS_MAIL_BACKOFF_CAP_SECONDS"].flatMap(Double.init) { configuration.mailBackoffCapSeconds = value }
+        if let value = environment["TWS_MAIL_RETRY_WINDOW_SECONDS"].flatMap(Double.init) { configuration.mailRetryWindowSeconds = value }
+        if let value = environment["TWS_MAIL_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.mailTimeoutSeconds = value }
+        if let value = environment["TWS_MAIL_RETENTION_DAYS"].flatMap(Double.init) { configuration.mailRetentionDays = value }
         return configuration
     }
 
@@ -153,6 +179,13 @@ struct AppConfiguration: Codable, Sendable {
         callbacksPerAddressPerMinute = try container.decodeIfPresent(Double.self, forKey: .callbacksPerAddressPerMinute) ?? callbacksPerAddressPerMinute
         callbacksPerNumberPerHour = try container.decodeIfPresent(Double.self, forKey: .callbacksPerNumberPerHour) ?? callbacksPerNumberPerHour
         callbacksRetentionDays = try container.decodeIfPresent(Int.self, forKey: .callbacksRetentionDays) ?? callbacksRetentionDays
+        publicUrl = try container.decodeIfPresent(String.self, forKey: .publicUrl)
+        callBackLinkValiditySeconds = try container.decodeIfPresent(Double.self, forKey: .callBackLinkValiditySeconds) ?? callBackLinkValiditySeconds
+        mailBackoffSeconds = try container.decodeIfPresent(Double.self, forKey: .mailBackoffSeconds) ?? mailBackoffSeconds
+        mailBackoffCapSeconds = try container.decodeIfPresent(Double.self, forKey: .mailBackoffCapSeconds) ?? mailBackoffCapSeconds
+        mailRetryWindowSeconds = try container.decodeIfPresent(Double.self, forKey: .mailRetryWindowSeconds) ?? mailRetryWindowSeconds
+        mailTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .mailTimeoutSeconds) ?? mailTimeoutSeconds
+        mailRetentionDays = try container.decodeIfPresent(Double.self, forKey: .mailRetentionDays) ?? mailRetentionDays
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -165,6 +198,9 @@ struct AppConfiguration: Codable, Sendable {
             webhooksRetentionDays
         // Issue 20 callbacks.
         case callbacksPerAddressPerMinute, callbacksPerNumberPerHour, callbacksRetentionDays
+        // Issue 20 e-mails.
+        case publicUrl, callBackLinkValiditySeconds, mailBackoffSeconds, mailBackoffCapSeconds, mailRetryWindowSeconds, mailTimeoutSeconds,
+            mailRetentionDays
     }
 
     private struct AnyKey: CodingKey {
@@ -191,6 +227,16 @@ struct AppConfiguration: Codable, Sendable {
         }
         guard callbacksPerAddressPerMinute >= 1, callbacksPerNumberPerHour >= 1, callbacksRetentionDays >= 1 else {
             throw ConfigurationError("callbacksPerAddressPerMinute, callbacksPerNumberPerHour and callbacksRetentionDays must be at least 1")
+        }
+        guard callBackLinkValiditySeconds > 0, mailBackoffSeconds > 0, mailBackoffCapSeconds >= mailBackoffSeconds, mailRetryWindowSeconds >= 0,
+            mailTimeoutSeconds > 0, mailRetentionDays * 86_400 >= mailRetryWindowSeconds
+        else {
+            throw ConfigurationError(
+                "call-back link validity, mail backoff (and its cap, not below it) and timeout must be positive; mailRetentionDays must cover mailRetryWindowSeconds"
+            )
+        }
+        if let publicUrl, !publicUrl.isEmpty, URL(string: publicUrl)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw ConfigurationError("publicUrl must be an http:// or https:// address")
         }
         guard loginLockUserFailures >= 1, loginLockAddressFailures >= 1, loginLockMinutes > 0 else {
             throw ConfigurationError("loginLockUserFailures and loginLockAddressFailures must be at least 1, loginLockMinutes above 0")

@@ -543,6 +543,51 @@ extension AppDatabase {
             // A publishable key names the web origins whose pages may use it.
             try db.alter(table: "api_key") { t in t.add(column: "allowedOrigins", .text).notNull().defaults(to: "[]") }
         }
+        migrator.registerMigration("v16-mail-outbox") { db in
+            // Issue 20: whether a user wants missed-call e-mails; the mail outbox (one row per e-mail, written with
+            // the call-log line of the missed call); the call-back links those e-mails carry (single use, expiring).
+            // Not configuration (no version moves with them).
+            try db.create(table: "notification_setting") { t in
+                t.primaryKey("userId", .integer).references("user", onDelete: .cascade)
+                t.column("companyId", .integer).notNull()
+                t.column("missedCallEmail", .boolean).notNull()
+            }
+            try db.create(table: "mail_outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("companyId", .integer).notNull()
+                t.column("domainId", .integer).notNull()
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                t.column("fromAddress", .text).notNull()
+                t.column("fromName", .text)
+                t.column("toAddress", .text).notNull()
+                t.column("toName", .text)
+                t.column("subject", .text).notNull()
+                t.column("textBody", .text).notNull()
+                t.column("htmlBody", .text)
+                t.column("messageId", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("attemptCount", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+                // When it is due: its creation, then its next attempt.
+                t.column("dueAt", .datetime).notNull()
+                t.column("lastError", .text)
+                t.column("sentAt", .datetime)
+            }
+            // What is due: pending mails by when.
+            try db.create(index: "mail_outbox_due", on: "mail_outbox", columns: ["status", "dueAt"])
+            try db.create(table: "call_back_link") { t in
+                t.primaryKey("id", .text)
+                t.column("companyId", .integer).notNull()
+                t.column("domainId", .integer).notNull()
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                t.column("device", .text).notNull()
+                t.column("number", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime).notNull()
+                t.column("usedAt", .datetime)
+            }
+            try db.create(index: "call_back_link_expiry", on: "call_back_link", columns: ["expiresAt"])
+        }
         return migrator
     }
 }

@@ -16,7 +16,7 @@ enum ApplicationTable {
             "pickUpCall", "answerCall", "hangUpCall", "holdCall", "retrieveCall", "transferCall", "consultCall", "completeTransfer",
             "cancelTransfer", "deflectCall", "listCallLogs", "searchDirectory", "lookupNumber", "getContact", "listPrivateContacts",
             "createPrivateContact", "updatePrivateContact", "deletePrivateContact", "listContactLists", "createContactList",
-            "updateContactList", "deleteContactList",
+            "updateContactList", "deleteContactList", "getMyNotifications", "setMyNotifications", "useCallBackLink",
         ] {
             needs[id] = .telephony
         }
@@ -76,7 +76,7 @@ struct ApplicationRightsAPITests {
     @Test
     func everyUserOperationOfTheContractNamesTheApplicationsDomainEnforces() throws {
         let operations = try ApplicationTable.contract()
-        #expect(operations.count == 172)
+        #expect(operations.count == 175)
         let user = operations.filter(\.isUserOperation)
         #expect(Set(user.map(\.operationId)) == Set(ApplicationTable.needs.keys), "user operations and the table differ")
         for operation in operations {

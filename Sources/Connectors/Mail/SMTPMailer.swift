@@ -159,3 +159,32 @@ public struct SMTPMailer: MailSender {
         return formatter.string(from: date)
     }
 }
+
+/// The mail outbox's transport (issue 20): each message through the SMTP server of its recipient's parameters.
+public struct SMTPMailTransport: MailTransport {
+    /// The bound on one SMTP exchange.
+    public var timeout: Duration
+
+    public init(timeout: Duration = .seconds(30)) { self.timeout = timeout }
+
+    public func send(_ message: MailMessage, via server: MailServer) async throws(MailSendError) {
+        let tls: SMTPMailer.TLS =
+            switch server.security {
+            case .starttls: .whenOffered
+            case .starttlsRequired: .required
+            case .tls: .implicit
+            case .none: .none
+            }
+        let settings = SMTPMailer.Settings(
+            host: server.host,
+            port: server.port,
+            tls: tls,
+            username: server.username,
+            password: server.password,
+            caFile: server.caFile,
+            verifyCertificate: server.verifyCertificate,
+            timeout: timeout
+        )
+        try await SMTPMailer(settings: settings).send(message)
+    }
+}

@@ -11,7 +11,7 @@ extension AdminService {
         try admin.requireReady()
         return try await store.read { tx in
             _ = try Self.scopeCompany(scope, scopeId, admin, tx)
-            return try tx.parameterValues(scope: scope, scopeId: scopeId)
+            return try tx.parameterValues(scope: scope, scopeId: scopeId).map(\.shown)
         }
     }
 
@@ -34,11 +34,11 @@ extension AdminService {
             if var existing = try tx.parameterValue(scope: scope, scopeId: scopeId, application: application, name: name) {
                 existing.value = value
                 try tx.update(existing)
-                return existing
+                return existing.shown
             }
             return try tx.insert(
                 ParameterValue(companyId: companyId, scope: scope, scopeId: scopeId, application: application, name: name, value: value)
-            )
+            ).shown
         }
     }
 
@@ -63,7 +63,7 @@ extension AdminService {
         let definitions = try parameterDefinitions(admin, application: application, expert: expert)
         return try await store.read { tx in
             let user = try admin.visible(tx.user(id: userId), "User")
-            return try ParameterResolver().resolve(definitions, for: user, in: tx)
+            return try ParameterResolver().resolve(definitions, for: user, in: tx).map(\.shown)
         }
     }
 

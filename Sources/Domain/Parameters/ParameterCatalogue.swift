@@ -13,7 +13,41 @@ public enum ParameterCatalogue {
         .init(.twsServer, "AuthLdapConnectTimeoutSeconds", "3", .integer(1...60), expert: true, "Time allowed to connect to the LDAP server"),
         .init(.twsServer, "AuthLdapTimeoutSeconds", "5", .integer(1...120), expert: true, "Time allowed for each LDAP answer (StartTLS, TLS, bind)"),
         .init(.twsServer, "SessionLifetimeMinutes", "720", .integer(5...43200), expert: true, "Lifetime of a user session token"),
-    ]
+    ] + mail
+
+    /// Admin guide 9.1.5 (e-mail alerts, SMTP configuration), issue 20. The guide spells three of them `Smt…`; the
+    /// `Smtp…` spellings are accepted as aliases. The password is a secret: stored, used, never answered nor logged.
+    static let mail: [ParameterDefinition] = {
+        var port = ParameterDefinition(.twsServer, "SmtServerPort", "25", .integer(1...65535), expert: true, "SMTP server port (also SmtpServerPort)")
+        port.aliases = ["SmtpServerPort"]
+        var user = ParameterDefinition(.twsServer, "SmtAuthUserName", "", .text(maxLength: 255), expert: true, "SMTP account; empty: no AUTH (also SmtpAuthUserName)")
+        user.aliases = ["SmtpAuthUserName"]
+        var password = ParameterDefinition(
+            .twsServer,
+            "SmtAuthPassword",
+            "",
+            .text(maxLength: 255),
+            expert: true,
+            "Password of the SMTP account (also SmtpAuthPassword); a secret, never shown"
+        )
+        password.aliases = ["SmtpAuthPassword"]
+        password.secret = true
+        return [
+            .init(.twsServer, "smtp", "", .text(maxLength: 255), "SMTP server for e-mail notifications (host name or address); empty: no e-mails are sent"),
+            port, user, password,
+            .init(
+                .twsServer,
+                "SmtpSecurity",
+                "starttls",
+                .choice(MailServer.Security.allCases.map(\.rawValue)),
+                expert: true,
+                "starttls: STARTTLS when the server offers it; starttls-required: refuse to send without it; tls: implicit TLS (port 465); none"
+            ),
+            .init(.twsServer, "SmtpSender", "", .text(maxLength: 254), "From address of notification e-mails; empty: tws@ the SMTP host"),
+            .init(.twsServer, "SmtpCaFile", "", .text(maxLength: 1024), expert: true, "PEM file of the SMTP server's CAs; empty: the system CAs"),
+            .init(.twsServer, "SmtpTlsVerify", "true", .bool, expert: true, "Check the SMTP server's certificate and name; turn off only for tests"),
+        ]
+    }()
 
     static let caller: [ParameterDefinition] =
         [
@@ -134,5 +168,23 @@ public enum ParameterCatalogue {
             throw DomainError(.notFound, code: "unknown_parameter", "No parameter \(name) for \(application.rawValue)")
         }
         return found
+    }
+}
+
+extension ParameterValue {
+    /// The value as listings answer it: a secret's value masked (issue 20: `SmtAuthPassword` is never returned).
+    public var shown: ParameterValue {
+        var shown = self
+        if let definition = try? ParameterCatalogue.definition(application, name) { shown.value = definition.shown(value) }
+        return shown
+    }
+}
+
+extension ResolvedParameter {
+    /// The value as listings and profiles answer it: a secret's value masked.
+    public var shown: ResolvedParameter {
+        var shown = self
+        if let definition = try? ParameterCatalogue.definition(application, name) { shown.value = definition.shown(value) }
+        return shown
     }
 }

@@ -63,6 +63,16 @@ public struct ParameterDefinition: Sendable, Equatable {
     /// Other names accepted for it, such as the guide's misspelling `AuthorizedForwardPresenceAsbsent` (9.1.8); values
     /// are stored and reported under `name`.
     public var aliases: [String] = []
+    /// A secret (`SmtAuthPassword`): stored as set, never answered. Listings show `masked` instead of the value.
+    public var secret = false
+
+    /// What a listing shows of a value of this parameter: the value, or for a secret `********` when one is set.
+    public func shown(_ value: String) -> String {
+        secret && !value.isEmpty ? Self.masked : value
+    }
+
+    /// The stand-in listings show for a secret's value.
+    public static let masked = "********"
 
     public init(_ application: Application, _ name: String, _ defaultValue: String, _ kind: ParameterKind, expert: Bool = false, _ summary: String) {
         self.application = application

@@ -12,7 +12,7 @@ public struct UserProfileService: Sendable {
             let devices = try tx.devices(userId: principal.userId)
             let applications = try Self.applications(of: user, tx)
             let wanted = Set(applications + [.twsServer])
-            let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { wanted.contains($0.application) }, for: user, in: tx)
+            let parameters = try ParameterResolver().resolve(ParameterCatalogue.all.filter { wanted.contains($0.application) }, for: user, in: tx).map(\.shown)
             return UserProfile(user: user, domain: domain, company: company, devices: devices, applications: applications, parameters: parameters)
         }
     }

@@ -4,15 +4,15 @@ public protocol CallLogStore: Sendable {
     /// and intercom devices have no owner and get none), naming each caller from `names` (keyed `device|number`);
     /// answers the lines written, with their ids.
     func writeLines(for calls: [FinishedCall], names: [String: String], domainId: Int64) async throws -> [CallLogEntry]
-    /// As `writeLines`, and in the same transaction the webhook deliveries `deliveries` makes of the lines written
-    /// (issue 19: the outbox row is written with the record of the event). Answers the lines and how many deliveries
-    /// were written.
+    /// As `writeLines`, and in the same transaction the outbox rows `outbox` makes of the lines written: webhook
+    /// deliveries (issue 19) and missed-call e-mails with their links (issue 20); the outbox row is written with the
+    /// record of the event. Answers the lines and the rows written.
     func writeLines(
         for calls: [FinishedCall],
         names: [String: String],
         domainId: Int64,
-        deliveries: @escaping @Sendable ([CallLogEntry]) -> [WebhookDelivery]
-    ) async throws -> (lines: [CallLogEntry], deliveries: Int)
+        outbox: @escaping @Sendable ([CallLogEntry]) -> CallLogOutboxRows
+    ) async throws -> (lines: [CallLogEntry], rows: CallLogOutboxRows)
 }
 
 extension CallLogStore {
@@ -21,8 +21,19 @@ extension CallLogStore {
         for calls: [FinishedCall],
         names: [String: String],
         domainId: Int64,
-        deliveries: @escaping @Sendable ([CallLogEntry]) -> [WebhookDelivery]
-    ) async throws -> (lines: [CallLogEntry], deliveries: Int) {
-        (try await writeLines(for: calls, names: names, domainId: domainId), 0)
+        outbox: @escaping @Sendable ([CallLogEntry]) -> CallLogOutboxRows
+    ) async throws -> (lines: [CallLogEntry], rows: CallLogOutboxRows) {
+        (try await writeLines(for: calls, names: names, domainId: domainId), CallLogOutboxRows())
+    }
+}
+
+/// The outbox rows written with call-log lines.
+public struct CallLogOutboxRows: Sendable {
+    public var deliveries: [WebhookDelivery]
+    public var mails: [MissedCallMailRow]
+
+    public init(deliveries: [WebhookDelivery] = [], mails: [MissedCallMailRow] = []) {
+        self.deliveries = deliveries
+        self.mails = mails
     }
 }

@@ -27,6 +27,8 @@ public final class CallLogWriter: Sendable {
     private let counts = Mutex<(written: UInt64, failed: UInt64, queued: UInt64)>((0, 0, 0))
     /// Webhook deliveries of the lines, written in the lines' transaction (issue 19), once attached.
     private let outbox = Mutex<WebhookOutbox?>(nil)
+    /// Missed-call e-mails of the lines, written in the lines' transaction (issue 20), once attached.
+    private let mail = Mutex<MissedCallMail?>(nil)
 
     /// - Parameter onFailure: told of every write that failed and how many lines it held (the server logs it).
     public init(
@@ -45,6 +47,11 @@ public final class CallLogWriter: Sendable {
     /// Writes the webhook deliveries of each line in the transaction that writes it (called while the server is built).
     public func attach(outbox: WebhookOutbox) {
         self.outbox.withLock { $0 = outbox }
+    }
+
+    /// Writes the missed-call e-mails of each line in the transaction that writes it (called while the server is built).
+    public func attach(mail: MissedCallMail) {
+        self.mail.withLock { $0 = mail }
     }
 
     /// Lines written, and lines lost to failed writes (or queued after the writer stopped), since start.
@@ -105,13 +112,20 @@ public final class CallLogWriter: Sendable {
         let written: [CallLogEntry]
         do {
             let resolved = names
-            if let outbox = outbox.withLock({ $0 }) {
-                await outbox.prepare()
+            let webhooks = outbox.withLock { $0 }
+            let mail = mail.withLock { $0 }
+            if webhooks != nil || mail != nil {
+                await webhooks?.prepare()
+                let recipients = await mail?.recipients(for: finished, domainId: domainId) ?? [:]
                 let result = try await store.writeLines(for: finished, names: resolved, domainId: domainId) { lines in
-                    outbox.callLogDeliveries(lines, domainId: domainId, time: time)
+                    CallLogOutboxRows(
+                        deliveries: webhooks?.callLogDeliveries(lines, domainId: domainId, time: time) ?? [],
+                        mails: recipients.isEmpty ? [] : mail?.mails(for: lines, recipients: recipients, time: time) ?? []
+                    )
                 }
                 written = result.lines
-                outbox.callLogDeliveriesCommitted(result.deliveries)
+                webhooks?.callLogDeliveriesCommitted(result.rows.deliveries.count)
+                mail?.committed(result.rows.mails.count)
             } else {
                 written = try await store.writeLines(for: finished, names: resolved, domainId: domainId)
             }

@@ -72,8 +72,13 @@ struct MissedCallAlerts: Sendable {
     /// An incoming call nobody answered at its device, ended by the caller or the PBX rather than by the gateway
     /// losing sight of it (a link that dropped, a device no longer supervised): those are not missed by anyone.
     static func isMissed(_ call: FinishedCall) -> Bool {
-        guard call.kind == .missed else { return false }
-        switch call.cause {
+        isMissed(kind: call.kind, cause: call.cause)
+    }
+
+    /// The same rule for a call-log line (missed-call e-mails, issue 20).
+    static func isMissed(kind: CallLogKind, cause: String?) -> Bool {
+        guard kind == .missed else { return false }
+        switch cause {
         case "link_lost", "no_longer_reported", "monitor_stopped": return false
         default: return true
         }

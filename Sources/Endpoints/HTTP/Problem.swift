@@ -61,6 +61,7 @@ extension DomainError.Kind {
         case .tooManyRequests: .tooManyRequests
         case .unavailable: .serviceUnavailable
         case .gatewayTimeout: .gatewayTimeout
+        case .gone: .gone
         }
     }
 }

@@ -32,6 +32,8 @@ public struct TWSServices: Sendable {
     public let callbacks: CallbackService
     /// Webhook subscriptions and deliveries (issue 19).
     public let webhooks: WebhookService
+    /// Missed-call e-mail settings and call-back links (issue 20).
+    public let notifications: NotificationService
 
     public init(
         admin: AdminService,
@@ -51,11 +53,13 @@ public struct TWSServices: Sendable {
         apiKeys: ApiKeyService,
         webhooks: WebhookService,
         callbacks: CallbackService,
+        notifications: NotificationService,
         cors: CorsPolicy? = nil
     ) {
         self.callbacks = callbacks
         self.apiKeys = apiKeys
         self.webhooks = webhooks
+        self.notifications = notifications
         self.admin = admin
         self.sessions = sessions
         self.profiles = profiles
@@ -195,6 +199,7 @@ public func buildRouter(
         apiKeys: services.apiKeys,
         webhooks: services.webhooks,
         callbacks: services.callbacks,
+        notifications: services.notifications,
         cors: services.cors,
         callbackThrottle: CallbackThrottle(limits: callbackLimits)
     )

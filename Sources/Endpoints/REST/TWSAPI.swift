@@ -33,6 +33,8 @@ package struct TWSAPI: APIProtocol {
     let callbackThrottle: CallbackThrottle
     /// Webhook subscriptions (issue 19).
     let webhooks: WebhookService
+    /// Missed-call e-mail settings and call-back links (issue 20).
+    let notifications: NotificationService
 
     package init(
         admin: AdminService,
@@ -52,6 +54,7 @@ package struct TWSAPI: APIProtocol {
         apiKeys: ApiKeyService,
         webhooks: WebhookService,
         callbacks: CallbackService,
+        notifications: NotificationService,
         cors: CorsPolicy? = nil,
         callbackThrottle: CallbackThrottle = CallbackThrottle()
     ) {
@@ -59,6 +62,7 @@ package struct TWSAPI: APIProtocol {
         self.callbackThrottle = callbackThrottle
         self.apiKeys = apiKeys
         self.webhooks = webhooks
+        self.notifications = notifications
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues

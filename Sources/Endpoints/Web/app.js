@@ -25,6 +25,8 @@ const state = {
   /** Calls of the user's devices that stopped ringing: a line view read before that must not show them ringing. */
   settled: new Set(),
   refreshTimers: new Map(),
+  /** The call-back link of a missed-call e-mail the page was opened with (`/app/?callBack=TOKEN`), until it is used. */
+  callBack: new URLSearchParams(location.search).get('callBack'),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -136,7 +138,26 @@ async function start() {
   $('workspace').hidden = false;
   $('search-q').focus();
   connectPush();
+  await useCallBackLink();
   await Promise.all([loadLines(), loadMyStatus(), loadHistory()]).catch((error) => report(error));
+}
+
+/** Once signed in, opens the call-back link of a missed-call e-mail: the server calls the caller from the user's
+ * device (a link works once; the server says why it refuses one). The token leaves the address bar at once. */
+async function useCallBackLink() {
+  const token = state.callBack;
+  if (!token) return;
+  state.callBack = null;
+  history.replaceState(null, '', location.pathname);
+  const status = $('call-back-status');
+  status.textContent = 'Calling back…';
+  try {
+    const placed = await api('POST', `/call-back-links/${encodeURIComponent(token)}`);
+    status.textContent = `Calling ${placed.dialled.number} back from ${placed.device}`;
+  } catch (error) {
+    status.textContent = '';
+    report(error);
+  }
 }
 
 async function signOut({ tellServer = true } = {}) {
@@ -603,7 +624,10 @@ function wire() {
   $('lines-title').tabIndex = -1;
   state.token = sessionStorage.getItem(TOKEN_KEY);
   if (state.token) start();
-  else $('username').focus();
+  else {
+    if (state.callBack) $('sign-in-error').textContent = 'Sign in to call back your missed call.';
+    $('username').focus();
+  }
 }
 
 wire();

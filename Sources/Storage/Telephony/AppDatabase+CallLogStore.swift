@@ -6,18 +6,20 @@ extension AppDatabase: CallLogStore {
         try await write { tx in try Self.lines(for: calls, names: names, domainId: domainId, tx) }
     }
 
-    /// The lines and, in the same transaction, their webhook deliveries (issue 19).
+    /// The lines and, in the same transaction, their outbox rows: webhook deliveries (issue 19), missed-call e-mails
+    /// with their links (issue 20).
     public func writeLines(
         for calls: [FinishedCall],
         names: [String: String],
         domainId: Int64,
-        deliveries: @escaping @Sendable ([CallLogEntry]) -> [WebhookDelivery]
-    ) async throws -> (lines: [CallLogEntry], deliveries: Int) {
+        outbox: @escaping @Sendable ([CallLogEntry]) -> CallLogOutboxRows
+    ) async throws -> (lines: [CallLogEntry], rows: CallLogOutboxRows) {
         try await writer.write { db in
             let lines = try Self.lines(for: calls, names: names, domainId: domainId, GRDBTransaction(db: db))
-            let rows = deliveries(lines)
-            _ = try Self.insert(rows, db)
-            return (lines, rows.count)
+            var rows = outbox(lines)
+            rows.deliveries = try Self.insert(rows.deliveries, db)
+            _ = try Self.insert(rows.mails, db)
+            return (lines, rows)
         }
     }
 

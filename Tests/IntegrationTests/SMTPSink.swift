@@ -1,0 +1,1 @@
+../ConnectorsTests/SMTPSink.swift
