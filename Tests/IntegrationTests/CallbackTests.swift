@@ -127,3 +127,236 @@ struct CallbackTests {
         }
     }
 }
+
+@Suite("Callbacks: retries, queues, hours, refusals (issue 20)")
+struct CallbackScenarioTests {
+    @Test func aMemberWhoDoesNotAnswerIsTriedAgainThenTheRequestFails() async throws {
+        try await TelephonyWorld.run { world in
+            let bob = world.userId("bob")
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(bob)],\#(CallbackSetup.alwaysOpen)}"#
+            )
+            let id = try #require(try await setup.request(#"{"number":"0612345678","target":{"group":"Sales"}}"#).json().string("id"))
+            // Bob's phone rings for the group's 5 s, then stops; the request waits its 5 s spacing.
+            try await eventually("bob rings") { await world.simulator.state(of: "1002").contains { $0.state == .alerting } }
+            let retry = try await setup.wait(id, "scheduled", timeout: .seconds(20))
+            #expect(retry.string("reason") == "agent_no_answer")
+            #expect(retry.int64("attempts") == 1)
+            #expect(await world.simulator.state(of: "1002").isEmpty)
+            #expect(await world.simulator.state(of: "1999").isEmpty)
+            // The second and last attempt ends the same way.
+            let failed = try await setup.wait(id, "failed", timeout: .seconds(30))
+            #expect(failed.string("reason") == "agent_no_answer")
+            #expect(failed.int64("attempts") == 2)
+            #expect(await world.simulator.calls().isEmpty)
+        }
+    }
+
+    @Test func aVisitorWhoIsBusyIsTriedAgain() async throws {
+        try await TelephonyWorld.run(simulator: { $0.switchConfiguration.busyExternalNumbers = [CallbackSetup.visitorDialled] }) { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
+            )
+            let id = try #require(try await setup.request(#"{"number":"\#(CallbackSetup.visitor)","target":{"user":"bob"}}"#).json().string("id"))
+            try await setup.answer("1002")
+            let retry = try await setup.wait(id, "scheduled")
+            #expect(retry.string("reason") == "visitor_busy")
+            // Both legs were hung up: the agent is free again.
+            try await eventually("agent free") { await world.simulator.state(of: "1002").isEmpty }
+        }
+    }
+
+    @Test(arguments: [SimulatorStyle.plain, .real])
+    func aQueueGroupCallsTheQueueAndWhoeverAnswers(_ style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { world in
+            _ = try await world.client.create(
+                "/api/v1/admin/domains/\(world.domainId)/phone-queues",
+                token: world.adminToken,
+                json: #"{"name":"Support","device":{"number":"7777"}}"#
+            )
+            let setup = try await CallbackSetup.make(world, group: #"{"name":"Help desk","device":"1998","queue":"7777","hours":[]}"#)
+            // A website may name the queue by its name or number.
+            let created = try await setup.request(#"{"number":"\#(CallbackSetup.visitor)","target":{"queue":"Support"}}"#)
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(try created.json().string("id"))
+            try await setup.wait(id, "calling-agent")
+            // The queue offers the call to its agents (1002, 1003): whoever rings first answers.
+            let simulator = world.simulator
+            let agent = Mutex<String?>(nil)
+            try await eventually("an agent rings") {
+                for device in ["1002", "1003"] where await simulator.state(of: device).contains(where: { $0.state == .alerting }) {
+                    agent.withLock { $0 = device }
+                    return true
+                }
+                return false
+            }
+            let answering = try #require(agent.withLock { $0 })
+            try await simulator.answer(device: answering)
+            try await setup.wait(id, "calling-visitor")
+            try await setup.answer(CallbackSetup.visitorDialled)
+            try await setup.wait(id, "connected")
+            try await simulator.hangUp(device: answering)
+            try await setup.wait(id, "completed")
+        }
+    }
+
+    @Test func outsideBusinessHoursTheRequestIsRefusedOrScheduledForTheOpening() async throws {
+        try await TelephonyWorld.run { world in
+            // Open only on a date long past: closed now, every day of the week, until the next Monday 09:00.
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],"hours":[{"days":["mon"],"from":"09:00","to":"09:01"}]}"#
+            )
+            let body = #"{"number":"\#(CallbackSetup.visitor)","target":{"group":"Sales"}"#
+            let now = Date()
+            let refused = try await setup.request(body + "}")
+            let weekday = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: now)
+            let openNow = weekday.weekday == 2 && weekday.hour == 9 && weekday.minute == 0
+            guard !openNow else { return }
+            expectProblem(refused, .unprocessableContent, "callback_closed", field: "at")
+            #expect(try refused.json().string("detail")?.contains("Mon") == true, "\(refused.text)")
+            let scheduled = try await setup.request(body + #","whenClosed":"next-opening"}"#)
+            #expect(scheduled.status == .created, "\(scheduled.text)")
+            let json = try scheduled.json()
+            #expect(json.string("status") == "scheduled")
+            let due = try #require(json.string("dueAt").flatMap { ISO8601DateFormatter().date(from: $0) })
+            let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: due)
+            #expect(parts.weekday == 2 && parts.hour == 9 && parts.minute == 0, "\(due)")
+            #expect(due > now && due < now.addingTimeInterval(8 * 86_400))
+            // Nothing rings meanwhile.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(await world.simulator.calls().isEmpty)
+        }
+    }
+
+    @Test func refusedNumbersTargetsAndOriginsAreClearAndCreateNothing() async throws {
+        try await TelephonyWorld.run { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
+            )
+            func ask(_ number: String, target: String = #"{"group":"Sales"}"#) async throws -> TestResponse {
+                try await setup.request(#"{"number":"\#(number)","target":\#(target)}"#)
+            }
+            // International, premium-rate and internal numbers are not called back; junk is not a number.
+            expectProblem(try await ask("+44 20 7946 0000"), .unprocessableContent, "callback_number_refused", field: "number")
+            expectProblem(try await ask("08 92 68 00 00"), .unprocessableContent, "callback_number_refused", field: "number")
+            expectProblem(try await ask("1003"), .unprocessableContent, "callback_number_refused", field: "number")
+            expectProblem(try await ask("call me maybe"), .badRequest, "invalid_number", field: "number")
+            expectProblem(try await ask("+33 6"), .badRequest, "invalid_number", field: "number")
+            // Unknown group, unknown user and a user who is no member answer alike: nothing says who exists.
+            let unknownGroup = try await ask("0612345678", target: #"{"group":"Nope"}"#)
+            let unknownUser = try await ask("0612345678", target: #"{"user":"nobody"}"#)
+            let notMember = try await ask("0612345678", target: #"{"user":"carol"}"#)
+            for response in [unknownGroup, unknownUser, notMember] {
+                expectProblem(response, .unprocessableContent, "callback_target_unavailable", field: "target")
+            }
+            #expect(try unknownUser.json().string("detail") == notMember.json().string("detail"))
+            // A page of another origin may not use the key; a server-side portal (no Origin) may.
+            let otherPage = try await setup.request(#"{"number":"0612345678","target":{"group":"Sales"}}"#, origin: "https://evil.example")
+            expectProblem(otherPage, .forbidden, "origin_not_allowed")
+            #expect(otherPage.headers[.accessControlAllowOrigin] == nil)
+            // A user's own token is not a portal key.
+            let userToken = try await world.client.send(
+                .post,
+                "/api/v1/callbacks",
+                token: world.token("alice"),
+                json: #"{"number":"0612345678","target":{"group":"Sales"}}"#
+            )
+            expectProblem(userToken, .unauthorized, "unauthenticated")
+            let listed = try await world.client.must(.get, "/api/v1/admin/callback-groups/\(setup.groupId)/callbacks", token: world.adminToken).json()
+            #expect(listed.int64("total") == 0)
+            #expect(await world.simulator.calls().isEmpty)
+        }
+    }
+
+    @Test func aSecondRequestForTheSameNumberAndTargetAnswersTheFirstAndCancelStopsTheCall() async throws {
+        try await TelephonyWorld.run { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
+            )
+            let first = try await setup.request(#"{"number":"06 12 34 56 78","target":{"group":"Sales"}}"#)
+            #expect(first.status == .created)
+            let id = try #require(try first.json().string("id"))
+            // Written another way, it is the same number.
+            let again = try await setup.request(#"{"number":"+33612345678","target":{"group":"sales"}}"#)
+            #expect(again.status == .ok, "\(again.text)")
+            #expect(try again.json().string("id") == id)
+            try await setup.wait(id, "calling-agent")
+            try await eventually("bob rings") { await world.simulator.state(of: "1002").contains { $0.state == .alerting } }
+            let cancelled = try await world.client.send(.delete, "/api/v1/callbacks/\(id)")
+            #expect(cancelled.status == .ok)
+            #expect(try cancelled.json().string("status") == "cancelled")
+            #expect(try cancelled.json().string("reason") == "cancelled_by_visitor")
+            try await eventually("bob's phone stops ringing") { await world.simulator.state(of: "1002").isEmpty }
+            expectProblem(try await world.client.send(.delete, "/api/v1/callbacks/\(id)"), .conflict, "callback_finished")
+            // Cancelled, a new request for the number is a new one; unknown ids are not found.
+            let fresh = try await setup.request(#"{"number":"0612345678","target":{"group":"Sales"}}"#)
+            #expect(fresh.status == .created)
+            #expect(try fresh.json().string("id") != id)
+            expectProblem(try await world.client.send(.get, "/api/v1/callbacks/cb_aaaaaaaaaaaaaaaaaaaaaaaaaa"), .notFound, "not_found")
+            expectProblem(try await world.client.send(.get, "/api/v1/callbacks/%27%20OR%201"), .notFound, "not_found")
+        }
+    }
+
+    @Test func limitsPerNumberAndAddressAnswer429() async throws {
+        try await TelephonyWorld.run(app: { $0.callbacksPerAddressPerMinute = 6 }) { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],"hours":[{"days":["mon"],"from":"09:00","to":"09:01"}]}"#
+            )
+            // One number: three requests (the first and its twice-repeated answer), then 429.
+            var codes: [Int] = []
+            for _ in 0..<4 {
+                codes.append(
+                    Int(try await setup.request(#"{"number":"0612345678","target":{"group":"Sales"},"whenClosed":"next-opening"}"#).status.code)
+                )
+            }
+            #expect(codes == [201, 200, 200, 429], "\(codes)")
+            // One address: six requests a minute whatever the numbers.
+            let fifth = try await setup.request(#"{"number":"0611111111","target":{"group":"Sales"},"whenClosed":"next-opening"}"#)
+            #expect(fifth.status == .created)
+            let sixth = try await setup.request(#"{"number":"0622222222","target":{"group":"Sales"},"whenClosed":"next-opening"}"#)
+            #expect(sixth.status == .created)
+            let seventh = try await setup.request(#"{"number":"0633333333","target":{"group":"Sales"},"whenClosed":"next-opening"}"#)
+            expectProblem(seventh, .tooManyRequests, "rate_limited")
+            #expect(seventh.headers[.retryAfter] != nil)
+        }
+    }
+
+    @Test func aKeyReachesOnlyItsOwnCompanyAndUsesAPortalLicence() async throws {
+        try await TelephonyWorld.run { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
+            )
+            let client = world.client
+            let other = try await client.createCompany("Other", token: world.adminToken)
+            _ = try await client.setLicence("Portal", companyId: other, available: 1, token: world.adminToken)
+            let otherKey = try await client.createKey(other, token: world.adminToken, scopes: ["callbacks:create"], extra: ["name": "Other shop"])
+            let response = try await client.withKey(.post, "/api/v1/callbacks", key: otherKey.secret, json: #"{"number":"0612345678","target":{"group":"Sales"}}"#)
+            expectProblem(response, .unprocessableContent, "callback_target_unavailable", field: "target")
+            // Its one Portal licence is used by that key: a second is refused.
+            let second = try await client.post(
+                "/api/v1/admin/companies/\(other)/api-keys",
+                token: world.adminToken,
+                json: #"{"name":"Second","scopes":["callbacks:create"]}"#
+            )
+            expectProblem(second, .conflict, "licence_exhausted")
+            let licences = try await client.must(.get, "/api/v1/admin/licences?companyId=\(other)", token: world.adminToken).items()
+            #expect(licences.first { $0.string("application") == "Portal" }?.int64("used") == 1)
+            // A key without callbacks:create may not ask.
+            _ = try await client.setLicence("Toolkit", companyId: world.companyId, available: 5, token: world.adminToken)
+            let crm = try await client.createKey(world.companyId, token: world.adminToken, scopes: ["calls:read"])
+            expectProblem(
+                try await client.withKey(.post, "/api/v1/callbacks", key: crm.secret, json: #"{"number":"0612345678","target":{"group":"Sales"}}"#),
+                .forbidden,
+                "scope_not_granted"
+            )
+            _ = setup
+        }
+    }
+}

@@ -151,11 +151,15 @@ public final class CallbackEngine: CallEventObserver, Sendable {
             }
             return interrupted
         }) ?? []
-        // Calls the previous run left at callback devices would hold them: they are hung up once the PBX's snapshot
-        // shows them.
+        // Calls the previous run left at callback devices would hold them (and ring the agent): they are hung up,
+        // once the PBX's snapshot shows them, before any new attempt starts.
+        var devices: [String: CallbackGroup] = [:]
         for request in interrupted {
             guard let callbackGroup = try? await store.read({ tx in try tx.callbackGroup(id: request.groupId) }) else { continue }
-            group.addTask { await self.clearLeftovers(callbackGroup) }
+            devices[Self.key(callbackGroup.domainId, callbackGroup.device)] = callbackGroup
+        }
+        await withDiscardingTaskGroup { clearing in
+            for callbackGroup in devices.values { clearing.addTask { await self.clearLeftovers(callbackGroup) } }
         }
         for request in (try? await store.read({ tx in try tx.connectedCallbackRequests() })) ?? [] {
             state.withLock { _ = $0.running.insert(request.id) }
@@ -166,14 +170,21 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         }
     }
 
+    /// Hangs up the calls at a callback device: waits for its monitor (at most `snapshotWait`), then for the snapshot
+    /// that follows it to show them (at most 2 s: a PBX that dropped them shows none).
     private func clearLeftovers(_ group: CallbackGroup) async {
-        let deadline = ContinuousClock.now + snapshotWait
-        while ContinuousClock.now < deadline {
-            if let line = events.line(domainId: group.domainId, device: group.device), line.monitored {
-                for call in line.calls { _ = try? await gateway.execute(.clear(call.ref), domainId: group.domainId) }
+        let monitored = ContinuousClock.now + snapshotWait
+        while events.line(domainId: group.domainId, device: group.device)?.monitored != true {
+            guard ContinuousClock.now < monitored else { return }
+            do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
+        }
+        let shown = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < shown {
+            if let calls = events.line(domainId: group.domainId, device: group.device)?.calls, !calls.isEmpty {
+                for call in calls { _ = try? await gateway.execute(.clear(call.ref), domainId: group.domainId) }
                 return
             }
-            do { try await Task.sleep(for: .milliseconds(200)) } catch { return }
+            do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
         }
     }
 

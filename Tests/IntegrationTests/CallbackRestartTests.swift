@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Storage
+import Telephony
+import Testing
+
+@testable import Server
+
+/// The real `tws-server` killed (SIGKILL) while a double call rings the agent: after a restart on the same data the
+/// request is taken up again, the old call hung up, and the visitor is called back once.
+@Suite("Callbacks across a restart (issue 20)")
+struct CallbackRestartTests {
+    @Test("kill -9 while the agent's phone rings: after a restart the call is placed again and connects")
+    func killedServerCallsBackAfterRestart() async throws {
+        var logger = Logger(label: "callback-kill-tests")
+        logger.logLevel = .critical
+        let simulator = PBXSimulator(configuration: PBXSimulator.Configuration(keepAliveInterval: nil), logger: logger)
+        try await simulator.running { pbxPort in
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("tws-callbacks-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: data) }
+            let key = try await TWSTestApp.run(database: try AppDatabase.open(directory: data)) { client in
+                let admin = try await client.superUserToken()
+                let companyId = try await client.createCompany("Telco", token: admin)
+                _ = try await client.setLicence("Portal", companyId: companyId, available: 1, token: admin)
+                let domainId = try await client.createDomain(companyId: companyId, name: "Lyon", token: admin)
+                let bob = try await client.createUser(domainId: domainId, username: "bob", password: "pw-callbacks", token: admin)
+                _ = try await client.create("/api/v1/admin/users/\(bob)/devices", token: admin, json: #"{"number":"1002"}"#)
+                _ = try await client.create(
+                    "/api/v1/admin/domains/\(domainId)/callback-groups",
+                    token: admin,
+                    json: #"{"name":"Sales","device":"1999","members":[\#(bob)],"hours":[],"noAnswerSeconds":60}"#
+                )
+                _ = try await client.create(
+                    "/api/v1/admin/domains/\(domainId)/pbx-links",
+                    token: admin,
+                    json: #"{"host":"127.0.0.1","port":\#(pbxPort),"capacity":10,"pbxType":"simulator"}"#
+                )
+                return try await client.createKey(companyId, token: admin, scopes: ["callbacks:create"]).secret
+            }
+
+            let port = try ShutdownTests.freePort()
+            let base = "http://127.0.0.1:\(port)"
+            @Sendable func startServer() throws -> Process {
+                let server = Process()
+                server.executableURL = try ShutdownTests.serverBinary()
+                server.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "critical"]
+                server.environment = ProcessInfo.processInfo.environment.merging([
+                    "TWS_PUSH_PORT": String(try ShutdownTests.freePort()), "TWS_BCRYPT_COST": "4",
+                ]) { _, new in new }
+                try server.run()
+                return server
+            }
+            let server = try startServer()
+            defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+            try await eventually("the server monitors 1002 and the callback device 1999", timeout: .seconds(30)) {
+                await simulator.monitoredDevices().isSuperset(of: ["1002", "1999"])
+            }
+            let (status, created) = try await ShutdownTests.request(
+                "POST",
+                "\(base)/api/v1/callbacks",
+                token: key,
+                json: #"{"number":"06 12 34 56 78","target":{"group":"Sales"}}"#
+            )
+            #expect(status == 201, "\(String(describing: created))")
+            let id = try #require((created as? [String: Any])?["id"] as? String)
+            @Sendable func current() async throws -> [String: Any] {
+                (try await ShutdownTests.request("GET", "\(base)/api/v1/callbacks/\(id)").1 as? [String: Any]) ?? [:]
+            }
+            try await eventually("bob's phone rings") { await simulator.state(of: "1002").contains { $0.state == .alerting } }
+            let firstCall = try #require(await simulator.state(of: "1002").first?.connection.callID)
+            #expect(try await current()["status"] as? String == "calling-agent")
+            kill(server.processIdentifier, SIGKILL)
+            try await eventually("the server is gone") { !server.isRunning }
+
+            let restarted = try startServer()
+            defer { if restarted.isRunning { kill(restarted.processIdentifier, SIGKILL) } }
+            // The interrupted call is hung up, and a new one rings bob.
+            try await eventually("a new call rings bob", timeout: .seconds(30)) {
+                let connections = await simulator.state(of: "1002")
+                return connections.contains { $0.state == .alerting && $0.connection.callID != firstCall }
+                    && !connections.contains { $0.connection.callID == firstCall }
+            }
+            try await simulator.answer(device: "1002")
+            try await eventually("the visitor's phone rings", timeout: .seconds(15)) {
+                await simulator.state(of: "00612345678").contains { $0.state == .alerting }
+            }
+            try await simulator.answer(device: "00612345678")
+            try await eventually("connected", timeout: .seconds(15)) { try await current()["status"] as? String == "connected" }
+            try await simulator.hangUp(device: "1002")
+            try await eventually("completed", timeout: .seconds(15)) { try await current()["status"] as? String == "completed" }
+            let final = try await current()
+            // The attempt the kill cut short does not count.
+            #expect((final["attempts"] as? NSNumber)?.intValue == 1, "\(final)")
+            #expect(await simulator.calls().isEmpty)
+            kill(restarted.processIdentifier, SIGTERM)
+            try await eventually("the server exits", timeout: .seconds(20)) { !restarted.isRunning }
+        }
+    }
+}
