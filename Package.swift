@@ -72,6 +72,8 @@ let package = Package(
                 .embedInCode("Contract/tws.yaml"), .embedInCode("Contract/tws.wsdl"),
                 // The web client of GET /app/ (README "The web client"): static files, no build step.
                 .embedInCode("Web/index.html"), .embedInCode("Web/app.css"), .embedInCode("Web/app.js"),
+                // The call-me-back widget of GET /widget/ (README "The call-me-back widget").
+                .embedInCode("Web/callback.js"), .embedInCode("Web/widget-demo.html"),
             ],
             swiftSettings: swiftSettings
         ),

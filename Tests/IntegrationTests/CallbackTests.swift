@@ -360,3 +360,49 @@ struct CallbackScenarioTests {
         }
     }
 }
+
+@Suite("Callbacks over SOAP (issue 20)")
+struct CallbackSOAPTests {
+    @Test(arguments: [SOAPTestVersion.soap11, .soap12])
+    func aServerSidePortalRequestsReadsAndCancelsOverSOAP(_ version: SOAPTestVersion) async throws {
+        try await TelephonyWorld.run { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
+            )
+            let client = world.client
+            let asked = try await client.soap(
+                "<tws:RequestCallback><tws:number>06 12 34 56 78</tws:number><tws:name>Jeanne</tws:name><tws:group>Sales</tws:group></tws:RequestCallback>",
+                version: version,
+                token: setup.key
+            )
+            #expect(asked.status == .ok, "\(asked.text)")
+            #expect(asked.text.contains("<tws:created>true</tws:created>"), "\(asked.text)")
+            let id = try #require(asked.text.firstMatch(of: /<tws:id>(cb_[a-z2-7]+)<\/tws:id>/)?.1).description
+            // The same request over REST answers the same id: one pending request per number and target.
+            let again = try await setup.request(#"{"number":"+33612345678","target":{"group":"Sales"}}"#, origin: nil)
+            #expect(try again.json().string("id") == id)
+            try await setup.wait(id, "calling-agent")
+            let read = try await client.soap("<tws:GetCallback><tws:id>\(id)</tws:id></tws:GetCallback>", version: version)
+            #expect(read.text.contains("<tws:status>calling-agent</tws:status>"), "\(read.text)")
+            let cancelled = try await client.soap("<tws:CancelCallback><tws:id>\(id)</tws:id></tws:CancelCallback>", version: version)
+            #expect(cancelled.text.contains("<tws:status>cancelled</tws:status>"), "\(cancelled.text)")
+            // Faults carry REST's codes: a refused number, two targets, a finished request.
+            let refused = try await client.soap(
+                "<tws:RequestCallback><tws:number>+44 20 7946 0000</tws:number><tws:group>Sales</tws:group></tws:RequestCallback>",
+                version: version,
+                token: setup.key
+            )
+            #expect(refused.text.contains("<tws:code>callback_number_refused</tws:code>"), "\(refused.text)")
+            let twoTargets = try await client.soap(
+                "<tws:RequestCallback><tws:number>0611111111</tws:number><tws:group>Sales</tws:group><tws:user>bob</tws:user></tws:RequestCallback>",
+                version: version,
+                token: setup.key
+            )
+            #expect(twoTargets.text.contains("<tws:code>invalid_field</tws:code>"), "\(twoTargets.text)")
+            let late = try await client.soap("<tws:CancelCallback><tws:id>\(id)</tws:id></tws:CancelCallback>", version: version)
+            #expect(late.text.contains("<tws:code>callback_finished</tws:code>"), "\(late.text)")
+            try await eventually("bob's phone stops ringing") { await world.simulator.state(of: "1002").isEmpty }
+        }
+    }
+}

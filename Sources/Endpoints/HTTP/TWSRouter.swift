@@ -91,6 +91,8 @@ public func buildRouter(
     apiKeyLimits: LoginRateLimiter.Limits = .init(burst: 20, perSecond: 10),
     callbackLimits: CallbackThrottle.Limits = .init()
 ) throws -> Router<TWSRequestContext> {
+    // One set of limits for the callback operations of REST and SOAP alike.
+    let callbackThrottle = CallbackThrottle(limits: callbackLimits)
     let soap = try SOAPBinding(
         wsdl: Contract.wsdl,
         admin: services.admin,
@@ -105,7 +107,9 @@ public func buildRouter(
         rules: services.rules,
         negotiate: services.negotiate,
         logger: logger,
-        apiKeys: services.apiKeys
+        apiKeys: services.apiKeys,
+        callbacks: services.callbacks,
+        callbackThrottle: callbackThrottle
     )
     let router = Router(context: TWSRequestContext.self)
     if let metrics {
@@ -133,6 +137,7 @@ public func buildRouter(
     }
 
     webClient?.register(on: router)
+    CallbackWidget().register(on: router)
 
     if let metrics {
         router.get("/metrics") { request, context in
@@ -201,7 +206,7 @@ public func buildRouter(
         callbacks: services.callbacks,
         notifications: services.notifications,
         cors: services.cors,
-        callbackThrottle: CallbackThrottle(limits: callbackLimits)
+        callbackThrottle: callbackThrottle
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

@@ -79,7 +79,7 @@ extension SOAPBinding {
 
 extension SOAPElement {
     /// An optional xsd:dateTime (with or without fractional seconds, any offset).
-    fileprivate func dateTime(_ name: String) throws(DomainError) -> Date? {
+    func dateTime(_ name: String) throws(DomainError) -> Date? {
         guard let text = string(name) else { return nil }
         if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }

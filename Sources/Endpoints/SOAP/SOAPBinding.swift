@@ -26,6 +26,9 @@ public struct SOAPBinding: Sendable {
     let logger: Logger
     /// Companies' API keys: what a key does for a user (`onBehalfOf`, issue 19).
     let apiKeys: ApiKeyService
+    /// Callback requests from portal keys (issue 20), with the REST endpoint's limits.
+    let callbacks: CallbackService
+    let callbackThrottle: CallbackThrottle
 
     /// A SOAP answer: status, content type and body.
     public struct Answer: Sendable {
@@ -57,9 +60,13 @@ public struct SOAPBinding: Sendable {
         rules: RuleService,
         negotiate: NegotiateAcceptor? = nil,
         logger: Logger,
-        apiKeys: ApiKeyService
+        apiKeys: ApiKeyService,
+        callbacks: CallbackService,
+        callbackThrottle: CallbackThrottle
     ) throws {
         self.apiKeys = apiKeys
+        self.callbacks = callbacks
+        self.callbackThrottle = callbackThrottle
         self.negotiate = negotiate
         self.directories = directories
         self.alerter = alerter
@@ -378,6 +385,9 @@ public struct SOAPBinding: Sendable {
         case .setRuleOrder: return try await setRuleOrder(payload)
         case .getSharedRules: return try await getSharedRules()
         case .testRules: return try await testRules(payload)
+        case .requestCallback: return try await requestCallback(payload)
+        case .getCallback: return try await getCallback(payload)
+        case .cancelCallback: return try await cancelCallback(payload)
         }
     }
 

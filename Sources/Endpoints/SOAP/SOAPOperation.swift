@@ -46,6 +46,10 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     case setRuleOrder = "SetRuleOrder"
     case getSharedRules = "GetSharedRules"
     case testRules = "TestRules"
+    // Callbacks for server-side portals (REST tag `callbacks`, issue 20).
+    case requestCallback = "RequestCallback"
+    case getCallback = "GetCallback"
+    case cancelCallback = "CancelCallback"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -90,6 +94,9 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .setRuleOrder: "setRuleOrder"
         case .getSharedRules: "listSharedRules"
         case .testRules: "testRules"
+        case .requestCallback: "createCallback"
+        case .getCallback: "getCallback"
+        case .cancelCallback: "cancelCallback"
         }
     }
 }

@@ -66,9 +66,16 @@ public struct WebClient: Sendable {
             .xContentTypeOptions: "nosniff",
             // Revalidate every time: the files change with the binary, and a 304 costs one round trip.
             .cacheControl: "no-cache",
-            .eTag: tag,
         ]
         headers[Self.referrerPolicy] = "no-referrer"
+        return Self.serve(body, tag: tag, type: type, request: request, headers: headers)
+    }
+
+    /// The answer for one embedded file, with `headers` and its entity tag: 304 when the browser's copy (`If-None-Match`)
+    /// is current, else the file (the call-me-back widget's files are served this way too).
+    static func serve(_ body: ByteBuffer, tag: String, type: String, request: Request, headers: HTTPFields) -> Response {
+        var headers = headers
+        headers[.eTag] = tag
         if let wanted = request.headers[.ifNoneMatch], wanted.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
             return Response(status: .notModified, headers: headers)
         }
