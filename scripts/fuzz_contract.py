@@ -63,6 +63,13 @@ def seed(base, sim_port):
     post("/api/v1/admin/admins", {"username": "fuzz-super", "password": PASSWORD, "superUser": True, "companyIds": []})
     post("/api/v1/admin/admins", {"username": "fuzz-company", "password": PASSWORD, "superUser": False, "companyIds": [company["id"]]})
 
+    # A callback group and a publishable portal key (issue 20): what the public callback operations are fuzzed with.
+    expect(s.put(f"{base}/api/v1/admin/licences/Portal?companyId={company['id']}", json={"available": 2}), 200)
+    post(f"/api/v1/admin/domains/{domain['id']}/callback-groups",
+         {"name": "Sales", "device": "2060", "members": [users[0]["id"]], "hours": []})
+    portal = post(f"/api/v1/admin/companies/{company['id']}/api-keys",
+                  {"name": "Shop", "scopes": ["callbacks:create"], "allowedOrigins": ["https://shop.example"]})
+
     # The user's own data: a private contact and a contact list.
     user = requests.Session()
     token = expect(user.post(f"{base}/api/v1/auth/login", json={"username": "ada", "password": PASSWORD}), 200).json()["token"]
@@ -73,6 +80,7 @@ def seed(base, sim_port):
         "user": {"username": "ada", "password": PASSWORD},
         "company-admin": {"username": "fuzz-company", "password": PASSWORD},
         "super-user": {"username": "fuzz-super", "password": PASSWORD},
+        "portal": {"key": portal["secret"]},
     }
 
 
@@ -87,7 +95,12 @@ def fuzz(base, role, credentials, args, reports):
     env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz_hooks", PYTHONPATH=os.path.join(ROOT, "scripts"),
                TWS_FUZZ_BASE=base, TWS_FUZZ_ROLE=role, TWS_FUZZ_CREDENTIALS=json.dumps(credentials))
     admin_paths = "^/api/v1/admin/"
-    selection = ["--exclude-path-regex", admin_paths] if role == "user" else ["--include-path-regex", admin_paths]
+    if role == "portal":
+        selection = ["--include-path-regex", "^/api/v1/callbacks"]
+    elif role == "user":
+        selection = ["--exclude-path-regex", admin_paths]
+    else:
+        selection = ["--include-path-regex", admin_paths]
     if args.paths:
         selection += ["--include-path-regex", args.paths]
     command = [os.path.join(os.path.dirname(sys.executable), "st"), "--config-file", os.path.join(ROOT, "scripts", "schemathesis.toml"),
@@ -138,18 +151,21 @@ def main():
     parser.add_argument("--server", required=True, help="path to the tws-server binary")
     parser.add_argument("--seed", type=int, default=20261203)
     parser.add_argument("--max-examples", type=int, default=25, help="generated cases per operation and phase")
-    parser.add_argument("--role", action="append", choices=("user", "company-admin", "super-user"),
-                        help="fuzz only as this role (repeatable); all three by default")
+    parser.add_argument("--role", action="append", choices=("user", "company-admin", "super-user", "portal"),
+                        help="fuzz only as this role (repeatable); all four by default (portal: the public callback operations with a portal key)")
     parser.add_argument("--paths", help="only the operations whose path matches this regular expression (while mending one)")
     args = parser.parse_args()
-    roles = args.role or ["user", "company-admin", "super-user"]
+    roles = args.role or ["user", "company-admin", "super-user", "portal"]
     reports = tempfile.mkdtemp(prefix="tws-fuzz-")
     failures = []
     for role in roles:
         # The generated sign-ins learn the seeded user names from answers: the user-name lockout (tested elsewhere) would
         # lock the fuzzing account itself, so it is set out of reach; the client-address lockout stays as configured.
+        # The callback and key limits (tested elsewhere) are set out of reach too, so the generated requests reach the
+        # service rather than a 429.
         with pbx_sim(os.path.join(os.path.dirname(args.server), "pbx-sim")) as sim_port, \
-                tws_server(args.server, TWS_LOGIN_LOCK_USER_FAILURES="1000000") as base:
+                tws_server(args.server, TWS_LOGIN_LOCK_USER_FAILURES="1000000", TWS_CALLBACKS_PER_ADDRESS_PER_MINUTE="1000000",
+                           TWS_CALLBACKS_PER_NUMBER_PER_HOUR="1000000", TWS_API_KEY_RATE="100000", TWS_API_KEY_BURST="100000") as base:
             credentials = seed(base, sim_port)
             if fuzz(base, role, credentials[role], args, reports) != 0:
                 failures.append(role)

@@ -57,8 +57,8 @@ struct CallbackRulesTests {
 
     @Test(arguments: [
         ("+44 20 7946 0000", "callback_number_refused"), ("08 92 68 00 00", "callback_number_refused"), ("3615", "callback_number_refused"),
-        ("1002", "callback_number_refused"), ("0118 218", "callback_number_refused"), ("06 12", "callback_number_refused"), ("+33 6", "invalid_number"), ("abc", "invalid_number"),
-        ("06+12", "invalid_number"), ("", "invalid_number"), ("+3361234567890123", "invalid_number"),
+        ("1002", "callback_number_refused"), ("0118 218", "callback_number_refused"), ("06 12", "callback_number_refused"), ("+33 6", "callback_number_refused"), ("abc", "invalid_number"),
+        ("06+12", "invalid_number"), ("", "invalid_number"), ("+3361234567890123", "callback_number_refused"),
     ])
     func foreignPremiumInternalAndMalformedNumbersAreRefused(_ typed: String, _ code: String) {
         #expect(throws: DomainError.self) { try CallbackNumberRules().check(typed, plan: Self.plan) }

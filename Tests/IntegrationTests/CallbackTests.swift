@@ -245,7 +245,7 @@ struct CallbackScenarioTests {
             expectProblem(try await ask("08 92 68 00 00"), .unprocessableContent, "callback_number_refused", field: "number")
             expectProblem(try await ask("1003"), .unprocessableContent, "callback_number_refused", field: "number")
             expectProblem(try await ask("call me maybe"), .badRequest, "invalid_number", field: "number")
-            expectProblem(try await ask("+33 6"), .badRequest, "invalid_number", field: "number")
+            expectProblem(try await ask("+33 6"), .unprocessableContent, "callback_number_refused", field: "number")
             // Unknown group, unknown user and a user who is no member answer alike: nothing says who exists.
             let unknownGroup = try await ask("0612345678", target: #"{"group":"Nope"}"#)
             let unknownUser = try await ask("0612345678", target: #"{"user":"nobody"}"#)

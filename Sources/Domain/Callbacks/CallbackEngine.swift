@@ -182,6 +182,11 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         while ContinuousClock.now < shown {
             if let calls = events.line(domainId: group.domainId, device: group.device)?.calls, !calls.isEmpty {
                 for call in calls { _ = try? await gateway.execute(.clear(call.ref), domainId: group.domainId) }
+                // Until the PBX reports them gone, the agent's line still shows them, and the agent would look busy.
+                let gone = ContinuousClock.now + .seconds(3)
+                while ContinuousClock.now < gone, events.line(domainId: group.domainId, device: group.device)?.calls.isEmpty == false {
+                    do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
+                }
                 return
             }
             do { try await Task.sleep(for: .milliseconds(100)) } catch { return }

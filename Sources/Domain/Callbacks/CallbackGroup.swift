@@ -69,7 +69,9 @@ public struct CallbackGroup: CompanyScoped, Codable, Sendable, Equatable {
         guard group.queue != nil || !group.members.isEmpty else {
             throw DomainError(.unprocessable, code: "callback_members_or_queue", "A callback group needs members or a queue to call", field: "members")
         }
-        guard group.queue != group.device else { throw .invalid(field: "device", "The callback device cannot be the queue") }
+        guard group.queue != group.device else {
+            throw DomainError(.unprocessable, code: "callback_device_is_queue", "The callback device cannot be the queue it calls", field: "device")
+        }
         try Check.range(maxPending, 1...10_000, field: "maxPending")
         try Check.range(noAnswerSeconds, 5...300, field: "noAnswerSeconds")
         try Check.range(retries, 0...10, field: "retries")

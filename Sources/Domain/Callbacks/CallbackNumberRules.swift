@@ -58,7 +58,11 @@ public struct CallbackNumberRules: Codable, Sendable, Equatable {
             throw DomainError(.unprocessable, code: "callback_number_refused", "Please give a full phone number, with its area code", field: "number")
         }
         let digits = international.dropFirst()
-        guard (6...15).contains(digits.count), digits.allSatisfy(\.isASCIIDigit) else { throw malformed }
+        guard digits.allSatisfy(\.isASCIIDigit) else { throw malformed }
+        // The shape was a number; one too short or too long for E.164 is not one the group can call.
+        guard (6...15).contains(digits.count) else {
+            throw DomainError(.unprocessable, code: "callback_number_refused", "Please give a full phone number, with its area code", field: "number")
+        }
         let isNational = !country.isEmpty && digits.hasPrefix(country)
         let allowedHere = allowed.isEmpty ? isNational : allowed.contains { international.hasPrefix($0) }
         guard allowedHere, !refusedPrefixes(country: country).contains(where: { international.hasPrefix($0) }) else {
@@ -69,7 +73,7 @@ public struct CallbackNumberRules: Codable, Sendable, Equatable {
         do {
             return (international, try plan.transform(local).number)
         } catch {
-            throw malformed
+            throw DomainError(.unprocessable, code: "callback_number_refused", "This number cannot be called back from here", field: "number")
         }
     }
 }

@@ -273,8 +273,14 @@ public struct ApiKeyService: Sendable {
                 throw DomainError.invalid(field: "allowedOrigins", "At most \(CorsOrigin.maximumCount) origins")
             }
             key.allowedOrigins = try Set(origins.enumerated().map { index, origin in
+                // The contract takes any text; whether it is an origin is its meaning (422, as for addresses).
                 guard let normalised = CorsOrigin.normalised(origin) else {
-                    throw DomainError.invalid(field: "allowedOrigins[\(index)]", "Not an origin (http or https, a host, an optional port, no path)")
+                    throw DomainError(
+                        .unprocessable,
+                        code: "invalid_origin",
+                        "Not an origin (http or https, a host, an optional port, no path)",
+                        field: "allowedOrigins[\(index)]"
+                    )
                 }
                 return normalised
             }).sorted()
