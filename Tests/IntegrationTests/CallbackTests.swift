@@ -327,6 +327,32 @@ struct CallbackScenarioTests {
         }
     }
 
+    @Test func eachStatusReachesCallbackWebhooksSigned() async throws {
+        let receiver = try WebhookReceiver.start()
+        defer { receiver.stop() }
+        try await TelephonyWorld.run(app: { $0.webhooksAllowPrivate = true }) { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
+            )
+            _ = try await world.client.create(
+                "/api/v1/admin/companies/\(world.companyId)/webhooks",
+                token: world.adminToken,
+                json: #"{"url":"\#(receiver.url())","events":["callback"],"secret":"\#(WebhookReceiver.secret)"}"#
+            )
+            let id = try #require(try await setup.request(#"{"number":"0612345678","target":{"group":"Sales"}}"#).json().string("id"))
+            try await setup.wait(id, "calling-agent")
+            _ = try await world.client.send(.delete, "/api/v1/callbacks/\(id)")
+            try await eventually("three callback deliveries") {
+                receiver.records().filter { $0.kind == "callback" }.count >= 3
+            }
+            let records = receiver.records().filter { $0.kind == "callback" }
+            #expect(records.map(\.dataStatus) == ["scheduled", "calling-agent", "cancelled"], "\(records.map(\.dataStatus))")
+            #expect(records.allSatisfy { $0.dataId == id && $0.signature == "valid" && $0.companyId == world.companyId })
+            #expect(receiver.records().allSatisfy { $0.kind == "callback" }, "only the subscribed kind")
+        }
+    }
+
     @Test func aKeyReachesOnlyItsOwnCompanyAndUsesAPortalLicence() async throws {
         try await TelephonyWorld.run { world in
             let setup = try await CallbackSetup.make(

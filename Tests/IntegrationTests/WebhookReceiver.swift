@@ -115,6 +115,9 @@ struct WebhookRecord: Sendable {
     var dataEvent: String?
     var dataDevice: String?
     var dataUserId: Int64?
+    /// `data.status` and `data.id` (callback deliveries).
+    var dataStatus: String?
+    var dataId: String?
 
     init?(_ object: [String: Any]) {
         guard let body = object["body"] as? String,
@@ -134,6 +137,8 @@ struct WebhookRecord: Sendable {
         dataEvent = data["event"] as? String
         dataDevice = data["device"] as? String
         dataUserId = (data["userId"] as? NSNumber)?.int64Value
+        dataStatus = data["status"] as? String
+        dataId = data["id"] as? String
     }
 
     /// `TWS-Webhook-Id` (header names as Python's http.server keeps them).
