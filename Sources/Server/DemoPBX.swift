@@ -13,7 +13,11 @@ struct DemoPBX: Service {
     let logger: Logger
 
     func run() async throws {
-        let configuration = PBXSimulator.Configuration(host: "127.0.0.1", port: port, edition: style.defaultEdition, style: style)
+        var configuration = PBXSimulator.Configuration(host: "127.0.0.1", port: port, edition: style.defaultEdition, style: style)
+        // The callback group's agents pick up after 3 s, and a visitor's phone after 4 s, so a request made on the
+        // widget's demo page goes all the way to `connected`.
+        for agent in DemoSeed.callbackAgents { configuration.switchConfiguration.answerDelays[agent] = .seconds(3) }
+        configuration.switchConfiguration.externalAnswerDelay = .seconds(4)
         let simulator = PBXSimulator(configuration: configuration, logger: logger)
         // Queued until the simulator runs.
         await simulator.startLoad(

@@ -11,6 +11,9 @@ enum DemoSeed {
     /// Where the demo's simulated PBX listens and the seeded link points.
     static let pbxPort = 5060
     static let deviceNumbers = (1001...1020).map(String.init)
+    /// The callback group's device and its agents' devices (the first three Sales users), which answer by themselves.
+    static let callbackDevice = "1990"
+    static let callbackAgents = ["1001", "1002", "1003"]
 
     private static let people: [(String, String)] = [
         ("Alice", "Martin"), ("Bruno", "Bernard"), ("Chloé", "Dubois"), ("David", "Thomas"), ("Emma", "Robert"), ("Fabien", "Richard"),
@@ -19,8 +22,9 @@ enum DemoSeed {
         ("Samuel", "Vincent"), ("Théa", "Fournier"),
     ]
 
-    /// Seeds an empty database; does nothing when the demo company already exists.
-    static func seed(_ services: AppServices) async throws {
+    /// Seeds an empty database; answers the secret of the demo's publishable portal key (for the widget's demo page at
+    /// `origin`), shown only now.
+    static func seed(_ services: AppServices, origin: String) async throws -> String {
         let boot = try await services.sessions.loginAdmin(username: adminUsername, password: "tws")
         let principal = try await services.sessions.admin(token: boot.token)
         try await services.admin.changeOwnPassword(principal, current: "tws", new: adminPassword)
@@ -31,7 +35,7 @@ enum DemoSeed {
 
         let company = try await service.createCompany(admin, name: companyName)
         let companyId = company.id!
-        for (application, count) in [(Application.caller, 25), (.alerter, 10), (.softphone, 5), (.stats, 5), (.toolkit, 5)] {
+        for (application, count) in [(Application.caller, 25), (.alerter, 10), (.softphone, 5), (.stats, 5), (.toolkit, 5), (.portal, 2)] {
             _ = try await service.setLicences(admin, companyId: companyId, application: application, available: count)
         }
         let domain = try await service.createDomain(admin, companyId: companyId, name: domainName, numberingPlanLength: 4)
@@ -44,6 +48,7 @@ enum DemoSeed {
             AuthorizationRequest(objectType: .application, application: .caller, granteeType: .group, granteeId: all.id!)
         )
 
+        var agents: [Int64] = []
         for (index, person) in people.enumerated() {
             let username = (person.0.prefix(1) + person.1).lowercased().folding(options: .diacriticInsensitive, locale: nil)
             let user = try await service.createUser(
@@ -59,6 +64,7 @@ enum DemoSeed {
                 )
             )
             _ = try await service.createDevice(admin, userId: user.id!, DeviceChanges(number: String(1001 + index)))
+            if index < callbackAgents.count { agents.append(user.id!) }
             try await service.addMember(admin, groupId: all.id!, userId: user.id!)
             try await service.addMember(admin, groupId: index < 10 ? sales.id! : support.id!, userId: user.id!)
         }
@@ -127,6 +133,19 @@ enum DemoSeed {
         }
         // The Alerter card of the Support group (who hold TWS Alerter): AlerterXml defaults to default.xml.
         _ = try await services.alerter.putTemplate(admin, domainId: domainId, name: "default.xml", xml: alerterTemplate)
+
+        // Call me back (issue 20): a Sales callback group, open every hour, and a portal key for the widget's demo page.
+        _ = try await services.callbacks.create(
+            admin,
+            domainId: domainId,
+            CallbackGroup(companyId: companyId, domainId: domainId, name: "Sales", device: callbackDevice, members: agents, hours: .always)
+        )
+        let key = try await services.apiKeys.create(
+            admin,
+            companyId: companyId,
+            ApiKeyChanges(name: "Demo shop", scopes: [.callbacksCreate], allowedOrigins: [origin])
+        )
+        return key.secret
     }
 
     /// A card showing who calls (or that nobody knows the number), who diverted the call, a VIP line, and buttons

@@ -54,14 +54,13 @@ struct Serve: AsyncParsableCommand {
         }
         let server = try await buildServer(configuration: configuration, database: database, logger: logger, options: options)
         if demo {
-            var seeded = false
+            var portalKey: String?
             do {
-                try await DemoSeed.seed(server.services)
-                seeded = true
+                portalKey = try await DemoSeed.seed(server.services, origin: Self.demoBase(configuration))
             } catch let error as DomainError where error.kind == .unauthorized {
                 logger.notice("demo data not seeded: the database already has an administrator password")
             }
-            Self.printDemo(configuration, seeded: seeded)
+            Self.printDemo(configuration, portalKey: portalKey)
         }
         let group = server.serviceGroup(logger: logger)
         try await group.run()
@@ -69,9 +68,17 @@ struct Serve: AsyncParsableCommand {
         try database.close()
     }
 
-    static func printDemo(_ configuration: AppConfiguration, seeded: Bool) {
+    /// The demo's address as a browser on this machine reaches it.
+    static func demoBase(_ configuration: AppConfiguration) -> String {
+        "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.port)"
+    }
+
+    static func printDemo(_ configuration: AppConfiguration, portalKey: String?) {
         // Written straight to the file descriptor: print() is block-buffered when stdout is a pipe.
-        let base = "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.port)"
+        let seeded = portalKey != nil
+        let base = demoBase(configuration)
+        let widget = portalKey.map { "\(base)/widget/demo.html?key=\($0)&group=Sales   (agents 1001–1003 and visitors answer by themselves)" }
+            ?? "\(base)/widget/demo.html (the portal key was shown when the demo was seeded)"
         FileHandle.standardOutput.write(
             Data(
                 """
@@ -81,6 +88,7 @@ struct Serve: AsyncParsableCommand {
                   SOAP        \(base)/soap     (WSDL: \(base)/soap?wsdl)
                   Health      \(base)/health
                   Web client  \(base)/app/   (sign in as a user below)
+                  Call me back \(widget)
                   Push        ws://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.pushPort)/events?access_token=TOKEN
                   PBX         simulator on 127.0.0.1:\(DemoSeed.pbxPort), placing a call every few seconds between 1001–1020
                   Admin       \(DemoSeed.adminUsername) / \(DemoSeed.adminPassword)

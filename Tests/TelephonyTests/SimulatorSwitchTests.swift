@@ -441,6 +441,18 @@ import Testing
         #expect(link.trace(ids["1001"]).last == "Established 1@0612345678 connected newCall")
     }
 
+    @Test func anExtensionSetToAnswerAnswersByItselfAndTheOthersRing() async throws {
+        let pbx = Self.makeSwitch { $0.answerDelays = ["1002": .milliseconds(10)] }
+        let link = await SimLink.open(on: pbx)
+        let ids = try await link.monitor("1001")
+        try await pbx.placeCall(from: "1001", to: "1002")
+        try await pbx.waitFor(.connected, at: "1002", timeout: .seconds(10))
+        #expect(link.trace(ids["1001"]).last == "Established 1@1002 connected newCall")
+        try await pbx.placeCall(from: "1003", to: "1004")
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await pbx.state(of: "1004").map(\.state) == [.alerting])
+    }
+
     @Test func unassignedNumberFailsWithDestNotObtainable() async throws {
         let pbx = PBXSwitch(configuration: PBXSwitch.Configuration(numbering: SimulatorNumbering(extensionRanges: [1000...1099])))
         let link = await SimLink.open(on: pbx)

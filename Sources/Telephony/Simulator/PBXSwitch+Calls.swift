@@ -146,11 +146,15 @@ extension PBXSwitch {
         armTimers(callID, device)
     }
 
-    /// Starts the no-answer forwarding timer of an alerting extension, or the answer timer of an alerting trunk party.
+    /// Starts the no-answer forwarding timer of an alerting extension, or the answer timer of an alerting trunk party (or
+    /// of an extension that answers by itself).
     func armTimers(_ callID: String, _ device: String) {
         switch configuration.numbering.kind(of: device) {
         case .extension where devices[device]?.activeForward(.noAnswer) != nil:
             startTimer(TimerKey(callID: callID, device: device, kind: .noAnswer), after: configuration.noAnswerTimeout)
+        case .extension where configuration.answerDelays[device] != nil:
+            // The same answer as a trunk party's (its timer kind), for an extension set to pick up by itself.
+            startTimer(TimerKey(callID: callID, device: device, kind: .externalAnswer), after: configuration.answerDelays[device] ?? .zero)
         case .external:
             if let delay = configuration.externalAnswerDelay {
                 startTimer(TimerKey(callID: callID, device: device, kind: .externalAnswer), after: delay)

@@ -22,6 +22,9 @@ public actor PBXSwitch {
         public var externalAnswerDelay: Duration?
         /// External numbers that are busy: calls to them fail with cause `busy`.
         public var busyExternalNumbers: Set<String>
+        /// Extensions that answer by themselves this long after they start ringing (the demo's call-back agents); the
+        /// others ring until `answer(device:)`.
+        public var answerDelays: [String: Duration] = [:]
         /// When true a device in a call can still be called (the new call alerts); when false it is busy.
         public var callWaiting: Bool
         /// When true every request before ECMA-354 StartApplicationSession is refused with a CSTAErrorCode.
