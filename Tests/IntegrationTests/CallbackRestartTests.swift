@@ -41,16 +41,7 @@ struct CallbackRestartTests {
 
             let port = try ShutdownTests.freePort()
             let base = "http://127.0.0.1:\(port)"
-            @Sendable func startServer() throws -> Process {
-                let server = Process()
-                server.executableURL = try ShutdownTests.serverBinary()
-                server.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "critical"]
-                server.environment = ProcessInfo.processInfo.environment.merging([
-                    "TWS_PUSH_PORT": String(try ShutdownTests.freePort()), "TWS_BCRYPT_COST": "4",
-                ]) { _, new in new }
-                try server.run()
-                return server
-            }
+            @Sendable func startServer() throws -> Process { try ShutdownTests.startServer(data: data, port: port) }
             let server = try startServer()
             defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
             try await eventually("the server monitors 1002 and the callback device 1999", timeout: .seconds(30)) {

@@ -23,6 +23,19 @@ struct ShutdownTests {
         return built
     }
 
+    /// Starts the real server on `data` and `port` (its push channel on a free port, cheap bcrypt, quiet logs), with
+    /// `environment` on top.
+    static func startServer(data: URL, port: Int, environment: [String: String] = [:]) throws -> Process {
+        let server = Process()
+        server.executableURL = try serverBinary()
+        server.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "critical"]
+        server.environment = ProcessInfo.processInfo.environment
+            .merging(["TWS_PUSH_PORT": String(try freePort()), "TWS_BCRYPT_COST": "4"]) { _, new in new }
+            .merging(environment) { _, new in new }
+        try server.run()
+        return server
+    }
+
     /// A loopback port nobody listens on now.
     static func freePort() throws -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -85,13 +98,9 @@ struct ShutdownTests {
             )
         }
 
-        let server = Process()
         let port = try Self.freePort()
         let base = "http://127.0.0.1:\(port)"
-        server.executableURL = try Self.serverBinary()
-        server.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "critical"]
-        server.environment = ProcessInfo.processInfo.environment.merging(["TWS_PUSH_PORT": String(try Self.freePort()), "TWS_BCRYPT_COST": "4"]) { _, new in new }
-        try server.run()
+        let server = try Self.startServer(data: data, port: port)
         defer { if server.isRunning { server.terminate() } }
 
         try await eventually("the server monitors 1001 and 1002", timeout: .seconds(30)) {

@@ -328,15 +328,13 @@ struct WebhookTests {
             let port = try ShutdownTests.freePort()
             let base = "http://127.0.0.1:\(port)"
             @Sendable func startServer() throws -> Process {
-                let server = Process()
-                server.executableURL = try ShutdownTests.serverBinary()
-                server.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "critical"]
-                server.environment = ProcessInfo.processInfo.environment.merging([
-                    "TWS_PUSH_PORT": String(try ShutdownTests.freePort()), "TWS_BCRYPT_COST": "4", "TWS_WEBHOOKS_ALLOW_PRIVATE": "true",
-                    "TWS_WEBHOOKS_BACKOFF_SECONDS": "0.1", "TWS_WEBHOOKS_BACKOFF_CAP_SECONDS": "0.5",
-                ]) { _, new in new }
-                try server.run()
-                return server
+                try ShutdownTests.startServer(
+                    data: data,
+                    port: port,
+                    environment: [
+                        "TWS_WEBHOOKS_ALLOW_PRIVATE": "true", "TWS_WEBHOOKS_BACKOFF_SECONDS": "0.1", "TWS_WEBHOOKS_BACKOFF_CAP_SECONDS": "0.5",
+                    ]
+                )
             }
             let server = try startServer()
             defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
