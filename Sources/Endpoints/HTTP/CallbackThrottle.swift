@@ -1,3 +1,5 @@
+import Auth
+import Domain
 import Foundation
 
 /// The limits of the public callback endpoint (issue 20) beyond the per-key rate every API key has (`ApiKeyGate`):
@@ -23,5 +25,19 @@ public struct CallbackThrottle: Sendable {
     public init(limits: Limits = Limits()) {
         addresses = LoginRateLimiter(limits: limits.perAddress)
         numbers = LoginRateLimiter(limits: limits.perNumber)
+    }
+
+    /// The portal key of the request being handled, once its client address is within its limit: 401 without a key
+    /// (a user's token is not one), 429 `rate_limited` past the limit. REST and SOAP alike.
+    func admitPortalKey() async throws -> ApiKeyPrincipal {
+        guard case .apiKey(let key) = Caller.current else {
+            throw DomainError(.unauthorized, code: "unauthenticated", "A portal key (X-API-Key) is required")
+        }
+        if let retryAfter = await addresses.check(RequestFacts.current.clientAddress ?? "unknown") {
+            var error = DomainError(.tooManyRequests, code: "rate_limited", "Too many callback requests from this address; retry in \(retryAfter) s")
+            error.retryAfter = retryAfter
+            throw error
+        }
+        return key
     }
 }

@@ -10,15 +10,8 @@ extension TWSAPI {
 
     package func createCallback(_ input: Operations.CreateCallback.Input) async throws -> Operations.CreateCallback.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        guard case .apiKey(let key) = Caller.current else {
-            throw DomainError(.unauthorized, code: "unauthenticated", "A portal key (X-API-Key) is required")
-        }
         let throttle = callbackThrottle
-        if let retryAfter = await throttle.addresses.check(RequestFacts.current.clientAddress ?? "unknown") {
-            var error = DomainError(.tooManyRequests, code: "rate_limited", "Too many callback requests from this address; retry in \(retryAfter) s")
-            error.retryAfter = retryAfter
-            throw error
-        }
+        let key = try await throttle.admitPortalKey()
         let (view, created) = try await callbacks.request(
             key,
             origin: RequestFacts.current.origin,

@@ -7,15 +7,8 @@ import SOAP
 /// answers as REST.
 extension SOAPBinding {
     func requestCallback(_ payload: SOAPElement) async throws -> SOAPElement {
-        guard case .apiKey(let key) = Caller.current else {
-            throw DomainError(.unauthorized, code: "unauthenticated", "A portal key (X-API-Key) is required")
-        }
         let throttle = callbackThrottle
-        if let retryAfter = await throttle.addresses.check(RequestFacts.current.clientAddress ?? "unknown") {
-            var error = DomainError(.tooManyRequests, code: "rate_limited", "Too many callback requests from this address; retry in \(retryAfter) s")
-            error.retryAfter = retryAfter
-            throw error
-        }
+        let key = try await throttle.admitPortalKey()
         let targets: [CallbackAsk.Target] = [
             payload.string("group").map(CallbackAsk.Target.group), payload.string("user").map(CallbackAsk.Target.user),
             payload.string("queue").map(CallbackAsk.Target.queue),
