@@ -90,12 +90,10 @@ public final class CallbackEngine: CallEventObserver, Sendable {
                     _ = try? await store.write { tx in try tx.deleteFinishedCallbackRequests(before: time.addingTimeInterval(-self.retention)) }
                 }
                 var wake: Duration = .seconds(5)
-                if let pending = try? await store.read({ tx in try tx.pendingCallbackRequests() }) {
-                    for request in pending where request.status == .scheduled {
-                        if request.dueAt > time {
-                            wake = min(wake, .milliseconds(Int64(request.dueAt.timeIntervalSince(time) * 1000) + 1))
-                            continue
-                        }
+                // Only what is due (an index range), so thousands of requests waiting for an opening cost nothing here.
+                if let (due, next) = try? await store.read({ tx in (try tx.dueCallbackRequests(at: time, limit: 200), try tx.nextCallbackDue()) }) {
+                    if let next, next > time { wake = min(wake, .milliseconds(Int64(next.timeIntervalSince(time) * 1000) + 1)) }
+                    for request in due {
                         guard let started = await start(request) else { continue }
                         group.addTask {
                             await self.attempt(started.request, group: started.group)

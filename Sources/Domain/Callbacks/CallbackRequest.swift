@@ -139,8 +139,12 @@ public protocol CallbackRecords {
     /// The pending request of a group for this number and member (nil: any member), if any.
     func pendingCallbackRequest(groupId: Int64, number: String, memberId: Int64?) throws -> CallbackRequest?
     func pendingCallbackRequestCount(groupId: Int64) throws -> Int
-    /// Every request not finished, oldest due first: what the engine works through.
+    /// Every request not finished, oldest due first (a restart looks at them all).
     func pendingCallbackRequests() throws -> [CallbackRequest]
+    /// Scheduled requests due at `time`, oldest due first, at most `limit`: what the engine starts.
+    func dueCallbackRequests(at time: Date, limit: Int) throws -> [CallbackRequest]
+    /// When the next scheduled request is due, if any.
+    func nextCallbackDue() throws -> Date?
     /// Requests connected and not yet completed.
     func connectedCallbackRequests() throws -> [CallbackRequest]
     func callbackRequests(groupId: Int64, status: CallbackStatus?, _ page: PageRequest) throws -> Page<CallbackRequest>

@@ -79,6 +79,18 @@ extension GRDBTransaction: CallbackRecords {
         return try CallbackRequest.filter(CallbackRequest.pendingStatuses.contains(Columns.status)).order(Columns.dueAt, Columns.createdAt).fetchAll(db)
     }
 
+    public func dueCallbackRequests(at time: Date, limit: Int) throws -> [CallbackRequest] {
+        typealias Columns = CallbackRequest.Columns
+        // Through callback_request_status (status, dueAt).
+        return try CallbackRequest.filter(Columns.status == CallbackStatus.scheduled.rawValue && Columns.dueAt <= time)
+            .order(Columns.dueAt).limit(limit).fetchAll(db)
+    }
+
+    public func nextCallbackDue() throws -> Date? {
+        typealias Columns = CallbackRequest.Columns
+        return try Date.fetchOne(db, CallbackRequest.filter(Columns.status == CallbackStatus.scheduled.rawValue).select(min(Columns.dueAt)))
+    }
+
     public func connectedCallbackRequests() throws -> [CallbackRequest] {
         typealias Columns = CallbackRequest.Columns
         return try CallbackRequest.filter(Columns.status == CallbackStatus.connected.rawValue).order(Columns.createdAt).fetchAll(db)

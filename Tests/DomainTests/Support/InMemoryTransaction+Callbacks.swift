@@ -54,6 +54,14 @@ extension InMemoryTransaction: CallbackRecords {
         requestRows.map(\.request).filter(\.status.isPending).sorted { ($0.dueAt, $0.createdAt) < ($1.dueAt, $1.createdAt) }
     }
 
+    func dueCallbackRequests(at time: Date, limit: Int) throws -> [CallbackRequest] {
+        Array(requestRows.map(\.request).filter { $0.status == .scheduled && $0.dueAt <= time }.sorted { $0.dueAt < $1.dueAt }.prefix(limit))
+    }
+
+    func nextCallbackDue() throws -> Date? {
+        requestRows.map(\.request).filter { $0.status == .scheduled }.map(\.dueAt).min()
+    }
+
     func connectedCallbackRequests() throws -> [CallbackRequest] {
         requestRows.map(\.request).filter { $0.status == .connected }.sorted { $0.createdAt < $1.createdAt }
     }
