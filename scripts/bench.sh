@@ -13,6 +13,13 @@
 #    subscriptions on up to 4 local asyncio receivers; PBX event -> webhook latency beside the same run's PBX event ->
 #    WebSocket floor, outbox throughput and drain, server CPU per delivery. Exits non-zero on any loss.
 #    BENCH_WEBHOOKS_ARGS passes options to it (e.g. "--seconds 10 --subscriptions 1").
+# 5. Callbacks (scripts/bench_callbacks.py): 100 requests/s for 10 s against the public POST /api/v1/callbacks with one
+#    publishable key: accepted and refused by the default limits (429s by code), then with the limits raised: accepted/s,
+#    latency and server CPU per request beside the same run's GET /health floor. BENCH_CALLBACKS_ARGS (e.g. "--quick").
+# 6. Missed-call e-mails (scripts/bench_mail.py): 500 missed calls on pbx-sim for users with e-mails on, mailed to the
+#    local SMTP sink (Debian python3-aiosmtpd): mails/s, call end -> receipt latency, lost and duplicated (must be 0),
+#    server CPU per mail, beside the sink fed by smtplib in the same run; live, then with a backlog drained at once.
+#    BENCH_MAIL_ARGS passes options to it (e.g. "--quick").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
@@ -45,3 +52,9 @@ echo
 echo
 # shellcheck disable=SC2086
 .venv/bin/python scripts/bench_webhooks.py --bin-dir "$(dirname "$bin")" ${BENCH_WEBHOOKS_ARGS:-}
+echo
+# shellcheck disable=SC2086
+.venv/bin/python scripts/bench_callbacks.py --bin-dir "$(dirname "$bin")" ${BENCH_CALLBACKS_ARGS:-}
+echo
+# shellcheck disable=SC2086
+.venv/bin/python scripts/bench_mail.py --bin-dir "$(dirname "$bin")" ${BENCH_MAIL_ARGS:-}

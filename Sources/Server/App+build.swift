@@ -230,7 +230,8 @@ func buildServer(
         push: push,
         callLogs: callLogs,
         webhooks: webhookDispatcher,
-        webhookOutbox: webhookOutbox
+        webhookOutbox: webhookOutbox,
+        mails: mailDispatcher
     )
     // The web client's page tells the browser where the push channel listens.
     let pushPort = ListenerPort(configured: configuration.pushPort)

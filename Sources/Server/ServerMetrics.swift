@@ -6,9 +6,10 @@ import Storage
 import Synchronization
 import Telephony
 
-/// What `GET /metrics` reports beyond port 8000's answers: the process, the PBX links, the push channel and the
-/// call-log writer. Read on each scrape (`refresh`) from counters the components keep anyway and set into swift-metrics
-/// gauges and counters made by `factory` (the server's Prometheus registry); nothing is sampled in between.
+/// What `GET /metrics` reports beyond port 8000's answers: the process, the PBX links, the push channel, the
+/// call-log writer and the webhook and mail outboxes. Read on each scrape (`refresh`) from counters the components
+/// keep anyway and set into swift-metrics gauges and counters made by `factory` (the server's Prometheus registry);
+/// nothing is sampled in between.
 final class ServerMetrics: Sendable {
     private let factory: any MetricsFactory
     let links: PbxLinks
@@ -20,6 +21,8 @@ final class ServerMetrics: Sendable {
     /// Webhook deliveries by outcome and the outbox depth (issue 19).
     let webhooks: WebhookDispatcher?
     let webhookOutbox: WebhookOutbox?
+    /// Mails by outcome and the mail outbox depth (issue 20).
+    let mails: MailDispatcher?
 
     init(
         factory: any MetricsFactory,
@@ -28,8 +31,10 @@ final class ServerMetrics: Sendable {
         push: PushTransport,
         callLogs: CallLogWriter,
         webhooks: WebhookDispatcher? = nil,
-        webhookOutbox: WebhookOutbox? = nil
+        webhookOutbox: WebhookOutbox? = nil,
+        mails: MailDispatcher? = nil
     ) {
+        self.mails = mails
         self.webhooks = webhooks
         self.webhookOutbox = webhookOutbox
         self.factory = factory
@@ -55,15 +60,20 @@ final class ServerMetrics: Sendable {
         count("tws_call_log_write_failures_total", to: lines.failed)
         if let webhooks {
             let outcomes = webhooks.counters
-            count("tws_webhook_deliveries_total", to: outcomes.delivered, [("outcome", "delivered")])
-            count("tws_webhook_deliveries_total", to: outcomes.failed, [("outcome", "failed_attempt")])
-            count("tws_webhook_deliveries_total", to: outcomes.dead, [("outcome", "dead")])
-            record("tws_webhook_outbox_depth", webhooks.outboxDepth)
+            outbox(
+                "tws_webhook",
+                depth: webhooks.outboxDepth,
+                [("delivered", outcomes.delivered), ("failed_attempt", outcomes.failed), ("dead", outcomes.dead)]
+            )
         }
         if let webhookOutbox {
             let rows = webhookOutbox.counters
             count("tws_webhook_outbox_rows_written_total", to: rows.written)
             count("tws_webhook_outbox_write_failures_total", to: rows.failed)
+        }
+        if let mails {
+            let outcomes = mails.counters
+            outbox("tws_mail", depth: mails.outboxDepth, [("sent", outcomes.sent), ("failed_attempt", outcomes.failed), ("dead", outcomes.dead)])
         }
     }
 
@@ -130,6 +140,14 @@ final class ServerMetrics: Sendable {
         if let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
             record("process_open_fds", descriptors.count)
         }
+    }
+
+    /// An outbox's `<prefix>_deliveries_total{outcome=…}` counters and its `<prefix>_outbox_depth` gauge.
+    private func outbox(_ prefix: String, depth: Int, _ outcomes: [(String, UInt64)]) {
+        for (outcome, total) in outcomes {
+            count("\(prefix)_deliveries_total", to: total, [("outcome", outcome)])
+        }
+        record("\(prefix)_outbox_depth", depth)
     }
 
     private func record(_ name: String, _ value: some BinaryInteger, _ dimensions: [(String, String)] = []) {

@@ -95,6 +95,38 @@ struct MetricsTests {
         }
     }
 
+    @Test("Mails are counted by outcome: a failed attempt while the SMTP server is down, then the mail sent once it is back")
+    func mailCounters() async throws {
+        let probe = try SMTPSink()
+        let port = probe.port
+        probe.stop()
+        try await TelephonyWorld.run(
+            app: { configuration in
+                configuration.mailBackoffSeconds = 0.2
+                configuration.mailBackoffCapSeconds = 0.5
+            },
+            setUp: MissedCallMailTests.setUp(smtpPort: port)
+        ) { w in
+            let scrape = { @Sendable (outcome: String) async throws -> Double? in
+                Self.sample(
+                    try await w.client.must(.get, "/metrics", token: TelephonyWorld.metricsToken).text,
+                    "tws_mail_deliveries_total{outcome=\"\(outcome)\"}"
+                )
+            }
+            #expect(try await scrape("sent") == 0)
+            try await MissedCallMailTests.missACall(w)
+            try await eventually("a failed attempt is counted") { ((try? await scrape("failed_attempt")) ?? 0) >= 1 }
+            let sink = try SMTPSink(MissedCallMailTests.sinkAccount, port: port)
+            defer { sink.stop() }
+            try await eventually("the mail is counted as sent") { (try? await scrape("sent")) == 1 }
+            let text = try await w.client.must(.get, "/metrics", token: TelephonyWorld.metricsToken).text
+            #expect(Self.sample(text, "tws_mail_deliveries_total{outcome=\"dead\"}") == 0)
+            #expect(text.contains("# TYPE tws_mail_deliveries_total counter\n") && text.contains("# TYPE tws_mail_outbox_depth gauge\n"))
+            #expect(Self.sample(text, "tws_mail_outbox_depth") != nil)
+            #expect(!text.contains(MissedCallMailTests.smtpPassword))
+        }
+    }
+
     /// Every metric the README documents, with its type: the contract with operators' dashboards and alerts.
     static let documented: [(name: String, type: String)] = [
         ("process_resident_memory_bytes", "gauge"),

@@ -23,17 +23,33 @@ struct ShutdownTests {
         return built
     }
 
-    /// Starts the real server on `data` and `port` (its push channel on a free port, cheap bcrypt, quiet logs), with
-    /// `environment` on top.
-    static func startServer(data: URL, port: Int, environment: [String: String] = [:]) throws -> Process {
+    /// Starts the real server on `data` and `port` (its push channel on a free port, cheap bcrypt), with `environment`
+    /// on top; its output goes to `log` (nowhere when nil).
+    static func startServer(
+        data: URL,
+        port: Int,
+        environment: [String: String] = [:],
+        logLevel: String = "critical",
+        log: FileHandle? = nil
+    ) throws -> Process {
         let server = Process()
         server.executableURL = try serverBinary()
-        server.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", "critical"]
+        server.arguments = ["serve", "--data-dir", data.path, "--port", String(port), "--log-level", logLevel]
         server.environment = ProcessInfo.processInfo.environment
             .merging(["TWS_PUSH_PORT": String(try freePort()), "TWS_BCRYPT_COST": "4"]) { _, new in new }
             .merging(environment) { _, new in new }
+        if let log {
+            server.standardOutput = log
+            server.standardError = log
+        }
         try server.run()
         return server
+    }
+
+    /// The super-user's token from the server at `base` (the test app's seeded password).
+    static func superUserToken(_ base: String) async throws -> String {
+        let (_, login) = try await request("POST", "\(base)/api/v1/admin/auth/login", json: #"{"username":"tws","password":"\#(TWSTestApp.superPassword)"}"#)
+        return try #require((login as? [String: Any])?["token"] as? String)
     }
 
     /// A loopback port nobody listens on now.

@@ -342,12 +342,7 @@ struct WebhookTests {
                 await simulator.monitoredDevices().isSuperset(of: ["1001", "1002"])
             }
             try await eventually("the server answers") { (try? await ShutdownTests.request("GET", "\(base)/health"))?.0 == 200 }
-            let (_, login) = try await ShutdownTests.request(
-                "POST",
-                "\(base)/api/v1/admin/auth/login",
-                json: #"{"username":"tws","password":"\#(TWSTestApp.superPassword)"}"#
-            )
-            let token = try #require((login as? [String: Any])?["token"] as? String)
+            let token = try await ShutdownTests.superUserToken(base)
             let list = "\(base)/api/v1/admin/companies/\(companyId)/webhooks/\(webhookId)/deliveries?limit=500"
             @Sendable func listed() async throws -> [[String: Any]] {
                 ((try await ShutdownTests.request("GET", list, token: token)).1 as? [String: Any])?["items"] as? [[String: Any]] ?? []

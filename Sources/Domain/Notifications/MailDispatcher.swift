@@ -129,13 +129,19 @@ public final class MailDispatcher: Sendable {
     public func sendDue() async throws -> Int {
         let due = try await store.dueMails(by: now(), limit: configuration.batchSize)
         var servers: [Int64: MailServer?] = [:]
-        var failing: Set<MailServer> = []
+        // Servers that failed transiently in this pass, and when their failed mail is tried again.
+        var failing: [MailServer: Date] = [:]
         for var mail in due {
             if stopping.withLock({ $0 }) { break }
             if servers[mail.userId] == nil { servers[mail.userId] = try await server(userId: mail.userId) }
             let server = servers[mail.userId] ?? nil
-            // The server failed transiently in this pass: this mail waits for the next one, its attempts untouched.
-            if let server, failing.contains(server) { continue }
+            // The server failed transiently in this pass: this mail waits as long as the one that failed, its attempts
+            // untouched (left due, it would fill the next batch and the loop would spin while the server is down).
+            if let server, let retry = failing[server] {
+                mail.nextAttemptAt = retry
+                try await store.saveMail(mail)
+                continue
+            }
             mail.attemptCount += 1
             guard let server else {
                 mail.status = .dead
@@ -156,11 +162,12 @@ public final class MailDispatcher: Sendable {
             } catch {
                 mail.lastError = error.description
                 if error.transient {
-                    failing.insert(server)
                     if let next = configuration.backoff.nextAttempt(afterFailures: mail.attemptCount, windowStart: mail.createdAt, now: now(), random: random()) {
+                        failing[server] = next
                         mail.nextAttemptAt = next
                         outcomes.withLock { $0.failed += 1 }
                     } else {
+                        failing[server] = now()
                         mail.status = .dead
                         mail.nextAttemptAt = nil
                         mail.lastError = "retry window ended: \(error.description)"
