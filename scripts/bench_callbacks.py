@@ -17,7 +17,7 @@ Two servers, one after the other:
   `GET /health` at the same rate from the same client, with its own latency and CPU per request.
 Exits non-zero when (b) does not accept every request or (a) answers anything but 201 and 429.
 """
-import argparse, collections, concurrent.futures, datetime, http.client, json, queue, re, shutil, sys, tempfile, threading, time
+import argparse, collections, concurrent.futures, datetime, http.client, json, queue, re, shutil, sys, tempfile, time
 
 import requests
 
@@ -175,7 +175,7 @@ def run(a, phase):
               + ", ".join(f"{c * 1000 / max(1, len(part)):.2f}" for part, c, _ in slices) + " ms")
         line("floor, same run: GET /health", floor, floor_cpu, floor_wall)
         ok = counted["201"] == len(results)
-        print(f"answers: " + ", ".join(f"{c}: {n}" for c, n in sorted(counted.items())) + ("" if ok else "  <- NOT ALL ACCEPTED"))
+        print("answers: " + ", ".join(f"{c}: {n}" for c, n in sorted(counted.items())) + ("" if ok else "  <- NOT ALL ACCEPTED"))
         return ok
     finally:
         if client: client.close()

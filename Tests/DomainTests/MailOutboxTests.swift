@@ -39,6 +39,9 @@ struct MailOutboxTests {
             mails.withLock { $0.values.filter { $0.status == .pending && $0.due > time }.map(\.due).min() }
         }
         func saveMail(_ mail: OutboxMail) async throws { mails.withLock { $0[mail.id!] = mail } }
+        func postponeMails(_ ids: [Int64], until time: Date) async throws {
+            mails.withLock { mails in for id in ids where mails[id]?.status == .pending { mails[id]?.nextAttemptAt = time } }
+        }
         func mail(id: Int64) async throws -> OutboxMail? { mails.withLock { $0[id] } }
         func pendingMailCount() async throws -> Int { mails.withLock { $0.values.filter { $0.status == .pending }.count } }
         func deleteFinishedMails(createdBefore cutoff: Date, limit: Int) async throws -> Int {

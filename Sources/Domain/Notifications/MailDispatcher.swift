@@ -89,6 +89,9 @@ public final class MailDispatcher: Sendable {
 
     public var counters: Counters { outcomes.withLock { $0 } }
 
+    /// Recipients' SMTP servers, by user id.
+    private let knownServers = VersionedCache<Int64, MailServer?>()
+
     /// Pending mails as of the last housekeeping (the outbox depth of /metrics).
     public var outboxDepth: Int { depth.withLock { $0 } }
 
@@ -129,17 +132,18 @@ public final class MailDispatcher: Sendable {
     public func sendDue() async throws -> Int {
         let due = try await store.dueMails(by: now(), limit: configuration.batchSize)
         var servers: [Int64: MailServer?] = [:]
-        // Servers that failed transiently in this pass, and when their failed mail is tried again.
+        // Servers that failed transiently in this pass, when their failed mail is tried again, and their other mails
+        // of the pass (postponed as long, in one write at the end).
         var failing: [MailServer: Date] = [:]
+        var postponed: [MailServer: [Int64]] = [:]
         for var mail in due {
             if stopping.withLock({ $0 }) { break }
             if servers[mail.userId] == nil { servers[mail.userId] = try await server(userId: mail.userId) }
             let server = servers[mail.userId] ?? nil
             // The server failed transiently in this pass: this mail waits as long as the one that failed, its attempts
             // untouched (left due, it would fill the next batch and the loop would spin while the server is down).
-            if let server, let retry = failing[server] {
-                mail.nextAttemptAt = retry
-                try await store.saveMail(mail)
+            if let server, failing[server] != nil, let id = mail.id {
+                postponed[server, default: []].append(id)
                 continue
             }
             mail.attemptCount += 1
@@ -183,14 +187,20 @@ public final class MailDispatcher: Sendable {
             // Marked sent in the transaction right after the server's acceptance (see the type's comment).
             try await store.saveMail(mail)
         }
+        for (server, ids) in postponed { try await store.postponeMails(ids, until: failing[server] ?? now()) }
         return due.count
     }
 
-    /// The recipient's SMTP server as their parameters say now; nil when none is set (or the user is gone).
+    /// The recipient's SMTP server as their parameters say now; nil when none is set (or the user is gone). Kept while
+    /// the configuration version stays the same: every pass asks it for each recipient.
     private func server(userId: Int64) async throws -> MailServer? {
-        try await tenants.read { tx in
+        let version = tenants.configurationVersion
+        if let known = knownServers.cached(userId, version: version) { return known }
+        let server = try await tenants.read { tx -> MailServer? in
             guard let user = try tx.user(id: userId) else { return nil }
             return try MailServer.resolve(for: user, in: tx).server
         }
+        knownServers.keep(server, for: userId, version: version)
+        return server
     }
 }

@@ -16,6 +16,8 @@ public protocol MailStore: Sendable {
     func nextMailDue(after time: Date) async throws -> Date?
     /// Saves a mail's new state (sent, retry planned, dead).
     func saveMail(_ mail: OutboxMail) async throws
+    /// Makes the pending mails `ids` due at `time`, their attempts untouched (the mails of a server that just failed).
+    func postponeMails(_ ids: [Int64], until time: Date) async throws
     func mail(id: Int64) async throws -> OutboxMail?
     func pendingMailCount() async throws -> Int
     /// Deletes up to `limit` sent or dead mails created before `cutoff`, and links that expired before it; answers

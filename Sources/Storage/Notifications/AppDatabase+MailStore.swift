@@ -61,6 +61,14 @@ extension AppDatabase: MailStore {
         try await writer.write { db in try GRDBTransaction(db: db).translate { try MailOutboxRow(mail).update(db) } }
     }
 
+    public func postponeMails(_ ids: [Int64], until time: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await writer.write { db in
+            try MailOutboxRow.filter(ids.contains(Column("id")) && Column("status") == OutboxMail.Status.pending.rawValue)
+                .updateAll(db, Column("dueAt").set(to: time))
+        }
+    }
+
     public func mail(id: Int64) async throws -> OutboxMail? {
         try readDatabase { db in try MailOutboxRow.fetchOne(db, key: id)?.mail }
     }
