@@ -9,6 +9,7 @@ import Testing
             "Login", "Logout", "GetMe", "AdminLogin", "ChangeAdminPassword", "ListUsers", "GetLicences", "GetResolvedParameters",
         ] + TelephonySchemaTests.operations + ["SearchDirectory", "LookupNumber", "GetAlerterCard", "GetPhoneQueues", "TakeQueueCall", "DivertQueueCall"]
         + ["GetRules", "GetRule", "CreateRule", "UpdateRule", "DeleteRule", "SetRuleOrder", "TestRules", "GetSharedRules"]
+        + ["RequestCallback", "GetCallback", "CancelCallback"]
 
     @Test func realWSDLCompiles() throws {
         let schema = try Fixtures.schema()
