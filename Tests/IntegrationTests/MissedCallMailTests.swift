@@ -132,6 +132,42 @@ struct MissedCallMailTests {
         }
     }
 
+    @Test("The mail's link opened in a browser: the web client asks alice to sign in, then her line calls the caller back once")
+    func theLinkInTheWebClientAsksToSignInThenCallsBack() async throws {
+        let sink = try SMTPSink(Self.sinkAccount)
+        defer { sink.stop() }
+        try await TelephonyWorld.run(live: true, setUp: Self.setUp(smtpPort: sink.port)) { w in
+            try await Self.missACall(w)
+            try await eventually("the mail reached the SMTP server") { sink.received().count == 1 }
+            let data = try #require(sink.received().first?["data"] as? String)
+            let text = try #require(SMTPSink.parts(data)["text/plain"])
+            let token = try Self.token(text)
+            let port = try #require(w.client.port)
+            try await HeadlessBrowser.run { browser in
+                // Not signed in: the page says what the link needs, and nothing is called yet.
+                try await browser.open("http://localhost:\(port)/app/?callBack=\(token)")
+                try await browser.wait("the sign-in prompt", until: "return document.getElementById('sign-in-error').textContent !== '';")
+                #expect(try await browser.text("#sign-in-error") == "Sign in to call back your missed call.")
+                #expect(await w.simulator.calls().isEmpty)
+                try await browser.type("alice", into: "#username")
+                try await browser.type(TelephonyWorld.password, into: "#password")
+                try await browser.click("#sign-in-button")
+                try await browser.wait(
+                    "the call back placed",
+                    until: "return document.getElementById('call-back-status').textContent.startsWith('Calling ');"
+                )
+                #expect(try await browser.text("#call-back-status")?.hasSuffix("back from 1001") == true)
+                // The token left the address bar, so a reload does not call again.
+                #expect(try await browser.run("return location.search;") as? String == "")
+            }
+            try await eventually("the PBX sees 1001 call the caller") {
+                await w.simulator.calls().contains { $0.callingDevice == "1001" && ($0.calledDevice ?? "").hasSuffix(Self.external) }
+            }
+            // The link worked once.
+            expectProblem(try await w.client.post("/api/v1/call-back-links/\(token)", token: w.token("alice"), json: "{}"), .gone, "call_back_link_used")
+        }
+    }
+
     @Test func anSMTPServerThatIsDownGetsTheMailOnceItIsBackAndAnExpiredLinkIsRefused() async throws {
         let probe = try SMTPSink()
         let port = probe.port
