@@ -65,7 +65,7 @@ run: build
 	$(SWIFT) run tws-server serve --demo $(ARGS)
 
 # The contract checks and the schemathesis fuzzing of the REST contract (scripts/fuzz_contract.py: fixed seed, about three
-# minutes, as a user, a company administrator and a super-user) run side by side, each on its own free ports; the
+# minutes, as a user, a company administrator, a super-user and a portal key) run side by side, each on its own free ports; the
 # fuzzing's output follows the contract checks', and either one failing fails the target.
 test: deps $(VENV)/.ready
 	$(SWIFT) build --build-tests
