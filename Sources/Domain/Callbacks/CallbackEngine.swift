@@ -447,12 +447,8 @@ public final class CallbackEngine: CallEventObserver, Sendable {
             return true
         }
         guard stored == true else { return false }
-        publish(saved, group: group)
+        Self.publish(saved, group: group, to: publisher)
         return true
-    }
-
-    private func publish(_ request: CallbackRequest, group: CallbackGroup) {
-        Self.publish(request, group: group, to: publisher)
     }
 
     /// A request's status to the group's members (for a queue group: the users who see the queue), and to webhooks.
