@@ -130,8 +130,9 @@ struct CallbackTests {
 
 @Suite("Callbacks: retries, queues, hours, refusals (issue 20)")
 struct CallbackScenarioTests {
-    @Test func aMemberWhoDoesNotAnswerIsTriedAgainThenTheRequestFails() async throws {
-        try await TelephonyWorld.run { world in
+    @Test(arguments: [SimulatorStyle.plain, .real])
+    func aMemberWhoDoesNotAnswerIsTriedAgainThenTheRequestFails(_ style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { world in
             let bob = world.userId("bob")
             let setup = try await CallbackSetup.make(
                 world,
@@ -153,8 +154,10 @@ struct CallbackScenarioTests {
         }
     }
 
-    @Test func aVisitorWhoIsBusyIsTriedAgain() async throws {
-        try await TelephonyWorld.run(simulator: { $0.switchConfiguration.busyExternalNumbers = [CallbackSetup.visitorDialled] }) { world in
+    @Test(arguments: [SimulatorStyle.plain, .real])
+    func aVisitorWhoIsBusyIsTriedAgain(_ style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style, simulator: { $0.switchConfiguration.busyExternalNumbers = [CallbackSetup.visitorDialled] }) {
+            world in
             let setup = try await CallbackSetup.make(
                 world,
                 group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
@@ -272,8 +275,9 @@ struct CallbackScenarioTests {
         }
     }
 
-    @Test func aSecondRequestForTheSameNumberAndTargetAnswersTheFirstAndCancelStopsTheCall() async throws {
-        try await TelephonyWorld.run { world in
+    @Test(arguments: [SimulatorStyle.plain, .real])
+    func aSecondRequestForTheSameNumberAndTargetAnswersTheFirstAndCancelStopsTheCall(_ style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { world in
             let setup = try await CallbackSetup.make(
                 world,
                 group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
