@@ -223,8 +223,10 @@ struct CorsTests {
 enum LoopbackPageServer {
     static func run<Value: Sendable>(folder: URL, _ body: (Int) async throws -> Value) async throws -> Value {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", folder.path]
+        // Debian's interpreter itself: a version manager's shim in PATH costs seconds to start on a loaded machine.
+        process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/bin/env")
+        process.arguments = (process.executableURL?.path == "/usr/bin/env" ? ["python3"] : [])
+            + ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", folder.path]
         let output = Pipe()
         let printed = Mutex("")
         output.fileHandleForReading.readabilityHandler = { handle in
@@ -240,7 +242,8 @@ enum LoopbackPageServer {
             process.waitUntilExit()
         }
         // "Serving HTTP on 127.0.0.1 port 43127 (http://127.0.0.1:43127/) ..."
-        let deadline = ContinuousClock.now.advanced(by: .seconds(15))
+        // A wait, not a timing check: two browser suites start one each while the whole test run loads the machine.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         var port: Int?
         while port == nil, ContinuousClock.now < deadline, process.isRunning {
             port = printed.withLock { text in text.firstMatch(of: /port (\d+)/).flatMap { Int($0.1) } }
