@@ -53,6 +53,9 @@ struct PBXSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("queue"), help: "A hunt group, e.g. 3000=1001,1002 (repeatable).")
     var queues: [String] = []
 
+    @Option(help: "The voicemail system's number: it answers at once; a call diverted there leaves a message (MessageWaitingEvent on), the owner calling it hears them (off).")
+    var voicemail: String?
+
     @Flag(name: .customLong("require-session"), help: "Refuse every request before ECMA-354 StartApplicationSession.")
     var requireSession = false
 
@@ -127,8 +130,14 @@ struct PBXSimCommand: AsyncParsableCommand {
             }
             queueMap[parts[0]] = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }
-        guard let numbering = SimulatorNumbering(devices: devices, queues: queueMap) else {
+        guard var numbering = SimulatorNumbering(devices: devices, queues: queueMap) else {
             throw ValidationError("--devices must be ranges and numbers such as 1000-1999,2000")
+        }
+        if let voicemail {
+            guard !voicemail.isEmpty, voicemail.allSatisfy(\.isASCII), voicemail.allSatisfy(\.isNumber), queueMap[voicemail] == nil else {
+                throw ValidationError("--voicemail must be a number that is not a queue")
+            }
+            numbering.voicemail = voicemail
         }
         var faults: [SimulatorFault] = []
         for argument in fault {

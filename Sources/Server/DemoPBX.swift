@@ -18,7 +18,11 @@ struct DemoPBX: Service {
         // widget's demo page goes all the way to `connected`.
         for agent in DemoSeed.callbackAgents { configuration.switchConfiguration.answerDelays[agent] = .seconds(3) }
         configuration.switchConfiguration.externalAnswerDelay = .seconds(4)
+        // The voicemail system answers the demo's vmNumber; callers diverted there leave messages (the lamp lights).
+        configuration.switchConfiguration.numbering.voicemail = DemoSeed.voicemailNumber
         let simulator = PBXSimulator(configuration: configuration, logger: logger)
+        // One message waits for the first demo user before the gateway connects: it reads the lamp when it monitors.
+        if let first = devices.first { try? await simulator.leaveVoicemail(for: first) }
         // Queued until the simulator runs.
         await simulator.startLoad(
             SimulatorLoad(

@@ -14,6 +14,8 @@ enum DemoSeed {
     /// The callback group's device and its agents' devices (the first three Sales users), which answer by themselves.
     static let callbackDevice = "1990"
     static let callbackAgents = ["1001", "1002", "1003"]
+    /// The demo domain's `vmNumber`, answered by the simulator's voicemail system.
+    static let voicemailNumber = "8888"
 
     private static let people: [(String, String)] = [
         ("Alice", "Martin"), ("Bruno", "Bernard"), ("Chloé", "Dubois"), ("David", "Thomas"), ("Emma", "Robert"), ("Fabien", "Richard"),
@@ -107,6 +109,7 @@ enum DemoSeed {
             PbxLink(companyId: companyId, domainId: domainId, host: "127.0.0.1", port: pbxPort, capacity: 500, pbxType: "simulator")
         )
         _ = try await service.setParameter(admin, scope: .domain, scopeId: domainId, application: .twsServer, name: "AuthMethods", value: "TWS")
+        _ = try await service.setParameter(admin, scope: .domain, scopeId: domainId, application: .caller, name: "vmNumber", value: voicemailNumber)
 
         // Directories: everyone reads the TWS users, the public contacts and their own private contacts; two outside
         // contacts to search for and to name incoming calls from their numbers.

@@ -5,7 +5,7 @@ import Testing
 /// The user operations of the Domain services and the applications each needs (issue 19): the table the contract's
 /// `x-tws-application` states, checked here against what the services enforce.
 enum ApplicationOperation: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case makeCall, answerCall, pickUpCall, setDoNotDisturb, getForwarding, setForwarding
+    case makeCall, callVoicemail, answerCall, pickUpCall, setDoNotDisturb, getForwarding, setForwarding
     case listMyDevices, getDeviceLine, devicePresence, userPresences, setMyPresence
     case listCallLogs
     case searchDirectory, lookupNumber, getContact, listPrivateContacts, listContactLists
@@ -23,6 +23,7 @@ enum ApplicationOperation: String, CaseIterable, Sendable, CustomTestStringConve
     func run(_ w: ApplicationRightsWorld, _ principal: UserPrincipal) async throws {
         switch self {
         case .makeCall: _ = try await w.calls.makeCall(principal, device: nil, number: "1002")
+        case .callVoicemail: _ = try await w.calls.callVoicemail(principal, device: nil)
         case .answerCall: try await w.calls.answer(principal, callId: "no-such-call", device: nil)
         case .pickUpCall: _ = try await w.calls.pickUp(principal, ringingDevice: "1002", callId: nil, device: nil)
         case .setDoNotDisturb: try await w.calls.setDoNotDisturb(principal, device: nil, enabled: true)

@@ -5,7 +5,18 @@ import Testing
 /// Who receives what: an administrator's filter admits supervision events only; a missed call on an intercom line
 /// reaches the group's supervisors, not those who merely see the device.
 @Suite struct PushAudienceFilterTests {
-    static let audiences: [PushAudience] = [.device("2001"), .user(1), .domain, .directory(5), .intercom("2001"), .secretaries("2001")]
+    static let audiences: [PushAudience] = [
+        .device("2001"), .user(1), .domain, .directory(5), .intercom("2001"), .secretaries("2001"), .owner("2001"),
+    ]
+
+    @Test func aVoicemailLampReachesTheLinesOwnersNotColleaguesWhoSeeTheLine() {
+        let owner = PushAudienceFilter(userId: 1, domainId: 1, visibleDevices: ["2001"], ownDevices: ["2001"])
+        let colleague = PushAudienceFilter(userId: 2, domainId: 1, visibleDevices: ["2001"], supervisedDevices: ["2001"])
+        #expect(owner.admits(.owner("2001"), type: .messageWaiting))
+        #expect(!colleague.admits(.owner("2001"), type: .messageWaiting))
+        #expect(colleague.admits(.device("2001"), type: .forwarding))
+        #expect(!owner.admits(.owner("2002"), type: .messageWaiting))
+    }
 
     @Test func anAdministratorReceivesLinkAndQueueAlertsWhateverTheirAudienceAndNothingElse() {
         let admin = PushAudienceFilter.administrator(domainId: 1)

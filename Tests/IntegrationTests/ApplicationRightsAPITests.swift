@@ -12,7 +12,7 @@ enum ApplicationTable {
     static let needs: [String: ApplicationNeed] = {
         var needs: [String: ApplicationNeed] = [:]
         for id in [
-            "listMyDevices", "getDeviceLine", "setDoNotDisturb", "getForwarding", "setForwarding", "getPresence", "setMyPresence", "makeCall",
+            "listMyDevices", "getDeviceLine", "setDoNotDisturb", "getForwarding", "setForwarding", "getPresence", "setMyPresence", "makeCall", "callVoicemail",
             "pickUpCall", "answerCall", "hangUpCall", "holdCall", "retrieveCall", "transferCall", "consultCall", "completeTransfer",
             "cancelTransfer", "deflectCall", "listCallLogs", "searchDirectory", "lookupNumber", "getContact", "listPrivateContacts",
             "createPrivateContact", "updatePrivateContact", "deletePrivateContact", "listContactLists", "createContactList",
@@ -76,7 +76,7 @@ struct ApplicationRightsAPITests {
     @Test
     func everyUserOperationOfTheContractNamesTheApplicationsDomainEnforces() throws {
         let operations = try ApplicationTable.contract()
-        #expect(operations.count == 175)
+        #expect(operations.count == 176)
         let user = operations.filter(\.isUserOperation)
         #expect(Set(user.map(\.operationId)) == Set(ApplicationTable.needs.keys), "user operations and the table differ")
         for operation in operations {

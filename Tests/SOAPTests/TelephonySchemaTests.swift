@@ -6,7 +6,7 @@ import Testing
 /// the REST bodies of openapi/tws.yaml before any business code runs.
 @Suite struct TelephonySchemaTests {
     static let operations = [
-        "GetDeviceLines", "SetDoNotDisturb", "GetForwarding", "SetForwarding", "GetPresence", "SetPresence", "MakeCall", "PickUpCall",
+        "GetDeviceLines", "SetDoNotDisturb", "GetForwarding", "SetForwarding", "GetPresence", "SetPresence", "MakeCall", "CallVoicemail", "PickUpCall",
         "AnswerCall", "HangUpCall", "HoldCall", "RetrieveCall", "TransferCall", "ConsultCall", "CompleteTransfer", "CancelTransfer",
         "DeflectCall", "GetCallLogs",
     ]

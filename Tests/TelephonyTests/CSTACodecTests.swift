@@ -40,7 +40,7 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
         for sample in Samples.events {
             let message = try CSTACodec.decode(CSTAFrame(invokeID: 9999, xml: Namespacing.ed3.document(root: sample.root, body: sample.body))).message
             #expect(message.monitorCrossRefID != nil, "\(sample.root)")
-            if sample.root.hasPrefix("Forwarding") || sample.root.hasPrefix("DoNotDisturb") {
+            if sample.root.hasPrefix("Forwarding") || sample.root.hasPrefix("DoNotDisturb") || sample.root.hasPrefix("MessageWaiting") {
                 #expect(message.callEvent == nil, "\(sample.root)")
             } else {
                 #expect(message.callEvent?.connection.callID.isEmpty == false, "\(sample.root)")
@@ -143,6 +143,16 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
             root: "DoNotDisturbEvent",
             body: "<monitorCrossRefID>1</monitorCrossRefID><device><notKnown/></device><doNotDisturbOn>true</doNotDisturbOn>",
             missing: "device"
+        ),
+        MalformedCase(
+            root: "MessageWaitingEvent",
+            body: "<monitorCrossRefID>1</monitorCrossRefID><targetDevice>1002</targetDevice><messageWaitingOn>perhaps</messageWaitingOn>",
+            missing: "messageWaitingOn"
+        ),
+        MalformedCase(
+            root: "MessageWaitingEvent",
+            body: "<monitorCrossRefID>1</monitorCrossRefID><messageWaitingOn>true</messageWaitingOn>",
+            missing: "targetDevice"
         ),
         MalformedCase(
             root: "SnapshotDeviceResponse",

@@ -99,6 +99,12 @@ struct RequestCase: Sendable, CustomTestStringConvertible {
             values: [["device"]: "1001"]
         ),
         RequestCase(
+            request: .getMessageWaitingIndicator(device: "1001"),
+            root: "GetMessageWaitingIndicator",
+            children: ["device"],
+            values: [["device"]: "1001"]
+        ),
+        RequestCase(
             request: .setDoNotDisturb(device: "1001", doNotDisturbOn: true),
             root: "SetDoNotDisturb",
             children: ["device", "doNotDisturbOn"],

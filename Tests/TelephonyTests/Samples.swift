@@ -112,6 +112,11 @@ enum Samples {
             expected: .snapshotDeviceResponse([])
         ),
         Sample(
+            root: "GetMessageWaitingIndicatorResponse",
+            body: "<messageWaitingOn>true</messageWaitingOn>",
+            expected: .getMessageWaitingIndicatorResponse(messageWaitingOn: true)
+        ),
+        Sample(
             root: "GetForwardingResponse",
             body: """
                 <forwardingList>
@@ -422,6 +427,37 @@ enum Samples {
                 <doNotDisturbOn>true</doNotDisturbOn>
                 """,
             expected: .doNotDisturb(CSTADoNotDisturbEvent(monitorCrossRefID: "17", device: "1001", doNotDisturbOn: true))
+        ),
+        Sample(
+            root: "MessageWaitingEvent",
+            body: """
+                <monitorCrossRefID>17</monitorCrossRefID>
+                <targetDevice><deviceIdentifier>1002</deviceIdentifier></targetDevice>
+                <deviceForMessage><deviceIdentifier>8888</deviceIdentifier></deviceForMessage>
+                <messageWaitingOn>true</messageWaitingOn>
+                """,
+            expected: .messageWaiting(CSTAMessageWaitingEvent(monitorCrossRefID: "17", device: "1002", deviceForMessage: "8888", messageWaitingOn: true))
+        ),
+        // OpenScape's wrapped identifier, no voicemail device, private data after the flag; the lamp goes out.
+        Sample(
+            root: "MessageWaitingEvent",
+            body: """
+                <monitorCrossRefID>17</monitorCrossRefID>
+                <targetDevice><deviceIdentifier>N&lt;1002&gt;;noa=nk</deviceIdentifier></targetDevice>
+                <messageWaitingOn>false</messageWaitingOn>
+                <extensions><privateData><private><mwi xmlns="urn:vendor">0</mwi></private></privateData></extensions>
+                """,
+            expected: .messageWaiting(CSTAMessageWaitingEvent(monitorCrossRefID: "17", device: CSTADeviceID(parsing: "N<1002>;noa=nk"), messageWaitingOn: false))
+        ),
+        // Some switches name the indicator's device `device`, like their other device events.
+        Sample(
+            root: "MessageWaitingEvent",
+            body: """
+                <monitorCrossRefID>17</monitorCrossRefID>
+                <device>1002</device>
+                <messageWaitingOn>true</messageWaitingOn>
+                """,
+            expected: .messageWaiting(CSTAMessageWaitingEvent(monitorCrossRefID: "17", device: "1002", messageWaitingOn: true))
         ),
     ]
 

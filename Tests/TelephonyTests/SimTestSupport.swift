@@ -366,6 +366,15 @@ extension CSTAMessage {
             .doNotDisturb(
                 CSTADoNotDisturbEvent(monitorCrossRefID: event.monitorCrossRefID, device: event.device.byNumber, doNotDisturbOn: event.doNotDisturbOn)
             )
+        case .messageWaiting(let event):
+            .messageWaiting(
+                CSTAMessageWaitingEvent(
+                    monitorCrossRefID: event.monitorCrossRefID,
+                    device: event.device.byNumber,
+                    deviceForMessage: event.deviceForMessage?.byNumber,
+                    messageWaitingOn: event.messageWaitingOn
+                )
+            )
         default: self
         }
     }

@@ -34,6 +34,7 @@ struct SimMessageCase: Sendable, CustomTestStringConvertible {
         .setForwarding(device: "1001", forwardingType: .immediate, forwardDN: "2000", activate: true),
         .setForwarding(device: "1001", forwardingType: .noAnswer, forwardDN: nil, activate: false),
         .getForwarding(device: "1001"),
+        .getMessageWaitingIndicator(device: "1001"),
         .setDoNotDisturb(device: "1001", doNotDisturbOn: true),
         .snapshotDevice(device: "1001"),
         .monitorStart(device: "1001"),
@@ -252,6 +253,11 @@ struct SimMessageCase: Sendable, CustomTestStringConvertible {
             label: "DoNotDisturbEvent",
             message: .doNotDisturb(CSTADoNotDisturbEvent(monitorCrossRefID: "1", device: "1001", doNotDisturbOn: true))
         ),
+        SimMessageCase(
+            label: "MessageWaitingEvent",
+            message: .messageWaiting(CSTAMessageWaitingEvent(monitorCrossRefID: "1", device: "1001", deviceForMessage: "8888", messageWaitingOn: true))
+        ),
+        SimMessageCase(label: "GetMessageWaitingIndicatorResponse", message: .getMessageWaitingIndicatorResponse(messageWaitingOn: false)),
     ]
 
     @Test(arguments: messages, CSTAEdition.allCases)

@@ -19,4 +19,6 @@ public enum PushAudience: Sendable, Hashable {
     case secretaries(String)
     /// These users only (a callback group's members).
     case users(Set<Int64>)
+    /// The users whose own device this is, not colleagues who merely see it (its voicemail lamp).
+    case owner(String)
 }

@@ -27,6 +27,8 @@ public struct PushAudienceFilter: Sendable, Equatable {
     /// Bosses' devices the user sees as their secretary only (`TelephonyVisibility.bosses`): their call events come as
     /// the secretaries' copy (`PushAudience.secretaries`), not as device events.
     public var bossDevices: Set<String>
+    /// The user's own devices (`TelephonyVisibility.own`): what only an owner may know of a line, its voicemail lamp.
+    public var ownDevices: Set<String>
 
     public init(
         userId: Int64,
@@ -34,7 +36,8 @@ public struct PushAudienceFilter: Sendable, Equatable {
         visibleDevices: Set<String>,
         readableDirectories: Set<Int64> = [],
         supervisedDevices: Set<String> = [],
-        bossDevices: Set<String> = []
+        bossDevices: Set<String> = [],
+        ownDevices: Set<String> = []
     ) {
         self.receiver = .user
         self.userId = userId
@@ -43,6 +46,7 @@ public struct PushAudienceFilter: Sendable, Equatable {
         self.readableDirectories = readableDirectories
         self.supervisedDevices = supervisedDevices
         self.bossDevices = bossDevices
+        self.ownDevices = ownDevices
     }
 
     /// The filter of an administrator watching `domainId`, one of their companies' domains.
@@ -70,6 +74,7 @@ public struct PushAudienceFilter: Sendable, Equatable {
         case .domain: true
         case .directory(let id): readableDirectories.contains(id)
         case .intercom(let number): supervisedDevices.contains(number)
+        case .owner(let number): ownDevices.contains(number)
         }
     }
 }

@@ -31,4 +31,6 @@ public enum PushEventType: String, Codable, Sendable, CaseIterable {
     case ruleApplied = "rule_applied"
     /// A callback request of a group the user belongs to changed status (issue 20).
     case callback
+    /// The message-waiting indicator (voicemail lamp) of one of the receiving user's own devices went on or off.
+    case messageWaiting = "message_waiting"
 }

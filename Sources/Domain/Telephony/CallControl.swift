@@ -56,6 +56,20 @@ public struct CallControl: Sendable {
         return PlacedCall(call: call, dialled: dialled)
     }
 
+    /// The voicemail button (admin guide 9.1.4): the user's device calls `vmNumber` as resolved for the user (their own
+    /// value, their group's, their domain's or the default), through the dialing plan like any click-to-call.
+    public func callVoicemail(_ principal: UserPrincipal, device: String?) async throws -> PlacedCall {
+        let number = try await store.read { tx in
+            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            guard let user = try tx.user(id: principal.userId) else { throw DomainError.unauthenticated }
+            return try RuleParameters.value("vmNumber", of: .caller, for: user, tx)
+        }
+        guard number.contains(where: \.isNumber) else {
+            throw DomainError(.unprocessable, code: "no_voicemail_number", "No voicemail number (vmNumber) is set for this user")
+        }
+        return try await makeCall(principal, device: device, number: number)
+    }
+
     public func answer(_ principal: UserPrincipal, callId: String, device: String?) async throws {
         let call = try await ownCall(principal, callId: callId, device: device)
         _ = try await execute(.answer(call), principal)

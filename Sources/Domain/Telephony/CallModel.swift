@@ -77,6 +77,13 @@ public struct CallModel: Sendable {
             )
         case .doNotDisturb(let device, let enabled):
             update(device, now: now, into: &output) { line, _ in line.doNotDisturb = enabled }
+        case .messageWaiting(let device, let waiting):
+            // The PBX may repeat a state (the answer to the gateway's question, then an event): push changes only.
+            guard lines[device]?.messageWaiting != waiting else { break }
+            update(device, now: now, into: &output) { line, _ in line.messageWaiting = waiting }
+            output.events.append(
+                (.owner(device), PushEvent(type: .messageWaiting, time: now, messageWaiting: MessageWaitingPayload(device: device, waiting: waiting)))
+            )
         case .monitored(let device, let monitored):
             update(device, now: now, into: &output) { line, output in
                 line.monitored = monitored

@@ -1,10 +1,12 @@
 import Foundation
 
-/// A monitored device's line: its calls, do-not-disturb and forwarding.
+/// A monitored device's line: its calls, do-not-disturb, forwarding and voicemail lamp.
 public struct DeviceLine: Sendable, Equatable {
     public var number: String
     public var monitored: Bool
     public var doNotDisturb: Bool
+    /// The PBX's message-waiting indicator: voicemail messages wait for this device.
+    public var messageWaiting: Bool
     public var forwarding: [ForwardingKind: String]
     /// The device's calls, oldest first.
     public var calls: [LineCall]
@@ -15,12 +17,14 @@ public struct DeviceLine: Sendable, Equatable {
         number: String,
         monitored: Bool = false,
         doNotDisturb: Bool = false,
+        messageWaiting: Bool = false,
         forwarding: [ForwardingKind: String] = [:],
         calls: [LineCall] = []
     ) {
         self.number = number
         self.monitored = monitored
         self.doNotDisturb = doNotDisturb
+        self.messageWaiting = messageWaiting
         self.forwarding = forwarding
         self.calls = calls
     }

@@ -5,6 +5,8 @@ public struct DeviceLineView: Sendable, Equatable {
     public var number: String
     public var presence: TelephonyPresence
     public var doNotDisturb: Bool
+    /// The voicemail lamp, on the owner's own lines only (nil on a colleague's).
+    public var messageWaiting: Bool?
     public var forwarding: [ForwardingSetting]
     public var calls: [LineCall]
 }
@@ -32,7 +34,7 @@ public struct PresenceService: Sendable {
             try ApplicationAccess.require(.telephony, principal: principal, tx)
             return try TelephonyVisibility.ownDevices(userId: principal.userId, tx)
         }
-        return own.sorted().map { view(domainId: principal.domainId, number: $0) }
+        return own.sorted().map { view(domainId: principal.domainId, number: $0, owned: true) }
     }
 
     /// Telephony presence of every device the user may see, own ones included.
@@ -48,15 +50,16 @@ public struct PresenceService: Sendable {
     public func visibleLine(_ principal: UserPrincipal, device: String) async throws -> DeviceLineView {
         let visibility = try await visibility(principal)
         guard visibility.visible.contains(device) else { throw DomainError.notFound("Device") }
-        return view(domainId: principal.domainId, number: device)
+        return view(domainId: principal.domainId, number: device, owned: visibility.own.contains(device))
     }
 
-    private func view(domainId: Int64, number: String) -> DeviceLineView {
+    private func view(domainId: Int64, number: String, owned: Bool) -> DeviceLineView {
         let line = events.line(domainId: domainId, device: number) ?? DeviceLine(number: number)
         return DeviceLineView(
             number: number,
             presence: line.presence,
             doNotDisturb: line.doNotDisturb,
+            messageWaiting: owned ? line.messageWaiting : nil,
             forwarding: ForwardingKind.allCases.compactMap { kind in
                 line.forwarding[kind].map { ForwardingSetting(kind: kind, enabled: true, destination: $0.isEmpty ? nil : $0) }
             },
@@ -75,7 +78,8 @@ public struct PresenceService: Sendable {
             visibleDevices: visibility.visible,
             readableDirectories: Set(access.directories.keys),
             supervisedDevices: visibility.intercom,
-            bossDevices: visibility.bosses
+            bossDevices: visibility.bosses,
+            ownDevices: visibility.own
         )
     }
 

@@ -5,6 +5,9 @@ public enum SwitchEvent: Sendable, Hashable {
     case call(SwitchCallEvent)
     case forwarding(device: String, ForwardingSetting)
     case doNotDisturb(device: String, enabled: Bool)
+    /// The device's message-waiting indicator (voicemail lamp): a MessageWaitingEvent, or the PBX's answer when the
+    /// gateway asks after monitoring starts.
+    case messageWaiting(device: String, waiting: Bool)
     /// A monitor started (true) or was lost with its link (false): the device's calls are kept, suspended, until a
     /// snapshot after reconnection says which still exist (or the link-loss grace runs out).
     case monitored(device: String, Bool)

@@ -67,6 +67,16 @@ extension TWSAPI {
         return .created(.init(body: .json(.init(placed))))
     }
 
+    package func callVoicemail(_ input: Operations.CallVoicemail.Input) async throws -> Operations.CallVoicemail.Output {
+        let request = input.body.map { body -> Components.Schemas.VoicemailCallRequest in
+            switch body {
+            case .json(let request): request
+            }
+        }
+        let placed = try await calls.callVoicemail(try await actingUser(request?.onBehalfOf, .callsControl), device: request?.device)
+        return .created(.init(body: .json(.init(placed))))
+    }
+
     package func pickUpCall(_ input: Operations.PickUpCall.Input) async throws -> Operations.PickUpCall.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
         let call = try await calls.pickUp(
@@ -297,6 +307,7 @@ extension Components.Schemas.DeviceLine {
             number: l.number,
             presence: try convert(l.presence, field: "presence"),
             doNotDisturb: l.doNotDisturb,
+            messageWaiting: l.messageWaiting,
             forwarding: try l.forwarding.map(Components.Schemas.ForwardingSetting.init),
             calls: try l.calls.map(Components.Schemas.LineCall.init)
         )

@@ -66,6 +66,11 @@ extension SOAPBinding {
         return SOAPElement("MakeCallResponse", children: Self.placedCall(placed))
     }
 
+    func callVoicemail(_ payload: SOAPElement) async throws -> SOAPElement {
+        let placed = try await calls.callVoicemail(try await actingUser(payload, .callsControl), device: payload.string("device"))
+        return SOAPElement("CallVoicemailResponse", children: Self.placedCall(placed))
+    }
+
     func pickUpCall(_ payload: SOAPElement) async throws -> SOAPElement {
         let user = try await actingUser(payload, .callsControl)
         let call = try await calls.pickUp(
@@ -177,7 +182,7 @@ extension SOAPBinding {
     static func deviceLine(_ name: String, _ l: DeviceLineView) -> SOAPElement {
         SOAPElement(
             name,
-            children: [.leaf("number", l.number), .leaf("presence", l.presence.rawValue), .leaf("doNotDisturb", l.doNotDisturb)]
+            children: [.leaf("number", l.number), .leaf("presence", l.presence.rawValue), .leaf("doNotDisturb", l.doNotDisturb), .leaf("messageWaiting", l.messageWaiting)]
                 + l.forwarding.map { SOAPElement("forwarding", children: forwarding($0)) }
                 + l.calls.map { call in
                     SOAPElement(

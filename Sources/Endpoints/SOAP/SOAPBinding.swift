@@ -354,6 +354,7 @@ public struct SOAPBinding: Sendable {
         case .getPresence: return try await getPresence(payload)
         case .setPresence: return try await setPresence(payload)
         case .makeCall: return try await makeCall(payload)
+        case .callVoicemail: return try await callVoicemail(payload)
         case .pickUpCall: return try await pickUpCall(payload)
         case .answerCall: return try await callAction(operation, payload) { try await $0.answer($1, callId: $2, device: $3) }
         case .hangUpCall: return try await callAction(operation, payload) { try await $0.hangUp($1, callId: $2, device: $3) }

@@ -63,6 +63,8 @@ public struct CSTACodec: Sendable, Hashable {
             return .getForwardingResponse(reader.forwardingSettings())
         case "SystemStatusResponse":
             return .systemStatusResponse
+        case "GetMessageWaitingIndicatorResponse":
+            return .getMessageWaitingIndicatorResponse(messageWaitingOn: try reader.bool("messageWaitingOn"))
         case "StartApplicationSessionPosResponse":
             return .applicationSessionStarted(sessionID: try reader.text("sessionID"))
         case "StartApplicationSessionNegResponse":
@@ -100,6 +102,8 @@ public struct CSTACodec: Sendable, Hashable {
             return .forwarding(try reader.forwardingEvent())
         case "DoNotDisturbEvent":
             return .doNotDisturb(try reader.doNotDisturbEvent())
+        case "MessageWaitingEvent":
+            return .messageWaiting(try reader.messageWaitingEvent())
         case let name where name.hasSuffix("Response"):
             return .positiveResponse(name)
         default:
@@ -272,6 +276,21 @@ private struct MessageReader: CSTAElementReader {
             throw missing("device")
         }
         return CSTADoNotDisturbEvent(monitorCrossRefID: monitorCrossRefID, device: device, doNotDisturbOn: try bool("doNotDisturbOn"))
+    }
+
+    /// A MessageWaitingEvent: the indicator's device is `targetDevice` (ECMA-323); `device` is read too, as some
+    /// switches name it like the other device events.
+    func messageWaitingEvent() throws(CSTAProtocolError) -> CSTAMessageWaitingEvent {
+        let monitorCrossRefID = try text("monitorCrossRefID")
+        guard let device = device("targetDevice") ?? device("device") else {
+            throw missing("targetDevice")
+        }
+        return CSTAMessageWaitingEvent(
+            monitorCrossRefID: monitorCrossRefID,
+            device: device,
+            deviceForMessage: self.device("deviceForMessage"),
+            messageWaitingOn: try bool("messageWaitingOn")
+        )
     }
 }
 

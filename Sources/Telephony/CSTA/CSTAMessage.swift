@@ -12,6 +12,8 @@ public enum CSTAMessage: Sendable, Hashable {
     case snapshotDeviceResponse([CSTASnapshotCall])
     /// GetForwardingResponse: the device's forwarding settings.
     case getForwardingResponse([CSTAForwardingSetting])
+    /// GetMessageWaitingIndicatorResponse: whether the device's message-waiting lamp is lit.
+    case getMessageWaitingIndicatorResponse(messageWaitingOn: Bool)
     /// SystemStatusResponse: the PBX acknowledged our SystemStatus.
     case systemStatusResponse
     /// ECMA-354 StartApplicationSessionPosResponse: the session the PBX opened.
@@ -49,6 +51,8 @@ public enum CSTAMessage: Sendable, Hashable {
     case forwarding(CSTAForwardingEvent)
     /// DoNotDisturbEvent: a device's do-not-disturb changed.
     case doNotDisturb(CSTADoNotDisturbEvent)
+    /// MessageWaitingEvent: a device's message-waiting indicator (voicemail lamp) went on or off.
+    case messageWaiting(CSTAMessageWaitingEvent)
     /// A root element this codec does not know (PBXs send private events): its local name. Not an error.
     case unknown(String)
 
@@ -69,6 +73,7 @@ public enum CSTAMessage: Sendable, Hashable {
         switch self {
         case .forwarding(let event): event.monitorCrossRefID
         case .doNotDisturb(let event): event.monitorCrossRefID
+        case .messageWaiting(let event): event.monitorCrossRefID
         default: callEvent?.monitorCrossRefID
         }
     }
@@ -289,5 +294,25 @@ public struct CSTADoNotDisturbEvent: Sendable, Hashable {
         self.monitorCrossRefID = monitorCrossRefID
         self.device = device
         self.doNotDisturbOn = doNotDisturbOn
+    }
+}
+
+/// A MessageWaitingEvent (ECMA-269 §17.2.x): the message-waiting indicator of `device` changed.
+public struct CSTAMessageWaitingEvent: Sendable, Hashable {
+    /// The monitor this event was reported on.
+    public var monitorCrossRefID: String
+    /// The device whose indicator changed (`targetDevice`).
+    public var device: CSTADeviceID
+    /// The device that left or holds the messages (the voicemail system), when the PBX says.
+    public var deviceForMessage: CSTADeviceID?
+    /// Whether messages are waiting now.
+    public var messageWaitingOn: Bool
+
+    /// Creates a message-waiting event.
+    public init(monitorCrossRefID: String, device: CSTADeviceID, deviceForMessage: CSTADeviceID? = nil, messageWaitingOn: Bool) {
+        self.monitorCrossRefID = monitorCrossRefID
+        self.device = device
+        self.deviceForMessage = deviceForMessage
+        self.messageWaitingOn = messageWaitingOn
     }
 }

@@ -28,6 +28,8 @@ public enum CSTARequest: Sendable, Hashable {
     case setForwarding(device: String, forwardingType: CSTAForwardingType, forwardDN: String?, activate: Bool)
     /// GetForwarding: asks for `device`'s forwarding settings.
     case getForwarding(device: String)
+    /// GetMessageWaitingIndicator: asks whether messages wait for `device` (its voicemail lamp).
+    case getMessageWaitingIndicator(device: String)
     /// SetDoNotDisturb: switches do-not-disturb on or off for `device`.
     case setDoNotDisturb(device: String, doNotDisturbOn: Bool)
     /// SnapshotDevice: asks for the calls at `device` and their states.
@@ -65,6 +67,7 @@ public enum CSTARequest: Sendable, Hashable {
         case .deflectCall: "DeflectCall"
         case .setForwarding: "SetForwarding"
         case .getForwarding: "GetForwarding"
+        case .getMessageWaitingIndicator: "GetMessageWaitingIndicator"
         case .setDoNotDisturb: "SetDoNotDisturb"
         case .snapshotDevice: "SnapshotDevice"
         case .monitorStart: "MonitorStart"
@@ -114,7 +117,7 @@ public enum CSTARequest: Sendable, Hashable {
                 .cstaLeaf("forwardingType", forwardingType.cstaValue),
                 .cstaLeaf("activateForward", activate ? "true" : "false"),
             ] + (forwardDN.map { [.cstaLeaf("forwardDN", $0)] } ?? [])
-        case .getForwarding(let device):
+        case .getForwarding(let device), .getMessageWaitingIndicator(let device):
             [.cstaLeaf("device", device)]
         case .setDoNotDisturb(let device, let doNotDisturbOn):
             [.cstaLeaf("device", device), .cstaLeaf("doNotDisturbOn", doNotDisturbOn ? "true" : "false")]

@@ -51,6 +51,8 @@ enum CSTAEventMapping {
             return .forwarding(device: device, ForwardingSetting(kind: kind, enabled: event.forwardStatus, destination: event.forwardTo?.number))
         case .doNotDisturb(let event):
             return .doNotDisturb(device: device, enabled: event.doNotDisturbOn)
+        case .messageWaiting(let event):
+            return .messageWaiting(device: device, waiting: event.messageWaitingOn)
         default:
             return nil
         }

@@ -22,6 +22,8 @@ public final class CSTALink: Sendable {
         case keepAlive
         case monitor(String)
         case snapshot(String)
+        /// GetMessageWaitingIndicator after a snapshot: the voicemail lamp as it is when monitoring starts.
+        case messageWaiting(String)
         /// MakeCall from the device to the number: its answer puts the call on the device's line, in stream order.
         case makeCall(device: String, number: String)
 
@@ -322,8 +324,17 @@ public final class CSTALink: Sendable {
         } catch .rejected(let error) {
             state.withLock { $0.refused[device] = error.description }
             logger.warning("PBX refused to monitor a device", metadata: ["device": "\(device)", "error": "\(error)"])
+            return
         } catch {
             logger.debug("monitoring interrupted", metadata: ["device": "\(device)", "error": "\(error)"])
+            return
+        }
+        // A lamp lit before monitoring started sends no event: ask once. A PBX without the service refuses it, and
+        // the lamp is then known from its next MessageWaitingEvent on.
+        do {
+            _ = try await send(.getMessageWaitingIndicator(device: device), purpose: .messageWaiting(device))
+        } catch {
+            logger.debug("message-waiting indicator not read", metadata: ["device": "\(device)", "error": "\(error)"])
         }
     }
 
@@ -445,6 +456,8 @@ public final class CSTALink: Sendable {
             await onEvent(.monitored(device: device, true))
         case (.snapshot(let device), .snapshotDeviceResponse(let calls)):
             await onEvent(.snapshot(device: device, calls: CSTAEventMapping.snapshotEntries(calls)))
+        case (.messageWaiting(let device), .getMessageWaitingIndicatorResponse(let waiting)):
+            await onEvent(.messageWaiting(device: device, waiting: waiting))
         case (.makeCall(let device, let number), .makeCallResponse(let calling)):
             await onEvent(.placed(CSTAEventMapping.placedCall(calling, .makeCall(device: device, number: number)), number: number))
         default:

@@ -42,7 +42,7 @@ extension PBXCodec {
             // noa (nature of address): international numbers are complete as they stand; other trunk numbers are
             // written as dialled, their nature unknown to the switch.
             return number.hasPrefix("+") ? "N<\(number)>" : "N<\(number)>;noa=unknown"
-        case .extension, .queue, .unassigned:
+        case .extension, .queue, .voicemail, .unassigned:
             // noa=nk: a number of the switch's own numbering plan.
             return Self.displayNumberFields.contains(field) ? "N<\(number)>;displayNumber=\(number);noa=nk" : "N<\(number)>;noa=nk"
         }

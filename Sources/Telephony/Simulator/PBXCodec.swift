@@ -125,6 +125,8 @@ public struct PBXCodec: Sendable, Hashable {
             )
         case "GetForwarding":
             return .request(.getForwarding(device: try reader.device("device")))
+        case "GetMessageWaitingIndicator":
+            return .request(.getMessageWaitingIndicator(device: try reader.device("device")))
         case "SetDoNotDisturb":
             return .request(.setDoNotDisturb(device: try reader.device("device"), doNotDisturbOn: try reader.bool("doNotDisturbOn")))
         case "SnapshotDevice":
@@ -182,6 +184,8 @@ extension PBXCodec {
                 )
             }
             return XElement("GetForwardingResponse", children: [XElement("forwardingList", children: items)])
+        case .getMessageWaitingIndicatorResponse(let on):
+            return XElement("GetMessageWaitingIndicatorResponse", children: [.cstaLeaf("messageWaitingOn", on ? "true" : "false")])
         case .systemStatusResponse:
             return XElement("SystemStatusResponse")
         case .applicationSessionStarted(let sessionID):
@@ -308,6 +312,15 @@ extension PBXCodec {
                 children: [
                     .cstaLeaf("monitorCrossRefID", event.monitorCrossRefID), device("device", event.device),
                     .cstaLeaf("doNotDisturbOn", event.doNotDisturbOn ? "true" : "false"), privateData(device: event.device),
+                ]
+            )
+        case .messageWaiting(let event):
+            return XElement(
+                "MessageWaitingEvent",
+                children: [
+                    .cstaLeaf("monitorCrossRefID", event.monitorCrossRefID), device("targetDevice", event.device),
+                    event.deviceForMessage.map { device("deviceForMessage", $0) },
+                    .cstaLeaf("messageWaitingOn", event.messageWaitingOn ? "true" : "false"), privateData(device: event.device),
                 ]
             )
         case .unknown(let name):

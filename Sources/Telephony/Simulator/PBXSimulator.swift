@@ -439,6 +439,21 @@ public actor PBXSimulator {
         await pbxSwitch.monitoredDevices()
     }
 
+    /// The voicemail system records a message for `device`; see `PBXSwitch.leaveVoicemail(for:)`.
+    public nonisolated func leaveVoicemail(for device: String) async throws(CSTAError) {
+        try await pbxSwitch.leaveVoicemail(for: device)
+    }
+
+    /// `device`'s owner listened to their messages; see `PBXSwitch.hearVoicemail(of:)`.
+    public nonisolated func hearVoicemail(of device: String) async {
+        await pbxSwitch.hearVoicemail(of: device)
+    }
+
+    /// How many voicemail messages wait for `device`.
+    public nonisolated func messageCount(of device: String) async -> Int {
+        await pbxSwitch.messageCount(of: device)
+    }
+
     /// Whether a device has do-not-disturb on.
     public nonisolated func isDoNotDisturb(_ device: String) async -> Bool {
         await pbxSwitch.isDoNotDisturb(device)

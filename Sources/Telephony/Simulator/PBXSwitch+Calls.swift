@@ -69,6 +69,22 @@ extension PBXSwitch {
             } else {
                 alert(callID, destination, cause: cause)
             }
+        case .voicemail:
+            // The voice server picks up at once. A call diverted here leaves a message for the device it was diverted
+            // from; an extension dialling it itself hears its own messages.
+            if let call = callTable[callID] {
+                let mailbox = call.lastRedirectionDevice.flatMap { configuration.numbering.kind(of: $0) == .extension ? $0 : nil }
+                let caller = call.callingDevice.flatMap { configuration.numbering.kind(of: $0) == .extension ? $0 : nil }
+                if let mailbox {
+                    callTable[callID]?.voicemailVisit = VoicemailVisit(mailbox: mailbox, deposit: true)
+                } else if let caller {
+                    callTable[callID]?.voicemailVisit = VoicemailVisit(mailbox: caller, deposit: false)
+                }
+            }
+            alert(callID, destination, cause: cause)
+            if let call = callTable[callID] {
+                try? answer(call.connection(destination))
+            }
         case .queue:
             callTable[callID]?.set(destination, .queued)
             callTable[callID]?.queue = destination
@@ -353,8 +369,15 @@ extension PBXSwitch {
 
     /// Forgets a call whose connections are all gone.
     private func endCall(_ callID: String) {
-        guard callTable.removeValue(forKey: callID) != nil else {
+        guard let call = callTable.removeValue(forKey: callID) else {
             return
+        }
+        if let visit = call.voicemailVisit, call.wasAnswered {
+            if visit.deposit {
+                leaveMessage(for: visit.mailbox)
+            } else {
+                clearMessages(of: visit.mailbox)
+            }
         }
         for key in timers.keys where key.callID == callID {
             timers.removeValue(forKey: key)?.cancel()
@@ -611,6 +634,42 @@ extension PBXSwitch {
         }
         if !on {
             redistributeQueuedCalls()
+        }
+    }
+
+    // MARK: Voicemail
+
+    /// A message is left in `device`'s mailbox: its message-waiting indicator goes on with the first one.
+    func leaveMessage(for device: String) {
+        guard configuration.numbering.kind(of: device) == .extension else {
+            return
+        }
+        devices[device, default: DeviceSettings()].messages += 1
+        if devices[device]?.messages == 1 {
+            emitMessageWaiting(device, on: true)
+        }
+    }
+
+    /// `device`'s messages were heard: its indicator goes off.
+    func clearMessages(of device: String) {
+        guard (devices[device]?.messages ?? 0) > 0 else {
+            return
+        }
+        devices[device]?.messages = 0
+        emitMessageWaiting(device, on: false)
+    }
+
+    private func emitMessageWaiting(_ device: String, on: Bool) {
+        let voicemail = configuration.numbering.voicemail.map { CSTADeviceID(parsing: $0) }
+        emitDeviceEvent(device) { crossRefID in
+            .messageWaiting(
+                CSTAMessageWaitingEvent(
+                    monitorCrossRefID: crossRefID,
+                    device: CSTADeviceID(parsing: device),
+                    deviceForMessage: voicemail,
+                    messageWaitingOn: on
+                )
+            )
         }
     }
 

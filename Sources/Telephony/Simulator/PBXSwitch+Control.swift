@@ -109,6 +109,22 @@ extension PBXSwitch {
         }
     }
 
+    /// The voicemail system records a message for `device` (MessageWaitingEvent on with the first one), as when a
+    /// caller diverted to the voicemail number speaks after the tone.
+    public func leaveVoicemail(for device: String) throws(CSTAError) {
+        guard configuration.numbering.kind(of: device) == .extension else {
+            throw PBXErrorCode.invalidDeviceID
+        }
+        leaveMessage(for: device)
+        flush()
+    }
+
+    /// `device`'s owner listened to their messages (MessageWaitingEvent off).
+    public func hearVoicemail(of device: String) {
+        clearMessages(of: device)
+        flush()
+    }
+
     /// Switches `device`'s do-not-disturb from the phone (DoNotDisturbEvent to its monitors).
     public func setDoNotDisturb(device: String, on: Bool) throws(CSTAError) {
         defer { flush() }

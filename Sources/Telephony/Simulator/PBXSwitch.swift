@@ -119,6 +119,9 @@ public actor PBXSwitch {
         /// Agents that refused the call: the queue does not ring them again.
         var declinedAgents: Set<String> = []
         var wasAnswered = false
+        /// Whose mailbox the voicemail system opened in this call, and whether a message is being left (a diverted
+        /// caller) or heard (the owner calling the voicemail number).
+        var voicemailVisit: VoicemailVisit?
 
         /// `device`'s connection state, nil when it is not in the call.
         func state(of device: String) -> CSTAConnectionState? {
@@ -145,9 +148,17 @@ public actor PBXSwitch {
         }
     }
 
+    /// A call's visit to the voicemail system.
+    struct VoicemailVisit {
+        var mailbox: String
+        var deposit: Bool
+    }
+
     /// A device's settings.
     struct DeviceSettings {
         var doNotDisturb = false
+        /// Voicemail messages not heard yet: the message-waiting indicator is on while there are any.
+        var messages = 0
         /// Forwarding per type: destination and whether it is on (the destination is kept when switched off).
         var forwards: [ForwardKind: (destination: String?, active: Bool)] = [:]
 
@@ -482,6 +493,11 @@ public actor PBXSwitch {
                 throw PBXErrorCode.invalidDeviceID
             }
             return .getForwardingResponse(forwarding(of: device))
+        case .getMessageWaitingIndicator(let device):
+            guard configuration.numbering.kind(of: device) == .extension else {
+                throw PBXErrorCode.invalidDeviceID
+            }
+            return .getMessageWaitingIndicatorResponse(messageWaitingOn: messageCount(of: device) > 0)
         case .setDoNotDisturb(let device, let doNotDisturbOn):
             try applyDoNotDisturb(device: device, on: doNotDisturbOn)
             return .positiveResponse("SetDoNotDisturbResponse")
@@ -706,6 +722,11 @@ public actor PBXSwitch {
     }
 
     /// Whether `device` has do-not-disturb on.
+    /// How many voicemail messages wait for `device`.
+    public func messageCount(of device: String) -> Int {
+        devices[device]?.messages ?? 0
+    }
+
     public func isDoNotDisturb(_ device: String) -> Bool {
         devices[device]?.doNotDisturb ?? false
     }

@@ -14,6 +14,9 @@ public struct SimulatorNumbering: Sendable, Hashable {
     public var queues: [String: [String]]
     /// How many digits an internal number has at most; longer numbers are external.
     public var internalLength: Int
+    /// The voicemail system's number: it answers every call at once; a caller diverted there leaves a message for the
+    /// device the call was diverted from, and an extension calling it directly hears (and so clears) its messages.
+    public var voicemail: String?
 
     /// Creates a plan; by default every number from 1000 to 9999 is an extension and there is no queue.
     public init(
@@ -60,6 +63,8 @@ public struct SimulatorNumbering: Sendable, Hashable {
         case `extension`
         /// A hunt group that rings its agents.
         case queue(agents: [String])
+        /// The voicemail system.
+        case voicemail
         /// A party beyond the trunk.
         case external
         /// A well-formed internal number that no device has.
@@ -73,6 +78,9 @@ public struct SimulatorNumbering: Sendable, Hashable {
         let digits = number.hasPrefix("+") ? number.dropFirst() : Substring(number)
         guard !digits.isEmpty, digits.allSatisfy(Self.isDigit) else {
             return .invalid
+        }
+        if number == voicemail {
+            return .voicemail
         }
         if let agents = queues[number] {
             return .queue(agents: agents)
@@ -105,7 +113,7 @@ public struct SimulatorNumbering: Sendable, Hashable {
             var value = range.lowerBound
             while value <= range.upperBound, result.count < count {
                 let number = String(value)
-                if !result.contains(number), queues[number] == nil {
+                if !result.contains(number), queues[number] == nil, number != voicemail {
                     result.append(number)
                 }
                 value += 1
