@@ -17,12 +17,14 @@ struct VoicemailTests {
     static func run(
         style: SimulatorStyle,
         link: @escaping @Sendable (inout CSTALinkConfiguration) -> Void = { _ in },
+        live: Bool = false,
         _ test: @Sendable (TelephonyWorld) async throws -> Void
     ) async throws {
         try await TelephonyWorld.run(
             style: style,
             simulator: { $0.switchConfiguration.numbering.voicemail = voicemail },
             link: link,
+            live: live,
             setUp: { client, admin, domainId, users in
                 let set = try await client.setParameter(
                     scope: "domain",

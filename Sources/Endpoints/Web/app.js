@@ -233,6 +233,10 @@ async function loadLines() {
         ' ',
         el('span', { class: `presence presence-${line.presence}`, text: line.presence.replaceAll('_', ' ') }),
         line.doNotDisturb ? el('span', { class: 'flag', text: 'do not disturb' }) : null,
+        line.messageWaiting ? el('span', { class: 'flag voicemail-waiting', text: 'voicemail waiting' }) : null,
+        hasVoicemailNumber()
+          ? actionButton('Voicemail', `Call your voicemail from ${line.number}`, () => callVoicemail(line.number), 'voicemail')
+          : null,
         calls,
       );
     }),
@@ -287,6 +291,16 @@ async function hangUp(callId, device) {
 
 async function divert(callId, device, to) {
   await api('POST', `/calls/${encodeURIComponent(callId)}/deflect`, device ? { to, device } : { to });
+}
+
+/** Whether the user has a voicemail number (the Caller parameter vmNumber, admin guide 9.1.4). */
+function hasVoicemailNumber() {
+  const parameter = state.me?.parameters?.find((p) => p.application === 'Caller' && p.name === 'vmNumber');
+  return /[0-9]/.test(parameter?.value || '');
+}
+
+async function callVoicemail(device) {
+  await api('POST', '/calls/voicemail', { device });
 }
 
 async function placeCall(number, status) {
@@ -570,6 +584,7 @@ function handle(event) {
     }
     case 'device_presence':
     case 'forwarding':
+    case 'message_waiting':
       refreshSoon('lines', loadLines);
       break;
     case 'user_presence':
