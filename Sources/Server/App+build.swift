@@ -118,6 +118,17 @@ func buildServer(
             logger.error("missed-call e-mails not written", metadata: ["error": "\(error)"])
         }
     )
+    // Issue 21: a voicemail message left for a user who asked for it is mailed through the same outbox.
+    let voicemailMail = VoicemailMail(
+        tenants: database,
+        store: database,
+        signer: linkSigner,
+        publicURL: configuration.publicBaseURL,
+        validity: configuration.callBackLinkValiditySeconds,
+        doorbell: mailDoorbell
+    ) { error in
+        logger.error("voicemail e-mail not written", metadata: ["error": "\(error)"])
+    }
     let events = CallEventPipeline(
         publisher: webhookOutbox,
         callLogs: callLogs,
@@ -133,6 +144,7 @@ func buildServer(
     // Issue 18: forwards set on the telephone become simple rules (DisplaySimpleRules).
     let telephoneForwarding = TelephoneForwarding(store: database, events: events, plans: plans)
     events.attach(telephoneForwarding)
+    events.attach(voicemailMail)
     // Issue 18, TRANSFERVERIFICATION (admin guide 9.6.2): forwarded calls watched, EMERGENCYNUMBER when unanswered. The
     // rule engine asks it where to deflect (`deflectTarget`) and tells it what it forwarded.
     let verifier = ForwardVerifier(store: database, gateway: options.gateway ?? links, events: events, plans: plans, publisher: bus)

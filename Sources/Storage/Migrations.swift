@@ -588,6 +588,12 @@ extension AppDatabase {
             }
             try db.create(index: "call_back_link_expiry", on: "call_back_link", columns: ["expiresAt"])
         }
+        migrator.registerMigration("v19-voicemail-mail") { db in
+            // Issue 21: whether a user wants an e-mail when a voicemail message is left for them.
+            try db.alter(table: "notification_setting") { t in
+                t.add(column: "voicemailEmail", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

@@ -220,14 +220,14 @@ struct CallModelTests {
     @Test("The voicemail lamp is kept on the line and pushed to its owners on each change only; presence ignores it")
     func messageWaiting() {
         var model = monitored("1001")
-        let lit = model.apply(.messageWaiting(device: "1001", waiting: true), at: t0)
+        let lit = model.apply(.messageWaiting(device: "1001", waiting: true, reported: true), at: t0)
         #expect(model.line("1001")?.messageWaiting == true)
         #expect(model.line("1001")?.presence == .idle)
         #expect(lit.events.map(\.audience) == [.owner("1001")])
         #expect(lit.events.map(\.event.messageWaiting) == [MessageWaitingPayload(device: "1001", waiting: true)])
         // The PBX's answer to the gateway's question after an event said the same: nothing new to push.
-        #expect(model.apply(.messageWaiting(device: "1001", waiting: true), at: t0).events.isEmpty)
-        let out = model.apply(.messageWaiting(device: "1001", waiting: false), at: t0)
+        #expect(model.apply(.messageWaiting(device: "1001", waiting: true, reported: true), at: t0).events.isEmpty)
+        let out = model.apply(.messageWaiting(device: "1001", waiting: false, reported: true), at: t0)
         #expect(out.events.map(\.event.messageWaiting) == [MessageWaitingPayload(device: "1001", waiting: false)])
         #expect(model.line("1001")?.messageWaiting == false)
     }

@@ -16,9 +16,17 @@ struct MailOutboxTests {
         let nextId = Mutex<Int64>(1)
 
         func missedCallEmail(userId: Int64) async throws -> Bool { settings.withLock { $0[userId] ?? false } }
-        func setMissedCallEmail(userId: Int64, companyId: Int64, enabled: Bool) async throws { settings.withLock { $0[userId] = enabled } }
+        func setEmailNotifications(userId: Int64, companyId: Int64, missedCall: Bool?, voicemail: Bool?) async throws {
+            if let missedCall { settings.withLock { $0[userId] = missedCall } }
+            if let voicemail { self.voicemail.withLock { $0[userId] = voicemail } }
+        }
         func usersWithMissedCallEmail(_ userIds: [Int64]) async throws -> Set<Int64> {
             settings.withLock { settings in Set(userIds.filter { settings[$0] == true }) }
+        }
+        let voicemail = Mutex<[Int64: Bool]>([:])
+        func voicemailEmail(userId: Int64) async throws -> Bool { voicemail.withLock { $0[userId] ?? false } }
+        func usersWithVoicemailEmail(_ userIds: [Int64]) async throws -> Set<Int64> {
+            voicemail.withLock { voicemail in Set(userIds.filter { voicemail[$0] == true }) }
         }
         func insertMissedCallMails(_ rows: [MissedCallMailRow]) async throws -> [OutboxMail] {
             rows.map { row in
@@ -28,7 +36,7 @@ struct MailOutboxTests {
                     return id
                 }
                 mails.withLock { $0[mail.id!] = mail }
-                links.withLock { $0[row.link.id] = row.link }
+                if let link = row.link { links.withLock { $0[link.id] = link } }
                 return mail
             }
         }

@@ -156,7 +156,7 @@ struct MissedCallMailTests {
                     "the call back placed",
                     until: "return document.getElementById('call-back-status').textContent.startsWith('Calling ');"
                 )
-                #expect(try await browser.text("#call-back-status")?.hasSuffix("back from 1001") == true)
+                #expect(try await browser.text("#call-back-status")?.hasSuffix(" from 1001") == true)
                 // The token left the address bar, so a reload does not call again.
                 #expect(try await browser.run("return location.search;") as? String == "")
             }

@@ -5,9 +5,14 @@ import Foundation
 public protocol MailStore: Sendable {
     /// Whether the user turned missed-call e-mails on (false when never set).
     func missedCallEmail(userId: Int64) async throws -> Bool
-    func setMissedCallEmail(userId: Int64, companyId: Int64, enabled: Bool) async throws
+    /// Sets the user's e-mail switches in one transaction; a nil one keeps its value (off when never set).
+    func setEmailNotifications(userId: Int64, companyId: Int64, missedCall: Bool?, voicemail: Bool?) async throws
     /// Those of `userIds` who turned missed-call e-mails on.
     func usersWithMissedCallEmail(_ userIds: [Int64]) async throws -> Set<Int64>
+    /// Whether the user turned new-voicemail e-mails on (false when never set).
+    func voicemailEmail(userId: Int64) async throws -> Bool
+    /// Those of `userIds` who turned new-voicemail e-mails on.
+    func usersWithVoicemailEmail(_ userIds: [Int64]) async throws -> Set<Int64>
     /// Adds mails with their links (outside a call-log write: tests, and anything that is not a call).
     func insertMissedCallMails(_ rows: [MissedCallMailRow]) async throws -> [OutboxMail]
     /// Up to `limit` pending mails due by `time`, oldest first.

@@ -5,6 +5,8 @@ public struct NotificationService: Sendable {
     /// What `GET /api/v1/me/notifications` answers.
     public struct Settings: Sendable, Equatable {
         public var missedCallEmail: Bool
+        /// Whether an e-mail tells of each new voicemail message (the lamp of one of the user's lines going on).
+        public var voicemailEmail: Bool
         /// Whether `AuthorizedEmailNotification` lets the user turn e-mails on.
         public var allowed: Bool
         /// Where e-mails go: the user's e-mail address (empty when none is set).
@@ -27,14 +29,28 @@ public struct NotificationService: Sendable {
 
     public func settings(_ principal: UserPrincipal) async throws -> Settings {
         let (user, allowed) = try await userAndRight(principal)
-        return Settings(missedCallEmail: try await store.missedCallEmail(userId: principal.userId), allowed: allowed, email: user.email)
+        return Settings(
+            missedCallEmail: try await store.missedCallEmail(userId: principal.userId),
+            voicemailEmail: try await store.voicemailEmail(userId: principal.userId),
+            allowed: allowed,
+            email: user.email
+        )
     }
 
-    /// Turns missed-call e-mails on or off for the signed-in user. Turning them on needs `AuthorizedEmailNotification`
-    /// (403 `email_notification_not_authorized`) and an e-mail address (422 `email_address_missing`); off is always allowed.
+    /// Turns missed-call e-mails on or off for the signed-in user; see `update`.
     public func setMissedCallEmail(_ principal: UserPrincipal, enabled: Bool) async throws -> Settings {
+        try await update(principal, missedCallEmail: enabled, voicemailEmail: nil)
+    }
+
+    /// Turns the user's e-mails on or off (a nil switch keeps its value). Turning one on needs
+    /// `AuthorizedEmailNotification` (403 `email_notification_not_authorized`) and an e-mail address (422
+    /// `email_address_missing`); off is always allowed. Both are checked before either is saved.
+    public func update(_ principal: UserPrincipal, missedCallEmail: Bool?, voicemailEmail: Bool?) async throws -> Settings {
+        guard missedCallEmail != nil || voicemailEmail != nil else {
+            throw DomainError.invalid(field: "body", "Name at least one of missedCallEmail and voicemailEmail")
+        }
         let (user, allowed) = try await userAndRight(principal)
-        if enabled {
+        for (field, enabled) in [("missedCallEmail", missedCallEmail), ("voicemailEmail", voicemailEmail)] where enabled == true {
             guard allowed else {
                 var error = DomainError.forbidden(
                     code: "email_notification_not_authorized",
@@ -44,11 +60,16 @@ public struct NotificationService: Sendable {
                 throw error
             }
             guard MailAddress(user.email) != nil else {
-                throw DomainError(.unprocessable, code: "email_address_missing", "The user has no usable e-mail address", field: "missedCallEmail")
+                throw DomainError(.unprocessable, code: "email_address_missing", "The user has no usable e-mail address", field: field)
             }
         }
-        try await store.setMissedCallEmail(userId: principal.userId, companyId: principal.companyId, enabled: enabled)
-        return Settings(missedCallEmail: enabled, allowed: allowed, email: user.email)
+        try await store.setEmailNotifications(
+            userId: principal.userId,
+            companyId: principal.companyId,
+            missedCall: missedCallEmail,
+            voicemail: voicemailEmail
+        )
+        return try await settings(principal)
     }
 
     private func userAndRight(_ principal: UserPrincipal) async throws -> (User, Bool) {

@@ -56,9 +56,10 @@ public struct OutboxMail: Sendable, Equatable {
 /// A missed-call e-mail and the call-back link it carries, written together.
 public struct MissedCallMailRow: Sendable, Equatable {
     public var mail: OutboxMail
-    public var link: CallBackLink
+    /// The link the mail carries (none in a voicemail mail of a user without a voicemail number).
+    public var link: CallBackLink?
 
-    public init(mail: OutboxMail, link: CallBackLink) {
+    public init(mail: OutboxMail, link: CallBackLink?) {
         self.mail = mail
         self.link = link
     }

@@ -77,7 +77,7 @@ public struct CallModel: Sendable {
             )
         case .doNotDisturb(let device, let enabled):
             update(device, now: now, into: &output) { line, _ in line.doNotDisturb = enabled }
-        case .messageWaiting(let device, let waiting):
+        case .messageWaiting(let device, let waiting, _):
             // The PBX may repeat a state (the answer to the gateway's question, then an event): push changes only.
             guard lines[device]?.messageWaiting != waiting else { break }
             update(device, now: now, into: &output) { line, _ in line.messageWaiting = waiting }

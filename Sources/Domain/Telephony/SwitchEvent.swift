@@ -5,9 +5,10 @@ public enum SwitchEvent: Sendable, Hashable {
     case call(SwitchCallEvent)
     case forwarding(device: String, ForwardingSetting)
     case doNotDisturb(device: String, enabled: Bool)
-    /// The device's message-waiting indicator (voicemail lamp): a MessageWaitingEvent, or the PBX's answer when the
-    /// gateway asks after monitoring starts.
-    case messageWaiting(device: String, waiting: Bool)
+    /// The device's message-waiting indicator (voicemail lamp): a MessageWaitingEvent (`reported`: it changed at the
+    /// PBX just now), or the PBX's answer when the gateway asks after monitoring starts (not `reported`: a state that
+    /// may be old, which must not mail anyone again).
+    case messageWaiting(device: String, waiting: Bool, reported: Bool)
     /// A monitor started (true) or was lost with its link (false): the device's calls are kept, suspended, until a
     /// snapshot after reconnection says which still exist (or the link-loss grace runs out).
     case monitored(device: String, Bool)

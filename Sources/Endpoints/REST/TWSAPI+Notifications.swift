@@ -10,7 +10,7 @@ extension TWSAPI {
 
     package func setMyNotifications(_ input: Operations.SetMyNotifications.Input) async throws -> Operations.SetMyNotifications.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", "JSON body expected") }
-        let saved = try await notifications.setMissedCallEmail(try Caller.current.user(), enabled: body.missedCallEmail)
+        let saved = try await notifications.update(try Caller.current.user(), missedCallEmail: body.missedCallEmail, voicemailEmail: body.voicemailEmail)
         return .ok(.init(body: .json(.init(saved))))
     }
 
@@ -21,5 +21,7 @@ extension TWSAPI {
 }
 
 extension Components.Schemas.NotificationSettings {
-    init(_ s: NotificationService.Settings) { self.init(missedCallEmail: s.missedCallEmail, allowed: s.allowed, email: s.email) }
+    init(_ s: NotificationService.Settings) {
+        self.init(missedCallEmail: s.missedCallEmail, voicemailEmail: s.voicemailEmail, allowed: s.allowed, email: s.email)
+    }
 }

@@ -150,10 +150,10 @@ async function useCallBackLink() {
   state.callBack = null;
   history.replaceState(null, '', location.pathname);
   const status = $('call-back-status');
-  status.textContent = 'Calling back…';
+  status.textContent = 'Calling…';
   try {
     const placed = await api('POST', `/call-back-links/${encodeURIComponent(token)}`);
-    status.textContent = `Calling ${placed.dialled.number} back from ${placed.device}`;
+    status.textContent = `Calling ${placed.dialled.number} from ${placed.device}`;
   } catch (error) {
     status.textContent = '';
     report(error);

@@ -9,20 +9,35 @@ extension AppDatabase: MailStore {
         try readDatabase { db in try NotificationSettingRow.fetchOne(db, key: userId)?.missedCallEmail ?? false }
     }
 
-    public func setMissedCallEmail(userId: Int64, companyId: Int64, enabled: Bool) async throws {
+    public func setEmailNotifications(userId: Int64, companyId: Int64, missedCall: Bool?, voicemail: Bool?) async throws {
         try await writer.write { db in
             try GRDBTransaction(db: db).translate {
-                try NotificationSettingRow(userId: userId, companyId: companyId, missedCallEmail: enabled).save(db)
+                var row = try NotificationSettingRow.fetchOne(db, key: userId)
+                    ?? NotificationSettingRow(userId: userId, companyId: companyId, missedCallEmail: false, voicemailEmail: false)
+                if let missedCall { row.missedCallEmail = missedCall }
+                if let voicemail { row.voicemailEmail = voicemail }
+                try row.save(db)
             }
         }
     }
 
     public func usersWithMissedCallEmail(_ userIds: [Int64]) async throws -> Set<Int64> {
+        try users(userIds, with: "missedCallEmail")
+    }
+
+    public func voicemailEmail(userId: Int64) async throws -> Bool {
+        try readDatabase { db in try NotificationSettingRow.fetchOne(db, key: userId)?.voicemailEmail ?? false }
+    }
+
+
+    public func usersWithVoicemailEmail(_ userIds: [Int64]) async throws -> Set<Int64> {
+        try users(userIds, with: "voicemailEmail")
+    }
+
+    private func users(_ userIds: [Int64], with column: String) throws -> Set<Int64> {
         guard !userIds.isEmpty else { return [] }
         return try readDatabase { db in
-            Set(
-                try NotificationSettingRow.filter(userIds.contains(Column("userId")) && Column("missedCallEmail") == true).fetchAll(db).map(\.userId)
-            )
+            Set(try NotificationSettingRow.filter(userIds.contains(Column("userId")) && Column(column) == true).fetchAll(db).map(\.userId))
         }
     }
 
@@ -33,7 +48,7 @@ extension AppDatabase: MailStore {
     /// Inserts mails and their links (also inside the call-log transaction); answers the mails with their ids.
     static func insert(_ rows: [MissedCallMailRow], _ db: Database) throws -> [OutboxMail] {
         try rows.map { row in
-            try CallBackLinkRow(row.link).insert(db)
+            if let link = row.link { try CallBackLinkRow(link).insert(db) }
             var mail = MailOutboxRow(row.mail)
             try mail.insert(db)
             return mail.mail
@@ -108,12 +123,13 @@ extension AppDatabase: MailStore {
     }
 }
 
-/// Whether a user wants missed-call e-mails.
+/// Whether a user wants missed-call and new-voicemail e-mails.
 struct NotificationSettingRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "notification_setting"
     var userId: Int64
     var companyId: Int64
     var missedCallEmail: Bool
+    var voicemailEmail: Bool
 }
 
 /// A mail as stored: the message in columns, `dueAt` the creation then the next attempt.

@@ -52,7 +52,7 @@ enum CSTAEventMapping {
         case .doNotDisturb(let event):
             return .doNotDisturb(device: device, enabled: event.doNotDisturbOn)
         case .messageWaiting(let event):
-            return .messageWaiting(device: device, waiting: event.messageWaitingOn)
+            return .messageWaiting(device: device, waiting: event.messageWaitingOn, reported: true)
         default:
             return nil
         }

@@ -457,7 +457,7 @@ public final class CSTALink: Sendable {
         case (.snapshot(let device), .snapshotDeviceResponse(let calls)):
             await onEvent(.snapshot(device: device, calls: CSTAEventMapping.snapshotEntries(calls)))
         case (.messageWaiting(let device), .getMessageWaitingIndicatorResponse(let waiting)):
-            await onEvent(.messageWaiting(device: device, waiting: waiting))
+            await onEvent(.messageWaiting(device: device, waiting: waiting, reported: false))
         case (.makeCall(let device, let number), .makeCallResponse(let calling)):
             await onEvent(.placed(CSTAEventMapping.placedCall(calling, .makeCall(device: device, number: number)), number: number))
         default:
