@@ -106,20 +106,7 @@ func buildServer(
     let secret = try tokenSecret(configuration: configuration)
     let mailDoorbell = Doorbell()
     let linkSigner = CallBackLinkSigner(secret: secret)
-    callLogs.attach(
-        mail: MissedCallMail(
-            tenants: database,
-            store: database,
-            signer: linkSigner,
-            publicURL: configuration.publicBaseURL,
-            validity: configuration.callBackLinkValiditySeconds,
-            doorbell: mailDoorbell
-        ) { error in
-            logger.error("missed-call e-mails not written", metadata: ["error": "\(error)"])
-        }
-    )
-    // Issue 21: a voicemail message left for a user who asked for it is mailed through the same outbox.
-    let voicemailMail = VoicemailMail(
+    let missedCallMail = MissedCallMail(
         tenants: database,
         store: database,
         signer: linkSigner,
@@ -127,8 +114,11 @@ func buildServer(
         validity: configuration.callBackLinkValiditySeconds,
         doorbell: mailDoorbell
     ) { error in
-        logger.error("voicemail e-mail not written", metadata: ["error": "\(error)"])
+        logger.error("notification e-mails not written", metadata: ["error": "\(error)"])
     }
+    callLogs.attach(mail: missedCallMail)
+    // Issue 21: a voicemail message left for a user who asked for it is mailed through the same outbox and links.
+    let voicemailMail = VoicemailMail(sharing: missedCallMail)
     let events = CallEventPipeline(
         publisher: webhookOutbox,
         callLogs: callLogs,

@@ -24,7 +24,7 @@ public struct MissedCallMail: Sendable {
     /// How long a call-back link works.
     let validity: TimeInterval
     let doorbell: Doorbell
-    private let onFailure: @Sendable (any Error) -> Void
+    let onFailure: @Sendable (any Error) -> Void
 
     public init(
         tenants: any TenantStore,

@@ -8,30 +8,12 @@ import Foundation
 /// is still on changes nothing the PBX reports. The mail's link calls the user's voicemail (`vmNumber`) from that line
 /// once they are signed in, as a missed-call mail's link calls the caller back.
 public struct VoicemailMail: CallEventObserver {
-    let tenants: any TenantStore
-    let store: any MailStore
-    let signer: CallBackLinkSigner
-    let publicURL: String
-    let validity: TimeInterval
-    let doorbell: Doorbell
-    private let onFailure: @Sendable (any Error) -> Void
+    /// The missed-call mails' stores, link signer, public address, link validity and dispatcher doorbell: the same
+    /// outbox and links serve both.
+    let base: MissedCallMail
 
-    public init(
-        tenants: any TenantStore,
-        store: any MailStore,
-        signer: CallBackLinkSigner,
-        publicURL: String,
-        validity: TimeInterval = 7 * 86_400,
-        doorbell: Doorbell,
-        onFailure: @escaping @Sendable (any Error) -> Void = { _ in }
-    ) {
-        self.tenants = tenants
-        self.store = store
-        self.signer = signer
-        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
-        self.validity = validity
-        self.doorbell = doorbell
-        self.onFailure = onFailure
+    public init(sharing base: MissedCallMail) {
+        self.base = base
     }
 
     public func observe(_ event: SwitchEvent?, _ output: CallModelOutput, domainId: Int64, time: Date) async {
@@ -40,20 +22,20 @@ public struct VoicemailMail: CallEventObserver {
         do {
             let rows = try await mails(device: device, domainId: domainId, time: time)
             guard !rows.isEmpty else { return }
-            _ = try await store.insertMissedCallMails(rows)
-            doorbell.ring()
+            _ = try await base.store.insertMissedCallMails(rows)
+            base.doorbell.ring()
         } catch {
             // A side show of the lamp: a store that cannot answer costs the mail (reported), never the event.
-            onFailure(error)
+            base.onFailure(error)
         }
     }
 
     /// The mails for the owners of `device` who want them: allowed, with an address, turned on.
     func mails(device: String, domainId: Int64, time: Date) async throws -> [MissedCallMailRow] {
-        let owners = try await tenants.read { tx in try tx.devices(domainId: domainId, numbers: [device]).map(\.userId) }
-        let enabled = try await store.usersWithVoicemailEmail(owners)
+        let owners = try await base.tenants.read { tx in try tx.devices(domainId: domainId, numbers: [device]).map(\.userId) }
+        let enabled = try await base.store.usersWithVoicemailEmail(owners)
         guard !enabled.isEmpty else { return [] }
-        return try await tenants.read { tx in
+        return try await base.tenants.read { tx in
             guard let domain = try tx.domain(id: domainId) else { return [] }
             let zone = domain.zone
             return try enabled.sorted().compactMap { userId in
@@ -69,13 +51,13 @@ public struct VoicemailMail: CallEventObserver {
                         device: device,
                         number: voicemail,
                         createdAt: time,
-                        expiresAt: time.addingTimeInterval(validity)
+                        expiresAt: time.addingTimeInterval(base.validity)
                     ) : nil
                 let message = Self.message(
                     device: device,
                     at: time,
                     zone: zone,
-                    listen: link.map { (url: "\(publicURL)/app/?callBack=\(signer.token(id: id))", number: $0.number, expires: $0.expiresAt) },
+                    listen: link.map { (url: "\(base.publicURL)/app/?callBack=\(base.signer.token(id: id))", number: $0.number, expires: $0.expiresAt) },
                     to: recipient.to,
                     from: recipient.from,
                     messageId: "voicemail-\(id.filter { $0.isLetter || $0.isNumber })@tws"
