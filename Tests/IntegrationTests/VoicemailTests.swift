@@ -136,6 +136,26 @@ struct VoicemailTests {
         }
     }
 
+    @Test("A PBX without GetMessageWaitingIndicator: monitoring goes on undisturbed and the lamp comes with the next event", arguments: SimulatorStyle.allCases)
+    func pbxWithoutTheQuery(style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(
+            style: style,
+            simulator: {
+                $0.switchConfiguration.numbering.voicemail = Self.voicemail
+                $0.switchConfiguration.unsupportedRequests = ["GetMessageWaitingIndicator"]
+            }
+        ) { w in
+            // The refusals (one per device) neither close the link nor refuse the devices.
+            let state = try #require(w.server.links.linkStates().first)
+            #expect(state.connected && state.reconnects == 0 && state.current == TelephonyWorld.people.count)
+            #expect(try await Self.lamp(w, "bob", "1002") == false)
+            try await w.simulator.leaveVoicemail(for: "1002")
+            try await eventually("bob's lamp on from the event") { try await Self.lamp(w, "bob", "1002") == true }
+            _ = try await TelephonyScenarioTests.connect(w, from: "alice", to: "bob")
+            #expect(w.server.links.linkStates().first?.reconnects == 0)
+        }
+    }
+
     @Test("The voicemail button without a vmNumber is 422 no_voicemail_number; a user's own vmNumber wins over the domain's; SOAP CallVoicemail and line")
     func voicemailNumberResolutionAndSOAP() async throws {
         try await Self.run(style: .plain) { w in

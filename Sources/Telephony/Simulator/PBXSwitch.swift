@@ -33,6 +33,9 @@ public actor PBXSwitch {
         public var maximumMissedKeepAlives: Int?
         /// The longest chain of forwards and deflections a call follows before it fails (forwarding loops).
         public var maximumRedirections: Int
+        /// Requests (by root name, e.g. `GetMessageWaitingIndicator`) refused with `requestIncompatibleWithObject`, as a
+        /// switch without that service answers them.
+        public var unsupportedRequests: Set<String> = []
         /// How the switch behaves where real switches differ from the simulator's plain model: in the `real` style a
         /// party left alone in a call hears only about the leaver, the keep-alive is an empty ed3 SystemStatus that
         /// counts only when answered in its own namespace, and vendor events follow some call events (`SimulatorStyle`).
@@ -494,6 +497,9 @@ public actor PBXSwitch {
             }
             return .getForwardingResponse(forwarding(of: device))
         case .getMessageWaitingIndicator(let device):
+            guard !configuration.unsupportedRequests.contains(request.operationName) else {
+                throw PBXErrorCode.unsupportedService
+            }
             guard configuration.numbering.kind(of: device) == .extension else {
                 throw PBXErrorCode.invalidDeviceID
             }
