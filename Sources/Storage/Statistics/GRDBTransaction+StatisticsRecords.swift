@@ -29,30 +29,19 @@ extension GRDBTransaction: StatisticsRecords {
 
     public func statisticsHours(userIds: [Int64], days: ClosedRange<StatisticsDay>) throws -> [StatisticsHour] {
         try chunked(userIds) { ids in
-            // Index-backed: the primary key (userId, day, hourStart) is searched by user and day range, in its order.
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT userId, day, hourStart, hour, companyId, domainId, \(Self.figureColumns.joined(separator: ", "))
-                    FROM call_statistics WHERE userId IN (\(Self.placeholders(ids.count))) AND day BETWEEN ? AND ?
-                    ORDER BY userId, day, hourStart
-                    """,
+                sql: Self.hoursSQL(users: ids.count),
                 arguments: StatementArguments(ids.map { $0 as (any DatabaseValueConvertible) } + [days.lowerBound.description, days.upperBound.description])
             ).compactMap(Self.hour)
         }
     }
 
     public func statisticsDays(userIds: [Int64], days: ClosedRange<StatisticsDay>) throws -> [StatisticsHour] {
-        let sums = Self.figureColumns.map { "SUM(\($0))" }.joined(separator: ", ")
-        return try chunked(userIds) { ids in
-            // The same index range as by hour, grouped in the key's order (no temporary B-tree).
+        try chunked(userIds) { ids in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT userId, day, MIN(hourStart), 0, MIN(companyId), MIN(domainId), \(sums)
-                    FROM call_statistics WHERE userId IN (\(Self.placeholders(ids.count))) AND day BETWEEN ? AND ?
-                    GROUP BY userId, day ORDER BY userId, day
-                    """,
+                sql: Self.daysSQL(users: ids.count),
                 arguments: StatementArguments(ids.map { $0 as (any DatabaseValueConvertible) } + [days.lowerBound.description, days.upperBound.description])
             ).compactMap(Self.hour)
         }
@@ -61,6 +50,25 @@ extension GRDBTransaction: StatisticsRecords {
     public func deleteStatistics(domainId: Int64, before day: StatisticsDay) throws -> Int {
         try db.execute(sql: "DELETE FROM call_statistics WHERE domainId = ? AND day < ?", arguments: [domainId, day.description])
         return db.changesCount
+    }
+
+    /// The hours of `users` users in a day range. Index-backed: the primary key (userId, day, hourStart) is searched
+    /// by user and day range and read in its own order (StatisticsRecordsTests checks the plan).
+    static func hoursSQL(users: Int) -> String {
+        """
+        SELECT userId, day, hourStart, hour, companyId, domainId, \(figureColumns.joined(separator: ", "))
+        FROM call_statistics WHERE userId IN (\(placeholders(users))) AND day BETWEEN ? AND ?
+        ORDER BY userId, day, hourStart
+        """
+    }
+
+    /// The same range summed per user and day, grouped in the key's order (no temporary B-tree).
+    static func daysSQL(users: Int) -> String {
+        """
+        SELECT userId, day, MIN(hourStart), 0, MIN(companyId), MIN(domainId), \(figureColumns.map { "SUM(\($0))" }.joined(separator: ", "))
+        FROM call_statistics WHERE userId IN (\(placeholders(users))) AND day BETWEEN ? AND ?
+        GROUP BY userId, day ORDER BY userId, day
+        """
     }
 
     /// Runs `body` on slices of at most 500 ids (well under SQLite's bound-parameter limit), in order.
