@@ -182,6 +182,8 @@ struct StatisticsTests {
         #expect(byDay.users.map(\.username) == ["ann"])
         #expect(byDay.buckets.map(\.day.description) == ["2026-12-04"])
         #expect(byDay.buckets.first?.hour == nil)
+        // The day starts at midnight in Paris, not at its first call.
+        #expect(byDay.buckets.first?.start == StatisticsTests.time("2026-12-03T23:00:00Z"))
         #expect(byDay.total == CallFigures(incoming: 2, missed: 1, answered: 1, talkSeconds: 100, answerWaitSeconds: 4))
         let byHour = try await office.report(office.ann, .hour)
         // 08:15Z is 09:15 in Paris.

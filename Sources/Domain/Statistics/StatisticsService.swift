@@ -98,11 +98,15 @@ public struct StatisticsService: Sendable {
         var summed: [Date: StatisticsBucket] = [:]
         let perUser = users.sorted { ($0.username.lowercased(), $0.id ?? 0) < ($1.username.lowercased(), $1.id ?? 0) }.map { user in
             let buckets = (byUser[user.id ?? -1] ?? []).map { row in
-                StatisticsBucket(day: row.day, hour: query.granularity == .hour ? row.hour : nil, start: row.hourStart, figures: row.figures)
+                switch query.granularity {
+                case .hour: StatisticsBucket(day: row.day, hour: row.hour, start: row.hourStart, figures: row.figures)
+                // A day starts at its midnight in the report's zone (its first hour on a spring-forward day), whatever
+                // hour its first call was in.
+                case .day: StatisticsBucket(day: row.day, hour: nil, start: row.day.start(in: zone), figures: row.figures)
+                }
             }
             for bucket in buckets {
-                // Days of users of other domains may start at other instants: by day, a day is the key.
-                let key = query.granularity == .day ? bucket.day.start(in: zone) : bucket.start
+                let key = bucket.start
                 if summed[key] == nil {
                     summed[key] = StatisticsBucket(day: bucket.day, hour: bucket.hour, start: key, figures: .zero)
                 }
