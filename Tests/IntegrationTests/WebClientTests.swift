@@ -178,6 +178,7 @@ struct WebClientTests {
                 #expect(try await browser.text("#stats-table tbody tr:last-child .stats-calls") == "2")
                 #expect(try await browser.text("#stats-table tbody tr:last-child .stats-missed") == "1")
                 #expect(try await browser.text("#stats-table tbody tr:last-child .stats-outgoing") == "1")
+                try await browser.saveScreenshot(of: "#stats-section", as: "statistics-week.png")
             }
         }
     }

@@ -564,6 +564,13 @@ function drawWeek(rows, total) {
     svg('title', { id: 'stats-svg-title', text: 'Calls per day, last 7 days' }),
     svg('desc', { id: 'stats-svg-desc', text: summary }),
   );
+  // The legend: the whole bar is the day's calls, its lower part in the alert colour the missed ones.
+  chart.append(
+    svg('rect', { class: 'stats-bar', x: 4, y: 4, width: 10, height: 10 }),
+    svg('text', { class: 'stats-label', x: 18, y: 13, text: 'calls' }),
+    svg('rect', { class: 'stats-bar-missed', x: 60, y: 4, width: 10, height: 10 }),
+    svg('text', { class: 'stats-label', x: 74, y: 13, text: 'of which missed' }),
+  );
   rows.forEach(({ day, figures }, index) => {
     const x = index * slot + slot * 0.2;
     const barWidth = slot * 0.6;
