@@ -55,7 +55,10 @@ struct StatisticsTests {
         #expect(hours[0].figures == CallFigures(incoming: 1, answered: 1, talkSeconds: 30, answerWaitSeconds: 3))
         #expect(hours[1].figures == CallFigures(incoming: 1, missed: 1))
         // In UTC both are on the 4th.
-        #expect(StatisticsHour.tally([Self.line(.missed, at: "2026-12-04T23:10:00Z")], zone: TimeZone(identifier: "UTC")!)[0].day.description == "2026-12-04")
+        #expect(
+            StatisticsHour.tally([Self.line(.missed, at: "2026-12-04T23:10:00Z")], zone: TimeZone(identifier: "UTC")!)[0].day.description
+                == "2026-12-04"
+        )
     }
 
     @Test
@@ -149,14 +152,27 @@ struct StatisticsTests {
         }
 
         func line(_ user: User, _ kind: CallLogKind, at start: String, ringing: Int = 0, talking: Int = 0) -> CallLogEntry {
-            StatisticsTests.line(userId: user.id!, kind, at: start, ringing: ringing, talking: talking, companyId: user.companyId, domainId: domain.id!)
+            StatisticsTests.line(
+                userId: user.id!,
+                kind,
+                at: start,
+                ringing: ringing,
+                talking: talking,
+                companyId: user.companyId,
+                domainId: domain.id!
+            )
         }
 
         func principal(_ user: User) -> UserPrincipal {
             UserPrincipal(userId: user.id!, domainId: user.domainId, companyId: user.companyId, sessionTokenId: "t")
         }
 
-        func report(_ user: User, userId: Int64? = nil, groupId: Int64? = nil, _ granularity: StatisticsGranularity = .day) async throws
+        func report(
+            _ user: User,
+            userId: Int64? = nil,
+            groupId: Int64? = nil,
+            _ granularity: StatisticsGranularity = .day
+        ) async throws
             -> StatisticsReport
         {
             try await service.report(
@@ -216,7 +232,9 @@ struct StatisticsTests {
         let group = try await office.report(office.boss, groupId: office.sales.id!, .hour)
         #expect(group.groupId == office.sales.id!)
         #expect(group.users.map(\.username) == ["ann", "bob"])
-        #expect(group.total == CallFigures(incoming: 2, outgoing: 1, missed: 1, answered: 1, outgoingConnected: 1, talkSeconds: 150, answerWaitSeconds: 4))
+        #expect(
+            group.total == CallFigures(incoming: 2, outgoing: 1, missed: 1, answered: 1, outgoingConnected: 1, talkSeconds: 150, answerWaitSeconds: 4)
+        )
         #expect(group.buckets.map(\.hour) == [9, 10])
         // The reverse does not hold: the group's members do not see the boss, even with Stats Admin.
         try await office.world.grant(.statsAdmin, to: office.ann)

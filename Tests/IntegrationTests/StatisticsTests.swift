@@ -65,8 +65,10 @@ struct StatisticsAPITests {
         try await w.waitLog("bob", count: 2)
     }
 
-    @Test("Calls made show in the users' figures by day and by hour, and their sum for a Stats Admin with a right on the group",
-          arguments: SimulatorStyle.allCases)
+    @Test(
+        "Calls made show in the users' figures by day and by hour, and their sum for a Stats Admin with a right on the group",
+        arguments: SimulatorStyle.allCases
+    )
     func callsMadeShowPerDayAndHour(style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(style: style) { w in
             let sales = try await Self.grantRights(w)
@@ -106,7 +108,10 @@ struct StatisticsAPITests {
             let sales = try await Self.grantRights(w)
             try await Self.makeCalls(w)
             // alice is in the group carol may see, and holds Stats Admin too: that shows her nothing of carol.
-            #expect(try await w.client.grantApplication("StatsAdmin", granteeType: "user", granteeId: w.userId("alice"), token: w.adminToken).status == .created)
+            #expect(
+                try await w.client.grantApplication("StatsAdmin", granteeType: "user", granteeId: w.userId("alice"), token: w.adminToken).status
+                    == .created
+            )
             expectProblem(try await w.client.get(Self.path("&userId=\(w.userId("carol"))"), token: w.token("alice")), .notFound, "not_found")
             // dave holds Stats and no right: bob's figures and the group are as unknown as a user that does not exist.
             let noRight = try await w.client.get(Self.path("&userId=\(w.userId("bob"))"), token: w.token("dave"))
@@ -166,7 +171,11 @@ struct StatisticsAPITests {
             #expect(answer.status == .ok, "\(answer.text)")
             #expect(answer.text.contains("GetStatisticsResponse"))
             #expect(answer.text.contains("<tws:granularity>hour</tws:granularity>"), "\(answer.text)")
-            #expect(answer.text.contains("<tws:total><tws:calls>3</tws:calls><tws:incoming>2</tws:incoming><tws:outgoing>1</tws:outgoing><tws:missed>1</tws:missed>"))
+            #expect(
+                answer.text.contains(
+                    "<tws:total><tws:calls>3</tws:calls><tws:incoming>2</tws:incoming><tws:outgoing>1</tws:outgoing><tws:missed>1</tws:missed>"
+                )
+            )
             #expect(answer.text.contains("<tws:username>alice</tws:username>") && answer.text.contains("<tws:username>bob</tws:username>"))
             let refused = try await w.client.soap(
                 "<tws:GetStatistics><tws:userId>\(w.userId("bob"))</tws:userId><tws:from>\(r.from)</tws:from><tws:to>\(r.to)</tws:to></tws:GetStatistics>",
@@ -186,14 +195,23 @@ struct StatisticsAPITests {
         try await TelephonyWorld.run { w in
             _ = try await Self.grantRights(w)
             let bob = w.token("bob")
-            expectProblem(try await w.client.get("/api/v1/statistics?from=2026-03-02&to=2026-03-01", token: bob), .badRequest, "statistics_range_reversed", field: "from")
+            expectProblem(
+                try await w.client.get("/api/v1/statistics?from=2026-03-02&to=2026-03-01", token: bob),
+                .badRequest,
+                "statistics_range_reversed",
+                field: "from"
+            )
             expectProblem(
                 try await w.client.get("/api/v1/statistics?from=2026-01-01&to=2026-02-01&granularity=hour", token: bob),
                 .badRequest,
                 "statistics_range_too_long",
                 field: "to"
             )
-            expectProblem(try await w.client.get("/api/v1/statistics?from=2025-01-01&to=2026-01-02", token: bob), .badRequest, "statistics_range_too_long")
+            expectProblem(
+                try await w.client.get("/api/v1/statistics?from=2025-01-01&to=2026-01-02", token: bob),
+                .badRequest,
+                "statistics_range_too_long"
+            )
             try await w.client.must(.get, "/api/v1/statistics?from=2025-01-01&to=2026-01-01", token: bob)
             try await w.client.must(.get, "/api/v1/statistics?from=2026-01-01&to=2026-01-31&granularity=hour", token: bob)
             let notADay = try await w.client.get("/api/v1/statistics?from=2026-02-30&to=2026-03-01", token: bob)

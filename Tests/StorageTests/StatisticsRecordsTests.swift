@@ -17,7 +17,13 @@ import Testing
         }
     }
 
-    func hour(_ t: (companyId: Int64, domainId: Int64, users: [Int64]), user: Int, _ day: String, _ hour: Int, _ figures: CallFigures) -> StatisticsHour {
+    func hour(
+        _ t: (companyId: Int64, domainId: Int64, users: [Int64]),
+        user: Int,
+        _ day: String,
+        _ hour: Int,
+        _ figures: CallFigures
+    ) -> StatisticsHour {
         let day = StatisticsDay(day)!
         return StatisticsHour(
             companyId: t.companyId,
@@ -51,7 +57,9 @@ import Testing
         #expect(days.map { "\($0.userId) \($0.day)" } == ["\(t.users[0]) 2026-12-03", "\(t.users[0]) 2026-12-04", "\(t.users[1]) 2026-12-04"])
         #expect(days[1].figures == answered + missed + missed)
         #expect(days[1].hourStart == hours[1].hourStart)
-        let one = try await store.read { tx in try tx.statisticsDays(userIds: t.users, days: StatisticsDay("2026-12-04")!...StatisticsDay("2026-12-04")!) }
+        let one = try await store.read { tx in
+            try tx.statisticsDays(userIds: t.users, days: StatisticsDay("2026-12-04")!...StatisticsDay("2026-12-04")!)
+        }
         #expect(one.count == 2)
 
         #expect(try await store.write { tx in try tx.deleteStatistics(domainId: t.domainId + 1, before: StatisticsDay("2027-01-01")!) } == 0)
@@ -66,8 +74,12 @@ import Testing
         let store = try AppDatabase.inMemory()
         for sql in [GRDBTransaction.hoursSQL(users: users), GRDBTransaction.daysSQL(users: users)] {
             let plan = try await store.writer.read { db in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(Array(1...users).map { Int64($0) } + ["2026-01-01", "2026-12-31"]))
-                    .map { $0["detail"] as String }
+                try Row.fetchAll(
+                    db,
+                    sql: "EXPLAIN QUERY PLAN " + sql,
+                    arguments: StatementArguments(Array(1...users).map { Int64($0) } + ["2026-01-01", "2026-12-31"])
+                )
+                .map { $0["detail"] as String }
             }
             #expect(plan.contains { $0.contains("SEARCH call_statistics USING PRIMARY KEY (userId=? AND day>? AND day<?)") }, "\(plan)")
             #expect(!plan.contains { $0.contains("SCAN") || $0.contains("TEMP B-TREE") }, "\(plan)")

@@ -57,7 +57,14 @@ public struct StatisticsService: Sendable {
                 case .day: try tx.statisticsDays(userIds: ids, days: query.days)
                 case .hour: try tx.statisticsHours(userIds: ids, days: query.days)
                 }
-            return Self.report(query, rows: rows, users: users, zone: domain?.zone ?? TimeZone(identifier: "UTC")!, zoneName: domain?.timeZone ?? "UTC", groupId: groupId)
+            return Self.report(
+                query,
+                rows: rows,
+                users: users,
+                zone: domain?.zone ?? TimeZone(identifier: "UTC")!,
+                zoneName: domain?.timeZone ?? "UTC",
+                groupId: groupId
+            )
         }
     }
 

@@ -32,7 +32,9 @@ extension GRDBTransaction: StatisticsRecords {
             try Row.fetchAll(
                 db,
                 sql: Self.hoursSQL(users: ids.count),
-                arguments: StatementArguments(ids.map { $0 as (any DatabaseValueConvertible) } + [days.lowerBound.description, days.upperBound.description])
+                arguments: StatementArguments(
+                    ids.map { $0 as (any DatabaseValueConvertible) } + [days.lowerBound.description, days.upperBound.description]
+                )
             ).compactMap(Self.hour)
         }
     }
@@ -42,7 +44,9 @@ extension GRDBTransaction: StatisticsRecords {
             try Row.fetchAll(
                 db,
                 sql: Self.daysSQL(users: ids.count),
-                arguments: StatementArguments(ids.map { $0 as (any DatabaseValueConvertible) } + [days.lowerBound.description, days.upperBound.description])
+                arguments: StatementArguments(
+                    ids.map { $0 as (any DatabaseValueConvertible) } + [days.lowerBound.description, days.upperBound.description]
+                )
             ).compactMap(Self.hour)
         }
     }
