@@ -20,6 +20,10 @@
 #    local SMTP sink (Debian python3-aiosmtpd): mails/s, call end -> receipt latency, lost and duplicated (must be 0),
 #    server CPU per mail, beside the sink fed by smtplib in the same run; live, then with a backlog drained at once.
 #    BENCH_MAIL_ARGS passes options to it (e.g. "--quick").
+# 7. Statistics (scripts/bench_statistics.py): a year of hourly statistics rows for 1,000 users seeded into the stopped
+#    server's tws.sqlite, the query plans checked (primary-key range search), then GET /api/v1/statistics for a user's
+#    year by day, a month by hour, a manager's user, team month and whole-company week: latency and server CPU per
+#    request beside the same run's GET /health floor. BENCH_STATISTICS_ARGS passes options (e.g. "--quick").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
@@ -58,3 +62,6 @@ echo
 echo
 # shellcheck disable=SC2086
 .venv/bin/python scripts/bench_mail.py --bin-dir "$(dirname "$bin")" ${BENCH_MAIL_ARGS:-}
+echo
+# shellcheck disable=SC2086
+.venv/bin/python scripts/bench_statistics.py --bin-dir "$(dirname "$bin")" ${BENCH_STATISTICS_ARGS:-}

@@ -285,6 +285,7 @@ func buildServer(
                 events: events,
                 links: links,
                 history: services.callHistory,
+                statistics: services.statistics,
                 refreshInterval: options.refreshInterval,
                 logger: logger
             ),

@@ -6,12 +6,15 @@ import Storage
 import Telephony
 
 /// The telephony side's periodic work: planning which link supervises which device (at start, then every
-/// `refreshInterval`), sweeping the call models every second, and call-log retention at each domain's cleaning hour.
+/// `refreshInterval`), sweeping the call models every second, and call-log and statistics retention at each domain's
+/// cleaning hours.
 struct TelephonyUpkeep: Service {
     let supervision: Supervision
     let events: CallEventPipeline
     let links: PbxLinks
     let history: CallHistory
+    /// Statistics retention (issue 21, admin guide 10.2.2).
+    let statistics: StatisticsService
     let refreshInterval: Duration
     let logger: Logger
 
@@ -42,14 +45,22 @@ struct TelephonyUpkeep: Service {
         }
     }
 
-    /// Checks at the start of every minute whether it is a domain's `CallLog-StartCleaningHour`.
+    /// Checks at the start of every minute whether it is a domain's `CallLog-StartCleaningHour` or
+    /// `Stats-StartCleaningHour`.
     private func cleanCallLogsEachMinute() async {
         await atEveryMinute {
+            let now = Date()
             do {
-                let deleted = try await history.cleanCallLogs(now: Date())
+                let deleted = try await history.cleanCallLogs(now: now)
                 if deleted > 0 { logger.info("call logs cleaned", metadata: ["deleted": "\(deleted)"]) }
             } catch {
                 logger.error("call-log cleaning failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let deleted = try await statistics.clean(now: now)
+                if deleted > 0 { logger.info("statistics cleaned", metadata: ["deletedHours": "\(deleted)"]) }
+            } catch {
+                logger.error("statistics cleaning failed", metadata: ["error": "\(error)"])
             }
         }
     }

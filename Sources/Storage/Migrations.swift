@@ -588,6 +588,33 @@ extension AppDatabase {
             }
             try db.create(index: "call_back_link_expiry", on: "call_back_link", columns: ["expiresAt"])
         }
+        migrator.registerMigration("v17-statistics") { db in
+            // Issue 21: per user and local hour (the domain's time zone) call figures, added to in the transaction
+            // that writes the call-log lines, kept as counts and sums so averages stay exact. `hourStart` is the
+            // instant (Unix seconds) the local hour began. The primary key is the query's order: a user's days, then
+            // hours, read as one range; pruning goes by domain and day. Not configuration (no version moves with it).
+            try db.execute(
+                sql: """
+                    CREATE TABLE call_statistics (
+                        userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                        day TEXT NOT NULL,
+                        hourStart INTEGER NOT NULL,
+                        hour INTEGER NOT NULL,
+                        companyId INTEGER NOT NULL,
+                        domainId INTEGER NOT NULL,
+                        incoming INTEGER NOT NULL,
+                        outgoing INTEGER NOT NULL,
+                        missed INTEGER NOT NULL,
+                        answered INTEGER NOT NULL,
+                        outgoingConnected INTEGER NOT NULL,
+                        talkSeconds INTEGER NOT NULL,
+                        answerWaitSeconds INTEGER NOT NULL,
+                        PRIMARY KEY (userId, day, hourStart)
+                    ) WITHOUT ROWID
+                    """
+            )
+            try db.create(index: "call_statistics_domain_day", on: "call_statistics", columns: ["domainId", "day"])
+        }
         migrator.registerMigration("v19-voicemail-mail") { db in
             // Issue 21: whether a user wants an e-mail when a voicemail message is left for them.
             try db.alter(table: "notification_setting") { t in

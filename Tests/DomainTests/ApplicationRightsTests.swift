@@ -143,7 +143,7 @@ struct ApplicationRightsWorld {
         #expect(ApplicationNeed.simpleRules.applications == [.caller, .toolkit, .rules])
         #expect(ApplicationNeed.advancedRules.applications == [.rules])
         #expect(ApplicationNeed.callbacks.applications == [.portal])
-        #expect(ApplicationNeed.statistics.applications == [.stats])
+        #expect(ApplicationNeed.statistics.applications == [.stats, .statsAdmin])
         #expect(ApplicationNeed.telephony.description == "TWS Caller or TWS Toolkit")
     }
 }

@@ -133,6 +133,56 @@ struct WebClientTests {
         }
     }
 
+    @Test("In the browser: the week's chart, only with TWS Stats, shows the calls made today, with its text alternative")
+    func weekChartShowsTheCallsMade() async throws {
+        try await TelephonyWorld.run(live: true) { w in
+            try await HeadlessBrowser.run { browser in
+                // Without TWS Stats the section stays hidden.
+                try await Self.signIn(browser, w)
+                try await browser.wait("the history loaded", until: "return document.querySelector('#history tbody') !== null;")
+                #expect(try await browser.run("return document.getElementById('stats-section').hidden;") as? Bool == true)
+                try await browser.click("#sign-out")
+                try await browser.wait("signed out", until: "return !document.getElementById('sign-in').hidden;")
+                try await w.client.must(.put, "/api/v1/admin/licences/Stats?companyId=\(w.companyId)", token: w.adminToken, json: #"{"available":5}"#)
+                #expect(try await w.client.grantApplication("Stats", granteeType: "user", granteeId: w.userId("alice"), token: w.adminToken).status == .created)
+                try await Self.signIn(browser, w)
+                let today = StatisticsDay(Date(), in: TimeZone(identifier: "UTC")!).description
+                try await browser.wait("an empty week drawn", until: "return document.querySelectorAll('#stats-chart svg g.stats-day').length === 7;")
+
+                // A missed call from outside, then alice calls bob, who answers.
+                _ = try await w.simulator.placeCall(from: Self.external, to: "1001")
+                try await w.waitPresence("alice", "ringing")
+                try await w.simulator.hangUp(device: Self.external)
+                try await w.waitLog("alice")
+                let placed = try await w.client.must(.post, "/api/v1/calls", token: w.token("alice"), json: #"{"number":"1002"}"#, answer: .created).json()
+                let ringing = try await w.waitCall("bob", state: "alerting")
+                // Over a live socket an action's empty body is sent as `{}`.
+                try await w.client.must(.post, "/api/v1/calls/\(ringing)/answer", token: w.token("bob"), json: "{}", answer: .noContent)
+                try await w.waitPresence("alice", "busy")
+                let callId = try #require(placed.string("callId"))
+                try await w.client.must(.post, "/api/v1/calls/\(callId)/hangup", token: w.token("alice"), json: "{}", answer: .noContent)
+                try await w.waitLog("alice", count: 2)
+
+                // The pushed call-log lines redraw the chart: today's bar holds both calls, one missed.
+                try await browser.wait(
+                    "today's bar with 2 calls",
+                    until: "return document.querySelector('#stats-chart g.stats-day[data-day=\"' + arguments[0] + '\"]')?.dataset.calls === '2';",
+                    [today]
+                )
+                #expect(try await browser.run("return document.querySelector('#stats-chart g.stats-day[data-day=\"' + arguments[0] + '\"]').dataset.missed;", [today]) as? String == "1")
+                #expect(try await browser.run("return document.querySelector('#stats-chart svg').getAttribute('role');") as? String == "img")
+                #expect(try await browser.text("#stats-chart svg title") == "Calls per day, last 7 days")
+                #expect(try await browser.text("#stats-caption") == "2 calls in 7 days: 1 incoming, 1 outgoing, 1 missed")
+                // The table says the same, the last row being today.
+                #expect(try await browser.run("return document.querySelector('#stats-table tbody tr:last-child').dataset.day;") as? String == today)
+                #expect(try await browser.text("#stats-table tbody tr:last-child .stats-calls") == "2")
+                #expect(try await browser.text("#stats-table tbody tr:last-child .stats-missed") == "1")
+                #expect(try await browser.text("#stats-table tbody tr:last-child .stats-outgoing") == "1")
+                try await browser.saveScreenshot(of: "#stats-section", as: "statistics-week.png")
+            }
+        }
+    }
+
     /// Needs the server side of Alerter cards (the `alerter` push event after a call's `delivered`), built on the
     /// issue-17 lead branch: on a branch without it, this test fails waiting for the card.
     @Test("In the browser: a call from a hostile name pops the Alerter card with the name as text, answered from the card")

@@ -10,6 +10,7 @@ import Testing
         ] + TelephonySchemaTests.operations + ["SearchDirectory", "LookupNumber", "GetAlerterCard", "GetPhoneQueues", "TakeQueueCall", "DivertQueueCall"]
         + ["GetRules", "GetRule", "CreateRule", "UpdateRule", "DeleteRule", "SetRuleOrder", "TestRules", "GetSharedRules"]
         + ["RequestCallback", "GetCallback", "CancelCallback"]
+        + ["GetStatistics"]
 
     @Test func realWSDLCompiles() throws {
         let schema = try Fixtures.schema()

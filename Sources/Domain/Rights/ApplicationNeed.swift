@@ -18,8 +18,8 @@ public struct ApplicationNeed: Sendable, Hashable, CustomStringConvertible {
     public static let advancedRules = ApplicationNeed(.rules)
     /// Call-me-back requests (TWS Portal).
     public static let callbacks = ApplicationNeed(.portal)
-    /// Statistics (TWS Stats).
-    public static let statistics = ApplicationNeed(.stats)
+    /// One's own statistics: TWS Stats, or TWS Stats Admin, which also shows others' (admin guide 9.4.1, 9.4.2).
+    public static let statistics = ApplicationNeed(.stats, .statsAdmin)
 
     /// "TWS Caller or TWS Toolkit", in a stable order, for error messages.
     public var description: String {

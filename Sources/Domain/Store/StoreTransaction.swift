@@ -4,5 +4,5 @@ import Foundation
 /// declared by its capability in its own words (`UserRecords`, `ContactIndex`, …).
 public protocol StoreTransaction: TenancyRecords, SessionRecords, UserRecords, RightsRecords, ParameterRecords, PbxRecords, DirectoryRecords,
     ContactIndex, UserImportRecords, TelephonyRecords, AlerterRecords, RuleRecords, RuleExecutionRecords,
-    ApiKeyRecords, CorsOriginRecords, CallbackRecords
+    ApiKeyRecords, CorsOriginRecords, CallbackRecords, StatisticsRecords
 {}

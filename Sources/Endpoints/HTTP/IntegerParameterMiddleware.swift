@@ -15,7 +15,7 @@ struct IntegerParameterMiddleware: ServerMiddleware {
         // Issue 20: callback groups.
         "callbackGroupId",
     ]
-    static let queryNames: Set<String> = ["companyId", "directoryId", "granteeId", "limit", "offset", "scopeId", "userId"]
+    static let queryNames: Set<String> = ["companyId", "directoryId", "granteeId", "groupId", "limit", "offset", "scopeId", "userId"]
 
     func intercept(
         _ request: HTTPRequest,

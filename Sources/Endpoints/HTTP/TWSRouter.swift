@@ -34,6 +34,8 @@ public struct TWSServices: Sendable {
     public let webhooks: WebhookService
     /// Missed-call e-mail settings and call-back links (issue 20).
     public let notifications: NotificationService
+    /// Users' call statistics (issue 21).
+    public let statistics: StatisticsService
 
     public init(
         admin: AdminService,
@@ -54,8 +56,10 @@ public struct TWSServices: Sendable {
         webhooks: WebhookService,
         callbacks: CallbackService,
         notifications: NotificationService,
-        cors: CorsPolicy? = nil
+        cors: CorsPolicy? = nil,
+        statistics: StatisticsService? = nil
     ) {
+        self.statistics = statistics ?? StatisticsService(store: admin.store)
         self.callbacks = callbacks
         self.apiKeys = apiKeys
         self.webhooks = webhooks
@@ -109,7 +113,8 @@ public func buildRouter(
         logger: logger,
         apiKeys: services.apiKeys,
         callbacks: services.callbacks,
-        callbackThrottle: callbackThrottle
+        callbackThrottle: callbackThrottle,
+        statistics: services.statistics
     )
     let router = Router(context: TWSRequestContext.self)
     if let metrics {
@@ -206,7 +211,8 @@ public func buildRouter(
         callbacks: services.callbacks,
         notifications: services.notifications,
         cors: services.cors,
-        callbackThrottle: callbackThrottle
+        callbackThrottle: callbackThrottle,
+        statistics: services.statistics
     )
     // Compact JSON: indentation made a 16-card search answer a third bigger, for clients that never read it by eye.
     try api.registerHandlers(

@@ -35,6 +35,8 @@ package struct TWSAPI: APIProtocol {
     let webhooks: WebhookService
     /// Missed-call e-mail settings and call-back links (issue 20).
     let notifications: NotificationService
+    /// Users' call statistics (issue 21).
+    let statistics: StatisticsService
 
     package init(
         admin: AdminService,
@@ -56,8 +58,10 @@ package struct TWSAPI: APIProtocol {
         callbacks: CallbackService,
         notifications: NotificationService,
         cors: CorsPolicy? = nil,
-        callbackThrottle: CallbackThrottle = CallbackThrottle()
+        callbackThrottle: CallbackThrottle = CallbackThrottle(),
+        statistics: StatisticsService? = nil
     ) {
+        self.statistics = statistics ?? StatisticsService(store: admin.store)
         self.callbacks = callbacks
         self.callbackThrottle = callbackThrottle
         self.apiKeys = apiKeys

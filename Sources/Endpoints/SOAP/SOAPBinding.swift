@@ -29,6 +29,8 @@ public struct SOAPBinding: Sendable {
     /// Callback requests from portal keys (issue 20), with the REST endpoint's limits.
     let callbacks: CallbackService
     let callbackThrottle: CallbackThrottle
+    /// Users' call statistics (issue 21).
+    let statistics: StatisticsService
 
     /// A SOAP answer: status, content type and body.
     public struct Answer: Sendable {
@@ -62,8 +64,10 @@ public struct SOAPBinding: Sendable {
         logger: Logger,
         apiKeys: ApiKeyService,
         callbacks: CallbackService,
-        callbackThrottle: CallbackThrottle
+        callbackThrottle: CallbackThrottle,
+        statistics: StatisticsService? = nil
     ) throws {
+        self.statistics = statistics ?? StatisticsService(store: admin.store)
         self.apiKeys = apiKeys
         self.callbacks = callbacks
         self.callbackThrottle = callbackThrottle
@@ -389,6 +393,7 @@ public struct SOAPBinding: Sendable {
         case .requestCallback: return try await requestCallback(payload)
         case .getCallback: return try await getCallback(payload)
         case .cancelCallback: return try await cancelCallback(payload)
+        case .getStatistics: return try await getStatistics(payload)
         }
     }
 

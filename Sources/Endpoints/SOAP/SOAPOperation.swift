@@ -51,6 +51,8 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
     case requestCallback = "RequestCallback"
     case getCallback = "GetCallback"
     case cancelCallback = "CancelCallback"
+    // Users' call statistics (REST tag `calls`, issue 21).
+    case getStatistics = "GetStatistics"
 
     /// The operationId of the REST twin in openapi/tws.yaml.
     public var restOperationId: String {
@@ -99,6 +101,7 @@ public enum SOAPOperation: String, CaseIterable, Sendable {
         case .requestCallback: "createCallback"
         case .getCallback: "getCallback"
         case .cancelCallback: "cancelCallback"
+        case .getStatistics: "getStatistics"
         }
     }
 }

@@ -139,7 +139,7 @@ async function start() {
   $('search-q').focus();
   connectPush();
   await useCallBackLink();
-  await Promise.all([loadLines(), loadMyStatus(), loadHistory()]).catch((error) => report(error));
+  await Promise.all([loadLines(), loadMyStatus(), loadHistory(), loadStats()]).catch((error) => report(error));
 }
 
 /** Once signed in, opens the call-back link of a missed-call e-mail: the server calls the caller from the user's
@@ -176,6 +176,9 @@ async function signOut({ tellServer = true } = {}) {
   hideIncoming();
   for (const id of ['lines', 'results']) $(id).replaceChildren();
   $('history').tBodies[0].replaceChildren();
+  $('stats-section').hidden = true;
+  $('stats-chart').replaceChildren();
+  $('stats-table').tBodies[0].replaceChildren();
   $('search-status').textContent = '';
   report(null);
   $('workspace').hidden = true;
@@ -497,6 +500,110 @@ async function loadHistory() {
   );
 }
 
+// MARK: Statistics
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes (`text` sets textContent). */
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'text') node.textContent = String(value);
+    else node.setAttribute(name, String(value));
+  }
+  node.append(...children);
+  return node;
+}
+
+/** `yyyy-MM-dd` of `date` in the IANA time zone `zone`. */
+function dayIn(date, zone) {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(date);
+  const part = (type) => parts.find((p) => p.type === type)?.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+/** The day `count` days after the `yyyy-MM-dd` day `day`. */
+function addDays(day, count) {
+  const date = new Date(`${day}T12:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + count);
+  return date.toISOString().slice(0, 10);
+}
+
+/** The signed-in user's last seven days (their domain's days), as a bar chart and a table: only with TWS Stats or
+ * TWS Stats Admin (the section stays hidden otherwise). */
+async function loadStats() {
+  const codes = new Set((state.me?.applications ?? []).map((application) => application.code));
+  if (!codes.has('Stats') && !codes.has('StatsAdmin')) {
+    $('stats-section').hidden = true;
+    return;
+  }
+  const zone = state.me.domain.timeZone || 'UTC';
+  const to = dayIn(new Date(), zone);
+  const from = addDays(to, -6);
+  const report = await api('GET', `/statistics?from=${from}&to=${to}&granularity=day`);
+  const byDay = new Map(report.buckets.map((bucket) => [bucket.day, bucket.figures]));
+  const days = Array.from({ length: 7 }, (_, index) => addDays(from, index));
+  const empty = { calls: 0, incoming: 0, outgoing: 0, missed: 0 };
+  const rows = days.map((day) => ({ day, figures: byDay.get(day) ?? empty }));
+  drawWeek(rows, report.total);
+  $('stats-table').tBodies[0].replaceChildren(
+    ...rows.map(({ day, figures }) =>
+      el(
+        'tr',
+        { 'data-day': day },
+        el('th', { scope: 'row', text: day }),
+        el('td', { class: 'stats-calls', text: figures.calls }),
+        el('td', { class: 'stats-incoming', text: figures.incoming }),
+        el('td', { class: 'stats-outgoing', text: figures.outgoing }),
+        el('td', { class: 'stats-missed', text: figures.missed }),
+        el('td', { text: figures.averageTalkSeconds === undefined ? '–' : `${Math.round(figures.averageTalkSeconds)} s` }),
+      ),
+    ),
+  );
+  $('stats-section').hidden = false;
+}
+
+/** Seven bars (calls per day, the missed part in the alert colour), drawn as inline SVG with a title and a
+ * description for assistive technology; the table beside it holds the same figures. */
+function drawWeek(rows, total) {
+  const width = 420;
+  const height = 160;
+  const base = 130;
+  const slot = width / rows.length;
+  const highest = Math.max(1, ...rows.map((row) => row.figures.calls));
+  const summary = `${total.calls} calls in 7 days: ${total.incoming} incoming, ${total.outgoing} outgoing, ${total.missed} missed`;
+  const chart = svg(
+    'svg',
+    { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'stats-svg-title stats-svg-desc', class: 'stats-svg' },
+    svg('title', { id: 'stats-svg-title', text: 'Calls per day, last 7 days' }),
+    svg('desc', { id: 'stats-svg-desc', text: summary }),
+  );
+  // The legend: the whole bar is the day's calls, its lower part in the alert colour the missed ones.
+  chart.append(
+    svg('rect', { class: 'stats-bar', x: 4, y: 4, width: 10, height: 10 }),
+    svg('text', { class: 'stats-label', x: 18, y: 13, text: 'calls' }),
+    svg('rect', { class: 'stats-bar-missed', x: 60, y: 4, width: 10, height: 10 }),
+    svg('text', { class: 'stats-label', x: 74, y: 13, text: 'of which missed' }),
+  );
+  rows.forEach(({ day, figures }, index) => {
+    const x = index * slot + slot * 0.2;
+    const barWidth = slot * 0.6;
+    const barHeight = (figures.calls / highest) * (base - 20);
+    const missedHeight = (figures.missed / highest) * (base - 20);
+    const bar = svg(
+      'g',
+      { class: 'stats-day', 'data-day': day, 'data-calls': figures.calls, 'data-missed': figures.missed },
+      svg('rect', { class: 'stats-bar', x, y: base - barHeight, width: barWidth, height: barHeight }),
+      svg('rect', { class: 'stats-bar-missed', x, y: base - missedHeight, width: barWidth, height: missedHeight }),
+      svg('text', { class: 'stats-value', x: x + barWidth / 2, y: base - barHeight - 4, 'text-anchor': 'middle', text: figures.calls }),
+      svg('text', { class: 'stats-label', x: x + barWidth / 2, y: base + 16, 'text-anchor': 'middle', text: day.slice(5) }),
+    );
+    chart.append(bar);
+  });
+  $('stats-chart').replaceChildren(chart);
+  $('stats-caption').textContent = summary;
+}
+
 // MARK: Push channel
 
 function setPushState(text) {
@@ -593,12 +700,14 @@ function handle(event) {
     case 'call_log':
     case 'missed_call':
       refreshSoon('history', loadHistory);
+      refreshSoon('stats', loadStats);
       break;
     case 'resync':
       // `after` fell out of the server's window: what was missed is unknown, so everything is read again.
       refreshSoon('lines', loadLines);
       refreshSoon('history', loadHistory);
       refreshSoon('status', loadMyStatus);
+      refreshSoon('stats', loadStats);
       break;
     default:
       break;

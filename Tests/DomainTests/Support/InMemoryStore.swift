@@ -47,16 +47,18 @@ final class InMemoryStore: TenantStore {
 }
 
 extension InMemoryStore: CallLogStore {
-    /// As Storage's `AppDatabase.writeLines`: one line per call at a device a user owns, in one transaction.
+    /// As Storage's `AppDatabase.writeLines`: one line per call at a device a user owns, and their statistics, in one transaction.
     func writeLines(for calls: [FinishedCall], names: [String: String], domainId: Int64) async throws -> [CallLogEntry] {
         try await write { tx in
             let devices = try tx.devices(domainId: domainId, numbers: calls.map(\.device))
-            return try calls.compactMap { call in
+            let lines = try calls.compactMap { call -> CallLogEntry? in
                 guard let device = devices.first(where: { $0.number == call.device }) else { return nil }
                 var entry = CallLogEntry(call, owner: device, domainId: domainId, peerName: call.peerNumber.flatMap { names["\(call.device)|\($0)"] })
                 entry.markForwarded(by: try tx.ruleExecution(domainId: domainId, callId: call.callId, device: call.device))
                 return try tx.insert(entry)
             }
+            try StatisticsService.count(lines, domainId: domainId, tx)
+            return lines
         }
     }
 }

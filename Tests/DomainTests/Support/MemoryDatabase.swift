@@ -16,6 +16,7 @@ struct MemoryDatabase: Sendable {
         ]
         recordTypes.append(CorsOrigin.self)
         recordTypes += [CallbackGroup.self, CallbackRequestRow.self] as [any MemoryRecord.Type]
+        recordTypes.append(StatisticsHourRow.self)
         func empty<R: MemoryRecord>(_ type: R.Type) -> any ErasedTable { MemoryTable<R>() }
         for type in recordTypes {
             let table = empty(type)
