@@ -22,6 +22,7 @@ public struct PushEvent: Codable, Sendable, Equatable {
     public var missedCall: MissedCallPayload?
     public var ruleApplied: RuleAppliedPayload?
     public var callback: CallbackEventPayload?
+    public var calendarPresence: CalendarPresence?
 
     public init(
         seq: UInt64 = 0,
@@ -40,7 +41,8 @@ public struct PushEvent: Codable, Sendable, Equatable {
         supervisionAlert: SupervisionAlertPayload? = nil,
         missedCall: MissedCallPayload? = nil,
         ruleApplied: RuleAppliedPayload? = nil,
-        callback: CallbackEventPayload? = nil
+        callback: CallbackEventPayload? = nil,
+        calendarPresence: CalendarPresence? = nil
     ) {
         self.seq = seq
         self.type = type
@@ -59,5 +61,6 @@ public struct PushEvent: Codable, Sendable, Equatable {
         self.missedCall = missedCall
         self.ruleApplied = ruleApplied
         self.callback = callback
+        self.calendarPresence = calendarPresence
     }
 }

@@ -31,4 +31,7 @@ public enum PushEventType: String, Codable, Sendable, CaseIterable {
     case ruleApplied = "rule_applied"
     /// A callback request of a group the user belongs to changed status (issue 20).
     case callback
+    /// A colleague's (or the user's own) calendar presence changed: an event began or ended, or their calendar became
+    /// unreadable or readable again (issue 21).
+    case calendarPresence = "calendar_presence"
 }

@@ -34,6 +34,8 @@ public struct TWSServices: Sendable {
     public let webhooks: WebhookService
     /// Missed-call e-mail settings and call-back links (issue 20).
     public let notifications: NotificationService
+    /// Calendar connections and calendar presence (issue 21).
+    public let calendar: CalendarPresenceService
 
     public init(
         admin: AdminService,
@@ -54,8 +56,10 @@ public struct TWSServices: Sendable {
         webhooks: WebhookService,
         callbacks: CallbackService,
         notifications: NotificationService,
+        calendar: CalendarPresenceService,
         cors: CorsPolicy? = nil
     ) {
+        self.calendar = calendar
         self.callbacks = callbacks
         self.apiKeys = apiKeys
         self.webhooks = webhooks
@@ -205,6 +209,7 @@ public func buildRouter(
         webhooks: services.webhooks,
         callbacks: services.callbacks,
         notifications: services.notifications,
+        calendar: services.calendar,
         cors: services.cors,
         callbackThrottle: callbackThrottle
     )

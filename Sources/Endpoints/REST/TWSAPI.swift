@@ -35,6 +35,8 @@ package struct TWSAPI: APIProtocol {
     let webhooks: WebhookService
     /// Missed-call e-mail settings and call-back links (issue 20).
     let notifications: NotificationService
+    /// Calendar connections and calendar presence (issue 21).
+    let calendar: CalendarPresenceService
 
     package init(
         admin: AdminService,
@@ -55,6 +57,7 @@ package struct TWSAPI: APIProtocol {
         webhooks: WebhookService,
         callbacks: CallbackService,
         notifications: NotificationService,
+        calendar: CalendarPresenceService,
         cors: CorsPolicy? = nil,
         callbackThrottle: CallbackThrottle = CallbackThrottle()
     ) {
@@ -63,6 +66,7 @@ package struct TWSAPI: APIProtocol {
         self.apiKeys = apiKeys
         self.webhooks = webhooks
         self.notifications = notifications
+        self.calendar = calendar
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues
