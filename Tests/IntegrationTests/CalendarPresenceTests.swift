@@ -192,6 +192,10 @@ struct CalendarPresenceTests {
             let one = try await w.client.get("/api/v1/telephony/calendar-presence/\(w.id("alice"))", token: w.token("bob"))
             #expect(one.status == .ok)
             #expect(try one.json().string("subject") == "Budget review")
+            // The SOAP twin answers the same.
+            let soap = try await w.client.soap("<tws:GetCalendarPresence/>", token: w.token("bob"))
+            #expect(soap.status == .ok, "\(soap.text)")
+            #expect(soap.text.contains("<tws:userId>\(w.id("alice"))</tws:userId><tws:state>busy</tws:state><tws:until>2026-03-02T11:00:00Z</tws:until><tws:subject>Budget review</tws:subject>"))
 
             // DisplayCalendarSummary off for bob: busy until 11:00, no subject.
             try await w.client.must(
@@ -328,10 +332,13 @@ struct CalendarPresenceTests {
                 (#"{"serverURL":"ftp://cal.example.com"}"#, "serverURL"), (#"{"serverURL":"http://user:pw@cal.example.com"}"#, "serverURL"),
                 (#"{"serverURL":"http://cal.example.com","calendarURLTemplate":"{base}/shared/"}"#, "calendarURLTemplate"),
                 (#"{"serverURL":"http://cal.example.com","calendarURLTemplate":"file:///{email}"}"#, "calendarURLTemplate"),
-                (#"{"serverURL":"http://cal.example.com","timeZone":"Mars/Olympus"}"#, "timeZone"),
             ] {
                 expectProblem(try await w.client.put(uri, token: w.adminToken, json: body), .badRequest, "invalid_field", field: field, body)
             }
+            expectProblem(
+                try await w.client.put(uri, token: w.adminToken, json: #"{"serverURL":"http://cal.example.com","timeZone":"Mars/Olympus"}"#),
+                .unprocessableContent, "unknown_time_zone", field: "timeZone"
+            )
             // Removed: presence is unknown again.
             try await w.client.must(.delete, uri, token: w.adminToken, answer: .noContent)
             try await eventually("not configured") { try await w.view("alice", of: "alice")?.string("reason") == "not_configured" }

@@ -137,15 +137,7 @@ public struct CalendarConnectionInput: Sendable, Equatable {
             connection.password = password
         }
         if let template = calendarURLTemplate {
-            guard template.unicodeScalars.count <= 512, !template.unicodeScalars.contains(where: { PasswordPolicy.isControl($0) || $0 == " " }) else {
-                throw .invalid(field: "calendarURLTemplate", "calendarURLTemplate takes at most 512 characters, no spaces or control characters")
-            }
-            guard template.contains("{email}") || template.contains("{login}") || template.contains("{localpart}") else {
-                throw .invalid(field: "calendarURLTemplate", "calendarURLTemplate must name the user: {email}, {login} or {localpart}")
-            }
-            var probe = connection
-            probe.calendarURLTemplate = template
-            try Self.checkURL(probe.calendarURL(email: "a@b.c", login: "a") ?? "", field: "calendarURLTemplate")
+            try Self.checkTemplate(template)
             connection.calendarURLTemplate = template
         }
         if let refreshSeconds {
@@ -154,23 +146,61 @@ public struct CalendarConnectionInput: Sendable, Equatable {
             }
             connection.refreshSeconds = refreshSeconds
         }
-        if let timeZone {
-            guard timeZone.count <= 64, TimeZone(identifier: timeZone) != nil else { throw .invalid(field: "timeZone", "timeZone is not a known IANA zone") }
-            connection.timeZone = timeZone
-        }
+        if let timeZone { connection.timeZone = try CompanyDomain.checkTimeZone(timeZone) }
         if let enabled { connection.enabled = enabled }
         connection.updatedAt = time
         return connection
     }
 
-    /// An absolute http or https URL with a host and no user part (credentials go in their own fields, never in a URL
-    /// that could be logged).
+    /// An absolute http or https URL with a host, no user part (credentials go in their own fields, never in a URL that
+    /// could be logged), no query or fragment: the contract's pattern
+    /// `^[hH][tT][tT][pP][sS]?://[^\s\x00-\x1f\x7f-\x9f/?#@]+(/[^\s\x00-\x1f\x7f-\x9f?#]*)?$`, code point by code point.
     static func checkURL(_ text: String, field: String) throws(DomainError) {
-        guard text.unicodeScalars.count <= 512, let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty, url.user == nil, url.password == nil,
-            url.query == nil, url.fragment == nil
+        guard text.unicodeScalars.count <= 512, let (host, path) = split(text), !host.isEmpty, !host.contains(where: { "@/".unicodeScalars.contains($0) }),
+            path.allSatisfy(isPathScalar), host.allSatisfy(isPathScalar)
         else {
             throw .invalid(field: field, "\(field) must be an http or https URL with a host, at most 512 characters, no user, query or fragment")
+        }
+    }
+
+    /// A calendar URL template: `{base}/…` or an http(s) URL whose host holds no braces, with a path naming the user
+    /// (`{email}`, `{login}` or `{localpart}`), no spaces, control characters, query or fragment (the contract's pattern).
+    static func checkTemplate(_ template: String) throws(DomainError) {
+        let field = "calendarURLTemplate"
+        let problem = DomainError.invalid(
+            field: field,
+            "calendarURLTemplate is {base}/… or an http(s) URL, at most 512 characters, whose path names the user with {email}, {login} or {localpart}"
+        )
+        guard template.unicodeScalars.count <= 512 else { throw problem }
+        let path: [Unicode.Scalar]
+        if template.hasPrefix("{base}/") {
+            path = Array(template.unicodeScalars.dropFirst("{base}".count))
+        } else {
+            guard let (host, rest) = split(template), !host.isEmpty, host.allSatisfy({ isPathScalar($0) && !"@{}".unicodeScalars.contains($0) }), !rest.isEmpty
+            else { throw problem }
+            path = rest
+        }
+        let text = String(scalars: path)
+        guard path.allSatisfy(isPathScalar), ["{email}", "{login}", "{localpart}"].contains(where: { Check.contains(text, $0) }) else { throw problem }
+    }
+
+    /// The host and the path (from its "/") of an http or https URL, or nil for another scheme.
+    private static func split(_ text: String) -> ([Unicode.Scalar], [Unicode.Scalar])? {
+        let scalars = Array(text.unicodeScalars)
+        let lower = String(scalars: scalars.prefix(8)).lowercased()
+        let skip = lower.hasPrefix("https://") ? 8 : lower.hasPrefix("http://") ? 7 : 0
+        guard skip > 0 else { return nil }
+        let rest = scalars.dropFirst(skip)
+        let host = rest.prefix { $0 != "/" }
+        return (Array(host), Array(rest.dropFirst(host.count)))
+    }
+
+    /// Neither a space (ECMAScript `\s`), a control character (C0, DEL, C1), "?" nor "#".
+    private static func isPathScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x20, 0x7F...0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: false
+        case 0x3F, 0x23: false
+        default: true
         }
     }
 }

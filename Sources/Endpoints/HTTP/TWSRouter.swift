@@ -113,7 +113,8 @@ public func buildRouter(
         logger: logger,
         apiKeys: services.apiKeys,
         callbacks: services.callbacks,
-        callbackThrottle: callbackThrottle
+        callbackThrottle: callbackThrottle,
+        calendar: services.calendar
     )
     let router = Router(context: TWSRequestContext.self)
     if let metrics {

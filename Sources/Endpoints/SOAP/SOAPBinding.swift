@@ -29,6 +29,8 @@ public struct SOAPBinding: Sendable {
     /// Callback requests from portal keys (issue 20), with the REST endpoint's limits.
     let callbacks: CallbackService
     let callbackThrottle: CallbackThrottle
+    /// Colleagues' calendar presence (issue 21); nil answers GetCalendarPresence as not configured.
+    let calendar: CalendarPresenceService?
 
     /// A SOAP answer: status, content type and body.
     public struct Answer: Sendable {
@@ -62,8 +64,10 @@ public struct SOAPBinding: Sendable {
         logger: Logger,
         apiKeys: ApiKeyService,
         callbacks: CallbackService,
-        callbackThrottle: CallbackThrottle
+        callbackThrottle: CallbackThrottle,
+        calendar: CalendarPresenceService? = nil
     ) throws {
+        self.calendar = calendar
         self.apiKeys = apiKeys
         self.callbacks = callbacks
         self.callbackThrottle = callbackThrottle
@@ -353,6 +357,7 @@ public struct SOAPBinding: Sendable {
         case .setForwarding: return try await setForwarding(payload)
         case .getPresence: return try await getPresence(payload)
         case .setPresence: return try await setPresence(payload)
+        case .getCalendarPresence: return try await getCalendarPresence()
         case .makeCall: return try await makeCall(payload)
         case .pickUpCall: return try await pickUpCall(payload)
         case .answerCall: return try await callAction(operation, payload) { try await $0.answer($1, callId: $2, device: $3) }
