@@ -20,6 +20,10 @@
 #    local SMTP sink (Debian python3-aiosmtpd): mails/s, call end -> receipt latency, lost and duplicated (must be 0),
 #    server CPU per mail, beside the sink fed by smtplib in the same run; live, then with a backlog drained at once.
 #    BENCH_MAIL_ARGS passes options to it (e.g. "--quick").
+# 8. Calendar presence (scripts/bench_calendar.py): 1,000 users with calendars of a few events on a throw-away Radicale
+#    (Debian radicale, temporary storage); one full CalDAV refresh pass of the server (wall time, server CPU per user)
+#    beside the same REPORTs sent from Python (Radicale's time and CPU per REPORT: the floor).
+#    BENCH_CALENDAR_ARGS passes options to it (e.g. "--quick").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
@@ -58,3 +62,6 @@ echo
 echo
 # shellcheck disable=SC2086
 .venv/bin/python scripts/bench_mail.py --bin-dir "$(dirname "$bin")" ${BENCH_MAIL_ARGS:-}
+echo
+# shellcheck disable=SC2086
+.venv/bin/python scripts/bench_calendar.py --bin-dir "$(dirname "$bin")" ${BENCH_CALENDAR_ARGS:-}

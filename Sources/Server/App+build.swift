@@ -183,10 +183,12 @@ func buildServer(
         configuration: .init(concurrency: configuration.calendarConcurrency, maxSleep: options.calendarMaxSleep),
         now: options.calendarClock
     ) { pass in
-        if pass.failed > 0 {
-            // Counts only: the server's URL and account are the administrator's to look up, never logged with a password.
-            logger.warning("calendar read", metadata: ["domain": "\(pass.domainId)", "read": "\(pass.read)", "failed": "\(pass.failed)"])
-        }
+        // Counts only: the server's URL and account are the administrator's to look up, never logged (nor the password).
+        let metadata: Logger.Metadata = [
+            "domain": "\(pass.domainId)", "read": "\(pass.read)", "failed": "\(pass.failed)", "unmapped": "\(pass.unmapped)",
+            "seconds": "\(String(format: "%.3f", pass.seconds))",
+        ]
+        logger.log(level: pass.failed > 0 ? .warning : .info, "calendars read", metadata: metadata)
     }
     let services = try await buildServices(
         configuration: configuration,
