@@ -48,7 +48,8 @@ def seed(store, users, now):
         with open(os.path.join(calendar, ".Radicale.props"), "w") as f: json.dump({"tag": "VCALENDAR"}, f)
         begin = now - datetime.timedelta(minutes=30 + i % 30)
         events = {
-            "now": ["DTSTART:" + stamp(begin), "DTEND:" + stamp(begin + datetime.timedelta(hours=1)), f"SUMMARY:Meeting {i}"],
+            # Long enough to be going on when the server reads it, minutes after seeding (users are created first).
+            "now": ["DTSTART:" + stamp(begin), "DTEND:" + stamp(now + datetime.timedelta(hours=2)), f"SUMMARY:Meeting {i}"],
             "later": ["DTSTART:" + stamp(now + datetime.timedelta(hours=3)), "DTEND:" + stamp(now + datetime.timedelta(hours=4)), "SUMMARY:Review"],
             "daily": ["DTSTART;TZID=Europe/Paris:20260105T093000", "DTEND;TZID=Europe/Paris:20260105T094500", "RRULE:FREQ=DAILY",
                       "SUMMARY:Stand-up"],
