@@ -13,10 +13,12 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # SOAP clients the contract checks drive: php-cli and php-soap (PHP's SoapClient), gsoap, libgsoap-dev and g++ (a C++
 # client generated from the served WSDL); chromium and chromium-driver (chromedriver) for the web client's browser test
 # (Tests/IntegrationTests/WebClientTests.swift drives headless Chromium over WebDriver); libcurl4-openssl-dev (e-mail
-# over SMTP with STARTTLS) and python3-aiosmtpd (the SMTP sink its tests start, scripts/smtp_sink.py).
+# over SMTP with STARTTLS) and python3-aiosmtpd (the SMTP sink its tests start, scripts/smtp_sink.py); libical-dev (calendar
+# presence: iCalendar parsing, recurrences, time zones) and radicale (the CalDAV server its tests and bench start).
 DEBIAN_PACKAGES := libxml2-dev libsqlite3-dev pkg-config python3-venv curl libldap-dev slapd ldap-utils openssl \
 	libkrb5-dev krb5-kdc krb5-admin-server krb5-user gss-ntlmssp unixodbc-dev odbc-postgresql libsqliteodbc sqlite3 \
-	postgresql php-cli php-soap gsoap libgsoap-dev g++ chromium chromium-driver libcurl4-openssl-dev python3-aiosmtpd
+	postgresql php-cli php-soap gsoap libgsoap-dev g++ chromium chromium-driver libcurl4-openssl-dev python3-aiosmtpd \
+	libical-dev radicale
 VENV := .venv
 
 .PHONY: deps stop-system-slapd stop-system-postgresql build run test swift-test contract bench clean

@@ -133,11 +133,13 @@ let package = Package(
         // curl_easy_setopt is variadic.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // unixODBC driver manager for SQL directories: sql.h/sqlext.h plus inline wrappers for their function-like macros.
+        // libical (Debian libical-dev) for calendar presence (issue 21): iCalendar parsing, RRULE expansion, VTIMEZONE.
+        .systemLibrary(name: "CICal", path: "Sources/CICal", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
         .systemLibrary(name: "CODBC", path: "Sources/CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
         .target(
             name: "Connectors",
             dependencies: [
-                "Domain", "CODBC", "CLDAP", "LDAP", "CCurl", .product(name: "NIOPosix", package: "swift-nio"),
+                "Domain", "CODBC", "CLDAP", "LDAP", "CCurl", "CICal", "XML", .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -24,6 +24,10 @@
 #    server's tws.sqlite, the query plans checked (primary-key range search), then GET /api/v1/statistics for a user's
 #    year by day, a month by hour, a manager's user, team month and whole-company week: latency and server CPU per
 #    request beside the same run's GET /health floor. BENCH_STATISTICS_ARGS passes options (e.g. "--quick").
+# 8. Calendar presence (scripts/bench_calendar.py): 1,000 users with calendars of a few events on a throw-away Radicale
+#    (Debian radicale, temporary storage); one full CalDAV refresh pass of the server (wall time, server CPU per user)
+#    beside the same REPORTs sent from Python (Radicale's time and CPU per REPORT: the floor).
+#    BENCH_CALENDAR_ARGS passes options to it (e.g. "--quick").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
@@ -65,3 +69,6 @@ echo
 echo
 # shellcheck disable=SC2086
 .venv/bin/python scripts/bench_statistics.py --bin-dir "$(dirname "$bin")" ${BENCH_STATISTICS_ARGS:-}
+echo
+# shellcheck disable=SC2086
+.venv/bin/python scripts/bench_calendar.py --bin-dir "$(dirname "$bin")" ${BENCH_CALENDAR_ARGS:-}

@@ -33,6 +33,11 @@ struct ServerOptions: Sendable {
     var leadingServices: [any Service] = []
     /// The registry `GET /metrics` serves: `serve` passes the one it bootstrapped swift-metrics with, tests get a new one.
     var metrics = PrometheusCollectorRegistry()
+    /// Calendar presence (issue 21): the clock events are compared with (tests move it and wake the refresher), the
+    /// longest the refresher sleeps without looking at it, and what reads calendars instead of CalDAV.
+    var calendarClock: @Sendable () -> Date = Date.init
+    var calendarMaxSleep: Duration = .seconds(60)
+    var calendarSource: (any CalendarSource)?
 }
 
 /// One server process, as `serve`, `--demo` and the integration tests all build it (`buildServer`): the services the
@@ -60,6 +65,8 @@ struct TWSServer: Sendable {
     let webhookDispatcher: WebhookDispatcher
     /// Missed-call e-mails (issue 20): what sends the mail outbox.
     let mailDispatcher: MailDispatcher
+    /// Calendar presence (issue 21): what reads the calendars and pushes their changes.
+    let calendarRefresher: CalendarRefresher
 
     /// The one service group. Services stop in reverse order on SIGTERM/SIGINT: the listeners stop accepting and drain
     /// their requests first, then the synchronisations, the telephony upkeep and the PBX links, and the call-log
@@ -141,6 +148,7 @@ func buildServer(
     events.attach(verifier)
     // Forwarding rules run by the server (admin guide 9.6): it watches deliveries on the event path and deflects from
     // its own loop, a Service below.
+    let calendarBoard = CalendarBoard()
     let ruleEngine = RuleEngine(
         store: database,
         gateway: options.gateway ?? links,
@@ -148,7 +156,8 @@ func buildServer(
         events: events,
         plans: plans,
         callerNames: callerNames,
-        verifier: verifier
+        verifier: verifier,
+        calendar: calendarBoard
     )
     events.attach(ruleEngine)
     // Issue 20: callback requests' double calls, placed from their own loop (a Service below).
@@ -165,6 +174,24 @@ func buildServer(
     // Last: a PBX event is handled once its webhook deliveries are committed.
     events.attach(webhookOutbox)
     let calls = CallControl(store: database, gateway: options.gateway ?? links, events: events, plans: plans)
+    // Issue 21: calendars read by their own loop (a Service below), pushed straight to the bus (webhooks do not carry them).
+    let calDAV = CalDAVClient(timeout: .milliseconds(Int64(configuration.calendarTimeoutSeconds * 1000)))
+    let calendarRefresher = CalendarRefresher(
+        calendars: database,
+        tenants: database,
+        source: options.calendarSource ?? calDAV,
+        board: calendarBoard,
+        publisher: bus,
+        configuration: .init(concurrency: configuration.calendarConcurrency, maxSleep: options.calendarMaxSleep),
+        now: options.calendarClock
+    ) { pass in
+        // Counts only: the server's URL and account are the administrator's to look up, never logged (nor the password).
+        let metadata: Logger.Metadata = [
+            "domain": "\(pass.domainId)", "read": "\(pass.read)", "failed": "\(pass.failed)", "unmapped": "\(pass.unmapped)",
+            "seconds": "\(String(format: "%.3f", pass.seconds))",
+        ]
+        logger.log(level: pass.failed > 0 ? .warning : .info, "calendars read", metadata: metadata)
+    }
     let services = try await buildServices(
         configuration: configuration,
         database: database,
@@ -175,12 +202,13 @@ func buildServer(
         calls: calls,
         presence: PresenceService(store: database, events: events, publisher: webhookOutbox),
         queues: PhoneQueueService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, observer: queueObserver),
-        rules: RuleService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, callerNames: callerNames),
+        rules: RuleService(store: database, gateway: options.gateway ?? links, events: events, plans: plans, callerNames: callerNames, calendar: calendarBoard),
         supervision: supervision,
         alerter: AlerterService(store: database, cards: alerterCards, events: events, callerNames: callerNames, codec: AlerterTemplateXML()),
         webhooks: WebhookService(store: database, tenants: database, outbox: webhookOutbox, destination: webhookDestination),
         callbacks: CallbackService(store: database, plans: plans, doorbell: callbackDoorbell, publisher: webhookOutbox),
-        notifications: NotificationService(tenants: database, store: database, calls: calls, signer: linkSigner)
+        notifications: NotificationService(tenants: database, store: database, calls: calls, signer: linkSigner),
+        calendar: CalendarPresenceService(calendars: database, tenants: database, refresher: calendarRefresher, now: options.calendarClock)
     )
     let push = buildPushTransport(bus: bus, services: services, logger: logger)
     let webhookSender = WebhookHTTPSender()
@@ -280,6 +308,14 @@ func buildServer(
             DrainingService(run: { await ruleEngine.run() }, stop: { ruleEngine.finish() }),
             // After the links too: an attempt cut by the stop is hung up and tried again at the next start.
             DrainingService(run: { await callbackEngine.run() }, stop: { callbackEngine.finish() }),
+            // Issue 21: closes its HTTP client once its last read ended.
+            DrainingService(
+                run: {
+                    await calendarRefresher.run()
+                    await calDAV.shutdown()
+                },
+                stop: { calendarRefresher.finish() }
+            ),
             TelephonyUpkeep(
                 supervision: supervision,
                 events: events,
@@ -319,7 +355,8 @@ func buildServer(
         background: background,
         webhookOutbox: webhookOutbox,
         webhookDispatcher: webhookDispatcher,
-        mailDispatcher: mailDispatcher
+        mailDispatcher: mailDispatcher,
+        calendarRefresher: calendarRefresher
     )
 }
 
@@ -339,7 +376,8 @@ private func buildServices(
     alerter: AlerterService,
     webhooks: WebhookService,
     callbacks: CallbackService,
-    notifications: NotificationService
+    notifications: NotificationService,
+    calendar: CalendarPresenceService
 ) async throws -> AppServices {
     let hasher = BcryptHasher(cost: UInt8(configuration.bcryptCost))
     let tokens = try await TokenIssuer(secret: secret)
@@ -405,6 +443,7 @@ private func buildServices(
         webhooks: webhooks,
         callbacks: callbacks,
         notifications: notifications,
+        calendar: calendar,
         cors: CorsPolicy(store: database)
     )
 }

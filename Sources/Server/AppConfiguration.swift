@@ -70,6 +70,9 @@ struct AppConfiguration: Codable, Sendable {
     var mailRetryWindowSeconds: Double = 2 * 86_400
     var mailTimeoutSeconds: Double = 30
     var mailRetentionDays: Double = 14
+    /// Calendar presence (issue 21): the bound on one CalDAV read (seconds), and calendars read at once per domain.
+    var calendarTimeoutSeconds: Double = 10
+    var calendarConcurrency: Int = 8
 
     /// `publicUrl`, or the listener's address.
     var publicBaseURL: String {
@@ -136,6 +139,8 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_MAIL_RETRY_WINDOW_SECONDS"].flatMap(Double.init) { configuration.mailRetryWindowSeconds = value }
         if let value = environment["TWS_MAIL_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.mailTimeoutSeconds = value }
         if let value = environment["TWS_MAIL_RETENTION_DAYS"].flatMap(Double.init) { configuration.mailRetentionDays = value }
+        if let value = environment["TWS_CALENDAR_TIMEOUT_SECONDS"].flatMap(Double.init) { configuration.calendarTimeoutSeconds = value }
+        if let value = environment["TWS_CALENDAR_CONCURRENCY"].flatMap(Int.init) { configuration.calendarConcurrency = value }
         return configuration
     }
 
@@ -186,6 +191,8 @@ struct AppConfiguration: Codable, Sendable {
         mailRetryWindowSeconds = try container.decodeIfPresent(Double.self, forKey: .mailRetryWindowSeconds) ?? mailRetryWindowSeconds
         mailTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .mailTimeoutSeconds) ?? mailTimeoutSeconds
         mailRetentionDays = try container.decodeIfPresent(Double.self, forKey: .mailRetentionDays) ?? mailRetentionDays
+        calendarTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .calendarTimeoutSeconds) ?? calendarTimeoutSeconds
+        calendarConcurrency = try container.decodeIfPresent(Int.self, forKey: .calendarConcurrency) ?? calendarConcurrency
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -201,6 +208,8 @@ struct AppConfiguration: Codable, Sendable {
         // Issue 20 e-mails.
         case publicUrl, callBackLinkValiditySeconds, mailBackoffSeconds, mailBackoffCapSeconds, mailRetryWindowSeconds, mailTimeoutSeconds,
             mailRetentionDays
+        // Issue 21 calendar presence.
+        case calendarTimeoutSeconds, calendarConcurrency
     }
 
     private struct AnyKey: CodingKey {
@@ -234,6 +243,9 @@ struct AppConfiguration: Codable, Sendable {
             throw ConfigurationError(
                 "call-back link validity, mail backoff (and its cap, not below it) and timeout must be positive; mailRetentionDays must cover mailRetryWindowSeconds"
             )
+        }
+        guard calendarTimeoutSeconds > 0, (1...64).contains(calendarConcurrency) else {
+            throw ConfigurationError("calendarTimeoutSeconds must be positive and calendarConcurrency between 1 and 64")
         }
         if let publicUrl, !publicUrl.isEmpty, URL(string: publicUrl)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw ConfigurationError("publicUrl must be an http:// or https:// address")

@@ -615,6 +615,22 @@ extension AppDatabase {
             )
             try db.create(index: "call_statistics_domain_day", on: "call_statistics", columns: ["domainId", "day"])
         }
+        migrator.registerMigration("v18-calendar") { db in
+            // Issue 21: a domain's CalDAV calendar connection (one per domain); the password is a secret, never answered.
+            try db.create(table: "calendar_connection") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("companyId", .integer).notNull()
+                t.column("domainId", .integer).notNull().unique().references("domain", onDelete: .cascade)
+                t.column("serverURL", .text).notNull()
+                t.column("username", .text).notNull()
+                t.column("password", .text).notNull()
+                t.column("calendarURLTemplate", .text).notNull()
+                t.column("refreshSeconds", .integer).notNull()
+                t.column("timeZone", .text).notNull()
+                t.column("enabled", .boolean).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+        }
         migrator.registerMigration("v19-voicemail-mail") { db in
             // Issue 21: whether a user wants an e-mail when a voicemail message is left for them.
             try db.alter(table: "notification_setting") { t in

@@ -17,6 +17,7 @@ enum ApplicationTable {
             "cancelTransfer", "deflectCall", "listCallLogs", "searchDirectory", "lookupNumber", "getContact", "listPrivateContacts",
             "createPrivateContact", "updatePrivateContact", "deletePrivateContact", "listContactLists", "createContactList",
             "updateContactList", "deleteContactList", "getMyNotifications", "setMyNotifications", "useCallBackLink",
+            "listCalendarPresence", "getCalendarPresence",
         ] {
             needs[id] = .telephony
         }
@@ -78,7 +79,7 @@ struct ApplicationRightsAPITests {
     @Test
     func everyUserOperationOfTheContractNamesTheApplicationsDomainEnforces() throws {
         let operations = try ApplicationTable.contract()
-        #expect(operations.count == 177)
+        #expect(operations.count == 182)
         let user = operations.filter(\.isUserOperation)
         #expect(Set(user.map(\.operationId)) == Set(ApplicationTable.needs.keys), "user operations and the table differ")
         for operation in operations {

@@ -150,6 +150,8 @@ struct Tenant: Sendable {
             token: token,
             json: #"{"name":"\#(name) callbacks","device":"1990","members":[\#(userId)]}"#
         )
+        // Issue 21: a calendar connection, disabled (never read), so the calendar probes have something of their own.
+        try await client.must(.put, "/api/v1/admin/domains/\(domainId)/calendar-connection", token: token, json: CalendarProbe.connection)
         return Tenant(
             companyName: name,
             domainName: domainName,
@@ -196,7 +198,7 @@ struct Tenant: Sendable {
             "/api/v1/admin/companies/\(companyId)/api-keys",
             "/api/v1/admin/companies/\(companyId)/webhooks", "/api/v1/admin/companies/\(companyId)/webhooks/\(webhookId)/deliveries",
             "/api/v1/admin/domains/\(domainId)/callback-groups", "/api/v1/admin/callback-groups/\(callbackGroupId)",
-            "/api/v1/admin/callback-groups/\(callbackGroupId)/callbacks",
+            "/api/v1/admin/callback-groups/\(callbackGroupId)/callbacks", "/api/v1/admin/domains/\(domainId)/calendar-connection",
         ]
         var snapshot: [String: String] = [:]
         for uri in uris {
@@ -263,6 +265,7 @@ enum ScopedProbe: String, CaseIterable, Sendable {
     case listIntercomGroups, createIntercomGroup, getIntercomGroup, replaceIntercomGroup, deleteIntercomGroup
     case listPhoneQueues, createPhoneQueue, getPhoneQueue, replacePhoneQueue, deletePhoneQueue
     case getDialingPlan, setDialingPlan
+    case getCalendarConnection, setCalendarConnection, deleteCalendarConnection
     case listDirectories, createDirectory, getDirectory, updateDirectory, deleteDirectory, getDirectorySync, syncDirectory
     case listPublicContacts, createPublicContact, updatePublicContact, deletePublicContact
     case listUserImports, createUserImport, getUserImport, updateUserImport, deleteUserImport, runUserImport
@@ -401,6 +404,9 @@ enum ScopedProbe: String, CaseIterable, Sendable {
         case .listCallbacks: return Call(method: .get, uri: "\(api)/callback-groups/\(o.callbackGroupId)/callbacks")
         case .getDialingPlan: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/dialing-plan")
         case .setDialingPlan: return Call(method: .put, uri: "\(api)/domains/\(o.domainId)/dialing-plan", json: plan)
+        case .getCalendarConnection: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/calendar-connection")
+        case .setCalendarConnection: return Call(method: .put, uri: "\(api)/domains/\(o.domainId)/calendar-connection", json: CalendarProbe.connection)
+        case .deleteCalendarConnection: return Call(method: .delete, uri: "\(api)/domains/\(o.domainId)/calendar-connection")
         case .listDirectories: return Call(method: .get, uri: "\(api)/domains/\(o.domainId)/directories")
         case .createDirectory:
             let csv =
@@ -674,10 +680,13 @@ struct CompanyIsolationTests {
             // Statistics (issue 21): another company's user or group answers 404 like an unknown one, to REST and SOAP
             // (StatisticsAPITests.rightsInBothDirections, and the Domain's StatisticsTests).
             "getStatistics",
+            // Calendar presence (issue 21): a user sees only the calendars of their own company's people that calendar
+            // authorizations share with them (CalendarPresenceTests.anotherCompanyNeverSeesTheCalendar).
+            "listCalendarPresence", "getCalendarPresence",
         ]
         let probed = Set(ScopedProbe.allCases.map(\.operationId)).union(SuperUserOnlyProbe.allCases.map(\.operationId))
         let contract = try ContractDocuments.openAPIOperationIds()
-        #expect(contract.count == 177, "openapi/tws.yaml has \(contract.count) operations")
+        #expect(contract.count == 182, "openapi/tws.yaml has \(contract.count) operations")
         #expect(Set(contract).subtracting(probed).subtracting(exempt).sorted() == [], "operations without an isolation probe")
         #expect(probed.subtracting(contract).sorted() == [], "probes naming no operation of the contract")
         #expect(exempt.subtracting(contract).sorted() == [])
@@ -690,4 +699,9 @@ enum UserImportProbe {
     static func json(name: String) -> String {
         #"{"name":"\#(name)","kind":"ldap","mode":"insertUpdate","connection":{"host":"127.0.0.1","port":9,"ldaps":false,"startTLS":false,"caFile":"","tlsVerify":true,"bindDN":"","password":"","baseDN":"dc=example,dc=org","filter":"(objectClass=inetOrgPerson)","pageSize":100,"sizeLimit":0,"timeoutSeconds":2},"fieldMap":{"username":"uid","number":"telephonenumber"}}"#
     }
+}
+
+/// The calendar connection the isolation tenants get (issue 21): disabled, so nothing reads it.
+enum CalendarProbe {
+    static let connection = #"{"serverURL":"http://127.0.0.1:9/dav","username":"reader","password":"tenant-calendar-secret","enabled":false}"#
 }

@@ -71,7 +71,7 @@ struct ContractTests {
     @Test
     func operationIdsOfTheOpenAPIDocumentAreUnique() throws {
         let operationIds = try ContractDocuments.openAPIOperationIds()
-        #expect(operationIds.count == 177)
+        #expect(operationIds.count == 182)
         let duplicates = Dictionary(grouping: operationIds, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         #expect(duplicates == [])
     }

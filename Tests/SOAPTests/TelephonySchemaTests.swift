@@ -8,7 +8,7 @@ import Testing
     static let operations = [
         "GetDeviceLines", "SetDoNotDisturb", "GetForwarding", "SetForwarding", "GetPresence", "SetPresence", "MakeCall", "CallVoicemail", "PickUpCall",
         "AnswerCall", "HangUpCall", "HoldCall", "RetrieveCall", "TransferCall", "ConsultCall", "CompleteTransfer", "CancelTransfer",
-        "DeflectCall", "GetCallLogs",
+        "DeflectCall", "GetCallLogs", "GetCalendarPresence",
     ]
 
     static let number64 = String(repeating: "1", count: 64)
@@ -40,6 +40,7 @@ import Testing
         """,
         "<tws:SetForwarding><tws:kind>immediate</tws:kind><tws:enabled>false</tws:enabled></tws:SetForwarding>",
         "<tws:GetPresence/>",
+        "<tws:GetCalendarPresence/>",
         "<tws:SetPresence><tws:status>do_not_disturb</tws:status><tws:message>In a meeting</tws:message></tws:SetPresence>",
         "<tws:MakeCall><tws:number>+33 1 55 17 18 89</tws:number><tws:device>2001</tws:device></tws:MakeCall>",
         "<tws:MakeCall><tws:number>\(number64)</tws:number></tws:MakeCall>",

@@ -23,6 +23,7 @@ public struct PushEvent: Codable, Sendable, Equatable {
     public var ruleApplied: RuleAppliedPayload?
     public var callback: CallbackEventPayload?
     public var messageWaiting: MessageWaitingPayload?
+    public var calendarPresence: CalendarPresence?
 
     public init(
         seq: UInt64 = 0,
@@ -42,7 +43,8 @@ public struct PushEvent: Codable, Sendable, Equatable {
         missedCall: MissedCallPayload? = nil,
         ruleApplied: RuleAppliedPayload? = nil,
         callback: CallbackEventPayload? = nil,
-        messageWaiting: MessageWaitingPayload? = nil
+        messageWaiting: MessageWaitingPayload? = nil,
+        calendarPresence: CalendarPresence? = nil
     ) {
         self.seq = seq
         self.type = type
@@ -62,5 +64,6 @@ public struct PushEvent: Codable, Sendable, Equatable {
         self.ruleApplied = ruleApplied
         self.callback = callback
         self.messageWaiting = messageWaiting
+        self.calendarPresence = calendarPresence
     }
 }

@@ -33,4 +33,7 @@ public enum PushEventType: String, Codable, Sendable, CaseIterable {
     case callback
     /// The message-waiting indicator (voicemail lamp) of one of the receiving user's own devices went on or off.
     case messageWaiting = "message_waiting"
+    /// A colleague's (or the user's own) calendar presence changed: an event began or ended, or their calendar became
+    /// unreadable or readable again (issue 21).
+    case calendarPresence = "calendar_presence"
 }

@@ -160,6 +160,9 @@ public enum ParameterCatalogue {
         .init(.system, "timeSynchronizationDirectories", "02:00", .timeOfDay, expert: true, "Time of day daily directories synchronise (8.2.1)"),
         .init(.system, "Stats-StartCleaningHour", "03:30", .timeOfDay, expert: true, "Time of day the statistics cleaning starts"),
         .init(.system, "Stats-NumberDaysOfStorage", "365", .integer(1...3650), expert: true, "Days statistics are kept"),
+        // Admin guide 9.1.3 (issue 21): read for the viewer (Summary) and for the calendar's owner (Private).
+        .init(.system, "DisplayCalendarSummary", "true", .bool, "Calendar presence: the user sees the subject of colleagues' events, not only busy until"),
+        .init(.system, "DisplayCalendarPrivate", "false", .bool, "Calendar presence: the user's private events are shown to others like normal ones; otherwise left out"),
     ]
 
     /// The definition of `(application, name)`, or a `not_found` error.

@@ -166,7 +166,7 @@ public struct RuleOrigin: Codable, Sendable, Hashable {
 /// The user's presence as rules see it (`AuthorizedForwardPresence*`).
 public enum RulePresence: String, Codable, Sendable, CaseIterable {
     case online, absent, busy, offline
-    /// In a calendar event: nothing feeds it yet (calendar presence is a later capability), so it never holds at run time.
+    /// In a calendar event (issue 21: the user's calendar as the calendar connection of their domain reads it).
     case calendar
 
     /// The rules' view of a TWS status: available → online, away → absent, busy and do-not-disturb → busy.

@@ -12,7 +12,7 @@ public struct RuleCallContext: Sendable, Equatable {
     public var callerIsVip: Bool
     /// The user's presence; `calendar` is a separate flag because it adds to the others.
     public var presence: RulePresence
-    /// The user is in a calendar event now (nothing feeds it yet: always false at run time).
+    /// The user is in a calendar event now (issue 21: read from `CalendarBoard`, false when their calendar is not read).
     public var inCalendarEvent: Bool
     /// The called device is already in another call.
     public var deviceBusy: Bool

@@ -46,6 +46,8 @@ public final class RuleEngine: CallEventObserver, Sendable {
     let plans: DialingPlans
     let callerNames: (any CallerNameResolver)?
     let verifier: ForwardVerifier?
+    /// Users' calendar readings, for the `calendar` presence condition (issue 21); nil: never in an event.
+    let calendar: CalendarBoard?
     let now: @Sendable () -> Date
     /// How long a timer restored after a restart waits for the call model to learn the ringing call from the PBX's
     /// snapshot (taken when the device's monitor starts again) before it takes the call for gone.
@@ -65,9 +67,11 @@ public final class RuleEngine: CallEventObserver, Sendable {
         plans: DialingPlans,
         callerNames: (any CallerNameResolver)?,
         verifier: ForwardVerifier? = nil,
+        calendar: CalendarBoard? = nil,
         snapshotWait: Duration = .seconds(10),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.calendar = calendar
         self.store = store
         self.gateway = gateway
         self.publisher = publisher
@@ -158,6 +162,7 @@ public final class RuleEngine: CallEventObserver, Sendable {
             callerDirectories: directories,
             callerIsVip: identity?.card.vip ?? false,
             presence: presence,
+            inCalendarEvent: calendar?.inEvent(userId: userId, at: delivery.time) ?? false,
             deviceBusy: busy,
             time: delivery.time,
             timeZone: setup.zone

@@ -143,6 +143,8 @@ extension RuleService {
         let line = events.line(domainId: user.domainId, device: device)
         let lineBusy = line?.calls.contains { [.connected, .held, .initiated].contains($0.state) } ?? false
         let moment = now()
+        // Issue 21: the user's calendar at the tested time, as the rule engine reads it when a call comes.
+        let inCalendarEvent = calendar?.inEvent(userId: userId, at: time) ?? false
         return try await store.read { tx in
             let parameters = try RuleParameters.of(user, tx)
             let presence = try (overriding ? request.presence : nil) ?? RulePresence.current(userId: userId, at: moment, tx)
@@ -160,6 +162,7 @@ extension RuleService {
                 callerDirectories: directories,
                 callerIsVip: identity?.card.vip ?? false,
                 presence: presence,
+                inCalendarEvent: inCalendarEvent,
                 deviceBusy: (overriding ? request.deviceBusy : nil) ?? lineBusy,
                 time: time,
                 timeZone: domain.zone

@@ -11,6 +11,8 @@ public struct RuleService: Sendable {
     let plans: DialingPlans
     /// Names callers for explain's origin conditions (reverse lookup).
     let callerNames: (any CallerNameResolver)?
+    /// Users' calendar readings, for explain's `calendar` presence condition (issue 21); nil: never in an event.
+    let calendar: CalendarBoard?
     let now: @Sendable () -> Date
 
     public init(
@@ -19,8 +21,10 @@ public struct RuleService: Sendable {
         events: CallEventPipeline,
         plans: DialingPlans,
         callerNames: (any CallerNameResolver)?,
+        calendar: CalendarBoard? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.calendar = calendar
         self.store = store
         self.gateway = gateway
         self.events = events

@@ -36,6 +36,8 @@ public struct TWSServices: Sendable {
     public let notifications: NotificationService
     /// Users' call statistics (issue 21).
     public let statistics: StatisticsService
+    /// Calendar connections and calendar presence (issue 21).
+    public let calendar: CalendarPresenceService
 
     public init(
         admin: AdminService,
@@ -56,9 +58,11 @@ public struct TWSServices: Sendable {
         webhooks: WebhookService,
         callbacks: CallbackService,
         notifications: NotificationService,
+        calendar: CalendarPresenceService,
         cors: CorsPolicy? = nil,
         statistics: StatisticsService? = nil
     ) {
+        self.calendar = calendar
         self.statistics = statistics ?? StatisticsService(store: admin.store)
         self.callbacks = callbacks
         self.apiKeys = apiKeys
@@ -114,7 +118,8 @@ public func buildRouter(
         apiKeys: services.apiKeys,
         callbacks: services.callbacks,
         callbackThrottle: callbackThrottle,
-        statistics: services.statistics
+        statistics: services.statistics,
+        calendar: services.calendar
     )
     let router = Router(context: TWSRequestContext.self)
     if let metrics {
@@ -210,6 +215,7 @@ public func buildRouter(
         webhooks: services.webhooks,
         callbacks: services.callbacks,
         notifications: services.notifications,
+        calendar: services.calendar,
         cors: services.cors,
         callbackThrottle: callbackThrottle,
         statistics: services.statistics

@@ -37,6 +37,8 @@ package struct TWSAPI: APIProtocol {
     let notifications: NotificationService
     /// Users' call statistics (issue 21).
     let statistics: StatisticsService
+    /// Calendar connections and calendar presence (issue 21).
+    let calendar: CalendarPresenceService
 
     package init(
         admin: AdminService,
@@ -57,6 +59,7 @@ package struct TWSAPI: APIProtocol {
         webhooks: WebhookService,
         callbacks: CallbackService,
         notifications: NotificationService,
+        calendar: CalendarPresenceService,
         cors: CorsPolicy? = nil,
         callbackThrottle: CallbackThrottle = CallbackThrottle(),
         statistics: StatisticsService? = nil
@@ -67,6 +70,7 @@ package struct TWSAPI: APIProtocol {
         self.apiKeys = apiKeys
         self.webhooks = webhooks
         self.notifications = notifications
+        self.calendar = calendar
         self.userImports = userImports
         self.alerter = alerter
         self.queues = queues

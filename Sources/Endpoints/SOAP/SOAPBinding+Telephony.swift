@@ -48,6 +48,24 @@ extension SOAPBinding {
         )
     }
 
+    /// Issue 21: the REST twin is listCalendarPresence.
+    func getCalendarPresence() async throws -> SOAPElement {
+        guard let calendar else { throw DomainError(.unavailable, code: "not_configured", "Calendar presence is not configured") }
+        let presences = try await calendar.presences(try Caller.current.user())
+        return SOAPElement(
+            "GetCalendarPresenceResponse",
+            children: presences.map { p in
+                SOAPElement(
+                    "presence",
+                    children: [
+                        .leaf("userId", p.userId), .leaf("state", p.state.rawValue), .leaf("until", p.until), .leaf("subject", p.subject),
+                        .leaf("isPrivate", p.isPrivate), .leaf("allDay", p.allDay), .leaf("reason", p.reason?.rawValue),
+                    ]
+                )
+            }
+        )
+    }
+
     func setPresence(_ payload: SOAPElement) async throws -> SOAPElement {
         let user = try Caller.current.user()
         let saved = try await presence.setUserPresence(

@@ -31,6 +31,8 @@ public struct SOAPBinding: Sendable {
     let callbackThrottle: CallbackThrottle
     /// Users' call statistics (issue 21).
     let statistics: StatisticsService
+    /// Colleagues' calendar presence (issue 21); nil answers GetCalendarPresence as not configured.
+    let calendar: CalendarPresenceService?
 
     /// A SOAP answer: status, content type and body.
     public struct Answer: Sendable {
@@ -65,9 +67,11 @@ public struct SOAPBinding: Sendable {
         apiKeys: ApiKeyService,
         callbacks: CallbackService,
         callbackThrottle: CallbackThrottle,
-        statistics: StatisticsService? = nil
+        statistics: StatisticsService? = nil,
+        calendar: CalendarPresenceService? = nil
     ) throws {
         self.statistics = statistics ?? StatisticsService(store: admin.store)
+        self.calendar = calendar
         self.apiKeys = apiKeys
         self.callbacks = callbacks
         self.callbackThrottle = callbackThrottle
@@ -357,6 +361,7 @@ public struct SOAPBinding: Sendable {
         case .setForwarding: return try await setForwarding(payload)
         case .getPresence: return try await getPresence(payload)
         case .setPresence: return try await setPresence(payload)
+        case .getCalendarPresence: return try await getCalendarPresence()
         case .makeCall: return try await makeCall(payload)
         case .callVoicemail: return try await callVoicemail(payload)
         case .pickUpCall: return try await pickUpCall(payload)

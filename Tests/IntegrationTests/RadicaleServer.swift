@@ -1,0 +1,1 @@
+../ConnectorsTests/RadicaleServer.swift
