@@ -28,22 +28,19 @@ extension GRDBTransaction: StatisticsRecords {
     }
 
     public func statisticsHours(userIds: [Int64], days: ClosedRange<StatisticsDay>) throws -> [StatisticsHour] {
-        try chunked(userIds) { ids in
-            try Row.fetchAll(
-                db,
-                sql: Self.hoursSQL(users: ids.count),
-                arguments: StatementArguments(
-                    ids.map { $0 as (any DatabaseValueConvertible) } + [days.lowerBound.description, days.upperBound.description]
-                )
-            ).compactMap(Self.hour)
-        }
+        try statistics(userIds: userIds, days: days, sql: Self.hoursSQL)
     }
 
     public func statisticsDays(userIds: [Int64], days: ClosedRange<StatisticsDay>) throws -> [StatisticsHour] {
+        try statistics(userIds: userIds, days: days, sql: Self.daysSQL)
+    }
+
+    /// The rows of `sql` (by hour or by day, for so many users) for the users, a chunk at a time, over `days`.
+    private func statistics(userIds: [Int64], days: ClosedRange<StatisticsDay>, sql: (Int) -> String) throws -> [StatisticsHour] {
         try chunked(userIds) { ids in
             try Row.fetchAll(
                 db,
-                sql: Self.daysSQL(users: ids.count),
+                sql: sql(ids.count),
                 arguments: StatementArguments(
                     ids.map { $0 as (any DatabaseValueConvertible) } + [days.lowerBound.description, days.upperBound.description]
                 )
