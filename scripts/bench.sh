@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: load on loopback only, bounded in time; prints requests/s, latency percentiles and server memory.
+# make bench (make bench-quick: BENCH_QUICK=1, small sizes, under 5 minutes): load on loopback only, bounded in time; prints requests/s, latency percentiles and server memory.
 # 1. HTTP: builds release, starts the demo server on free ports with a temporary data directory, then runs wrk
 #    (2 threads, 16 connections, 10 s each) against GET /health and GET /api/v1/me (bearer token check in
 #    SQLite + profile with resolved parameters), and reports the server's peak RSS.
@@ -28,6 +28,9 @@
 #    (Debian radicale, temporary storage); one full CalDAV refresh pass of the server (wall time, server CPU per user)
 #    beside the same REPORTs sent from Python (Radicale's time and CPU per REPORT: the floor).
 #    BENCH_CALENDAR_ARGS passes options to it (e.g. "--quick").
+# Every section also writes its figures, with the floor of the same run and their ratio, as flat keys into
+# .build/bench/results.json (BENCH_RESULTS overrides the path; scripts/bench_results.py). BENCH_SECTIONS picks sections
+# by name (default: all of http telephony directory webhooks callbacks mail statistics calendar).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
@@ -35,40 +38,108 @@ for product in tws-server pbx-sim; do
   if ! log=$(swift build -c release $scratch --product $product 2>&1); then echo "$log" | tail -40; exit 1; fi
 done
 bin="$(swift build -c release $scratch --show-bin-path)/tws-server"
+sections=${BENCH_SECTIONS:-http telephony directory webhooks callbacks mail statistics calendar}
+want() { [[ " $sections " == *" $1 "* ]]; }
+if [ -n "${BENCH_QUICK:-}" ]; then
+  mode=quick
+  : "${BENCH_TELEPHONY_ARGS:=--devices 10000 --seconds 30}" "${BENCH_DIRECTORY_ARGS:=--quick}" "${BENCH_WEBHOOKS_ARGS:=--seconds 10 --subscriptions 1}"
+  : "${BENCH_CALLBACKS_ARGS:=--quick}" "${BENCH_MAIL_ARGS:=--quick}" "${BENCH_STATISTICS_ARGS:=--quick}" "${BENCH_CALENDAR_ARGS:=--quick}"
+  wrk_seconds=5
+else
+  mode=full
+  wrk_seconds=10
+fi
+export BENCH_RESULTS=${BENCH_RESULTS:-$PWD/.build/bench/results.json}
+mkdir -p "$(dirname "$BENCH_RESULTS")"
+# The run's metadata; every section adds its keys to this file.
+python3 -c 'import json,sys; json.dump({"meta.mode": sys.argv[1], "meta.commit": sys.argv[2], "meta.started": sys.argv[3],
+  "meta.cores": int(sys.argv[4]), "meta.sections": sys.argv[5]}, open(sys.argv[6], "w"), indent=1)' \
+  "$mode" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(date -u +%FT%TZ)" "$(nproc)" "$sections" "$BENCH_RESULTS"
+started=$SECONDS
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-data=$(mktemp -d)
-TWS_PUSH_PORT=$(free_port) TWS_LOG_LEVEL=warning "$bin" serve --demo --data-dir "$data" --port "$port" >/dev/null 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
-token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
-  -d '{"username":"amartin","password":"demo-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
-echo "== GET /health"
-wrk -t2 -c16 -d10s --latency "http://127.0.0.1:$port/health" | grep -E "Requests/sec|50%|99%|Latency  "
-echo "== GET /api/v1/me (authenticated)"
-wrk -t2 -c16 -d10s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/me" | grep -E "Requests/sec|50%|99%|Latency  |Non-2xx"
-echo "== server memory"
-grep -E "VmHWM|VmRSS" "/proc/$pid/status"
-kill $pid; wait $pid 2>/dev/null || true
-echo
-# shellcheck disable=SC2086
-.venv/bin/python scripts/bench_telephony.py --bin-dir "$(dirname "$bin")" ${BENCH_TELEPHONY_ARGS:-}
-echo
-# shellcheck disable=SC2086
-.venv/bin/python scripts/bench_directory.py --bin-dir "$(dirname "$bin")" ${BENCH_DIRECTORY_ARGS:-}
-echo
-# shellcheck disable=SC2086
-.venv/bin/python scripts/bench_webhooks.py --bin-dir "$(dirname "$bin")" ${BENCH_WEBHOOKS_ARGS:-}
-echo
-# shellcheck disable=SC2086
-.venv/bin/python scripts/bench_callbacks.py --bin-dir "$(dirname "$bin")" ${BENCH_CALLBACKS_ARGS:-}
-echo
-# shellcheck disable=SC2086
-.venv/bin/python scripts/bench_mail.py --bin-dir "$(dirname "$bin")" ${BENCH_MAIL_ARGS:-}
-echo
-# shellcheck disable=SC2086
-.venv/bin/python scripts/bench_statistics.py --bin-dir "$(dirname "$bin")" ${BENCH_STATISTICS_ARGS:-}
-echo
-# shellcheck disable=SC2086
-.venv/bin/python scripts/bench_calendar.py --bin-dir "$(dirname "$bin")" ${BENCH_CALENDAR_ARGS:-}
+# CPU seconds (user + system) of a process so far, from /proc.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+if want http; then
+  port=$(free_port)
+  data=$(mktemp -d)
+  TWS_PUSH_PORT=$(free_port) TWS_LOG_LEVEL=warning "$bin" serve --demo --data-dir "$data" --port "$port" >/dev/null 2>&1 &
+  pid=$!
+  trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"username":"amartin","password":"demo-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+  # One wrk run: prints its summary, records requests/s, p50, p99 and server CPU per request under the key prefix.
+  measure() {
+    local key=$1; shift
+    local before out after
+    before=$(cpu_seconds $pid)
+    out=$(wrk -t2 -c16 -d${wrk_seconds}s --latency "$@")
+    after=$(cpu_seconds $pid)
+    echo "$out" | grep -E "Requests/sec|50%|99%|Latency  |Non-2xx"
+    echo "$out" | python3 -c '
+import re, sys
+sys.path.insert(0, "scripts"); import bench_results
+text = sys.stdin.read(); key, cpu = sys.argv[1], float(sys.argv[2])
+def ms(v, unit): return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+requests = int(re.search(r"(\d+) requests in", text).group(1))
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", text); p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
+bench_results.record_many({key + ".rps": rps, key + ".p50_ms": ms(*p50.groups()), key + ".p99_ms": ms(*p99.groups()),
+                           key + ".cpu_ms": cpu * 1000 / max(1, requests)})
+print(f"server CPU per request: {cpu * 1000 / max(1, requests):.3f} ms")' "$key" "$(python3 -c "print($after - $before)")"
+  }
+  echo "== GET /health"
+  measure http.wrk16.health "http://127.0.0.1:$port/health"
+  echo "== GET /api/v1/me (authenticated)"
+  measure http.wrk16.me -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/me"
+  python3 -c '
+import json, sys
+sys.path.insert(0, "scripts"); import bench_results
+r = json.load(open(bench_results.path()))
+share = r["http.wrk16.me.rps"] / r["http.wrk16.health.rps"]
+bench_results.record_many({"http.me.share_of_health": share, "http.me.target_share": 0.5, "http.me.target_met": share >= 0.5})
+print(f"GET /api/v1/me answers {share:.1%} of GET /health requests/s (target: at least 50%)")'
+  echo "== server memory"
+  grep -E "VmHWM|VmRSS" "/proc/$pid/status"
+  kill $pid; wait $pid 2>/dev/null || true
+  trap - EXIT; rm -rf "$data"
+  echo
+fi
+if want telephony; then
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_telephony.py --bin-dir "$(dirname "$bin")" ${BENCH_TELEPHONY_ARGS:-}
+  echo
+fi
+if want directory; then
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_directory.py --bin-dir "$(dirname "$bin")" ${BENCH_DIRECTORY_ARGS:-}
+  echo
+fi
+if want webhooks; then
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_webhooks.py --bin-dir "$(dirname "$bin")" ${BENCH_WEBHOOKS_ARGS:-}
+  echo
+fi
+if want callbacks; then
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_callbacks.py --bin-dir "$(dirname "$bin")" ${BENCH_CALLBACKS_ARGS:-}
+  echo
+fi
+if want mail; then
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_mail.py --bin-dir "$(dirname "$bin")" ${BENCH_MAIL_ARGS:-}
+  echo
+fi
+if want statistics; then
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_statistics.py --bin-dir "$(dirname "$bin")" ${BENCH_STATISTICS_ARGS:-}
+  echo
+fi
+if want calendar; then
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_calendar.py --bin-dir "$(dirname "$bin")" ${BENCH_CALENDAR_ARGS:-}
+  echo
+fi
+python3 -c 'import sys; sys.path.insert(0, "scripts"); import bench_results; bench_results.record("meta.seconds", int(sys.argv[1]))' \
+  $((SECONDS - started))
+echo "results: $BENCH_RESULTS ($mode run, $((SECONDS - started)) s)"
