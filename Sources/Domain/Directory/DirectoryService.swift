@@ -12,6 +12,8 @@ public struct DirectoryService: Sendable {
     /// changes: without them every search and lookup decoded every readable directory's field map and compiled the
     /// dialing plan again.
     let accesses = VersionedCache<Int64, DirectoryAccess>()
+    /// Who holds Caller or Toolkit, kept the same way (every search and lookup asks).
+    let applications = ApplicationChecks()
     let plans: DialingPlans
 
     /// - Parameter plans: the server's shared dialing plans (a service of its own when not given).
@@ -35,7 +37,7 @@ public struct DirectoryService: Sendable {
 
     public func search(_ principal: UserPrincipal, _ search: ContactSearch) async throws -> ContactSearchResult {
         try await store.read { [version = store.configurationVersion] tx in
-            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            try applications.require(.telephony, principal: principal, version: version, tx)
             let access = try access(principal.userId, version: version, tx)
             if !search.fields.isEmpty, !access.mayAdvancedSearch {
                 throw DomainError.forbidden(code: "advanced_search_not_allowed", "Advanced search is not allowed for this user")
@@ -89,7 +91,7 @@ public struct DirectoryService: Sendable {
     /// One contact's card (merged), when the user may read it.
     public func contact(_ principal: UserPrincipal, id: Int64) async throws -> ContactCard {
         try await store.read { [version = store.configurationVersion] tx in
-            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            try applications.require(.telephony, principal: principal, version: version, tx)
             let access = try access(principal.userId, version: version, tx)
             guard let contact = try tx.contact(id: id), contact.companyId == principal.companyId, access.directory(of: contact) != nil
             else { throw DomainError.notFound("Contact") }
@@ -106,7 +108,7 @@ public struct DirectoryService: Sendable {
         guard number.unicodeScalars.count <= DialingPlan.maxNumberLength else { throw DomainError.invalid(field: "number", "A number takes at most 64 characters") }
         guard number.unicodeScalars.contains(where: \.isASCIIDigit) else { throw DomainError.invalid(field: "number", "number must hold digits") }
         return try await store.read { [version = store.configurationVersion] tx in
-            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            try applications.require(.telephony, principal: principal, version: version, tx)
             let access = try access(principal.userId, version: version, tx)
             let plan = try plans.plan(domainId: principal.domainId, version: version, tx)
             return try Self.lookup(number, plan: plan, access: access, companyId: principal.companyId, tx)
@@ -187,7 +189,7 @@ public struct DirectoryService: Sendable {
     /// The user's private contacts, by name.
     public func privateContacts(_ principal: UserPrincipal) async throws -> [ContactCard] {
         try await store.read { [version = store.configurationVersion] tx in
-            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            try applications.require(.telephony, principal: principal, version: version, tx)
             let access = try access(principal.userId, version: version, tx)
             guard let directory = access.privateDirectory else { return [] }
             let contacts = try tx.privateContacts(ownerUserId: principal.userId, directoryId: directory.id!)
@@ -263,7 +265,7 @@ public struct DirectoryService: Sendable {
     /// The user's lists and the public lists of their domain, with the members they may see.
     public func contactLists(_ principal: UserPrincipal) async throws -> [ContactListView] {
         try await store.read { [version = store.configurationVersion] tx in
-            try ApplicationAccess.require(.telephony, principal: principal, tx)
+            try applications.require(.telephony, principal: principal, version: version, tx)
             let access = try access(principal.userId, version: version, tx)
             let own = try tx.contactLists(ownerUserId: principal.userId)
             let shared = try tx.publicContactLists(domainId: principal.domainId).filter { $0.ownerUserId != principal.userId }

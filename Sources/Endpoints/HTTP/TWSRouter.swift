@@ -224,7 +224,10 @@ public func buildRouter(
     try api.registerHandlers(
         on: router,
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-        middlewares: [ProblemMiddleware(logger: logger), IntegerParameterMiddleware(), JSONNullMiddleware()]
+        middlewares: [
+            ProblemMiddleware(logger: logger), IntegerParameterMiddleware(), JSONNullMiddleware(),
+            DirectoryFastPath(directories: services.directories),
+        ]
     )
     return router
 }
