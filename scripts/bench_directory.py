@@ -20,6 +20,12 @@
    sequentially: p50/p99 of the process's wall time (process start, connection and bind included), and slapd's own
    `etime` for each search from its stats log.
 5. Bytes of one 16-result search answer.
+6. The CPU comparison (issue 22): slapd restarted without its stats log and asked the same searches, lookups and its
+   root entry over one persistent anonymous connection (ldap3), SECONDS/3 per kind; slapd's own CPU time per search
+   from /proc beside the server's in the one-client wrk runs (`GET /health` against the root entry). Targets: searches
+   at most 1.5× slapd's CPU, lookups 1×, `/health` 1.5×. Every figure also goes into results.json
+   (scripts/bench_results.py): directory.search1.cpu_ms, directory.search1.slapd_cpu_ms, directory.search1.ratio, …
+   `--perf DIR` then records the server with `perf` under one client per kind (DIR/perf-KIND.txt: symbols by share).
 
 Targets (issue): search p99 < 5 ms, reverse lookup p99 < 1 ms, sync < 60 s, 16-result answer < 8 KB. A missed target
 is flagged FAIL; the exit status is 1 only when something goes wrong (a wrong or 5xx answer, a failed step).
@@ -36,6 +42,7 @@ import urllib.parse
 
 import requests
 
+import bench_results
 from tws_harness import free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,6 +52,8 @@ BASE_DN = "ou=contacts,dc=example,dc=org"
 DEMO_ADMIN = ("tws", "tws-demo-admin")
 DEMO_USER = ("amartin", "demo-password")
 TARGETS = {"search_p99_ms": 5.0, "lookup_p99_ms": 1.0, "sync_s": 60.0, "answer_bytes": 8 * 1024}
+# Server CPU per request over slapd's for the same question, one persistent client each (issue 22).
+RATIO_TARGETS = {"search1": 1.5, "search2": 1.5, "search3": 1.5, "lookup": 1.0, "root": 1.5}
 KINDS = [("search1", "search, 1 word"), ("search2", "search, 2 words"), ("search3", "search, 3 words"), ("lookup", "reverse lookup")]
 
 
@@ -168,6 +177,38 @@ def ldap_side(port, queries, warmup, slapd_log):
                 m = re.search(rb"SEARCH RESULT .*etime=([\d.]+)", line)
                 if m: etimes.append(float(m.group(1)) * 1000)
     return {"walls": walls, "found": found, "etimes": etimes}
+
+
+def slapd_persistent(port, slapd_pid, kinds, seconds):
+    """One persistent anonymous LDAP connection (ldap3), one query after the other for SECONDS per kind: slapd's own
+    CPU time per search from /proc (what the server's `cpu_ms` is measured against), and the client's wall times.
+    kinds: [(key, [(_, filter, _)], scope)]; the root entry read is ("root", [(None, "(objectClass=*)", None)], "BASE")."""
+    from ldap3 import BASE, SUBTREE, Connection, Server as LDAPServer
+    conn = Connection(LDAPServer(f"ldap://127.0.0.1:{port}", get_info=None), auto_bind=True)
+    attrs = ["cn", "telephoneNumber", "mobile", "mail"]
+    out = {}
+    try:
+        for key, queries, scope in kinds:
+            base, sc, at = ("", BASE, None) if scope == "BASE" else (BASE_DN, SUBTREE, attrs)
+            for _, flt, _ in queries[-30:]:   # warm-up: other queries of the same kind
+                conn.search(base, flt, sc, attributes=at, size_limit=16)
+            walls, n, entries = [], 0, 0
+            before = proc_stat(slapd_pid)[0]
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                _, flt, _ = queries[n % len(queries)]
+                t = time.perf_counter()
+                conn.search(base, flt, sc, attributes=at, size_limit=16)
+                walls.append((time.perf_counter() - t) * 1000)
+                if conn.result["result"] not in (0, 4):   # 4: size limit (more than 16 entries match)
+                    raise BenchError(f"ldap3 search {flt}: {conn.result}")
+                entries += len(conn.entries)
+                n += 1
+            out[key] = {"cpu_ms": (proc_stat(slapd_pid)[0] - before) * 1000 / max(1, n), "requests": n,
+                        "p50_ms": percentile(walls, 0.5), "p99_ms": percentile(walls, 0.99), "mean_entries": entries / max(1, n)}
+    finally:
+        conn.unbind()
+    return out
 
 
 # ---------------------------------------------------------------- server side
@@ -387,6 +428,24 @@ def run_wrk(base, token, paths, seconds, clients, work, kind):
     return result
 
 
+def profile_server(server, token, paths, floor, work, out_dir, seconds):
+    """perf record of the server (call graphs) under one client per kind, after the measured runs (perf's own cost
+    stays out of them): OUT_DIR/perf-KIND.data and OUT_DIR/perf-KIND.txt, the symbols by their own share of samples."""
+    os.makedirs(out_dir, exist_ok=True)
+    for kind, kind_paths in [(k, paths[k]) for k, _ in KINDS] + [("health", floor)]:
+        data = os.path.join(out_dir, f"perf-{kind}.data")
+        print(f"perf: {kind}, 1 client, {seconds} s …", flush=True)
+        rec = subprocess.Popen(["perf", "record", "-q", "-F", "2000", "-g", "-p", str(server.proc.pid), "-o", data],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        run_wrk(server.base, token, kind_paths, seconds, 1, work, f"perf-{kind}")
+        rec.send_signal(signal.SIGINT)
+        rec.wait(timeout=60)
+        with open(os.path.join(out_dir, f"perf-{kind}.txt"), "w") as f:
+            subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--stdio", "-g", "none",
+                            "--percent-limit", "0.3"], stdout=f, stderr=subprocess.DEVNULL)
+
+
 # ---------------------------------------------------------------- report
 
 def failure(e):
@@ -481,6 +540,22 @@ def report(a, load, contacts, sync, checks, wrk, ldap, size, errors):
               f"lookup (|(telephoneNumber=+33…)(mobile=+33…)). The server gets the same words, a third of them lower-cased without "
               f"accents (LDAP gets the accented spelling: its matching rules do not fold accents), and looks up numbers written "
               f"+33 1 55 17 18 89, 0155171889 or 0033155171889 ({a.unknown_share:.0%} nobody's: 404 expected).")
+    persistent = ldap.get("persistent", {}) if ldap else {}
+    if persistent:
+        print()
+        print("| one persistent client each | server CPU per request | slapd CPU per request | ratio | target | result | server p50 / p99 | ldap3 client p50 / p99 |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for kind, label in KINDS + [("root", "floor: GET /health against slapd's root entry")]:
+            w, l = wrk.get("health_single" if kind == "root" else kind + "_single"), persistent.get(kind)
+            if not (w and l and "cpu_ms" in w): continue
+            limit = RATIO_TARGETS[kind]
+            ratio = w["cpu_ms"] / l["cpu_ms"] if l["cpu_ms"] else float("nan")
+            print(f"| {label} | {fmt_ms(w['cpu_ms'])} | {fmt_ms(l['cpu_ms'])} | {ratio:.2f}× | ≤ {limit:g}× | {verdict(ratio, limit + 1e-9)} | "
+                  f"{fmt_ms(w['p50_us'] / 1000)} / {fmt_ms(w['p99_us'] / 1000)} | {fmt_ms(l['p50_ms'])} / {fmt_ms(l['p99_ms'])} |")
+        print("slapd's CPU is its own user + system time from /proc over the run, restarted without its stats log, queried "
+              "by one persistent anonymous ldap3 connection (the filters above, size limit 16, 4 attributes); the server's is "
+              "the one-client wrk run's. The root entry is a base search of the root DSE.")
+    record_results(contacts, sync, wrk, persistent, size)
     print()
     for kind, label in KINDS:
         w = wrk.get(kind)
@@ -494,6 +569,33 @@ def report(a, load, contacts, sync, checks, wrk, ldap, size, errors):
         print("ERRORS:")
         for e in errors[:20]: print(f"  {e}")
         if len(errors) > 20: print(f"  … and {len(errors) - 20} more")
+
+
+def record_results(contacts, sync, wrk, persistent, size):
+    """The run's figures as results.json keys (scripts/bench_results.py), each ratio beside its floor."""
+    values = {"directory.contacts": contacts}
+    for kind, _ in KINDS:
+        for suffix, prefix in (("_single", f"directory.{kind}"), ("", f"directory.{kind}.wrk8")):
+            w = wrk.get(kind + suffix)
+            if w:
+                values.update({f"{prefix}.rps": w["rps"], f"{prefix}.p50_ms": w["p50_us"] / 1000, f"{prefix}.p99_ms": w["p99_us"] / 1000})
+                if "cpu_ms" in w: values[f"{prefix}.cpu_ms"] = w["cpu_ms"]
+    for kind, key in ((k, f"directory.{k}") for k, _ in KINDS):
+        l = persistent.get(kind)
+        if l:
+            values.update({f"{key}.slapd_cpu_ms": l["cpu_ms"], f"{key}.slapd_p50_ms": l["p50_ms"], f"{key}.slapd_p99_ms": l["p99_ms"]})
+            w = wrk.get(kind + "_single")
+            if w and "cpu_ms" in w and l["cpu_ms"]:
+                values.update({f"{key}.ratio": w["cpu_ms"] / l["cpu_ms"], f"{key}.target_ratio": RATIO_TARGETS[kind],
+                               f"{key}.target_met": w["cpu_ms"] / l["cpu_ms"] <= RATIO_TARGETS[kind]})
+    w, l = wrk.get("health_single"), persistent.get("root")
+    if w and "cpu_ms" in w:
+        values.update({"http.health.cpu_ms": w["cpu_ms"], "http.health.p50_ms": w["p50_us"] / 1000, "http.health.p99_ms": w["p99_us"] / 1000})
+        if l and l["cpu_ms"]:
+            values.update({"http.health.slapd_root_cpu_ms": l["cpu_ms"], "http.health.ratio": w["cpu_ms"] / l["cpu_ms"],
+                           "http.health.target_ratio": RATIO_TARGETS["root"], "http.health.target_met": w["cpu_ms"] / l["cpu_ms"] <= RATIO_TARGETS["root"]})
+    if size: values["directory.answer16.bytes"] = size["body"]
+    bench_results.record_many(values)
 
 
 # ---------------------------------------------------------------- main
@@ -510,6 +612,8 @@ def main():
     ap.add_argument("--keep-ldap", metavar="DIR", help="load slapd in DIR and keep it; reuse DIR's load when it has the same --contacts")
     ap.add_argument("--skip-server", action="store_true", help="slapd and ldapsearch only")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--perf", metavar="DIR", help="after the measured runs, perf-record the server under one client per kind into DIR")
+    ap.add_argument("--quick", action="store_true", help="20,000 contacts, 5 s per wrk run (make bench-quick)")
     a = ap.parse_args()
     if not a.skip_server and not a.bin_dir: ap.error("--bin-dir is required unless --skip-server")
     if not a.skip_server and not os.access(os.path.join(a.bin_dir, "tws-server"), os.X_OK):
@@ -518,6 +622,9 @@ def main():
         if not shutil.which(tool): sys.exit(f"{tool} not found (make bench installs wrk; ldapsearch is in ldap-utils)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
+    if a.quick:
+        a.contacts, a.seconds, a.ldap_queries = 20_000, 5, 50
+    single_seconds = max(5, a.seconds // 3)
     rng = random.Random(a.seed)
     work = tempfile.mkdtemp(prefix="tws-bench-dir-")
     ldap_dir = os.path.abspath(a.keep_ldap) if a.keep_ldap else os.path.join(work, "ldap")
@@ -576,14 +683,16 @@ def main():
                 # One client at a time: the time a request takes without waiting behind the others (what one
                 # Alerter or CRM sees), where the 8-client runs above measure the server saturated.
                 for kind, label in KINDS:
-                    print(f"wrk: {label}, 1 client, {max(5, a.seconds // 3)} s …", flush=True)
-                    wrk[kind + "_single"] = measured(kind + "_single", paths[kind], max(5, a.seconds // 3), 1)
+                    print(f"wrk: {label}, 1 client, {single_seconds} s …", flush=True)
+                    wrk[kind + "_single"] = measured(kind + "_single", paths[kind], single_seconds, 1)
                 # The floor of this machine and HTTP stack: GET /health (no session, no database, a 15-byte answer)
                 # under the same clients, same token header, same wrk script.
                 floor = [("/health", None, None)]
-                print(f"wrk: GET /health, {max(5, a.seconds // 3)} s, {a.clients} clients then 1 …", flush=True)
-                wrk["health"] = measured("health", floor, max(5, a.seconds // 3), a.clients)
-                wrk["health_single"] = measured("health_single", floor, max(5, a.seconds // 3), 1)
+                print(f"wrk: GET /health, {single_seconds} s, {a.clients} clients then 1 …", flush=True)
+                wrk["health"] = measured("health", floor, single_seconds, a.clients)
+                wrk["health_single"] = measured("health_single", floor, single_seconds, 1)
+                if a.perf:
+                    profile_server(server, token, paths, floor, work, a.perf, single_seconds)
                 sync["hwm_end"] = proc_stat(server.proc.pid)[2]
                 server.stop()   # the LDAP side runs alone
             except Exception as e:  # noqa: BLE001 (the LDAP side still runs; the run fails)
@@ -595,6 +704,16 @@ def main():
             ldap[kind] = ldap_side(ldap_port, paths[kind][:a.ldap_queries], paths[kind][-30:], slapd_log)
         misses = [flt for (_, flt, c), n in zip(paths["lookup"][:a.ldap_queries], ldap["lookup"]["found"]) if (c is not None) != (n > 0)]
         if misses: errors.append(f"ldapsearch lookups with a wrong hit count: {misses[:5]}")
+        # The CPU comparison: slapd restarted without its stats log (which costs it CPU per operation), then one
+        # persistent connection, as the server's one-client wrk runs above.
+        print(f"slapd: one persistent connection, {single_seconds} s per kind …", flush=True)
+        subprocess.run([LDAP_SCRIPT, "stop", ldap_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        r = subprocess.run([LDAP_SCRIPT, "start", ldap_dir, str(ldap_port), str(a.contacts)],
+                           env=dict(os.environ, LDAP_DEBUG="0", LDAP_REUSE="1"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0: raise BenchError(f"ldap_contacts.sh restart failed ({r.returncode}):\n{r.stdout[-3000:]}")
+        with open(os.path.join(ldap_dir, "slapd.pid")) as f: slapd_pid = int(f.read().strip())
+        ldap["persistent"] = slapd_persistent(ldap_port, slapd_pid, [(k, paths[k], "SUB") for k, _ in KINDS]
+                                              + [("root", [(None, "(objectClass=*)", None)], "BASE")], single_seconds)
     except Exception as e:  # noqa: BLE001 (still clean up and report what was measured)
         errors.append(failure(e))
     finally:

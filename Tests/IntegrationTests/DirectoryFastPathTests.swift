@@ -81,6 +81,11 @@ struct DirectoryFastPathTests {
     }
 
     @Test
+    func healthIsJSONEncodersBytes() throws {
+        #expect(HealthAnswer.body == Array(try Self.encoder().encode(Components.Schemas.Health(status: "ok"))))
+    }
+
+    @Test
     func onlyPlainQueriesAreReadByHand() {
         let names = DirectoryFastPath.searchNames
         #expect(DirectoryFastPath.query("/api/v1/directory/search", names: names) == [:])

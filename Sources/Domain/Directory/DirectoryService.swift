@@ -159,7 +159,10 @@ public struct DirectoryService: Sendable {
     /// Cards for contacts in the given order: a merge-enabled contact gathers the contacts of other readable
     /// merge-enabled directories with the same e-mail address; a contact already shown in an earlier card is skipped.
     static func cards(_ contacts: [Contact], access: DirectoryAccess, showInvisible: Bool, _ tx: any StoreTransaction) throws -> [ContactCard] {
-        let mergeKeys = Set(contacts.filter { !$0.mergeKey.isEmpty }.map(\.mergeKey))
+        // Partners are read only when a readable directory merges at all: most readers have none that does, and the
+        // read was one more SQLite statement per search.
+        let merging = access.directories.values.contains(where: \.mergeContacts) || access.privateDirectory?.mergeContacts == true
+        let mergeKeys = merging ? Set(contacts.filter { !$0.mergeKey.isEmpty }.map(\.mergeKey)) : []
         var partners: [String: [Contact]] = [:]
         if !mergeKeys.isEmpty, let companyId = contacts.first?.companyId {
             let others = try tx.contacts(companyId: companyId, mergeKeys: mergeKeys.sorted())

@@ -225,7 +225,7 @@ public func buildRouter(
         on: router,
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [
-            ProblemMiddleware(logger: logger), IntegerParameterMiddleware(), JSONNullMiddleware(),
+            HealthAnswer(), ProblemMiddleware(logger: logger), IntegerParameterMiddleware(), JSONNullMiddleware(),
             DirectoryFastPath(directories: services.directories),
         ]
     )

@@ -198,3 +198,20 @@ struct DirectoryFastPath: ServerMiddleware {
         json.endObject()
     }
 }
+
+/// `GET /health` answered with its fixed bytes, before the other middlewares and the generated encoding: it is the
+/// floor every benchmark compares against, and load balancers ask it every few seconds.
+struct HealthAnswer: ServerMiddleware {
+    static let body: [UInt8] = Array(#"{"status":"ok"}"#.utf8)
+
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        guard operationID == "getHealth" else { return try await next(request, body, metadata) }
+        return (HTTPResponse(status: .ok, headerFields: [.contentType: "application/json; charset=utf-8"]), HTTPBody(Self.body))
+    }
+}
