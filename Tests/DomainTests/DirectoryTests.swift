@@ -338,7 +338,6 @@ struct DirectoryWorld {
             row(["id": "5", "sn": "Mar", "givenname": "Paul", "o": "Zeta"]),
         ]
         _ = try await w.sync(directory, few)
-        #expect(ContactSearch.rankedMinimumWords == 3)
         func page(_ offset: Int, _ limit: Int) async throws -> ContactSearchResult {
             try await w.service.search(w.principal, ContactSearch(text: "anna mar zoe", offset: offset, limit: limit))
         }
@@ -348,10 +347,19 @@ struct DirectoryWorld {
         #expect(second.cards.map(\.lastName) == ["Mär", "Marchand"] && second.hasMore)
         #expect(try await page(3, 2).hasMore == false)
         // More matches than are ranked at once: the tiers give the same order.
-        let many = (0..<(ContactSearch.rankedCandidates + 10)).map { row(["id": "x\($0)", "sn": "Marx\($0)", "givenname": "Anna Zoé", "o": "Zeta"]) }
+        let many = (0..<(ContactSearch.rankedCandidates(words: 3) + 10)).map { row(["id": "x\($0)", "sn": "Marx\($0)", "givenname": "Anna Zoé", "o": "Zeta"]) }
         _ = try await w.sync(directory, few + many)
         #expect(try await page(0, 4).cards.map(\.lastName) == ["Mar", "Mär", "Marchand", "Marx0"])
         #expect(try await w.search("anna paul zoe").isEmpty)
+        // Two words are ranked the same way, with fewer matches read at once; past them the tiers give the order.
+        #expect(ContactSearch.rankedMinimumWords == 2 && ContactSearch.rankedCandidates(words: 2) < ContactSearch.rankedCandidates(words: 3))
+        _ = try await w.sync(directory, few)
+        #expect(try await w.search("mar anna").map(\.lastName) == ["Mar", "Mär", "Marchand", "Petit"])
+        #expect(try await w.search("zoe marb").map(\.lastName) == ["Petit"])
+        let twoWords = (0..<(ContactSearch.rankedCandidates(words: 2) + 5)).map { row(["id": "y\($0)", "sn": "Marx\($0)", "givenname": "Anna", "o": "Zeta"]) }
+        _ = try await w.sync(directory, few + twoWords)
+        let ranked = try await w.service.search(w.principal, ContactSearch(text: "anna mar", limit: 4))
+        #expect(ranked.cards.map(\.lastName) == ["Mar", "Mär", "Marchand", "Marx0"] && ranked.hasMore)
     }
 
     @Test func rightsDecideWhatAUserFinds() async throws {

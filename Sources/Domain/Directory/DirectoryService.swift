@@ -65,11 +65,10 @@ public struct DirectoryService: Sendable {
     /// the tiers' order here, whole contacts read for the page only. Nil for other searches, or too many matches.
     static func rankedPage(_ search: ContactSearch, _ readable: Readable, _ tx: any StoreTransaction) throws -> ([Contact], Bool)? {
         guard let candidates = search.candidates() else { return nil }
-        let matches = try tx.contactNames(
-            matching: candidates, companyId: readable.companyId, scopes: readable.scopes, limit: ContactSearch.rankedCandidates + 1
-        )
-        guard matches.count <= ContactSearch.rankedCandidates else { return nil }
         let words = search.foldedWords()
+        let bound = ContactSearch.rankedCandidates(words: words.count)
+        let matches = try tx.contactNames(matching: candidates, companyId: readable.companyId, scopes: readable.scopes, limit: bound + 1)
+        guard matches.count <= bound else { return nil }
         let ranked = matches.enumerated().map { (ContactSearch.tier(ofName: $0.element.name, words: words), $0.offset, $0.element.id) }
             .sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
         let pageIds = Array(ranked.dropFirst(search.offset).prefix(search.limit))
