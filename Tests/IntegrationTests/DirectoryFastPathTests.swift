@@ -107,3 +107,33 @@ struct DirectoryFastPathTests {
         for text in ["-1", "1.0", "1e3", "1234567890", "", " 1", "٣"] { #expect(DirectoryFastPath.integer(text) == nil, "\(text)") }
     }
 }
+
+/// `GET /api/v1/me` answered from kept bytes (`ProfileAnswers`): the generated handler's bytes, and a change to the
+/// profile shows on the very next request.
+@Suite("Profile answers")
+struct ProfileAnswersTests {
+    @Test
+    func keptProfilesAreTheGeneratedBytesAndChangesShowAtOnce() async throws {
+        try await TWSTestApp.run { client in
+            let world = try await IsolationWorld.make(client)
+            for _ in 0..<2 {
+                let kept = try await client.get("/api/v1/me", token: world.userAToken)
+                let generated = try await client.get("/api/v1/me?generated=1", token: world.userAToken)
+                #expect(kept.status == .ok && kept.text == generated.text, "\(kept.text)\n\(generated.text)")
+                #expect(kept.headers[.contentType] == generated.headers[.contentType])
+            }
+            try await client.must(.patch, "/api/v1/admin/users/\(world.a.userId)", token: world.adminAToken, json: #"{"firstName":"Renamed"}"#)
+            let renamed = try await client.must(.get, "/api/v1/me", token: world.userAToken).json()
+            #expect(renamed.object("user")?.string("firstName") == "Renamed", "\(renamed)")
+            // Another user of another company gets their own profile, never the kept one.
+            let other = try await client.userLogin(
+                company: world.b.companyName, domain: world.b.domainName, username: world.b.username, password: Tenant.userPassword
+            )
+            let theirs = try await client.must(.get, "/api/v1/me", token: other).json()
+            #expect(theirs.object("user")?.int64("id") == world.b.userId && theirs.object("company")?.string("name") == world.b.companyName)
+            // A signed-out token is refused, not answered from the kept bytes.
+            try await client.must(.post, "/api/v1/auth/logout", token: world.userAToken, answer: .noContent)
+            expectProblem(try await client.get("/api/v1/me", token: world.userAToken), .unauthorized, "unauthenticated")
+        }
+    }
+}

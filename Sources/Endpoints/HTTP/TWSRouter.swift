@@ -226,7 +226,7 @@ public func buildRouter(
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [
             HealthAnswer(), ProblemMiddleware(logger: logger), IntegerParameterMiddleware(), JSONNullMiddleware(),
-            DirectoryFastPath(directories: services.directories),
+            DirectoryFastPath(directories: services.directories), ProfileAnswers(profiles: services.profiles),
         ]
     )
     return router

@@ -173,20 +173,7 @@ package struct TWSAPI: APIProtocol {
 
     package func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         let profile = try await profiles.profile(try Caller.current.user())
-        return .ok(
-            .init(
-                body: .json(
-                    .init(
-                        user: try .init(profile.user),
-                        domain: .init(profile.domain),
-                        company: .init(profile.company),
-                        devices: try profile.devices.map(Components.Schemas.Device.init),
-                        applications: try profile.applications.map { .init(code: try convert($0, field: "application"), name: $0.displayName) },
-                        parameters: try profile.parameters.map(Components.Schemas.ResolvedParameter.init)
-                    )
-                )
-            )
-        )
+        return .ok(.init(body: .json(try .init(profile))))
     }
 
     package func adminLogin(_ input: Operations.AdminLogin.Input) async throws -> Operations.AdminLogin.Output {
@@ -688,5 +675,18 @@ package struct TWSAPI: APIProtocol {
 
     private static func userPage(_ page: Page<User>) throws -> Components.Schemas.UserPage {
         try wirePage(page, Components.Schemas.UserPage.init, { try Components.Schemas.User($0) })
+    }
+}
+
+extension Components.Schemas.Me {
+    init(_ profile: UserProfile) throws {
+        self.init(
+            user: try .init(profile.user),
+            domain: .init(profile.domain),
+            company: .init(profile.company),
+            devices: try profile.devices.map(Components.Schemas.Device.init),
+            applications: try profile.applications.map { .init(code: try convert($0, field: "application"), name: $0.displayName) },
+            parameters: try profile.parameters.map(Components.Schemas.ResolvedParameter.init)
+        )
     }
 }
