@@ -19,6 +19,7 @@ import argparse, concurrent.futures, datetime, json, os, shutil, subprocess, sys
 
 import requests
 
+import bench_results
 from tws_harness import bench_admin, bench_tenant, free_port, grant_applications, percentile, proc_stat, start_bench_server, stop
 
 PASSWORD = "bench-calendar-secret"
@@ -128,6 +129,7 @@ def main():
               f"per calendar; Radicale answer p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms; "
               f"Radicale CPU {rcpu:.2f} s = {rcpu * 1000 / a.users:.2f} ms per REPORT; failed {failed}")
         ok = ok and failed == 0
+        floor_wall, floor_rcpu = wall, rcpu
 
         api, push = free_port(), free_port()
         log_path = os.path.join(data, "server.log")
@@ -188,6 +190,11 @@ def main():
               f"server CPU {cpu:.2f} s = {cpu * 1000 / a.users:.2f} ms per user; Radicale CPU meanwhile {rcpu:.2f} s = {rcpu * 1000 / a.users:.2f} ms per REPORT")
         print("presence read: " + ", ".join(f"{k} {n}" for k, n in sorted(states.items())))
         ok = ok and str(meta.get("read")) == str(a.users) and states.get("busy", 0) == a.users
+        bench_results.record_many({"calendar.users": a.users, "calendar.pass_seconds": float(meta.get("seconds", 0)),
+                                   "calendar.server_cpu_ms_per_user": cpu * 1000 / a.users, "calendar.radicale_cpu_ms_per_report": rcpu * 1000 / a.users,
+                                   "calendar.floor_pass_seconds": floor_wall, "calendar.floor_radicale_cpu_ms_per_report": floor_rcpu * 1000 / a.users,
+                                   "calendar.ratio": float(meta.get("seconds", 0)) / floor_wall if floor_wall else float("nan"),
+                                   "calendar.read": int(meta.get("read") or 0), "calendar.busy": states.get("busy", 0)})
         if not ok: print("  <- NOT EVERY CALENDAR READ AS BUSY")
         return 0 if ok else 1
     finally:

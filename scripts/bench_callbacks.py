@@ -21,6 +21,7 @@ import argparse, collections, concurrent.futures, datetime, http.client, json, q
 
 import requests
 
+import bench_results
 from tws_harness import (bench_admin, bench_tenant, free_port, grant_applications, percentile, proc_stat, start_bench_server,
                          stop)
 
@@ -133,10 +134,13 @@ def codes(results):
     return counted
 
 
-def line(name, results, cpu, wall):
+def line(name, results, cpu, wall, key=None):
     latencies = sorted(r[2] for r in results)
     late = sorted(r[3] for r in results)
     ok = sum(1 for r in results if r[0] in (200, 201))
+    if key:
+        bench_results.record_many({f"{key}.requests": len(results), f"{key}.ok_per_s": ok / wall, f"{key}.p50_ms": percentile(latencies, 0.5),
+                                   f"{key}.p99_ms": percentile(latencies, 0.99), f"{key}.cpu_ms": cpu * 1000 / max(1, len(results))})
     print(f"{name}: {len(results)} requests in {wall:.1f} s, {ok / wall:.1f} answered 2xx per s; latency p50 {percentile(latencies, 0.5):.2f} ms, "
           f"p99 {percentile(latencies, 0.99):.2f} ms, max {percentile(latencies, 1.0):.2f} ms (client sent p99 {percentile(late, 0.99):.1f} ms late); "
           f"server CPU {cpu:.2f} s = {cpu * 1000 / len(results):.3f} ms per request")
@@ -159,7 +163,8 @@ def run(a, phase):
             print(f"accepted {accepted}, refused by the limits {refused} ("
                   + ", ".join(f"{c}: {n}" for c, n in sorted(counted.items()) if c.startswith("429")) + ")"
                   + "".join(f"; other {c}: {n}" for c, n in sorted(counted.items()) if not c.startswith(("2", "429"))))
-            line("all answers", results, cpu, wall)
+            line("all answers", results, cpu, wall, key="callbacks.default")
+            bench_results.record_many({"callbacks.default.accepted": accepted, "callbacks.default.refused": refused})
             return accepted + refused == len(results)
         print(f"== callbacks (b), limits raised: {a.rate:g} requests/s for {a.seconds} s, one key, distinct numbers, all scheduled")
         floor, floor_cpu, floor_wall = measure(server, client, a.rate, a.seconds, health_request)
@@ -170,10 +175,11 @@ def run(a, phase):
         results = [r for part, _, _ in slices for r in part]
         cpu, wall = sum(c for _, c, _ in slices), sum(w for _, _, w in slices)
         counted = codes(results)
-        line("POST /api/v1/callbacks", results, cpu, wall)
+        line("POST /api/v1/callbacks", results, cpu, wall, key="callbacks.raised")
         print("server CPU per request by fifth of the phase (scheduled requests piling up): "
               + ", ".join(f"{c * 1000 / max(1, len(part)):.2f}" for part, c, _ in slices) + " ms")
-        line("floor, same run: GET /health", floor, floor_cpu, floor_wall)
+        line("floor, same run: GET /health", floor, floor_cpu, floor_wall, key="callbacks.raised.floor_health")
+        bench_results.record("callbacks.raised.cpu_ratio_to_health", (cpu / max(1, len(results))) / max(1e-9, floor_cpu / max(1, len(floor))))
         ok = counted["201"] == len(results)
         print("answers: " + ", ".join(f"{c}: {n}" for c, n in sorted(counted.items())) + ("" if ok else "  <- NOT ALL ACCEPTED"))
         return ok

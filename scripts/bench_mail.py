@@ -25,6 +25,7 @@ import argparse, collections, concurrent.futures, json, os, re, shutil, smtplib,
 
 import requests
 
+import bench_results
 from tws_harness import (bench_admin, bench_tenant, free_port, grant_applications, link_and_wait_monitored, pbx_sim, percentile,
                          proc_stat, start_bench_server, stop)
 
@@ -207,6 +208,10 @@ def report(a, mode, calls, mails, cleared, times, cpu, cpu_calls, cpu_down, floo
     else:
         print(f"server CPU: {cpu:.2f} s over calls and mails = {cpu * 1000 / max(1, len(mails)):.2f} ms per missed call and its mail")
     ok = lost == 0 and duplicated == 0
+    bench_results.record_many({f"mail.{mode}.calls": len(calls), f"mail.{mode}.mails": len(mails), f"mail.{mode}.mails_per_s": (len(mails) - 1) / span,
+                               f"mail.{mode}.floor_mails_per_s": floor_rate, f"mail.{mode}.p50_ms": percentile(latencies, 0.5),
+                               f"mail.{mode}.p99_ms": percentile(latencies, 0.99), f"mail.{mode}.cpu_ms_per_mail": cpu * 1000 / max(1, len(mails)),
+                               f"mail.{mode}.lost": lost, f"mail.{mode}.duplicated": duplicated})
     print(f"lost: {lost}, duplicated: {duplicated}" + ("" if ok else "  <- LOSS OR DUPLICATE"), end="\n\n", flush=True)
     return ok
 

@@ -25,6 +25,7 @@ import argparse, datetime, http.client, json, os, random, shutil, sqlite3, sys, 
 
 import requests
 
+import bench_results
 from tws_harness import bench_admin, bench_tenant, free_port, percentile, proc_stat, start_bench_server, stop
 
 PASSWORD = "bench-password"
@@ -154,9 +155,13 @@ def closed_loop(port, pid, clients, seconds, path, token):
     return sorted(latencies), bad[0], proc_stat(pid)[0] - cpu0, wall, size[0]
 
 
-def line(name, result):
+def line(name, result, key=None):
     latencies, bad, cpu, wall, size = result
     n = max(1, len(latencies))
+    if key:
+        bench_results.record_many({f"statistics.{key}.rps": len(latencies) / wall, f"statistics.{key}.p50_ms": percentile(latencies, 0.5),
+                                   f"statistics.{key}.p99_ms": percentile(latencies, 0.99), f"statistics.{key}.cpu_ms": cpu * 1000 / n,
+                                   f"statistics.{key}.bytes": size, f"statistics.{key}.not_200": bad})
     print(f"{name}: {len(latencies)} requests in {wall:.1f} s ({len(latencies) / wall:.1f}/s), latency p50 {percentile(latencies, 0.5):.2f} ms, "
           f"p99 {percentile(latencies, 0.99):.2f} ms; server CPU {cpu * 1000 / n:.3f} ms per request; answer {size / 1024:.1f} KiB"
           + (f"; {bad} NOT 200" if bad else ""), flush=True)
@@ -197,15 +202,15 @@ def main():
         week = (today - datetime.timedelta(days=6)).isoformat(), today.isoformat()
         floor = closed_loop(api, server.pid, a.clients, a.seconds, "/health", None)
         runs = [
-            ("ann's year by day (365 buckets)", f"/api/v1/statistics?from={year[0]}&to={year[1]}", ann),
-            ("ann's month by hour (744 buckets)", f"/api/v1/statistics?from={month[0]}&to={month[1]}&granularity=hour", ann),
-            ("manager: a user's year by day", f"/api/v1/statistics?userId={ids[-1]}&from={year[0]}&to={year[1]}", boss),
-            (f"manager: team of {a.team}, month by day", f"/api/v1/statistics?groupId={team}&from={month[0]}&to={month[1]}", boss),
-            (f"manager: all {a.users} users, week by day", f"/api/v1/statistics?groupId={everyone}&from={week[0]}&to={week[1]}", boss),
+            ("ann's year by day (365 buckets)", "own_year_by_day", f"/api/v1/statistics?from={year[0]}&to={year[1]}", ann),
+            ("ann's month by hour (744 buckets)", "own_month_by_hour", f"/api/v1/statistics?from={month[0]}&to={month[1]}&granularity=hour", ann),
+            ("manager: a user's year by day", "manager_user_year", f"/api/v1/statistics?userId={ids[-1]}&from={year[0]}&to={year[1]}", boss),
+            (f"manager: team of {a.team}, month by day", "manager_team_month", f"/api/v1/statistics?groupId={team}&from={month[0]}&to={month[1]}", boss),
+            (f"manager: all {a.users} users, week by day", "manager_company_week", f"/api/v1/statistics?groupId={everyone}&from={week[0]}&to={week[1]}", boss),
         ]
-        for name, query, token in runs:
-            ok = line(name, closed_loop(api, server.pid, a.clients, a.seconds, query, token)) and ok
-        line("floor, same run: GET /health", floor)
+        for name, key, query, token in runs:
+            ok = line(name, closed_loop(api, server.pid, a.clients, a.seconds, query, token), key=key) and ok
+        line("floor, same run: GET /health", floor, key="floor_health")
         print(f"server peak RSS {proc_stat(server.pid)[1]:.0f} MiB")
     finally:
         if server: stop(server)

@@ -23,6 +23,7 @@ import argparse, asyncio, json, os, shutil, signal, subprocess, sys, tempfile, t
 import requests
 import websockets
 
+import bench_results
 from tws_harness import (bench_admin, bench_tenant, free_port, grant_applications, link_and_wait_monitored, percentile,
                          proc_stat, scrape, start_bench_server, start_load_sim, stop)
 
@@ -213,6 +214,15 @@ def report(a, subscriptions, trace_file, received_files, listeners, window, dept
           f"{per_delivery:.3f} ms per delivery, {marginal:.3f} ms beyond the telephony alone (the 0-subscription run: "
           f"{(telephony or float('nan')):.3f} s of CPU per second); peak RSS {rss:.0f} MiB; receivers' CPU {receivers_cpu:.1f} s, simulator's {sim_cpu:.1f} s")
     ok = lost == 0 and bad == 0 and dead == 0 and depth_after == 0
+    key = f"webhooks.s{subscriptions}"
+    values = {f"{key}.server_cpu_s_per_s": server_cpu / measured, f"{key}.rss_mib": rss, f"{key}.events_sent": len(sent)}
+    if subscriptions:
+        values.update({f"{key}.p50_ms": percentile(latencies, 0.5), f"{key}.p99_ms": percentile(latencies, 0.99),
+                       f"{key}.floor_p50_ms": percentile(floor, 0.5), f"{key}.floor_p99_ms": percentile(floor, 0.99),
+                       f"{key}.ratio": percentile(latencies, 0.99) / percentile(floor, 0.99) if floor else float("nan"),
+                       f"{key}.lost": lost, f"{key}.bad_signatures": bad, f"{key}.dead": dead,
+                       f"{key}.cpu_ms_per_delivery": per_delivery, f"{key}.drain_seconds": drained})
+    bench_results.record_many(values)
     print(f"lost: {lost} of {len(sent) * subscriptions} (event, subscription) pairs; bad signatures: {bad}; dead: {dead:.0f}"
           + ("" if ok else "  <- LOSS, MISMATCH OR NOT DRAINED"))
     return ok
