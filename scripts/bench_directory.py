@@ -33,8 +33,10 @@ is flagged FAIL; the exit status is 1 only when something goes wrong (a wrong or
 Usage (scripts/bench.sh builds the release binaries first):
   .venv/bin/python scripts/bench_directory.py --bin-dir .build/release [--contacts 500000] [--seconds 15] [--clients 8]
   .venv/bin/python scripts/bench_directory.py --skip-server --contacts 500000 --keep-ldap /tmp/bench-ldap
---skip-server runs parts 1 and 4 only. --keep-ldap DIR loads slapd into DIR and keeps it; a later run with the same
-DIR and --contacts reuses the load. BENCH_KEEP_DATA=1 keeps the temporary directories; BENCH_SERVER_LOG=FILE keeps
+--skip-server runs parts 1 and 4 only. --sync-only stops after part 2 (with its floor: ldapsearch dumping the same
+entries) and records the sync figures into results.json. --keep-ldap DIR loads slapd into DIR and keeps it; a later run with the same
+DIR and --contacts reuses the load. BENCH_PERF_DIR=DIR records `perf record -g` of the server during each
+synchronisation into DIR/sync-first.data, sync-unchanged.data and sync-changed.data. BENCH_KEEP_DATA=1 keeps the temporary directories; BENCH_SERVER_LOG=FILE keeps
 the server's log.
 """
 import argparse, json, os, random, re, shutil, signal, socket, subprocess, sys, tempfile, time, unicodedata
@@ -59,6 +61,10 @@ KINDS = [("search1", "search, 1 word"), ("search2", "search, 2 words"), ("search
 
 class BenchError(Exception):
     pass
+
+
+class SyncOnly(Exception):
+    """--sync-only: the run stops after the synchronisations."""
 
 
 def proc_stat(pid):
@@ -282,6 +288,35 @@ def directory_body(ldap_port):
     }
 
 
+def proc_memory(pid):
+    """RssAnon and RssFile of a process in MiB (/proc/PID/status): heap against SQLite's memory-mapped file pages."""
+    with open(f"/proc/{pid}/status") as f:
+        status = f.read()
+    return tuple(int(re.search(rf"{name}:\s+(\d+)", status).group(1)) / 1024 for name in ("RssAnon", "RssFile"))
+
+
+def proc_written_mib(pid):
+    """MiB the process handed to write(2)/pwrite(2) so far (/proc/PID/io wchar): SQLite's WAL and checkpoint writes."""
+    with open(f"/proc/{pid}/io") as f:
+        return int(re.search(r"wchar:\s+(\d+)", f.read()).group(1)) / 1048576
+
+
+def ldap_dump_floor(ldap_port, slapd_pid):
+    """The floor of a synchronisation: `ldapsearch` reading every contact with the attributes the field map asks
+    for, in pages of 1,000 like the server, to /dev/null. Wall time, its own CPU, and slapd's CPU (/proc)."""
+    attrs = ["uid", "sn", "givenName", "o", "telephoneNumber", "mobile", "employeeType", "mail", "title"]
+    ldap_cpu0 = proc_stat(slapd_pid)[0]
+    before = os.times()
+    t0 = time.perf_counter()
+    r = subprocess.run(["ldapsearch", "-x", "-LLL", "-H", f"ldap://127.0.0.1:{ldap_port}", "-b", BASE_DN, "-E", "pr=1000/noprompt",
+                        "(objectClass=inetOrgPerson)"] + attrs, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    after = os.times()
+    if r.returncode != 0: raise BenchError(f"ldapsearch dump failed ({r.returncode}): {r.stderr[-500:]}")
+    client_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return {"wall": wall, "client_cpu": client_cpu, "slapd_cpu": proc_stat(slapd_pid)[0] - ldap_cpu0}
+
+
 def setup_and_sync(server, ldap_port, slapd_pid, contacts):
     token = server.admin_token()
     domains = server.call("GET", "/api/v1/admin/domains", token)["items"]
@@ -294,8 +329,19 @@ def setup_and_sync(server, ldap_port, slapd_pid, contacts):
     server.call("POST", "/api/v1/admin/authorizations", token,
                 json={"objectType": "directory", "objectId": directory, "granteeType": "user", "granteeId": user["id"]})
 
-    def run_sync():
+    written = {}
+
+    def run_sync(name):
+        # BENCH_PERF_DIR=DIR: `perf record -g` of the server during each synchronisation, into DIR/sync-NAME.data.
+        perf = None
+        if os.environ.get("BENCH_PERF_DIR"):
+            os.makedirs(os.environ["BENCH_PERF_DIR"], exist_ok=True)
+            perf = subprocess.Popen(["perf", "record", "-g", "-F", "499", "-p", str(server.proc.pid), "-o",
+                                     os.path.join(os.environ["BENCH_PERF_DIR"], f"sync-{name}.data")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         cpu0 = proc_stat(server.proc.pid)[0]
+        written0 = proc_written_mib(server.proc.pid)
         ldap_cpu0 = proc_stat(slapd_pid)[0] if slapd_pid else 0
         t0 = time.perf_counter()
         r = server.http.post(f"{server.base}/api/v1/admin/directories/{directory}/sync", params={"wait": "true"},
@@ -307,18 +353,23 @@ def setup_and_sync(server, ldap_port, slapd_pid, contacts):
             report = server.call("GET", f"/api/v1/admin/directories/{directory}/sync", token)
         wall = time.perf_counter() - t0
         cpu1, rss, hwm = proc_stat(server.proc.pid)
+        written[name] = proc_written_mib(server.proc.pid) - written0
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=120)
         ldap_cpu = (proc_stat(slapd_pid)[0] - ldap_cpu0) if slapd_pid else float("nan")
         if report.get("state") != "succeeded":
             raise BenchError(f"synchronisation did not succeed: {json.dumps(report)[:1000]}")
         return report, wall, cpu1 - cpu0, ldap_cpu, rss, hwm
 
-    report, wall, cpu, ldap_cpu, rss, hwm = run_sync()
+    report, wall, cpu, ldap_cpu, rss, hwm = run_sync("first")
+    anon, filed = proc_memory(server.proc.pid)
     problems = []
     stored = report.get("created", 0) + report.get("updated", 0) + report.get("unchanged", 0)
     if report.get("read") != contacts or stored != contacts:
         problems.append(f"synchronisation read {report.get('read')} and stored {stored} of {contacts} contacts: {json.dumps(report)[:1000]}")
     # The daily case: the same source read again, nothing changed, nothing rewritten.
-    again, again_wall, again_cpu, _, _, _ = run_sync()
+    again, again_wall, again_cpu, again_ldap_cpu, _, _ = run_sync("unchanged")
     if again.get("unchanged") != contacts or again.get("created") or again.get("updated") or again.get("deleted"):
         problems.append(f"a second synchronisation of the unchanged source changed rows: {json.dumps(again)[:1000]}")
     # A day with changes: every 20th contact (5%) gets a new e-mail address in slapd (a value of this run, so a
@@ -333,14 +384,46 @@ def setup_and_sync(server, ldap_port, slapd_pid, contacts):
                        input=ldif, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     modify_wall = time.perf_counter() - t0
     if r.returncode != 0: raise BenchError(f"ldapmodify failed ({r.returncode}): {r.stdout[-1000:]}")
-    moved, moved_wall, moved_cpu, _, _, _ = run_sync()
+    moved, moved_wall, moved_cpu, moved_ldap_cpu, _, _ = run_sync("changed")
     if (moved.get("updated") != len(ids) or moved.get("unchanged") != contacts - len(ids) or moved.get("created")
             or moved.get("deleted")):
         problems.append(f"after {len(ids)} e-mail changes, the synchronisation reported {json.dumps(moved)[:1000]}")
     return problems, {"directory": directory, "domain": domain, "user": user["id"], "report": report, "wall": wall,
-            "cpu": cpu, "ldap_cpu": ldap_cpu, "rss": rss, "hwm": hwm,
-            "again": {"report": again, "wall": again_wall, "cpu": again_cpu},
-            "moved": {"report": moved, "wall": moved_wall, "cpu": moved_cpu, "changed": len(ids), "ldapmodify": modify_wall}}
+            "cpu": cpu, "ldap_cpu": ldap_cpu, "rss": rss, "hwm": hwm, "rss_anon": anon, "rss_file": filed,
+            "again": {"report": again, "wall": again_wall, "cpu": again_cpu, "ldap_cpu": again_ldap_cpu},
+            "moved": {"report": moved, "wall": moved_wall, "cpu": moved_cpu, "ldap_cpu": moved_ldap_cpu, "changed": len(ids),
+                      "ldapmodify": modify_wall},
+            "floor": ldap_dump_floor(ldap_port, slapd_pid), "rss_after_syncs": proc_stat(server.proc.pid)[1],
+            "rss_anon_after_syncs": proc_memory(server.proc.pid)[0], "written_mib": written}
+
+
+def record_sync(sync, contacts):
+    """The synchronisation figures into results.json (scripts/bench_results.py), each beside its floor. The changed
+    rows' CPU is the changed re-sync's CPU minus the unchanged re-sync's, over the rows changed."""
+    from bench_results import record_many
+    again, moved, floor = sync["again"], sync["moved"], sync["floor"]
+    record_many({
+        "directory.sync.contacts": contacts,
+        "directory.sync.seconds": sync["wall"],
+        "directory.sync.cpu_s": sync["cpu"],
+        "directory.sync.cpu_us_per_row": sync["cpu"] * 1e6 / contacts,
+        "directory.sync.slapd_cpu_s": sync["ldap_cpu"],
+        "directory.sync.floor_ldapsearch_seconds": floor["wall"],
+        "directory.sync.floor_ldapsearch_slapd_cpu_s": floor["slapd_cpu"],
+        "directory.sync.floor_ldapsearch_client_cpu_s": floor["client_cpu"],
+        "directory.resync_unchanged.seconds": again["wall"],
+        "directory.resync_unchanged.cpu_s": again["cpu"],
+        "directory.resync_unchanged.cpu_us_per_row": again["cpu"] * 1e6 / contacts,
+        "directory.resync_unchanged.slapd_cpu_s": again["ldap_cpu"],
+        "directory.resync_changed.rows": moved["changed"],
+        "directory.resync_changed.seconds": moved["wall"],
+        "directory.resync_changed.cpu_s": moved["cpu"],
+        "directory.resync_changed.cpu_ms_per_row": (moved["cpu"] - again["cpu"]) * 1000 / moved["changed"],
+        "directory.rss_mib_after_sync": sync["rss"],
+        "directory.rss_anon_mib_after_sync": sync["rss_anon"],
+        "directory.rss_file_mib_after_sync": sync["rss_file"],
+        "directory.rss_mib_after_syncs": sync["rss_after_syncs"],
+    })
 
 
 def check_answers(server, token, paths, sample, per_kind=100):
@@ -475,20 +558,37 @@ def report(a, load, contacts, sync, checks, wrk, ldap, size, errors):
         rep = sync["report"]
         print(f"sync: {sync['wall']:.1f} s wall; report read {rep.get('read')}, created {rep.get('created')}, updated {rep.get('updated')}, "
               f"unchanged {rep.get('unchanged')}, deleted {rep.get('deleted')}, ignored {rep.get('ignored')}; "
-              f"server CPU {sync['cpu']:.1f} s, slapd CPU {sync['ldap_cpu']:.1f} s")
+              f"server CPU {sync['cpu']:.1f} s ({sync['cpu'] * 1e6 / contacts:.0f} µs a row), slapd CPU {sync['ldap_cpu']:.1f} s")
+        if "written_mib" in sync:
+            print("server writes (wchar): " + ", ".join(f"{name} sync {mib:,.0f} MiB" for name, mib in sync["written_mib"].items()))
+        if "floor" in sync:
+            floor = sync["floor"]
+            print(f"floor: ldapsearch dumping the same entries and attributes to /dev/null, pages of 1,000: {floor['wall']:.1f} s wall, "
+                  f"its CPU {floor['client_cpu']:.1f} s, slapd CPU {floor['slapd_cpu']:.1f} s")
         if "again" in sync:
             again = sync["again"]
             print(f"second sync, source unchanged: {again['wall']:.1f} s wall; unchanged {again['report'].get('unchanged')}, "
-                  f"created {again['report'].get('created')}, updated {again['report'].get('updated')}; server CPU {again['cpu']:.1f} s")
+                  f"created {again['report'].get('created')}, updated {again['report'].get('updated')}; server CPU {again['cpu']:.1f} s "
+                  f"({again['cpu'] * 1e6 / contacts:.0f} µs a row), slapd CPU {again.get('ldap_cpu', float('nan')):.1f} s")
         if "moved" in sync:
             moved = sync["moved"]
             print(f"third sync, {moved['changed']:,} e-mail addresses changed in slapd (ldapmodify {moved['ldapmodify']:.1f} s): "
                   f"{moved['wall']:.1f} s wall; updated {moved['report'].get('updated')}, unchanged {moved['report'].get('unchanged')}, "
-                  f"created {moved['report'].get('created')}, deleted {moved['report'].get('deleted')}; server CPU {moved['cpu']:.1f} s")
-        print(f"server memory: RSS {sync['rss']:.0f} MiB after the sync (peak {sync['hwm']:.0f} MiB); "
+                  f"created {moved['report'].get('created')}, deleted {moved['report'].get('deleted')}; server CPU {moved['cpu']:.1f} s, "
+                  f"slapd CPU {moved.get('ldap_cpu', float('nan')):.1f} s")
+            if "again" in sync:
+                extra = (moved["cpu"] - sync["again"]["cpu"]) * 1000 / moved["changed"]
+                print(f"changed rows: {extra:.3f} ms of CPU each (third sync's CPU minus the unchanged re-sync's, over the {moved['changed']:,} rows)")
+        print(f"server memory: RSS {sync['rss']:.0f} MiB after the sync (RssAnon {sync.get('rss_anon', float('nan')):.0f} MiB, "
+              f"RssFile {sync.get('rss_file', float('nan')):.0f} MiB; peak {sync['hwm']:.0f} MiB); "
+              f"RSS {sync.get('rss_after_syncs', float('nan')):.0f} MiB after the three syncs "
+              f"(RssAnon {sync.get('rss_anon_after_syncs', float('nan')):.0f} MiB); "
               f"peak {sync.get('hwm_end', float('nan')):.0f} MiB after the load runs")
         for name, values in checks.get("flags", {}).items():
             print(f"check: {name}: {sum(values)} of {len(values)}")
+    if a.sync_only:
+        for e in errors: print(f"ERROR: {e}")
+        return
     print()
     print("| measure | p50 | p99 | requests/s | server CPU per request | answers | mean hits | target | result |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -611,6 +711,7 @@ def main():
     ap.add_argument("--unknown-share", type=float, default=0.1, help="share of lookups of numbers nobody has")
     ap.add_argument("--keep-ldap", metavar="DIR", help="load slapd in DIR and keep it; reuse DIR's load when it has the same --contacts")
     ap.add_argument("--skip-server", action="store_true", help="slapd and ldapsearch only")
+    ap.add_argument("--sync-only", action="store_true", help="stop after the three synchronisations and the memory figures")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--perf", metavar="DIR", help="after the measured runs, perf-record the server under one client per kind into DIR")
     ap.add_argument("--quick", action="store_true", help="20,000 contacts, 5 s per wrk run (make bench-quick)")
@@ -656,6 +757,8 @@ def main():
                 print(f"server up; creating the LDAP directory and synchronising {contacts:,} contacts …", flush=True)
                 problems, sync = setup_and_sync(server, ldap_port, slapd_pid, contacts)
                 errors += problems
+                record_sync(sync, contacts)
+                if a.sync_only: raise SyncOnly()
                 token = server.call("POST", "/api/v1/auth/login", json={"username": DEMO_USER[0], "password": DEMO_USER[1]})["token"]
                 problems, checks["hits"], checks["flags"] = check_answers(server, token, paths, sample)
                 errors += problems
@@ -695,9 +798,12 @@ def main():
                     profile_server(server, token, paths, floor, work, a.perf, single_seconds)
                 sync["hwm_end"] = proc_stat(server.proc.pid)[2]
                 server.stop()   # the LDAP side runs alone
+            except SyncOnly:
+                server.stop()
             except Exception as e:  # noqa: BLE001 (the LDAP side still runs; the run fails)
                 errors.append(failure(e))
 
+        if a.sync_only: raise SyncOnly()
         print(f"ldapsearch: {a.ldap_queries} queries per kind …", flush=True)
         slapd_log = os.path.join(ldap_dir, "slapd.log")
         for kind, _ in KINDS:
@@ -714,6 +820,8 @@ def main():
         with open(os.path.join(ldap_dir, "slapd.pid")) as f: slapd_pid = int(f.read().strip())
         ldap["persistent"] = slapd_persistent(ldap_port, slapd_pid, [(k, paths[k], "SUB") for k, _ in KINDS]
                                               + [("root", [(None, "(objectClass=*)", None)], "BASE")], single_seconds)
+    except SyncOnly:
+        pass
     except Exception as e:  # noqa: BLE001 (still clean up and report what was measured)
         errors.append(failure(e))
     finally:

@@ -215,8 +215,8 @@ public final class LDAPConnection {
 
     /// One answer to a search.
     public enum SearchAnswer {
-        /// An entry: its DN and each attribute (as the server spells it) with its values.
-        case entry(dn: String?, attributes: [(name: String, values: [[UInt8]])])
+        /// An entry, handed to `nextAnswer`'s `entry` closure.
+        case entry
         /// A continuation reference to another server (never followed).
         case reference
         /// The end of the search or of the page: the result code, the server's text and the next page's cookie
@@ -230,8 +230,9 @@ public final class LDAPConnection {
         case broken
     }
 
-    /// Waits for the next answer of search `messageID`, at most `options.operationTimeout`.
-    public func nextAnswer(of messageID: Int32) -> SearchAnswer {
+    /// Waits for the next answer of search `messageID`, at most `options.operationTimeout`. An entry is handed to
+    /// `entry` before the answer returns: it reads the entry in place, in libldap's message.
+    public func nextAnswer(of messageID: Int32, entry: (LDAPEntry) -> Void) -> SearchAnswer {
         guard let handle else { return .broken }
         var message: OpaquePointer?
         var timeout = Self.timeLimit(options.operationTimeout)
@@ -239,7 +240,9 @@ public final class LDAPConnection {
         guard received > 0, let message else { return received == 0 ? .timedOut : .broken }
         defer { ldap_msgfree(message) }
         switch ldap_msgtype(message) {
-        case Self.searchEntry: return entry(message, handle)
+        case Self.searchEntry:
+            entry(LDAPEntry(ld: handle, message: message))
+            return .entry
         case Self.searchResult: return result(message, handle)
         default: return .reference
         }
@@ -254,31 +257,6 @@ public final class LDAPConnection {
     // RFC 4511 4.5.2 and 4.5.3: protocol tags of the search entry and search result answers.
     private static let searchEntry: Int32 = 0x64
     private static let searchResult: Int32 = 0x65
-
-    private func entry(_ message: OpaquePointer, _ ld: OpaquePointer) -> SearchAnswer {
-        var dn: String?
-        if let name = ldap_get_dn(ld, message) {
-            dn = String(cString: name)
-            ldap_memfree(name)
-        }
-        var attributes: [(name: String, values: [[UInt8]])] = []
-        var position: OpaquePointer?
-        var attribute = ldap_first_attribute(ld, message, &position)
-        while let name = attribute {
-            if let list = ldap_get_values_len(ld, message, name) {
-                let count = Int(ldap_count_values_len(list))
-                let values = (0..<count).compactMap { index in
-                    list[index].map { value in Array(UnsafeRawBufferPointer(start: value.pointee.bv_val, count: Int(value.pointee.bv_len))) }
-                }
-                attributes.append((String(cString: name), values))
-                ldap_value_free_len(list)
-            }
-            ldap_memfree(name)
-            attribute = ldap_next_attribute(ld, message, position)
-        }
-        if let position { ber_free(position, 0) }
-        return .entry(dn: dn, attributes: attributes)
-    }
 
     private func result(_ message: OpaquePointer, _ ld: OpaquePointer) -> SearchAnswer {
         var code: Int32 = 0

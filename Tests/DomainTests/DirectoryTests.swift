@@ -204,13 +204,64 @@ struct DirectoryWorld {
         )
         #expect((second.created, second.updated, second.unchanged, second.deleted) == (0, 1, 1, 1))
         #expect(try await w.search("Durand").isEmpty)
-        // The unchanged contact was only stamped: still found by name and by number.
+        // The unchanged contact was left alone: still found by name and by number.
         #expect(try await w.search("dupont").map(\.displayName) == ["Jean Dupont"])
         #expect(try await w.search("0155171889").map(\.displayName) == ["Jean Dupont"])
         #expect(try await w.search("annie").map(\.displayName) == ["Annie Martin"])
         let stored = try await w.world.admin.listDirectories(w.world.root, domainId: w.domain.id!).first { $0.id == directory.id }
         // Stored as JSON: compare what was counted (dates lose sub-millisecond precision).
         #expect(stored?.lastSync?.state == .succeeded && stored?.lastSync?.updated == 1 && stored?.lastSync?.deleted == 1)
+    }
+
+    @Test func aChangedAttributeIsFoundThroughTheSourceDigestAndOnlyItsRowRewritten() async throws {
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: Self.map)
+        let rows = (1...5).map { row(["id": "\($0)", "sn": "Person\($0)", "mail": "p\($0)@example.org", "tel": "+33 1 55 17 18 8\($0)"]) }
+        _ = try await w.sync(directory, rows)
+        func stored() async throws -> [String: Contact] {
+            let contacts = try await w.world.store.read { tx in try tx.contacts(directoryId: directory.id!) }
+            return Dictionary(uniqueKeysWithValues: contacts.map { ($0.externalId, $0) })
+        }
+        let before = try await stored()
+        #expect(before.values.allSatisfy { $0.sourceDigest != 0 })
+        var changed = rows
+        changed[1] = row(["id": "2", "sn": "Person2", "mail": "moved@example.org", "tel": "+33 1 55 17 18 82"])
+        // The same values written otherwise (blanks around them): a new digest, but the same contact.
+        changed[3] = row(["id": "4", "sn": " Person4 ", "mail": "p4@example.org", "tel": "+33 1 55 17 18 84"])
+        // An attribute the field map does not read changes nothing.
+        changed[4] = row(["id": "5", "sn": "Person5", "mail": "p5@example.org", "tel": "+33 1 55 17 18 85", "unmapped": "new"])
+        let report = try await w.sync(directory, changed)
+        #expect((report.read, report.created, report.updated, report.unchanged, report.deleted) == (5, 0, 1, 4, 0))
+        let after = try await stored()
+        #expect(after["2"]?.mail1 == "moved@example.org" && after["2"]?.sourceDigest != before["2"]?.sourceDigest)
+        #expect(after["4"]?.sourceDigest != before["4"]?.sourceDigest && after["4"]?.lastName == "Person4")
+        #expect(after["5"]?.sourceDigest == before["5"]?.sourceDigest && after["1"]?.sourceDigest == before["1"]?.sourceDigest)
+        #expect(try await w.search("moved").map(\.displayName) == ["Person2"])
+        // Read again as they are now: every row skipped by its digest.
+        let again = try await w.sync(directory, changed)
+        #expect((again.updated, again.unchanged) == (0, 5))
+        // … and none written.
+        #expect(try await stored() == after)
+    }
+
+    @Test func aChangedFieldMapMapsAnUnchangedSourceAgain() async throws {
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: Self.map)
+        let rows = (1...3).map { row(["id": "\($0)", "sn": "Person\($0)", "o": "Globex", "title": "Boss"]) }
+        let first = try await w.sync(directory, rows)
+        #expect(first.created == 3)
+        #expect(try await w.search("globex").count == 3)
+        #expect(try await w.search("boss").isEmpty)
+        var map = Self.map
+        map[.company] = "title"
+        _ = try await w.admin([]).updateDirectory(w.world.root, id: directory.id!, DirectoryChanges(fieldMap: try FieldMap(map)))
+        let remapped = try await w.sync(directory, rows)
+        #expect((remapped.updated, remapped.unchanged) == (3, 0))
+        #expect(try await w.search("boss").count == 3)
+        #expect(try await w.search("globex").isEmpty)
+        // The same map again maps nothing: the rows' digests are those of the new map.
+        let again = try await w.sync(directory, rows)
+        #expect((again.updated, again.unchanged) == (0, 3))
     }
 
     @Test func aSourceFailingHalfWayKeepsThePreviousContacts() async throws {

@@ -123,6 +123,50 @@ import Testing
         }
     }
 
+    @Test func aBatchOfChangedContactsIsReindexedTogetherAndLaterSingleUpdatesStillIndex() async throws {
+        let store = try AppDatabase.inMemory()
+        let directory = try await directory(store)
+        let plan = DialingPlanSettings(companyId: directory.companyId, domainId: directory.domainId)
+        let inserted = try await store.write { [directory] tx in try tx.insertBatch((0..<40).map { contact(in: directory, text: "Batch\($0)") }) }
+        func found(_ match: String) async throws -> [Int64] {
+            try await store.writer.read { db in try Int64.fetchAll(db, sql: "SELECT rowid FROM contact_fts WHERE contact_fts MATCH ? ORDER BY rowid", arguments: [match]) }
+        }
+        // Every third contact renamed by one batch (out of id order, as a source may give them), with a source digest.
+        var changed = stride(from: 0, to: 40, by: 3).map { index in
+            var contact = inserted[index]
+            contact.lastName = "Moved\(index)"
+            contact.sourceDigest = Int64(index + 1)
+            return contact.indexed(plan: plan, merge: true)
+        }
+        changed.reverse()
+        let states = try await store.write { [changed, directory] tx in
+            try tx.updateBatch(changed)
+            return try tx.syncStates(directoryId: directory.id!, externalIds: changed.map(\.externalId) + ["nobody"])
+        }
+        #expect(states.count == changed.count)
+        #expect(Set(states.map(\.sourceDigest)) == Set(changed.map(\.sourceDigest)))
+        #expect(try await found("batch3").isEmpty)
+        #expect(try await found("moved3") == [inserted[3].id!])
+        #expect(try await found("batch4") == [inserted[4].id!])
+        #expect(try await found("anna").count == 40)
+        // A row written by a batch and then on its own is indexed by the trigger again.
+        var again = changed[0]
+        again.lastName = "Again"
+        again = again.indexed(plan: plan, merge: true)
+        try await store.write { [again] tx in
+            try tx.update(again)
+            try tx.setSourceDigests([(inserted[1].id!, 77)])
+        }
+        #expect(try await found("again") == [again.id!])
+        #expect(try await found("moved39").isEmpty)
+        let redigested = try await store.read { tx in try tx.contact(id: inserted[1].id!) }
+        #expect(redigested?.sourceDigest == 77 && redigested?.lastName == "Batch1")
+        try await store.write { tx in
+            guard let grdb = tx as? GRDBTransaction else { return }
+            try grdb.db.execute(sql: "INSERT INTO contact_fts(contact_fts) VALUES ('integrity-check')")
+        }
+    }
+
     @Test func updatingAContactThatIsGoneIsNotFound() async throws {
         let store = try AppDatabase.inMemory()
         var contact = contact(in: try await directory(store), text: "gone")

@@ -117,25 +117,25 @@ import Testing
         #expect(Set(found.compactMap(\.id)) == Set(stored.compactMap(\.id)))
     }
 
-    @Test func aSynchronisationStampsWhatItSawAndDeletesTheRest() async throws {
+    @Test func aSynchronisationDeletesTheContactsItDidNotRead() async throws {
         let f = try await fixture()
-        var batch = (0..<4).map { contact("Eve", "N\($0)", in: f.sales, plan: f.plan) }
-        for index in batch.indices { batch[index].syncGeneration = 1 }
+        let batch = (0..<4).map { contact("Eve", "N\($0)", in: f.sales, plan: f.plan) }
         let stored = try await f.store.write { [batch] tx in try tx.insertBatch(batch) }
+        let other = try await f.store.write { [f] tx in try tx.insertBatch([contact("Eve", "Support", in: f.support, plan: f.plan)]) }
         #expect(stored.compactMap(\.id).count == 4)
-        let (stamped, deleted, left, indexed) = try await f.store.write { [f] tx in
-            let stamped = try tx.stamp(contactIds: [stored[0].id!, stored[2].id!], generation: 2)
-            let deleted = try tx.deleteContacts(directoryId: f.sales.id!, notOfGeneration: 2)
+        let (deleted, left, indexed) = try await f.store.write { [f] tx in
+            let deleted = try tx.deleteContacts(directoryId: f.sales.id!, keeping: [stored[0].id!, stored[2].id!, other[0].id!, 4242])
             let left = try tx.contacts(directoryId: f.sales.id!)
             let indexed = try tx.contacts(
                 matching: .words([ContactTerm("eve", in: [.name], prefix: false)], excluding: []), companyId: f.company.id!,
                 scopes: [stored[0].scope], limit: 10
             )
-            return (stamped, deleted, left, indexed)
+            return (deleted, left, indexed)
         }
-        #expect(stamped == 2 && deleted == 2)
+        #expect(deleted == 2)
         #expect(Set(left.compactMap(\.id)) == [stored[0].id!, stored[2].id!])
-        #expect(left.allSatisfy { $0.syncGeneration == 2 })
+        // Another directory's contacts are not the synchronisation's, kept or not.
+        #expect(try await f.store.read { tx in try tx.contacts(directoryId: f.support.id!) }.count == 1)
         // The batch's index entries went with the deleted rows and stayed for the others.
         #expect(Set(indexed.compactMap(\.id)) == [stored[0].id!, stored[2].id!])
     }

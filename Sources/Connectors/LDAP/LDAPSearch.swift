@@ -79,9 +79,12 @@ final class LDAPSearch: ReadingSession {
         guard let connection else { throw DirectorySourceError(.readFailed, "the search is closed") }
         var rows: [SourceRow] = []
         while rows.count < limit && !finished {
-            switch connection.nextAnswer(of: messageID) {
-            case .entry(let dn, let attributes):
-                rows.append(Self.row(dn: dn, attributes: attributes))
+            var row: SourceRow?
+            let answer = connection.nextAnswer(of: messageID) { entry in row = Self.row(entry) }
+            switch answer {
+            case .entry:
+                guard let row else { throw DirectorySourceError(.readFailed, "unreadable search entry from \(url)") }
+                rows.append(row)
                 entriesRead += 1
                 if settings.sizeLimit > 0 && entriesRead >= settings.sizeLimit {
                     connection.abandon(messageID)
@@ -210,20 +213,40 @@ final class LDAPSearch: ReadingSession {
         }
     }
 
-    /// An entry as a row: its DN under "dn" and each attribute, lowercased, with its values.
-    private static func row(dn: String?, attributes: [(name: String, values: [[UInt8]])]) -> SourceRow {
+    /// An entry as a row: its DN under "dn" and each attribute, lowercased, with its values; nil when libldap could
+    /// not decode it. Read in place from libldap's message: a synchronisation reads every entry of a directory.
+    private static func row(_ entry: LDAPEntry) -> SourceRow? {
         var values: [String: [String]] = [:]
-        if let dn { values["dn"] = [dn] }
-        for (name, bytes) in attributes {
-            let key = name.lowercased()
-            values[key, default: []] += bytes.map { value in value.withUnsafeBytes { text(of: $0, attribute: key) } }
-        }
-        return SourceRow(values)
+        values.reserveCapacity(16)
+        let read = entry.read(
+            dn: { dn in values["dn"] = [String(decoding: dn, as: UTF8.self)] },
+            attribute: { name, list in
+                let key = lowercased(name)
+                let binary = isBinary(key)
+                var texts: [String] = []
+                texts.reserveCapacity(list.count)
+                for value in list { texts.append(text(of: value, binary: binary)) }
+                values[key, default: []] += texts
+            }
+        )
+        return read ? SourceRow(values) : nil
     }
 
+    /// An attribute's name, lower-cased; ASCII (every name of the standard schemas) byte by byte.
+    static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
+        guard name.allSatisfy({ $0 < 0x80 }) else { return String(decoding: name, as: UTF8.self).lowercased() }
+        return String(unsafeUninitializedCapacity: name.count) { buffer in
+            for (index, byte) in name.enumerated() { buffer[index] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
+            return name.count
+        }
+    }
+
+    static func isBinary(_ attribute: String) -> Bool { binaryAttributes.contains(attribute) || attribute.hasSuffix(";binary") }
+
     /// A value as text; binary values (photos, GUIDs, certificates, anything not UTF-8) as base64.
-    static func text(of bytes: UnsafeRawBufferPointer, attribute: String) -> String {
-        let binary = binaryAttributes.contains(attribute) || attribute.hasSuffix(";binary")
+    static func text(of bytes: UnsafeRawBufferPointer, attribute: String) -> String { text(of: bytes, binary: isBinary(attribute)) }
+
+    static func text(of bytes: UnsafeRawBufferPointer, binary: Bool) -> String {
         if !binary, let text = String(validating: bytes, as: UTF8.self) { return text }
         return Data(bytes).base64EncodedString()
     }

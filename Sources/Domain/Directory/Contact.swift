@@ -51,7 +51,10 @@ public struct Contact: CompanyScoped, Codable, Equatable {
     public var mergeKey: String
     /// Digest of the synchronised values: a row read again unchanged is not rewritten.
     public var contentHash: String
-    /// The synchronisation that last read this row; rows left behind by a complete one are deleted.
+    /// Digest of the source row this contact was mapped from and of the mapping (`ContactMapping.SourceDigest`): a
+    /// row read again with the same digest is not mapped again. 0 for contacts not synchronised, or not yet so.
+    public var sourceDigest: Int64
+    /// The synchronisation that last wrote this row (one that reads it unchanged leaves it alone).
     public var syncGeneration: Int64
     public var searchName: String
     public var searchCompany: String
@@ -99,6 +102,7 @@ public struct Contact: CompanyScoped, Codable, Equatable {
         self.vip = vip
         self.mergeKey = ""
         self.contentHash = ""
+        self.sourceDigest = 0
         self.syncGeneration = 0
         self.searchName = ""
         self.searchCompany = ""

@@ -22,11 +22,15 @@ public protocol ContactIndex {
     /// Inserts a synchronisation's new contacts at once (their index entries written together) and answers them
     /// with their ids.
     func insertBatch(_ contacts: [Contact]) throws -> [Contact]
-    /// Stamps contacts that did not change with a synchronisation's generation, without rewriting them (nor their
-    /// index entries); answers how many.
-    func stamp(contactIds: [Int64], generation: Int64) throws -> Int
-    /// Deletes a directory's contacts of other generations than `generation` (those the last run did not see);
-    /// answers how many.
-    func deleteContacts(directoryId: Int64, notOfGeneration generation: Int64) throws -> Int
+    /// What a synchronisation compares of a directory's contacts with these IDs in its source.
+    func syncStates(directoryId: Int64, externalIds: [String]) throws -> [ContactSyncState]
+    /// Rewrites a synchronisation's changed contacts (their ids set) at once, their index entries written together.
+    func updateBatch(_ contacts: [Contact]) throws
+    /// Keeps the new source digests of contacts whose source row changed but not what it maps to; nothing else of
+    /// them is rewritten, nor their index entries.
+    func setSourceDigests(_ digests: [(id: Int64, digest: Int64)]) throws
+    /// Deletes a directory's contacts other than `kept` (those a complete synchronisation did not read); answers how
+    /// many.
+    func deleteContacts(directoryId: Int64, keeping kept: Set<Int64>) throws -> Int
     func deleteContacts(directoryId: Int64) throws
 }

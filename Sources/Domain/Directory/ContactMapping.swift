@@ -12,7 +12,7 @@ enum ContactMapping {
             let value = mapping.transform(raw.trimmedWhitespace)
             return value.utf8.count <= 1024 ? value : String(value.prefix(1024))
         }
-        let externalId = value(.id)
+        let externalId = Self.externalId(of: row, map: map)
         guard !externalId.isEmpty else {
             return .failure(Ignored(reason: map[.id] == nil ? "the field map has no ID" : "no ID (\(map[.id]!.source) is empty)"))
         }
@@ -20,7 +20,7 @@ enum ContactMapping {
             companyId: directory.companyId,
             domainId: directory.domainId,
             directoryId: directory.id!,
-            externalId: String(externalId.prefix(256)),
+            externalId: externalId,
             lastName: value(.lastName),
             firstName: value(.firstName),
             company: value(.company),
@@ -46,5 +46,60 @@ enum ContactMapping {
             contact.privateFields[index] = text
         }
         return .success(contact)
+    }
+
+    /// The source's ID of a row as `contact(from:)` maps it (at most 256 characters); empty when there is none.
+    static func externalId(of row: SourceRow, map: FieldMap) -> String {
+        guard let mapping = map[.id], let raw = row[mapping.source] else { return "" }
+        return String(mapping.transform(raw.trimmedWhitespace).prefix(256))
+    }
+
+    /// A digest of what the mapping of one directory reads from a row: the first value of each source attribute of
+    /// its field map, seeded with the field map, the dialing plan and the merge setting. A row with the same digest
+    /// as the stored contact maps to that contact again, so a synchronisation skips its mapping. 64-bit FNV-1a over
+    /// the bytes; never 0 (0 marks a contact without one).
+    struct SourceDigest: Sendable {
+        /// Bump when the mapping itself (this file, `Contact.indexed`, `PhoneKey`) maps the same rows differently:
+        /// every row is then mapped again once.
+        static let version = "contact-mapping 1"
+        let attributes: [String]
+        let seed: UInt64
+
+        init(directory: Directory, plan: DialingPlanSettings) {
+            attributes = directory.fieldMap.sourceAttributes
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            var seed = Self.offset
+            for part in [
+                Self.version, "\(directory.companyId) \(directory.domainId) \(directory.id ?? 0) \(directory.mergeContacts)",
+                (try? encoder.encode(directory.fieldMap)).map { String(decoding: $0, as: UTF8.self) } ?? "",
+                (try? encoder.encode(plan)).map { String(decoding: $0, as: UTF8.self) } ?? "",
+            ] {
+                Self.mix(part, into: &seed, end: 0x1f)
+            }
+            self.seed = seed
+        }
+
+        func digest(of row: SourceRow) -> Int64 {
+            var hash = seed
+            for attribute in attributes {
+                if let value = row[attribute] { Self.mix(value, into: &hash, end: 0x1f) } else { Self.mix("", into: &hash, end: 0x1e) }
+            }
+            return hash == 0 ? 1 : Int64(bitPattern: hash)
+        }
+
+        private static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        private static func mix(_ text: String, into hash: inout UInt64, end: UInt8) {
+            var text = text
+            text.withUTF8 { bytes in
+                for byte in bytes {
+                    hash ^= UInt64(byte)
+                    hash = hash &* 0x0000_0100_0000_01b3
+                }
+            }
+            hash ^= UInt64(end)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Reads a directory's source and brings its contacts in line (admin guide 8.2.1): rows mapped through the field
-/// map, upserted by the mapped ID in one transaction per batch, unchanged rows left alone, and — only once the
-/// whole source was read — contacts of rows that vanished deleted. A source failing half-way leaves every contact
+/// map, upserted by the mapped ID in one transaction per batch, unchanged rows left alone (not even mapped when the
+/// row's digest is the stored one), and — only once the whole source was read — contacts of rows that vanished
+/// deleted. A source failing half-way leaves every contact
 /// of the previous synchronisation in place and the report says why. One synchronisation per directory at a time.
 public actor DirectorySynchronizer {
     public typealias Progress = @Sendable (_ domainId: Int64, _ directoryId: Int64, _ report: DirectorySyncReport) -> Void
@@ -108,7 +109,7 @@ public actor DirectorySynchronizer {
     }
 
     private func synchronise(directoryId: Int64, report: inout DirectorySyncReport) async throws {
-        // A new generation per run: rows read by this run carry it, the others are deleted once the read completes.
+        // A new generation per run: the rows it writes carry it.
         let (directory, plan) = try await store.write { tx -> (Directory, DialingPlanSettings) in
             guard var directory = try tx.directory(id: directoryId) else { throw DomainError.notFound("Directory") }
             guard directory.kind != .draft else { throw DomainError.conflict(code: "directory_draft", "A draft directory does not synchronise") }
@@ -130,36 +131,39 @@ public actor DirectorySynchronizer {
             reader = try await connector.open(connection, attributes: directory.fieldMap.sourceAttributes)
         }
         var seen = Set<String>()
-        // Three stages overlap: the reader fetches the next rows on its own thread, this actor maps the current ones,
-        // and the database writes the previous batch.
+        // The contacts of the rows read: the others are deleted once the whole source was read. Unchanged contacts
+        // are not written at all (stamping each with the run's generation cost a row and an index write each).
+        var kept = Set<Int64>()
+        let digests = ContactMapping.SourceDigest(directory: directory, plan: plan)
+        // Three stages overlap: the reader fetches the next rows on its own thread, this actor sorts and maps the
+        // current ones, and the database writes the previous batch.
         let limit = batchSize
         var written: Task<Counts, any Error>?
         var fetching = Task { try await reader.next(limit: limit) }
         do {
             while let rows = try await fetching.value {
                 fetching = Task { try await reader.next(limit: limit) }
-                var drafts: [Contact] = []
-                drafts.reserveCapacity(rows.count)
-                for mapped in await Self.map(rows, directory: directory, plan: plan) {
+                var batch = Batch()
+                for sorted in try await sort(rows, directory: directory, plan: plan, digests: digests) {
                     report.read += 1
-                    switch mapped {
+                    switch sorted {
                     case .failure(let ignored):
                         report.ignore(row: report.read, ignored.reason)
-                    case .success(let contact):
-                        guard seen.insert(contact.externalId).inserted else {
-                            report.ignore(row: report.read, "ID \(contact.externalId) appears twice in the source")
+                    case .success(let row):
+                        guard seen.insert(row.externalId).inserted else {
+                            report.ignore(row: report.read, "ID \(row.externalId) appears twice in the source")
                             continue
                         }
-                        drafts.append(contact)
+                        batch.add(row)
                     }
                 }
-                if let previous = written { add(try await previous.value, to: &report) }
-                let batch = drafts
-                written = Task { try await self.upsert(batch, directory: directory) }
+                if let previous = written { add(try await previous.value, to: &report, kept: &kept) }
+                let ready = batch
+                written = Task { try await self.write(ready, directory: directory) }
                 running[directoryId] = report
                 progress?(directory.domainId, directoryId, report)
             }
-            if let previous = written { add(try await previous.value, to: &report) }
+            if let previous = written { add(try await previous.value, to: &report, kept: &kept) }
         } catch {
             // The reader is used by one call at a time: let the fetch in flight end before closing it.
             _ = try? await fetching.value
@@ -168,13 +172,69 @@ public actor DirectorySynchronizer {
             throw error
         }
         await reader.close()
-        report.deleted = try await store.write { tx in
-            try tx.deleteContacts(directoryId: directoryId, notOfGeneration: directory.syncGeneration)
+        let read = kept
+        report.deleted = try await store.write { tx in try tx.deleteContacts(directoryId: directoryId, keeping: read) }
+    }
+
+    /// A row of the source and what becomes of it.
+    enum SortedRow {
+        /// Read again with the digest of its stored contact: not mapped, not written.
+        case unchanged(id: Int64, externalId: String)
+        /// Mapped, with its stored state when there is one.
+        case mapped(Contact, stored: ContactSyncState?)
+
+        var externalId: String {
+            switch self {
+            case .unchanged(_, let externalId): externalId
+            case .mapped(let contact, _): contact.externalId
+            }
         }
     }
 
-    /// Rows mapped and indexed, in their order, the two halves at once: mapping was the slowest of the three stages
-    /// and ran on this actor alone (a third of a 500,000-contact synchronisation's CPU).
+    /// Rows in their order, each unchanged (its digest is its stored contact's), mapped, or ignored. The stored
+    /// states of the rows' IDs are read at once; only rows whose digest differs are mapped, the two halves at once
+    /// (mapping was the slowest stage: a third of a 500,000-contact synchronisation's CPU).
+    private func sort(
+        _ rows: [SourceRow],
+        directory: Directory,
+        plan: DialingPlanSettings,
+        digests: ContactMapping.SourceDigest
+    ) async throws -> [Result<SortedRow, ContactMapping.Ignored>] {
+        let keys = await Self.keys(rows, map: directory.fieldMap, digests: digests)
+        let directoryId = directory.id!
+        let externalIds = keys.map(\.externalId).filter { !$0.isEmpty }
+        let states = externalIds.isEmpty ? [] : try await store.read { tx in try tx.syncStates(directoryId: directoryId, externalIds: externalIds) }
+        let stored = Dictionary(states.map { ($0.externalId, $0) }, uniquingKeysWith: { first, _ in first })
+        var toMap: [SourceRow] = []
+        for (row, key) in zip(rows, keys) where stored[key.externalId]?.sourceDigest != key.digest {
+            toMap.append(row)
+        }
+        var mapped = await Self.map(toMap, directory: directory, plan: plan).makeIterator()
+        return zip(rows, keys).map { row, key in
+            if let state = stored[key.externalId], state.sourceDigest == key.digest {
+                return .success(.unchanged(id: state.id, externalId: key.externalId))
+            }
+            return mapped.next()!.map { contact in
+                var contact = contact
+                contact.sourceDigest = key.digest
+                return .mapped(contact, stored: stored[contact.externalId])
+            }
+        }
+    }
+
+    /// Each row's ID and digest, in their order, the two halves at once.
+    static func keys(_ rows: [SourceRow], map: FieldMap, digests: ContactMapping.SourceDigest) async -> [(externalId: String, digest: Int64)] {
+        @Sendable func keyed(_ part: ArraySlice<SourceRow>) -> [(externalId: String, digest: Int64)] {
+            part.map { row in (ContactMapping.externalId(of: row, map: map), digests.digest(of: row)) }
+        }
+        guard rows.count >= 200 else { return keyed(rows[...]) }
+        let middle = rows.count / 2
+        async let first = keyed(rows[..<middle])
+        let second = keyed(rows[middle...])
+        return await first + second
+    }
+
+    /// Rows mapped and indexed, in their order, the two halves at once.
     static func map(_ rows: [SourceRow], directory: Directory, plan: DialingPlanSettings) async -> [Result<Contact, ContactMapping.Ignored>] {
         @Sendable func mapped(_ part: ArraySlice<SourceRow>) -> [Result<Contact, ContactMapping.Ignored>] {
             part.map { row in
@@ -188,48 +248,70 @@ public actor DirectorySynchronizer {
         return await first + second
     }
 
-    private struct Counts { var created = 0, updated = 0, unchanged = 0 }
+    /// What a batch writes: new contacts and changed ones; and the unchanged ones, which are not written.
+    struct Batch: Sendable {
+        var created: [Contact] = []
+        var updated: [Contact] = []
+        var unchanged: [Int64] = []
+        /// Unchanged contacts whose source row changed (or was read by another mapping): their digests are kept.
+        var redigested: [(id: Int64, digest: Int64)] = []
 
-    private func add(_ counts: Counts, to report: inout DirectorySyncReport) {
+        mutating func add(_ row: SortedRow) {
+            switch row {
+            case .unchanged(let id, _):
+                unchanged.append(id)
+            case .mapped(var contact, let stored?):
+                contact.id = stored.id
+                if stored.sameContent(as: contact) {
+                    redigested.append((stored.id, contact.sourceDigest))
+                } else {
+                    updated.append(contact)
+                }
+            case .mapped(let contact, nil):
+                created.append(contact)
+            }
+        }
+    }
+
+    private struct Counts {
+        var created = 0, updated = 0, unchanged = 0
+        /// The ids of the batch's contacts.
+        var ids: [Int64] = []
+    }
+
+    private func add(_ counts: Counts, to report: inout DirectorySyncReport, kept: inout Set<Int64>) {
         report.created += counts.created
         report.updated += counts.updated
         report.unchanged += counts.unchanged
+        kept.formUnion(counts.ids)
     }
 
-    /// One transaction: existing contacts of the batch's IDs fetched at once, then inserted, rewritten or (unchanged)
-    /// only stamped with the generation.
-    private func upsert(_ contacts: [Contact], directory: Directory) async throws -> Counts {
-        guard !contacts.isEmpty else { return Counts() }
-        let directoryId = directory.id!
+    /// One transaction: new contacts inserted, changed ones rewritten, each group with its index entries at once.
+    /// Unchanged contacts are left alone (rewriting them would rewrite their index entries too): a batch of them only
+    /// needs no transaction at all.
+    private func write(_ batch: Batch, directory: Directory) async throws -> Counts {
+        var counts = Counts(unchanged: batch.unchanged.count + batch.redigested.count)
+        counts.ids = batch.unchanged + batch.redigested.map(\.id) + batch.updated.map { $0.id! }
+        guard !batch.created.isEmpty || !batch.updated.isEmpty || !batch.redigested.isEmpty else { return counts }
         let generation = directory.syncGeneration
-        return try await store.write { tx in
-            let existing = try tx.contacts(directoryId: directoryId, externalIds: contacts.map(\.externalId))
-            let byExternalId = Dictionary(existing.map { ($0.externalId, $0) }, uniquingKeysWith: { first, _ in first })
-            var counts = Counts()
-            var unchanged: [Int64] = []
-            var created: [Contact] = []
-            for var contact in contacts {
+        let created = try await store.write { tx in
+            let created = try tx.insertBatch(batch.created.map { contact in
+                var contact = contact
                 contact.syncGeneration = generation
-                if let old = byExternalId[contact.externalId] {
-                    contact.id = old.id
-                    if old.contentHash == contact.contentHash && old.mergeKey == contact.mergeKey && old.phoneKeys == contact.phoneKeys {
-                        unchanged.append(old.id!)
-                    } else {
-                        try tx.update(contact)
-                        counts.updated += 1
-                    }
-                } else {
-                    created.append(contact)
-                }
-            }
-            // New contacts in one go: their search index entries are written by one statement for the batch.
-            counts.created = try tx.insertBatch(created).count
-            // Unchanged rows only get this run's generation: rewriting them would rewrite their index entries too.
-            if !unchanged.isEmpty {
-                counts.unchanged = try tx.stamp(contactIds: unchanged, generation: generation)
-            }
-            return counts
+                return contact
+            })
+            try tx.updateBatch(batch.updated.map { contact in
+                var contact = contact
+                contact.syncGeneration = generation
+                return contact
+            })
+            try tx.setSourceDigests(batch.redigested)
+            return created.map { $0.id! }
         }
+        counts.created = created.count
+        counts.updated = batch.updated.count
+        counts.ids += created
+        return counts
     }
 
     static func describe(_ error: any Error) -> String {

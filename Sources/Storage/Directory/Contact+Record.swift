@@ -18,6 +18,7 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         static let mergeKey = Column("mergeKey")
         static let contentHash = Column("contentHash")
         static let syncGeneration = Column("syncGeneration")
+        static let sourceDigest = Column("sourceDigest")
         static let phoneKeys = Column("phoneKeys")
         static let scope = Column("scope")
         static let lastName = Column("lastName")
@@ -61,6 +62,7 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         mergeKey = try text("mergeKey")
         contentHash = try text("contentHash")
         syncGeneration = try int("syncGeneration")
+        sourceDigest = row["sourceDigest"] ?? 0
         searchName = try text("searchName")
         searchCompany = try text("searchCompany")
         searchMail = try text("searchMail")
@@ -73,7 +75,7 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
     static let columnNames = [
         "companyId", "domainId", "directoryId", "ownerUserId", "externalId", "lastName", "firstName", "company", "picture", "phones",
         "mail1", "mail2", "url", "privateFields", "vip", "mergeKey", "contentHash", "syncGeneration", "searchName", "searchCompany",
-        "searchMail", "searchNumbers", "phoneKeys", "scope",
+        "searchMail", "searchNumbers", "phoneKeys", "scope", "sourceDigest",
     ]
 
     var columnValues: [DatabaseValue] {
@@ -83,12 +85,15 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
             mail1.databaseValue, mail2.databaseValue, url.databaseValue, Self.json(privateFields).databaseValue, vip.databaseValue,
             mergeKey.databaseValue, contentHash.databaseValue, syncGeneration.databaseValue, searchName.databaseValue,
             searchCompany.databaseValue, searchMail.databaseValue, searchNumbers.databaseValue, phoneKeys.databaseValue, scope.databaseValue,
+            sourceDigest.databaseValue,
         ]
     }
 
+    /// A contact written one at a time: the triggers index it (`indexedInBatch` false; see migration v20).
     public func encode(to container: inout PersistenceContainer) throws {
         container["id"] = id
         for (name, value) in zip(Self.columnNames, columnValues) { container[name] = value }
+        container["indexedInBatch"] = false
     }
 
     /// A row lacks a column a contact needs: the schema and this mapping disagree.

@@ -108,13 +108,74 @@ extension GRDBTransaction: ContactIndex {
         "INSERT INTO contact (indexedInBatch, " + Contact.columnNames.map(\.quotedDatabaseIdentifier).joined(separator: ", ") + ") VALUES (1"
         + String(repeating: ", ?", count: Contact.columnNames.count) + ")"
 
-    public func stamp(contactIds: [Int64], generation: Int64) throws -> Int {
-        try translate { try Contact.filter(Contact.Columns.id.among(contactIds)).updateAll(db, Contact.Columns.syncGeneration.set(to: generation)) }
+    public func syncStates(directoryId: Int64, externalIds: [String]) throws -> [ContactSyncState] {
+        try translate {
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, externalId, sourceDigest, contentHash, mergeKey, phoneKeys FROM contact
+                        WHERE directoryId = ? AND externalId IN (SELECT value FROM json_each(?))
+                        """
+                ),
+                arguments: [directoryId, JSONList.text(externalIds)]
+            )
+            var states: [ContactSyncState] = []
+            states.reserveCapacity(externalIds.count)
+            while let row = try rows.next() {
+                states.append(ContactSyncState(id: row[0], externalId: row[1], sourceDigest: row[2], contentHash: row[3], mergeKey: row[4], phoneKeys: row[5]))
+            }
+            return states
+        }
     }
 
-    public func deleteContacts(directoryId: Int64, notOfGeneration generation: Int64) throws -> Int {
+    public func updateBatch(_ contacts: [Contact]) throws {
+        guard !contacts.isEmpty else { return }
         try translate {
-            try Contact.filter(Contact.Columns.directoryId == directoryId && Contact.Columns.syncGeneration != generation).deleteAll(db)
+            // The same as `insertBatch` for rows that exist: their old index entries are deleted by one statement,
+            // the rows rewritten with `indexedInBatch` set (the update trigger skips them, migration v20), and their
+            // new entries written by one more, instead of two index writes per row by the trigger.
+            let ids = JSONList.text(contacts.map { $0.id! }.sorted())
+            let columns = Contact.searchColumns.joined(separator: ", ")
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO contact_fts (contact_fts, rowid, \(columns))
+                    SELECT 'delete', id, \(columns) FROM contact WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id
+                    """
+            ).execute(arguments: [ids])
+            let statement = try db.cachedStatement(sql: Self.batchUpdate)
+            for contact in contacts {
+                try statement.execute(arguments: StatementArguments(contact.columnValues + [contact.id!.databaseValue]))
+                guard db.changesCount == 1 else { throw RecordError.recordNotFound(databaseTableName: "contact", key: ["id": contact.id!.databaseValue]) }
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO contact_fts (rowid, \(columns))
+                    SELECT id, \(columns) FROM contact WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id
+                    """
+            ).execute(arguments: [ids])
+        }
+    }
+
+    /// An update of a contact's columns with `indexedInBatch` set, by id.
+    private static let batchUpdate =
+        "UPDATE contact SET indexedInBatch = 1, " + Contact.columnNames.map { "\($0.quotedDatabaseIdentifier) = ?" }.joined(separator: ", ")
+        + " WHERE id = ?"
+
+    public func setSourceDigests(_ digests: [(id: Int64, digest: Int64)]) throws {
+        try translate {
+            let statement = try db.cachedStatement(sql: "UPDATE contact SET sourceDigest = ? WHERE id = ?")
+            for (id, digest) in digests { try statement.execute(arguments: [digest, id]) }
+        }
+    }
+
+    public func deleteContacts(directoryId: Int64, keeping kept: Set<Int64>) throws -> Int {
+        try translate {
+            // The ids come from the (directoryId, externalId) index alone; most synchronisations delete few or none.
+            let ids = try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM contact WHERE directoryId = ?"), arguments: [directoryId])
+            let gone = ids.filter { !kept.contains($0) }
+            guard !gone.isEmpty else { return 0 }
+            try db.cachedStatement(sql: "DELETE FROM contact WHERE id IN (SELECT value FROM json_each(?))").execute(arguments: [JSONList.text(gone)])
+            return db.changesCount
         }
     }
 

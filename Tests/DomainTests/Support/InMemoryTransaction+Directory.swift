@@ -97,13 +97,26 @@ extension InMemoryTransaction: ContactIndex {
         try contacts.map { try inserted($0) }
     }
 
-    func stamp(contactIds: [Int64], generation: Int64) throws -> Int {
-        let ids = Set(contactIds)
-        return try updateAll(Contact.self, where: { ids.contains($0.id!) }, { $0.syncGeneration = generation })
+    func syncStates(directoryId: Int64, externalIds: [String]) throws -> [ContactSyncState] {
+        try contacts(directoryId: directoryId, externalIds: externalIds).map { contact in
+            ContactSyncState(
+                id: contact.id!, externalId: contact.externalId, sourceDigest: contact.sourceDigest, contentHash: contact.contentHash,
+                mergeKey: contact.mergeKey, phoneKeys: contact.phoneKeys
+            )
+        }
     }
 
-    func deleteContacts(directoryId: Int64, notOfGeneration generation: Int64) throws -> Int {
-        try deleteAll(Contact.self) { $0.directoryId == directoryId && $0.syncGeneration != generation }
+    func updateBatch(_ contacts: [Contact]) throws {
+        for contact in contacts { try updated(contact) }
+    }
+
+    func setSourceDigests(_ digests: [(id: Int64, digest: Int64)]) throws {
+        let digests = Dictionary(digests.map { ($0.id, $0.digest) }, uniquingKeysWith: { _, last in last })
+        _ = try updateAll(Contact.self, where: { digests[$0.id!] != nil }) { contact in contact.sourceDigest = digests[contact.id!]! }
+    }
+
+    func deleteContacts(directoryId: Int64, keeping kept: Set<Int64>) throws -> Int {
+        try deleteAll(Contact.self) { $0.directoryId == directoryId && !kept.contains($0.id!) }
     }
 
     func deleteContacts(directoryId: Int64) throws {
