@@ -9,8 +9,9 @@ time (`--trace-events`); tws-load writes every call event its clients receive wi
 on (device, call id, event):
 
 - latency: PBX event written to the CSTA socket -> received by the push client (p50/p99/max over every event), beside
-  the floor of the same run: tws-load's `GET /health` round trips on the same push listener every 50 ms (two loopback
-  crossings and both processes' event loops, without the event pipeline, the fan-out or any JSON);
+  the floor of the same run: how late tws-load's own 10 ms timer fires on the task pool its clients run on (the delay
+  any event suffers in the load client before it is noted, whatever the server does), and, for information, tws-load's
+  `GET /health` round trips on the same push listener every 50 ms (plain HTTP on the push port, no event bus);
 - lost: events the PBX sent during the window that the owning client never received (must be 0);
 - clients cut off (close code or failure), resync events and seqs out of order, as tws-load saw them;
 - the server's own counters (`GET /metrics`): events the link received vs the simulators sent, events handed to
@@ -303,19 +304,21 @@ def counters_of(out):
 
 def read_receipts(path):
     """tws-load's receipt file: the first receipt of each (device, call id, event), the Alerter cards, frame sizes."""
-    received, cards, card_bytes, delivered_bytes, by_transport = {}, {}, [], [], {}
+    received, transport, cards, card_bytes, delivered_bytes, by_transport = {}, {}, {}, [], [], {}
     with open(path) as f:
         for line in f:
-            t, _client, transport, kind, device, call, event, size = line.rstrip("\n").split("\t")
+            t, _client, transport_name, kind, device, call, event, size = line.rstrip("\n").split("\t")
             t, size = int(t), int(size)
-            by_transport[transport] = by_transport.get(transport, 0) + 1
+            by_transport[transport_name] = by_transport.get(transport_name, 0) + 1
             if kind == "alerter":
                 cards.setdefault((device, call), t)
                 if size and len(card_bytes) < 1000: card_bytes.append(size)
                 continue
-            received.setdefault((device, call, event), t)
+            if (device, call, event) not in received:
+                received[(device, call, event)] = t
+                transport[(device, call, event)] = transport_name
             if event == "delivered" and size and len(delivered_bytes) < 1000: delivered_bytes.append(size)
-    return {"received": received, "cards": cards, "card_bytes": card_bytes, "delivered_bytes": delivered_bytes, "by_transport": by_transport}
+    return {"received": received, "transport": transport, "cards": cards, "card_bytes": card_bytes, "delivered_bytes": delivered_bytes, "by_transport": by_transport}
 
 
 def report(a, result, summary, counters, metrics, traces, probes, seeded, monitored, exchange, usage):
@@ -346,7 +349,10 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
     lost = [k for k in sent if k not in received]
     rt = sorted(result["round_trips"])
     window_s = (window_end - window_start) / 1e9
-    floor = sorted(summary.get("floorMs") or [])
+    floor = sorted(summary.get("latenessMs") or [])
+    health = sorted(summary.get("healthMs") or [])
+    transports = result["transport"]
+    by_transport = {tr: sorted((received[k] - t) / 1e6 for k, t in sent.items() if k in received and transports.get(k) == tr) for tr in ("ws", "poll")}
     clients_events = summary.get("events", 0) + result["probe_events"]
     window_receipts = sum(1 for k, t in result["received"].items() if window_start <= t <= window_end)
     webs = summary.get("webSockets", 0)
@@ -359,8 +365,12 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
     print(f"simulator totals: {json.dumps(counters, sort_keys=True)}")
     print(f"PBX event -> push client ({len(latencies)} events): p50 {percentile(latencies, 0.5):.2f} ms, "
           f"p99 {percentile(latencies, 0.99):.2f} ms, max {percentile(latencies, 1.0):.2f} ms")
-    print(f"floor of the same run: GET /health on the push port from tws-load, every 50 ms ({len(floor)} round trips): "
-          f"p50 {percentile(floor, 0.5):.2f} ms, p99 {percentile(floor, 0.99):.2f} ms, max {percentile(floor, 1.0):.2f} ms")
+    for tr, values in by_transport.items():
+        print(f"  through {'WebSockets' if tr == 'ws' else 'long-polls'} ({len(values)} events): p50 {percentile(values, 0.5):.2f} ms, "
+              f"p99 {percentile(values, 0.99):.2f} ms, max {percentile(values, 1.0):.2f} ms")
+    print(f"floor of the same run: tws-load's 10 ms timer fired late by p50 {percentile(floor, 0.5):.2f} ms, p99 {percentile(floor, 0.99):.2f} ms, "
+          f"max {percentile(floor, 1.0):.2f} ms ({len(floor)} samples); GET /health on the push port from tws-load every 50 ms: "
+          f"p50 {percentile(health, 0.5):.2f} ms, p99 {percentile(health, 0.99):.2f} ms ({len(health)} round trips)")
     cards = result["cards"]
     delivered_sent = {k: t for k, t in sent.items() if k[2] == "delivered"}
     card_latencies = sorted((cards[(d, c)] - t) / 1e6 for (d, c, _), t in delivered_sent.items() if (d, c) in cards)
@@ -414,7 +424,8 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
         "telephony.cpu_share": cpu / elapsed, "telephony.push_p50_ms": percentile(latencies, 0.5),
         "telephony.load_client.cpu_us_per_event": 1e6 * result["load_cpu"] / max(1, window_receipts),
         "telephony.load_client.cpu_share": result["load_cpu"] / elapsed, "telephony.simulator.cpu_share": result["sim_cpu"] / elapsed,
-        "telephony.floor_p50_ms": percentile(floor, 0.5), "telephony.alerter_p99_ms": percentile(card_latencies, 0.99),
+        "telephony.floor_p50_ms": percentile(floor, 0.5), "telephony.health_p99_ms": percentile(health, 0.99),
+        "telephony.push_ws_p99_ms": percentile(by_transport["ws"], 0.99), "telephony.push_poll_p99_ms": percentile(by_transport["poll"], 0.99), "telephony.alerter_p99_ms": percentile(card_latencies, 0.99),
         "telephony.click_to_call_p99_ms": percentile(rt, 0.99), "telephony.ok": ok,
     })
     bench_results.record_ratio("telephony.push_p99_ms", p99, "telephony.floor_p99_ms", percentile(floor, 0.99))
