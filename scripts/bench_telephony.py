@@ -88,8 +88,9 @@ def main():
     a = ap.parse_args()
     for key, value in (QUICK if a.quick else FULL).items():
         if getattr(a, key) is None: setattr(a, key, value)
-    if a.load: load_phase(a)
+    ok = load_phase(a) if a.load else True
     if a.scale_devices: scale_phase(a)
+    if not ok: sys.exit(1)
 
 
 def load_phase(a):
@@ -178,7 +179,7 @@ def load_phase(a):
             out = stop_sim(sim) + out
         stop(server)
     try:
-        report(a, result, summary, counters_of(out), metrics, traces, (probe_a, probe_b), seeded, monitored, exchange, (cpu, rss))
+        return report(a, result, summary, counters_of(out), metrics, traces, (probe_a, probe_b), seeded, monitored, exchange, (cpu, rss))
     finally:
         if os.environ.get("BENCH_KEEP_DATA"): print(f"data kept in {data}")
         else: shutil.rmtree(data, ignore_errors=True)
@@ -304,12 +305,15 @@ def counters_of(out):
 
 def read_receipts(path):
     """tws-load's receipt file: the first receipt of each (device, call id, event), the Alerter cards, frame sizes."""
-    received, transport, cards, card_bytes, delivered_bytes, by_transport = {}, {}, {}, [], [], {}
+    received, transport, cards, card_bytes, delivered_bytes, by_transport, resyncs = {}, {}, {}, [], [], {}, []
     with open(path) as f:
         for line in f:
             t, _client, transport_name, kind, device, call, event, size = line.rstrip("\n").split("\t")
             t, size = int(t), int(size)
             by_transport[transport_name] = by_transport.get(transport_name, 0) + 1
+            if kind == "resync":
+                resyncs.append(t)
+                continue
             if kind == "alerter":
                 cards.setdefault((device, call), t)
                 if size and len(card_bytes) < 1000: card_bytes.append(size)
@@ -318,7 +322,8 @@ def read_receipts(path):
                 received[(device, call, event)] = t
                 transport[(device, call, event)] = transport_name
             if event == "delivered" and size and len(delivered_bytes) < 1000: delivered_bytes.append(size)
-    return {"received": received, "transport": transport, "cards": cards, "card_bytes": card_bytes, "delivered_bytes": delivered_bytes, "by_transport": by_transport}
+    return {"received": received, "transport": transport, "cards": cards, "card_bytes": card_bytes, "delivered_bytes": delivered_bytes, "by_transport": by_transport,
+            "resync_times": sorted(resyncs)}
 
 
 def report(a, result, summary, counters, metrics, traces, probes, seeded, monitored, exchange, usage):
@@ -399,15 +404,18 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
     print(f"clients: {webs} WebSockets, {summary.get('pollers', 0)} long-polls ({summary.get('polls', 0)} answers); receipts by transport "
           f"{result['by_transport']}; cut off {summary.get('cutOff')} {summary.get('cutOffBy') or ''}, {summary.get('resyncs')} resync events, "
           f"{summary.get('outOfOrder')} seqs out of order, failed requests {summary.get('failures') or 0}")
+    if result["resync_times"]:
+        times = [(t - window_start) / 1e9 for t in result["resync_times"]]
+        print(f"  resyncs received from {times[0]:.1f} s to {times[-1]:.1f} s after the window began")
     print(f"click-to-call -> callee delivered on WebSocket ({len(rt)} probes): p50 {percentile(rt, 0.5):.1f} ms, "
-          f"p99 {percentile(rt, 0.99):.1f} ms (REST request included)")
+          f"p99 {percentile(rt, 0.99):.1f} ms (REST request included); {result['probe_timeouts']} probes without their event within 10 s")
     elapsed = result["elapsed"]
     print(f"server: peak RSS {rss:.0f} MiB, CPU {100 * cpu / elapsed:.0f}% of one core over the window = "
           f"{1000 * cpu / max(1, calls_placed):.2f} ms per call; simulators {100 * result['sim_cpu'] / elapsed:.0f}%; "
           f"tws-load {100 * result['load_cpu'] / elapsed:.0f}% = {1e6 * result['load_cpu'] / max(1, window_receipts):.0f} us per call event received "
           f"({window_receipts} in the window), peak RSS {summary.get('peakRssMiB', 0):.0f} MiB")
     print(f"click-to-call exchange: request {exchange[0]} bytes, response {exchange[1]} bytes ({exchange[2]} of JSON body)")
-    ok = not lost and summary.get("cutOff") == 0 and summary.get("resyncs") == 0 and summary.get("outOfOrder") == 0 \
+    ok = not lost and not result["probe_timeouts"] and summary.get("cutOff") == 0 and summary.get("resyncs") == 0 and summary.get("outOfOrder") == 0 \
         and metrics["tws_push_events_delivered_total"] == clients_events \
         and metrics["tws_pbx_link_events_received_total"] == counters.get("eventsSent")
     print("events: none lost" if ok else "events: LOSS OR MISMATCH (see above)")
@@ -426,16 +434,17 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
         "telephony.load_client.cpu_share": result["load_cpu"] / elapsed, "telephony.simulator.cpu_share": result["sim_cpu"] / elapsed,
         "telephony.floor_p50_ms": percentile(floor, 0.5), "telephony.health_p99_ms": percentile(health, 0.99),
         "telephony.push_ws_p99_ms": percentile(by_transport["ws"], 0.99), "telephony.push_poll_p99_ms": percentile(by_transport["poll"], 0.99), "telephony.alerter_p99_ms": percentile(card_latencies, 0.99),
-        "telephony.click_to_call_p99_ms": percentile(rt, 0.99), "telephony.ok": ok,
+        "telephony.click_to_call_p99_ms": percentile(rt, 0.99), "telephony.click_to_call_timeouts": result["probe_timeouts"],
+        "telephony.ok": ok,
     })
     bench_results.record_ratio("telephony.push_p99_ms", p99, "telephony.floor_p99_ms", percentile(floor, 0.99))
-    if not ok: sys.exit(1)
+    return ok
 
 
 async def run_load(a, push, base, probe_token, probe_b, sims, server, load):
     """The measured window: the simulators place calls while tws-load listens; the probe user clicks to call meanwhile.
     Then the simulators stop (what they sent is in their traces) and the probe's socket is read until quiet."""
-    stats = {"round_trips": [], "probe_events": 0}
+    stats = {"round_trips": [], "probe_events": 0, "probe_timeouts": 0}
     probe = await websockets.connect(f"ws://127.0.0.1:{push}/events?access_token={probe_token}", max_queue=None)
     await asyncio.sleep(0.5)
     window_start = time.time_ns()
@@ -451,12 +460,15 @@ async def run_load(a, push, base, probe_token, probe_b, sims, server, load):
         t = time.perf_counter()
         r = await loop.run_in_executor(None, lambda: session.post(f"{base}/api/v1/calls", json={"number": probe_b}, headers=hdr))
         if r.status_code == 201:
-            while True:
-                event = json.loads(await asyncio.wait_for(probe.recv(), 10))
-                stats["probe_events"] += 1
-                call = event.get("call") or {}
-                if call.get("event") == "delivered" and call.get("device") == probe_b: break
-            stats["round_trips"].append((time.perf_counter() - t) * 1000)
+            try:
+                while True:
+                    event = json.loads(await asyncio.wait_for(probe.recv(), 10))
+                    stats["probe_events"] += 1
+                    call = event.get("call") or {}
+                    if call.get("event") == "delivered" and call.get("device") == probe_b: break
+                stats["round_trips"].append((time.perf_counter() - t) * 1000)
+            except asyncio.TimeoutError:
+                stats["probe_timeouts"] += 1
             await loop.run_in_executor(None, lambda: session.post(f"{base}/api/v1/calls/{r.json()['callId']}/hangup", headers=hdr))
         await asyncio.sleep(max(0, interval - (time.perf_counter() - t)))
     window_end = time.time_ns()

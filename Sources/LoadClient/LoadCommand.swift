@@ -29,7 +29,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("poll-timeout"), help: "Seconds each long-poll may wait.")
     var pollTimeout = 25
 
-    @Option(help: "Where to write the received call and Alerter events (TSV: ns, client, transport, type, device, call id, event, bytes).")
+    @Option(help: "Where to write the received call, Alerter and resync events (TSV: ns, client, transport, type, device, call id, event, bytes).")
     var events: String
 
     @Option(name: .customLong("quiet-seconds"), help: "After `drain`: how long no event must arrive before the clients close.")

@@ -69,7 +69,7 @@ final class Recorder: Sendable {
                 if frame.seq <= state.lastSeq[client] && frame.type != "resync" { state.outOfOrder += 1 }
                 state.lastSeq[client] = max(state.lastSeq[client], frame.seq)
                 if frame.type == "resync" { state.resyncs += 1 }
-                if frame.call != nil || frame.alerter != nil {
+                if frame.call != nil || frame.alerter != nil || frame.type == "resync" {
                     state.receipts.append(Receipt(nanoseconds: nanoseconds, client: client, transport: transport, frame: frame, bytes: bytes))
                 }
             }
@@ -115,7 +115,8 @@ final class Recorder: Sendable {
     }
 
 
-    /// Writes the receipts as TSV: ns, client, transport, type, device, call id, event (`card` for an Alerter card), bytes.
+    /// Writes the receipts as TSV: ns, client, transport, type, device, call id, event (`card` for an Alerter card), bytes;
+    /// a resync event as type `resync` with `-` for device and call.
     func write(to path: String) throws {
         var text = ""
         state.withLock { state in
@@ -123,7 +124,13 @@ final class Recorder: Sendable {
             for receipt in state.receipts {
                 let frame = receipt.frame
                 let (device, callId, event) =
-                    if let call = frame.call { (call.device, call.callId, call.event) } else { (frame.alerter!.device, frame.alerter!.callId, "card") }
+                    if let call = frame.call {
+                        (call.device, call.callId, call.event)
+                    } else if let card = frame.alerter {
+                        (card.device, card.callId, "card")
+                    } else {
+                        ("-", "-", frame.type)
+                    }
                 text += "\(receipt.nanoseconds)\t\(receipt.client)\t\(receipt.transport.rawValue)\t\(frame.type)\t\(device)\t\(callId)\t\(event)\t\(receipt.bytes)\n"
             }
         }
