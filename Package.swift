@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "tws-server", targets: ["Server"]),
         .executable(name: "pbx-sim", targets: ["PBXSim"]),
+        .executable(name: "tws-load", targets: ["LoadClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -126,6 +127,19 @@ let package = Package(
                 "Telephony",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `tws-load`: the push-channel load client of the telephony bench (WebSockets and long-polls in one process).
+        .executableTarget(
+            name: "LoadClient",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

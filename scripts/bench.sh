@@ -3,9 +3,11 @@
 # 1. HTTP: builds release, starts the demo server on free ports with a temporary data directory, then runs wrk
 #    (2 threads, 16 connections, 10 s each) against GET /health and GET /api/v1/me (bearer token check in
 #    SQLite + profile with resolved parameters), and reports the server's peak RSS.
-# 2. Telephony (scripts/bench_telephony.py): a fresh server supervising 10,000 devices on pbx-sim in load mode
-#    (50 calls/s for 60 s) while 100 WebSocket clients listen; see that script for what it reports.
-#    BENCH_TELEPHONY_ARGS passes options to it (e.g. "--devices 1000 --seconds 10" for a quick run).
+# 2. Telephony (scripts/bench_telephony.py): a fresh server supervising 50,000 devices on pbx-sim in load mode
+#    (100 calls/s for 600 s) while `tws-load` holds 1,000 push clients (80% WebSocket, 20% long-poll), then a scale
+#    phase of 200,000 devices over 4 links (time until all are monitored, RSS); see that script for what it reports.
+#    BENCH_TELEPHONY_ARGS passes options to it (make bench-quick: "--quick", 10,000 devices, 30 s, 100 clients, 50 calls/s,
+#    scale phase at 20,000).
 # 3. Directories (scripts/bench_directory.py): 500,000 contacts into a throw-away slapd and synchronised into a
 #    fresh server; search and reverse-lookup percentiles under 8 clients, side by side with ldapsearch.
 #    BENCH_DIRECTORY_ARGS passes options to it (e.g. "--contacts 20000 --seconds 5").
@@ -34,7 +36,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${BENCH_SCRATCH_PATH:+--scratch-path $BENCH_SCRATCH_PATH}
-for product in tws-server pbx-sim; do
+for product in tws-server pbx-sim tws-load; do
   if ! log=$(swift build -c release $scratch --product $product 2>&1); then echo "$log" | tail -40; exit 1; fi
 done
 bin="$(swift build -c release $scratch --show-bin-path)/tws-server"
@@ -42,7 +44,7 @@ sections=${BENCH_SECTIONS:-http telephony directory webhooks callbacks mail stat
 want() { [[ " $sections " == *" $1 "* ]]; }
 if [ -n "${BENCH_QUICK:-}" ]; then
   mode=quick
-  : "${BENCH_TELEPHONY_ARGS:=--devices 10000 --seconds 30}" "${BENCH_DIRECTORY_ARGS:=--quick}" "${BENCH_WEBHOOKS_ARGS:=--seconds 10 --subscriptions 1}"
+  : "${BENCH_TELEPHONY_ARGS:=--quick}" "${BENCH_DIRECTORY_ARGS:=--quick}" "${BENCH_WEBHOOKS_ARGS:=--seconds 10 --subscriptions 1}"
   : "${BENCH_CALLBACKS_ARGS:=--quick}" "${BENCH_MAIL_ARGS:=--quick}" "${BENCH_STATISTICS_ARGS:=--quick}" "${BENCH_CALENDAR_ARGS:=--quick}"
   wrk_seconds=5
 else

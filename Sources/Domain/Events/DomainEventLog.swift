@@ -108,6 +108,14 @@ final class DomainEventLog: Sendable {
     struct State {
         var ring: EventRing
         var subscribers: [Int: Subscriber] = [:]
+        /// Subscribers a device's events may reach (it is one of their filter's device sets), by device number.
+        var byDevice: [String: [Int]] = [:]
+        /// Subscribers a user's events may reach, by user id.
+        var byUser: [Int64: [Int]] = [:]
+        /// Administrators: offered every event, their filter goes by type.
+        var administrators: Set<Int> = []
+        /// Subscribers with events pending: offered every event, for the ring's eviction check.
+        var behind: Set<Int> = []
         var polls: [PollWaiter] = []
         var nextId = 0
         var published: UInt64 = 0
@@ -119,7 +127,60 @@ final class DomainEventLog: Sendable {
             guard subscribers[id] != nil else { return .finished }
             let delivery = subscribers[id]?.take(from: ring)
             if case .event = delivery { delivered += 1 }
+            if subscribers[id]?.pending == 0 { behind.remove(id) }
             return delivery
+        }
+
+        /// Adds subscriber `id` to the indexes publishing looks it up in.
+        mutating func index(_ id: Int, _ filter: PushAudienceFilter) {
+            switch filter.receiver {
+            case .administrator:
+                administrators.insert(id)
+            case .user:
+                byUser[filter.userId, default: []].append(id)
+                let devices = filter.visibleDevices.union(filter.supervisedDevices).union(filter.bossDevices).union(filter.ownDevices)
+                for device in devices { byDevice[device, default: []].append(id) }
+            }
+        }
+
+        /// Removes subscriber `id` from the indexes.
+        mutating func unindex(_ id: Int, _ filter: PushAudienceFilter) {
+            administrators.remove(id)
+            behind.remove(id)
+            func drop<Key: Hashable>(_ key: Key, from index: inout [Key: [Int]]) {
+                index[key]?.removeAll { $0 == id }
+                if index[key]?.isEmpty == true { index[key] = nil }
+            }
+            guard filter.receiver == .user else { return }
+            drop(filter.userId, from: &byUser)
+            let devices = filter.visibleDevices.union(filter.supervisedDevices).union(filter.bossDevices).union(filter.ownDevices)
+            for device in devices { drop(device, from: &byDevice) }
+        }
+
+        /// The subscribers an event for `audience` may reach: those its filter could admit, plus administrators and
+        /// the subscribers with events pending (the ring may have overwritten one of theirs). Nil: all of them.
+        func candidates(for audience: PushAudience) -> Set<Int>? {
+            var ids = administrators.union(behind)
+            switch audience {
+            case .device(let number), .intercom(let number), .secretaries(let number), .owner(let number):
+                ids.formUnion(byDevice[number] ?? [])
+            case .user(let userId):
+                ids.formUnion(byUser[userId] ?? [])
+            case .users(let userIds):
+                for userId in userIds { ids.formUnion(byUser[userId] ?? []) }
+            case .domain, .directory:
+                return nil
+            }
+            return ids
+        }
+
+        /// Offers a published event to subscriber `id`.
+        mutating func offer(_ id: Int, _ event: PushEvent, audience: PushAudience, evicted: UInt64, limit: Int) {
+            guard let admitted = subscribers[id].map({ $0.filter.admits(audience, type: event.type) }) else { return }
+            guard let outcome = subscribers[id]?.offer(event, admitted: admitted, evicted: evicted, limit: limit) else { return }
+            if outcome.delivered { delivered += 1 }
+            if outcome.cutOff { droppedSubscribers += 1 }
+            if subscribers[id]?.pending ?? 0 > 0 { behind.insert(id) } else { behind.remove(id) }
         }
 
         /// Checks a client's `after` and tells whether the events after it are still all in the ring.
@@ -168,13 +229,12 @@ final class DomainEventLog: Sendable {
             var event = event
             event.seq = seq
             state.published += 1
-            var index = state.subscribers.startIndex
-            while index != state.subscribers.endIndex {
-                let admitted = state.subscribers.values[index].filter.admits(audience, type: event.type)
-                let outcome = state.subscribers.values[index].offer(event, admitted: admitted, evicted: evicted, limit: limit)
-                if outcome.delivered { state.delivered += 1 }
-                if outcome.cutOff { state.droppedSubscribers += 1 }
-                state.subscribers.formIndex(after: &index)
+            // Only the subscribers the event can concern: a subscriber with nothing pending that the event does not
+            // reach would only move its cursor, which is not read until it has something pending again.
+            if let candidates = state.candidates(for: audience) {
+                for id in candidates { state.offer(id, event, audience: audience, evicted: evicted, limit: limit) }
+            } else {
+                for id in Array(state.subscribers.keys) { state.offer(id, event, audience: audience, evicted: evicted, limit: limit) }
             }
             var waiter = state.polls.count
             while waiter > 0 {
@@ -206,6 +266,8 @@ final class DomainEventLog: Sendable {
             let id = state.nextId
             state.nextId += 1
             state.subscribers[id] = subscriber
+            state.index(id, filter)
+            if subscriber.pending > 0 { state.behind.insert(id) }
             return id
         }
     }
@@ -249,7 +311,9 @@ final class DomainEventLog: Sendable {
     /// Forgets subscription `id` (its consumer is gone).
     func remove(_ id: Int) {
         finish(id)
-        state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+        state.withLock { state in
+            if let gone = state.subscribers.removeValue(forKey: id) { state.unindex(id, gone.filter) }
+        }
     }
 
     /// The admitted events subscription `id` has not taken yet.
@@ -270,8 +334,7 @@ final class DomainEventLog: Sendable {
             var seq = after
             while seq < state.ring.head && events.count < limit {
                 seq += 1
-                let entry = state.ring[seq]
-                if filter.admits(entry.audience, type: entry.event.type) { events.append(entry.event) }
+                if state.ring.admitted(seq, by: filter) { events.append(state.ring[seq].event) }
             }
             state.delivered += UInt64(events.count)
             return EventBus.PollResult(events: events, next: seq)

@@ -63,9 +63,12 @@ struct EventRing {
         return count
     }
 
-    private func admitted(_ seq: UInt64, by filter: PushAudienceFilter) -> Bool {
-        let entry = entries[slot(seq)]
-        return filter.admits(entry.audience, type: entry.event.type)
+    /// Whether `filter` admits the event of `seq`, which must lie in `oldest...head`.
+    func admitted(_ seq: UInt64, by filter: PushAudienceFilter) -> Bool {
+        // Two fields read in place: copying the entry (a PushEvent is a large value) for every event a scan passes
+        // was most of the push path's CPU at 50,000 devices and 1,000 clients (perf: memmove under EventBus.poll).
+        let index = slot(seq)
+        return filter.admits(entries[index].audience, type: entries[index].event.type)
     }
 
     private func slot(_ seq: UInt64) -> Int { Int((seq - 1) % UInt64(capacity)) }

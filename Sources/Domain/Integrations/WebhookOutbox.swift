@@ -88,9 +88,23 @@ public final class WebhookOutbox: Sendable {
     func consider(_ event: PushEvent, audience: PushAudience, domainId: Int64) {
         // Secretaries get a renamed copy of a boss's call event: the same event, already considered.
         if case .secretaries = audience { return }
-        guard let described = Self.describe(event), wanted(described.0, domainId: domainId) else { return }
-        let (kind, subject, data) = described
+        // The kind first: encoding every call event for a company without webhooks was 8% of the server's CPU at
+        // 100 calls/s.
+        guard let kind = Self.kind(of: event), wanted(kind, domainId: domainId), let described = Self.describe(event) else { return }
+        let (_, subject, data) = described
         enqueue(Item(domainId: domainId, kind: kind, subject: subject, seq: event.seq, time: event.time, data: data))
+    }
+
+    /// The webhook kind of a push event (what `describe` would say, without encoding anything); nil for events webhooks
+    /// do not carry.
+    static func kind(of event: PushEvent) -> WebhookEventKind? {
+        switch event.type {
+        case .call: .call
+        case .userPresence, .devicePresence: .presence
+        case .directorySync: .directorySync
+        case .callback: .callback
+        default: nil
+        }
     }
 
     /// The webhook kind of a push event, what it is about, and its `data`; nil for events webhooks do not carry.

@@ -42,7 +42,11 @@ public final class CSTALink: Sendable {
         var writer: NIOAsyncChannelOutboundWriter<CSTAFrame>?
         var allocator = InvokeIDAllocator()
         var slots: [Int: Slot] = [:]
-        var wanted: [String] = []
+        var wanted: [String] = [] {
+            didSet { wantedSet = Set(wanted) }
+        }
+        /// `wanted` as a set: which link supervises a device is asked on every command.
+        var wantedSet: Set<String> = []
         var starting: Set<String> = []
         var monitors: [String: String] = [:]
         var devicesByCrossRef: [String: String] = [:]
@@ -86,6 +90,22 @@ public final class CSTALink: Sendable {
                 eventsReceived: state.eventsReceived
             )
         }
+    }
+
+    /// Whether `device` is one this link supervises (monitored or not yet): a lookup, unlike `status`, which copies
+    /// every device of the link.
+    public func supervises(_ device: String) -> Bool {
+        state.withLock { $0.wantedSet.contains(device) }
+    }
+
+    /// Connection state and how many devices are monitored, without copying the devices.
+    public var health: (connected: Bool, monitored: Int, lastError: String?, reconnects: Int) {
+        state.withLock { ($0.connectedSince != nil, $0.monitors.count, $0.lastError, $0.reconnects) }
+    }
+
+    /// Whether the link's device list is `devices` already.
+    func wants(exactly devices: [String]) -> Bool {
+        state.withLock { $0.wanted == devices }
     }
 
     /// Runs until the task is cancelled: connect, supervise, and reconnect after every failure.

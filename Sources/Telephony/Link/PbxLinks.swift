@@ -96,7 +96,7 @@ public final class PbxLinks: SwitchSupervisor {
                 await onEvent(old.record.domainId, .released(device: device))
             }
         }
-        for (link, devices) in updates where link.status.devices != devices {
+        for (link, devices) in updates where !link.wants(exactly: devices) {
             await link.setDevices(devices)
         }
     }
@@ -109,7 +109,7 @@ public final class PbxLinks: SwitchSupervisor {
     /// The link of `domainId` that supervises `device`.
     public func link(for device: String, domainId: Int64) -> CSTALink? {
         running.withLock { running in
-            running.values.first { $0.record.domainId == domainId && $0.link.status.devices.contains(device) }?.link
+            running.values.first { $0.record.domainId == domainId && $0.link.supervises(device) }?.link
         }
     }
 
@@ -125,17 +125,19 @@ public final class PbxLinks: SwitchSupervisor {
     public func linkStates() -> [PbxLinkState] {
         running.withLock { running in
             running.values.sorted { $0.record.id ?? 0 < $1.record.id ?? 0 }.map { entry in
-                let status = entry.link.status
+                // Not `status`: it copies every device of the link, and this is read by every GET of the links.
+                let link = entry.link
+                let health = link.health
                 return PbxLinkState(
-                    linkId: status.linkId,
-                    domainId: status.domainId,
-                    host: status.host,
-                    port: status.port,
-                    connected: status.connected,
-                    current: status.monitored.count,
+                    linkId: link.configuration.linkId,
+                    domainId: link.configuration.domainId,
+                    host: link.configuration.host,
+                    port: link.configuration.port,
+                    connected: health.connected,
+                    current: health.monitored,
                     capacity: entry.record.capacity,
-                    lastError: status.lastError,
-                    reconnects: status.reconnects
+                    lastError: health.lastError,
+                    reconnects: health.reconnects
                 )
             }
         }
