@@ -107,41 +107,13 @@ print(f"GET /api/v1/me answers {share:.1%} of GET /health requests/s (target: at
   trap - EXIT; rm -rf "$data"
   echo
 fi
-if want telephony; then
+for section in telephony directory webhooks callbacks mail statistics calendar; do
+  want $section || continue
+  args="BENCH_${section^^}_ARGS"   # BENCH_TELEPHONY_ARGS, BENCH_DIRECTORY_ARGS, …
   # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_telephony.py --bin-dir "$(dirname "$bin")" ${BENCH_TELEPHONY_ARGS:-}
+  .venv/bin/python "scripts/bench_$section.py" --bin-dir "$(dirname "$bin")" ${!args:-}
   echo
-fi
-if want directory; then
-  # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_directory.py --bin-dir "$(dirname "$bin")" ${BENCH_DIRECTORY_ARGS:-}
-  echo
-fi
-if want webhooks; then
-  # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_webhooks.py --bin-dir "$(dirname "$bin")" ${BENCH_WEBHOOKS_ARGS:-}
-  echo
-fi
-if want callbacks; then
-  # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_callbacks.py --bin-dir "$(dirname "$bin")" ${BENCH_CALLBACKS_ARGS:-}
-  echo
-fi
-if want mail; then
-  # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_mail.py --bin-dir "$(dirname "$bin")" ${BENCH_MAIL_ARGS:-}
-  echo
-fi
-if want statistics; then
-  # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_statistics.py --bin-dir "$(dirname "$bin")" ${BENCH_STATISTICS_ARGS:-}
-  echo
-fi
-if want calendar; then
-  # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_calendar.py --bin-dir "$(dirname "$bin")" ${BENCH_CALENDAR_ARGS:-}
-  echo
-fi
+done
 python3 -c 'import sys; sys.path.insert(0, "scripts"); import bench_results; bench_results.record("meta.seconds", int(sys.argv[1]))' \
   $((SECONDS - started))
 echo "results: $BENCH_RESULTS ($mode run, $((SECONDS - started)) s)"

@@ -42,6 +42,20 @@ struct JSONBytes {
         needsComma = true
     }
 
+    /// `"name":value` in one call.
+    mutating func field(_ name: StaticString, _ string: String) {
+        key(name)
+        value(string)
+    }
+    mutating func field(_ name: StaticString, _ number: Int64) {
+        key(name)
+        value(number)
+    }
+    mutating func field(_ name: StaticString, _ flag: Bool) {
+        key(name)
+        value(flag)
+    }
+
     /// A key whose value is left out when nil, as `JSONEncoder` does with optional properties.
     mutating func optional(_ name: StaticString, _ string: String?) {
         guard let string else { return }
