@@ -88,7 +88,8 @@ import Testing
             let lines = Lines()
             let (link, task) = Self.connectLink(port: port, edition: gatewayEdition, lines: lines)
             defer { task.cancel() }
-            let deadline = ContinuousClock.now + .seconds(20)
+            // 60 s: in a full parallel run on two cores, three answers have been seen to take more than 20 s.
+            let deadline = ContinuousClock.now + .seconds(60)
             while await simulator.pbxSwitch.keepAlivesAnswered() < 3, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }
