@@ -40,25 +40,12 @@ struct HeadlessBrowser: Sendable {
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
 
-        let driver = Process()
-        driver.executableURL = URL(fileURLWithPath: driverPath)
-        // Port 0: the driver takes a free port and prints it, so no other process can take it in between.
-        driver.arguments = ["--port=0", "--log-path=\(folder.appendingPathComponent("chromedriver.log").path)"]
-        let output = Pipe()
-        let printed = PrintedText()
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { printed.append(data) }
-        }
-        driver.standardOutput = output
-        driver.standardError = FileHandle.nullDevice
-        try driver.run()
+        let (driver, output, port) = try await startDriver(logFolder: folder)
         var browserProcess: Int32?
         var driverPort: Int?
         var sessionPath: String?
         let result: Result<Value, any Error>
         do {
-            let port = try await waitForPort(printed, driver: driver)
             driverPort = port
             let options: [String: Any] = [
                 "binary": browserPath,
@@ -86,6 +73,39 @@ struct HeadlessBrowser: Sendable {
         driver.waitUntilExit()
         output.fileHandleForReading.readabilityHandler = nil
         return try result.get()
+    }
+
+    /// chromedriver on a port of its choosing (port 0: it takes a free one and prints it, so no other process can take
+    /// it in between). Started again, up to three times, when it exits before printing its port: in a full parallel
+    /// test run it has been seen to stop right after "Starting ChromeDriver … on port 0".
+    private static func startDriver(logFolder: URL) async throws -> (Process, Pipe, Int) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let driver = Process()
+            driver.executableURL = URL(fileURLWithPath: driverPath)
+            driver.arguments = ["--port=0", "--log-path=\(logFolder.appendingPathComponent("chromedriver-\(attempt).log").path)"]
+            let output = Pipe()
+            let printed = PrintedText()
+            output.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if data.isEmpty { handle.readabilityHandler = nil } else { printed.append(data) }
+            }
+            driver.standardOutput = output
+            driver.standardError = FileHandle.nullDevice
+            try driver.run()
+            do {
+                return (driver, output, try await waitForPort(printed, driver: driver))
+            } catch is BrowserError where !driver.isRunning && attempt < 3 {
+                output.fileHandleForReading.readabilityHandler = nil
+                try await Task.sleep(for: .milliseconds(200))
+            } catch {
+                kill(driver.processIdentifier, SIGKILL)
+                driver.waitUntilExit()
+                output.fileHandleForReading.readabilityHandler = nil
+                throw error
+            }
+        }
     }
 
     private static func waitForPort(_ printed: PrintedText, driver: Process) async throws -> Int {
