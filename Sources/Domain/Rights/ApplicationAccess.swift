@@ -29,17 +29,24 @@ public enum ApplicationAccess {
     /// a group. An API key acting for the user (`principal.apiKeyId`) is itself a Toolkit licence: when `need` includes
     /// Toolkit, the user's own grants are not required.
     public static func require(_ need: ApplicationNeed, principal: UserPrincipal, _ tx: any StoreTransaction) throws {
-        if principal.apiKeyId != nil && need.applications.contains(.toolkit) { return }
+        if keyActsAsToolkit(need, principal) { return }
         guard let user = try tx.user(id: principal.userId) else { throw DomainError.unauthenticated }
         try require(need, principal: principal, user: user, tx)
     }
 
     /// `require(_:principal:_:)` for a service that has already read the principal's `user` in this transaction.
     public static func require(_ need: ApplicationNeed, principal: UserPrincipal, user: User, _ tx: any StoreTransaction) throws {
-        if principal.apiKeyId != nil && need.applications.contains(.toolkit) { return }
-        guard try holdsAny(need, user: user, tx) else {
-            throw DomainError.forbidden(code: "application_not_authorized", "\(need) is not authorised for this user")
-        }
+        if keyActsAsToolkit(need, principal) { return }
+        guard try holdsAny(need, user: user, tx) else { throw notAuthorized(need) }
+    }
+
+    /// An API key acting for the user is itself a Toolkit licence for a need that includes Toolkit.
+    static func keyActsAsToolkit(_ need: ApplicationNeed, _ principal: UserPrincipal) -> Bool {
+        principal.apiKeyId != nil && need.applications.contains(.toolkit)
+    }
+
+    static func notAuthorized(_ need: ApplicationNeed) -> DomainError {
+        .forbidden(code: "application_not_authorized", "\(need) is not authorised for this user")
     }
 
     /// Whether `user` holds any application of `need`, directly or through one of their groups: one read of the

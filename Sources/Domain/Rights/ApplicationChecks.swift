@@ -17,13 +17,11 @@ public final class ApplicationChecks: Sendable {
     /// `ApplicationAccess.require(need, principal:, tx)`, answered from what was computed at `version` (read before
     /// `tx` began) when it can be.
     public func require(_ need: ApplicationNeed, principal: UserPrincipal, version: UInt64, _ tx: any StoreTransaction) throws {
-        if principal.apiKeyId != nil && need.applications.contains(.toolkit) { return }
+        if ApplicationAccess.keyActsAsToolkit(need, principal) { return }
         let granted = try holds.value(Key(userId: principal.userId, need: need), version: version) {
             guard let user = try tx.user(id: principal.userId) else { throw DomainError.unauthenticated }
             return try ApplicationAccess.holdsAny(need, user: user, tx)
         }
-        guard granted else {
-            throw DomainError.forbidden(code: "application_not_authorized", "\(need) is not authorised for this user")
-        }
+        guard granted else { throw ApplicationAccess.notAuthorized(need) }
     }
 }
