@@ -32,6 +32,7 @@ import Testing
         )
         contact = contact.indexed(plan: DialingPlanSettings(companyId: directory.companyId, domainId: directory.domainId), merge: true)
         contact.syncGeneration = 7
+        contact.sourceDigest = -42
         return contact
     }
 
@@ -42,6 +43,13 @@ import Testing
         #expect(written.id != nil)
         let read = try await store.read { tx in try tx.contact(id: written.id!) }
         #expect(read == written)
+        // Search pages and lookups read their contacts by position (`init(orderedRow:)`): the same contact.
+        #expect(try await store.read { tx in try tx.contacts(ids: [written.id!]) } == [written])
+        let key = try #require(written.phoneKeys.split(separator: " ").first.map(String.init))
+        let found = try await store.read { tx in
+            try tx.contacts(matching: .phoneKey(anyOf: [key]), companyId: directory.companyId, scopes: [written.scope], limit: 5)
+        }
+        #expect(found == [written])
 
         var changed = written
         changed.phones = [ContactPhone(kind: .personal, number: text + " 2")]

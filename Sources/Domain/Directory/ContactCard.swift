@@ -67,12 +67,14 @@ public struct ContactCard: Sendable, Equatable {
             else { return nil }
             return mapServiceURL.replacingOccurrences(of: "{0}", with: encoded)
         }
+        // The members are read in place (by index): a search builds 17 cards, and copying each (Contact, Directory)
+        // pair out of the array for every field retained and released all of their strings.
         func pick(_ field: ContactField, _ value: (Contact) -> String) -> String? {
-            for (contact, directory) in contacts {
-                let text = value(contact)
+            for member in contacts.indices {
+                let text = value(contacts[member].0)
                 guard !text.isEmpty else { continue }
-                if !showInvisible && directory.fieldMap.invisibleFields.contains(field) { continue }
-                if directory.fieldMap.addressFields.contains(field), let url = mapLink(text) { card.mapLinks.append(MapLink(field: field, url: url)) }
+                if !showInvisible && contacts[member].1.fieldMap.isInvisible(field) { continue }
+                if contacts[member].1.fieldMap.isAddress(field), let url = mapLink(text) { card.mapLinks.append(MapLink(field: field, url: url)) }
                 return text
             }
             return nil
@@ -86,23 +88,23 @@ public struct ContactCard: Sendable, Equatable {
         card.url = pick(.url) { $0.url }
         for kind in ContactPhone.Kind.allCases {
             // The best directory holding a number of this kind decides; red-listed there means hidden, not replaced.
-            for (contact, directory) in contacts {
-                guard let phone = contact.phones.first(where: { $0.kind == kind }) else { continue }
-                if !showInvisible && directory.fieldMap.invisibleFields.contains(kind.phoneField) { continue }
+            for member in contacts.indices {
+                guard let phone = contacts[member].0.phones.first(where: { $0.kind == kind }) else { continue }
+                if !showInvisible && contacts[member].1.fieldMap.isInvisible(kind.phoneField) { continue }
                 if !phone.redListed { card.phones.append(Phone(kind: kind, number: phone.number)) }
                 break
             }
         }
         for index in 0..<10 {
             let field = ContactField.privateField(index)
-            for (contact, directory) in contacts where index < contact.privateFields.count && !contact.privateFields[index].isEmpty {
-                if directory.fieldMap.vipField == field { break }
-                if !showInvisible && directory.fieldMap.invisibleFields.contains(field) { continue }
-                let label = directory.fieldMap.privateLabels[index] ?? "Private \(index)"
-                if directory.fieldMap.addressFields.contains(field), let url = mapLink(contact.privateFields[index]) {
-                    card.mapLinks.append(MapLink(field: field, url: url))
-                }
-                card.privateFields.append(PrivateField(index: index, label: label, value: contact.privateFields[index]))
+            for member in contacts.indices where index < contacts[member].0.privateFields.count && !contacts[member].0.privateFields[index].isEmpty {
+                let map = contacts[member].1.fieldMap
+                if map.vipField == field { break }
+                if !showInvisible && map.isInvisible(field) { continue }
+                let value = contacts[member].0.privateFields[index]
+                let label = map.privateLabels[index] ?? "Private \(index)"
+                if map.isAddress(field), let url = mapLink(value) { card.mapLinks.append(MapLink(field: field, url: url)) }
+                card.privateFields.append(PrivateField(index: index, label: label, value: value))
                 break
             }
         }

@@ -39,6 +39,11 @@ public struct FieldMap: Sendable, Equatable, Codable {
 
     public subscript(field: ContactField) -> FieldMapping? { mappings[field] }
 
+    /// Whether `field` has option `i` / option `a`. Most maps have neither option anywhere: the empty check saves
+    /// hashing every field of every card a search builds.
+    public func isInvisible(_ field: ContactField) -> Bool { !invisibleFields.isEmpty && invisibleFields.contains(field) }
+    public func isAddress(_ field: ContactField) -> Bool { !addressFields.isEmpty && addressFields.contains(field) }
+
     /// The lower-cased source names the map reads (what an LDAP search asks for).
     public var sourceAttributes: [String] { Array(Set(mappings.values.map(\.source))).sorted() }
 

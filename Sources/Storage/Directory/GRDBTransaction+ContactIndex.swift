@@ -7,10 +7,20 @@ import GRDB
 extension GRDBTransaction: ContactIndex {
     public func contacts(matching match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> [Contact] {
         try translate {
-            let (sql, arguments) = Self.search(selecting: "record.*", match, companyId: companyId, scopes: scopes, limit: limit)
-            return try Contact.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+            let (sql, arguments) = Self.search(selecting: Self.contactSelection, match, companyId: companyId, scopes: scopes, limit: limit)
+            return try Self.orderedContacts(db.cachedStatement(sql: sql), arguments: arguments)
         }
     }
+
+    /// The contacts a statement selecting `Contact.selection(of:)` reads, decoded by position.
+    private static func orderedContacts(_ statement: Statement, arguments: StatementArguments) throws -> [Contact] {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        var contacts: [Contact] = []
+        while let row = try rows.next() { contacts.append(try Contact(orderedRow: row)) }
+        return contacts
+    }
+
+    private static let contactSelection = Contact.selection(of: "record")
 
     public func contactNames(matching match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> [(id: Int64, name: String)] {
         try translate {
@@ -38,7 +48,10 @@ extension GRDBTransaction: ContactIndex {
     }
 
     public func contacts(ids: [Int64]) throws -> [Contact] {
-        try cachedAll("SELECT * FROM \(Contact.self) WHERE \(Contact.Columns.id.among(ids))")
+        try translate {
+            let sql = "SELECT \(Self.contactSelection) FROM contact AS record WHERE record.id IN (SELECT value FROM json_each(?))"
+            return try Self.orderedContacts(db.cachedStatement(sql: sql), arguments: [JSONList.text(ids)])
+        }
     }
 
     public func contacts(companyId: Int64, mergeKeys: [String]) throws -> [Contact] {
