@@ -332,13 +332,16 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
     cpu, rss = usage
     # Join what the PBX sent with what the owners' clients received.
     window_start, window_end = result["window"]
-    sent, calls_placed, deflections = {}, 0, {}
+    sent, calls_placed, deflections, probe_trace = {}, 0, {}, []
     for trace_file in traces:
         with open(trace_file) as f:
             for line in f:
                 t, device, call, event = line.rstrip("\n").split("\t")
                 t = int(t)
-                if not window_start <= t <= window_end or device in (probe_a, probe_b): continue
+                if not window_start <= t <= window_end: continue
+                if device in (probe_a, probe_b):
+                    probe_trace.append((t, device, event))
+                    continue
                 # A request the gateway sent (rules run by the server), not an event its clients should receive.
                 if event == "DeflectCall":
                     deflections.setdefault((device, call), t)
@@ -410,13 +413,22 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
         print(f"  resyncs received from {times[0]:.1f} s to {times[-1]:.1f} s after the window began")
     print(f"click-to-call -> callee delivered on WebSocket ({len(rt)} probes): p50 {percentile(rt, 0.5):.1f} ms, "
           f"p99 {percentile(rt, 0.99):.1f} ms (REST request included); {result['probe_timeouts']} probes without their event within 10 s")
+    # A probe without its event: did the PBX send the callee's DeliveredEvent in those 10 s? If it did, the server
+    # lost it; if not, the simulator never delivered that call (not a push loss).
+    probe_lost = 0
+    for miss in result["probe_misses"]:
+        pbx = [f"{device}:{event}" for t, device, event in probe_trace if miss["from"] <= t <= miss["to"]]
+        delivered = f"{probe_b}:DeliveredEvent" in pbx
+        probe_lost += delivered
+        print(f"  probe call {miss['callId']}: the PBX sent {pbx or 'nothing'} for the probe's devices; the probe's socket got "
+              f"{miss['seen'] or 'nothing'}: " + ("THE SERVER LOST THE DELIVERED EVENT" if delivered else "the PBX never delivered the call"))
     elapsed = result["elapsed"]
     print(f"server: peak RSS {rss:.0f} MiB, CPU {100 * cpu / elapsed:.0f}% of one core over the window = "
           f"{1000 * cpu / max(1, calls_placed):.2f} ms per call; simulators {100 * result['sim_cpu'] / elapsed:.0f}%; "
           f"tws-load {100 * result['load_cpu'] / elapsed:.0f}% = {1e6 * result['load_cpu'] / max(1, window_receipts):.0f} us per call event received "
           f"({window_receipts} in the window), peak RSS {summary.get('peakRssMiB', 0):.0f} MiB")
     print(f"click-to-call exchange: request {exchange[0]} bytes, response {exchange[1]} bytes ({exchange[2]} of JSON body)")
-    ok = not lost and not result["probe_timeouts"] and summary.get("cutOff") == 0 and summary.get("resyncs") == 0 and summary.get("outOfOrder") == 0 \
+    ok = not lost and not probe_lost and summary.get("cutOff") == 0 and summary.get("resyncs") == 0 and summary.get("outOfOrder") == 0 \
         and metrics["tws_push_events_delivered_total"] == clients_events \
         and metrics["tws_pbx_link_events_received_total"] == counters.get("eventsSent")
     print("events: none lost" if ok else "events: LOSS OR MISMATCH (see above)")
@@ -435,7 +447,7 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
         "telephony.load_client.cpu_share": result["load_cpu"] / elapsed, "telephony.simulator.cpu_share": result["sim_cpu"] / elapsed,
         "telephony.floor_p50_ms": percentile(floor, 0.5), "telephony.health_p99_ms": percentile(health, 0.99),
         "telephony.push_ws_p99_ms": percentile(by_transport["ws"], 0.99), "telephony.push_poll_p99_ms": percentile(by_transport["poll"], 0.99), "telephony.alerter_p99_ms": percentile(card_latencies, 0.99),
-        "telephony.click_to_call_p99_ms": percentile(rt, 0.99), "telephony.click_to_call_timeouts": result["probe_timeouts"],
+        "telephony.click_to_call_p99_ms": percentile(rt, 0.99), "telephony.click_to_call_timeouts": result["probe_timeouts"], "telephony.click_to_call_lost": probe_lost,
         "telephony.ok": ok,
     })
     # (record_ratio would name the ratio after the key's prefix, `telephony.ratio`.)
@@ -448,7 +460,7 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
 async def run_load(a, push, base, probe_token, probe_b, sims, server, load):
     """The measured window: the simulators place calls while tws-load listens; the probe user clicks to call meanwhile.
     Then the simulators stop (what they sent is in their traces) and the probe's socket is read until quiet."""
-    stats = {"round_trips": [], "probe_events": 0, "probe_timeouts": 0}
+    stats = {"round_trips": [], "probe_events": 0, "probe_timeouts": 0, "probe_misses": []}
     probe = await websockets.connect(f"ws://127.0.0.1:{push}/events?access_token={probe_token}", max_queue=None)
     await asyncio.sleep(0.5)
     window_start = time.time_ns()
@@ -461,18 +473,22 @@ async def run_load(a, push, base, probe_token, probe_b, sims, server, load):
     end = time.time() + a.seconds
     interval = a.seconds / max(1, a.probes)
     while time.time() < end:
-        t = time.perf_counter()
+        t, t_ns = time.perf_counter(), time.time_ns()
         r = await loop.run_in_executor(None, lambda: session.post(f"{base}/api/v1/calls", json={"number": probe_b}, headers=hdr))
         if r.status_code == 201:
+            seen = []
             try:
                 while True:
                     event = json.loads(await asyncio.wait_for(probe.recv(), 10))
                     stats["probe_events"] += 1
                     call = event.get("call") or {}
+                    seen.append(f"{call.get('device')}:{call.get('event') or event.get('type')}")
                     if call.get("event") == "delivered" and call.get("device") == probe_b: break
                 stats["round_trips"].append((time.perf_counter() - t) * 1000)
             except asyncio.TimeoutError:
                 stats["probe_timeouts"] += 1
+                # What the PBX sent for the probe's devices in those 10 s decides whether an event was lost (report).
+                stats["probe_misses"].append({"from": t_ns, "to": time.time_ns(), "callId": r.json().get("callId"), "seen": seen})
             await loop.run_in_executor(None, lambda: session.post(f"{base}/api/v1/calls/{r.json()['callId']}/hangup", headers=hdr))
         await asyncio.sleep(max(0, interval - (time.perf_counter() - t)))
     window_end = time.time_ns()
