@@ -58,6 +58,31 @@ import Testing
         #expect(try await store.read { tx in try tx.contact(id: written.id!) } == changed)
     }
 
+    /// A synchronisation's batch binds each contact's columns itself (`bindColumns`): what it stores reads back the
+    /// same, for a private contact (owner set) and a directory one, and both are found in the search index.
+    @Test(arguments: awkward) func contactsInsertedInABatchReadBackTheSame(text: String) async throws {
+        let store = try AppDatabase.inMemory()
+        let directory = try await directory(store)
+        let owner = try await store.write { tx in
+            try tx.insert(User(companyId: directory.companyId, domainId: directory.domainId, username: "anna", firstName: "Anna"))
+        }
+        var own = contact(in: directory, text: text + " own")
+        own.ownerUserId = owner.id
+        own = own.indexed(plan: DialingPlanSettings(companyId: directory.companyId, domainId: directory.domainId), merge: false)
+        let batch = [contact(in: directory, text: text), own]
+        let inserted = try await store.write { [batch] tx in try tx.insertBatch(batch) }
+        #expect(inserted.count == 2)
+        for (written, original) in zip(inserted, batch) {
+            let expected = { var contact = original; contact.id = written.id; return contact }()
+            #expect(try await store.read { tx in try tx.contact(id: written.id!) } == expected)
+            let found = try await store.read { tx in
+                try tx.contacts(matching: .words([ContactTerm("Anna", in: [.name], prefix: false)], excluding: []), companyId: directory.companyId,
+                                scopes: [expected.scope], limit: 5)
+            }
+            #expect(found == [expected])
+        }
+    }
+
     @Test(arguments: awkward) func theStoredColumnsAreWhatCodableStores(text: String) async throws {
         let store = try AppDatabase.inMemory()
         let contact = contact(in: try await directory(store), text: text)
@@ -153,6 +178,9 @@ import Testing
         }
         #expect(states.count == changed.count)
         #expect(Set(states.map(\.sourceDigest)) == Set(changed.map(\.sourceDigest)))
+        // Each row's columns were bound from its contact (`bindColumns`, the id last): every one reads back the same.
+        let stored = try await store.read { [changed] tx in try tx.contacts(ids: changed.map { $0.id! }) }
+        #expect(Dictionary(uniqueKeysWithValues: stored.map { ($0.id!, $0) }) == Dictionary(uniqueKeysWithValues: changed.map { ($0.id!, $0) }))
         #expect(try await found("batch3").isEmpty)
         #expect(try await found("moved3") == [inserted[3].id!])
         #expect(try await found("batch4") == [inserted[4].id!])

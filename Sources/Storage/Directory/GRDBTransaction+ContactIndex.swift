@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The contact index over SQLite FTS5: `contact_fts` indexes the contact table's search columns (external content,
 /// rowid = contact id; triggers keep it in step, `insertBatch` writes a batch's entries itself).
@@ -96,8 +97,13 @@ extension GRDBTransaction: ContactIndex {
             var inserted: [Contact] = []
             inserted.reserveCapacity(contacts.count)
             let statement = try db.cachedStatement(sql: Self.batchInsert)
+            // GRDB checks and binds the first row's arguments; every row's columns are then bound straight from the
+            // contact (`bindColumns`) and the statement run by GRDB as usual.
+            sqlite3_reset(statement.sqliteStatement)
+            statement.setUncheckedArguments(StatementArguments(contacts[0].columnValues))
             for var contact in contacts {
-                try statement.execute(arguments: StatementArguments(contact.columnValues))
+                try contact.bindColumns(to: statement)
+                try statement.execute()
                 contact.id = db.lastInsertedRowID
                 inserted.append(contact)
             }
@@ -156,8 +162,15 @@ extension GRDBTransaction: ContactIndex {
                     """
             ).execute(arguments: [ids])
             let statement = try db.cachedStatement(sql: Self.batchUpdate)
+            // Bound like `insertBatch`'s rows; the id is the last parameter.
+            sqlite3_reset(statement.sqliteStatement)
+            statement.setUncheckedArguments(StatementArguments(contacts[0].columnValues + [contacts[0].id!.databaseValue]))
+            let idParameter = Int32(Contact.columnNames.count + 1)
             for contact in contacts {
-                try statement.execute(arguments: StatementArguments(contact.columnValues + [contact.id!.databaseValue]))
+                try contact.bindColumns(to: statement)
+                let code = sqlite3_bind_int64(statement.sqliteStatement, idParameter, contact.id!)
+                guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding a contact's id") }
+                try statement.execute()
                 guard db.changesCount == 1 else { throw RecordError.recordNotFound(databaseTableName: "contact", key: ["id": contact.id!.databaseValue]) }
             }
             try db.cachedStatement(
