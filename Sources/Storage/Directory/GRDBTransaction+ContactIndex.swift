@@ -98,7 +98,8 @@ extension GRDBTransaction: ContactIndex {
             inserted.reserveCapacity(contacts.count)
             let statement = try db.cachedStatement(sql: Self.batchInsert)
             // GRDB checks and binds the first row's arguments; every row's columns are then bound straight from the
-            // contact (`bindColumns`) and the statement run by GRDB as usual.
+            // contact (`bindColumns`) and the statement run by GRDB as usual. Reset first: GRDB's unchecked binding
+            // traps on the error a failed last run of this cached statement left behind.
             sqlite3_reset(statement.sqliteStatement)
             statement.setUncheckedArguments(StatementArguments(contacts[0].columnValues))
             for var contact in contacts {
