@@ -33,62 +33,31 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
     /// The columns `contact_fts` indexes, in its order.
     static let searchColumns = ["searchName", "searchCompany", "searchMail", "searchNumbers", "phoneKeys"]
 
-    public init(row: Row) throws {
-        func text(_ column: String) throws -> String {
-            guard let value: String = row[column] else { throw RowError(column: column) }
-            return value
-        }
-        func int(_ column: String) throws -> Int64 {
-            guard let value: Int64 = row[column] else { throw RowError(column: column) }
-            return value
-        }
-        self.init(
-            id: row["id"],
-            companyId: try int("companyId"),
-            domainId: try int("domainId"),
-            directoryId: try int("directoryId"),
-            ownerUserId: row["ownerUserId"],
-            externalId: try text("externalId"),
-            lastName: try text("lastName"),
-            firstName: try text("firstName"),
-            company: try text("company"),
-            picture: try text("picture"),
-            phones: try Self.phones(fromJSON: try text("phones")),
-            mail1: try text("mail1"),
-            mail2: try text("mail2"),
-            url: try text("url"),
-            privateFields: try Self.texts(fromJSON: try text("privateFields")),
-            vip: try text("vip")
-        )
-        mergeKey = try text("mergeKey")
-        contentHash = try text("contentHash")
-        syncGeneration = try int("syncGeneration")
-        sourceDigest = row["sourceDigest"] ?? 0
-        searchName = try text("searchName")
-        searchCompany = try text("searchCompany")
-        searchMail = try text("searchMail")
-        searchNumbers = try text("searchNumbers")
-        phoneKeys = try text("phoneKeys")
-        scope = try text("scope")
-    }
+    public init(row: Row) throws { try self.init(row, byPosition: false) }
 
     /// A contact from a row of `selection(of:)`, read by position. Search pages and lookups read 17 contacts of
     /// 26 columns each: by name, GRDB lower-cased and hashed each column's name for each row.
-    init(orderedRow row: Row) throws {
+    init(orderedRow row: Row) throws { try self.init(row, byPosition: true) }
+
+    /// The columns of `orderedColumns` read by name (any select of the table) or by their position in it.
+    private init(_ row: Row, byPosition: Bool) throws {
+        func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ index: Int) -> Value? {
+            byPosition ? row[index] : row[Self.orderedColumns[index]]
+        }
         func text(_ index: Int) throws -> String {
-            guard let value: String = row[index] else { throw RowError(column: Self.orderedColumns[index]) }
-            return value
+            guard let text: String = value(index) else { throw RowError(column: Self.orderedColumns[index]) }
+            return text
         }
         func int(_ index: Int) throws -> Int64 {
-            guard let value: Int64 = row[index] else { throw RowError(column: Self.orderedColumns[index]) }
-            return value
+            guard let int: Int64 = value(index) else { throw RowError(column: Self.orderedColumns[index]) }
+            return int
         }
         self.init(
-            id: row[0],
+            id: value(0),
             companyId: try int(1),
             domainId: try int(2),
             directoryId: try int(3),
-            ownerUserId: row[4],
+            ownerUserId: value(4),
             externalId: try text(5),
             lastName: try text(6),
             firstName: try text(7),
@@ -104,13 +73,13 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         mergeKey = try text(16)
         contentHash = try text(17)
         syncGeneration = try int(18)
-        sourceDigest = row[25] ?? 0
         searchName = try text(19)
         searchCompany = try text(20)
         searchMail = try text(21)
         searchNumbers = try text(22)
         phoneKeys = try text(23)
         scope = try text(24)
+        sourceDigest = value(25) ?? 0
     }
 
     /// `id` and the columns of `columnNames`, in the order `init(orderedRow:)` reads them.
