@@ -172,6 +172,66 @@ struct CallbackScenarioTests {
     }
 
     @Test(arguments: [SimulatorStyle.plain, .real])
+    func aVisitorWhoDoesNotAnswerIsTriedAgainThenTheRequestFails(_ style: SimulatorStyle) async throws {
+        try await TelephonyWorld.run(style: style) { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
+            )
+            let id = try #require(try await setup.request(#"{"number":"\#(CallbackSetup.visitor)","target":{"group":"Sales"}}"#).json().string("id"))
+            // Bob answers each attempt; the visitor's phone rings the group's 5 s and nobody picks up.
+            try await setup.answer("1002")
+            try await setup.wait(id, "calling-visitor")
+            try await eventually("the visitor rings") {
+                await world.simulator.state(of: CallbackSetup.visitorDialled).contains { $0.state == .alerting }
+            }
+            let retry = try await setup.wait(id, "scheduled", timeout: .seconds(20))
+            #expect(retry.string("reason") == "visitor_no_answer")
+            #expect(retry.int64("attempts") == 1)
+            // Both legs are hung up: the agent on hold is not left waiting, the visitor's phone stops.
+            try await eventually("agent and visitor free") {
+                let agent = await world.simulator.state(of: "1002")
+                let visitor = await world.simulator.state(of: CallbackSetup.visitorDialled)
+                return agent.isEmpty && visitor.isEmpty
+            }
+            try await setup.answer("1002")
+            let failed = try await setup.wait(id, "failed", timeout: .seconds(30))
+            #expect(failed.string("reason") == "visitor_no_answer")
+            #expect(failed.int64("attempts") == 2)
+            try await eventually("no call left") { await world.simulator.calls().isEmpty }
+        }
+    }
+
+    @Test func theKeysOwnRateLimitsCallbackRequestsAndCreatesNothing() async throws {
+        // The address and number limits out of reach: only the key's bucket (burst 2, then one every 1,000 s) counts.
+        try await TelephonyWorld.run(app: {
+            $0.apiKeyPerSecond = 0.001
+            $0.apiKeyBurst = 2
+            $0.callbacksPerAddressPerMinute = 1_000
+        }) { world in
+            let setup = try await CallbackSetup.make(
+                world,
+                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],"hours":[{"days":["mon"],"from":"09:00","to":"09:01"}]}"#
+            )
+            var codes: [Int] = []
+            for number in ["0611111111", "0622222222", "0633333333"] {
+                let response = try await setup.request(#"{"number":"\#(number)","target":{"group":"Sales"},"whenClosed":"next-opening"}"#)
+                codes.append(Int(response.status.code))
+                if response.status == .tooManyRequests {
+                    expectProblem(response, .tooManyRequests, "rate_limited")
+                    #expect(try response.json().string("detail")?.contains("API key") == true, "\(response.text)")
+                    #expect(response.headers[.retryAfter] != nil)
+                    // A page of the key's origin can read the refusal.
+                    #expect(response.headers[.accessControlAllowOrigin] == CallbackSetup.origin)
+                }
+            }
+            #expect(codes == [201, 201, 429], "\(codes)")
+            let listed = try await world.client.must(.get, "/api/v1/admin/callback-groups/\(setup.groupId)/callbacks", token: world.adminToken).json()
+            #expect(listed.int64("total") == 2)
+        }
+    }
+
+    @Test(arguments: [SimulatorStyle.plain, .real])
     func aQueueGroupCallsTheQueueAndWhoeverAnswers(_ style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(style: style) { world in
             _ = try await world.client.create(

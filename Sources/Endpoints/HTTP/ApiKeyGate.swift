@@ -17,7 +17,8 @@ public struct ApiKeyGate: Sendable {
     }
 
     /// The caller for `secret` from `clientAddress`: the key, or exactly what an unknown session token gets (401
-    /// `unauthenticated`), whatever the reason; 429 `rate_limited` past the key's rate.
+    /// `unauthenticated`), whatever the reason; 429 `rate_limited` past the key's rate. Either refusal is answered by the
+    /// operations that need a caller; those open to anyone go on as for a request without credentials.
     func caller(secret: String, clientAddress: String?) async throws -> Caller {
         let check: ApiKeyService.Outcome
         do {
@@ -35,7 +36,9 @@ public struct ApiKeyGate: Sendable {
                 counters?.refused("rate")
                 var error = DomainError(.tooManyRequests, code: "rate_limited", "Too many requests with this API key; retry in \(retryAfter) s")
                 error.retryAfter = retryAfter
-                throw error
+                // Refused rather than thrown: every operation that needs the key answers this 429, but through the
+                // CORS middleware, so a portal's page can read it (the widget shows its message, not a network error).
+                return .refused(error)
             }
             return .apiKey(principal)
         }

@@ -28,10 +28,14 @@ public struct CallbackThrottle: Sendable {
     }
 
     /// The portal key of the request being handled, once its client address is within its limit: 401 without a key
-    /// (a user's token is not one), 429 `rate_limited` past the limit. REST and SOAP alike.
+    /// (a user's token is not one), 429 `rate_limited` past the key's or the address's limit. REST and SOAP alike.
     func admitPortalKey() async throws -> ApiKeyPrincipal {
-        guard case .apiKey(let key) = Caller.current else {
-            throw DomainError(.unauthorized, code: "unauthenticated", "A portal key (X-API-Key) is required")
+        let key: ApiKeyPrincipal
+        switch Caller.current {
+        case .apiKey(let principal): key = principal
+        // A key past its own rate, or one that opens nothing: the gate's answer.
+        case .refused(let error): throw error
+        case .anonymous, .user, .admin: throw DomainError(.unauthorized, code: "unauthenticated", "A portal key (X-API-Key) is required")
         }
         if let retryAfter = await addresses.check(RequestFacts.current.clientAddress ?? "unknown") {
             var error = DomainError(.tooManyRequests, code: "rate_limited", "Too many callback requests from this address; retry in \(retryAfter) s")
