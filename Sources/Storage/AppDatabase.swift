@@ -8,6 +8,7 @@ public struct AppDatabase: TenantStore {
     let writer: any DatabaseWriter
     let configurationCounter = TableVersion(tables: TableVersion.configuration)
     let sessionCounter = TableVersion(tables: TableVersion.sessions)
+    let contactWords: ContactWordIndex
 
     public var configurationVersion: UInt64 { configurationCounter.current }
     public var sessionVersion: UInt64 { sessionCounter.current }
@@ -46,9 +47,11 @@ public struct AppDatabase: TenantStore {
 
     init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        contactWords = ContactWordIndex(writer: writer)
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: configurationCounter.observer(), extent: .databaseLifetime)
         writer.add(transactionObserver: sessionCounter.observer(), extent: .databaseLifetime)
+        writer.add(transactionObserver: contactWords.version.observer(), extent: .databaseLifetime)
     }
 
     /// Runs `body` in a read transaction on the calling thread. GRDB's async read hops to the pool's waiting queue,
@@ -56,11 +59,11 @@ public struct AppDatabase: TenantStore {
     /// short and never wait for writes (WAL), and a reader is released before `read` returns, by the same thread, so
     /// a blocked caller never waits for a task that needs its thread.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try Self.readHere(writer, body)
+        try Self.readHere(writer, contactWords, body)
     }
 
-    private static func readHere<T>(_ writer: any DatabaseWriter, _ body: (any StoreTransaction) throws -> T) throws -> T {
-        try writer.read { db in try body(GRDBTransaction(db: db)) }
+    private static func readHere<T>(_ writer: any DatabaseWriter, _ contactWords: ContactWordIndex, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        try writer.read { db in try body(GRDBTransaction(db: db, contactWords: contactWords)) }
     }
 
     /// Storage's own queries read the same way, on the caller's thread. Never GRDB's async `read` here: it holds its
@@ -105,5 +108,6 @@ public struct AppDatabase: TenantStore {
         try Self.migrator.migrate(writer)
         configurationCounter.bump()
         sessionCounter.bump()
+        contactWords.version.bump()
     }
 }

@@ -5,6 +5,8 @@ import GRDB
 /// are implemented in an extension of their own (`GRDBTransaction+UserRecords.swift`, …).
 struct GRDBTransaction: StoreTransaction {
     let db: Database
+    /// The search index's terms in memory, for reads; nil in writes, whose searches SQLite answers.
+    var contactWords: ContactWordIndex? = nil
 
     /// Turns constraint violations into the domain's `conflict` errors; other errors pass through.
     func translate<T>(_ body: () throws -> T) throws -> T {

@@ -659,6 +659,11 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v21-contact-terms") { db in
+            // Issue 22: the search index's terms, with the contacts and columns each is in, as FTS5 holds them; the
+            // server reads them into memory (`ContactWordIndex`) to answer searches of words without FTS5.
+            try db.execute(sql: "CREATE VIRTUAL TABLE contact_fts_vocab USING fts5vocab(contact_fts, instance)")
+        }
         return migrator
     }
 }

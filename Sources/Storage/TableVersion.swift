@@ -21,14 +21,33 @@ final class TableVersion: Sendable {
     static let sessions: Set<String> = ["session", "user", "admin_account", "company", "domain"]
 
     let tables: Set<String>
+    /// Per table, the columns whose updates do not count.
+    let ignoredUpdates: [String: Set<String>]
     private let counter = Atomic<UInt64>(0)
+    /// When the version last moved, in `ContinuousClock` nanoseconds since `epoch` (0: never).
+    private let movedAt = Atomic<Int64>(0)
+    private static let epoch = ContinuousClock.now
 
-    init(tables: Set<String>) { self.tables = tables }
+    init(tables: Set<String>, ignoredUpdates: [String: Set<String>] = TableVersion.ignoredUpdates) {
+        self.tables = tables
+        self.ignoredUpdates = ignoredUpdates
+    }
 
     var current: UInt64 { counter.load(ordering: .acquiring) }
 
+    /// How long ago the version last moved; nil if it never did.
+    var sinceLastMove: Duration? {
+        let moved = movedAt.load(ordering: .relaxed)
+        guard moved != 0 else { return nil }
+        return ContinuousClock.now - Self.epoch - .nanoseconds(moved)
+    }
+
     /// Also called after a restore, which replaces the content without going through the observer.
-    func bump() { counter.add(1, ordering: .releasing) }
+    func bump() {
+        let (seconds, attoseconds) = (ContinuousClock.now - Self.epoch).components
+        movedAt.store(max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000), ordering: .relaxed)
+        counter.add(1, ordering: .releasing)
+    }
 
     /// Watches the writer connection: the version moves after the commit, never before, so a reader that saw the old
     /// version cannot have read the new rows under it.
@@ -43,7 +62,7 @@ final class TableVersion: Sendable {
 
         func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
             guard version.tables.contains(eventKind.tableName) else { return false }
-            if case .update(let table, let columns) = eventKind, let ignored = TableVersion.ignoredUpdates[table] {
+            if case .update(let table, let columns) = eventKind, let ignored = version.ignoredUpdates[table] {
                 return !columns.isSubset(of: ignored)
             }
             return true

@@ -8,6 +8,11 @@ import GRDBSQLite
 extension GRDBTransaction: ContactIndex {
     public func contacts(matching match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> [Contact] {
         try translate {
+            if let ids = wordIndexIds(match, companyId: companyId, scopes: scopes, limit: limit) {
+                guard !ids.isEmpty else { return [] }
+                let sql = "SELECT \(Self.contactSelection) FROM contact AS record WHERE record.id IN (SELECT value FROM json_each(?)) ORDER BY record.id"
+                return try Self.orderedContacts(db.cachedStatement(sql: sql), arguments: [JSONList.text(ids)])
+            }
             let (sql, arguments) = Self.search(selecting: Self.contactSelection, match, companyId: companyId, scopes: scopes, limit: limit)
             return try Self.orderedContacts(db.cachedStatement(sql: sql), arguments: arguments)
         }
@@ -25,9 +30,41 @@ extension GRDBTransaction: ContactIndex {
 
     public func contactNames(matching match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> [(id: Int64, name: String)] {
         try translate {
+            if let ids = wordIndexIds(match, companyId: companyId, scopes: scopes, limit: limit) {
+                guard !ids.isEmpty else { return [] }
+                let sql = "SELECT id, searchName FROM contact WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+                return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [JSONList.text(ids)]).map { row in (row[0], row[1] ?? "") }
+            }
             let (sql, arguments) = Self.search(selecting: "record.id, record.searchName", match, companyId: companyId, scopes: scopes, limit: limit)
             return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in (row[0], row[1] ?? "") }
         }
+    }
+
+    /// The ids a search of words finds, from the index's terms in memory (`ContactWordIndex`) when they are current
+    /// and every word folds to a term there; nil otherwise, and FTS5 answers. Lookups by phone key stay with FTS5.
+    private func wordIndexIds(_ match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) -> [Int64]? {
+        guard let contactWords, case .words(let all, let excluding) = match,
+            let allTerms = Self.wordIndexTerms(all), let excludedTerms = Self.wordIndexTerms(excluding)
+        else { return nil }
+        return contactWords.ids(all: allTerms, excluding: excludedTerms, companyId: companyId, scopes: scopes, limit: limit)
+    }
+
+    static func wordIndexTerms(_ terms: [ContactTerm]) -> [ContactWordIndex.Term]? {
+        var found: [ContactWordIndex.Term] = []
+        found.reserveCapacity(terms.count)
+        for term in terms {
+            guard let text = FTS5Folding.term(of: term.word) else { return nil }
+            let columns = term.fields.reduce(into: ContactWordIndex.Columns()) { columns, field in
+                switch field {
+                case .name: columns.insert(.name)
+                case .company: columns.insert(.company)
+                case .mail: columns.insert(.mail)
+                case .number: columns.insert(.number)
+                }
+            }
+            found.append(ContactWordIndex.Term(text: text, columns: columns, prefix: term.prefix))
+        }
+        return found
     }
 
     /// A full-text search restricted to a company's readable scopes. Rows come in rowid order, so SQLite stops at the
