@@ -61,7 +61,10 @@ final class TableVersion: Sendable {
         init(version: TableVersion) { self.version = version }
 
         func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-            guard version.tables.contains(eventKind.tableName) else { return false }
+            // Once a change is known, the transaction's later statements need not be watched: GRDB asks before each
+            // statement, and installs SQLite's update hook for it if any observer says yes (about 4 µs a statement,
+            // 2 s of a 500,000-contact synchronisation when contacts were watched).
+            guard !changed, version.tables.contains(eventKind.tableName) else { return false }
             if case .update(let table, let columns) = eventKind, let ignored = version.ignoredUpdates[table] {
                 return !columns.isSubset(of: ignored)
             }
