@@ -8,7 +8,9 @@
    right for the demo user amartin, then one synchronisation (`POST …/sync?wait=true`): wall time, report, RSS; then a
    second one of the unchanged source (the daily case: every row unchanged, none rewritten); then a third after
    `ldapmodify` gave every 20th contact a new e-mail address (5% of the rows updated, the rest unchanged).
-3. As amartin, wrk (CLIENTS connections, SECONDS each) cycling through pre-generated requests:
+3. As amartin: first, one search after the synchronisations starts the server reading the search index's terms into
+   memory (ContactWordIndex): the wall time until its CPU stops moving, that CPU and the heap it added
+   (directory.terms_in_memory.*). Then wrk (CLIENTS connections, SECONDS each) cycling through pre-generated requests:
    `GET /api/v1/directory/search?q=…&limit=16` with 1, 2 and 3 words (surname or its 3-6 letter prefix, + first
    name, + company word; a third of them lower-cased without accents), and `GET /api/v1/directory/lookup?number=…`
    (existing numbers written "+33 1 55 17 18 89", "0155171889" or "0033155171889", ~10% unknown numbers, which
@@ -426,6 +428,32 @@ def record_sync(sync, contacts):
     })
 
 
+def terms_in_memory(server, token, path):
+    """The server keeps the search index's terms in memory (ContactWordIndex) and reads them again in the background
+    once writes have paused for 1 s. After the synchronisations: one search starts that read; the server is idle
+    otherwise, so the read ends when its CPU stops moving. Wall time, CPU and the heap (RssAnon) it added."""
+    time.sleep(1.5)
+    pid = server.proc.pid
+    cpu0, anon0 = proc_stat(pid)[0], proc_memory(pid)[0]
+    t0 = time.perf_counter()
+    server.call("GET", path, token)
+    last, last_t, end = proc_stat(pid)[0], time.perf_counter(), None
+    while time.perf_counter() - t0 < 120:
+        time.sleep(0.25)
+        now = proc_stat(pid)[0]
+        if now - last < 0.01:
+            end = last_t
+            break
+        last, last_t = now, time.perf_counter()
+    cpu1, anon1 = proc_stat(pid)[0], proc_memory(pid)[0]
+    figures = {"seconds": (end or time.perf_counter()) - t0, "cpu_s": cpu1 - cpu0, "rss_anon_mib": anon1 - anon0, "rss_anon_after_mib": anon1}
+    from bench_results import record_many
+    record_many({f"directory.terms_in_memory.{k}": v for k, v in figures.items()})
+    print(f"search terms in memory: read in {figures['seconds']:.1f} s after the first search, server CPU {figures['cpu_s']:.1f} s, "
+          f"heap +{figures['rss_anon_mib']:.0f} MiB (RssAnon {anon1:.0f} MiB)", flush=True)
+    return figures
+
+
 def check_answers(server, token, paths, sample, per_kind=100):
     """Sequential pass over the first queries of each kind: every search finds something, every lookup the right
     contact (404 for unknown numbers); plus lookups of a few red-listed and VIP contacts. Returns problems (empty when
@@ -760,6 +788,7 @@ def main():
                 record_sync(sync, contacts)
                 if a.sync_only: raise SyncOnly()
                 token = server.call("POST", "/api/v1/auth/login", json={"username": DEMO_USER[0], "password": DEMO_USER[1]})["token"]
+                terms_in_memory(server, token, paths["search2"][0][0])
                 problems, checks["hits"], checks["flags"] = check_answers(server, token, paths, sample)
                 errors += problems
                 size = answer_bytes(server, token, common)
