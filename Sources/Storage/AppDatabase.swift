@@ -36,8 +36,9 @@ public struct AppDatabase: TenantStore {
         }
         // Reads run on their caller's thread (see `read`): one reader per thread that may read at once, and a few more.
         configuration.maximumReaderCount = max(5, ProcessInfo.processInfo.activeProcessorCount + 2)
-        let pool = try DatabasePool(path: directory.appendingPathComponent("tws.sqlite").path, configuration: configuration)
-        return try AppDatabase(pool)
+        let path = directory.appendingPathComponent("tws.sqlite").path
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        return try AppDatabase(pool, path: path)
     }
 
     /// An empty, migrated in-memory database.
@@ -45,9 +46,10 @@ public struct AppDatabase: TenantStore {
         try AppDatabase(DatabaseQueue())
     }
 
-    init(_ writer: any DatabaseWriter) throws {
+    /// `path` is the database file's, for what reads it through a connection of its own.
+    init(_ writer: any DatabaseWriter, path: String? = nil) throws {
         self.writer = writer
-        contactWords = ContactWordIndex(writer: writer)
+        contactWords = ContactWordIndex(writer: writer, path: path)
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: configurationCounter.observer(), extent: .databaseLifetime)
         writer.add(transactionObserver: sessionCounter.observer(), extent: .databaseLifetime)

@@ -178,6 +178,31 @@ import Testing
         #expect(try both(world, zyx, companyId: world.companyId, scopes: world.scopes, limit: 5).memory == [])
     }
 
+    @Test func aDatabaseFileIsReadThroughAConnectionOfItsOwn() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tws-words-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try AppDatabase.open(directory: folder)
+        let (companyId, scope) = try await store.write { tx in
+            let company = try tx.insert(Company(name: "Acme"))
+            let domain = try tx.insert(CompanyDomain(companyId: company.id!, name: "Paris", numberingPlanLength: 4))
+            let directory = try tx.insert(Directory(companyId: company.id!, domainId: domain.id!, name: "Sales", kind: .public, source: .csv, priority: 10))
+            let plan = DialingPlanSettings(companyId: company.id!, domainId: domain.id!)
+            _ = try tx.insertBatch(["Léa Martin", "Jean Dupont", "Jeanne Martinez"].enumerated().map { index, name in
+                let parts = name.split(separator: " ").map(String.init)
+                return Contact(companyId: company.id!, domainId: domain.id!, directoryId: directory.id!, externalId: "e\(index)", lastName: parts[1], firstName: parts[0])
+                    .indexed(plan: plan, merge: false)
+            })
+            return (company.id!, "d\(directory.id!)")
+        }
+        store.contactWords.readAgain()
+        #expect(store.contactWords.isCurrent)
+        let world = World(store: store, companyId: companyId, otherCompanyId: 0, scopes: [scope], otherScope: "")
+        let match = ContactMatch.words(["mart", "lea"].map { ContactTerm($0, in: ContactSearch.Field.allCases, prefix: true) }, excluding: [])
+        let (fts5, memory) = try both(world, match, companyId: companyId, scopes: [scope], limit: 10)
+        #expect(fts5.count == 1 && memory == fts5)
+        try store.close()
+    }
+
     @Test func aSearchStartsReadingTheCopyOnceWritesHavePaused() async throws {
         let world = try await world()
         let martin = ContactMatch.words([ContactTerm("martin", in: [.name], prefix: false)], excluding: [])
