@@ -643,3 +643,21 @@ struct DirectoryWorld {
         #expect(String(published) == NetworkHost.pattern)
     }
 }
+
+@Suite struct ContactRankingTests {
+    @Test func theASCIIRankingAgreesWithTheUnicodeOne() {
+        let names = ["Jean Dupont", "jean-luc DUPONT", "Dupontel Jeanne", "O'Brien Sean", "Anna Lise 2", "Marc", "", "  ", "a b c"]
+        let words = [["jean"], ["jean", "dupont"], ["jea", "dup"], ["dupont", "jean"], ["brien", "o"], ["2"], ["marc", "x"], ["a", "b", "c"], ["lise"]]
+        for name in names {
+            for query in words {
+                #expect(ContactSearch.asciiTier(ofName: name, words: query) == ContactSearch.unicodeTier(ofName: name, words: query), "\(name) \(query)")
+            }
+        }
+        #expect(ContactSearch.tier(ofName: "Jean Dupont", words: ["jean", "dupont"]) == 0)
+        #expect(ContactSearch.tier(ofName: "Jeanne Dupont", words: ["jean", "dup"]) == 1)
+        #expect(ContactSearch.tier(ofName: "Jeanne Martin", words: ["jean", "dup"]) == 2)
+        // Accented names and words take the Unicode way.
+        #expect(ContactSearch.asciiTier(ofName: "Léa Dupont", words: ["lea"]) == nil)
+        #expect(ContactSearch.tier(ofName: "Léa Dupont", words: ["lea"]) == 0)
+    }
+}
