@@ -43,8 +43,8 @@ struct MailOutboxTests {
         func dueMails(by time: Date, limit: Int) async throws -> [OutboxMail] {
             mails.withLock { Array($0.values.filter { $0.status == .pending && $0.due <= time }.sorted { $0.id! < $1.id! }.prefix(limit)) }
         }
-        func nextMailDue(after time: Date) async throws -> Date? {
-            mails.withLock { $0.values.filter { $0.status == .pending && $0.due > time }.map(\.due).min() }
+        func nextMailDue() async throws -> Date? {
+            mails.withLock { $0.values.filter { $0.status == .pending }.map(\.due).min() }
         }
         func saveMail(_ mail: OutboxMail) async throws { mails.withLock { $0[mail.id!] = mail } }
         func postponeMails(_ ids: [Int64], until time: Date) async throws {
@@ -174,6 +174,50 @@ struct MailOutboxTests {
         #expect(!server.description.contains("s3cret"))
         #expect(setup.statuses() == ["m1:sent", "m2:sent", "m3:sent"])
         #expect(dispatcher.counters.sent == 3)
+    }
+
+    /// Takes its time over each mail: the clock moves `step` while it sends.
+    final class SlowTransport: MailTransport {
+        let clock: TestClock
+        let step: TimeInterval
+        let sent = Mutex<[String]>([])
+
+        init(clock: TestClock, step: TimeInterval) {
+            self.clock = clock
+            self.step = step
+        }
+
+        func send(_ message: MailMessage, via server: MailServer) async throws(MailSendError) {
+            clock.time.withLock { $0 = $0.addingTimeInterval(step) }
+            sent.withLock { $0.append(message.subject) }
+        }
+    }
+
+    @Test func aMailThatComesDueWhileAPassSendsIsSentRightAfterIt() async throws {
+        let setup = try await Setup()
+        let mails = try await setup.mails(2)
+        // The second mail waits 5 s (a retry, or the other mail of a server that had failed); sending the first takes 10.
+        let start = setup.clock.time.withLock { $0 }
+        setup.store.mails.withLock { $0[mails[1].id!]?.nextAttemptAt = start.addingTimeInterval(5) }
+        let transport = SlowTransport(clock: setup.clock, step: 10)
+        let clock = setup.clock
+        let dispatcher = MailDispatcher(
+            store: setup.store,
+            tenants: setup.world.store,
+            transport: transport,
+            doorbell: Doorbell(),
+            configuration: .init(backoff: WebhookBackoff(base: 10, cap: 60, window: 100), idleCheck: .seconds(60)),
+            now: { clock.time.withLock { $0 } },
+            random: { 1 }
+        )
+        let running = Task { await dispatcher.run() }
+        defer { dispatcher.finish() }
+        // Not after the 60 s idle check: right after the first pass.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while transport.sent.withLock({ $0.count }) < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(transport.sent.withLock { $0 } == ["m1", "m2"])
+        dispatcher.finish()
+        await running.value
     }
 
     @Test func aServerThatIsDownGetsTheMailsLaterWithBackoffAndHoldsBackItsOtherMails() async throws {

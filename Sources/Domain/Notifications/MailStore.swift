@@ -17,8 +17,8 @@ public protocol MailStore: Sendable {
     func insertMissedCallMails(_ rows: [MissedCallMailRow]) async throws -> [OutboxMail]
     /// Up to `limit` pending mails due by `time`, oldest first.
     func dueMails(by time: Date, limit: Int) async throws -> [OutboxMail]
-    /// When the earliest pending mail not yet due is due (nil when none waits).
-    func nextMailDue(after time: Date) async throws -> Date?
+    /// When the earliest pending mail is due (nil when none waits); in the past when one already is.
+    func nextMailDue() async throws -> Date?
     /// Saves a mail's new state (sent, retry planned, dead).
     func saveMail(_ mail: OutboxMail) async throws
     /// Makes the pending mails `ids` due at `time`, their attempts untouched (the mails of a server that just failed).

@@ -62,12 +62,12 @@ extension AppDatabase: MailStore {
         }
     }
 
-    public func nextMailDue(after time: Date) async throws -> Date? {
+    public func nextMailDue() async throws -> Date? {
         try readDatabase { db in
             try Date.fetchOne(
                 db,
-                sql: "SELECT MIN(dueAt) FROM mail_outbox WHERE status = ? AND dueAt > ?",
-                arguments: [OutboxMail.Status.pending.rawValue, time]
+                sql: "SELECT MIN(dueAt) FROM mail_outbox WHERE status = ?",
+                arguments: [OutboxMail.Status.pending.rawValue]
             )
         }
     }
