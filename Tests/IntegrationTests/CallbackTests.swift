@@ -69,6 +69,11 @@ struct CallbackSetup: Sendable {
     }
 
     static let alwaysOpen = #""hours":[],"noAnswerSeconds":5,"retries":1,"retrySpacingSeconds":5"#
+
+    /// The group most scenarios use: Sales, served by bob (1002) from the callback device 1999, always open.
+    static func bobsSales(_ world: TelephonyWorld) async throws -> CallbackSetup {
+        try await make(world, group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(alwaysOpen)}"#)
+    }
 }
 
 @Suite("Callbacks (issue 20)")
@@ -158,10 +163,7 @@ struct CallbackScenarioTests {
     func aVisitorWhoIsBusyIsTriedAgain(_ style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(style: style, simulator: { $0.switchConfiguration.busyExternalNumbers = [CallbackSetup.visitorDialled] }) {
             world in
-            let setup = try await CallbackSetup.make(
-                world,
-                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
-            )
+            let setup = try await CallbackSetup.bobsSales(world)
             let id = try #require(try await setup.request(#"{"number":"\#(CallbackSetup.visitor)","target":{"user":"bob"}}"#).json().string("id"))
             try await setup.answer("1002")
             let retry = try await setup.wait(id, "scheduled")
@@ -174,10 +176,7 @@ struct CallbackScenarioTests {
     @Test(arguments: [SimulatorStyle.plain, .real])
     func aVisitorWhoDoesNotAnswerIsTriedAgainThenTheRequestFails(_ style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(style: style) { world in
-            let setup = try await CallbackSetup.make(
-                world,
-                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
-            )
+            let setup = try await CallbackSetup.bobsSales(world)
             let id = try #require(try await setup.request(#"{"number":"\#(CallbackSetup.visitor)","target":{"group":"Sales"}}"#).json().string("id"))
             // Bob answers each attempt; the visitor's phone rings the group's 5 s and nobody picks up.
             try await setup.answer("1002")
@@ -296,10 +295,7 @@ struct CallbackScenarioTests {
 
     @Test func refusedNumbersTargetsAndOriginsAreClearAndCreateNothing() async throws {
         try await TelephonyWorld.run { world in
-            let setup = try await CallbackSetup.make(
-                world,
-                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
-            )
+            let setup = try await CallbackSetup.bobsSales(world)
             func ask(_ number: String, target: String = #"{"group":"Sales"}"#) async throws -> TestResponse {
                 try await setup.request(#"{"number":"\#(number)","target":\#(target)}"#)
             }
@@ -338,10 +334,7 @@ struct CallbackScenarioTests {
     @Test(arguments: [SimulatorStyle.plain, .real])
     func aSecondRequestForTheSameNumberAndTargetAnswersTheFirstAndCancelStopsTheCall(_ style: SimulatorStyle) async throws {
         try await TelephonyWorld.run(style: style) { world in
-            let setup = try await CallbackSetup.make(
-                world,
-                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
-            )
+            let setup = try await CallbackSetup.bobsSales(world)
             let first = try await setup.request(#"{"number":"06 12 34 56 78","target":{"group":"Sales"}}"#)
             #expect(first.status == .created)
             let id = try #require(try first.json().string("id"))
@@ -395,10 +388,7 @@ struct CallbackScenarioTests {
         let receiver = try WebhookReceiver.start()
         defer { receiver.stop() }
         try await TelephonyWorld.run(app: { $0.webhooksAllowPrivate = true }) { world in
-            let setup = try await CallbackSetup.make(
-                world,
-                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
-            )
+            let setup = try await CallbackSetup.bobsSales(world)
             _ = try await world.client.create(
                 "/api/v1/admin/companies/\(world.companyId)/webhooks",
                 token: world.adminToken,
@@ -419,10 +409,7 @@ struct CallbackScenarioTests {
 
     @Test func aKeyReachesOnlyItsOwnCompanyAndUsesAPortalLicence() async throws {
         try await TelephonyWorld.run { world in
-            let setup = try await CallbackSetup.make(
-                world,
-                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
-            )
+            let setup = try await CallbackSetup.bobsSales(world)
             let client = world.client
             let other = try await client.createCompany("Other", token: world.adminToken)
             _ = try await client.setLicence("Portal", companyId: other, available: 1, token: world.adminToken)
@@ -456,10 +443,7 @@ struct CallbackSOAPTests {
     @Test(arguments: [SOAPTestVersion.soap11, .soap12])
     func aServerSidePortalRequestsReadsAndCancelsOverSOAP(_ version: SOAPTestVersion) async throws {
         try await TelephonyWorld.run { world in
-            let setup = try await CallbackSetup.make(
-                world,
-                group: #"{"name":"Sales","device":"1999","members":[\#(world.userId("bob"))],\#(CallbackSetup.alwaysOpen)}"#
-            )
+            let setup = try await CallbackSetup.bobsSales(world)
             let client = world.client
             let asked = try await client.soap(
                 "<tws:RequestCallback><tws:number>06 12 34 56 78</tws:number><tws:name>Jeanne</tws:name><tws:group>Sales</tws:group></tws:RequestCallback>",
