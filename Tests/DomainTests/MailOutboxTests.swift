@@ -210,14 +210,20 @@ struct MailOutboxTests {
             now: { clock.time.withLock { $0 } },
             random: { 1 }
         )
-        let running = Task { await dispatcher.run() }
-        defer { dispatcher.finish() }
-        // Right after the first pass, not after the hour's idle check (30 s allows for a loaded machine).
-        let deadline = ContinuousClock.now + .seconds(30)
-        while transport.sent.withLock({ $0.count }) < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try await dispatcher.sendDue() == 1)
+        #expect(transport.sent.withLock { $0 } == ["m1"])
+        // The second came due during that pass: the next one starts at once, not after the hour's idle check.
+        #expect(try await dispatcher.sleepAfterPass() <= .milliseconds(2))
+        #expect(try await dispatcher.sendDue() == 1)
         #expect(transport.sent.withLock { $0 } == ["m1", "m2"])
-        dispatcher.finish()
-        await running.value
+        // Nothing pending: the idle check; a mail due later: until then.
+        #expect(try await dispatcher.sleepAfterPass() == .seconds(3_600))
+        try await setup.mails(1)
+        setup.store.mails.withLock { mails in
+            for id in mails.keys where mails[id]?.status == .pending { mails[id]?.nextAttemptAt = clock.time.withLock { $0 }.addingTimeInterval(20) }
+        }
+        let later = try await dispatcher.sleepAfterPass()
+        #expect(later > .seconds(19) && later <= .seconds(21), "\(later)")
     }
 
     @Test func aServerThatIsDownGetsTheMailsLaterWithBackoffAndHoldsBackItsOtherMails() async throws {
