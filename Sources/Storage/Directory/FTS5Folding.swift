@@ -17,11 +17,11 @@ enum FTS5Folding {
         bytes.reserveCapacity(word.utf8.count)
         var ascii = true
         for byte in word.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(byte)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
-            case 0x80...: ascii = false
-            default: return nil
+            if byte >= 0x80 {
+                ascii = false
+            } else {
+                guard let folded = asciiTerm(byte) else { return nil }
+                bytes.append(folded)
             }
         }
         if ascii { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
@@ -30,8 +30,8 @@ enum FTS5Folding {
         var term = ""
         for scalar in word.unicodeScalars {
             if scalar.isASCII {
-                guard let folded = asciiTerm(scalar) else { return nil }
-                term.unicodeScalars.append(folded)
+                guard let folded = asciiTerm(UInt8(scalar.value)) else { return nil }
+                term.unicodeScalars.append(Unicode.Scalar(folded))
             } else {
                 guard let folded = table[scalar.value] else { return nil }
                 term += folded
@@ -40,10 +40,11 @@ enum FTS5Folding {
         return term.isEmpty ? nil : term
     }
 
-    private static func asciiTerm(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
-        switch scalar {
-        case "a"..."z", "0"..."9": scalar
-        case "A"..."Z": Unicode.Scalar(scalar.value + 32)
+    /// An ASCII letter or digit lower-cased; nil for anything the tokenizer would split on.
+    private static func asciiTerm(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): byte
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
         default: nil
         }
     }

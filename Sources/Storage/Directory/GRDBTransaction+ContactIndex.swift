@@ -10,8 +10,8 @@ extension GRDBTransaction: ContactIndex {
         try translate {
             if let ids = wordIndexIds(match, companyId: companyId, scopes: scopes, limit: limit) {
                 guard !ids.isEmpty else { return [] }
-                let sql = "SELECT \(Self.contactSelection) FROM contact AS record WHERE record.id IN (SELECT value FROM json_each(?)) ORDER BY record.id"
-                return try Self.orderedContacts(db.cachedStatement(sql: sql), arguments: [JSONList.text(ids)])
+                // In the order the index gives, stored order, as FTS5 answers.
+                return try contacts(ids: ids).sorted { $0.id! < $1.id! }
             }
             let (sql, arguments) = Self.search(selecting: Self.contactSelection, match, companyId: companyId, scopes: scopes, limit: limit)
             return try Self.orderedContacts(db.cachedStatement(sql: sql), arguments: arguments)
