@@ -8,7 +8,8 @@ import FoundationNetworking
 
 /// scripts/webhook_receiver.py run by a test (issue 19): a real HTTP receiver on loopback that records each request as
 /// a JSON line, with its own verdict on the signature (Python's `hmac`, not the server's code). "Down" is the process
-/// stopped; `restart()` brings it back on the same port.
+/// stopped; `restart()` brings it back on the same port, which is held meanwhile by a socket bound without listening
+/// (connections are refused as by a stopped receiver, and no other test's server is given the port).
 final class WebhookReceiver: Sendable {
     /// The secret every subscription of these tests is created with, so the receiver can check signatures.
     static let secret = "receiver-secret-0123456789abcdef"
@@ -16,6 +17,8 @@ final class WebhookReceiver: Sendable {
     let out: URL
     let port: Int
     private let process: Mutex<Process?>
+    /// While stopped: the socket holding the port.
+    private let placeholder = Mutex<Int32?>(nil)
 
     private init(out: URL, port: Int, process: Process) {
         self.out = out
@@ -64,11 +67,39 @@ final class WebhookReceiver: Sendable {
         // SIGKILL: a test runner may leave SIGTERM ignored, and children inherit that.
         kill(running.processIdentifier, SIGKILL)
         running.waitUntilExit()
+        let held = Self.hold(port: port)
+        placeholder.withLock { $0 = held }
+    }
+
+    /// A socket bound to `port` on loopback that does not listen (SO_REUSEADDR: the receiver's accepted connections
+    /// may still be in TIME_WAIT); nil if the port could not be bound.
+    private static func hold(port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    private func release() {
+        if let fd = placeholder.withLock({ held in defer { held = nil }; return held }) { close(fd) }
     }
 
     /// Starts it again on the same port, recording to the same file.
     func restart(mode: String = "ok") throws {
         stop()
+        release()
         let (process, _) = try Self.launch(out: out, port: port, mode: mode)
         self.process.withLock { $0 = process }
     }
@@ -93,6 +124,7 @@ final class WebhookReceiver: Sendable {
 
     deinit {
         if let running = process.withLock({ $0 }), running.isRunning { kill(running.processIdentifier, SIGKILL) }
+        release()
         try? FileManager.default.removeItem(at: out)
     }
 }
