@@ -30,7 +30,7 @@ public struct SessionService: Sendable {
         adminLifetime: TimeInterval = 8 * 3600,
         loginGuard: LoginGuard = LoginGuard(),
         now: @escaping @Sendable () -> Date = Date.init
-    ) throws {
+    ) async throws {
         self.loginGuard = loginGuard
         self.store = store
         self.hasher = hasher
@@ -38,7 +38,7 @@ public struct SessionService: Sendable {
         self.authenticators = Dictionary(authenticators.map { ($0.method, $0) }, uniquingKeysWith: { first, _ in first })
         self.adminLifetime = adminLifetime
         self.now = now
-        self.decoyHash = try hasher.hash("decoy-password-never-matches")
+        self.decoyHash = try await hasher.hash("decoy-password-never-matches")
     }
 
     /// Logs a user in with the methods their resolved `AuthMethods` allows.
@@ -59,7 +59,7 @@ public struct SessionService: Sendable {
                 (user, try ParameterResolver().resolve(definitions, for: user, in: tx))
             }
         }
-        if candidates.isEmpty { _ = hasher.verify(attempt.password ?? "", hash: decoyHash) }
+        if candidates.isEmpty { _ = await hasher.verify(attempt.password ?? "", hash: decoyHash) }
         // Every candidate is tried, so whether a name exists in several domains is only told to a
         // caller who proved a password for more than one of them.
         var proven: [(user: User, parameters: [String: String], methods: [AuthMethod], method: AuthMethod)] = []
@@ -101,7 +101,7 @@ public struct SessionService: Sendable {
         await loginGuard.succeeded(username: username)
         if method == .tws, let password = attempt.password, let hash = user.passwordHash, hasher.needsUpgrade(hash) {
             // The password just proved right: its hash is rewritten in the current form (every byte counting).
-            let upgraded = try hasher.hash(password)
+            let upgraded = try await hasher.hash(password)
             try await store.write { tx in
                 guard var stored = try tx.user(id: userId), stored.passwordHash == hash else { return }
                 stored.passwordHash = upgraded
@@ -284,10 +284,10 @@ public struct SessionService: Sendable {
         let account = try await store.read { tx in try tx.adminAccount(named: username) }
         let verified: Bool
         if let account {
-            verified = hasher.verify(password, hash: account.passwordHash)
+            verified = await hasher.verify(password, hash: account.passwordHash)
         } else {
             // As long as a real check, so timing does not tell which names exist.
-            _ = hasher.verify(password, hash: decoyHash)
+            _ = await hasher.verify(password, hash: decoyHash)
             verified = false
         }
         guard let account, let adminId = account.id, verified else {
@@ -308,7 +308,7 @@ public struct SessionService: Sendable {
         await loginGuard.succeeded(username: guardName)
         if hasher.needsUpgrade(account.passwordHash) {
             // The password just proved right: its hash is rewritten in the current form (every byte counting).
-            let upgraded = try hasher.hash(password)
+            let upgraded = try await hasher.hash(password)
             try await store.write { tx in
                 guard var stored = try tx.adminAccount(id: adminId), stored.passwordHash == account.passwordHash else { return }
                 stored.passwordHash = upgraded

@@ -10,6 +10,6 @@ public struct TWSPasswordAuthenticator: Authenticator {
 
     public func authenticate(_ attempt: LoginAttempt, user: User, parameters: [String: String]) async throws -> Bool {
         guard let password = attempt.password, !password.isEmpty, let hash = user.passwordHash else { return false }
-        return hasher.verify(password, hash: hash)
+        return await hasher.verify(password, hash: hash)
     }
 }

@@ -385,7 +385,7 @@ private func buildServices(
     let tokens = try await TokenIssuer(secret: secret)
     let admin = AdminService(store: database, hasher: hasher)
     try await admin.ensureBootAdmin()
-    let sessions = try SessionService(
+    let sessions = try await SessionService(
         store: database,
         hasher: hasher,
         tokens: tokens,

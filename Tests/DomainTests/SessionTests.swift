@@ -23,7 +23,7 @@ final class TestClock: Sendable {
         world = try await World()
         let hasher = BcryptHasher(cost: 4)
         let clock = self.clock
-        sessions = try SessionService(
+        sessions = try await SessionService(
             store: world.store,
             hasher: hasher,
             tokens: try await TokenIssuer(secret: Array(repeating: 7, count: 32)),

@@ -8,7 +8,7 @@ extension AdminService {
 
     /// Creates `tws`/`tws` on an empty database; the account must change its password before anything else.
     public func ensureBootAdmin() async throws {
-        let hash = try hasher.hash("tws")
+        let hash = try await hasher.hash("tws")
         try await store.write { tx in
             if try tx.adminAccountCount() == 0 {
                 _ = try tx.insert(
@@ -43,7 +43,7 @@ extension AdminService {
         try admin.requireSuperUser()
         let username = try Check.name(username, field: "username", max: 64)
         try PasswordPolicy.check(password)
-        let hash = try hasher.hash(password)
+        let hash = try await hasher.hash(password)
         return try await store.write { tx in
             try Self.checkCompanies(companyIds, tx)
             return try tx.insert(
@@ -71,7 +71,8 @@ extension AdminService {
                 throw DomainError(.conflict, code: "cannot_demote_self", "An administrator cannot take their own super-user right away", field: "superUser")
             }
         }
-        let hash = try password.map { try hasher.hash($0) }
+        let hash: String?
+        if let password { hash = try await hasher.hash(password) } else { hash = nil }
         return try await store.write { tx in
             guard var account = try tx.adminAccount(id: id) else { throw DomainError.notFound("Admin account") }
             if let companyIds {
@@ -103,17 +104,19 @@ extension AdminService {
     /// Changes the caller's own password; the one operation allowed in boot mode.
     public func changeOwnPassword(_ admin: AdminPrincipal, current: String, new: String) async throws {
         try PasswordPolicy.check(new, field: "newPassword")
-        let hash = try hasher.hash(new)
-        let hasher = self.hasher
+        // Checked before the write transaction, which bcrypt's quarter of a second would hold; the write then
+        // requires the hash it checked to be still in place.
+        guard let checked = try await store.read({ tx in try tx.adminAccount(id: admin.adminId) }) else { throw DomainError.unauthenticated }
+        let wrongPassword = DomainError(.forbidden, code: "wrong_password", "The current password is wrong", field: "currentPassword")
+        // A well-formed request the account's own secret refuses: 403, not a malformed field.
+        guard await hasher.verify(current, hash: checked.passwordHash) else { throw wrongPassword }
+        guard current != new else {
+            throw DomainError(.conflict, code: "same_password", "The new password must differ from the current one", field: "newPassword")
+        }
+        let hash = try await hasher.hash(new)
         try await store.write { tx in
             guard var account = try tx.adminAccount(id: admin.adminId) else { throw DomainError.unauthenticated }
-            guard hasher.verify(current, hash: account.passwordHash) else {
-                // A well-formed request the account's own secret refuses: 403, not a malformed field.
-                throw DomainError(.forbidden, code: "wrong_password", "The current password is wrong", field: "currentPassword")
-            }
-            guard current != new else {
-                throw DomainError(.conflict, code: "same_password", "The new password must differ from the current one", field: "newPassword")
-            }
+            guard account.passwordHash == checked.passwordHash else { throw wrongPassword }
             account.passwordHash = hash
             account.mustChangePassword = false
             try tx.update(account)

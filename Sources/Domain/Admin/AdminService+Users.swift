@@ -110,7 +110,7 @@ extension AdminService {
     public func createUser(_ admin: AdminPrincipal, domainId: Int64, _ changes: UserChanges) async throws -> User {
         try admin.requireReady()
         guard let username = changes.username else { throw DomainError.invalid(field: "username", "username is required") }
-        let passwordHash = try hashIfSet(changes.password)
+        let passwordHash = try await hashIfSet(changes.password)
         return try await store.write { tx in
             let domain = try admin.visible(tx.domain(id: domainId), "Domain")
             var user = User(companyId: domain.companyId, domainId: domainId, username: username)
@@ -121,7 +121,7 @@ extension AdminService {
 
     public func updateUser(_ admin: AdminPrincipal, id: Int64, _ changes: UserChanges) async throws -> User {
         try admin.requireReady()
-        let passwordHash = try hashIfSet(changes.password)
+        let passwordHash = try await hashIfSet(changes.password)
         return try await store.write { tx in
             var user = try admin.visible(tx.user(id: id), "User")
             try changes.apply(to: &user, passwordHash: passwordHash)
@@ -184,10 +184,10 @@ extension AdminService {
         }
     }
 
-    private func hashIfSet(_ password: String?) throws -> String?? {
+    private func hashIfSet(_ password: String?) async throws -> String?? {
         guard let password else { return .none }
         if password.isEmpty { return .some(nil) }
         try PasswordPolicy.check(password)
-        return .some(try hasher.hash(password))
+        return .some(try await hasher.hash(password))
     }
 }

@@ -1,7 +1,8 @@
-/// Hashes and checks passwords; Auth implements it with bcrypt.
+/// Hashes and checks passwords; Auth implements it with bcrypt. Both take a quarter of a second of CPU by design, so
+/// they are async: the implementation runs them off the threads that serve requests.
 public protocol PasswordHasher: Sendable {
-    func hash(_ password: String) throws -> String
-    func verify(_ password: String, hash: String) -> Bool
+    func hash(_ password: String) async throws -> String
+    func verify(_ password: String, hash: String) async -> Bool
     /// Whether `hash` was made the old way and should be replaced by `hash(_:)` once its password has been verified.
     func needsUpgrade(_ hash: String) -> Bool
 }
