@@ -282,6 +282,7 @@ func buildServer(
     )
     let api = Application(
         router: router,
+        server: .http1OnItsEventLoop(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tws"),
         logger: logger
     )

@@ -77,7 +77,7 @@ public struct PushTransport: Sendable {
     /// The HTTP/1.1 server whose `GET /events` upgrades to a WebSocket once admitted.
     public func server() -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            PushServerChannel(responder: responder) { request, channel in await decideUpgrade(request, channel: channel) }
+            OnItsEventLoop(PushServerChannel(responder: responder) { request, channel in await decideUpgrade(request, channel: channel) })
         }
     }
 

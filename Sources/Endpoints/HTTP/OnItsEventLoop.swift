@@ -1,0 +1,52 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// A listener's connections, each handled with the event loop that owns its socket as the executor of its task and of
+/// every task that task starts.
+///
+/// Hummingbird starts a connection's task from the listener's own task, and Swift runs it on its pool: every request
+/// then crossed threads twice, from the event loop that read it to a pool thread that handled it, and back to the
+/// loop to write the answer, each crossing a wake-up of a sleeping thread. With the loop as the task's executor
+/// preference, reading, handling and writing happen on one thread. Nothing slow may run there, as on Swift's pool
+/// before: blocking C calls go to NIO's blocking pool (so does bcrypt), database reads take tens of microseconds.
+public struct OnItsEventLoop<Connection: ServerChildChannel>: ServerChildChannel {
+    public typealias Value = Connection.Value
+
+    let connection: Connection
+
+    public init(_ connection: Connection) {
+        self.connection = connection
+    }
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        connection.setup(channel: channel, logger: logger)
+    }
+
+    public func handle(value: Value, logger: Logger) async {
+        await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
+            await connection.handle(value: value, logger: logger)
+        }
+    }
+}
+
+/// An event loop as a task executor: jobs run on the loop's thread, after what it is doing.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1, each connection on its own event loop (`OnItsEventLoop`).
+    public static func http1OnItsEventLoop() -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in OnItsEventLoop(HTTP1Channel(responder: responder)) }
+    }
+}
