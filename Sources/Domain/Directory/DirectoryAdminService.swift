@@ -187,9 +187,10 @@ public struct DirectoryAdminService: Sendable {
         guard directory.source.isExternal || directory.source == .twsUsers else {
             throw DomainError.conflict(code: "directory_not_synchronised", "\(directory.name) is kept by the server and has no source")
         }
-        // A caller who waits runs it inside their request; otherwise the server's synchronisation runs take it.
+        // A caller who waits runs it inside their request (off its event loop); otherwise the server's synchronisation
+        // runs take it.
         guard wait else { return try await synchronizer.start(directoryId: id) }
-        return try await synchronizer.synchronise(directoryId: id)
+        return try await awayFromTheRequest { [synchronizer] () async throws(DomainError) in try await synchronizer.synchronise(directoryId: id) }
     }
 
     /// The running synchronisation's report, else the last one (nil before the first).

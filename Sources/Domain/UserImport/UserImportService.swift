@@ -90,6 +90,10 @@ public struct UserImportService: Sendable {
     /// A source that cannot be opened or breaks off is not thrown: the report carries the error, the batches written
     /// before it stay, and nobody is deleted or disabled. Store errors and rights errors are thrown.
     public func run(_ admin: AdminPrincipal, id: Int64) async throws -> UserImportReport {
+        try await awayFromTheRequest { try await runHere(admin, id: id) }
+    }
+
+    private func runHere(_ admin: AdminPrincipal, id: Int64) async throws -> UserImportReport {
         try admin.requireReady()
         let startedAt = Date()
         let (userImport, numberingPlanLength) = try await store.read { tx in
