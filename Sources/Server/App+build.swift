@@ -282,7 +282,7 @@ func buildServer(
     )
     let api = Application(
         router: router,
-        server: .http1OnItsEventLoop(),
+        server: .http1(onItsEventLoop: configuration.connectionsOnEventLoops),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tws"),
         logger: logger
     )
@@ -354,7 +354,14 @@ func buildServer(
         verifier: verifier,
         metrics: metrics,
         api: api,
-        pushApplication: buildPushApplication(push, host: configuration.host, port: configuration.pushPort, boundPort: pushPort, logger: logger),
+        pushApplication: buildPushApplication(
+            push,
+            host: configuration.host,
+            port: configuration.pushPort,
+            boundPort: pushPort,
+            connectionsOnEventLoops: configuration.connectionsOnEventLoops,
+            logger: logger
+        ),
         background: background,
         webhookOutbox: webhookOutbox,
         webhookDispatcher: webhookDispatcher,

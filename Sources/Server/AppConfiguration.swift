@@ -41,6 +41,9 @@ struct AppConfiguration: Codable, Sendable {
     /// Addresses of reverse proxies whose `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host` are believed (for the
     /// WSDL's service address behind a TLS-terminating proxy), comma-separated IP addresses; none by default.
     var trustedProxies: String = ""
+    /// Whether each connection is handled on the event loop of its socket (`OnItsEventLoop`): less CPU and latency
+    /// per request at low concurrency, more CPU per request when a saturating load shares the server's cores (issue 22).
+    var connectionsOnEventLoops = true
     /// The name Alerter cards show for `[-ServerName-]`; the machine's host name when unset.
     var serverName: String?
     /// Webhooks (issue 19): whether destinations in loopback, link-local and private ranges are allowed (tests, lab
@@ -123,6 +126,7 @@ struct AppConfiguration: Codable, Sendable {
         if let value = environment["TWS_API_KEY_RATE"].flatMap(Double.init) { configuration.apiKeyPerSecond = value }
         if let value = environment["TWS_API_KEY_BURST"].flatMap(Double.init) { configuration.apiKeyBurst = value }
         if let value = environment["TWS_SERVER_NAME"] { configuration.serverName = value }
+        if let value = environment["TWS_CONNECTIONS_ON_EVENT_LOOPS"] { configuration.connectionsOnEventLoops = value == "true" || value == "1" }
         if let value = environment["TWS_WEBHOOKS_ALLOW_PRIVATE"] { configuration.webhooksAllowPrivate = value == "true" || value == "1" }
         if let value = environment["TWS_WEBHOOKS_RETRY_WINDOW_SECONDS"].flatMap(Double.init) { configuration.webhooksRetryWindowSeconds = value }
         if let value = environment["TWS_WEBHOOKS_BACKOFF_SECONDS"].flatMap(Double.init) { configuration.webhooksBackoffSeconds = value }
@@ -175,6 +179,7 @@ struct AppConfiguration: Codable, Sendable {
         trustedProxies = try container.decodeIfPresent(String.self, forKey: .trustedProxies) ?? trustedProxies
         apiKeyBurst = try container.decodeIfPresent(Double.self, forKey: .apiKeyBurst) ?? apiKeyBurst
         apiKeyPerSecond = try container.decodeIfPresent(Double.self, forKey: .apiKeyPerSecond) ?? apiKeyPerSecond
+        connectionsOnEventLoops = try container.decodeIfPresent(Bool.self, forKey: .connectionsOnEventLoops) ?? connectionsOnEventLoops
         webhooksAllowPrivate = try container.decodeIfPresent(Bool.self, forKey: .webhooksAllowPrivate) ?? webhooksAllowPrivate
         webhooksRetryWindowSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksRetryWindowSeconds) ?? webhooksRetryWindowSeconds
         webhooksBackoffSeconds = try container.decodeIfPresent(Double.self, forKey: .webhooksBackoffSeconds) ?? webhooksBackoffSeconds
@@ -199,7 +204,7 @@ struct AppConfiguration: Codable, Sendable {
         case host, port, dataDirectory, logLevel, tokenSecret, bcryptCost, loginBurst, loginPerSecond, loginLockUserFailures,
             loginLockAddressFailures, loginLockMinutes, pushPort, metricsToken, negotiateKeytab,
             negotiateService, negotiateRealms, negotiateNTLMUsers, csvImportFolder, trustedProxies,
-            apiKeyBurst, apiKeyPerSecond
+            apiKeyBurst, apiKeyPerSecond, connectionsOnEventLoops
         // Issue 19 webhooks.
         case webhooksAllowPrivate, webhooksRetryWindowSeconds, webhooksBackoffSeconds, webhooksBackoffCapSeconds, webhooksTimeoutSeconds,
             webhooksRetentionDays

@@ -1,9 +1,11 @@
 import Endpoints
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTesting
 import HTTPTypes
 import Logging
+@testable import Server
 import NIOCore
 import Testing
 
@@ -49,10 +51,19 @@ import Testing
     }
 
     @Test func aRequestIsHandledOnItsConnectionsEventLoop() async throws {
-        #expect(try await Self.whereHandlersRun(.http1OnItsEventLoop()) == "true true true")
+        #expect(try await Self.whereHandlersRun(.http1(onItsEventLoop: true)) == "true true true")
     }
 
-    @Test func hummingbirdsOwnServerHandlesItElsewhere() async throws {
-        #expect(try await Self.whereHandlersRun(.http1()) == "false false false")
+    @Test func switchedOffHummingbirdsOwnServerHandlesItElsewhere() async throws {
+        #expect(try await Self.whereHandlersRun(.http1(onItsEventLoop: false)) == "false false false")
+    }
+
+    @Test func theConfigurationSwitchesItOffByFileAndByEnvironment() throws {
+        #expect(try AppConfiguration.load(file: nil, environment: [:]).connectionsOnEventLoops)
+        #expect(try !AppConfiguration.load(file: nil, environment: ["TWS_CONNECTIONS_ON_EVENT_LOOPS": "false"]).connectionsOnEventLoops)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tws-config-\(UUID().uuidString).json")
+        try Data(#"{"connectionsOnEventLoops": false}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try !AppConfiguration.load(file: file.path, environment: [:]).connectionsOnEventLoops)
     }
 }

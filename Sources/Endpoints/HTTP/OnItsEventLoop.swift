@@ -45,8 +45,9 @@ final class EventLoopTaskExecutor: TaskExecutor {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1, each connection on its own event loop (`OnItsEventLoop`).
-    public static func http1OnItsEventLoop() -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in OnItsEventLoop(HTTP1Channel(responder: responder)) }
+    /// HTTP/1.1, each connection on its own event loop (`OnItsEventLoop`), or Hummingbird's own server.
+    public static func http1(onItsEventLoop: Bool) -> HTTPServerBuilder {
+        guard onItsEventLoop else { return .http1() }
+        return HTTPServerBuilder { responder in OnItsEventLoop(HTTP1Channel(responder: responder)) }
     }
 }

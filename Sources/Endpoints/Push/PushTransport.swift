@@ -74,10 +74,13 @@ public struct PushTransport: Sendable {
         return router
     }
 
-    /// The HTTP/1.1 server whose `GET /events` upgrades to a WebSocket once admitted.
-    public func server() -> HTTPServerBuilder {
+    /// The HTTP/1.1 server whose `GET /events` upgrades to a WebSocket once admitted; with `onItsEventLoop`, each
+    /// connection is handled on its socket's event loop (`OnItsEventLoop`).
+    public func server(onItsEventLoop: Bool = true) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            OnItsEventLoop(PushServerChannel(responder: responder) { request, channel in await decideUpgrade(request, channel: channel) })
+            let channel = PushServerChannel(responder: responder) { request, channel in await decideUpgrade(request, channel: channel) }
+            if onItsEventLoop { return OnItsEventLoop(channel) as any ServerChildChannel }
+            return channel
         }
     }
 
@@ -169,11 +172,12 @@ public func buildPushApplication(
     host: String,
     port: Int,
     boundPort: ListenerPort? = nil,
+    connectionsOnEventLoops: Bool = true,
     logger: Logger
 ) -> some ApplicationProtocol {
     Application(
         router: transport.buildRouter(),
-        server: transport.server(),
+        server: transport.server(onItsEventLoop: connectionsOnEventLoops),
         configuration: .init(address: .hostname(host, port: port), serverName: "tws-push"),
         onServerRunning: { channel in boundPort?.bound(to: channel) },
         logger: logger
