@@ -156,19 +156,25 @@ enum LoopbackPort {
     }
 }
 
-/// A TCP socket on an ephemeral 127.0.0.1 port that listens and never accepts: the kernel completes
-/// connections, so a client gets connected and then hears nothing, like a hung server.
+/// A TCP socket on an ephemeral 127.0.0.1 port (or `port`) that listens and never accepts: the kernel completes
+/// connections, so a client gets connected and then hears nothing, like a hung server. Not listening, it refuses them
+/// and only holds the port.
 final class SilentListener: Sendable {
     let port: Int
     private let descriptor: Int32
 
-    init(listening: Bool = true) throws {
+    /// A given `port` is bound with SO_REUSEADDR: connections of the process that had it may still be in TIME_WAIT.
+    init(port: Int = 0, listening: Bool = true) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw LoopbackPort.SocketError(step: "socket") }
+        if port != 0 {
+            var yes: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ready = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
@@ -182,7 +188,7 @@ final class SilentListener: Sendable {
         // Non-blocking, so that acceptedConnections() polls without hanging.
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         descriptor = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Accepts (and closes) whatever connected so far and returns how many did.

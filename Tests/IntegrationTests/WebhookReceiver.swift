@@ -18,7 +18,7 @@ final class WebhookReceiver: Sendable {
     let port: Int
     private let process: Mutex<Process?>
     /// While stopped: the socket holding the port.
-    private let placeholder = Mutex<Int32?>(nil)
+    private let placeholder = Mutex<SilentListener?>(nil)
 
     private init(out: URL, port: Int, process: Process) {
         self.out = out
@@ -67,33 +67,13 @@ final class WebhookReceiver: Sendable {
         // SIGKILL: a test runner may leave SIGTERM ignored, and children inherit that.
         kill(running.processIdentifier, SIGKILL)
         running.waitUntilExit()
-        let held = Self.hold(port: port)
+        // Nil if the port could not be held: the restart then finds out whether it is free.
+        let held = try? SilentListener(port: port, listening: false)
         placeholder.withLock { $0 = held }
     }
 
-    /// A socket bound to `port` on loopback that does not listen (SO_REUSEADDR: the receiver's accepted connections
-    /// may still be in TIME_WAIT); nil if the port could not be bound.
-    private static func hold(port: Int) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else {
-            close(fd)
-            return nil
-        }
-        return fd
-    }
-
     private func release() {
-        if let fd = placeholder.withLock({ held in defer { held = nil }; return held }) { close(fd) }
+        placeholder.withLock { held in defer { held = nil }; return held }?.close()
     }
 
     /// Starts it again on the same port, recording to the same file.
