@@ -132,6 +132,26 @@ struct TelephonyLinkTests {
         }
     }
 
+    @Test("A monitor the PBX leaves unanswered while it still answers the keep-alive is started again, without a reconnect")
+    func unansweredMonitorIsStartedAgain() async throws {
+        // No keep-alive falls due while the PBX is silent: only the monitor goes unanswered, and the check it triggers
+        // is answered.
+        try await TelephonyWorld.run(link: { $0.keepAliveInterval = .seconds(60) }) { w in
+            let before = w.server.links.linkStates().first?.reconnects ?? 0
+            let ignored = await w.simulator.counters().requestsIgnored
+            await w.simulator.setAnswering(false)
+            _ = try await w.client.create("/api/v1/admin/users/\(w.userId("alice"))/devices", token: w.adminToken, json: #"{"number":"1005"}"#)
+            try await w.server.services.supervision.replan()
+            try await w.simulator.pbxSwitch.waitUntil(timeout: .seconds(10)) { $0.requestsIgnored > ignored }
+            await w.simulator.setAnswering(true)
+            try await eventually("1005 monitored after its request timed out", timeout: .seconds(30)) {
+                w.server.events.line(domainId: w.domainId, device: "1005")?.monitored == true
+            }
+            #expect(w.server.links.linkStates().first?.reconnects == before)
+            #expect(w.server.links.linkStates().first?.connected == true)
+        }
+    }
+
     @Test("Deleting a PBX link stops it before the answer: admin list empty, devices released, calls closed")
     func linkDeletionIsImmediate() async throws {
         try await TelephonyWorld.run { w in

@@ -25,8 +25,12 @@ public final class CallbackEngine: CallEventObserver, Sendable {
     let now: @Sendable () -> Date
     /// Finished requests are kept this long.
     let retention: TimeInterval
-    /// How long a restored connected request waits for the PBX's snapshot to show the agent's call.
+    /// How long a restored connected request waits for the PBX's snapshot to show the agent's call, once the agent's
+    /// device is monitored.
     let snapshotWait: Duration
+    /// After a restart, how long the engine waits for the PBX link to monitor a device before it acts without it (a
+    /// busy machine or a slow link can take longer than the snapshot itself).
+    let monitorWait: Duration
     /// How often a waiting attempt looks at its mailbox.
     static let poll: Duration = .milliseconds(25)
 
@@ -52,6 +56,7 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         doorbell: Doorbell,
         retentionDays: Int = 30,
         snapshotWait: Duration = .seconds(10),
+        monitorWait: Duration = .seconds(120),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -61,6 +66,7 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         self.doorbell = doorbell
         self.retention = TimeInterval(retentionDays) * 86_400
         self.snapshotWait = snapshotWait
+        self.monitorWait = monitorWait
         self.now = now
     }
 
@@ -150,14 +156,20 @@ public final class CallbackEngine: CallEventObserver, Sendable {
             return interrupted
         }) ?? []
         // Calls the previous run left at callback devices would hold them (and ring the agent): they are hung up,
-        // once the PBX's snapshot shows them, before any new attempt starts.
+        // once the PBX's snapshot shows them, before any new attempt starts there. The device counts as busy until
+        // then, so the loop goes on with the other devices meanwhile.
         var devices: [String: CallbackGroup] = [:]
         for request in interrupted {
             guard let callbackGroup = try? await store.read({ tx in try tx.callbackGroup(id: request.groupId) }) else { continue }
             devices[Self.key(callbackGroup.domainId, callbackGroup.device)] = callbackGroup
         }
-        await withDiscardingTaskGroup { clearing in
-            for callbackGroup in devices.values { clearing.addTask { await self.clearLeftovers(callbackGroup) } }
+        for (key, callbackGroup) in devices {
+            state.withLock { _ = $0.busyDevices.insert(key) }
+            group.addTask {
+                await self.clearLeftovers(callbackGroup)
+                _ = self.state.withLock { $0.busyDevices.remove(key) }
+                self.doorbell.ring()
+            }
         }
         for request in (try? await store.read({ tx in try tx.connectedCallbackRequests() })) ?? [] {
             state.withLock { _ = $0.running.insert(request.id) }
@@ -168,14 +180,10 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         }
     }
 
-    /// Hangs up the calls at a callback device: waits for its monitor (at most `snapshotWait`), then for the snapshot
+    /// Hangs up the calls at a callback device: waits for its monitor (at most `monitorWait`), then for the snapshot
     /// that follows it to show them (at most 2 s: a PBX that dropped them shows none).
     private func clearLeftovers(_ group: CallbackGroup) async {
-        let monitored = ContinuousClock.now + snapshotWait
-        while events.line(domainId: group.domainId, device: group.device)?.monitored != true {
-            guard ContinuousClock.now < monitored else { return }
-            do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
-        }
+        guard await events.monitored(domainId: group.domainId, device: group.device, within: monitorWait) else { return }
         let shown = ContinuousClock.now + .seconds(2)
         while ContinuousClock.now < shown {
             if let calls = events.line(domainId: group.domainId, device: group.device)?.calls, !calls.isEmpty {
@@ -390,6 +398,8 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         var request = connected
         let ids = Set((request.agentCallId ?? "").split(separator: ",").map(String.init))
         guard let agent = request.agentDevice else { return }
+        // The snapshot's grace counts from the agent's monitor, not from the start: the link may take a while.
+        if restored { _ = await events.monitored(domainId: request.domainId, device: agent, within: monitorWait) }
         var seenAt = ContinuousClock.now
         var grace: Duration = restored ? snapshotWait : .seconds(1)
         while !Task.isCancelled {

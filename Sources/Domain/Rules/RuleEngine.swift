@@ -52,6 +52,8 @@ public final class RuleEngine: CallEventObserver, Sendable {
     /// How long a timer restored after a restart waits for the call model to learn the ringing call from the PBX's
     /// snapshot (taken when the device's monitor starts again) before it takes the call for gone.
     let snapshotWait: Duration
+    /// How long a restored timer waits for the device's monitor to start again before that (a slow link).
+    let monitorWait: Duration
     /// Decisions older than this are forgotten.
     static let retention: TimeInterval = 24 * 3600
     private let owners = VersionedCache<String, Int64?>()
@@ -69,9 +71,11 @@ public final class RuleEngine: CallEventObserver, Sendable {
         verifier: ForwardVerifier? = nil,
         calendar: CalendarBoard? = nil,
         snapshotWait: Duration = .seconds(10),
+        monitorWait: Duration = .seconds(120),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.calendar = calendar
+        self.monitorWait = monitorWait
         self.store = store
         self.gateway = gateway
         self.publisher = publisher
@@ -202,9 +206,10 @@ public final class RuleEngine: CallEventObserver, Sendable {
             do { try await Task.sleep(for: .milliseconds(Int64(delay * 1000))) } catch { return }
         }
         // After a restart the call model learns the ringing call from the snapshot taken when the device's monitor
-        // starts again: wait for it a while rather than take the call for gone.
+        // starts again: wait for the monitor, then for the snapshot a while, rather than take the call for gone.
         var ringing = isRinging(waiting)
         if !ringing && restored {
+            _ = await events.monitored(domainId: waiting.domainId, device: waiting.device, within: monitorWait)
             let deadline = ContinuousClock.now.advanced(by: snapshotWait)
             while !ringing && ContinuousClock.now < deadline {
                 do { try await Task.sleep(for: .milliseconds(50)) } catch { return }

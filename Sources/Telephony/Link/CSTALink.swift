@@ -57,6 +57,10 @@ public final class CSTALink: Sendable {
         var eventsReceived = 0
         /// A request timed out: the keep-alive loop checks the PBX now rather than at its next interval.
         var probeRequested = false
+        /// A monitor (or its snapshot) went unanswered on this session: once a keep-alive shows the PBX still there,
+        /// the missing monitors are started again (`remonitorRequested`) rather than left out until a reconnect.
+        var monitorsUnanswered = false
+        var remonitorRequested = false
     }
 
     public init(
@@ -270,6 +274,7 @@ public final class CSTALink: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.read(inbound, outbound) }
                 group.addTask { try await self.sweepTimeouts() }
+                group.addTask { try await self.remonitor() }
                 group.addTask {
                     try await self.setUp()
                     try await self.keepAlive()
@@ -346,6 +351,9 @@ public final class CSTALink: Sendable {
             logger.warning("PBX refused to monitor a device", metadata: ["device": "\(device)", "error": "\(error)"])
             return
         } catch {
+            // Unanswered (a PBX that lost the request, or was busy): tried again once the PBX shows it is there.
+            // A lost connection needs nothing: the next session monitors every device.
+            if case .timeout = error { state.withLock { $0.monitorsUnanswered = true } }
             logger.debug("monitoring interrupted", metadata: ["device": "\(device)", "error": "\(error)"])
             return
         }
@@ -379,11 +387,37 @@ public final class CSTALink: Sendable {
             switch result {
             case .success, .failure(.rejected):
                 // An answer, even a negative one, proves the PBX is there.
-                break
+                state.withLock { state in
+                    if state.monitorsUnanswered {
+                        state.monitorsUnanswered = false
+                        state.remonitorRequested = true
+                    }
+                }
             case .failure(.timeout):
                 throw KeepAliveUnanswered(afterRequestTimeout: probe)
             case .failure(let error):
                 throw error
+            }
+        }
+    }
+
+    /// Starts the monitors that went unanswered again, once a keep-alive has shown the PBX there (at once after the
+    /// probe a timeout triggers); a device the PBX keeps ignoring is tried at growing intervals, up to a minute.
+    private func remonitor() async throws {
+        var pause: Duration = .seconds(1)
+        while true {
+            try await Task.sleep(for: .milliseconds(100))
+            let requested = state.withLock { state in
+                defer { state.remonitorRequested = false }
+                return state.remonitorRequested
+            }
+            guard requested else { continue }
+            await monitorMissing()
+            if state.withLock({ $0.monitorsUnanswered }) {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(60))
+            } else {
+                pause = .seconds(1)
             }
         }
     }
