@@ -261,10 +261,11 @@ extension [PushEvent] {
     }
 }
 
-/// Polls `condition` every 20 ms until it holds, failing after `timeout` (a wait, never a timing assertion).
+/// Polls `condition` every 20 ms until it holds, failing after `timeout` (a wait, never a timing assertion: generous,
+/// because a CI machine running every suite at once on two cores has been seen to take tens of seconds for a step).
 func eventually(
     _ what: String,
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(30),
     sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: @Sendable () async throws -> Bool
 ) async throws {
@@ -277,10 +278,10 @@ func eventually(
     throw CancellationError()
 }
 
-/// Collects pushed events until `predicate` has seen what it wants (or fails after `timeout`).
+/// Collects pushed events until `predicate` has seen what it wants (or fails after `timeout`, a generous guard).
 func collect(
     _ subscription: PushSubscription,
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(30),
     until done: @escaping @Sendable ([PushEvent]) -> Bool,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> [PushEvent] {

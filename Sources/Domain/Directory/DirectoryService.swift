@@ -125,7 +125,8 @@ public struct DirectoryService: Sendable {
     ) throws
         -> CallerIdentity?
     {
-        let reverse = plan.reverse(number.replacingOccurrences(of: "(0)", with: ""))
+        // Foundation's replacing cost 2% of a lookup's CPU for numbers that nearly never hold a "(".
+        let reverse = plan.reverse(number.utf8.contains(UInt8(ascii: "(")) ? number.replacingOccurrences(of: "(0)", with: "") : number)
         var keys: [String] = []
         // The number as written first: the dialing plan's clean-up keeps the "(0)" of "+33 (0)1 …" as a digit.
         for form in [number] + reverse.searchKeys {
