@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import Storage
+import Synchronization
 import Telephony
 import Testing
 
@@ -44,9 +45,27 @@ struct CallbackRestartTests {
                 return try await client.createKey(companyId, token: admin, scopes: ["callbacks:create"]).secret
             }
 
-            let port = try ShutdownTests.freePort()
-            let base = "http://127.0.0.1:\(port)"
-            @Sendable func startServer() throws -> Process { try ShutdownTests.startServer(data: data, port: port) }
+            // Each run on a port of its own: the killed server's port is free for any other test to take meanwhile.
+            let port = Mutex(0)
+            @Sendable func base() -> String { "http://127.0.0.1:\(port.withLock { $0 })" }
+            // Each run's log, printed if the test fails (a loaded CI machine is where this test has failed).
+            let logs = Mutex<[URL]>([])
+            @Sendable func startServer() throws -> Process {
+                let file = data.appendingPathComponent("server-\(logs.withLock { $0.count + 1 }).log")
+                FileManager.default.createFile(atPath: file.path, contents: nil)
+                logs.withLock { $0.append(file) }
+                let free = try ShutdownTests.freePort()
+                port.withLock { $0 = free }
+                return try ShutdownTests.startServer(data: data, port: free, logLevel: "debug", log: try FileHandle(forWritingTo: file))
+            }
+            var finished = false
+            defer {
+                if !finished {
+                    for file in logs.withLock({ $0 }) {
+                        print("--- \(file.lastPathComponent)\n" + ((try? String(contentsOf: file, encoding: .utf8)) ?? "(none)"))
+                    }
+                }
+            }
             let server = try startServer()
             defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
             try await eventually("the server monitors 1002 and the callback device 1999", timeout: .seconds(60)) {
@@ -54,14 +73,14 @@ struct CallbackRestartTests {
             }
             let (status, created) = try await ShutdownTests.request(
                 "POST",
-                "\(base)/api/v1/callbacks",
+                "\(base())/api/v1/callbacks",
                 token: key,
                 json: #"{"number":"06 12 34 56 78","target":{"group":"Sales"}}"#
             )
             #expect(status == 201, "\(String(describing: created))")
             let id = try #require((created as? [String: Any])?["id"] as? String)
             @Sendable func current() async throws -> [String: Any] {
-                (try await ShutdownTests.request("GET", "\(base)/api/v1/callbacks/\(id)").1 as? [String: Any]) ?? [:]
+                (try await ShutdownTests.request("GET", "\(base())/api/v1/callbacks/\(id)").1 as? [String: Any]) ?? [:]
             }
             try await eventually("bob's phone rings") { await simulator.state(of: "1002").contains { $0.state == .alerting } }
             let firstCall = try #require(await simulator.state(of: "1002").first?.connection.callID)
@@ -96,6 +115,7 @@ struct CallbackRestartTests {
             #expect(await simulator.calls().isEmpty)
             kill(restarted.processIdentifier, SIGTERM)
             try await eventually("the server exits", timeout: .seconds(20)) { !restarted.isRunning }
+            finished = true
         }
     }
 }

@@ -124,10 +124,14 @@ struct MissedCallMailRestartTests {
 
             let sink = try SMTPSink(port: smtpPort)
             defer { sink.stop() }
-            let restarted = try Self.startServer(data: data, port: port)
+            // On a port of its own: the killed server's port is free for any other test to take meanwhile.
+            let restartedPort = try ShutdownTests.freePort()
+            let restarted = try Self.startServer(data: data, port: restartedPort)
             defer { if restarted.isRunning { kill(restarted.processIdentifier, SIGKILL) } }
             try await eventually("the mail arrives after the restart", timeout: .seconds(30)) { sink.received().count >= 1 }
-            try await eventually("the restarted server counts it sent", timeout: .seconds(10)) { await Self.mails(base, "sent") == 1 }
+            try await eventually("the restarted server counts it sent", timeout: .seconds(30)) {
+                await Self.mails("http://127.0.0.1:\(restartedPort)", "sent") == 1
+            }
             // Nothing else is due: a second copy would have gone out with it (retries are at most 0.5 s apart).
             try await Task.sleep(for: .seconds(1))
             let received = sink.received()

@@ -327,7 +327,7 @@ struct WebhookTests {
 
             let port = try ShutdownTests.freePort()
             let base = "http://127.0.0.1:\(port)"
-            @Sendable func startServer() throws -> Process {
+            @Sendable func startServer(port: Int) throws -> Process {
                 try ShutdownTests.startServer(
                     data: data,
                     port: port,
@@ -336,7 +336,7 @@ struct WebhookTests {
                     ]
                 )
             }
-            let server = try startServer()
+            let server = try startServer(port: port)
             defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
             try await eventually("the server monitors 1001 and 1002", timeout: .seconds(30)) {
                 await simulator.monitoredDevices().isSuperset(of: ["1001", "1002"])
@@ -366,7 +366,8 @@ struct WebhookTests {
             #expect(server.terminationReason == .uncaughtSignal)
 
             try receiver.restart()
-            let restarted = try startServer()
+            // On a port of its own: the killed server's port is free for any other test to take meanwhile.
+            let restarted = try startServer(port: try ShutdownTests.freePort())
             defer { if restarted.isRunning { kill(restarted.processIdentifier, SIGKILL) } }
             try await eventually("everything recorded before the kill is delivered", timeout: .seconds(40)) {
                 let received = Set(receiver.records().compactMap(\.deliveryId))

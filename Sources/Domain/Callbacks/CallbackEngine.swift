@@ -158,15 +158,16 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         // Calls the previous run left at callback devices would hold them (and ring the agent): they are hung up,
         // once the PBX's snapshot shows them, before any new attempt starts there. The device counts as busy until
         // then, so the loop goes on with the other devices meanwhile.
-        var devices: [String: CallbackGroup] = [:]
+        var devices: [String: (group: CallbackGroup, agents: Set<String>)] = [:]
         for request in interrupted {
             guard let callbackGroup = try? await store.read({ tx in try tx.callbackGroup(id: request.groupId) }) else { continue }
-            devices[Self.key(callbackGroup.domainId, callbackGroup.device)] = callbackGroup
+            let key = Self.key(callbackGroup.domainId, callbackGroup.device)
+            devices[key, default: (callbackGroup, [])].agents.formUnion(request.agentDevice.map { [$0] } ?? [])
         }
-        for (key, callbackGroup) in devices {
+        for (key, leftover) in devices {
             state.withLock { _ = $0.busyDevices.insert(key) }
             group.addTask {
-                await self.clearLeftovers(callbackGroup)
+                await self.clearLeftovers(leftover.group, agents: leftover.agents)
                 _ = self.state.withLock { $0.busyDevices.remove(key) }
                 self.doorbell.ring()
             }
@@ -180,22 +181,19 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         }
     }
 
-    /// Hangs up the calls at a callback device: waits for its monitor (at most `monitorWait`), then for the snapshot
-    /// that follows it to show them (at most 2 s: a PBX that dropped them shows none).
-    private func clearLeftovers(_ group: CallbackGroup) async {
-        guard await events.monitored(domainId: group.domainId, device: group.device, within: monitorWait) else { return }
-        let shown = ContinuousClock.now + .seconds(2)
-        while ContinuousClock.now < shown {
-            if let calls = events.line(domainId: group.domainId, device: group.device)?.calls, !calls.isEmpty {
-                for call in calls { _ = try? await gateway.execute(.clear(call.ref), domainId: group.domainId) }
-                // Until the PBX reports them gone, the agent's line still shows them, and the agent would look busy.
-                let gone = ContinuousClock.now + .seconds(3)
-                while ContinuousClock.now < gone, events.line(domainId: group.domainId, device: group.device)?.calls.isEmpty == false {
-                    do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
-                }
-                return
+    /// Hangs up the calls an earlier run left at a callback device: waits for the PBX's snapshot of it (at most
+    /// `monitorWait`: the link may take a while), clears the calls it shows, then waits (at most `snapshotWait`) until
+    /// neither the device nor the agents those attempts rang show them, so that the next attempt finds them free.
+    private func clearLeftovers(_ group: CallbackGroup, agents: Set<String>) async {
+        guard await events.waitForLine(domainId: group.domainId, device: group.device, within: monitorWait, until: \.snapshotTaken),
+            let calls = events.line(domainId: group.domainId, device: group.device)?.calls, !calls.isEmpty
+        else { return }
+        for call in calls { _ = try? await gateway.execute(.clear(call.ref), domainId: group.domainId) }
+        let leftovers = Set(calls.map(\.callId))
+        for device in [group.device] + agents.sorted() {
+            _ = await events.waitForLine(domainId: group.domainId, device: device, within: snapshotWait) { line in
+                line.snapshotTaken && !line.calls.contains { leftovers.contains($0.callId) }
             }
-            do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
         }
     }
 
@@ -398,8 +396,8 @@ public final class CallbackEngine: CallEventObserver, Sendable {
         var request = connected
         let ids = Set((request.agentCallId ?? "").split(separator: ",").map(String.init))
         guard let agent = request.agentDevice else { return }
-        // The snapshot's grace counts from the agent's monitor, not from the start: the link may take a while.
-        if restored { _ = await events.monitored(domainId: request.domainId, device: agent, within: monitorWait) }
+        // The grace counts from the PBX's snapshot of the agent's device, not from the start: the link may take a while.
+        if restored { _ = await events.waitForLine(domainId: request.domainId, device: agent, within: monitorWait, until: \.snapshotTaken) }
         var seenAt = ContinuousClock.now
         var grace: Duration = restored ? snapshotWait : .seconds(1)
         while !Task.isCancelled {

@@ -52,7 +52,7 @@ public final class RuleEngine: CallEventObserver, Sendable {
     /// How long a timer restored after a restart waits for the call model to learn the ringing call from the PBX's
     /// snapshot (taken when the device's monitor starts again) before it takes the call for gone.
     let snapshotWait: Duration
-    /// How long a restored timer waits for the device's monitor to start again before that (a slow link).
+    /// How long a restored timer waits for the PBX's snapshot of the device before that (a slow link).
     let monitorWait: Duration
     /// Decisions older than this are forgotten.
     static let retention: TimeInterval = 24 * 3600
@@ -209,7 +209,7 @@ public final class RuleEngine: CallEventObserver, Sendable {
         // starts again: wait for the monitor, then for the snapshot a while, rather than take the call for gone.
         var ringing = isRinging(waiting)
         if !ringing && restored {
-            _ = await events.monitored(domainId: waiting.domainId, device: waiting.device, within: monitorWait)
+            _ = await events.waitForLine(domainId: waiting.domainId, device: waiting.device, within: monitorWait, until: \.snapshotTaken)
             let deadline = ContinuousClock.now.advanced(by: snapshotWait)
             while !ringing && ContinuousClock.now < deadline {
                 do { try await Task.sleep(for: .milliseconds(50)) } catch { return }

@@ -115,14 +115,14 @@ public final class CallEventPipeline: Sendable {
         models.withLock { $0[domainId]?.line(device) }
     }
 
-    /// Waits until the PBX link monitors `device` (its snapshot follows): true then, false after `limit` or when the
-    /// task is cancelled. After a restart the link may take a while (a slow PBX, a busy machine); what was in progress
-    /// is judged from the snapshot, not from the time the server started.
-    public func monitored(domainId: Int64, device: String, within limit: Duration) async -> Bool {
+    /// Waits until `device`'s line satisfies `condition`: true then, false after `limit` or when the task is cancelled.
+    /// After a restart the link may take a while (a slow PBX, a busy machine): what was in progress is judged from
+    /// the PBX's snapshot, not from the time the server started.
+    public func waitForLine(domainId: Int64, device: String, within limit: Duration, until condition: (DeviceLine) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + limit
-        while line(domainId: domainId, device: device)?.monitored != true {
+        while !(line(domainId: domainId, device: device).map(condition) ?? false) {
             guard ContinuousClock.now < deadline else { return false }
-            do { try await Task.sleep(for: .milliseconds(100)) } catch { return false }
+            do { try await Task.sleep(for: .milliseconds(50)) } catch { return false }
         }
         return true
     }

@@ -87,6 +87,7 @@ public struct CallModel: Sendable {
         case .monitored(let device, let monitored):
             update(device, now: now, into: &output) { line, output in
                 line.monitored = monitored
+                line.snapshotTaken = false
                 // The link is down: nothing is known until a snapshot says which calls survived.
                 if !monitored {
                     for index in line.calls.indices where line.calls[index].suspendedAt == nil { line.calls[index].suspendedAt = now }
@@ -96,11 +97,13 @@ public struct CallModel: Sendable {
             guard lines[device] != nil else { break }
             update(device, now: now, into: &output) { line, output in
                 line.monitored = false
+                line.snapshotTaken = false
                 for call in line.calls { Self.end(call, in: &line, cause: "monitor_stopped", now: now, into: &output) }
             }
         case .snapshot(let device, let entries):
             update(device, now: now, into: &output) { line, output in
                 line.monitored = true
+                line.snapshotTaken = true
                 Self.reconcile(&line, with: entries, now: now, into: &output)
             }
         case .placed(let call, let number):

@@ -12,6 +12,9 @@ public struct DeviceLine: Sendable, Equatable {
     public var calls: [LineCall]
     /// Calls that ended here lately (newest last), so a late MakeCall answer or a duplicate event cannot revive one.
     var ended: [String] = []
+    /// Whether the PBX's snapshot has been applied since monitoring last started: only then do `calls` say what the
+    /// PBX has (after a restart, what an earlier run left behind).
+    public internal(set) var snapshotTaken = false
 
     public init(
         number: String,
