@@ -39,6 +39,8 @@ struct LDAPSourceTests {
             rows += batch
         }
         let pages = await (reader as? SessionReader<LDAPSearch>)?.inspect { $0.pagesRead }
+        // Replies come through liblber's read-ahead buffer (libldap 2.5 reads TCP twice per message without it).
+        #expect(await (reader as? SessionReader<LDAPSearch>)?.inspect { $0.readsAhead } == true)
         await reader.close()
         // alice, bob, the odd user, nopw, emptypw and the generated ones: 2505, past the server's 500 limit.
         #expect(rows.count == 2505)
@@ -96,6 +98,15 @@ struct LDAPSourceTests {
         for tls in [startTLS, ldaps] {
             let rows = try await readAll(.ldap(tls), with: connector, attributes: ["mail"]).rows
             #expect(rows == [SourceRow(["dn": ["uid=alice,ou=people,dc=example,dc=org"], "mail": ["alice@example.org"]])])
+            // TLS reads above the read-ahead buffer, every entry over several pages.
+            var everyone = tls
+            everyone.filter = "(objectClass=inetOrgPerson)"
+            let reader = try await connector.open(.ldap(everyone), attributes: ["uid"])
+            #expect(await (reader as? SessionReader<LDAPSearch>)?.inspect { $0.readsAhead } == true)
+            var uids = Set<String>()
+            while let batch = try await reader.next(limit: 1000) { uids.formUnion(batch.compactMap { $0["uid"] }) }
+            await reader.close()
+            #expect(uids.count == 2505)
         }
         // An unrelated CA must not be trusted.
         ldaps.caFile = try server.directory.appendingPathComponent("other-ca.pem").path

@@ -26,6 +26,8 @@ final class LDAPSearch: ReadingSession {
     private var finished = false
     /// Completed pages (search results received), for tests and logs.
     private(set) var pagesRead = 0
+    /// Whether the bound connection reads its replies through liblber's read-ahead buffer.
+    var readsAhead: Bool { connection?.readsAhead ?? false }
 
     private var timeoutSeconds: Int { settings.timeoutSeconds > 0 ? settings.timeoutSeconds : 10 }
     private var paged: Bool { settings.pageSize > 0 }
