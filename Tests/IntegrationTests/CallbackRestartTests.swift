@@ -52,7 +52,7 @@ struct CallbackRestartTests {
             let logs = Mutex<[URL]>([])
             @Sendable func startServer() throws -> Process {
                 let file = data.appendingPathComponent("server-\(logs.withLock { $0.count + 1 }).log")
-                FileManager.default.createFile(atPath: file.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: file.path, contents: nil)
                 logs.withLock { $0.append(file) }
                 let free = try ShutdownTests.freePort()
                 port.withLock { $0 = free }
