@@ -25,11 +25,11 @@ public final class CallbackEngine: CallEventObserver, Sendable {
     let now: @Sendable () -> Date
     /// Finished requests are kept this long.
     let retention: TimeInterval
-    /// How long a restored connected request waits for the PBX's snapshot to show the agent's call, once the agent's
-    /// device is monitored.
+    /// After a restart, how long a connected request's agent call may stay unseen once the PBX's snapshot of the
+    /// agent's device is in, and how long clearing waits for left-over calls to be gone.
     let snapshotWait: Duration
-    /// After a restart, how long the engine waits for the PBX link to monitor a device before it acts without it (a
-    /// busy machine or a slow link can take longer than the snapshot itself).
+    /// After a restart, how long the engine waits for the PBX's snapshot of a device before it acts without it (a
+    /// busy machine or a slow link can take a while).
     let monitorWait: Duration
     /// How often a waiting attempt looks at its mailbox.
     static let poll: Duration = .milliseconds(25)

@@ -206,7 +206,7 @@ public final class RuleEngine: CallEventObserver, Sendable {
             do { try await Task.sleep(for: .milliseconds(Int64(delay * 1000))) } catch { return }
         }
         // After a restart the call model learns the ringing call from the snapshot taken when the device's monitor
-        // starts again: wait for the monitor, then for the snapshot a while, rather than take the call for gone.
+        // starts again: wait for that snapshot (and a while more), rather than take the call for gone.
         var ringing = isRinging(waiting)
         if !ringing && restored {
             _ = await events.waitForLine(domainId: waiting.domainId, device: waiting.device, within: monitorWait, until: \.snapshotTaken)
