@@ -13,15 +13,19 @@ import Testing
 @Suite("Callbacks across a restart (issue 20)")
 struct CallbackRestartTests {
     /// With the PBX silent for a while after the restart (a slow link, a busy machine), longer than a snapshot takes:
-    /// the engine waits for the link instead of dialling without it, which would fail and spend an attempt.
+    /// the engine waits for the link instead of dialling without it, which would fail and spend an attempt. In both
+    /// manners the simulator speaks (its own, and a real switch's).
     @Test(
         "kill -9 while the agent's phone rings: after a restart the call is placed again and connects",
-        arguments: [Duration.zero, .seconds(12)]
+        arguments: [Duration.zero, .seconds(12)], SimulatorStyle.allCases
     )
-    func killedServerCallsBackAfterRestart(pbxSilentAfterRestart: Duration) async throws {
+    func killedServerCallsBackAfterRestart(pbxSilentAfterRestart: Duration, style: SimulatorStyle) async throws {
         var logger = Logger(label: "callback-kill-tests")
         logger.logLevel = .critical
-        let simulator = PBXSimulator(configuration: PBXSimulator.Configuration(keepAliveInterval: nil), logger: logger)
+        let simulator = PBXSimulator(
+            configuration: PBXSimulator.Configuration(edition: style.defaultEdition, style: style, keepAliveInterval: nil),
+            logger: logger
+        )
         try await simulator.running { pbxPort in
             let data = FileManager.default.temporaryDirectory.appendingPathComponent("tws-callbacks-\(UUID().uuidString.prefix(8))")
             defer { try? FileManager.default.removeItem(at: data) }

@@ -132,11 +132,14 @@ struct TelephonyLinkTests {
         }
     }
 
-    @Test("A monitor the PBX leaves unanswered while it still answers the keep-alive is started again, without a reconnect")
-    func unansweredMonitorIsStartedAgain() async throws {
+    @Test(
+        "A monitor the PBX leaves unanswered while it still answers the keep-alive is started again, without a reconnect",
+        arguments: SimulatorStyle.allCases
+    )
+    func unansweredMonitorIsStartedAgain(style: SimulatorStyle) async throws {
         // No keep-alive falls due while the PBX is silent: only the monitor goes unanswered, and the check it triggers
         // is answered.
-        try await TelephonyWorld.run(link: { $0.keepAliveInterval = .seconds(60) }) { w in
+        try await TelephonyWorld.run(style: style, link: { $0.keepAliveInterval = .seconds(60) }) { w in
             let before = w.server.links.linkStates().first?.reconnects ?? 0
             let ignored = await w.simulator.counters().requestsIgnored
             await w.simulator.setAnswering(false)
