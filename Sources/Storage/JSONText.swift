@@ -6,30 +6,78 @@ enum JSONText {
         case string(String), bool(Bool), null, number(String), array([Value]), object([String: Value])
     }
 
-    /// The array `text` holds, each element read by `element`; JSONDecoder reads any form this reader or `element`
-    /// does not know.
-    static func decodeArray<T: Decodable>(_ text: String, _ element: (Value) -> T?) throws -> [T] {
-        if let values = array(text) {
-            let elements = values.compactMap(element)
-            if elements.count == values.count { return elements }
+    /// The array of strings `text` holds, read without a tree; JSONDecoder reads any form this reader does not know.
+    static func decodeStrings(_ text: String) throws -> [String] {
+        var text = text
+        let read: [String]? = text.withUTF8 { bytes in
+            var reader = Reader(bytes: bytes)
+            var strings: [String] = []
+            guard reader.take(UInt8(ascii: "[")) else { return nil }
+            if !reader.take(UInt8(ascii: "]")) {
+                repeat {
+                    reader.skipSpace()
+                    guard reader.position < bytes.count, bytes[reader.position] == UInt8(ascii: "\""), let string = reader.string() else { return nil }
+                    strings.append(string)
+                } while reader.take(UInt8(ascii: ","))
+                guard reader.take(UInt8(ascii: "]")) else { return nil }
+            }
+            reader.skipSpace()
+            return reader.position == bytes.count ? strings : nil
         }
+        if let read { return read }
+        return try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+
+    /// The array of flat objects `text` holds, each object's members handed to `member` as they are read and the
+    /// element made by `element` when the object closes: no tree and no dictionary per object, as a search page reads
+    /// 17 contacts' phone lists. JSONDecoder reads any form this reader, `member` or `element` does not know.
+    static func decodeObjects<T: Decodable, Fields>(
+        _ text: String,
+        empty: Fields,
+        member: (inout Fields, String, Value) -> Bool,
+        element: (Fields) -> T?
+    ) throws -> [T] {
+        var text = text
+        let read: [T]? = text.withUTF8 { bytes in
+            var reader = Reader(bytes: bytes)
+            var elements: [T] = []
+            guard reader.take(UInt8(ascii: "[")) else { return nil }
+            if !reader.take(UInt8(ascii: "]")) {
+                repeat {
+                    guard reader.take(UInt8(ascii: "{")) else { return nil }
+                    var fields = empty
+                    if !reader.take(UInt8(ascii: "}")) {
+                        repeat {
+                            reader.skipSpace()
+                            guard reader.position < bytes.count, bytes[reader.position] == UInt8(ascii: "\""), let name = reader.string(),
+                                reader.take(UInt8(ascii: ":")), let value = reader.value(depth: 2), member(&fields, name, value)
+                            else { return nil }
+                        } while reader.take(UInt8(ascii: ","))
+                        guard reader.take(UInt8(ascii: "}")) else { return nil }
+                    }
+                    guard let made = element(fields) else { return nil }
+                    elements.append(made)
+                } while reader.take(UInt8(ascii: ","))
+                guard reader.take(UInt8(ascii: "]")) else { return nil }
+            }
+            reader.skipSpace()
+            return reader.position == bytes.count ? elements : nil
+        }
+        if let read { return read }
         return try JSONDecoder().decode([T].self, from: Data(text.utf8))
     }
 
-    /// The array `text` holds; nil when it is not one, or not well-formed.
-    static func array(_ text: String) -> [Value]? {
-        var reader = Reader(bytes: Array(text.utf8))
-        guard case .array(let values)? = reader.value(depth: 0) else { return nil }
-        reader.skipSpace()
-        return reader.position == reader.bytes.count ? values : nil
-    }
-
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
 
         mutating func skipSpace() {
-            while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
         }
 
         mutating func take(_ byte: UInt8) -> Bool {
@@ -39,9 +87,9 @@ enum JSONText {
             return true
         }
 
-        mutating func literal(_ word: String) -> Bool {
-            let word = Array(word.utf8)
-            guard bytes.count - position >= word.count, Array(bytes[position..<position + word.count]) == word else { return false }
+        mutating func literal(_ word: StaticString) -> Bool {
+            let word = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            guard bytes.count - position >= word.count, bytes[position..<position + word.count].elementsEqual(word) else { return false }
             position += word.count
             return true
         }

@@ -209,4 +209,34 @@ import Testing
         contact.id = 4242
         await #expect(throws: DomainError.self) { try await store.write { [contact] tx in try tx.update(contact) } }
     }
+    /// Phone lists are read member by member (`JSONText.decodeObjects`); any JSON form of them reads as JSONDecoder
+    /// reads it, whether the fast reader takes it (members in any order, spaces, escapes) or hands it on (an extra or
+    /// repeated member).
+    @Test(arguments: [
+        #"[]"#, #" [ ] "#,
+        #"[{"kind":"professional","number":"+33 1 55 17 18 89","redListed":false}]"#,
+        #"[{"redListed":true,"number":"0155\/17 \"18\" \u00e9\ud83d\ude00","kind":"mobile"},{"kind":"personal","number":"","redListed":false}]"#,
+        #" [ { "kind" : "assistant" , "number" : "12" , "redListed" : true } ] "#,
+        #"[{"kind":"mobile","number":"1","redListed":false,"label":"extra"}]"#,
+        #"[{"kind":"mobile","number":"1","number":"2","redListed":false}]"#,
+    ])
+    func phoneListsReadAsJSONDecoderReadsThem(text: String) throws {
+        let expected = try JSONDecoder().decode([ContactPhone].self, from: Data(text.utf8))
+        #expect(try Contact.phones(fromJSON: text) == expected)
+    }
+
+    @Test(arguments: [#"[{"kind":"radio","number":"1","redListed":false}]"#, #"[{"kind":"mobile","number":1,"redListed":false}]"#, #"[{"#, #"{}"#])
+    func brokenPhoneListsAreRefused(text: String) {
+        #expect(throws: (any Error).self) { try Contact.phones(fromJSON: text) }
+    }
+
+    @Test(arguments: [#"[]"#, #"["a"]"#, #" [ "a" , "" , "q\"\\\/\n\u00e9\ud83d\ude00 ok" ] "#, #"["x","x","x","x","x","x","x","x","x","x"]"#])
+    func fieldListsReadAsJSONDecoderReadsThem(text: String) throws {
+        #expect(try Contact.texts(fromJSON: text) == (try JSONDecoder().decode([String].self, from: Data(text.utf8))))
+    }
+
+    @Test(arguments: [#"["a",1]"#, #"["a""#, #"[null]"#, #"["\ud83d"]"#, #"{}"#])
+    func brokenFieldListsAreRefused(text: String) {
+        #expect(throws: (any Error).self) { try Contact.texts(fromJSON: text) }
+    }
 }

@@ -140,6 +140,8 @@ public func buildRouter(
     )
     router.add(middleware: CorsMiddleware(policy: services.cors, problems: HTTPProblemMiddleware(soapNamespace: soap.namespace)))
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
+    // Innermost: each answer's head and body in one write.
+    router.add(middleware: WholeAnswerMiddleware())
 
     let openAPI = Contract.openAPI
     router.get("/openapi.yaml") { _, _ in

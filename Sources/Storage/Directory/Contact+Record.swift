@@ -157,18 +157,24 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
     }
 
     static func phones(fromJSON text: String) throws -> [ContactPhone] {
-        try JSONText.decodeArray(text) { value in
-            guard case .object(let fields) = value, case .string(let kind)? = fields["kind"], let kind = ContactPhone.Kind(rawValue: kind),
-                case .string(let number)? = fields["number"], case .bool(let redListed)? = fields["redListed"]
-            else { return nil }
+        if text == "[]" { return [] }
+        // Each object's three members as they come, in any order; a member twice, or another one, goes to JSONDecoder.
+        return try JSONText.decodeObjects(text, empty: (kind: ContactPhone.Kind?.none, number: String?.none, redListed: Bool?.none)) { fields, name, value in
+            switch (name, value) {
+            case ("kind", .string(let kind)) where fields.kind == nil: fields.kind = ContactPhone.Kind(rawValue: kind)
+            case ("number", .string(let number)) where fields.number == nil: fields.number = number
+            case ("redListed", .bool(let redListed)) where fields.redListed == nil: fields.redListed = redListed
+            default: return false
+            }
+            return true
+        } element: { fields in
+            guard let kind = fields.kind, let number = fields.number, let redListed = fields.redListed else { return nil }
             return ContactPhone(kind: kind, number: number, redListed: redListed)
         }
     }
 
     static func texts(fromJSON text: String) throws -> [String] {
-        try JSONText.decodeArray(text) { value in
-            if case .string(let field) = value { field } else { nil }
-        }
+        text == "[]" ? [] : try JSONText.decodeStrings(text)
     }
 
     static func json(_ phones: [ContactPhone]) -> String {
