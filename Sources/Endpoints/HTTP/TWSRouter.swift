@@ -141,7 +141,7 @@ public func buildRouter(
     router.add(middleware: CorsMiddleware(policy: services.cors, problems: HTTPProblemMiddleware(soapNamespace: soap.namespace)))
     router.add(middleware: RateLimitMiddleware(limiter: LoginRateLimiter(limits: loginLimits)))
     // Innermost: each answer's head and body in one write.
-    router.add(middleware: WholeAnswerMiddleware())
+    router.add(middleware: WholeAnswerMiddleware<TWSRequestContext>())
 
     let openAPI = Contract.openAPI
     router.get("/openapi.yaml") { _, _ in

@@ -10,13 +10,13 @@ import NIOCore
 /// whole in memory; one of known length up to `limit` is gathered here into one buffer, which Hummingbird writes with
 /// its head at once. Bodies of unknown length (streams) and empty ones pass untouched. It is the innermost
 /// middleware, so an error while gathering still reaches `HTTPProblemMiddleware` as a problem, not a cut answer.
-struct WholeAnswerMiddleware: RouterMiddleware {
-    typealias Context = TWSRequestContext
-
+public struct WholeAnswerMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Larger bodies (none the API makes today) are streamed rather than copied whole.
-    static let limit = 4 << 20
+    static var limit: Int { 4 << 20 }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         guard let length = response.body.contentLength, length > 0, length <= Self.limit else { return response }
         let gathered = GatheredBody(capacity: length)
