@@ -660,4 +660,33 @@ struct DirectoryWorld {
         #expect(ContactSearch.asciiTier(ofName: "Léa Dupont", words: ["lea"]) == nil)
         #expect(ContactSearch.tier(ofName: "Léa Dupont", words: ["lea"]) == 0)
     }
+
+    /// Accented names whose letters all fold to ASCII are ranked over bytes too, with the Unicode way's answer.
+    @Test func theLatinRankingAgreesWithTheUnicodeOne() {
+        let names = ["Léa Dupont", "Élodie MÜLLER-Ñúñez", "Zoë d'Aragon 2", "Ångström Åsa", "Dupont Léa", "Straße İlker", "José-María Núñez"]
+        let words = [["lea"], ["lea", "dupont"], ["elo", "mul"], ["nunez"], ["zoe", "2"], ["angstrom", "as"], ["aragon"], ["x"], ["strasse", "ilker"], ["maria", "jose"]]
+        for name in names {
+            #expect(ContactSearch.latinTier(ofName: name, words: ["a"]) != nil, "\(name)")
+            for query in words {
+                #expect(ContactSearch.latinTier(ofName: name, words: query) == ContactSearch.unicodeTier(ofName: name, words: query), "\(name) \(query)")
+            }
+        }
+        // Every letter of the table, inside a word and alone, in upper and lower case.
+        for (value, _) in ContactSearch.latinFolding {
+            let letter = String(Unicode.Scalar(value)!)
+            for name in ["a\(letter)b Cd", "\(letter) x", "X\(letter.uppercased())"] {
+                let folded = ContactSearch.folded(name).split { !($0.isLetter || $0.isNumber) }.map(String.init)
+                for query in [folded, [String(folded[0].prefix(1))], ["zz"]] where query.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) {
+                    if let latin = ContactSearch.latinTier(ofName: name, words: query) {
+                        #expect(latin == ContactSearch.unicodeTier(ofName: name, words: query), "\(name) \(query)")
+                    }
+                }
+            }
+        }
+        // Letters Foundation keeps (`Ł`, `Æ`, `Œ`), and combining marks, take the Unicode way.
+        for name in ["Łucja Nowak", "Le\u{301}a", "Æsa", "Œdipe"] {
+            #expect(ContactSearch.latinTier(ofName: name, words: ["a"]) == nil, "\(name)")
+        }
+        #expect(ContactSearch.tier(ofName: "Łucja Nowak", words: ["nowak"]) == 0)
+    }
 }

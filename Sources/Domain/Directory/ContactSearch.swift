@@ -92,7 +92,8 @@ public struct ContactSearch: Sendable, Equatable {
     /// The tier of a contact the candidate query found (0 = every word a whole word of the name, 1 = the start of
     /// one, 2 = elsewhere), folding case and accents as the contact index does.
     static func tier(ofName searchName: String, words: [String]) -> Int {
-        asciiTier(ofName: searchName, words: words) ?? unicodeTier(ofName: searchName, words: words)
+        asciiTier(ofName: searchName, words: words) ?? latinTier(ofName: searchName, words: words)
+            ?? unicodeTier(ofName: searchName, words: words)
     }
 
     static func unicodeTier(ofName searchName: String, words: [String]) -> Int {
@@ -108,6 +109,43 @@ public struct ContactSearch: Sendable, Equatable {
         guard searchName.utf8.allSatisfy({ $0 < 0x80 }), words.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) else { return nil }
         var name = Array(searchName.utf8)
         for index in name.indices where name[index] >= UInt8(ascii: "A") && name[index] <= UInt8(ascii: "Z") { name[index] += 32 }
+        return byteTier(ofName: name, words: words)
+    }
+
+    /// `tier(ofName:words:)` over bytes for an accented name whose every letter `latinFolding` folds to ASCII, and
+    /// ASCII words: Foundation's folding of a whole name cost 3% of a 2-word search at 500,000 contacts. Nil otherwise.
+    static func latinTier(ofName searchName: String, words: [String]) -> Int? {
+        guard words.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) else { return nil }
+        var name: [UInt8] = []
+        name.reserveCapacity(searchName.utf8.count)
+        for scalar in searchName.unicodeScalars {
+            if scalar.isASCII {
+                let byte = UInt8(scalar.value)
+                name.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+            } else if let folded = latinFolding[scalar.value] {
+                name.append(contentsOf: folded)
+            } else {
+                return nil
+            }
+        }
+        return byteTier(ofName: name, words: words)
+    }
+
+    /// Foundation's own folding of each accented Latin letter (U+00C0 to U+024F) that folds to ASCII (`é` to `e`),
+    /// asked once: a name made of ASCII and these letters folds letter by letter to what Foundation makes of it
+    /// whole. Letters it keeps (`ß`, `Ł`, `Æ`) are not here, nor combining marks: such names take the Unicode way.
+    static let latinFolding: [UInt32: [UInt8]] = {
+        var table: [UInt32: [UInt8]] = [:]
+        for value in UInt32(0xC0)...0x24F {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let folded = String(scalar).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+            if !folded.isEmpty, folded.utf8.allSatisfy({ $0 < 0x80 }) { table[value] = Array(folded.utf8) }
+        }
+        return table
+    }()
+
+    /// The tier of a name already folded to lower-case ASCII bytes, for ASCII words.
+    private static func byteTier(ofName name: [UInt8], words: [String]) -> Int {
         let parts = name.split { !(($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))) }
         if words.allSatisfy({ word in parts.contains { $0.elementsEqual(word.utf8) } }) { return 0 }
         if words.allSatisfy({ word in parts.contains { $0.starts(with: word.utf8) } }) { return 1 }
