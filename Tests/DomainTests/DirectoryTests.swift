@@ -661,6 +661,20 @@ struct DirectoryWorld {
         #expect(ContactSearch.tier(ofName: "Léa Dupont", words: ["lea"]) == 0)
     }
 
+    /// A search's words are split over bytes when it is ASCII, with the Unicode way's answer.
+    @Test func theASCIIWordsAreTheUnicodeOnes() {
+        let texts = [
+            "", " ", "\t", "jean", " Jean  DUPONT ", "jean-luc o'brien", "a,b;c", "+33 (0)1 55 17 18 89", "0155171889", "(0)", "()",
+            "01.55.17", "01 55 x", " \t12\t ", "1 2 3 4 5 6 7 8 9", "a b c d e f g h i j", "a1 b2", "@[`{", "\r\n12", "12\r\n",
+            "(0)(0)12", "((0)12)", "-", "+", "tab\tword", "x(0)",
+        ]
+        for text in texts {
+            #expect(ContactSearch.asciiWords(text) == ContactSearch.unicodeWords(text), "\(text)")
+        }
+        #expect(ContactSearch.asciiWords("Léa") == nil)
+        #expect(ContactSearch.words("Léa Dupont") == ["Léa", "Dupont"])
+    }
+
     /// Accented names whose letters all fold to ASCII are ranked over bytes too, with the Unicode way's answer.
     @Test func theLatinRankingAgreesWithTheUnicodeOne() {
         let names = ["Léa Dupont", "Élodie MÜLLER-Ñúñez", "Zoë d'Aragon 2", "Ångström Åsa", "Dupont Léa", "Straße İlker", "José-María Núñez"]

@@ -42,6 +42,42 @@ public struct ContactSearch: Sendable, Equatable {
     /// The words of a search: a number written with spaces, dots, dashes or "(0)" is one word of digits; other
     /// text splits on anything that is not a letter or digit (the contact index does the same).
     static func words(_ text: String) -> [String] {
+        asciiWords(text) ?? unicodeWords(text)
+    }
+
+    /// `words(_:)` over bytes when the text is ASCII, as typed searches mostly are: the same words without Foundation's
+    /// trimming and a split by `Character` (1.5% of a 1-word search's CPU). Nil for other text.
+    static func asciiWords(_ text: String) -> [String]? {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+        }
+        let bytes = Array(text.utf8)
+        // `.whitespaces` among ASCII: space and tab.
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let trimmed = bytes[start..<end]
+        if trimmed.contains(where: isDigit), trimmed.allSatisfy({ isDigit($0) || " +-./()".utf8.contains($0) }) {
+            var digits: [UInt8] = []
+            var index = trimmed.startIndex
+            while index < trimmed.endIndex {
+                // "(0)" is left out, as `replacingOccurrences(of: "(0)", with: "")` does.
+                if trimmed[index...].starts(with: "(0)".utf8) {
+                    index += 3
+                    continue
+                }
+                if isDigit(trimmed[index]) { digits.append(trimmed[index]) }
+                index += 1
+            }
+            return digits.isEmpty ? [] : [String(decoding: digits, as: UTF8.self)]
+        }
+        let words = trimmed.split { !isAlphanumeric($0) }.prefix(maxWords).map { String(decoding: $0, as: UTF8.self) }
+        return Array(words)
+    }
+
+    static func unicodeWords(_ text: String) -> [String] {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.contains(where: \.isASCIIDigit), trimmed.allSatisfy({ $0.isASCIIDigit || " +-./()".contains($0) }) {
             let digits = String(trimmed.replacingOccurrences(of: "(0)", with: "").filter(\.isASCIIDigit))
