@@ -8,22 +8,7 @@ enum JSONText {
 
     /// The array of strings `text` holds, read without a tree; JSONDecoder reads any form this reader does not know.
     static func decodeStrings(_ text: String) throws -> [String] {
-        var text = text
-        let read: [String]? = text.withUTF8 { bytes in
-            var reader = Reader(bytes: bytes)
-            var strings: [String] = []
-            guard reader.take(UInt8(ascii: "[")) else { return nil }
-            if !reader.take(UInt8(ascii: "]")) {
-                repeat {
-                    reader.skipSpace()
-                    guard reader.position < bytes.count, bytes[reader.position] == UInt8(ascii: "\""), let string = reader.string() else { return nil }
-                    strings.append(string)
-                } while reader.take(UInt8(ascii: ","))
-                guard reader.take(UInt8(ascii: "]")) else { return nil }
-            }
-            reader.skipSpace()
-            return reader.position == bytes.count ? strings : nil
-        }
+        let read = elements(of: text) { reader in reader.quotedString() }
         if let read { return read }
         return try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
@@ -37,25 +22,34 @@ enum JSONText {
         member: (inout Fields, String, Value) -> Bool,
         element: (Fields) -> T?
     ) throws -> [T] {
+        let read = elements(of: text) { reader -> T? in
+            guard reader.take(UInt8(ascii: "{")) else { return nil }
+            var fields = empty
+            if !reader.take(UInt8(ascii: "}")) {
+                repeat {
+                    guard let name = reader.quotedString(), reader.take(UInt8(ascii: ":")), let value = reader.value(depth: 2),
+                        member(&fields, name, value)
+                    else { return nil }
+                } while reader.take(UInt8(ascii: ","))
+                guard reader.take(UInt8(ascii: "}")) else { return nil }
+            }
+            return element(fields)
+        }
+        if let read { return read }
+        return try JSONDecoder().decode([T].self, from: Data(text.utf8))
+    }
+
+    /// The elements of the array `text` holds, each read by `element` from where it starts, in place (no copy of the
+    /// text); nil when the text is not such an array, or `element` cannot read one.
+    private static func elements<T>(of text: String, _ element: (inout Reader) -> T?) -> [T]? {
         var text = text
-        let read: [T]? = text.withUTF8 { bytes in
+        return text.withUTF8 { bytes in
             var reader = Reader(bytes: bytes)
             var elements: [T] = []
             guard reader.take(UInt8(ascii: "[")) else { return nil }
             if !reader.take(UInt8(ascii: "]")) {
                 repeat {
-                    guard reader.take(UInt8(ascii: "{")) else { return nil }
-                    var fields = empty
-                    if !reader.take(UInt8(ascii: "}")) {
-                        repeat {
-                            reader.skipSpace()
-                            guard reader.position < bytes.count, bytes[reader.position] == UInt8(ascii: "\""), let name = reader.string(),
-                                reader.take(UInt8(ascii: ":")), let value = reader.value(depth: 2), member(&fields, name, value)
-                            else { return nil }
-                        } while reader.take(UInt8(ascii: ","))
-                        guard reader.take(UInt8(ascii: "}")) else { return nil }
-                    }
-                    guard let made = element(fields) else { return nil }
+                    guard let made = element(&reader) else { return nil }
                     elements.append(made)
                 } while reader.take(UInt8(ascii: ","))
                 guard reader.take(UInt8(ascii: "]")) else { return nil }
@@ -63,8 +57,6 @@ enum JSONText {
             reader.skipSpace()
             return reader.position == bytes.count ? elements : nil
         }
-        if let read { return read }
-        return try JSONDecoder().decode([T].self, from: Data(text.utf8))
     }
 
     private struct Reader {
@@ -85,6 +77,13 @@ enum JSONText {
             guard position < bytes.count, bytes[position] == byte else { return false }
             position += 1
             return true
+        }
+
+        /// A string literal after any space; nil when none starts there.
+        mutating func quotedString() -> String? {
+            skipSpace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+            return string()
         }
 
         mutating func literal(_ word: StaticString) -> Bool {
