@@ -112,10 +112,7 @@ enum JSONText {
                 var fields: [String: Value] = [:]
                 if take(UInt8(ascii: "}")) { return .object(fields) }
                 repeat {
-                    skipSpace()
-                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let key = string(), take(UInt8(ascii: ":")),
-                        let value = value(depth: depth + 1)
-                    else { return nil }
+                    guard let key = quotedString(), take(UInt8(ascii: ":")), let value = value(depth: depth + 1) else { return nil }
                     fields[key] = value
                 } while take(UInt8(ascii: ","))
                 return take(UInt8(ascii: "}")) ? .object(fields) : nil

@@ -19,9 +19,9 @@ public struct WholeAnswerMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         guard let length = response.body.contentLength, length > 0, length <= Self.limit else { return response }
-        let gathered = GatheredBody(capacity: length)
+        let gathered = GatheredBody()
         try await response.body.write(GatheringWriter(into: gathered))
-        let buffer = gathered.buffer
+        let buffer = gathered.buffer ?? ByteBuffer()
         if let trailers = gathered.trailers {
             response.body = ResponseBody(contentLength: buffer.readableBytes) { writer in
                 try await writer.write(buffer)
@@ -36,24 +36,13 @@ public struct WholeAnswerMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// What a body wrote: its bytes, and the trailers it finished with.
 final class GatheredBody {
-    var buffer: ByteBuffer
+    /// Nil until the first part; the usual single part is kept as it is, without a copy.
+    var buffer: ByteBuffer?
     var trailers: HTTPFields?
-    private var empty = true
-
-    init(capacity: Int) {
-        buffer = ByteBuffer()
-        buffer.reserveCapacity(capacity)
-    }
 
     func append(_ part: ByteBuffer) {
-        if empty {
-            // The usual single part is kept as it is, without a copy.
-            buffer = part
-            empty = false
-        } else {
-            var part = part
-            buffer.writeBuffer(&part)
-        }
+        var part = part
+        if buffer == nil { buffer = part } else { buffer?.writeBuffer(&part) }
     }
 }
 

@@ -157,9 +157,8 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
     }
 
     static func phones(fromJSON text: String) throws -> [ContactPhone] {
-        if text == "[]" { return [] }
         // Each object's three members as they come, in any order; a member twice, or another one, goes to JSONDecoder.
-        return try JSONText.decodeObjects(text, empty: (kind: ContactPhone.Kind?.none, number: String?.none, redListed: Bool?.none)) { fields, name, value in
+        try JSONText.decodeObjects(text, empty: (kind: ContactPhone.Kind?.none, number: String?.none, redListed: Bool?.none)) { fields, name, value in
             switch (name, value) {
             case ("kind", .string(let kind)) where fields.kind == nil: fields.kind = ContactPhone.Kind(rawValue: kind)
             case ("number", .string(let number)) where fields.number == nil: fields.number = number
@@ -174,7 +173,7 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
     }
 
     static func texts(fromJSON text: String) throws -> [String] {
-        text == "[]" ? [] : try JSONText.decodeStrings(text)
+        try JSONText.decodeStrings(text)
     }
 
     static func json(_ phones: [ContactPhone]) -> String {
