@@ -14,8 +14,9 @@ on (device, call id, event):
   `GET /health` round trips on the same push listener every 50 ms (plain HTTP on the push port, no event bus);
 - lost: events the PBX sent during the window that the owning client never received (must be 0);
 - clients cut off (close code or failure), resync events and seqs out of order, as tws-load saw them;
-- the server's own counters (`GET /metrics`): events the link received vs the simulators sent, events handed to
-  clients vs received by them, slow consumers cut off;
+- the server's own counters (`GET /metrics`): events the link received vs the simulators sent; events handed to
+  clients, read once the PBXs stopped and the clients went quiet with every client still listening, vs received by
+  them (each of those must arrive; events handed as the clients close are reported apart); slow consumers cut off;
 - CPU per call of the server and CPU per received event of tws-load (it must cost less than what it measures).
 
 Every user holds TWS Alerter, so each incoming call's `delivered` event is followed by an `alerter` event carrying the
@@ -403,7 +404,8 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
           + (f" (e.g. {lost[:3]})" if lost else ""))
     print(f"server counters: link received {metrics['tws_pbx_link_events_received_total']:.0f} events vs simulators sent "
           f"{counters.get('eventsSent', 0)}; push published {metrics['tws_push_events_published_total']:.0f}, handed to clients "
-          f"{metrics['tws_push_events_delivered_total']:.0f} vs received by clients {clients_events}; "
+          f"{result['handed_while_listening']:.0f} while every client listened (all must arrive) vs received by clients {clients_events}, "
+          f"{metrics['tws_push_events_delivered_total'] - clients_events:.0f} more handed as the clients closed; "
           f"slow consumers cut off {metrics['tws_push_slow_consumers_total']:.0f}")
     print(f"clients: {webs} WebSockets, {summary.get('pollers', 0)} long-polls ({summary.get('polls', 0)} answers); receipts by transport "
           f"{result['by_transport']}; cut off {summary.get('cutOff')} {summary.get('cutOffBy') or ''}, {summary.get('resyncs')} resync events, "
@@ -429,7 +431,7 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
           f"({window_receipts} in the window), peak RSS {summary.get('peakRssMiB', 0):.0f} MiB")
     print(f"click-to-call exchange: request {exchange[0]} bytes, response {exchange[1]} bytes ({exchange[2]} of JSON body)")
     ok = not lost and not probe_lost and summary.get("cutOff") == 0 and summary.get("resyncs") == 0 and summary.get("outOfOrder") == 0 \
-        and metrics["tws_push_events_delivered_total"] == clients_events \
+        and result["handed_while_listening"] <= clients_events <= metrics["tws_push_events_delivered_total"] \
         and metrics["tws_pbx_link_events_received_total"] == counters.get("eventsSent")
     print("events: none lost" if ok else "events: LOSS OR MISMATCH (see above)")
     p99 = percentile(latencies, 0.99)
@@ -439,6 +441,7 @@ def report(a, result, summary, counters, metrics, traces, probes, seeded, monito
         "telephony.calls_per_second": calls_placed / window_s, "telephony.calls": calls_placed, "telephony.window_s": window_s,
         "telephony.monitored_seconds": monitored, "telephony.seeded_seconds": seeded,
         "telephony.events_sent": len(sent), "telephony.events_lost": len(lost),
+        "telephony.events_handed": result["handed_while_listening"], "telephony.events_received": clients_events,
         "telephony.clients_cut_off": summary.get("cutOff"), "telephony.slow_consumers": metrics["tws_push_slow_consumers_total"],
         "telephony.resyncs": summary.get("resyncs"), "telephony.seqs_out_of_order": summary.get("outOfOrder"),
         "telephony.rss_mib": rss, "telephony.cpu_ms_per_call": 1000 * cpu / max(1, calls_placed),
@@ -498,11 +501,23 @@ async def run_load(a, push, base, probe_token, probe_b, sims, server, load):
     stats["sim_cpu"] = sum(proc_stat(sim.pid)[0] for sim in sims) - sim0
     # Stop the PBXs: what they sent until now is in their traces; the link-down burst that follows reaches the clients too.
     stats["sim_out"] = "".join(await asyncio.gather(*(loop.run_in_executor(None, stop_sim, sim) for sim in sims)))
-    # The probe's socket is read until quiet (the counters are compared with the server's afterwards).
-    while True:
-        try: await asyncio.wait_for(probe.recv(), 3)
-        except asyncio.TimeoutError: break
-        stats["probe_events"] += 1
+    # The probe's socket is read until quiet. Then, with every client still listening, the server's count of events
+    # handed to clients is read: each of those must reach a client. (Counted after the clients closed instead, an event
+    # the server takes for a socket as it closes counts on the server's side only.)
+    async def read_probe(quiet):
+        while True:
+            try: await asyncio.wait_for(probe.recv(), quiet)
+            except asyncio.TimeoutError: break
+            stats["probe_events"] += 1
+    await read_probe(3)
+
+    def counted():
+        load.stdin.write("count\n"); load.stdin.flush()
+        answer = json.loads(load.stdout.readline() or "{}")
+        if answer.get("status") != "counted": sys.exit(f"tws-load did not count: {answer}")
+        return scrape(base, "tws_push_events_delivered_total")
+    stats["handed_while_listening"] = await loop.run_in_executor(None, counted)
+    await read_probe(1)
     await probe.close()
     stats["window"] = (window_start, window_end)
     return stats

@@ -7,9 +7,11 @@ import Logging
 /// `scripts/bench_telephony.py` to join with the simulator's `--trace-events` trace.
 ///
 /// Talks to its driver over stdin/stdout: prints `{"status":"ready",…}` once every client is connected; on a line
-/// `drain` on stdin (or at EOF) waits until no event has arrived for `--quiet-seconds`, closes every client, writes the
-/// receipt file and prints one JSON summary line (events, clients cut off with their close codes, resyncs, seqs out
-/// of order, its own CPU time).
+/// `count` waits until no event has arrived for `--quiet-seconds` and prints `{"status":"counted","events":N}` with
+/// every client still listening (the driver reads the server's counters then: an event the server hands out after
+/// that is still received); on a line `drain` (or at EOF) waits until quiet, closes every client, writes the receipt
+/// file and prints one JSON summary line (events, clients cut off with their close codes, resyncs, seqs out of order,
+/// its own CPU time).
 @main
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,9 +57,12 @@ struct LoadCommand: AsyncParsableCommand {
         let quiet = quietSeconds
         try await runner.run(clients, connectConcurrency: connectConcurrency) {
             LoadCommand.say(["status": "ready", "webSockets": clients.count - pollers, "pollers": pollers])
-            await LoadCommand.drainRequested()
-            recorder.endWindow()
-            await recorder.waitUntilQuiet(for: quiet)
+            for await command in LoadCommand.commands() {
+                recorder.endWindow()
+                await recorder.waitUntilQuiet(for: quiet, thenDraining: command == .drain)
+                guard command == .count else { break }
+                LoadCommand.say(["status": "counted", "events": recorder.events])
+            }
         }
         try recorder.write(to: events)
         var summary = recorder.summary()
@@ -68,13 +73,22 @@ struct LoadCommand: AsyncParsableCommand {
         LoadCommand.say(summary)
     }
 
-    /// Returns when the driver writes `drain` (or closes its pipe). stdin is read on a thread of its own: a blocking
-    /// read must not hold one of the few threads the clients' tasks run on.
-    static func drainRequested() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    enum Command { case count, drain }
+
+    /// The driver's commands: `count` lines, then `drain` (also at the pipe's end), after which the stream ends. stdin
+    /// is read on a thread of its own: a blocking read must not hold one of the few threads the clients' tasks run on.
+    static func commands() -> AsyncStream<Command> {
+        AsyncStream { continuation in
             Thread.detachNewThread {
-                while let line = readLine(), line.trimmingCharacters(in: .whitespaces) != "drain" {}
-                continuation.resume()
+                while let line = readLine() {
+                    switch line.trimmingCharacters(in: .whitespaces) {
+                    case "count": continuation.yield(.count)
+                    case "drain": continuation.yield(.drain); continuation.finish(); return
+                    default: continue
+                    }
+                }
+                continuation.yield(.drain)
+                continuation.finish()
             }
         }
     }

@@ -104,15 +104,19 @@ final class Recorder: Sendable {
     /// A request that failed without ending the client (it retries).
     func failed(_ reason: String) { state.withLock { $0.failures[reason, default: 0] += 1 } }
 
-    /// Returns once no event has arrived for `seconds`; from then on, connections that end are not cut-offs.
-    func waitUntilQuiet(for seconds: Double) async {
+    /// Returns once no event has arrived for `seconds`; when `draining`, connections that end from then on are not
+    /// cut-offs (the load client closes them).
+    func waitUntilQuiet(for seconds: Double, thenDraining draining: Bool) async {
         while true {
             let quiet = state.withLock { ContinuousClock.now - $0.lastEvent }
             if quiet >= .seconds(seconds) { break }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        state.withLock { $0.draining = true }
+        if draining { state.withLock { $0.draining = true } }
     }
+
+    /// Events received so far, by every client.
+    var events: Int { state.withLock { $0.events } }
 
 
     /// Writes the receipts as TSV: ns, client, transport, type, device, call id, event (`card` for an Alerter card), bytes;
