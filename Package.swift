@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Endpoints", "Storage", "Auth", "Domain", "Telephony", "Connectors",
+                "Endpoints", "Storage", "Auth", "Domain", "Telephony", "Connectors", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,6 +148,8 @@ let package = Package(
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // unixODBC driver manager for SQL directories: sql.h/sqlext.h plus inline wrappers for their function-like macros.
         // libical (Debian libical-dev) for calendar presence (issue 21): iCalendar parsing, RRULE expansion, VTIMEZONE.
+        // glibc's malloc_trim: the server gives back what a directory synchronisation freed.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CICal", path: "Sources/CICal", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
         .systemLibrary(name: "CODBC", path: "Sources/CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
         .target(

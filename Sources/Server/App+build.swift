@@ -433,6 +433,7 @@ private func buildServices(
             audience: .directory(directoryId),
             event: PushEvent(type: .directorySync, time: Date(), directorySync: DirectorySyncPayload(directoryId: directoryId, report: report))
         )
+        if report.finishedAt != nil { ProcessMemory.returnFreedPages() }
     }
     return TWSServices(
         admin: admin,

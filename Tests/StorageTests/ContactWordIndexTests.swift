@@ -49,7 +49,12 @@ import Testing
             }
             var stored: [Contact] = []
             for (offset, pair) in directories.enumerated() {
-                stored += try tx.insertBatch((0..<300).map { contact(offset * 1_000 + $0, in: pair) })
+                let batch = (0..<300).map { contact(offset * 1_000 + $0, in: pair) }
+                stored += zip(batch, try tx.insertBatch(batch)).map { contact, id in
+                    var contact = contact
+                    contact.id = id
+                    return contact
+                }
                 for index in 300..<400 { stored.append(try tx.insert(contact(offset * 1_000 + index, in: pair))) }
             }
             // Renamed by a synchronisation, and some gone.

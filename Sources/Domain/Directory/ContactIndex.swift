@@ -19,9 +19,9 @@ public protocol ContactIndex {
     /// A user's private contacts by name.
     func privateContacts(ownerUserId: Int64, directoryId: Int64) throws -> [Contact]
     func privateContactCount(ownerUserId: Int64) throws -> Int
-    /// Inserts a synchronisation's new contacts at once (their index entries written together) and answers them
-    /// with their ids.
-    func insertBatch(_ contacts: [Contact]) throws -> [Contact]
+    /// Inserts a synchronisation's new contacts at once (their index entries written together) and answers their
+    /// ids, in their order.
+    func insertBatch(_ contacts: [Contact]) throws -> [Int64]
     /// What a synchronisation compares of a directory's contacts with these IDs in its source.
     func syncStates(directoryId: Int64, externalIds: [String]) throws -> [ContactSyncState]
     /// Rewrites a synchronisation's changed contacts (their ids set) at once, their index entries written together.

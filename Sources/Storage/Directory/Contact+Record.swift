@@ -119,9 +119,19 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         func bound(_ code: Int32) throws {
             guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding contact column \(index)") }
         }
+        // The text's own bytes with their length: passed as a C string, a short (inline) Swift string was first
+        // copied to a new array, and SQLite measured each with strlen.
         func text(_ value: String) throws {
             index += 1
-            try bound(sqlite3_bind_text(handle, index, value, -1, Self.transient))
+            var value = value
+            let code = value.withUTF8 { bytes in
+                // No address (an empty text) would bind NULL: '' is bound from a literal.
+                guard let start = bytes.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, Self.transient) }
+                return start.withMemoryRebound(to: CChar.self, capacity: bytes.count) { start in
+                    sqlite3_bind_text(handle, index, start, Int32(bytes.count), Self.transient)
+                }
+            }
+            try bound(code)
         }
         func integer(_ value: Int64?) throws {
             index += 1
@@ -131,11 +141,26 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         try integer(domainId)
         try integer(directoryId)
         try integer(ownerUserId)
-        for value in [externalId, lastName, firstName, company, picture, Self.json(phones), mail1, mail2, url, Self.json(privateFields), vip, mergeKey, contentHash] {
-            try text(value)
-        }
+        try text(externalId)
+        try text(lastName)
+        try text(firstName)
+        try text(company)
+        try text(picture)
+        try text(Self.json(phones))
+        try text(mail1)
+        try text(mail2)
+        try text(url)
+        try text(Self.json(privateFields))
+        try text(vip)
+        try text(mergeKey)
+        try text(contentHash)
         try integer(syncGeneration)
-        for value in [searchName, searchCompany, searchMail, searchNumbers, phoneKeys, scope] { try text(value) }
+        try text(searchName)
+        try text(searchCompany)
+        try text(searchMail)
+        try text(searchNumbers)
+        try text(phoneKeys)
+        try text(scope)
         try integer(sourceDigest)
         assert(Int(index) == Self.columnNames.count, "bindColumns and columnNames disagree")
     }
@@ -176,17 +201,30 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         try JSONText.decodeStrings(text)
     }
 
+    /// Written into one string (a synchronisation writes 500,000 of each list; temporary strings were most of it).
     static func json(_ phones: [ContactPhone]) -> String {
+        guard !phones.isEmpty else { return "[]" }
         var out = "["
+        out.reserveCapacity(phones.count * 56)
         for (index, phone) in phones.enumerated() {
-            if index > 0 { out += "," }
-            out += #"{"kind":"# + JSONText.quoted(phone.kind.rawValue) + #","number":"# + JSONText.quoted(phone.number)
+            out += index > 0 ? #",{"kind":"# : #"{"kind":"#
+            JSONText.appendQuoted(phone.kind.rawValue, to: &out)
+            out += #","number":"#
+            JSONText.appendQuoted(phone.number, to: &out)
             out += phone.redListed ? #","redListed":true}"# : #","redListed":false}"#
         }
-        return out + "]"
+        out += "]"
+        return out
     }
 
     static func json(_ texts: [String]) -> String {
-        "[" + texts.map(JSONText.quoted).joined(separator: ",") + "]"
+        guard !texts.isEmpty else { return "[]" }
+        var out = "["
+        for (index, text) in texts.enumerated() {
+            if index > 0 { out += "," }
+            JSONText.appendQuoted(text, to: &out)
+        }
+        out += "]"
+        return out
     }
 }

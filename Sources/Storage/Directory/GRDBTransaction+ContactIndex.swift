@@ -126,26 +126,24 @@ extension GRDBTransaction: ContactIndex {
         try translate { try Contact.filter(Contact.Columns.ownerUserId == ownerUserId).fetchCount(db) }
     }
 
-    public func insertBatch(_ contacts: [Contact]) throws -> [Contact] {
+    public func insertBatch(_ contacts: [Contact]) throws -> [Int64] {
         guard !contacts.isEmpty else { return [] }
         return try translate {
             // Rows marked `indexedInBatch` are skipped by the insert trigger; one statement then indexes the batch,
             // found by its ids, instead of one index write per row (a synchronisation's hot path).
-            var inserted: [Contact] = []
-            inserted.reserveCapacity(contacts.count)
+            var ids: [Int64] = []
+            ids.reserveCapacity(contacts.count)
             let statement = try db.cachedStatement(sql: Self.batchInsert)
             // GRDB checks and binds the first row's arguments; every row's columns are then bound straight from the
             // contact (`bindColumns`) and the statement run by GRDB as usual. Reset first: GRDB's unchecked binding
             // traps on the error a failed last run of this cached statement left behind.
             sqlite3_reset(statement.sqliteStatement)
             statement.setUncheckedArguments(StatementArguments(contacts[0].columnValues))
-            for var contact in contacts {
+            for contact in contacts {
                 try contact.bindColumns(to: statement)
                 try statement.execute()
-                contact.id = db.lastInsertedRowID
-                inserted.append(contact)
+                ids.append(db.lastInsertedRowID)
             }
-            let ids = inserted.compactMap(\.id)
             let columns = Contact.searchColumns.joined(separator: ", ")
             try db.cachedStatement(
                 sql: """
@@ -156,7 +154,7 @@ extension GRDBTransaction: ContactIndex {
             guard db.changesCount == ids.count else {
                 throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "indexed \(db.changesCount) of \(ids.count) rows of a batch")
             }
-            return inserted
+            return ids
         }
     }
 

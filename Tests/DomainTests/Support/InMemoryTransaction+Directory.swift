@@ -92,9 +92,9 @@ extension InMemoryTransaction: ContactIndex {
 
     func privateContactCount(ownerUserId: Int64) throws -> Int { rows(Contact.self).filter { $0.ownerUserId == ownerUserId }.count }
 
-    func insertBatch(_ contacts: [Contact]) throws -> [Contact] {
+    func insertBatch(_ contacts: [Contact]) throws -> [Int64] {
         // Each row is checked as an INSERT is; the index follows the rows here, so there is nothing more to write.
-        try contacts.map { try inserted($0) }
+        try contacts.map { try inserted($0).id! }
     }
 
     func syncStates(directoryId: Int64, externalIds: [String]) throws -> [ContactSyncState] {
