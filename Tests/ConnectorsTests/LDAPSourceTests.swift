@@ -121,5 +121,11 @@ struct LDAPSourceTests {
         photo.withUnsafeBytes { #expect(LDAPSearch.text(of: $0, attribute: "description") == "/9j/4AA=") }
         guid.withUnsafeBytes { #expect(LDAPSearch.text(of: $0, attribute: "objectguid") == Data(guid).base64EncodedString()) }
         Array("Müller".utf8).withUnsafeBytes { #expect(LDAPSearch.text(of: $0, attribute: "sn") == "Müller") }
+        // Text that holds the replacement character itself is valid UTF-8, and stays text; so does an empty value.
+        Array("A\u{FFFD}B".utf8).withUnsafeBytes { #expect(LDAPSearch.text(of: $0, attribute: "sn") == "A\u{FFFD}B") }
+        [UInt8]().withUnsafeBytes { #expect(LDAPSearch.text(of: $0, attribute: "sn") == "") }
+        // One bad byte in an otherwise textual value: the whole value as base64, not text with a replacement.
+        let broken: [UInt8] = Array("Mu".utf8) + [0xC3] + Array("ller".utf8)
+        broken.withUnsafeBytes { #expect(LDAPSearch.text(of: $0, attribute: "sn") == Data(broken).base64EncodedString()) }
     }
 }

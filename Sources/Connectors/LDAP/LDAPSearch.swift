@@ -249,7 +249,14 @@ final class LDAPSearch: ReadingSession {
     static func text(of bytes: UnsafeRawBufferPointer, attribute: String) -> String { text(of: bytes, binary: isBinary(attribute)) }
 
     static func text(of bytes: UnsafeRawBufferPointer, binary: Bool) -> String {
-        if !binary, let text = String(validating: bytes, as: UTF8.self) { return text }
+        if !binary {
+            // Decoded with repair, then compared: the same bytes back mean the value was valid UTF-8. (`String(validating:)`
+            // looked up its generic metadata on every call: 5% of the CPU of re-reading 500,000 unchanged contacts.)
+            let text = String(decoding: bytes, as: UTF8.self)
+            let same = text.utf8.count == bytes.count
+                && (text.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } ?? text.utf8.elementsEqual(bytes))
+            if same { return text }
+        }
         return Data(bytes).base64EncodedString()
     }
 }
