@@ -58,7 +58,17 @@ extension GRDBTransaction {
 enum JSONList {
     static func text(_ values: [Int64]) -> String { "[" + values.map(String.init).joined(separator: ",") + "]" }
 
-    static func text(_ values: [String]) -> String { "[" + values.map(JSONText.quoted).joined(separator: ",") + "]" }
+    /// Written into one string: a synchronisation writes each contact's field list and a batch's IDs this way.
+    static func text(_ values: [String]) -> String {
+        guard !values.isEmpty else { return "[]" }
+        var out = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "," }
+            JSONText.appendQuoted(value, to: &out)
+        }
+        out += "]"
+        return out
+    }
 }
 
 extension Column {

@@ -217,14 +217,5 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         return out
     }
 
-    static func json(_ texts: [String]) -> String {
-        guard !texts.isEmpty else { return "[]" }
-        var out = "["
-        for (index, text) in texts.enumerated() {
-            if index > 0 { out += "," }
-            JSONText.appendQuoted(text, to: &out)
-        }
-        out += "]"
-        return out
-    }
+    static func json(_ texts: [String]) -> String { JSONList.text(texts) }
 }
