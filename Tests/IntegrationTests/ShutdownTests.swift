@@ -142,4 +142,37 @@ struct ShutdownTests {
         #expect(lines.first { $0.device == "1002" }?.kind == .incoming)
         }
     }
+
+    @Test("A server whose REST port is taken exits with an error instead of staying up")
+    func takenPortEndsTheProcess() async throws {
+        // Someone else listens on the port first.
+        let holder = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
+            }
+        }
+        try #require(listening, "no port to hold")
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("tws-taken-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let log = data.appendingPathExtension("log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let server = try Self.startServer(data: data, port: port, logLevel: "error", log: try FileHandle(forWritingTo: log))
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+
+        // Before the fix the background loops waited for a graceful shutdown that a failed start never sends: the
+        // process stayed up, spinning, and ignored SIGTERM.
+        try await eventually("the server exits", timeout: .seconds(60)) { !server.isRunning }
+        #expect(server.terminationReason == .exit && server.terminationStatus != 0, "exit \(server.terminationStatus)")
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(output.localizedCaseInsensitiveContains("address already in use"), "\(output.suffix(2000))")
+    }
 }
