@@ -368,8 +368,9 @@ public struct SessionService: Sendable {
         return try await user(token: token, tokenId: tokenId)
     }
 
-    /// The user of a token checked earlier, while sessions and users stay as they were and the session lasts.
-    private func cachedUser(_ token: String) -> UserPrincipal? {
+    /// The user of a token checked earlier, while sessions and users stay as they were and the session lasts; nil when
+    /// the token must be checked (`caller(token:)`). It never suspends: the HTTP event loop's lookups use it.
+    public func cachedUser(_ token: String) -> UserPrincipal? {
         guard let known = checkedUsers.cached(token, version: store.sessionVersion), now() < known.expiresAt else { return nil }
         return known.principal
     }

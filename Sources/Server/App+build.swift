@@ -56,6 +56,8 @@ struct TWSServer: Sendable {
     let metrics: ServerMetrics
     /// Port 8000: REST, SOAP, contract documents, health, metrics.
     let api: any ApplicationProtocol
+    /// Reverse lookups answered on the event loop (`DirectoryLookupHandler`), when connections run there.
+    let lookups: DirectoryLookups?
     /// Port 9000: WebSocket and long-poll events.
     let pushApplication: any ApplicationProtocol
     /// Everything long-lived other than the listeners, in start order.
@@ -267,10 +269,11 @@ func buildServer(
     )
     // The web client's page tells the browser where the push channel listens.
     let pushPort = ListenerPort(configured: configuration.pushPort)
+    let metricsEndpoint = MetricsEndpoint(token: configuration.metricsToken, registry: options.metrics) { metrics.refresh() }
     let router = try buildRouter(
         services: services,
         loginLimits: .init(burst: configuration.loginBurst, perSecond: configuration.loginPerSecond),
-        metrics: MetricsEndpoint(token: configuration.metricsToken, registry: options.metrics) { metrics.refresh() },
+        metrics: metricsEndpoint,
         trustedProxies: configuration.trustedProxyAddresses,
         webClient: WebClient(pushPort: pushPort),
         logger: logger,
@@ -280,10 +283,14 @@ func buildServer(
             perNumber: .init(burst: configuration.callbacksPerNumberPerHour, perSecond: configuration.callbacksPerNumberPerHour / 3600)
         )
     )
+    let serverName = "tws"
+    let lookups = configuration.connectionsOnEventLoops
+        ? DirectoryLookups(directories: services.directories, sessions: services.sessions, counters: metricsEndpoint.requests, serverName: serverName)
+        : nil
     let api = Application(
         router: router,
-        server: .http1(onItsEventLoop: configuration.connectionsOnEventLoops),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tws"),
+        server: .http1(onItsEventLoop: configuration.connectionsOnEventLoops, lookups: lookups),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         logger: logger
     )
     let synchronizer = services.directoryAdmin.synchronizer
@@ -354,6 +361,7 @@ func buildServer(
         verifier: verifier,
         metrics: metrics,
         api: api,
+        lookups: lookups,
         pushApplication: buildPushApplication(
             push,
             host: configuration.host,

@@ -74,6 +74,10 @@ public struct AppDatabase: TenantStore {
         try Self.readHere(writer, contactWords, body)
     }
 
+    public func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try Self.readHere(writer, contactWords, body)
+    }
+
     private static func readHere<T>(_ writer: any DatabaseWriter, _ contactWords: ContactWordIndex, _ body: (any StoreTransaction) throws -> T) throws -> T {
         try writer.read { db in try body(GRDBTransaction(db: db, contactWords: contactWords)) }
     }

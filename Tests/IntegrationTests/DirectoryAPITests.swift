@@ -26,6 +26,24 @@ struct DirectoryAPITests {
         + #""professionalRedList":"liste_rouge","mobilePhone":"gsm","mobileRedList":"liste_rouge","private0":"vip","private1":"adresse|a"},"#
         + #""privateLabels":{"0":"[VIP]","1":"Adresse"}},"synchronization":{"mode":"every","minutes":60}}"#
 
+    /// Company A's directory of `csv` (in the import folder as `crm/contacts.csv`), readable by A's staff, synchronised
+    /// once: its id and the synchronisation's report.
+    static func synchronisedDirectory(_ client: some TestClientProtocol, _ world: IsolationWorld) async throws -> (Int64, [String: Any]) {
+        let directoryId = try await client.create(
+            "/api/v1/admin/domains/\(world.a.domainId)/directories",
+            token: world.adminAToken,
+            json: directoryJSON
+        )
+        try await client.must(
+            .post,
+            "/api/v1/admin/authorizations",
+            token: world.adminAToken,
+            json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"group","granteeId":\#(world.a.groupId)}"#,
+            answer: .created
+        )
+        return (directoryId, try await client.must(.post, "/api/v1/admin/directories/\(directoryId)/sync?wait=true", token: world.adminAToken).json())
+    }
+
     @Test
     func csvDirectorySynchronisesAndIsSearchedOverRESTAndSOAP() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tws-csv-\(UUID().uuidString)")
@@ -35,20 +53,7 @@ struct DirectoryAPITests {
         try Data(Self.csv).write(to: file)
         try await TWSTestApp.run(configure: { $0.csvImportFolder = folder.path }) { client in
             let world = try await IsolationWorld.make(client)
-            let a = world.a
-            let directoryId = try await client.create(
-                "/api/v1/admin/domains/\(a.domainId)/directories",
-                token: world.adminAToken,
-                json: Self.directoryJSON
-            )
-            try await client.must(
-                .post,
-                "/api/v1/admin/authorizations",
-                token: world.adminAToken,
-                json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"group","granteeId":\#(a.groupId)}"#,
-                answer: .created
-            )
-            let report = try await client.must(.post, "/api/v1/admin/directories/\(directoryId)/sync?wait=true", token: world.adminAToken).json()
+            let (directoryId, report) = try await Self.synchronisedDirectory(client, world)
             #expect(report.string("state") == "succeeded", "\(report)")
             #expect(report.int("read") == 4 && report.int("created") == 3 && report.int("ignored") == 1)
             #expect(report.objects("ignoredSamples")?.first?.string("reason") == "no ID (id is empty)")

@@ -163,7 +163,7 @@ struct ShutdownTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("tws-taken-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: data) }
         let log = data.appendingPathExtension("log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let server = try Self.startServer(data: data, port: port, logLevel: "error", log: try FileHandle(forWritingTo: log))
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }

@@ -32,6 +32,16 @@ enum TWSTestApp {
         configure: (inout AppConfiguration) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
+        try await run(setup, database: database, configure: configure) { client, _ in try await test(client) }
+    }
+
+    /// `run`, with the server built too (its services, its lookup handler).
+    static func run<Value: Sendable>(
+        _ setup: TestingSetup = .router,
+        database: AppDatabase? = nil,
+        configure: (inout AppConfiguration) -> Void = { _ in },
+        withServer test: @Sendable (any TestClientProtocol, TWSServer) async throws -> Value
+    ) async throws -> Value {
         var configuration = configuration()
         configure(&configuration)
         try configuration.validate()
@@ -45,7 +55,7 @@ enum TWSTestApp {
             logger: logger,
             options: ServerOptions(connectsLinks: false, schedulesSynchronisations: false)
         )
-        return try await server.running(logger: logger) { try await server.api.test(setup, test) }
+        return try await server.running(logger: logger) { try await server.api.test(setup) { client in try await test(client, server) } }
     }
 }
 

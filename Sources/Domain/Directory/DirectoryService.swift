@@ -104,9 +104,16 @@ public struct DirectoryService: Sendable {
     /// user's domain dialing plan, so every way of writing it finds the same contact; the lowest priority number wins.
     /// Red-listed numbers are found too (the name is shown, the number never sent).
     public func lookup(_ principal: UserPrincipal, number: String) async throws -> CallerIdentity? {
+        try lookupNow(principal, number: number)
+    }
+
+    /// `lookup` on the caller's thread, without suspending: the HTTP event loop answers lookups with it
+    /// (`DirectoryLookupHandler`). The same checks, rights and reads.
+    public func lookupNow(_ principal: UserPrincipal, number: String) throws -> CallerIdentity? {
         guard number.unicodeScalars.count <= DialingPlan.maxNumberLength else { throw DomainError.invalid(field: "number", "A number takes at most 64 characters") }
         guard number.unicodeScalars.contains(where: \.isASCIIDigit) else { throw DomainError.invalid(field: "number", "number must hold digits") }
-        return try await store.read { [version = store.configurationVersion] tx in
+        let version = store.configurationVersion
+        return try store.readNow { tx in
             try applications.require(.telephony, principal: principal, version: version, tx)
             let access = try access(principal.userId, version: version, tx)
             let plan = try plans.plan(domainId: principal.domainId, version: version, tx)

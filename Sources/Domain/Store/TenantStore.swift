@@ -22,5 +22,8 @@ public protocol TenantStore: Sendable {
     /// check may be kept while it stays the same.
     var sessionVersion: UInt64 { get }
     func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    /// A read on the caller's thread, for a caller that must not suspend (the HTTP event loop answering a lookup):
+    /// the same snapshot isolation as `read`. It blocks while every reader is busy, so only short reads use it.
+    func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
 }

@@ -1,3 +1,5 @@
+import Auth
+import Domain
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -45,9 +47,16 @@ final class EventLoopTaskExecutor: TaskExecutor {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1, each connection on its own event loop (`OnItsEventLoop`), or Hummingbird's own server.
-    public static func http1(onItsEventLoop: Bool) -> HTTPServerBuilder {
+    /// HTTP/1.1, each connection on its own event loop (`OnItsEventLoop`), or Hummingbird's own server. With
+    /// `lookups`, and connections on their loops, reverse lookups are answered in the pipeline
+    /// (`DirectoryLookupHandler`): the loop already runs the handlers and their database reads.
+    public static func http1(onItsEventLoop: Bool, lookups: DirectoryLookups? = nil) -> HTTPServerBuilder {
         guard onItsEventLoop else { return .http1() }
-        return HTTPServerBuilder { responder in OnItsEventLoop(HTTP1Channel(responder: responder)) }
+        guard let lookups else { return HTTPServerBuilder { responder in OnItsEventLoop(HTTP1Channel(responder: responder)) } }
+        return HTTPServerBuilder { responder in
+            OnItsEventLoop(
+                HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [DirectoryLookupHandler(lookups)]))
+            )
+        }
     }
 }

@@ -27,7 +27,7 @@ struct DirectoryFastPath: ServerMiddleware {
         if operationID == "lookupNumber" {
             guard let number = query["number"] else { return try await next(request, body, metadata) }
             guard let caller = try await directories.lookup(user, number: number) else {
-                throw DomainError(.notFound, code: "no_contact", "No readable contact has this number")
+                throw Self.noContact
             }
             var json = JSONBytes(capacity: 1024)
             Self.write(caller, to: &json)
@@ -58,6 +58,9 @@ struct DirectoryFastPath: ServerMiddleware {
         json.endObject()
         return Self.answer(json)
     }
+
+    /// A number nobody readable has (`DirectoryLookupHandler` writes the same problem).
+    static let noContact = DomainError(.notFound, code: "no_contact", "No readable contact has this number")
 
     static let searchNames: Set<String> = ["q", "name", "company", "mail", "number", "directoryId", "offset", "limit"]
     static let lookupNames: Set<String> = ["number"]

@@ -33,6 +33,11 @@ final class InMemoryStore: TenantStore {
         return try body(InMemoryTransaction(snapshot, writable: false))
     }
 
+    func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        let snapshot = committed.withLock { $0 }
+        return try body(InMemoryTransaction(snapshot, writable: false))
+    }
+
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         try writer.withLock { _ throws -> T in
             let transaction = InMemoryTransaction(committed.withLock { $0 }, writable: true)
