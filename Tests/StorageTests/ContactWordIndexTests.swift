@@ -91,6 +91,10 @@ import Testing
     static func both(_ world: World, _ match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) throws -> (fts5: [Int64], memory: [Int64]?) {
         try world.store.readDatabase { db in
             let fts5 = try GRDBTransaction(db: db).contacts(matching: match, companyId: companyId, scopes: scopes, limit: limit).map { $0.id! }
+            if case .phoneKey(let keys) = match {
+                guard let terms = GRDBTransaction.phoneKeyTerms(keys) else { return (fts5, nil) }
+                return (fts5, world.store.contactWords.ids(anyOf: terms, companyId: companyId, scopes: scopes, limit: limit))
+            }
             guard case .words(let all, let excluding) = match,
                 let allTerms = GRDBTransaction.wordIndexTerms(all), let excludedTerms = GRDBTransaction.wordIndexTerms(excluding)
             else { return (fts5, nil) }
@@ -115,6 +119,48 @@ import Testing
         // Most words, accented ones included, are answered in memory, and the comparisons found contacts.
         #expect(outcome.folded > words.count * 9 / 10, "\(outcome.folded) of \(words.count)")
         #expect(outcome.compared > 10_000 && outcome.found > 100_000, "\(outcome.compared) comparisons, \(outcome.found) contacts")
+    }
+
+    @Test func lookupsByPhoneKeyFindWhatFTS5Finds() async throws {
+        let world = try await world()
+        world.store.contactWords.readAgain()
+        #expect(world.store.contactWords.isCurrent)
+        let stored = try world.store.readDatabase { db in try String.fetchAll(db, sql: "SELECT phoneKeys FROM contact ORDER BY id") }
+        let keys = stored.flatMap { $0.split(separator: " ").map(String.init) }
+        #expect(keys.count > 1_000, "\(keys.count) keys")
+        var mismatches: [String] = []
+        var found = 0
+        var compared = 0
+        // Each key alone, with forms nobody has (a key's start, a longer one), and several at once as a lookup asks.
+        var rng = SystemRandomNumberGenerator()
+        let lookups = keys.map { [$0] } + keys.prefix(200).map { [String($0.dropLast()), $0 + "0", $0] }
+            + (0..<200).map { _ in [keys.randomElement(using: &rng)!, keys.randomElement(using: &rng)!] } + [["0"], ["33"]]
+        for lookup in lookups {
+            for (companyId, scopes) in [(world.companyId, world.scopes), (world.otherCompanyId, [world.otherScope]), (world.companyId, [world.otherScope])] {
+                for limit in [50, 1] {
+                    let (fts5, memory) = try Self.both(world, .phoneKey(anyOf: lookup), companyId: companyId, scopes: scopes, limit: limit)
+                    guard let memory else {
+                        mismatches.append("\(lookup) not answered in memory")
+                        continue
+                    }
+                    if memory != fts5 { mismatches.append("\(lookup) in \(scopes), limit \(limit): \(memory) against FTS5's \(fts5)") }
+                    compared += 1
+                    found += fts5.count
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        #expect(compared > 5_000 && found > 3_000, "\(compared) comparisons, \(found) contacts")
+        // A number's key changed by an update is the copy's only once it is read again.
+        try await world.store.write { tx in
+            guard var contact = try tx.contacts(ids: [1]).first else { return }
+            contact.phones = [ContactPhone(kind: .professional, number: "+33 9 99 99 99 99")]
+            try tx.updateBatch([contact.indexed(plan: DialingPlanSettings(companyId: world.companyId, domainId: contact.domainId), merge: false)])
+        }
+        #expect(!world.store.contactWords.isCurrent)
+        world.store.contactWords.readAgain()
+        let (fts5, memory) = try Self.both(world, .phoneKey(anyOf: ["33999999999"]), companyId: world.companyId, scopes: world.scopes, limit: 50)
+        #expect(fts5 == [1] && memory == [1], "\(fts5) / \(String(describing: memory))")
     }
 
     struct Comparisons: Sendable {

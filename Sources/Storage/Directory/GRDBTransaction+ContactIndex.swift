@@ -40,13 +40,30 @@ extension GRDBTransaction: ContactIndex {
         }
     }
 
-    /// The ids a search of words finds, from the index's terms in memory (`ContactWordIndex`) when they are current
-    /// and every word folds to a term there; nil otherwise, and FTS5 answers. Lookups by phone key stay with FTS5.
+    /// The ids a search of words or a lookup by phone keys finds, from the index's terms in memory
+    /// (`ContactWordIndex`) when they are current and every word or key folds to a term there; nil otherwise, and
+    /// FTS5 answers.
     private func wordIndexIds(_ match: ContactMatch, companyId: Int64, scopes: [String], limit: Int) -> [Int64]? {
-        guard let contactWords, case .words(let all, let excluding) = match,
-            let allTerms = Self.wordIndexTerms(all), let excludedTerms = Self.wordIndexTerms(excluding)
-        else { return nil }
-        return contactWords.ids(all: allTerms, excluding: excludedTerms, companyId: companyId, scopes: scopes, limit: limit)
+        guard let contactWords else { return nil }
+        switch match {
+        case .words(let all, let excluding):
+            guard let allTerms = Self.wordIndexTerms(all), let excludedTerms = Self.wordIndexTerms(excluding) else { return nil }
+            return contactWords.ids(all: allTerms, excluding: excludedTerms, companyId: companyId, scopes: scopes, limit: limit)
+        case .phoneKey(let keys):
+            guard let terms = Self.phoneKeyTerms(keys) else { return nil }
+            return contactWords.ids(anyOf: terms, companyId: companyId, scopes: scopes, limit: limit)
+        }
+    }
+
+    /// The phone keys as terms of the index's `phoneKeys` column; nil when one is not a single term there.
+    static func phoneKeyTerms(_ keys: [String]) -> [ContactWordIndex.Term]? {
+        var terms: [ContactWordIndex.Term] = []
+        terms.reserveCapacity(keys.count)
+        for key in keys {
+            guard let text = FTS5Folding.term(of: key) else { return nil }
+            terms.append(ContactWordIndex.Term(text: text, columns: .phoneKey, prefix: false))
+        }
+        return terms
     }
 
     static func wordIndexTerms(_ terms: [ContactTerm]) -> [ContactWordIndex.Term]? {
