@@ -131,6 +131,15 @@ struct DirectoryLookupHandlerTests {
     }
 
     @Test
+    func theDateHeaderIsIMFFixdate() {
+        #expect(HTTPDateHeader.text(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDateHeader.text(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+        #expect(HTTPDateHeader.text(1_796_515_075) == "Sat, 05 Dec 2026 23:57:55 GMT")
+        let now = HTTPDateHeader().now()
+        #expect(now.count == 29 && now.hasSuffix(" GMT"), "\(now)")
+    }
+
+    @Test
     func answersOnTheLoopAreCounted() async throws {
         try await Self.live { client, world, lookups, _ in
             func counted(_ status: String) async throws -> Double {

@@ -143,7 +143,7 @@ public final class DirectoryLookups: Sendable {
         self.serverName = serverName
     }
 
-    /// The lookups answered in the pipeline so far (tests and the bench tell them from those the routes answered).
+    /// The lookups answered in the pipeline so far (tests tell them from those the routes answered).
     public var answered: Int { answeredHere.load(ordering: .relaxed) }
 }
 
