@@ -127,6 +127,10 @@ struct DirectoryLookupHandlerTests {
             )
             #expect(alone.map(\.status) == [200, 404] && alone[0].body.contains("Jean"), "\(alone)")
             #expect(lookups.answered == before + 2)
+            // `Connection: close` is the routes' to honour: they answer, then close.
+            let closing = try RawHTTP.exchange(port: port, get("/api/v1/directory/lookup?number=0155171889", auth + "Connection: close\r\n"), answers: 1)
+            #expect(closing.map(\.status) == [200] && closing[0].body.contains("Jean") && closing[0].closed, "\(closing)")
+            #expect(lookups.answered == before + 2)
         }
     }
 
@@ -164,7 +168,9 @@ enum RawHTTP {
     struct Answer: CustomStringConvertible {
         var status: Int
         var body: String
-        var description: String { "\(status) \(body)" }
+        /// Whether the server closed the connection after the last answer (checked for the last one only).
+        var closed = false
+        var description: String { "\(status) \(body)\(closed ? " (closed)" : "")" }
     }
 
     static func exchange(port: Int, _ requests: String, answers count: Int) throws -> [Answer] {
@@ -196,6 +202,11 @@ enum RawHTTP {
             try #require(read > 0, "the connection ended after \(answers.count) answers")
             received += buffer[..<read]
         }
+        // Nothing more comes: either the server closed the connection, or the read times out (keep-alive).
+        var shortWait = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &shortWait, socklen_t(MemoryLayout<timeval>.size))
+        let after = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        answers[answers.count - 1].closed = after == 0
         return answers
     }
 

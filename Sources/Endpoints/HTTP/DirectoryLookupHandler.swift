@@ -12,11 +12,11 @@ import Synchronization
 /// channel's streams, the connection's task, the router, ten middlewares, the OpenAPI layer).
 ///
 /// It takes the plain case only, as `DirectoryFastPath` does: `GET /api/v1/directory/lookup?number=…` with a user's
-/// bearer token already checked (`SessionService.cachedUser`), no API key, no `Origin` (CORS), no body, and no other
-/// request of the connection still being answered (answers keep their order). The answer comes from the same Domain
-/// call (`DirectoryService.lookupNow`: the telephony right, the readable directories, the dialing plan) and is the
-/// generated handler's to the byte: the card, or the `no_contact` problem. Anything else, a refusal included, goes on
-/// down the pipeline untouched, and the routes answer it as before.
+/// bearer token already checked (`SessionService.cachedUser`), no API key, no `Origin` (CORS), no body, no
+/// `Connection: close`, and no other request of the connection still being answered (answers keep their order).
+/// The answer comes from the same Domain call (`DirectoryService.lookupNow`: the telephony right, the readable
+/// directories, the dialing plan) and is the generated handler's to the byte: the card, or the `no_contact` problem.
+/// Anything else, a refusal included, goes on down the pipeline untouched, and the routes answer it as before.
 final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -86,7 +86,9 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
         guard head.method == .get, let path = head.path, path.utf8.starts(with: Self.path.utf8),
             head.headerFields[.authorization] != nil, head.headerFields[.origin] == nil,
             head.headerFields[Self.apiKey] == nil, head.headerFields[.contentLength] == nil,
-            head.headerFields[.transferEncoding] == nil
+            head.headerFields[.transferEncoding] == nil,
+            // `Connection: close` is Hummingbird's to honour (it closes after the answer).
+            head.headerFields[.connection]?.lowercased().contains("close") != true
         else { return false }
         return true
     }
