@@ -54,17 +54,28 @@ struct ShutdownTests {
 
     /// A loopback port nobody listens on now.
     static func freePort() throws -> Int {
+        let (socket, port) = try loopbackSocket(listening: false)
+        close(socket)
+        return port
+    }
+
+    /// A socket bound to a free loopback port (listening when asked), and the port; the caller closes it.
+    static func loopbackSocket(listening: Bool) throws -> (Int32, Int) {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && (!listening || listen(socket, 1) == 0) && getsockname(socket, $0, &length) == 0
+            }
         }
-        try #require(bound, "no free port")
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            close(socket)
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        return (socket, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// A JSON request to the server under test; the status and the body.
@@ -146,19 +157,8 @@ struct ShutdownTests {
     @Test("A server whose REST port is taken exits with an error instead of staying up")
     func takenPortEndsTheProcess() async throws {
         // Someone else listens on the port first.
-        let holder = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (holder, port) = try Self.loopbackSocket(listening: true)
         defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
-            }
-        }
-        try #require(listening, "no port to hold")
-        let port = Int(UInt16(bigEndian: address.sin_port))
 
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("tws-taken-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: data) }
