@@ -9,6 +9,8 @@ public struct AppDatabase: TenantStore {
     let configurationCounter = TableVersion(tables: TableVersion.configuration)
     let sessionCounter = TableVersion(tables: TableVersion.sessions)
     let contactWords: ContactWordIndex
+    /// Connections of the reads' own beside the pool's (nil in memory: one connection holds the whole database).
+    let readers: ReadConnections?
 
     public var configurationVersion: UInt64 { configurationCounter.current }
     public var sessionVersion: UInt64 { sessionCounter.current }
@@ -38,7 +40,8 @@ public struct AppDatabase: TenantStore {
         configuration.maximumReaderCount = max(5, ProcessInfo.processInfo.activeProcessorCount + 2)
         let path = directory.appendingPathComponent("tws.sqlite").path
         let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(pool, path: path)
+        let readers = ReadConnections(path: path, configuration: configuration, limit: configuration.maximumReaderCount)
+        return try AppDatabase(pool, path: path, readers: readers)
     }
 
     /// An empty, migrated in-memory database: a copy of one migrated once per process. Tests open hundreds of
@@ -57,8 +60,9 @@ public struct AppDatabase: TenantStore {
     }
 
     /// `path` is the database file's, for what reads it through a connection of its own.
-    init(_ writer: any DatabaseWriter, path: String? = nil) throws {
+    init(_ writer: any DatabaseWriter, path: String? = nil, readers: ReadConnections? = nil) throws {
         self.writer = writer
+        self.readers = readers
         contactWords = ContactWordIndex(writer: writer, path: path)
         try Self.migrator.migrate(writer)
         writer.add(transactionObserver: configurationCounter.observer(), extent: .databaseLifetime)
@@ -71,23 +75,21 @@ public struct AppDatabase: TenantStore {
     /// short and never wait for writes (WAL), and a reader is released before `read` returns, by the same thread, so
     /// a blocked caller never waits for a task that needs its thread.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try Self.readHere(writer, contactWords, body)
+        try readDatabase { db in try body(GRDBTransaction(db: db, contactWords: contactWords)) }
     }
 
     public func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try Self.readHere(writer, contactWords, body)
+        try readDatabase { db in try body(GRDBTransaction(db: db, contactWords: contactWords)) }
     }
 
-    private static func readHere<T>(_ writer: any DatabaseWriter, _ contactWords: ContactWordIndex, _ body: (any StoreTransaction) throws -> T) throws -> T {
-        try writer.read { db in try body(GRDBTransaction(db: db, contactWords: contactWords)) }
-    }
-
-    /// Storage's own queries read the same way, on the caller's thread. Never GRDB's async `read` here: it holds its
-    /// reader across a suspension and releases it only once a cooperative thread resumes it, while `read` blocks
-    /// cooperative threads waiting for a reader; with as many async reads in flight as readers (20 webhook
-    /// subscriptions did it) every cooperative thread waits for a reader whose release waits for a thread.
+    /// Storage's own queries read the same way, on the caller's thread, on a connection of `readers` (the pool's
+    /// when they are all lent). Never GRDB's async `read` here: it holds its reader across a suspension and releases
+    /// it only once a cooperative thread resumes it, while `read` blocks cooperative threads waiting for a reader;
+    /// with as many async reads in flight as readers (20 webhook subscriptions did it) every cooperative thread waits
+    /// for a reader whose release waits for a thread.
     func readDatabase<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read(body)
+        if let readers, let result = try readers.read(body) { return result }
+        return try writer.read(body)
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
@@ -97,6 +99,7 @@ public struct AppDatabase: TenantStore {
     /// Closes the database once the server's services have stopped (storage closes last); a WAL checkpoint leaves
     /// everything in `tws.sqlite`.
     public func close() throws {
+        readers?.closeAll(closing: true)
         try writer.close()
     }
 
@@ -122,6 +125,8 @@ public struct AppDatabase: TenantStore {
         }
         try source.backup(to: writer)
         try Self.migrator.migrate(writer)
+        // The read connections' schema caches describe the replaced database.
+        readers?.closeAll(closing: false)
         configurationCounter.bump()
         sessionCounter.bump()
         contactWords.version.bump()

@@ -152,6 +152,8 @@ import Testing
 
         let restored = try AppDatabase.open(directory: target)
         _ = try await restored.write { tx in try tx.insert(Company(name: "Will be replaced")) }
+        // Read first, so a read connection (`ReadConnections`) is open across the restore.
+        #expect(try await restored.read { tx in try tx.companies(ids: nil, .all).items.map(\.name) } == ["Will be replaced"])
         try restored.restore(from: backup)
         #expect(try await restored.read { tx in try tx.companies(ids: nil, .all).items.map(\.name) } == ["Acme"])
     }

@@ -43,7 +43,7 @@ import Testing
         #expect(written.id != nil)
         let read = try await store.read { tx in try tx.contact(id: written.id!) }
         #expect(read == written)
-        // Search pages and lookups read their contacts by position (`init(orderedRow:)`): the same contact.
+        // Search pages and lookups read their contacts by position straight from SQLite (`init(selectedColumnsOf:)`): the same contact.
         #expect(try await store.read { tx in try tx.contacts(ids: [written.id!]) } == [written])
         let key = try #require(written.phoneKeys.split(separator: " ").first.map(String.init))
         let found = try await store.read { tx in

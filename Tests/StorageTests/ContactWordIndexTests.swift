@@ -135,6 +135,8 @@ import Testing
         var rng = SystemRandomNumberGenerator()
         let lookups = keys.map { [$0] } + keys.prefix(200).map { [String($0.dropLast()), $0 + "0", $0] }
             + (0..<200).map { _ in [keys.randomElement(using: &rng)!, keys.randomElement(using: &rng)!] } + [["0"], ["33"]]
+            // Keys of more contacts together than the copy sorts (`Words.fewPostings`): it marks a bit set instead.
+            + [Array(keys.prefix(ContactWordIndex.Words.fewPostings + 100)), Array(keys.suffix(ContactWordIndex.Words.fewPostings + 100))]
         for lookup in lookups {
             for (companyId, scopes) in [(world.companyId, world.scopes), (world.otherCompanyId, [world.otherScope]), (world.companyId, [world.otherScope])] {
                 for limit in [50, 1] {

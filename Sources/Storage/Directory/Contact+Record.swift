@@ -33,31 +33,30 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
     /// The columns `contact_fts` indexes, in its order.
     static let searchColumns = ["searchName", "searchCompany", "searchMail", "searchNumbers", "phoneKeys"]
 
-    public init(row: Row) throws { try self.init(row, byPosition: false) }
+    public init(row: Row) throws { try self.init(columns: NamedColumns(row: row)) }
 
-    /// A contact from a row of `selection(of:)`, read by position. Search pages and lookups read 17 contacts of
-    /// 26 columns each: by name, GRDB lower-cased and hashed each column's name for each row.
-    init(orderedRow row: Row) throws { try self.init(row, byPosition: true) }
+    /// A contact from the current row of a statement selecting `selection(of:)`, read by position straight from
+    /// SQLite. Search pages and lookups read up to 17 contacts of 26 columns: by name, GRDB lower-cased and hashed
+    /// each column's name for each row, and each of its row cursors built a dictionary of the statement's 26 column
+    /// names (a tenth of a reverse lookup's database read).
+    init(selectedColumnsOf statement: SQLiteStatement) throws { try self.init(columns: SelectedColumns(statement: statement)) }
 
-    /// The columns of `orderedColumns` read by name (any select of the table) or by their position in it.
-    private init(_ row: Row, byPosition: Bool) throws {
-        func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ index: Int) -> Value? {
-            byPosition ? row[index] : row[Self.orderedColumns[index]]
-        }
+    /// The columns of `orderedColumns` read one way or the other.
+    private init(columns: some ContactColumnReader) throws {
         func text(_ index: Int) throws -> String {
-            guard let text: String = value(index) else { throw RowError(column: Self.orderedColumns[index]) }
+            guard let text = columns.text(index) else { throw RowError(column: Self.orderedColumns[index]) }
             return text
         }
         func int(_ index: Int) throws -> Int64 {
-            guard let int: Int64 = value(index) else { throw RowError(column: Self.orderedColumns[index]) }
+            guard let int = columns.int(index) else { throw RowError(column: Self.orderedColumns[index]) }
             return int
         }
         self.init(
-            id: value(0),
+            id: columns.int(0),
             companyId: try int(1),
             domainId: try int(2),
             directoryId: try int(3),
-            ownerUserId: value(4),
+            ownerUserId: columns.int(4),
             externalId: try text(5),
             lastName: try text(6),
             firstName: try text(7),
@@ -79,13 +78,13 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         searchNumbers = try text(22)
         phoneKeys = try text(23)
         scope = try text(24)
-        sourceDigest = value(25) ?? 0
+        sourceDigest = columns.int(25) ?? 0
     }
 
-    /// `id` and the columns of `columnNames`, in the order `init(orderedRow:)` reads them.
+    /// `id` and the columns of `columnNames`, in the order `init(selectedColumnsOf:)` reads them.
     static let orderedColumns = ["id"] + columnNames
 
-    /// The select list of `init(orderedRow:)`, each column qualified by `table` (the table's name or alias).
+    /// The select list of `init(selectedColumnsOf:)`, each column qualified by `table` (the table's name or alias).
     static func selection(of table: String) -> String {
         orderedColumns.map { "\(table).\($0.quotedDatabaseIdentifier)" }.joined(separator: ", ")
     }
@@ -176,6 +175,29 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
     }
 
     /// A row lacks a column a contact needs: the schema and this mapping disagree.
+    /// Any select of the table, its columns found by name.
+    private struct NamedColumns: ContactColumnReader {
+        let row: Row
+        func text(_ index: Int) -> String? { row[Contact.orderedColumns[index]] }
+        func int(_ index: Int) -> Int64? { row[Contact.orderedColumns[index]] }
+    }
+
+    /// The current row of a statement selecting `selection(of:)`: column i is `orderedColumns[i]`.
+    private struct SelectedColumns: ContactColumnReader {
+        let statement: SQLiteStatement
+        func text(_ index: Int) -> String? {
+            let column = Int32(index)
+            guard sqlite3_column_type(statement, column) != SQLITE_NULL, let start = sqlite3_column_text(statement, column) else { return nil }
+            // The text's length before its bytes: SQLite measures it while converting, if it must.
+            let count = Int(sqlite3_column_bytes(statement, column))
+            return String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+        }
+        func int(_ index: Int) -> Int64? {
+            let column = Int32(index)
+            return sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column)
+        }
+    }
+
     struct RowError: Error, CustomStringConvertible {
         var column: String
         var description: String { "the contact row has no value in column \(column)" }
@@ -218,4 +240,10 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
     }
 
     static func json(_ texts: [String]) -> String { JSONList.text(texts) }
+}
+
+/// A contact row's columns by their position in `Contact.orderedColumns`; nil for NULL.
+private protocol ContactColumnReader {
+    func text(_ index: Int) -> String?
+    func int(_ index: Int) -> Int64?
 }

@@ -307,10 +307,32 @@ extension ContactWordIndex {
         func ids(anyOf terms: [Term], companyId: Int64, scopes wanted: [String], limit: Int) -> [Int64] {
             let codes = Set(wanted.compactMap { scopeCodes[Scope(companyId: companyId, scope: $0)] })
             guard !codes.isEmpty, !terms.isEmpty, limit > 0 else { return [] }
+            let ranges = terms.map { (range: termRange($0), columns: $0.columns) }
+            let count = ranges.reduce(0) { $0 + postingCount($1.range) }
+            // A lookup's phone keys are each a few contacts': their positions, sorted, instead of clearing and then
+            // scanning a bit set of every contact (62 KiB at 500,000 contacts, a twelfth of a lookup's CPU).
+            if count <= Self.fewPostings {
+                var positions: [Int32] = []
+                positions.reserveCapacity(count)
+                for (range, columns) in ranges { append(range, columns: columns, to: &positions) }
+                positions.sort()
+                var result: [Int64] = []
+                var previous: Int32 = -1
+                for position in positions where position != previous {
+                    previous = position
+                    guard codes.contains(scopes[Int(position)]) else { continue }
+                    result.append(ids[Int(position)])
+                    if result.count == limit { break }
+                }
+                return result
+            }
             var found = BitSet(count: ids.count)
-            for term in terms { mark(termRange(term), columns: term.columns, into: &found, keeping: nil) }
+            for (range, columns) in ranges { mark(range, columns: columns, into: &found, keeping: nil) }
             return collect(found, codes: codes, limit: limit)
         }
+
+        /// Past this many postings, `ids(anyOf:)` marks a bit set rather than sorting positions.
+        static let fewPostings = 1_024
 
         /// The ids of the contacts in `found` whose company and scope are one of `codes`, ascending, at most `limit`.
         private func collect(_ found: BitSet, codes: Set<Int32>, limit: Int) -> [Int64] {
@@ -325,6 +347,15 @@ extension ContactWordIndex {
 
         private func postingCount(_ range: Range<Int>) -> Int {
             range.isEmpty ? 0 : Int(postingStarts[range.upperBound] - postingStarts[range.lowerBound])
+        }
+
+        /// Appends the contacts of the terms in `range` found in `columns` to `positions`.
+        private func append(_ range: Range<Int>, columns: Columns, to positions: inout [Int32]) {
+            guard !range.isEmpty else { return }
+            for index in Int(postingStarts[range.lowerBound])..<Int(postingStarts[range.upperBound])
+            where postingColumns[index] & columns.rawValue != 0 {
+                positions.append(postings[index])
+            }
         }
 
         /// Marks in `set` the contacts of the terms in `range` found in `columns`, those of `keeping` only if given.

@@ -18,12 +18,22 @@ extension GRDBTransaction: ContactIndex {
         }
     }
 
-    /// The contacts a statement selecting `Contact.selection(of:)` reads, decoded by position.
+    /// The contacts a statement selecting `Contact.selection(of:)` reads, decoded by position as SQLite steps
+    /// (`Contact.init(selectedColumnsOf:)`), without GRDB's row cursor.
     private static func orderedContacts(_ statement: Statement, arguments: StatementArguments) throws -> [Contact] {
-        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
         var contacts: [Contact] = []
-        while let row = try rows.next() { contacts.append(try Contact(orderedRow: row)) }
-        return contacts
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW: contacts.append(try Contact(selectedColumnsOf: handle))
+            case SQLITE_DONE: return contacts
+            case let code:
+                let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+            }
+        }
     }
 
     private static let contactSelection = Contact.selection(of: "record")
@@ -104,6 +114,11 @@ extension GRDBTransaction: ContactIndex {
 
     public func contacts(ids: [Int64]) throws -> [Contact] {
         try translate {
+            // One id, as a reverse lookup nearly always finds: without making and reading a JSON list.
+            if ids.count == 1 {
+                let sql = "SELECT \(Self.contactSelection) FROM contact AS record WHERE record.id = ?"
+                return try Self.orderedContacts(db.cachedStatement(sql: sql), arguments: [ids[0]])
+            }
             let sql = "SELECT \(Self.contactSelection) FROM contact AS record WHERE record.id IN (SELECT value FROM json_each(?))"
             return try Self.orderedContacts(db.cachedStatement(sql: sql), arguments: [JSONList.text(ids)])
         }
