@@ -1,4 +1,4 @@
-import Domain
+@testable import Domain
 import Foundation
 import Testing
 
@@ -280,6 +280,22 @@ import Testing
         #expect(DialingPlan.standard(settings: settings).reverse("00155171889").searchKeys.contains("+33155171889"))
         // E.164 numbers are complete: neither remove nor add touches them.
         #expect(plan.reverse("+33155171889").searchKeys == ["+33155171889", "0155171889", "0033155171889"])
+    }
+
+    /// ASCII numbers are cleaned over their bytes, others by code point: the same number either way. A no-break space,
+    /// an accent or a full-width digit (not an ASCII digit) makes the number non-ASCII and is dropped by both.
+    @Test(arguments: [
+        "01 55 17 18 89", "+33 (0)1 55.17.18-89", "0044207946000", "*21*0612345678#", "#31#0155171889", "1234",
+        "+33155171889 ext. 12", "tel:+33-1-55-17-18-89", "(0)155171889", "\r\n0155171889\r\n", "+", "", "anonymous",
+    ])
+    func asciiNumbersReverseAsTheirNonASCIISpellingDoes(number: String) {
+        for mark in ["\u{00A0}", "é", "\u{FF11}"] {
+            let plain = Self.guidePlan.reverse(number)
+            let marked = Self.guidePlan.reverse(number + mark)
+            #expect(plain.number == marked.number && plain.isInternal == marked.isInternal && plain.searchKeys == marked.searchKeys, "\(number) + \(mark)")
+            #expect(DialingPlan.cleaned(number) == DialingPlan.cleaned(mark + number + mark), "\(mark) + \(number)")
+            #expect(DialingPlan.dialable(number) == DialingPlan.dialable(number + mark), "\(number) + \(mark)")
+        }
     }
 
     @Test func aForeignIncomingNumberHasNoNationalForm() {

@@ -115,9 +115,12 @@ public struct DialingPlan: Sendable {
     /// one ("0044…" or "+44…"); a number presented in E.164 ("+…") is complete and kept as is. Empty, junk or
     /// over-long input is a withheld number: empty `number`, no search keys (never an error, the call still rings).
     public func reverse(_ incoming: String) -> ReverseResult {
-        let number = incoming.count <= Self.maxNumberLength ? Self.dialable(Self.cleaned(incoming)) : ""
-        guard number.contains(where: \.isASCIIDigit) else { return ReverseResult(input: incoming, number: "", isInternal: false, searchKeys: []) }
-        if number.count <= settings.internalReverseLength {
+        // Counted in bytes first: never fewer than characters, and a number nearly always fits.
+        let fits = incoming.utf8.count <= Self.maxNumberLength || incoming.count <= Self.maxNumberLength
+        // ASCII digits, `+`, `*` and `#` only: its bytes are its characters.
+        let number = fits ? Self.dialable(Self.cleaned(incoming)) : ""
+        guard number.utf8.contains(where: Self.isDigit) else { return ReverseResult(input: incoming, number: "", isInternal: false, searchKeys: []) }
+        if number.utf8.count <= settings.internalReverseLength {
             return ReverseResult(input: incoming, number: number, isInternal: true, searchKeys: [number])
         }
         let adjusted = number.hasPrefix("+") ? number : settings.add + number.dropFirst(max(0, settings.remove))
@@ -158,13 +161,33 @@ public struct DialingPlan: Sendable {
     /// Read by code point, so a digit carrying a combining mark still counts as that digit (the contract's pattern for a
     /// dialled number, "holds a digit, * or #", reads code points too).
     static func cleaned(_ number: String) -> String {
-        String(scalars: number.unicodeScalars.filter { $0.isASCIIDigit || "+*#()".unicodeScalars.contains($0) })
+        // A number is nearly always ASCII, whose bytes are its code points: the same filter over bytes, without
+        // decoding scalars (a reverse lookup cleans each number it is asked).
+        if number.utf8.allSatisfy({ $0 < 0x80 }) {
+            return String(decoding: number.utf8.filter { isDigit($0) || isCleanSign($0) }, as: UTF8.self)
+        }
+        return String(scalars: number.unicodeScalars.filter { $0.isASCIIDigit || "+*#()".unicodeScalars.contains($0) })
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    private static func isCleanSign(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "+") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "(")
+            || byte == UInt8(ascii: ")")
     }
 
     /// Admin guide 5.1: "any non-numerical character is deleted, except for +, #, * when they are the first character".
     /// A number starting with `*` or `#` is a facility code ("#" and "*" rules: "no transformation, used for facilities"),
     /// whose inner `*` and `#` are part of the code ("*21*0612345678#"), so it keeps them all.
     static func dialable(_ number: String) -> String {
+        // In ASCII a character is one byte, or CR LF, which is neither a digit nor a sign: the same over bytes.
+        if let first = number.utf8.first, number.utf8.allSatisfy({ $0 < 0x80 }) {
+            if first == UInt8(ascii: "*") || first == UInt8(ascii: "#") {
+                return String(decoding: number.utf8.filter { isDigit($0) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "#") }, as: UTF8.self)
+            }
+            let digits = String(decoding: number.utf8.filter(isDigit), as: UTF8.self)
+            return first == UInt8(ascii: "+") ? "+" + digits : digits
+        }
         guard let first = number.first else { return number }
         if first == "*" || first == "#" { return number.filter(\.isDialKey) }
         let digits = number.filter(\.isASCIIDigit)
