@@ -69,9 +69,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                // The HTTP parts of the pipeline (`DirectoryLookupHandler`); Hummingbird already builds both.
+                // The HTTP/1 parts of the pipeline and the codec to Swift HTTP Types (`DirectoryLookupHandler` sits
+                // before it, the push server's channel too); Hummingbird already builds them all.
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ],
             resources: [
                 .embedInCode("Contract/tws.yaml"), .embedInCode("Contract/tws.wsdl"),

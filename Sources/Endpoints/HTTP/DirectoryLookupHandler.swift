@@ -1,9 +1,8 @@
 import Auth
 import Domain
 import Foundation
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 import Synchronization
 
 /// Reverse lookups answered on the connection's event loop, in the channel pipeline, before Hummingbird's async channel
@@ -11,24 +10,27 @@ import Synchronization
 /// whole LDAP search: the database read is a fifth of it, the rest was the way to and from the handler (the async
 /// channel's streams, the connection's task, the router, ten middlewares, the OpenAPI layer).
 ///
+/// It sits between NIO's HTTP/1 decoder and the codec to Swift HTTP Types (`HTTP1ToHTTPServerCodec`), so the
+/// lookups it answers are not converted there and back either (a twentieth of a lookup's CPU). Everything else
+/// passes on unchanged, and the codec converts it as before.
+///
 /// It takes the plain case only, as `DirectoryFastPath` does: `GET /api/v1/directory/lookup?number=…` with a user's
-/// bearer token already checked (`SessionService.cachedUser`), no API key, no `Origin` (CORS), no body, no
-/// `Connection: close`, and no other request of the connection still being answered (answers keep their order).
+/// bearer token already checked (`SessionService.cachedUser`), no API key, no `Origin` (CORS), no body, a connection
+/// kept alive, and no other request of the connection still being answered (answers keep their order).
 /// The answer comes from the same Domain call (`DirectoryService.lookupNow`: the telephony right, the readable
 /// directories, the dialing plan) and is the generated handler's to the byte: the card, or the `no_contact` problem.
 /// Anything else, a refusal included, goes on down the pipeline untouched, and the routes answer it as before.
 final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     static let path = "/api/v1/directory/lookup?"
-    static let apiKey = HTTPField.Name("X-API-Key")!
 
     private let services: DirectoryLookups
     /// The head of a lookup this handler may answer, held until the request's end.
-    private var held: HTTPRequest?
+    private var held: HTTPRequestHead?
     /// Requests handed down the pipeline whose answer has not ended yet.
     private var answering = 0
 
@@ -70,7 +72,7 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.write(data, promise: promise)
     }
 
-    private func handDown(_ context: ChannelHandlerContext, _ part: HTTPRequestPart) {
+    private func handDown(_ context: ChannelHandlerContext, _ part: HTTPServerRequestPart) {
         if case .head = part { answering += 1 }
         context.fireChannelRead(wrapInboundOut(part))
     }
@@ -82,24 +84,40 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     /// Whether the head is a lookup this handler may answer (the rest is checked once the request has ended).
-    static func mayAnswer(_ head: HTTPRequest) -> Bool {
-        guard head.method == .get, let path = head.path, path.utf8.starts(with: Self.path.utf8),
-            head.headerFields[.authorization] != nil, head.headerFields[.origin] == nil,
-            head.headerFields[Self.apiKey] == nil, head.headerFields[.contentLength] == nil,
-            head.headerFields[.transferEncoding] == nil,
-            // `Connection: close` is Hummingbird's to honour (it closes after the answer).
-            head.headerFields[.connection]?.lowercased().contains("close") != true
-        else { return false }
-        return true
+    static func mayAnswer(_ head: HTTPRequestHead) -> Bool {
+        // Kept alive: HTTP/1.1 without `Connection: close`, or HTTP/1.0 asking keep-alive; closing is Hummingbird's.
+        guard head.method == .GET, head.uri.utf8.starts(with: Self.path.utf8), head.isKeepAlive else { return false }
+        var authorization = false
+        for (name, _) in head.headers {
+            if name.utf8.count == 13, name.equalsIgnoringASCIICase("authorization") {
+                authorization = true
+            } else if Self.refused(name) {
+                return false
+            }
+        }
+        return authorization
+    }
+
+    /// Headers that leave a lookup to the routes: an API key, a browser's `Origin`, or a body.
+    private static func refused(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 6: name.equalsIgnoringASCIICase("origin")
+        case 9: name.equalsIgnoringASCIICase("x-api-key")
+        case 14: name.equalsIgnoringASCIICase("content-length")
+        case 17: name.equalsIgnoringASCIICase("transfer-encoding")
+        default: false
+        }
     }
 
     /// The answer to a lookup, or nil for the routes to answer: not the plain case, a token not checked yet, or a
     /// refusal (whose problem the routes write).
-    private func answer(_ head: HTTPRequest) -> (HTTPResponse.Status, String, [UInt8])? {
-        guard let authorization = head.headerFields[.authorization],
-            let token = RequestFacts.credentials(authorization, scheme: "bearer"), !ApiKeySecret.looksLikeSecret(token),
+    private func answer(_ head: HTTPRequestHead) -> (HTTPResponseStatus, String, [UInt8])? {
+        // One Authorization header (`mayAnswer`): a repeated one is the routes' to refuse.
+        let authorizations = head.headers["authorization"]
+        guard authorizations.count == 1,
+            let token = RequestFacts.credentials(authorizations[0], scheme: "bearer"), !ApiKeySecret.looksLikeSecret(token),
             let user = services.sessions.cachedUser(token),
-            let query = DirectoryFastPath.query(head.path, names: DirectoryFastPath.lookupNames), let number = query["number"]
+            let query = DirectoryFastPath.query(head.uri, names: DirectoryFastPath.lookupNames), let number = query["number"]
         else { return nil }
         let found: CallerIdentity?
         do {
@@ -116,14 +134,29 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// The generated handler's problem for a number nobody readable has.
     static let noContact: [UInt8] = Array(buffer: Problem(DirectoryFastPath.noContact).body)
 
-    private func write(_ context: ChannelHandlerContext, status: HTTPResponse.Status, contentType: String, body: [UInt8]) {
-        var fields: HTTPFields = [.contentType: contentType, .contentLength: String(body.count), .date: services.dates.now()]
-        if let serverName = services.serverName { fields[.server] = serverName }
-        services.counters?.count(status: status.code)
+    private func write(_ context: ChannelHandlerContext, status: HTTPResponseStatus, contentType: String, body: [UInt8]) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(4)
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Date", value: services.dates.now())
+        if let serverName = services.serverName { headers.add(name: "Server", value: serverName) }
+        services.counters?.count(status: Int(status.code))
         services.answeredHere.add(1, ordering: .relaxed)
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
+        // The codec to Swift HTTP Types answers HTTP/1.1 whatever the request's version; so does this.
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+extension String {
+    /// Equal to `lowercased` (lower-case ASCII) but for the case of ASCII letters: header names, without folding them.
+    fileprivate func equalsIgnoringASCIICase(_ lowercased: String) -> Bool {
+        guard utf8.count == lowercased.utf8.count else { return false }
+        return zip(utf8, lowercased.utf8).allSatisfy { byte, lower in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) == lower
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import Domain
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTPTypesHTTP1
 
 /// A listener's connections, each handled with the event loop that owns its socket as the executor of its task and of
 /// every task that task starts.
@@ -16,13 +17,25 @@ public struct OnItsEventLoop<Connection: ServerChildChannel>: ServerChildChannel
     public typealias Value = Connection.Value
 
     let connection: Connection
+    /// Reverse lookups answered in the pipeline (`DirectoryLookupHandler`), when set.
+    let lookups: DirectoryLookups?
 
-    public init(_ connection: Connection) {
+    public init(_ connection: Connection, lookups: DirectoryLookups? = nil) {
         self.connection = connection
+        self.lookups = lookups
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        connection.setup(channel: channel, logger: logger)
+        let value = connection.setup(channel: channel, logger: logger)
+        guard let lookups else { return value }
+        // Hummingbird's HTTP/1 set-up is synchronous (a completed future, on the channel's loop, before its first
+        // read): the handler goes in before the codec to Swift HTTP Types, where Hummingbird's own extra handlers
+        // cannot go.
+        return value.flatMapThrowing { value in
+            let codec = try channel.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self)
+            try channel.pipeline.syncOperations.addHandler(DirectoryLookupHandler(lookups), position: .before(codec))
+            return value
+        }
     }
 
     public func handle(value: Value, logger: Logger) async {
@@ -53,10 +66,6 @@ extension HTTPServerBuilder {
     public static func http1(onItsEventLoop: Bool, lookups: DirectoryLookups? = nil) -> HTTPServerBuilder {
         guard onItsEventLoop else { return .http1() }
         guard let lookups else { return HTTPServerBuilder { responder in OnItsEventLoop(HTTP1Channel(responder: responder)) } }
-        return HTTPServerBuilder { responder in
-            OnItsEventLoop(
-                HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [DirectoryLookupHandler(lookups)]))
-            )
-        }
+        return HTTPServerBuilder { responder in OnItsEventLoop(HTTP1Channel(responder: responder), lookups: lookups) }
     }
 }
