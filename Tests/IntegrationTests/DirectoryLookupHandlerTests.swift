@@ -127,6 +127,19 @@ struct DirectoryLookupHandlerTests {
             )
             #expect(alone.map(\.status) == [200, 404] && alone[0].body.contains("Jean"), "\(alone)")
             #expect(lookups.answered == before + 2)
+            // The loop writes each answer's bytes itself: the routes' status line and header names, in their order.
+            let routes = try await RawHTTP.exchange(
+                port: port,
+                get("/api/v1/directory/lookup?number=0155171889&generated=1") + get("/api/v1/directory/lookup?number=0199999999&generated=1"),
+                answers: 2
+            )
+            #expect(alone.map { $0.head.first } == ["HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found"], "\(alone.map(\.head))")
+            for (loop, route) in zip(alone, routes) {
+                func names(_ answer: RawHTTP.Answer) -> [String] { answer.head.dropFirst().map { String($0.prefix { $0 != ":" }).lowercased() } }
+                #expect(loop.head.first == route.head.first && Set(names(loop)) == Set(names(route)), "\(loop.head) / \(route.head)")
+                #expect(loop.body == route.body)
+            }
+            #expect(lookups.answered == before + 2)
             // `Connection: close` is the routes' to honour: they answer, then close.
             let closing = try await RawHTTP.exchange(port: port, get("/api/v1/directory/lookup?number=0155171889", auth + "Connection: close\r\n"), answers: 1)
             #expect(closing.map(\.status) == [200] && closing[0].body.contains("Jean") && closing[0].closed, "\(closing)")
@@ -204,6 +217,8 @@ struct DirectoryLookupHandlerTests {
 enum RawHTTP {
     struct Answer: CustomStringConvertible {
         var status: Int
+        /// The status line and the header lines.
+        var head: [String] = []
         var body: String
         /// Whether the server closed the connection after the last answer (checked for the last one only).
         var closed = false
@@ -274,6 +289,6 @@ enum RawHTTP {
         }.first ?? 0
         let start = end + separator.count
         guard bytes.count >= start + length else { return nil }
-        return (Answer(status: status, body: String(decoding: bytes[start..<start + length], as: UTF8.self)), start + length)
+        return (Answer(status: status, head: lines, body: String(decoding: bytes[start..<start + length], as: UTF8.self)), start + length)
     }
 }

@@ -29,6 +29,10 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
     static let path = "/api/v1/directory/lookup?"
 
     private let services: DirectoryLookups
+    /// NIO's HTTP/1 response encoder, the next handler out: this handler's answers are whole HTTP/1.1 messages in one
+    /// buffer, written past it (its head, body and end were three writes through the pipeline, a twentieth of a
+    /// lookup's CPU). Nil until added, or if the pipeline has none: the handler then answers nothing.
+    private var encoder: ChannelHandlerContext?
     /// The head of a lookup this handler may answer, held until the request's end.
     private var held: HTTPRequestHead?
     /// Requests handed down the pipeline whose answer has not ended yet.
@@ -38,11 +42,19 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
         self.services = services
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        encoder = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let head):
-            if answering == 0, held == nil, Self.mayAnswer(head) {
+            if encoder != nil, answering == 0, held == nil, Self.mayAnswer(head) {
                 held = head
                 return
             }
@@ -135,18 +147,30 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
     static let noContact: [UInt8] = Array(buffer: Problem(DirectoryFastPath.noContact).body)
 
     private func write(_ context: ChannelHandlerContext, status: HTTPResponseStatus, contentType: String, body: [UInt8]) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(4)
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
-        headers.add(name: "Date", value: services.dates.now())
-        if let serverName = services.serverName { headers.add(name: "Server", value: serverName) }
+        let date = services.dates.now()
         services.counters?.count(status: Int(status.code))
         services.answeredHere.add(1, ordering: .relaxed)
         // The codec to Swift HTTP Types answers HTTP/1.1 whatever the request's version; so does this.
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        guard let encoder else { return }
+        // What the encoder writes for that head and body: status line, the fields in order, an empty line, the body.
+        var buffer = context.channel.allocator.buffer(capacity: 192 + body.count)
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(String(status.code))
+        buffer.writeStaticString(" ")
+        buffer.writeString(status.reasonPhrase)
+        buffer.writeStaticString("\r\nContent-Type: ")
+        buffer.writeString(contentType)
+        buffer.writeStaticString("\r\nContent-Length: ")
+        buffer.writeString(String(body.count))
+        buffer.writeStaticString("\r\nDate: ")
+        buffer.writeString(date)
+        if let serverName = services.serverName {
+            buffer.writeStaticString("\r\nServer: ")
+            buffer.writeString(serverName)
+        }
+        buffer.writeStaticString("\r\n\r\n")
+        buffer.writeBytes(body)
+        encoder.writeAndFlush(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
     }
 }
 
