@@ -6,14 +6,16 @@ import Testing
 
 @testable import Endpoints
 @testable import Server
+import Storage
 
 /// Reverse lookups answered on the event loop (`DirectoryLookupHandler`), over real TCP: the same status, type and
 /// bytes as the routes give, refusals and everything not plain left to the routes, answers kept in order when requests
 /// are pipelined, and counted in `/metrics`.
 @Suite("Directory lookups on the event loop")
 struct DirectoryLookupHandlerTests {
-    /// The application as `serve` builds it, listening on a loopback port, with its lookup handler, and company A's
-    /// CSV directory (`DirectoryAPITests.csv`) synchronised and readable by A's staff.
+    /// The application as `serve` builds it, listening on a loopback port, with its lookup handler, a database file
+    /// (its reads on connections of their own, `ReadConnections`, as `serve`'s), and company A's CSV directory
+    /// (`DirectoryAPITests.csv`) synchronised and readable by A's staff.
     static func live<Value: Sendable>(
         _ test: @Sendable (any TestClientProtocol, IsolationWorld, DirectoryLookups, Int) async throws -> Value
     ) async throws -> Value {
@@ -21,7 +23,8 @@ struct DirectoryLookupHandlerTests {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("crm"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data(DirectoryAPITests.csv).write(to: folder.appendingPathComponent("crm/contacts.csv"))
-        return try await TWSTestApp.run(.live, configure: { $0.csvImportFolder = folder.path }) { client, server in
+        let database = try AppDatabase.open(directory: folder.appendingPathComponent("data"))
+        return try await TWSTestApp.run(.live, database: database, configure: { $0.csvImportFolder = folder.path }) { client, server in
             let lookups = try #require(server.lookups, "connections run on their event loops by default")
             let port = try #require(client.port)
             let world = try await IsolationWorld.make(client)
