@@ -86,13 +86,7 @@ import XML
                 let directoryId = try await client.create("/api/v1/admin/domains/\(domainId)/directories", token: admin, json: directoryJSON)
                 directory.withLock { $0 = directoryId }
                 for name in ["alice", "bob"] {
-                    try await client.must(
-                        .post,
-                        "/api/v1/admin/authorizations",
-                        token: admin,
-                        json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"user","granteeId":\#(userIds[name]!)}"#,
-                        answer: .created
-                    )
+                    try await client.grant("directory", directoryId, to: "user", userIds[name]!, token: admin)
                 }
                 let report = try await client.must(.post, "/api/v1/admin/directories/\(directoryId)/sync?wait=true", token: admin).json()
                 try #require(report.string("state") == "succeeded" && report.int("created") == 1, "\(report)")
@@ -250,12 +244,8 @@ import XML
                 token: w.adminToken,
                 json: #"{"name":"Standard","device":{"number":"7777"}}"#
             )
-            for grant in [
-                #"{"objectType":"phoneQueue","objectId":\#(queueId),"granteeType":"user","granteeId":\#(w.userId("carol"))}"#,
-                #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"phoneQueue","granteeId":\#(queueId)}"#,
-            ] {
-                try await w.client.must(.post, "/api/v1/admin/authorizations", token: w.adminToken, json: grant, answer: .created)
-            }
+            try await w.client.grant("phoneQueue", queueId, to: "user", w.userId("carol"), token: w.adminToken)
+            try await w.client.grant("directory", directoryId, to: "phoneQueue", queueId, token: w.adminToken)
             try await eventually("the queue monitored") { await w.simulator.monitoredDevices().contains("7777") }
             // Both agents busy: the call waits in the queue.
             await w.simulator.setBusy("1002", true)

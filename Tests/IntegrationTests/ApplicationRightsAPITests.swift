@@ -220,13 +220,7 @@ struct ApplicationRightsAPITests {
                 )
             }
             let colleague = try await client.createUser(domainId: w.domainId, username: "colleague", token: w.adminToken)
-            try await client.must(
-                .post,
-                "/api/v1/admin/authorizations",
-                token: w.adminToken,
-                json: #"{"objectType":"callLog","objectId":\#(w.userId),"objectKind":"user","granteeType":"user","granteeId":\#(colleague)}"#,
-                answer: .created
-            )
+            try await client.grant("callLog", w.userId, objectKind: "user", to: "user", colleague, token: w.adminToken)
         }
     }
 }

@@ -37,11 +37,7 @@ struct BossSecretaryTests {
                     token: admin,
                     json: #"{"lastName":"Martin","firstName":"Claire","phones":[{"kind":"mobile","number":"+33 6 12 34 56 78"}]}"#
                 )
-                _ = try await client.create(
-                    "/api/v1/admin/authorizations",
-                    token: admin,
-                    json: jsonObject(["objectType": "directory", "objectId": publicId, "granteeType": "user", "granteeId": users["bob"]!])
-                )
+                try await client.grant("directory", publicId, to: "user", users["bob"]!, token: admin)
                 // The secretariat's directory, read through its intercom group.
                 let secretariat = try await client.create(
                     "/api/v1/admin/domains/\(domainId)/intercom-groups",
@@ -57,11 +53,7 @@ struct BossSecretaryTests {
                 )
                 let report = try await client.must(.post, "/api/v1/admin/directories/\(csvId)/sync?wait=true", token: admin).json()
                 try #require(report.string("state") == "succeeded", "\(report)")
-                _ = try await client.create(
-                    "/api/v1/admin/authorizations",
-                    token: admin,
-                    json: jsonObject(["objectType": "directory", "objectId": csvId, "granteeType": "intercomGroup", "granteeId": secretariat])
-                )
+                try await client.grant("directory", csvId, to: "intercomGroup", secretariat, token: admin)
                 if namingGroup {
                     let set = try await client.setParameter(
                         scope: "domain",

@@ -131,13 +131,7 @@ struct CalendarPresenceTests {
                 // Commerce (alice, erin) shares its calendars with bob (admin guide 7.4.3).
                 let commerce = try await client.createGroup(domainId: domainId, name: "Commerce", token: superToken)
                 for name in ["alice", "erin"] { _ = try await client.addMember(groupId: commerce, userId: ids[name]!, token: superToken) }
-                try await client.must(
-                    .post,
-                    "/api/v1/admin/authorizations",
-                    token: superToken,
-                    json: jsonObject(["objectType": "calendar", "objectId": commerce, "objectKind": "group", "granteeType": "user", "granteeId": ids["bob"]!]),
-                    answer: .created
-                )
+                try await client.grant("calendar", commerce, objectKind: "group", to: "user", ids["bob"]!, token: superToken)
                 // Another company, whose user dave shares nothing with anyone here.
                 let other = try await client.createCompany("Other Co", token: superToken)
                 let otherDomain = try await client.createDomain(companyId: other, name: "nice", token: superToken)

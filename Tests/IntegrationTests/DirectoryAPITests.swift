@@ -34,13 +34,7 @@ struct DirectoryAPITests {
             token: world.adminAToken,
             json: directoryJSON
         )
-        try await client.must(
-            .post,
-            "/api/v1/admin/authorizations",
-            token: world.adminAToken,
-            json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"group","granteeId":\#(world.a.groupId)}"#,
-            answer: .created
-        )
+        try await client.grant("directory", directoryId, to: "group", world.a.groupId, token: world.adminAToken)
         return (directoryId, try await client.must(.post, "/api/v1/admin/directories/\(directoryId)/sync?wait=true", token: world.adminAToken).json())
     }
 
@@ -136,13 +130,7 @@ struct DirectoryAPITests {
             let world = try await IsolationWorld.make(client)
             let (a, b) = (world.a, world.b)
             // A's reception is readable by A's staff, and A's user keeps a list naming it.
-            try await client.must(
-                .post,
-                "/api/v1/admin/authorizations",
-                token: world.superToken,
-                json: #"{"objectType":"directory","objectId":\#(a.publicDirectoryId),"granteeType":"group","granteeId":\#(a.groupId)}"#,
-                answer: .created
-            )
+            try await client.grant("directory", a.publicDirectoryId, to: "group", a.groupId, token: world.superToken)
             #expect(try await client.must(.get, "/api/v1/directory/search?q=reception", token: world.userAToken).items().count == 1)
             let listId = try await client.create(
                 "/api/v1/contact-lists",
@@ -155,13 +143,7 @@ struct DirectoryAPITests {
                 username: b.username,
                 password: Tenant.userPassword
             )
-            try await client.must(
-                .post,
-                "/api/v1/admin/authorizations",
-                token: world.superToken,
-                json: #"{"objectType":"directory","objectId":\#(b.publicDirectoryId),"granteeType":"group","granteeId":\#(b.groupId)}"#,
-                answer: .created
-            )
+            try await client.grant("directory", b.publicDirectoryId, to: "group", b.groupId, token: world.superToken)
             #expect(try await client.must(.get, "/api/v1/directory/search?q=alpha", token: userBToken).items().isEmpty)
             #expect(
                 try await client.must(.get, "/api/v1/directory/search?q=0155000000", token: userBToken).items().map { $0.string("lastName") } == [

@@ -23,13 +23,7 @@ struct LDAPDirectoryTests {
             let directoryId = try await client.create("/api/v1/admin/domains/\(world.a.domainId)/directories", token: world.adminAToken, json: body)
             let directory = try await client.must(.get, "/api/v1/admin/directories/\(directoryId)", token: world.adminAToken).json()
             #expect(directory.object("connection")?.object("ldap")?.string("password") == "********")
-            try await client.must(
-                .post,
-                "/api/v1/admin/authorizations",
-                token: world.adminAToken,
-                json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"user","granteeId":\#(world.a.userId)}"#,
-                answer: .created
-            )
+            try await client.grant("directory", directoryId, to: "user", world.a.userId, token: world.adminAToken)
             let report = try await client.must(.post, "/api/v1/admin/directories/\(directoryId)/sync?wait=true", token: world.adminAToken).json()
             #expect(report.string("state") == "succeeded", "\(report)")
             #expect(report.int("read") == Self.people && report.int("created") == Self.people && report.int("ignored") == 0)

@@ -41,11 +41,7 @@ struct MissedCallMailTests {
                 token: admin,
                 json: #"{"lastName":"Martin","firstName":"Claire","phones":[{"kind":"mobile","number":"+33 6 12 34 56 78"}]}"#
             )
-            _ = try await client.create(
-                "/api/v1/admin/authorizations",
-                token: admin,
-                json: jsonObject(["objectType": "directory", "objectId": directoryId, "granteeType": "user", "granteeId": users["alice"]!])
-            )
+            try await client.grant("directory", directoryId, to: "user", users["alice"]!, token: admin)
         }
     }
 

@@ -79,11 +79,7 @@ struct MissedCallPushTests {
             token: admin,
             json: #"{"name":"Front desk","devices":[{"number":"1003"}]}"#
         )
-        _ = try await client.create(
-            "/api/v1/admin/authorizations",
-            token: admin,
-            json: jsonObject(["objectType": "intercomGroup", "objectId": groupId, "granteeType": "user", "granteeId": users["alice"]!])
-        )
+        try await client.grant("intercomGroup", groupId, to: "user", users["alice"]!, token: admin)
         let directories = try await client.must(.get, "/api/v1/admin/domains/\(domainId)/directories", token: admin).items()
         let directoryId = try #require(directories.first { $0.string("source") == "TwsPublic" }?.int64("id"))
         _ = try await client.create(
@@ -91,10 +87,6 @@ struct MissedCallPushTests {
             token: admin,
             json: #"{"lastName":"Martin","firstName":"Claire","company":"Acme","phones":[{"kind":"mobile","number":"+33 6 12 34 56 78"}]}"#
         )
-        _ = try await client.create(
-            "/api/v1/admin/authorizations",
-            token: admin,
-            json: jsonObject(["objectType": "directory", "objectId": directoryId, "granteeType": "user", "granteeId": users["carol"]!])
-        )
+        try await client.grant("directory", directoryId, to: "user", users["carol"]!, token: admin)
     }
 }

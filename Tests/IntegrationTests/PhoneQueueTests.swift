@@ -26,13 +26,7 @@ struct PhoneQueueTests {
             let queues = try await w.client.must(.get, "/api/v1/admin/domains/\(w.domainId)/phone-queues", token: w.adminToken).items()
             let queueId = try #require(queues.first?.int64("id"))
             for user in ["alice", "bob", "carol"] {
-                try await w.client.must(
-                    .post,
-                    "/api/v1/admin/authorizations",
-                    token: w.adminToken,
-                    json: #"{"objectType":"phoneQueue","objectId":\#(queueId),"granteeType":"user","granteeId":\#(w.userId(user))}"#,
-                    answer: .created
-                )
+                try await w.client.grant("phoneQueue", queueId, to: "user", w.userId(user), token: w.adminToken)
                 let granted = try await w.client.grantApplication("Alerter", granteeType: "user", granteeId: w.userId(user), token: w.adminToken)
                 #expect(granted.status == .created, "\(granted.text)")
             }

@@ -100,13 +100,7 @@ struct RuleEngineTests {
                         + #""fieldMap":{"fields":{"id":"id","lastName":"nom","professionalPhone":"tel","private0":"vip"},"#
                         + #""privateLabels":{"0":"[VIP]"}},"synchronization":{"mode":"manual"}}"#
                 )
-                try await client.must(
-                    .post,
-                    "/api/v1/admin/authorizations",
-                    token: admin,
-                    json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"user","granteeId":\#(users["alice"]!)}"#,
-                    answer: .created
-                )
+                try await client.grant("directory", directoryId, to: "user", users["alice"]!, token: admin)
                 let report = try await client.must(.post, "/api/v1/admin/directories/\(directoryId)/sync?wait=true", token: admin).json()
                 try #require(report.string("state") == "succeeded", "\(report)")
                 _ = try await client.setParameter(

@@ -142,13 +142,7 @@ struct SOAPTelephonyTests {
                 token: world.adminToken,
                 json: #"{"name":"Desk","devices":[{"number":"2002","protocol":"SIP"}]}"#
             )
-            try await client.must(
-                .post,
-                "/api/v1/admin/authorizations",
-                token: world.adminToken,
-                json: jsonObject(["objectType": "intercomGroup", "objectId": groupId, "granteeType": "user", "granteeId": world.samId]),
-                answer: .created
-            )
+            try await client.grant("intercomGroup", groupId, to: "user", world.samId, token: world.adminToken)
             let interception = try await client.setParameter(
                 scope: "user",
                 scopeId: world.samId,

@@ -41,11 +41,7 @@ struct StatisticsAPITests {
             try await c.must(.put, "/api/v1/admin/groups/\(sales)/members/\(w.userId(user))", token: w.adminToken, answer: .noContent)
         }
         // Reversed (admin guide 7.4, 9.4.2): carol is the grantee who sees, the group is the object seen.
-        _ = try await c.create(
-            "/api/v1/admin/authorizations",
-            token: w.adminToken,
-            json: #"{"objectType":"statistics","objectId":\#(sales),"objectKind":"group","granteeType":"user","granteeId":\#(w.userId("carol"))}"#
-        )
+        try await c.grant("statistics", sales, objectKind: "group", to: "user", w.userId("carol"), token: w.adminToken)
         return sales
     }
 

@@ -385,13 +385,7 @@ struct TelephonyLinkTests {
                 .forbidden,
                 "call_log_not_allowed"
             )
-            _ = try await w.client.create(
-                "/api/v1/admin/authorizations",
-                token: w.adminToken,
-                json: jsonObject([
-                    "objectType": "callLog", "objectKind": "user", "objectId": w.userId("bob"), "granteeType": "user", "granteeId": w.userId("alice"),
-                ])
-            )
+            try await w.client.grant("callLog", w.userId("bob"), objectKind: "user", to: "user", w.userId("alice"), token: w.adminToken)
             _ = try await TelephonyScenarioTests.connect(w, from: "carol", to: "bob")
             try await w.simulator.hangUp(device: "1003")
             // Another company's user id is not found, exactly like a missing one.

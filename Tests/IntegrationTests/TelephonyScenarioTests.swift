@@ -103,13 +103,7 @@ struct TelephonyScenarioTests {
                     token: admin,
                     json: #"{"lastName":"Martin","firstName":"Claire","company":"Acme","phones":[{"kind":"mobile","number":"+33 6 12 34 56 78"}]}"#
                 )
-                try await client.must(
-                    .post,
-                    "/api/v1/admin/authorizations",
-                    token: admin,
-                    json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"user","granteeId":\#(userIds["bob"]!)}"#,
-                    answer: .created
-                )
+                try await client.grant("directory", directoryId, to: "user", userIds["bob"]!, token: admin)
             }
         ) { w in
             let bobEvents = try await w.subscribe("bob")
@@ -324,11 +318,7 @@ struct TelephonyScenarioTests {
                     json: #"{"name":"Desk","devices":[{"number":"1002"}]}"#
                 )
                 for user in ["carol", "dave"] {
-                    _ = try await client.create(
-                        "/api/v1/admin/authorizations",
-                        token: admin,
-                        json: jsonObject(["objectType": "intercomGroup", "objectId": groupId, "granteeType": "user", "granteeId": users[user]!])
-                    )
+                    try await client.grant("intercomGroup", groupId, to: "user", users[user]!, token: admin)
                 }
                 _ = try await client.setParameter(
                     scope: "user",

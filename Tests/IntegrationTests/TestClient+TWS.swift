@@ -298,6 +298,23 @@ extension TestClientProtocol {
         try await put("/api/v1/admin/licences/\(application)?companyId=\(companyId)", token: token, json: #"{"available":\#(available)}"#)
     }
 
+    /// Authorises a user, group, intercom group or phone queue to an object (a directory, an intercom group, a phone
+    /// queue, a calendar), expecting it created; the authorization's id.
+    @discardableResult
+    func grant(
+        _ objectType: String,
+        _ objectId: Int64,
+        objectKind: String? = nil,
+        to granteeType: String,
+        _ granteeId: Int64,
+        token: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Int64 {
+        var body: [String: Any] = ["objectType": objectType, "objectId": objectId, "granteeType": granteeType, "granteeId": granteeId]
+        if let objectKind { body["objectKind"] = objectKind }
+        return try await create("/api/v1/admin/authorizations", token: token, json: jsonObject(body), sourceLocation: sourceLocation)
+    }
+
     func grantApplication(_ application: String, granteeType: String, granteeId: Int64, token: String) async throws -> TestResponse {
         try await post(
             "/api/v1/admin/authorizations",

@@ -40,11 +40,7 @@ struct VoicemailTests {
                     token: admin,
                     json: #"{"name":"Team","devices":[{"number":"1001"},{"number":"1002"}]}"#
                 )
-                _ = try await client.create(
-                    "/api/v1/admin/authorizations",
-                    token: admin,
-                    json: jsonObject(["objectType": "intercomGroup", "objectId": team, "granteeType": "user", "granteeId": users["alice"]!])
-                )
+                try await client.grant("intercomGroup", team, to: "user", users["alice"]!, token: admin)
             },
             test
         )

@@ -325,13 +325,7 @@ struct WebClientTests {
             "firstName": firstName, "lastName": lastName, "company": company, "phones": [["kind": "mobile", "number": "+33 6 12 34 56 78"]],
         ]
         _ = try await client.create("/api/v1/admin/directories/\(directoryId)/contacts", token: admin, json: jsonObject(contact))
-        try await client.must(
-            .post,
-            "/api/v1/admin/authorizations",
-            token: admin,
-            json: #"{"objectType":"directory","objectId":\#(directoryId),"granteeType":"user","granteeId":\#(userIds["alice"]!)}"#,
-            answer: .created
-        )
+        try await client.grant("directory", directoryId, to: "user", userIds["alice"]!, token: admin)
         // Alice is an Alerter user: her incoming calls bring the card the server renders for her.
         try #require(try await client.grantApplication("Alerter", granteeType: "user", granteeId: userIds["alice"]!, token: admin).status == .created)
     }
