@@ -75,7 +75,7 @@ public struct AppDatabase: TenantStore {
     /// short and never wait for writes (WAL), and a reader is released before `read` returns, by the same thread, so
     /// a blocked caller never waits for a task that needs its thread.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try readDatabase { db in try body(GRDBTransaction(db: db, contactWords: contactWords)) }
+        try readNow(body)
     }
 
     public func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {

@@ -98,28 +98,15 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// Whether the head is a lookup this handler may answer (the rest is checked once the request has ended).
     static func mayAnswer(_ head: HTTPRequestHead) -> Bool {
         // Kept alive: HTTP/1.1 without `Connection: close`, or HTTP/1.0 asking keep-alive; closing is Hummingbird's.
-        guard head.method == .GET, head.uri.utf8.starts(with: Self.path.utf8), head.isKeepAlive else { return false }
-        var authorization = false
-        for (name, _) in head.headers {
-            if name.utf8.count == 13, name.equalsIgnoringASCIICase("authorization") {
-                authorization = true
-            } else if Self.refused(name) {
-                return false
-            }
-        }
-        return authorization
+        // Header names are compared without case by NIO's `contains(name:)`.
+        guard head.method == .GET, head.uri.utf8.starts(with: Self.path.utf8), head.isKeepAlive,
+            head.headers.contains(name: "authorization")
+        else { return false }
+        return !Self.refusedHeaders.contains { head.headers.contains(name: $0) }
     }
 
     /// Headers that leave a lookup to the routes: an API key, a browser's `Origin`, or a body.
-    private static func refused(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 6: name.equalsIgnoringASCIICase("origin")
-        case 9: name.equalsIgnoringASCIICase("x-api-key")
-        case 14: name.equalsIgnoringASCIICase("content-length")
-        case 17: name.equalsIgnoringASCIICase("transfer-encoding")
-        default: false
-        }
-    }
+    private static let refusedHeaders = ["x-api-key", "origin", "content-length", "transfer-encoding"]
 
     /// The answer to a lookup, or nil for the routes to answer: not the plain case, a token not checked yet, or a
     /// refusal (whose problem the routes write).
@@ -171,16 +158,6 @@ final class DirectoryLookupHandler: ChannelDuplexHandler, RemovableChannelHandle
         buffer.writeStaticString("\r\n\r\n")
         buffer.writeBytes(body)
         encoder.writeAndFlush(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
-    }
-}
-
-extension String {
-    /// Equal to `lowercased` (lower-case ASCII) but for the case of ASCII letters: header names, without folding them.
-    fileprivate func equalsIgnoringASCIICase(_ lowercased: String) -> Bool {
-        guard utf8.count == lowercased.utf8.count else { return false }
-        return zip(utf8, lowercased.utf8).allSatisfy { byte, lower in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) == lower
-        }
     }
 }
 

@@ -174,7 +174,6 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         container["indexedInBatch"] = false
     }
 
-    /// A row lacks a column a contact needs: the schema and this mapping disagree.
     /// Any select of the table, its columns found by name.
     private struct NamedColumns: ContactColumnReader {
         let row: Row
@@ -198,6 +197,7 @@ extension Contact: FetchableRecord, MutablePersistableRecord, StorageRecord {
         }
     }
 
+    /// A row lacks a column a contact needs: the schema and this mapping disagree.
     struct RowError: Error, CustomStringConvertible {
         var column: String
         var description: String { "the contact row has no value in column \(column)" }
