@@ -213,6 +213,21 @@ import Testing
             guard let grdb = tx as? GRDBTransaction else { return }
             try grdb.db.execute(sql: "INSERT INTO contact_fts(contact_fts) VALUES ('integrity-check')")
         }
+        // A batch does not move a contact to another directory or ID: such a row is not found, and nothing of the
+        // batch is written (its transaction rolls back).
+        var moved = changed[1]
+        moved.externalId = "elsewhere"
+        moved.lastName = "Elsewhere"
+        var renamed = changed[2]
+        renamed.lastName = "Renamed"
+        await #expect(throws: (any Error).self) { try await store.write { [renamed, moved] tx in try tx.updateBatch([renamed, moved]) } }
+        var otherDirectory = changed[2]
+        otherDirectory.directoryId += 1000
+        await #expect(throws: (any Error).self) { try await store.write { [otherDirectory] tx in try tx.updateBatch([otherDirectory]) } }
+        #expect(try await found("renamed").isEmpty)
+        #expect(try await found("elsewhere").isEmpty)
+        let kept = try await store.read { [moved] tx in try tx.contact(id: moved.id!) }
+        #expect(kept?.externalId == changed[1].externalId && kept?.lastName == changed[1].lastName)
     }
 
     @Test func updatingAContactThatIsGoneIsNotFound() async throws {

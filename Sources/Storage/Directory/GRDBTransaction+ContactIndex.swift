@@ -250,10 +250,17 @@ extension GRDBTransaction: ContactIndex {
         }
     }
 
-    /// An update of a contact's columns with `indexedInBatch` set, by id.
-    private static let batchUpdate =
-        "UPDATE contact SET indexedInBatch = 1, " + Contact.columnNames.map { "\($0.quotedDatabaseIdentifier) = ?" }.joined(separator: ", ")
-        + " WHERE id = ?"
+    /// An update of a contact's columns with `indexedInBatch` set, by id, bound like an insert (`bindColumns`, the id
+    /// last). The columns that place a contact (company, domain, directory, owner, ID in its source) are not set but
+    /// checked: a synchronisation's contacts stay its directory's. Set, they cost each row four foreign-key checks
+    /// and four index rewrites, two thirds of its update (25,000 changed rows of 500,000: 16 µs a row).
+    private static let batchUpdate: String = {
+        let placing: Set<String> = ["companyId", "domainId", "directoryId", "ownerUserId", "externalId"]
+        let parameter = { (name: String) in Contact.columnNames.firstIndex(of: name)! + 1 }
+        let set = Contact.columnNames.filter { !placing.contains($0) }.map { "\($0.quotedDatabaseIdentifier) = ?\(parameter($0))" }
+        return "UPDATE contact SET indexedInBatch = 1, " + set.joined(separator: ", ")
+            + " WHERE id = ?\(Contact.columnNames.count + 1) AND directoryId = ?\(parameter("directoryId")) AND externalId = ?\(parameter("externalId"))"
+    }()
 
     public func setSourceDigests(_ digests: [(id: Int64, digest: Int64)]) throws {
         try translate {
