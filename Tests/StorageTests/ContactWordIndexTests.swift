@@ -283,6 +283,24 @@ import Testing
             return world.store.contactWords.isCurrent
         }
     }
+
+    @Test func aSynchronisationComparingRowsHoldsTheReadBack() async throws {
+        let world = try await world()
+        let martin = ContactMatch.words([ContactTerm("martin", in: [.name], prefix: false)], excluding: [])
+        try await Task.sleep(for: ContactWordIndex.quietPeriod + .milliseconds(100))
+        // Writes have paused, but a synchronisation compares rows with the stored contacts (writing nothing): a
+        // search started now reads nothing in the background.
+        _ = try await world.store.read { tx in try tx.syncStates(directoryId: 1, externalIds: ["e0"]) }
+        _ = try await world.store.read { [world] tx in try tx.contacts(matching: martin, companyId: world.companyId, scopes: world.scopes, limit: 5) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!world.store.contactWords.isCurrent)
+        // Once the comparisons have paused too, a search starts the read.
+        try await Task.sleep(for: ContactWordIndex.quietPeriod)
+        try await eventually {
+            _ = try await world.store.read { [world] tx in try tx.contacts(matching: martin, companyId: world.companyId, scopes: world.scopes, limit: 5) }
+            return world.store.contactWords.isCurrent
+        }
+    }
 }
 
 /// Waits up to 10 s for `condition`.

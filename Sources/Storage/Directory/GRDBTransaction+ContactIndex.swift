@@ -196,7 +196,8 @@ extension GRDBTransaction: ContactIndex {
         + String(repeating: ", ?", count: Contact.columnNames.count) + ")"
 
     public func syncStates(directoryId: Int64, externalIds: [String]) throws -> [ContactSyncState] {
-        try translate {
+        contactWords?.synchronisationCompares()
+        return try translate {
             let rows = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
