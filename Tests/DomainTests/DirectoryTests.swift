@@ -244,6 +244,25 @@ struct DirectoryWorld {
         #expect(try await stored() == after)
     }
 
+    @Test func changesScatteredOverManyReadsAreAllWritten() async throws {
+        // Reads of 2 rows (the world's batch size): the changed, new and vanished rows are pooled across reads
+        // before they are written, and the unchanged ones between them are counted as they are read.
+        let w = try await DirectoryWorld()
+        let directory = try await w.directory("People", priority: 30, map: Self.map)
+        let rows = (1...11).map { row(["id": "\($0)", "sn": "Person\($0)", "mail": "p\($0)@example.org"]) }
+        #expect(try await w.sync(directory, rows).created == 11)
+        var changed = rows
+        for index in [1, 4, 7, 10] { changed[index] = row(["id": "\(index + 1)", "sn": "Person\(index + 1)", "mail": "moved\(index + 1)@example.org"]) }
+        changed.remove(at: 5)
+        changed.append(row(["id": "12", "sn": "Newcomer"]))
+        let report = try await w.sync(directory, changed)
+        #expect((report.read, report.created, report.updated, report.unchanged, report.deleted) == (11, 1, 4, 6, 1))
+        #expect(try await w.search("moved").map(\.displayName).sorted() == ["Person11", "Person2", "Person5", "Person8"])
+        #expect(try await w.search("newcomer").map(\.displayName) == ["Newcomer"])
+        #expect(try await w.search("person6").isEmpty)
+        #expect(try await w.search("person").count == 10)
+    }
+
     @Test func aChangedFieldMapMapsAnUnchangedSourceAgain() async throws {
         let w = try await DirectoryWorld()
         let directory = try await w.directory("People", priority: 30, map: Self.map)

@@ -141,6 +141,10 @@ public actor DirectorySynchronizer {
         // current ones, and the database writes the previous batch.
         let limit = batchSize
         var written: Task<Counts, any Error>?
+        // Rows to write are pooled across reads until a batch's worth: where few rows changed, scattered over the
+        // source (25,000 of 500,000), writing each read's few as a transaction of their own made fifty small FTS5
+        // segments to merge and fifty commits.
+        var pending = Batch()
         var fetching = Task { try await reader.next(limit: limit) }
         do {
             while let rows = try await fetching.value {
@@ -159,13 +163,20 @@ public actor DirectorySynchronizer {
                         batch.add(row)
                     }
                 }
-                if let previous = written { add(try await previous.value, to: &report, kept: &kept) }
-                let ready = batch
-                written = Task { try await self.write(ready) }
+                // Unchanged rows need no write: counted at once.
+                add(Counts(unchanged: batch.unchanged.count, ids: batch.unchanged), to: &report, kept: &kept)
+                pending.add(rowsToWrite: batch)
+                if pending.writes >= limit {
+                    if let previous = written { add(try await previous.value, to: &report, kept: &kept) }
+                    let ready = pending
+                    pending = Batch()
+                    written = Task { try await self.write(ready) }
+                }
                 running[directoryId] = report
                 progress?(directory.domainId, directoryId, report)
             }
             if let previous = written { add(try await previous.value, to: &report, kept: &kept) }
+            if pending.writes > 0 { add(try await write(pending), to: &report, kept: &kept) }
         } catch {
             // The reader is used by one call at a time: let the fetch in flight end before closing it.
             _ = try? await fetching.value
@@ -259,6 +270,16 @@ public actor DirectorySynchronizer {
         /// Unchanged contacts whose source row changed (or was read by another mapping): their digests are kept.
         var redigested: [(id: Int64, digest: Int64)] = []
 
+        /// The rows a write changes.
+        var writes: Int { created.count + updated.count + redigested.count }
+
+        /// `other`'s rows to write, not its unchanged ones.
+        mutating func add(rowsToWrite other: Batch) {
+            created += other.created
+            updated += other.updated
+            redigested += other.redigested
+        }
+
         mutating func add(_ row: SortedRow) {
             switch row {
             case .unchanged(let id, _):
@@ -290,8 +311,8 @@ public actor DirectorySynchronizer {
     }
 
     /// One transaction: new contacts inserted, changed ones rewritten, each group with its index entries at once.
-    /// Unchanged contacts are left alone (rewriting them would rewrite their index entries too): a batch of them only
-    /// needs no transaction at all.
+    /// Unchanged contacts are left alone (rewriting them would rewrite their index entries too) and counted by the
+    /// caller.
     private func write(_ batch: Batch) async throws -> Counts {
         var counts = Counts(unchanged: batch.unchanged.count + batch.redigested.count)
         counts.ids = batch.unchanged + batch.redigested.map(\.id) + batch.updated.map { $0.id! }
