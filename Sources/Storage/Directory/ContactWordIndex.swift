@@ -277,28 +277,45 @@ extension ContactWordIndex {
         }
 
         /// The terms `term` stands for: the one equal to it, or every one starting with it (they follow each other).
+        /// Binary searches over the bytes in place; a whole term (a lookup's phone keys) ends its range by a step, not
+        /// a second search (the two searches were 3% of a lookup's CPU at 500,000 contacts).
         func termRange(_ term: Term) -> Range<Int> {
-            let query = Array(term.text.utf8)
-            // Where a term stands against the range: -1 before it, 0 in it, 1 after it.
-            func side(_ index: Int) -> Int {
-                let start = Int(termStarts[index])
-                let length = Int(termStarts[index + 1]) - start
-                for (byte, wanted) in zip(termBytes[start..<start + min(length, query.count)], query) where byte != wanted {
-                    return byte < wanted ? -1 : 1
+            var text = term.text
+            return text.withUTF8 { query in
+                termBytes.withUnsafeBufferPointer { bytes in
+                    termStarts.withUnsafeBufferPointer { starts in
+                        let count = starts.count - 1
+                        // Where a term stands against the range: -1 before it, 0 in it, 1 after it.
+                        func side(_ index: Int) -> Int {
+                            let start = Int(starts[index])
+                            let length = Int(starts[index + 1]) - start
+                            var offset = 0
+                            while offset < length && offset < query.count {
+                                let byte = bytes[start + offset]
+                                let wanted = query[offset]
+                                if byte != wanted { return byte < wanted ? -1 : 1 }
+                                offset += 1
+                            }
+                            if length < query.count { return -1 }
+                            return length == query.count || term.prefix ? 0 : 1
+                        }
+                        func first(from low: Int, _ predicate: (Int) -> Bool) -> Int {
+                            var low = low
+                            var high = count
+                            while low < high {
+                                let middle = (low + high) / 2
+                                if predicate(middle) { high = middle } else { low = middle + 1 }
+                            }
+                            return low
+                        }
+                        let lower = first(from: 0) { side($0) >= 0 }
+                        guard !term.prefix else { return lower..<first(from: lower) { side($0) > 0 } }
+                        var upper = lower
+                        while upper < count && side(upper) == 0 { upper += 1 }
+                        return lower..<upper
+                    }
                 }
-                if length < query.count { return -1 }
-                return length == query.count || term.prefix ? 0 : 1
             }
-            func first(_ predicate: (Int) -> Bool) -> Int {
-                var low = 0
-                var high = termStarts.count - 1
-                while low < high {
-                    let middle = (low + high) / 2
-                    if predicate(middle) { high = middle } else { low = middle + 1 }
-                }
-                return low
-            }
-            return first { side($0) >= 0 }..<first { side($0) > 0 }
         }
 
         func ids(all: [Term], excluding: [Term], companyId: Int64, scopes wanted: [String], limit: Int) -> [Int64] {
