@@ -26,7 +26,7 @@ public protocol ContactIndex {
     func syncStates(directoryId: Int64, externalIds: [String]) throws -> [ContactSyncState]
     /// Rewrites a synchronisation's changed contacts (their ids set) at once, their index entries written together.
     /// A contact's company, domain, directory, owner and ID in its source are not rewritten: a contact whose stored
-    /// directory or ID differs is not found (`RecordError.recordNotFound`).
+    /// directory or ID differs is not found, and the batch fails.
     func updateBatch(_ contacts: [Contact]) throws
     /// Keeps the new source digests of contacts whose source row changed but not what it maps to; nothing else of
     /// them is rewritten, nor their index entries.

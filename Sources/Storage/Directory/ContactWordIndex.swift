@@ -13,8 +13,7 @@ import Synchronization
 /// search word into a term the same way. What is held in memory is a copy made at a version of the contact table:
 /// when a write has changed the table since, searches go through SQLite as before, and the copy is read again once
 /// writes, and a synchronisation's comparisons, have paused for `quietPeriod` (a synchronisation commits a batch at a
-/// time). Nothing therefore depends on
-/// the copy for being right, only for being fast.
+/// time). Nothing therefore depends on the copy for being right, only for being fast.
 final class ContactWordIndex: Sendable {
     /// The contact columns a term was found in.
     struct Columns: OptionSet, Sendable {
