@@ -24,9 +24,8 @@ final class TableVersion: Sendable {
     /// Per table, the columns whose updates do not count.
     let ignoredUpdates: [String: Set<String>]
     private let counter = Atomic<UInt64>(0)
-    /// When the version last moved, in `ContinuousClock` nanoseconds since `epoch` (0: never).
-    private let movedAt = Atomic<Int64>(0)
-    private static let epoch = ContinuousClock.now
+    /// When the version last moved.
+    private let movedAt = LastMoment()
 
     init(tables: Set<String>, ignoredUpdates: [String: Set<String>] = TableVersion.ignoredUpdates) {
         self.tables = tables
@@ -36,16 +35,11 @@ final class TableVersion: Sendable {
     var current: UInt64 { counter.load(ordering: .acquiring) }
 
     /// How long ago the version last moved; nil if it never did.
-    var sinceLastMove: Duration? {
-        let moved = movedAt.load(ordering: .relaxed)
-        guard moved != 0 else { return nil }
-        return ContinuousClock.now - Self.epoch - .nanoseconds(moved)
-    }
+    var sinceLastMove: Duration? { movedAt.elapsed }
 
     /// Also called after a restore, which replaces the content without going through the observer.
     func bump() {
-        let (seconds, attoseconds) = (ContinuousClock.now - Self.epoch).components
-        movedAt.store(max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000), ordering: .relaxed)
+        movedAt.mark()
         counter.add(1, ordering: .releasing)
     }
 
@@ -83,5 +77,24 @@ final class TableVersion: Sendable {
         }
 
         func databaseDidRollback(_ db: Database) { changed = false }
+    }
+}
+
+/// When something last happened, read and marked from any thread without a lock.
+final class LastMoment: Sendable {
+    /// `ContinuousClock` nanoseconds since `epoch`; 0: never.
+    private let nanoseconds = Atomic<Int64>(0)
+    private static let epoch = ContinuousClock.now
+
+    func mark() {
+        let (seconds, attoseconds) = (ContinuousClock.now - Self.epoch).components
+        nanoseconds.store(max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000), ordering: .relaxed)
+    }
+
+    /// How long ago it last happened; nil if it never did.
+    var elapsed: Duration? {
+        let moment = nanoseconds.load(ordering: .relaxed)
+        guard moment != 0 else { return nil }
+        return ContinuousClock.now - Self.epoch - .nanoseconds(moment)
     }
 }

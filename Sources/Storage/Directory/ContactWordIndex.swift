@@ -52,12 +52,11 @@ final class ContactWordIndex: Sendable {
     /// whole search index, and through the pool's memory-mapped readers every page of it stayed in the server's RSS.
     private let path: String?
     private let state = Mutex<State>(State())
-    /// When a synchronisation last compared source rows with the stored contacts, in `ContinuousClock` nanoseconds
-    /// since `epoch` (0: never). The copy is not read again until that has paused for `quietPeriod` too: a
-    /// synchronisation that writes would leave the copy stale again at its end, and one that writes nothing (an
-    /// unchanged source) competed with the read for the same cores (a fifth of a 500,000-contact re-sync's CPU).
-    private let comparedAt = Atomic<Int64>(0)
-    private static let epoch = ContinuousClock.now
+    /// When a synchronisation last compared source rows with the stored contacts. The copy is not read again until
+    /// that has paused for `quietPeriod` too: a synchronisation that writes would leave the copy stale again at its
+    /// end, and one that writes nothing (an unchanged source) competed with the read for the same cores (a fifth of a
+    /// 500,000-contact re-sync's CPU).
+    private let comparedAt = LastMoment()
 
     private struct State {
         var words: Words?
@@ -85,16 +84,11 @@ final class ContactWordIndex: Sendable {
     }
 
     /// Called as a synchronisation compares a batch of source rows with the stored contacts (`syncStates`).
-    func synchronisationCompares() {
-        let (seconds, attoseconds) = (ContinuousClock.now - Self.epoch).components
-        comparedAt.store(max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000), ordering: .relaxed)
-    }
+    func synchronisationCompares() { comparedAt.mark() }
 
     /// Whether neither a write nor a synchronisation's comparison happened within `quietPeriod`.
     private var isQuiet: Bool {
-        if let moved = version.sinceLastMove, moved < Self.quietPeriod { return false }
-        let compared = comparedAt.load(ordering: .relaxed)
-        return compared == 0 || ContinuousClock.now - Self.epoch - .nanoseconds(compared) >= Self.quietPeriod
+        [version.sinceLastMove, comparedAt.elapsed].allSatisfy { $0.map { $0 >= Self.quietPeriod } ?? true }
     }
 
     /// The copy when it is current; otherwise nil, after starting to read it again if writes and synchronisations
